@@ -1,0 +1,53 @@
+using PgxcBot.Core.Observation;
+
+namespace PgxcBot.Core.Assessment;
+
+/// <summary>What the servers of a pair show right now, before any stored state is considered.</summary>
+public enum ObservedCondition
+{
+    /// <summary>Master writable, slave streaming and listed as the synchronous standby.</summary>
+    Sync,
+    /// <summary>Master writable, slave streaming asynchronously (or not named in synchronous_standby_names).</summary>
+    Async,
+    /// <summary>Master writable, slave not streaming (down, stopped, frozen or disconnected).</summary>
+    SlaveLost,
+    /// <summary>Master unreachable; the slave (if any) is still in recovery.</summary>
+    MasterLost,
+    /// <summary>The configured slave is writable and the master is gone: a promote has happened.</summary>
+    Promoted,
+    /// <summary>Both servers writable.</summary>
+    SplitBrain,
+    /// <summary>Neither server answers, or both are in recovery: no writable master.</summary>
+    NoMaster,
+}
+
+/// <summary>Replication distance of the slave behind the master.</summary>
+public sealed record ReplicationLag(long? Bytes, TimeSpan? Time);
+
+public sealed record PairAssessment(
+    string Datanode,
+    ObservedCondition Condition,
+    Severity Health,
+    ReplicationLag? Lag,
+    /// <summary>True when commits on the master wait for a synchronous standby that is not there.</summary>
+    bool CommitsBlocked,
+    IReadOnlyList<Problem> Problems);
+
+/// <summary>One cell of the datanode × coordinator matrix.</summary>
+public sealed record CoordinatorView(
+    string Coordinator,
+    string Datanode,
+    /// <summary>host:port the coordinator routes the datanode to; null when it has no row or did not answer.</summary>
+    string? PointsAt,
+    bool Matches);
+
+public sealed record ClusterAssessment(
+    ClusterSnapshot Snapshot,
+    IReadOnlyList<PairAssessment> Pairs,
+    IReadOnlyList<CoordinatorView> CoordinatorViews,
+    IReadOnlyList<Problem> CoordinatorProblems)
+{
+    public IEnumerable<Problem> AllProblems => Pairs.SelectMany(p => p.Problems).Concat(CoordinatorProblems);
+
+    public Severity Worst => AllProblems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
+}

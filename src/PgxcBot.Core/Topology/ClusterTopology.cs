@@ -1,0 +1,82 @@
+namespace PgxcBot.Core.Topology;
+
+public enum Flavor { PostgresXc, PostgresXl, PostgreSql }
+
+public enum TransportKind { Ssh, Local }
+
+/// <summary>A host from the config, validated.</summary>
+public sealed record Host(
+    string Name,
+    string Address,
+    TransportKind Transport,
+    int SshPort,
+    string User,
+    string? HostKeyFingerprint,
+    string? KeyFile,
+    SecretReference? KeyPassphrase);
+
+/// <summary>Where one PostgreSQL server of a pair lives.</summary>
+public sealed record ServerLocation(string HostName, string Address, int Port, string DataDir)
+{
+    public string Endpoint => $"{Address}:{Port}";
+}
+
+/// <summary>
+/// A datanode pair as it stands now. The config gives the initial roles; after a promote the store
+/// holds the swapped roles and <see cref="ClusterTopology.WithPair"/> applies them.
+/// </summary>
+public sealed record DatanodePair(
+    string Name,
+    ServerLocation Master,
+    ServerLocation? Slave,
+    string ApplicationName,
+    string? ArchiveDir);
+
+public sealed record Coordinator(string Name, string HostName, string Address, int Port)
+{
+    public string Endpoint => $"{Address}:{Port}";
+}
+
+public sealed record MonitorSettings(
+    TimeSpan Interval,
+    TimeSpan ConnectTimeout,
+    TimeSpan CommandTimeout,
+    long LagWarningBytes,
+    long LagCriticalBytes,
+    TimeSpan LagWarning,
+    TimeSpan LagCritical)
+{
+    public static MonitorSettings Default { get; } = new(
+        Interval: TimeSpan.FromSeconds(1),
+        ConnectTimeout: TimeSpan.FromSeconds(2),
+        CommandTimeout: TimeSpan.FromSeconds(2),
+        LagWarningBytes: 16L * 1024 * 1024,
+        LagCriticalBytes: 256L * 1024 * 1024,
+        LagWarning: TimeSpan.FromSeconds(10),
+        LagCritical: TimeSpan.FromSeconds(60));
+}
+
+public sealed record DatabaseCredentials(string User, string Database, SecretReference? Password);
+
+/// <summary>The validated, immutable picture of what the cluster should look like.</summary>
+public sealed record ClusterTopology(
+    Flavor Flavor,
+    IReadOnlyList<Host> Hosts,
+    IReadOnlyList<DatanodePair> Datanodes,
+    IReadOnlyList<Coordinator> Coordinators,
+    DatabaseCredentials Database,
+    MonitorSettings Monitor,
+    string StorePath)
+{
+    public DatanodePair? FindDatanode(string name) =>
+        Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
+
+    public Host? FindHost(string name) =>
+        Hosts.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.Ordinal));
+
+    /// <summary>Replaces one pair (same name), e.g. after a promote swapped its roles.</summary>
+    public ClusterTopology WithPair(DatanodePair pair) => this with
+    {
+        Datanodes = Datanodes.Select(d => d.Name == pair.Name ? pair : d).ToArray(),
+    };
+}

@@ -1,0 +1,97 @@
+namespace PgxcBot.Core.Topology;
+
+/// <summary>
+/// The configuration file as bound by the loader. Mutable and nullable on purpose: it holds whatever the
+/// operator wrote, and <see cref="ConfigValidator"/> turns it into a list of mistakes or a
+/// <see cref="ClusterTopology"/>. Nothing else in the program reads these classes directly.
+/// </summary>
+public sealed class PgxcBotOptions
+{
+    /// <summary>postgres-xc | postgres-xl | postgresql.</summary>
+    public string? Flavor { get; set; }
+    public List<HostOptions> Hosts { get; set; } = [];
+    public List<DatanodeOptions> Datanodes { get; set; } = [];
+    public List<CoordinatorOptions> Coordinators { get; set; } = [];
+    public DatabaseOptions Database { get; set; } = new();
+    public MonitorOptions Monitor { get; set; } = new();
+    public StoreOptions Store { get; set; } = new();
+}
+
+public sealed class HostOptions
+{
+    public string? Name { get; set; }
+    /// <summary>Network address (DNS name or IP) used both for SSH and for PostgreSQL connections.</summary>
+    public string? Address { get; set; }
+    /// <summary>ssh (default) | local (the lab: run on this machine as <see cref="User"/>).</summary>
+    public string? Transport { get; set; }
+    public int? SshPort { get; set; }
+    /// <summary>OS user the runbook commands run as (the runbook's <c>postgresxc</c>).</summary>
+    public string? User { get; set; }
+    /// <summary>Pinned host key, as OpenSSH prints it: <c>SHA256:base64</c>.</summary>
+    public string? HostKeyFingerprint { get; set; }
+    public string? KeyFile { get; set; }
+    public SecretReference? KeyPassphrase { get; set; }
+}
+
+public sealed class ServerOptions
+{
+    public string? Host { get; set; }
+    public int? Port { get; set; }
+    public string? DataDir { get; set; }
+}
+
+public sealed class SlaveOptions
+{
+    public string? Host { get; set; }
+    public int? Port { get; set; }
+    public string? DataDir { get; set; }
+    /// <summary>The slave's application_name, as listed in synchronous_standby_names.</summary>
+    public string? ApplicationName { get; set; }
+    /// <summary>WAL archive directory on the slave host; optional.</summary>
+    public string? ArchiveDir { get; set; }
+}
+
+public sealed class DatanodeOptions
+{
+    public string? Name { get; set; }
+    public ServerOptions? Master { get; set; }
+    public SlaveOptions? Slave { get; set; }
+}
+
+public sealed class CoordinatorOptions
+{
+    public string? Name { get; set; }
+    public string? Host { get; set; }
+    public int? Port { get; set; }
+}
+
+/// <summary>A secret given by reference only: an environment variable or a file, never the value itself.</summary>
+public sealed class SecretReference
+{
+    public string? Env { get; set; }
+    public string? File { get; set; }
+}
+
+public sealed class DatabaseOptions
+{
+    public string? User { get; set; }
+    public string? Database { get; set; }
+    public SecretReference? Password { get; set; }
+}
+
+public sealed class MonitorOptions
+{
+    public double? IntervalSeconds { get; set; }
+    public double? ConnectTimeoutSeconds { get; set; }
+    public double? CommandTimeoutSeconds { get; set; }
+    public long? LagWarningBytes { get; set; }
+    public long? LagCriticalBytes { get; set; }
+    public double? LagWarningSeconds { get; set; }
+    public double? LagCriticalSeconds { get; set; }
+}
+
+public sealed class StoreOptions
+{
+    /// <summary>Path of the SQLite file; relative paths are relative to the config file.</summary>
+    public string? Path { get; set; }
+}
