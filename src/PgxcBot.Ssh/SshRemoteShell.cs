@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PgxcBot.Core.Remote;
+using PgxcBot.Core.Topology;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace PgxcBot.Ssh;
+
+/// <summary>
+/// Runs commands over SSH with SSH.NET: one connection per host, reused across commands and opened again
+/// after a drop. Host keys are pinned: a host whose key does not match <see cref="Host.HostKeyFingerprint"/>
+/// is refused, and the error shows the offered fingerprint so an operator can verify and pin it.
+/// A command is never re-sent after a connection drop: whether a step may be re-run is the runbook's call.
+/// </summary>
+public sealed class SshRemoteShell(ISecretResolver secrets, TimeSpan connectTimeout, ILogger<SshRemoteShell> logger)
+    : IRemoteShell, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, HostConnection> _connections = new(StringComparer.Ordinal);
+
+    public async Task<CommandResult> RunAsync(Host host, ShellCommand command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var connection = _connections.GetOrAdd(host.Name, _ => new HostConnection());
+        var client = await connection.GetClientAsync(() => ConnectAsync(host, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+        var stopwatch = Stopwatch.StartNew();
+        using var sshCommand = client.CreateCommand(command.Text);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await sshCommand.ExecuteAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteExecutionException(host.Name, RemoteFailure.Timeout,
+                $"{host.Name}: the command did not finish within {timeout.TotalSeconds:0.#} s and was cancelled: {Shorten(command.Text)}");
+        }
+        catch (Exception e) when (e is SshConnectionException or SocketException or ObjectDisposedException or SshException)
+        {
+            connection.Invalidate(client);
+            throw new RemoteExecutionException(host.Name, RemoteFailure.ConnectionLost,
+                $"{host.Name}: the SSH connection dropped while running: {Shorten(command.Text)}. " +
+                "The command may or may not have run; the runbook checks the server before going on.", e);
+        }
+
+        var result = new CommandResult(sshCommand.ExitStatus ?? -1, sshCommand.Result, sshCommand.Error, stopwatch.Elapsed);
+        logger.LogDebug("ssh {Host}: exit {ExitCode} in {ElapsedMs} ms: {Command}",
+            host.Name, result.ExitCode, (long)result.Elapsed.TotalMilliseconds, command.Text);
+        return result;
+    }
+
+    private async Task<SshClient> ConnectAsync(Host host, CancellationToken cancellationToken)
+    {
+        var keyFile = LoadKey(host);
+        var info = new ConnectionInfo(host.Address, host.SshPort, host.User, new PrivateKeyAuthenticationMethod(host.User, keyFile))
+        {
+            Timeout = connectTimeout,
+        };
+        var client = new SshClient(info);
+        var check = new HostKeyCheck(host);
+        client.HostKeyReceived += check.OnHostKeyReceived;
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(connectTimeout);
+        try
+        {
+            await client.ConnectAsync(deadline.Token).ConfigureAwait(false);
+            logger.LogInformation("ssh {Host}: connected to {Address}:{Port} as {User}", host.Name, host.Address, host.SshPort, host.User);
+            return client;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            client.Dispose();
+            throw check.Rejection ?? Classify(host, e);
+        }
+    }
+
+    private PrivateKeyFile LoadKey(Host host)
+    {
+        if (host.KeyFile is null)
+            throw new RemoteExecutionException(host.Name, RemoteFailure.KeyUnavailable,
+                $"{host.Name}: no keyFile is configured for SSH; set hosts[].keyFile to a private key the host accepts.");
+        try
+        {
+            var passphrase = secrets.Resolve(host.KeyPassphrase);
+            return passphrase is null ? new PrivateKeyFile(host.KeyFile) : new PrivateKeyFile(host.KeyFile, passphrase);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException or SecretUnavailableException)
+        {
+            // SSH.NET's messages name the file and the key format, never the passphrase.
+            throw new RemoteExecutionException(host.Name, RemoteFailure.KeyUnavailable,
+                $"{host.Name}: cannot load the SSH key {host.KeyFile}: {e.Message}", e);
+        }
+    }
+
+    private static RemoteExecutionException Classify(Host host, Exception e) => e switch
+    {
+        SshAuthenticationException => new RemoteExecutionException(host.Name, RemoteFailure.AuthenticationFailed,
+            $"{host.Name}: {host.User}@{host.Address}:{host.SshPort} refused our key ({host.KeyFile}); add its public key to ~{host.User}/.ssh/authorized_keys there.", e),
+        OperationCanceledException or SshOperationTimeoutException => new RemoteExecutionException(host.Name, RemoteFailure.Unreachable,
+            $"{host.Name}: no SSH answer from {host.Address}:{host.SshPort} within the connect timeout; the host may be down or firewalled.", e),
+        _ => new RemoteExecutionException(host.Name, RemoteFailure.Unreachable,
+            $"{host.Name}: cannot connect to {host.Address}:{host.SshPort}: {e.Message}", e),
+    };
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections.Values) await connection.DisposeAsync().ConfigureAwait(false);
+        _connections.Clear();
+    }
+}
