@@ -13,7 +13,11 @@ public sealed record Host(
     string User,
     string? HostKeyFingerprint,
     string? KeyFile,
-    SecretReference? KeyPassphrase);
+    SecretReference? KeyPassphrase)
+{
+    /// <summary>Where pg_ctl and friends live on this host; null means they are on the PATH.</summary>
+    public string? PgBinDir { get; init; }
+}
 
 /// <summary>Where one PostgreSQL server of a pair lives.</summary>
 public sealed record ServerLocation(string HostName, string Address, int Port, string DataDir)

@@ -1,0 +1,48 @@
+namespace PgxcBot.Core.Operations;
+
+/// <summary>
+/// Who may ask for operations and who may approve them. Users and roles are chat ids (Discord snowflakes,
+/// or console names). The approver must be another person unless <see cref="AllowSelfApproval"/>.
+/// </summary>
+public sealed record ApprovalPolicy(
+    IReadOnlySet<string> RequesterUsers,
+    IReadOnlySet<string> RequesterRoles,
+    IReadOnlySet<string> ApproverUsers,
+    IReadOnlySet<string> ApproverRoles,
+    bool AllowSelfApproval,
+    TimeSpan Expiry,
+    IReadOnlySet<string> KindsNeedingApproval)
+{
+    public static readonly IReadOnlySet<string> DefaultKindsNeedingApproval =
+        new HashSet<string>(["promote", "switchover", "stop", "start", "rebuild", "add-slave", "async"], StringComparer.Ordinal);
+
+    public bool NeedsApproval(string kind) => KindsNeedingApproval.Contains(kind);
+
+    public Decision CanRequest(Actor actor) =>
+        IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)
+            ? Decision.Yes
+            : Decision.No($"{actor} may not request operations: neither the user nor any of their roles is listed in approvals.requesters. " +
+                          "Ask an administrator to add you, or ask an authorised colleague.");
+
+    public Decision CanApprove(Actor actor, Operation operation, DateTimeOffset now)
+    {
+        if (operation.State != OperationState.AwaitingApproval)
+            return Decision.No($"operation {operation.Id} is {operation.State.ToString().ToLowerInvariant()}, not awaiting approval: nothing to approve.");
+        if (operation.ApprovalExpiresAt is { } expires && now >= expires)
+            return Decision.No($"the approval window of operation {operation.Id} closed at {expires:HH:mm:ss} UTC; request it again to get a fresh plan.");
+        if (!IsIn(actor, ApproverUsers, ApproverRoles))
+            return Decision.No($"{actor} may not approve: neither the user nor any of their roles is listed in approvals.approvers.");
+        if (!AllowSelfApproval && string.Equals(actor.Id, operation.RequestedBy.Id, StringComparison.Ordinal))
+            return Decision.No($"self-approval is not allowed: {actor} requested operation {operation.Id}; another authorised person must approve it.");
+        return Decision.Yes;
+    }
+
+    private static bool IsIn(Actor actor, IReadOnlySet<string> users, IReadOnlySet<string> roles) =>
+        users.Contains(actor.Id) || actor.Roles.Any(roles.Contains);
+}
+
+public sealed record Decision(bool Allowed, string? Reason)
+{
+    public static Decision Yes { get; } = new(true, null);
+    public static Decision No(string reason) => new(false, reason);
+}

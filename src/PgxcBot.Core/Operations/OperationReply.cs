@@ -1,0 +1,15 @@
+namespace PgxcBot.Core.Operations;
+
+/// <summary>The answer to a request, an approval, a cancel or a resume: the operation as it now stands, or why not.</summary>
+public sealed record OperationReply(Operation? Operation, string? Refusal, string? NextStep, string? Note = null)
+{
+    public static OperationReply Of(Operation operation, string? note = null) => new(operation, null, null, note);
+    public static OperationReply Refused(string why, string? next = null, Operation? operation = null) => new(operation, why, next);
+    public bool IsRefused => Refusal is not null;
+}
+
+/// <summary>What the service tells the pair state machine when an operation changed a pair.</summary>
+public interface IPairOperationSink
+{
+    Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken);
+}

@@ -1,0 +1,40 @@
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Runbooks.Planners;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Core.Operations;
+
+/// <summary>
+/// Was the slave in sync when the master was lost? With the master still answering, the snapshot says so
+/// directly. Without it, the stored pair state does: the state the pair was in when the master was lost.
+/// </summary>
+public sealed class SyncEvidenceSource(IPairStateStore pairs)
+{
+    public async Task<SlaveSyncEvidence> GetAsync(ClusterTopology topology, ClusterSnapshot snapshot, string datanode, CancellationToken cancellationToken)
+    {
+        var pair = topology.FindDatanode(datanode);
+        var observed = snapshot.Pairs.FirstOrDefault(p => p.Datanode == datanode);
+        if (pair is not null && observed?.Master is { Answered: true, Facts: { InRecovery: false } master })
+        {
+            var row = master.Replication.FirstOrDefault(r => r.ApplicationName == pair.ApplicationName);
+            var lag = master.CurrentWalLsn is { } current && row?.FlushLsn is { } flushed ? current.BytesAfter(flushed) : (long?)null;
+            var sync = row is { State: "streaming", SyncState: "sync" };
+            return new SlaveSyncEvidence(sync, lag, row?.ReplayLag,
+                sync ? "the master answers and the slave is its synchronous standby"
+                     : $"the master answers and the slave is {(row is null ? "not connected" : row.SyncState + ", " + row.State)}");
+        }
+
+        var history = await pairs.GetHistoryAsync(datanode, 20, cancellationToken).ConfigureAwait(false);
+        var lost = history.FirstOrDefault(t => t.To == PairState.DegradedMasterLost);
+        var stateBefore = lost?.From ?? await pairs.GetStateAsync(datanode, cancellationToken).ConfigureAwait(false);
+        return stateBefore switch
+        {
+            PairState.Sync => new SlaveSyncEvidence(true, 0, null,
+                lost is null ? "the pair's last known state is sync" : $"the pair was sync when the master was lost at {lost.At:HH:mm:ss} UTC"),
+            null => new SlaveSyncEvidence(false, null, null, "the bot never saw this pair in sync"),
+            var other => new SlaveSyncEvidence(false, null, null,
+                lost is null ? $"the pair's last known state is {other}" : $"the pair was {other} when the master was lost at {lost.At:HH:mm:ss} UTC"),
+        };
+    }
+}

@@ -1,0 +1,92 @@
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Servers;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Core.Runbooks.Planners;
+
+/// <summary>
+/// Runbook step 6 (sync) and steps 7-8 (async). Sync needs a slave that streams and has caught up; async
+/// always can run, and only lowers durability (so needs approval) when a healthy sync slave is there.
+/// </summary>
+public static class ReplicationPlanners
+{
+    public static PlanResult Sync(ClusterTopology topology, ClusterSnapshot snapshot, string datanode)
+    {
+        if (Find(topology, snapshot, datanode) is not ({ } pair, { } observed)) return Unknown(topology, datanode);
+        if (pair.Slave is null) return PlanResult.Refused($"{pair.Name} has no slave to make synchronous.", $"/pgxc add-slave {pair.Name}");
+        if (!observed.Master.Answered || observed.Master.Facts!.InRecovery)
+            return PlanResult.Refused($"the master of {pair.Name} at {pair.Master.Endpoint} is not a running, writable master ({Status(observed.Master)}).", "/pgxc status");
+
+        var row = observed.Master.Facts.Replication.FirstOrDefault(r => r.ApplicationName == pair.ApplicationName);
+        if (row is null || row.State != "streaming")
+            return PlanResult.Refused(
+                $"the slave {pair.ApplicationName} is not streaming from the master of {pair.Name} ({(row is null ? "not connected" : "state " + row.State)}); " +
+                "making it synchronous now would block every commit.",
+                $"start the slave on {pair.Slave.HostName} and wait until /pgxc status shows it streaming");
+        var lag = observed.Master.Facts.CurrentWalLsn is { } current && row.FlushLsn is { } flushed ? current.BytesAfter(flushed) : (long?)null;
+        if (lag is null || lag > topology.Monitor.LagWarningBytes)
+            return PlanResult.Refused(
+                $"the slave of {pair.Name} has not caught up ({(lag is null ? "lag unknown" : Bytes.Humanize(lag.Value) + " behind")}; the limit is {Bytes.Humanize(topology.Monitor.LagWarningBytes)}). " +
+                "Commits would wait for it to catch up.", $"wait, then /pgxc sync {pair.Name}");
+
+        var master = Targets.Master(pair);
+        var inSync = new SqlProbe($"{pair.ApplicationName} is the synchronous standby (sync_state = sync)", master,
+            $"SELECT sync_state FROM pg_stat_replication WHERE application_name = {SqlText.Literal(pair.ApplicationName)}", "sync");
+        var steps = SyncSettingSteps.Set(topology, pair, pair.Master, pair.ApplicationName, "set-sync",
+            $"Make {pair.ApplicationName} the synchronous standby (synchronous_commit on)", inSync);
+        return PlanResult.Planned(new Runbook("sync", pair.Name,
+            $"Switch {pair.Name} to synchronous replication: every commit on {pair.Master.Endpoint} waits until {pair.ApplicationName} has it.",
+            steps, [], []));
+    }
+
+    public static PlanResult Async(ClusterTopology topology, ClusterSnapshot snapshot, string datanode)
+    {
+        if (Find(topology, snapshot, datanode) is not ({ } pair, { } observed)) return Unknown(topology, datanode);
+        if (!observed.Master.Answered || observed.Master.Facts!.InRecovery)
+            return PlanResult.Refused($"the master of {pair.Name} at {pair.Master.Endpoint} is not a running, writable master ({Status(observed.Master)}).", "/pgxc status");
+
+        var facts = observed.Master.Facts;
+        var master = Targets.Master(pair);
+        var released = new AllOf("synchronous_standby_names is empty and no commit waits for a standby",
+        [
+            SyncSettingSteps.SettingIs(master, "synchronous_standby_names", ""),
+            new SqlProbe("no session waits for a synchronous standby", master, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'", "0"),
+        ]);
+        var steps = SyncSettingSteps.Set(topology, pair, pair.Master, "", "set-async",
+            "Clear synchronous_standby_names (commits no longer wait for the slave)", released);
+
+        var healthySync = facts.Replication.Any(r => r.ApplicationName == pair.ApplicationName && r.State == "streaming" && r.SyncState == "sync");
+        var warnings = new List<string>();
+        if (healthySync)
+            warnings.Add($"{pair.ApplicationName} is a healthy synchronous standby: after this, commits acknowledged on {pair.Name} may be lost if the master dies.");
+        if (facts.SyncRepWaiters > 0)
+            warnings.Add($"{facts.SyncRepWaiters} session(s) are waiting for a synchronous standby now; this releases them.");
+        return PlanResult.Planned(new Runbook("async", pair.Name,
+            $"Switch {pair.Name} to asynchronous replication: commits on {pair.Master.Endpoint} stop waiting for the slave.",
+            steps, warnings, [], LowersDurability: healthySync));
+    }
+
+    /// <summary>Makes every coordinator (and datanode catalog) point at the current master; a no-op where already right.</summary>
+    public static PlanResult Repoint(ClusterTopology topology, ClusterSnapshot snapshot, string datanode)
+    {
+        if (Find(topology, snapshot, datanode) is not ({ } pair, _)) return Unknown(topology, datanode);
+        if (topology.Coordinators.Count == 0) return PlanResult.Refused("no coordinators are configured: there is nothing to repoint.", "/pgxc status");
+        var steps = RepointSteps.For(topology, snapshot, pair.Name, pair.Master);
+        return PlanResult.Planned(new Runbook("repoint", pair.Name,
+            $"Point every coordinator and datanode catalog at {pair.Name}'s master {pair.Master.Endpoint}; those already right are skipped.",
+            steps, [], []));
+    }
+
+    private static (DatanodePair, PairObservation)? Find(ClusterTopology topology, ClusterSnapshot snapshot, string datanode)
+    {
+        var pair = topology.FindDatanode(datanode);
+        var observed = snapshot.Pairs.FirstOrDefault(p => p.Datanode == datanode);
+        return pair is null || observed is null ? null : (pair, observed);
+    }
+
+    private static PlanResult Unknown(ClusterTopology topology, string datanode) =>
+        PlanResult.Refused($"there is no datanode '{datanode}'; configured: {string.Join(", ", topology.Datanodes.Select(d => d.Name))}.", "/pgxc status");
+
+    private static string Status(ServerProbe probe) =>
+        probe.Answered ? "in recovery" : probe.Status + (probe.Error is null ? "" : ": " + probe.Error);
+}

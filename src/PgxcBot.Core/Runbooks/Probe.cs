@@ -1,0 +1,22 @@
+using PgxcBot.Core.Remote;
+
+namespace PgxcBot.Core.Runbooks;
+
+/// <summary>
+/// A question asked of the cluster whose answer is yes or no: "is the old master down?", "does coord1 point
+/// datanode1 at node02:20010?". Probes check that a step worked, and on resume whether it is still needed.
+/// </summary>
+public abstract record Probe(string Description);
+
+/// <summary>Yes when the statement's first row, values joined with '|', equals <see cref="Expected"/>.</summary>
+public sealed record SqlProbe(string Description, SqlTarget Target, string Sql, string Expected) : Probe(Description);
+
+/// <summary>Yes when the command exits with one of <see cref="ExpectedExitCodes"/>.</summary>
+public sealed record CommandProbe(string Description, string HostName, ShellCommand Command, IReadOnlyList<int> ExpectedExitCodes)
+    : Probe(Description);
+
+/// <summary>Yes when nothing accepts SQL connections at the target (refused or timed out): a fenced server.</summary>
+public sealed record UnreachableProbe(string Description, SqlTarget Target) : Probe(Description);
+
+/// <summary>Yes when every part says yes; the first "no" is the answer.</summary>
+public sealed record AllOf(string Description, IReadOnlyList<Probe> Parts) : Probe(Description);
