@@ -30,7 +30,7 @@ internal static class CoordinatorAssessor
         {
             var master = pairs.FirstOrDefault(p => p.Datanode == pair.Name)?.CurrentMaster;
             var masterAt = master is null ? null : $"{master.HostName}:{master.Port}";
-            var pointsAt = new List<(string Coordinator, string Target)>();
+            var pointsAt = new List<(string Coordinator, string Target, string Server)>();
             foreach (var (config, probe) in probes)
             {
                 if (probe is not { Answered: true })
@@ -49,7 +49,7 @@ internal static class CoordinatorAssessor
                     continue;
                 }
                 var at = $"{row.NodeHost}:{row.NodePort}";
-                pointsAt.Add((config.Name, at));
+                pointsAt.Add((config.Name, at, Resolve(pair, row)));
                 // With no single writable master there is nothing right to point at: leave Matches false
                 // and let the pair's own problem (split brain, no master) speak.
                 var matches = master is not null && row.NodePort == master.Port
@@ -63,7 +63,8 @@ internal static class CoordinatorAssessor
                 }
             }
 
-            var distinct = pointsAt.Select(p => p.Target).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+            // "node01:20006" and "127.0.0.11:20006" are one server: compare what the rows resolve to.
+            var distinct = pointsAt.Select(p => p.Server).Distinct(StringComparer.OrdinalIgnoreCase).Count();
             if (distinct > 1)
             {
                 var who = string.Join(", ", pointsAt.Select(p => $"{p.Coordinator} → {p.Target}"));
@@ -73,6 +74,16 @@ internal static class CoordinatorAssessor
             }
         }
         return (views, problems);
+    }
+
+    private static string Resolve(DatanodePair pair, PgxcNodeRow row)
+    {
+        foreach (var server in new[] { pair.Master, pair.Slave })
+        {
+            if (server is not null && server.Port == row.NodePort && PairAssessor.HostMatches(row.NodeHost, server.HostName, server.Address))
+                return server.Endpoint;
+        }
+        return $"{row.NodeHost}:{row.NodePort}";
     }
 
     private static string Describe(CoordinatorProbe probe) => probe.Status switch
