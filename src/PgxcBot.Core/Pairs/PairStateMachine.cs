@@ -69,7 +69,7 @@ public sealed class PairStateMachine
     {
         if (_machine.CanFire(trigger, out var unmetGuards)) return null;
         var state = PairTransitions.Describe(State);
-        if (unmetGuards.Count > 0)
+        if (unmetGuards is { Count: > 0 })
             return $"{trigger} is not possible while {Datanode} is {state}: it needs {string.Join(" and ", unmetGuards)}.";
         var possible = Enum.GetValues<PairTrigger>().Where(t => PairTransitions.Find(State, t)?.To is not null && _machine.CanFire(t)).ToArray();
         var list = possible.Length == 0 ? "nothing" : string.Join(", ", possible);
