@@ -78,7 +78,7 @@ internal sealed class PairAssessor
                 AddLagProblem(lag, condition);
                 break;
             case ObservedCondition.SlaveLost:
-                AddSlaveLostProblem(commitsBlocked);
+                AddSlaveLostProblem();
                 break;
             case ObservedCondition.MasterLost:
                 promoteLoss = AddMasterLostProblem(sighting);
@@ -344,7 +344,7 @@ internal sealed class PairAssessor
 
     // ---- slave side ------------------------------------------------------------------------------------
 
-    private void AddSlaveLostProblem(bool commitsBlocked)
+    private void AddSlaveLostProblem()
     {
         var slave = _pair.Slave!;
         var probe = _observation.Slave;
@@ -366,9 +366,9 @@ internal sealed class PairAssessor
         else
             what = $"{SlaveAt} does not answer ({DescribeProbe(probe)}) and is not connected to the master";
 
-        var next = commitsBlocked
-            ? $"/pgxc async {Name}"
-            : code == ProblemCodes.SlaveFrozen || _row is not null
+        // With commits blocked, the commits-blocked problem carries "/pgxc async"; this one says how to
+        // get the slave back, which is the step after that.
+        var next = code == ProblemCodes.SlaveFrozen || _row is not null
                 ? $"Check {slave.HostName} (load, disk, network), then /pgxc status"
                 : $"Start the slave on {slave.HostName} ({StartCommand(slave)}), then /pgxc status";
         _problems.Add(new Problem(code, Severity.Warning, Name,

@@ -57,6 +57,7 @@ public class ClusterAssessorTests
         Assert.Equal("/pgxc async datanode1", blocked.NextStep);
         var lost = Single(pair, ProblemCodes.SlaveNotStreaming);
         Assert.Contains("node02:20010 does not answer (connection refused)", lost.Sentence);
+        Assert.StartsWith("Start the slave on node02", lost.NextStep);
     }
 
     [Fact]
