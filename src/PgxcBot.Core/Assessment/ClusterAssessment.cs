@@ -1,4 +1,5 @@
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Core.Assessment;
 
@@ -19,6 +20,9 @@ public enum ObservedCondition
     SplitBrain,
     /// <summary>Neither server answers, or both are in recovery: no writable master.</summary>
     NoMaster,
+    /// <summary>The master refuses the bot (login refused, not queryable) yet is running, e.g. the slave
+    /// still streams from it: the bot cannot judge the pair and must not suggest a promote.</summary>
+    Unknown,
 }
 
 /// <summary>Replication distance of the slave behind the master.</summary>
@@ -31,7 +35,23 @@ public sealed record PairAssessment(
     ReplicationLag? Lag,
     /// <summary>True when commits on the master wait for a synchronous standby that is not there.</summary>
     bool CommitsBlocked,
-    IReadOnlyList<Problem> Problems);
+    IReadOnlyList<Problem> Problems)
+{
+    /// <summary>The server that takes writes now: the configured master, or the slave once it was
+    /// promoted. Null when no single server is writable (split brain, no master).</summary>
+    public ServerLocation? CurrentMaster { get; init; }
+
+    /// <summary>True when the slave is the streaming synchronous standby now, or, with the master lost,
+    /// was so when the master was last seen: promoting it then loses no acknowledged commit.</summary>
+    public bool SlaveInSync { get; init; }
+
+    /// <summary>When the master last answered as a writable master (this snapshot or an earlier one).</summary>
+    public MasterSighting? LastMasterSighting { get; init; }
+
+    /// <summary>With the master lost and the slave asynchronous: WAL the slave had not received when the
+    /// master was last seen (a lower bound of what a promote loses). Null when unknown or not relevant.</summary>
+    public long? PromoteLossBytes { get; init; }
+}
 
 /// <summary>One cell of the datanode × coordinator matrix.</summary>
 public sealed record CoordinatorView(

@@ -1,0 +1,41 @@
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Core.Assessment;
+
+/// <summary>
+/// Turns a snapshot into a judgement: per pair a condition, a health, the lag and the problems, each
+/// problem a sentence and a next step; plus the datanode × coordinator routing matrix. Pure: no I/O, no
+/// clock (the snapshot's <see cref="ClusterSnapshot.TakenAt"/> is "now").
+/// </summary>
+public static class ClusterAssessor
+{
+    /// <summary>Assesses one snapshot without memory of earlier ones. With a master lost, the bot then
+    /// cannot say whether the slave was in sync; prefer the overload taking the previous assessment.</summary>
+    public static ClusterAssessment Assess(ClusterTopology topology, ClusterSnapshot snapshot) =>
+        Assess(topology, snapshot, previous: null);
+
+    /// <summary>
+    /// Assesses <paramref name="snapshot"/>, carrying from <paramref name="previous"/> only the last time
+    /// each master was seen (<see cref="PairAssessment.LastMasterSighting"/>): that is what lets the
+    /// assessment of a lost master say whether promoting the slave is safe, or how much it would lose.
+    /// </summary>
+    public static ClusterAssessment Assess(ClusterTopology topology, ClusterSnapshot snapshot, ClusterAssessment? previous)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(snapshot);
+
+        var pairs = topology.Datanodes.Select(pair =>
+        {
+            var observation = snapshot.Pairs.FirstOrDefault(o => o.Datanode == pair.Name);
+            var sighting = previous?.Pairs.FirstOrDefault(p => p.Datanode == pair.Name)?.LastMasterSighting;
+            // A sighting of another server (the topology swapped roles since) says nothing about this master.
+            if (sighting is not null && previous!.Snapshot.Pairs.FirstOrDefault(o => o.Datanode == pair.Name)?.Master.Location != pair.Master)
+                sighting = null;
+            return PairAssessor.Assess(topology, pair, observation, snapshot.TakenAt, sighting);
+        }).ToArray();
+
+        var (views, coordinatorProblems) = CoordinatorAssessor.Assess(topology, snapshot, pairs);
+        return new ClusterAssessment(snapshot, pairs, views, coordinatorProblems);
+    }
+}

@@ -1,0 +1,450 @@
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Core.Assessment;
+
+/// <summary>Judges one datanode pair from one snapshot (plus the last time its master was seen).</summary>
+internal sealed class PairAssessor
+{
+    private readonly ClusterTopology _topology;
+    private readonly DatanodePair _pair;
+    private readonly PairObservation _observation;
+    private readonly DateTimeOffset _now;
+    private readonly MasterSighting? _previousSighting;
+    private readonly List<Problem> _problems = [];
+
+    private readonly ServerFacts? _master;
+    private readonly ServerFacts? _slave;
+    private readonly ReplicationRow? _row;
+    private readonly SyncStandbyNames _syncNames;
+
+    private PairAssessor(ClusterTopology topology, DatanodePair pair, PairObservation observation, DateTimeOffset now,
+        MasterSighting? previousSighting)
+    {
+        _topology = topology;
+        _pair = pair;
+        _observation = observation;
+        _now = now;
+        _previousSighting = previousSighting;
+        _master = observation.Master.Answered ? observation.Master.Facts : null;
+        _slave = observation.Slave is { Answered: true } s ? s.Facts : null;
+        _row = _master?.Replication.FirstOrDefault(r =>
+            string.Equals(r.ApplicationName, pair.ApplicationName, StringComparison.OrdinalIgnoreCase));
+        _syncNames = SyncStandbyNames.Parse(_master?.SynchronousStandbyNames);
+    }
+
+    private string Name => _pair.Name;
+    private string MasterAt => At(_pair.Master);
+    private string SlaveAt => _pair.Slave is { } s ? At(s) : "(none configured)";
+    private bool MasterWritable => _master is { InRecovery: false };
+    private bool SlaveWritable => _slave is { InRecovery: false };
+
+    /// <summary>A slave answers at least every wal_receiver_status_interval (10 s by default); a reply
+    /// older than three of those, or three monitor intervals if longer, means the slave host is stuck.</summary>
+    private TimeSpan ReplyStaleAfter => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, _topology.Monitor.Interval.Ticks * 3));
+
+    public static PairAssessment Assess(ClusterTopology topology, DatanodePair pair, PairObservation? observation,
+        DateTimeOffset now, MasterSighting? previousSighting)
+    {
+        if (observation is null)
+        {
+            var problem = new Problem(ProblemCodes.PairNotObserved, Severity.Warning, pair.Name,
+                $"The last snapshot has no observation of {pair.Name}: the bot cannot say whether it is healthy.",
+                "/pgxc status");
+            return new PairAssessment(pair.Name, ObservedCondition.Unknown, Severity.Warning, null, false, [problem])
+            {
+                LastMasterSighting = previousSighting,
+            };
+        }
+        return new PairAssessor(topology, pair, observation, now, previousSighting).Run();
+    }
+
+    private PairAssessment Run()
+    {
+        var condition = DecideCondition();
+        var lag = ComputeLag();
+        var slaveInSyncNow = MasterWritable && RowStreaming && IsSyncState(_row!.SyncState);
+        var sighting = MasterWritable
+            ? new MasterSighting(_now, _master!.CurrentWalLsn, slaveInSyncNow, _row?.FlushLsn)
+            : _previousSighting;
+        var commitsBlocked = CommitsBlocked();
+        long? promoteLoss = null;
+
+        switch (condition)
+        {
+            case ObservedCondition.Sync:
+            case ObservedCondition.Async:
+                if (condition == ObservedCondition.Async) AddAsyncProblem();
+                AddLagProblem(lag, condition);
+                break;
+            case ObservedCondition.SlaveLost:
+                AddSlaveLostProblem();
+                break;
+            case ObservedCondition.MasterLost:
+                promoteLoss = AddMasterLostProblem(sighting);
+                break;
+            case ObservedCondition.Promoted:
+                AddPromotedProblem();
+                break;
+            case ObservedCondition.SplitBrain:
+                AddSplitBrainProblem();
+                break;
+            case ObservedCondition.NoMaster:
+                AddNoMasterProblem();
+                break;
+            case ObservedCondition.Unknown:
+                AddMasterUnobservableProblem();
+                break;
+        }
+        if (commitsBlocked) AddCommitsBlockedProblem();
+        AddSlaveSideProblems(condition);
+
+        var health = _problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
+        return new PairAssessment(Name, condition, health, lag, commitsBlocked, _problems.ToArray())
+        {
+            CurrentMaster = condition switch
+            {
+                ObservedCondition.Promoted => _pair.Slave,
+                ObservedCondition.SplitBrain or ObservedCondition.NoMaster => null,
+                _ => _pair.Master,
+            },
+            SlaveInSync = MasterWritable ? slaveInSyncNow : condition == ObservedCondition.MasterLost && sighting?.SlaveInSync == true,
+            LastMasterSighting = sighting,
+            PromoteLossBytes = promoteLoss,
+        };
+    }
+
+    // ---- condition -------------------------------------------------------------------------------------
+
+    private ObservedCondition DecideCondition()
+    {
+        if (MasterWritable && SlaveWritable) return ObservedCondition.SplitBrain;
+        if (MasterWritable)
+        {
+            if (_pair.Slave is null) return ObservedCondition.Async;
+            if (!RowStreaming) return ObservedCondition.SlaveLost;
+            return IsSyncState(_row!.SyncState) ? ObservedCondition.Sync : ObservedCondition.Async;
+        }
+        if (SlaveWritable) return ObservedCondition.Promoted;
+        if (_master is not null) return ObservedCondition.NoMaster; // master answered, in recovery
+        if (MasterRunningButRefusesBot) return ObservedCondition.Unknown;
+        if (SlaveRunning) return SlaveStreamsFromMaster ? ObservedCondition.Unknown : ObservedCondition.MasterLost;
+        return ObservedCondition.NoMaster;
+    }
+
+    /// <summary>A login refused or a "not queryable" answer comes from a running server: promoting the
+    /// slave then would make a second master.</summary>
+    private bool MasterRunningButRefusesBot =>
+        _observation.Master.Status is ProbeStatus.AuthenticationFailed or ProbeStatus.NotQueryable;
+
+    private bool SlaveRunning => _slave is not null || _observation.Slave?.Status == ProbeStatus.NotQueryable;
+
+    private bool SlaveStreamsFromMaster =>
+        _slave?.Standby is { WalReceiverStatus: "streaming" } st && SenderIsMaster(st) != false;
+
+    private bool RowStreaming => _row is { State: "streaming" } && !IsFrozen(_row);
+
+    private bool IsFrozen(ReplicationRow row) => row.ReplyTime is { } reply && _now - reply > ReplyStaleAfter;
+
+    private static bool IsSyncState(string syncState) => syncState is "sync" or "quorum";
+
+    /// <summary>Null when the slave does not say whom it follows.</summary>
+    private bool? SenderIsMaster(StandbyFacts standby)
+    {
+        if (standby.SenderHost is not { Length: > 0 } host) return null;
+        var hostMatches = HostMatches(host, _pair.Master.HostName, _pair.Master.Address);
+        var portMatches = standby.SenderPort is not { } port || port == _pair.Master.Port;
+        return hostMatches && portMatches;
+    }
+
+    // ---- lag -------------------------------------------------------------------------------------------
+
+    private ReplicationLag? ComputeLag()
+    {
+        if (_pair.Slave is null) return null;
+        var slaveLsn = _row?.ReplayLsn ?? _row?.FlushLsn ?? _slave?.Standby?.ReplayLsn;
+        long? bytes = _master?.CurrentWalLsn is { } current && slaveLsn is { } replayed ? current.BytesAfter(replayed) : null;
+        // replay delay grows on an idle master although nothing is missing: with zero bytes behind, no lag.
+        TimeSpan? time = bytes == 0 ? TimeSpan.Zero : _row?.ReplayLag ?? _slave?.Standby?.ReplayDelay;
+        return bytes is null && time is null ? null : new ReplicationLag(bytes, time);
+    }
+
+    private void AddLagProblem(ReplicationLag? lag, ObservedCondition condition)
+    {
+        if (lag is null || _pair.Slave is null) return;
+        var monitor = _topology.Monitor;
+        var critical = lag.Bytes > monitor.LagCriticalBytes || lag.Time > monitor.LagCritical;
+        var warning = lag.Bytes > monitor.LagWarningBytes || lag.Time > monitor.LagWarning;
+        if (!critical && !warning) return;
+
+        var amount = DescribeLag(lag);
+        var limit = critical
+            ? $"{Humanize.Bytes(monitor.LagCriticalBytes)} / {Humanize.Duration(monitor.LagCritical)}"
+            : $"{Humanize.Bytes(monitor.LagWarningBytes)} / {Humanize.Duration(monitor.LagWarning)}";
+        var meaning = condition == ObservedCondition.Sync
+            ? "commits are safe on it, but reads there are stale and a promote would first replay the backlog"
+            : $"it is asynchronous, so a master failure now would lose up to {amount} of commits";
+        _problems.Add(new Problem(critical ? ProblemCodes.LagCritical : ProblemCodes.LagWarning,
+            critical ? Severity.Critical : Severity.Warning, Name,
+            $"{Name}'s slave {SlaveAt} is {amount} behind its master {MasterAt} (limit {limit}): {meaning}.",
+            $"Check disk and network on {_pair.Slave.HostName} and load on {_pair.Master.HostName}; watch it with /pgxc status"));
+    }
+
+    private static string DescribeLag(ReplicationLag lag) => (lag.Bytes, lag.Time) switch
+    {
+        ({ } b, { } t) => $"{Humanize.Bytes(b)} ({Humanize.Duration(t)})",
+        ({ } b, null) => Humanize.Bytes(b),
+        (null, { } t) => Humanize.Duration(t),
+        _ => "an unknown amount",
+    };
+
+    // ---- master side -----------------------------------------------------------------------------------
+
+    private bool CommitsBlocked()
+    {
+        if (!MasterWritable) return false;
+        var healthySync = _master!.Replication.Any(r => r.State == "streaming" && IsSyncState(r.SyncState) && !IsFrozen(r));
+        if (healthySync) return false;
+        // synchronous_commit off/local lets commits return without a standby, unless sessions override it
+        // (which the waiters then show).
+        var commitsWait = _master.SynchronousCommit is not ("off" or "local");
+        return (_syncNames.IsConfigured && commitsWait) || _master.SyncRepWaiters > 0;
+    }
+
+    private void AddCommitsBlockedProblem()
+    {
+        var waiters = _master!.SyncRepWaiters;
+        var who = _pair.Slave is not null && _syncNames.Includes(_pair.ApplicationName)
+            ? $"names {_pair.ApplicationName} (the slave {SlaveAt}), which is not streaming"
+            : $"names no standby that is streaming";
+        var waiting = waiters switch
+        {
+            0 => "every commit will wait for it",
+            1 => "every commit waits for it; 1 session is waiting now",
+            _ => $"every commit waits for it; {waiters} sessions are waiting now",
+        };
+        _problems.Add(new Problem(ProblemCodes.CommitsBlocked, Severity.Critical, Name,
+            $"Commits are blocked on {Name}: synchronous_standby_names = '{_syncNames.Raw}' on {MasterAt} {who}, so {waiting}.",
+            $"/pgxc async {Name}"));
+    }
+
+    private void AddAsyncProblem()
+    {
+        if (_pair.Slave is null)
+        {
+            _problems.Add(new Problem(ProblemCodes.NoSlaveConfigured, Severity.Info, Name,
+                $"{Name} has no slave in the configuration: if its master {MasterAt} fails, {Name} is down until it is repaired.",
+                "Add a slave for this datanode to the configuration"));
+            return;
+        }
+        var why = _syncNames.IsConfigured
+            ? $"synchronous_standby_names = '{_syncNames.Raw}' does not make {_pair.ApplicationName} the synchronous standby"
+            : "synchronous_standby_names is empty";
+        _problems.Add(new Problem(ProblemCodes.ReplicationAsync, Severity.Info, Name,
+            $"{Name} replicates asynchronously to {SlaveAt} ({why}): a master failure may lose the last commits.",
+            $"/pgxc sync {Name}"));
+    }
+
+    private long? AddMasterLostProblem(MasterSighting? sighting)
+    {
+        var what = $"{Name}'s master {MasterAt} does not answer ({DescribeProbe(_observation.Master)}); the slave {SlaveAt} is read-only, so writes to rows on {Name} fail";
+        var slaveLsn = _slave?.Standby?.ReceiveLsn ?? _slave?.Standby?.ReplayLsn;
+        if (sighting is null)
+        {
+            var upTo = slaveLsn is { } l ? $" The slave has WAL up to {l}." : "";
+            _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
+                $"{what}. The bot has not seen the master answer since it started, so it cannot tell whether the slave was in sync.{upTo}",
+                $"Check {_pair.Master.HostName} first; if the master is gone for good, /pgxc promote {Name} (commits the slave never received are lost)"));
+            return null;
+        }
+        var ago = Humanize.Duration(_now - sighting.At);
+        if (sighting.SlaveInSync)
+        {
+            _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
+                $"{what}. The slave was the synchronous standby when the master was last seen {ago} ago, so it holds every acknowledged commit: promoting it is safe.",
+                $"/pgxc promote {Name}"));
+            return null;
+        }
+        long? loss = sighting.MasterLsn is { } masterLsn && (slaveLsn ?? sighting.SlaveFlushLsn) is { } have
+            ? masterLsn.BytesAfter(have)
+            : null;
+        var lossText = loss switch
+        {
+            null => "an unknown amount of WAL",
+            0 => "no WAL written before that moment, but any commit after it",
+            _ => $"at least {Humanize.Bytes(loss.Value)} of WAL (commits the master acknowledged that the slave never received)",
+        };
+        _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
+            $"{what}. The slave was NOT in sync when the master was last seen {ago} ago: promoting it loses {lossText}.",
+            $"Bring {MasterAt} back if at all possible; to accept the loss: /pgxc promote {Name}"));
+        return loss;
+    }
+
+    private void AddMasterUnobservableProblem()
+    {
+        var streams = SlaveStreamsFromMaster ? $", while the slave {SlaveAt} still streams from it" : "";
+        _problems.Add(new Problem(ProblemCodes.MasterUnobservable, Severity.Critical, Name,
+            $"{Name}'s master {MasterAt} is running but refuses the bot ({DescribeProbe(_observation.Master)}){streams}: the bot cannot judge {Name}, and promoting the slave would make a second master.",
+            _observation.Master.Status == ProbeStatus.AuthenticationFailed
+                ? $"Check the bot's database user and password on {MasterAt}, then /pgxc status"
+                : $"Check {MasterAt} (its log says why it refuses queries), then /pgxc status"));
+    }
+
+    private void AddPromotedProblem()
+    {
+        var master = _master is not null ? "is in recovery" : $"does not answer ({DescribeProbe(_observation.Master)})";
+        _problems.Add(new Problem(ProblemCodes.SlavePromoted, Severity.Warning, Name,
+            $"{Name}'s slave {SlaveAt} accepts writes and the configured master {MasterAt} {master}: the slave was promoted, so every coordinator must route {Name} to {SlaveAt} and the old master must be rebuilt as the new slave.",
+            $"/pgxc repoint {Name}"));
+    }
+
+    private void AddSplitBrainProblem()
+    {
+        var (stale, staleLocation) = (_master!.Timeline, _slave!.Timeline) switch
+        {
+            ({ } m, { } s) when s > m => (MasterAt, _pair.Master),
+            ({ } m, { } s) when m > s => (SlaveAt, _pair.Slave!),
+            _ => ((string?)null, (ServerLocation?)null),
+        };
+        var next = stale is null
+            ? "Stop at once the one of the two that the coordinators do not route to, then /pgxc status"
+            : $"Stop {stale} now ({StopCommand(staleLocation!)}) so that only one server takes writes, then /pgxc status";
+        var why = stale is null ? "" : $" {stale} is on the older timeline, so it is the stale one.";
+        _problems.Add(new Problem(ProblemCodes.SplitBrain, Severity.Critical, Name,
+            $"Split brain on {Name}: both {MasterAt} and {SlaveAt} accept writes, so commits can land on either and diverge.{why}",
+            next));
+    }
+
+    private void AddNoMasterProblem()
+    {
+        if (_master is not null && _slave is not null)
+        {
+            var masterLsn = _master.Standby?.ReceiveLsn ?? _master.Standby?.ReplayLsn;
+            var slaveLsn = _slave.Standby?.ReceiveLsn ?? _slave.Standby?.ReplayLsn;
+            var next = masterLsn is { } m && slaveLsn is { } s && m > s
+                ? $"{MasterAt} has more WAL ({m} vs {s}): promote it by hand ({PromoteCommand(_pair.Master)}), then /pgxc status"
+                : $"/pgxc promote {Name}";
+            _problems.Add(new Problem(ProblemCodes.NoMaster, Severity.Critical, Name,
+                $"Both servers of {Name} ({MasterAt} and {SlaveAt}) are in recovery: nothing takes writes, so writes to rows on {Name} fail.",
+                next));
+            return;
+        }
+        if (_master is not null)
+        {
+            _problems.Add(new Problem(ProblemCodes.NoMaster, Severity.Critical, Name,
+                $"{Name}'s master {MasterAt} is in recovery (read-only) and the slave {SlaveAt} does not answer ({DescribeProbe(_observation.Slave)}): nothing takes writes on {Name}.",
+                $"Start the slave on {_pair.Slave?.HostName ?? "its host"} or promote {MasterAt} by hand ({PromoteCommand(_pair.Master)}), then /pgxc status"));
+            return;
+        }
+        var hosts = _pair.Slave is null ? _pair.Master.HostName : $"{_pair.Master.HostName} and {_pair.Slave.HostName}";
+        _problems.Add(new Problem(ProblemCodes.NoMaster, Severity.Critical, Name,
+            $"Neither {MasterAt} ({DescribeProbe(_observation.Master)}) nor {SlaveAt} ({DescribeProbe(_observation.Slave)}) answers: {Name} is down and rows on it can be neither read nor written.",
+            $"Check that {hosts} are up and start the servers, then /pgxc status"));
+    }
+
+    // ---- slave side ------------------------------------------------------------------------------------
+
+    private void AddSlaveLostProblem()
+    {
+        var slave = _pair.Slave!;
+        var probe = _observation.Slave;
+        string what;
+        var code = ProblemCodes.SlaveNotStreaming;
+        if (_row is not null && _row.State == "streaming" && IsFrozen(_row))
+        {
+            code = ProblemCodes.SlaveFrozen;
+            what = $"the master still lists {SlaveAt} as streaming, but its last reply came {Humanize.Duration(_now - _row.ReplyTime!.Value)} ago: the slave host looks frozen";
+        }
+        else if (_row is not null)
+            what = $"{SlaveAt} is connected but in state '{_row.State}', not streaming";
+        else if (probe is null)
+            what = $"{SlaveAt} was not probed and is not connected to the master";
+        else if (probe.Answered)
+            what = $"{SlaveAt} runs but is not connected to the master (WAL receiver: {_slave?.Standby?.WalReceiverStatus ?? "not running"})";
+        else if (probe.Status == ProbeStatus.NotQueryable)
+            what = $"{SlaveAt} is running but is not connected to the master";
+        else
+            what = $"{SlaveAt} does not answer ({DescribeProbe(probe)}) and is not connected to the master";
+
+        // With commits blocked, the commits-blocked problem carries "/pgxc async"; this one says how to
+        // get the slave back, which is the step after that.
+        var next = code == ProblemCodes.SlaveFrozen || _row is not null
+                ? $"Check {slave.HostName} (load, disk, network), then /pgxc status"
+                : $"Start the slave on {slave.HostName} ({StartCommand(slave)}), then /pgxc status";
+        _problems.Add(new Problem(code, Severity.Warning, Name,
+            $"{Name}'s slave is not streaming: {what}. {Name} has no standby now, so a master failure would take it down.",
+            next));
+    }
+
+    private void AddSlaveSideProblems(ObservedCondition condition)
+    {
+        if (_pair.Slave is null || _observation.Slave is null) return;
+        var probe = _observation.Slave;
+
+        if (probe.Status == ProbeStatus.NotQueryable)
+        {
+            var judged = RowStreaming ? "it streams, as the master's pg_stat_replication shows" : "the bot judges it only through the master";
+            _problems.Add(new Problem(ProblemCodes.SlaveNotQueryable, Severity.Info, Name,
+                $"{Name}'s slave {SlaveAt} is running but not queryable ({probe.Error ?? "refuses queries"}); {judged}.",
+                "To query it directly, set global_snapshot_source = 'coordinator' in the slave's postgresql.conf and restart it"));
+        }
+        else if (!probe.Answered && RowStreaming)
+        {
+            _problems.Add(new Problem(ProblemCodes.SlaveUnobservable, Severity.Info, Name,
+                $"The bot cannot query {Name}'s slave {SlaveAt} ({DescribeProbe(probe)}), but the master sees it streaming.",
+                $"Check the bot's access to {SlaveAt}"));
+        }
+
+        if (_master?.SystemIdentifier is { } masterId && _slave?.SystemIdentifier is { } slaveId && masterId != slaveId)
+        {
+            _problems.Add(new Problem(ProblemCodes.SystemIdentifierMismatch, Severity.Critical, Name,
+                $"{SlaveAt} is not a copy of {Name}'s master {MasterAt}: their system identifiers differ ({slaveId} vs {masterId}), so promoting it would bring up a different database.",
+                $"Rebuild the slave from {MasterAt} with pg_basebackup before relying on it"));
+        }
+
+        if (condition is not (ObservedCondition.Promoted or ObservedCondition.SplitBrain)
+            && _slave?.Standby is { } standby && SenderIsMaster(standby) == false)
+        {
+            var sender = standby.SenderPort is { } p ? $"{standby.SenderHost}:{p}" : standby.SenderHost;
+            _problems.Add(new Problem(ProblemCodes.SlaveFollowsOtherHost, Severity.Critical, Name,
+                $"{Name}'s slave {SlaveAt} streams from {sender}, not from its master {MasterAt}: it is not a standby of this master and must not be promoted for {Name}.",
+                $"Set primary_conninfo on the slave to host={_pair.Master.Address} port={_pair.Master.Port} and restart it, then /pgxc status"));
+        }
+    }
+
+    // ---- wording ---------------------------------------------------------------------------------------
+
+    private static string At(ServerLocation location) => $"{location.HostName}:{location.Port}";
+
+    private static string DescribeProbe(ServerProbe? probe)
+    {
+        if (probe is null) return "not probed";
+        var status = probe.Status switch
+        {
+            ProbeStatus.Ok => "answered",
+            ProbeStatus.Unreachable => "connection refused",
+            ProbeStatus.Timeout => $"no answer within {Humanize.Duration(probe.Elapsed)}",
+            ProbeStatus.NotQueryable => "running but not queryable",
+            ProbeStatus.AuthenticationFailed => "login refused",
+            _ => "error",
+        };
+        if (probe.Error is not { Length: > 0 } error || probe.Status is ProbeStatus.Timeout or ProbeStatus.Unreachable)
+            return status;
+        return $"{status}: {(error.Length > 160 ? error[..160] + "…" : error)}";
+    }
+
+    private string PgCtlZ => _topology.Flavor == Flavor.PostgreSql ? "" : " -Z datanode";
+    private string StartCommand(ServerLocation l) => $"pg_ctl start{PgCtlZ} -D {l.DataDir}";
+    private string StopCommand(ServerLocation l) => $"pg_ctl stop{PgCtlZ} -m fast -D {l.DataDir} on {l.HostName}";
+    private string PromoteCommand(ServerLocation l) => $"pg_ctl promote{PgCtlZ} -D {l.DataDir} on {l.HostName}";
+
+    /// <summary>True when <paramref name="host"/> names the server by its config host name or its
+    /// address. "localhost" and ::1 count as 127.0.0.1; other loopback addresses stay distinct because
+    /// a lab may give each simulated host its own 127.x address.</summary>
+    internal static bool HostMatches(string host, string hostName, string address) =>
+        string.Equals(host, hostName, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(Normalize(host), Normalize(address), StringComparison.OrdinalIgnoreCase);
+
+    private static string Normalize(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host == "::1" ? "127.0.0.1" : host;
+}

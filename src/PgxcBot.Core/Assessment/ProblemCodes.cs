@@ -1,0 +1,28 @@
+namespace PgxcBot.Core.Assessment;
+
+/// <summary>The stable <see cref="Problem.Code"/> values. Alerts dedupe and runbooks match on these, so
+/// a code is never renamed once released.</summary>
+public static class ProblemCodes
+{
+    public const string SlaveNotStreaming = "slave-not-streaming";
+    public const string SlaveFrozen = "slave-frozen";
+    public const string CommitsBlocked = "commits-blocked";
+    public const string ReplicationAsync = "replication-async";
+    public const string NoSlaveConfigured = "no-slave-configured";
+    public const string LagWarning = "lag-warning";
+    public const string LagCritical = "lag-critical";
+    public const string MasterUnreachable = "master-unreachable";
+    public const string MasterUnobservable = "master-unobservable";
+    public const string SlaveUnobservable = "slave-unobservable";
+    public const string SlavePromoted = "slave-promoted";
+    public const string SplitBrain = "split-brain";
+    public const string NoMaster = "no-master";
+    public const string SlaveNotQueryable = "slave-not-queryable";
+    public const string SystemIdentifierMismatch = "system-identifier-mismatch";
+    public const string SlaveFollowsOtherHost = "slave-follows-other-host";
+    public const string PairNotObserved = "pair-not-observed";
+    public const string CoordinatorUnreachable = "coordinator-unreachable";
+    public const string CoordinatorWrongTarget = "coordinator-wrong-target";
+    public const string CoordinatorMissingNode = "coordinator-missing-node";
+    public const string CoordinatorsDisagree = "coordinators-disagree";
+}

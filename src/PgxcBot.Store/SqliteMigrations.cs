@@ -1,0 +1,36 @@
+namespace PgxcBot.Store;
+
+/// <summary>One schema change. <see cref="Version"/> is written to PRAGMA user_version in the same
+/// transaction as <see cref="Sql"/>, so a migration is applied whole or not at all.</summary>
+public sealed record SqliteMigration(int Version, string Name, string Sql);
+
+/// <summary>
+/// The schema, as an ordered list. A released migration is never edited: a later change (operations,
+/// steps, approvals, alerts) is a new entry appended with the next version number.
+/// </summary>
+public static class SqliteMigrations
+{
+    public static IReadOnlyList<SqliteMigration> All { get; } =
+    [
+        new(1, "pair state and transition history", """
+            CREATE TABLE pair_state (
+                datanode   TEXT PRIMARY KEY NOT NULL,
+                state      TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            ) STRICT;
+
+            CREATE TABLE pair_transition (
+                id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                datanode   TEXT NOT NULL REFERENCES pair_state (datanode),
+                at         TEXT NOT NULL,
+                at_ms      INTEGER NOT NULL,
+                from_state TEXT NOT NULL,
+                to_state   TEXT NOT NULL,
+                trigger_name TEXT NOT NULL,
+                reason     TEXT NOT NULL
+            ) STRICT;
+
+            CREATE INDEX pair_transition_by_datanode ON pair_transition (datanode, at_ms DESC, id DESC);
+            """),
+    ];
+}

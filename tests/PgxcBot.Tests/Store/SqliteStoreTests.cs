@@ -1,0 +1,107 @@
+using Microsoft.Data.Sqlite;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Store;
+
+namespace PgxcBot.Tests.Store;
+
+public sealed class SqliteStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 3, 0, 0, TimeSpan.FromHours(1));
+    private readonly string _dir = Directory.CreateTempSubdirectory("pgxcbot-store-").FullName;
+    private string DbPath => Path.Combine(_dir, "state.db");
+    private static CancellationToken Ct => CancellationToken.None;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static PairTransition T(int seconds, PairState from, PairState to, PairTrigger trigger, string reason, string dn = "datanode1") =>
+        new(dn, T0.AddSeconds(seconds), from, to, trigger, reason);
+
+    [Fact]
+    public async Task Open_applies_every_migration_and_reopen_applies_none()
+    {
+        var first = await SqliteStore.OpenAsync(DbPath, null, Ct);
+        Assert.Equal(SqliteMigrations.All.Count, first.SchemaVersion);
+        await first.RecordTransitionAsync(T(0, PairState.Sync, PairState.Async, PairTrigger.ObservedAsync, "r"), Ct);
+
+        var again = await SqliteStore.OpenAsync(DbPath, null, Ct);
+
+        Assert.Equal(SqliteMigrations.All.Count, again.SchemaVersion);
+        Assert.Single(await again.GetHistoryAsync("datanode1", 10, Ct));
+    }
+
+    [Fact]
+    public async Task An_appended_migration_applies_to_an_existing_file()
+    {
+        await SqliteStore.OpenAsync(DbPath, null, Ct);
+        var next = SqliteMigrations.All.Append(new SqliteMigration(SqliteMigrations.All.Count + 1, "alerts",
+            "CREATE TABLE alert (id INTEGER PRIMARY KEY, code TEXT NOT NULL) STRICT;")).ToArray();
+
+        var store = await SqliteStore.OpenAsync(DbPath, next, null, Ct);
+
+        Assert.Equal(next.Length, store.SchemaVersion);
+        await using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alert';";
+        Assert.Equal(1L, await command.ExecuteScalarAsync(Ct));
+        // And the older program refuses the newer file instead of corrupting it.
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteStore.OpenAsync(DbPath, null, Ct));
+        Assert.Contains("newer than this bot knows", ex.Message);
+    }
+
+    [Fact]
+    public async Task Migrations_out_of_order_are_refused()
+    {
+        var bad = new[] { new SqliteMigration(2, "two", "SELECT 1;") };
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteStore.OpenAsync(DbPath, bad, null, Ct));
+        Assert.Contains("versions must run 1, 2, 3", ex.Message);
+    }
+
+    [Fact]
+    public async Task Database_is_in_wal_mode()
+    {
+        var store = await SqliteStore.OpenAsync(DbPath, null, Ct);
+        Assert.Equal("wal", await store.GetJournalModeAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Transitions_round_trip_newest_first()
+    {
+        var store = await SqliteStore.OpenAsync(DbPath, null, Ct);
+        var a = T(0, PairState.Sync, PairState.DegradedSlaveLost, PairTrigger.ObservedSlaveLost, "The synchronous slave stopped streaming");
+        var b = T(5, PairState.DegradedSlaveLost, PairState.Async, PairTrigger.SlaveRebuilt, "The slave was rebuilt; it's 'quoted'");
+        var c = T(9, PairState.Async, PairState.Sync, PairTrigger.SyncEnabled, "An operator made the slave synchronous");
+        var other = T(7, PairState.Sync, PairState.Async, PairTrigger.ObservedAsync, "other pair", "datanode2");
+        foreach (var t in new[] { a, c, b, other }) await store.RecordTransitionAsync(t, Ct);
+
+        Assert.Equal([c, b, a], await store.GetHistoryAsync("datanode1", 10, Ct));
+        Assert.Equal([c, b], await store.GetHistoryAsync("datanode1", 2, Ct));
+        Assert.Equal([other], await store.GetHistoryAsync("datanode2", 10, Ct));
+        Assert.Empty(await store.GetHistoryAsync("datanode3", 10, Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.GetHistoryAsync("datanode1", 0, Ct));
+    }
+
+    [Fact]
+    public async Task State_survives_reopen()
+    {
+        var store = await SqliteStore.OpenAsync(DbPath, null, Ct);
+        Assert.Null(await store.GetStateAsync("datanode1", Ct));
+        await store.RecordTransitionAsync(T(0, PairState.Sync, PairState.DegradedMasterLost, PairTrigger.ObservedMasterLost, "lost"), Ct);
+        await store.RecordTransitionAsync(T(1, PairState.DegradedMasterLost, PairState.Promoted, PairTrigger.PromoteCompleted, "promoted"), Ct);
+
+        var reopened = await SqliteStore.OpenAsync(DbPath, null, Ct);
+
+        Assert.Equal(PairState.Promoted, await reopened.GetStateAsync("datanode1", Ct));
+        Assert.Null(await reopened.GetStateAsync("datanode2", Ct));
+    }
+
+    [Fact]
+    public async Task Empty_path_or_missing_directory_is_a_clear_error()
+    {
+        var empty = await Assert.ThrowsAsync<ArgumentException>(() => SqliteStore.OpenAsync(" ", null, Ct));
+        Assert.Contains("store.path", empty.Message);
+        var missing = await Assert.ThrowsAsync<ArgumentException>(() =>
+            SqliteStore.OpenAsync(Path.Combine(_dir, "nope", "state.db"), null, Ct));
+        Assert.Contains("does not exist", missing.Message);
+    }
+}
