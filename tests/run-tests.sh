@@ -22,4 +22,14 @@ if ! have_postgres || ! have_sshd; then
   fi
 fi
 
-dotnet test PgxcBot.sln --logger "console;verbosity=normal"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test PgxcBot.sln --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# dotnet test prints counts per test project; add them up into one plain closing line.
+sum() { awk -v key="$1" '$1 == key":" { n += $2 } END { print n + 0 }' "$log"; }
+echo "Tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
+exit "$status"
