@@ -1,0 +1,45 @@
+namespace PgxcBot.Lab.Pairs;
+
+/// <summary>How the master waits for its slave.</summary>
+public enum LabReplicationMode
+{
+    /// <summary>synchronous_standby_names names the slave: commits wait for it.</summary>
+    Sync,
+    /// <summary>No synchronous standby: commits do not wait.</summary>
+    Async,
+}
+
+/// <summary>Settings for lab pairs. The defaults favour speed: they are for tests and demos, not data.</summary>
+public sealed record LabPairOptions
+{
+    /// <summary>Folder under which every pair gets its own unique folder. Must be traversable by
+    /// <see cref="OsUser"/>. Default: the system temp folder's <c>pgxcbot-lab</c>.</summary>
+    public string TempRoot { get; init; } = Path.Combine(Path.GetTempPath(), "pgxcbot-lab");
+
+    /// <summary>Server programs; null discovers them (<see cref="PgBinaries.Discover"/>).</summary>
+    public PgBinaries? Binaries { get; init; }
+
+    /// <summary>Unprivileged OS user the servers run as when this process is root (created if missing).</summary>
+    public string OsUser { get; init; } = "pgxcbot-lab";
+
+    /// <summary>Database superuser created by initdb.</summary>
+    public string SuperUser { get; init; } = "postgres";
+
+    /// <summary>Optional password for <see cref="SuperUser"/>. Loopback connections are trusted anyway;
+    /// the password only matters to clients that send one.</summary>
+    public string? SuperUserPassword { get; init; }
+
+    /// <summary>fsync off makes building and writing much faster; a crash of the machine may then
+    /// corrupt the lab data, which is fine for throwaway servers.</summary>
+    public bool Fsync { get; init; }
+
+    public string SharedBuffers { get; init; } = "16MB";
+
+    public int MaxConnections { get; init; } = 40;
+
+    /// <summary>Bound for each server start and stop (pg_ctl -t).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Bound for the slave to show up as streaming (and sync) on its master.</summary>
+    public TimeSpan StreamingTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Postgres;
+
+/// <summary>
+/// Observes a cluster over Npgsql. Every master, slave and coordinator is probed concurrently, each within
+/// the topology's connect and command timeouts enforced by our own deadline, so a dead, black-holed or
+/// frozen server costs at most its timeout and never delays the others. A datanode server answers in one
+/// round trip; a coordinator lists its pgxc_node catalog. Failures become a <see cref="ProbeStatus"/> with
+/// a short text (never a secret); only cancellation of <c>ObserveAsync</c> throws. Connections are pooled
+/// per endpoint across snapshots; dispose the observer to close them.
+/// </summary>
+public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable
+{
+    private readonly ISecretResolver _secrets;
+    private readonly TimeProvider _time;
+    private readonly ILogger<NpgsqlClusterObserver> _logger;
+    private readonly PgDataSourceCache _sources = new();
+    private readonly BoundedQuery _bounded;
+
+    public NpgsqlClusterObserver(ISecretResolver secrets, TimeProvider time, ILogger<NpgsqlClusterObserver> logger)
+    {
+        _secrets = secrets;
+        _time = time;
+        _logger = logger;
+        _bounded = new BoundedQuery(time);
+    }
+
+    /// <inheritdoc />
+    public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        var takenAt = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        var password = ResolvePassword(topology.Database, out var passwordError);
+
+        var pairs = topology.Datanodes.Select(async pair =>
+        {
+            var master = ProbeServerAsync(topology, pair, ServerRole.Master, pair.Master, password, passwordError, cancellationToken);
+            var slave = pair.Slave is null
+                ? Task.FromResult<ServerProbe?>(null)
+                : AsNullable(ProbeServerAsync(topology, pair, ServerRole.Slave, pair.Slave, password, passwordError, cancellationToken));
+            return new PairObservation(pair.Name, await master.ConfigureAwait(false), await slave.ConfigureAwait(false));
+        }).ToArray();
+        var coordinators = topology.Coordinators
+            .Select(c => ProbeCoordinatorAsync(topology, c, password, passwordError, cancellationToken))
+            .ToArray();
+
+        var snapshot = new ClusterSnapshot(takenAt, TimeSpan.Zero,
+            await Task.WhenAll(pairs).ConfigureAwait(false),
+            await Task.WhenAll(coordinators).ConfigureAwait(false));
+        return snapshot with { Elapsed = _time.GetElapsedTime(started) };
+    }
+
+    private static async Task<ServerProbe?> AsNullable(Task<ServerProbe> probe) => await probe.ConfigureAwait(false);
+
+    private async Task<ServerProbe> ProbeServerAsync(ClusterTopology topology, DatanodePair pair, ServerRole role,
+        ServerLocation location, string? password, string? passwordError, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        if (passwordError is not null)
+            return new ServerProbe(pair.Name, role, location, ProbeStatus.Error, passwordError, TimeSpan.Zero, null);
+        try
+        {
+            var source = _sources.Get(PgServerKind.Datanode, location.Address, location.Port, topology.Database.User,
+                topology.Database.Database, password, topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout);
+            var facts = await _bounded.RunAsync(source, DatanodeFactsReader.ReadFactsAsync,
+                topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            return new ServerProbe(pair.Name, role, location, ProbeStatus.Ok, null, _time.GetElapsedTime(started), facts);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var (status, error) = ProbeErrorClassifier.Classify(e);
+            var elapsed = _time.GetElapsedTime(started);
+            _logger.LogDebug(e, "Probe of {Datanode} {Role} at {Endpoint} ended {Status} after {ElapsedMs} ms: {Error}",
+                pair.Name, role, location.Endpoint, status, (int)elapsed.TotalMilliseconds, error);
+            return new ServerProbe(pair.Name, role, location, status, error, elapsed, null);
+        }
+    }
+
+    private async Task<CoordinatorProbe> ProbeCoordinatorAsync(ClusterTopology topology, Coordinator coordinator,
+        string? password, string? passwordError, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        if (passwordError is not null)
+            return new CoordinatorProbe(coordinator.Name, coordinator.Address, coordinator.Port, ProbeStatus.Error,
+                passwordError, TimeSpan.Zero, null, []);
+        try
+        {
+            var source = _sources.Get(PgServerKind.Coordinator, coordinator.Address, coordinator.Port, topology.Database.User,
+                topology.Database.Database, password, topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout);
+            var (version, nodes) = await _bounded.RunAsync(source, CoordinatorCatalogReader.ReadAsync,
+                topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            return new CoordinatorProbe(coordinator.Name, coordinator.Address, coordinator.Port, ProbeStatus.Ok, null,
+                _time.GetElapsedTime(started), version, nodes);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var (status, error) = ProbeErrorClassifier.Classify(e);
+            var elapsed = _time.GetElapsedTime(started);
+            _logger.LogDebug(e, "Probe of coordinator {Coordinator} at {Endpoint} ended {Status} after {ElapsedMs} ms: {Error}",
+                coordinator.Name, coordinator.Endpoint, status, (int)elapsed.TotalMilliseconds, error);
+            return new CoordinatorProbe(coordinator.Name, coordinator.Address, coordinator.Port, status, error, elapsed, null, []);
+        }
+    }
+
+    private string? ResolvePassword(DatabaseCredentials credentials, out string? error)
+    {
+        error = null;
+        try
+        {
+            return _secrets.Resolve(credentials.Password);
+        }
+        catch (SecretUnavailableException e)
+        {
+            // The message names the variable or file, never the value.
+            error = "database password unavailable: " + e.Message;
+            _logger.LogWarning("Cannot probe the cluster: {Error}", error);
+            return null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _sources.DisposeAsync();
+}

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Npgsql;
+
+namespace PgxcBot.Postgres;
+
+/// <summary>What kind of server a data source talks to; coordinators skip Npgsql's type loading.</summary>
+internal enum PgServerKind { Datanode, Coordinator }
+
+/// <summary>
+/// One pooled <see cref="NpgsqlDataSource"/> per endpoint and settings, kept across snapshots so each
+/// probe usually reuses an open connection. A failed probe clears its pool (see
+/// <see cref="NpgsqlDataSource.Clear"/>) so a restarted or dead server leaves no broken connections behind.
+/// </summary>
+internal sealed class PgDataSourceCache : IAsyncDisposable
+{
+    // The key holds the connection string, password included: it stays in memory and is never logged.
+    private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new(StringComparer.Ordinal);
+
+    public NpgsqlDataSource Get(PgServerKind kind, string address, int port, string user, string database,
+        string? password, TimeSpan connectTimeout, TimeSpan commandTimeout)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = address,
+            Port = port,
+            Username = user,
+            Database = database,
+            Password = password,
+            ApplicationName = "pgxcbot",
+            // Whole seconds only: our own deadline (a CancellationToken plus WaitAsync) enforces the exact
+            // timeout; these are a backstop that also ends abandoned attempts.
+            Timeout = WholeSeconds(connectTimeout),
+            CommandTimeout = WholeSeconds(commandTimeout),
+            // After a cancelled query Npgsql waits this long for the server to confirm before breaking
+            // the connection; a frozen server never confirms.
+            CancellationTimeout = (int)Math.Clamp(commandTimeout.TotalMilliseconds, 100, 2000),
+            Pooling = true,
+            MinPoolSize = 0,
+            MaxPoolSize = 4,
+            ConnectionIdleLifetime = 60,
+            // We change no session state, and XL coordinators (and our simulator) need not answer DISCARD ALL.
+            NoResetOnClose = true,
+            SslMode = SslMode.Disable,
+            TcpKeepAlive = true,
+        };
+        var key = $"{kind}|{builder.ConnectionString}";
+        return _sources.GetOrAdd(key, _ => new Lazy<NpgsqlDataSource>(() => Build(builder))).Value;
+    }
+
+    private static NpgsqlDataSource Build(NpgsqlConnectionStringBuilder connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);
+        // Server Compatibility Mode=NoTypeLoading: coordinators may not answer Npgsql's type-loading
+        // catalog query; our SQL casts to built-in types, so datanodes skip it too (one round trip less).
+        builder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        return builder.Build();
+    }
+
+    private static int WholeSeconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in _sources.Values.Where(s => s.IsValueCreated))
+            await source.Value.DisposeAsync().ConfigureAwait(false);
+        _sources.Clear();
+    }
+}

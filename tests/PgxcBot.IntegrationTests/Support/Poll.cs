@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace PgxcBot.IntegrationTests.Support;
+
+/// <summary>Polling with a deadline: the only way these tests wait for something to happen.</summary>
+public static class Poll
+{
+    /// <summary>Calls <paramref name="attempt"/> until <paramref name="done"/> holds for its result, and
+    /// returns that result; fails with the last result described when <paramref name="timeout"/> passes.</summary>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> attempt, Func<T, bool> done, TimeSpan timeout,
+        string what, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var result = await attempt();
+            if (done(result)) return result;
+            if (Stopwatch.GetElapsedTime(started) > timeout)
+                throw new TimeoutException($"Gave up after {timeout.TotalSeconds:0} s waiting for {what}; last result: {result}");
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+}

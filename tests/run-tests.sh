@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. The integration tests need real PostgreSQL server programs (initdb, pg_ctl)
+# and the SSH tests need sshd; on Debian/Ubuntu as root they are installed here when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
+have_sshd() { [ -x /usr/sbin/sshd ]; }
+
+if ! have_postgres || ! have_sshd; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
+    echo "run-tests: installing openssh-server and postgresql (missing)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # The Debian package may create and start a cluster on port 5432; the tests do not use it.
+    apt-get install -y -q --no-install-recommends openssh-server postgresql
+  else
+    echo "run-tests: PostgreSQL server programs or sshd are missing." >&2
+    echo "  Install them first, e.g. as root: apt-get install --no-install-recommends openssh-server postgresql" >&2
+    echo "  (or set PGXCBOT_PG_BIN to a PostgreSQL bin directory containing initdb and pg_ctl)." >&2
+    exit 1
+  fi
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test PgxcBot.sln --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# dotnet test prints counts per test project; add them up into one plain closing line.
+sum() { awk -v key="$1" '$1 == key":" { n += $2 } END { print n + 0 }' "$log"; }
+echo "Tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
+exit "$status"
