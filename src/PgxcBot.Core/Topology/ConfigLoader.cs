@@ -196,11 +196,11 @@ public static class ConfigLoader
                 errors.Add(new ConfigIssue(path, $"{Describe(element)} is not {expected}."));
                 return false;
             }
-            var fix = "";
+            var fix = $"expected {expected}, written without quotes (e.g. 20006).";
             if (element.ValueKind == JsonValueKind.String &&
                 double.TryParse(element.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                fix = $" Write it without quotes: {element.GetString()}.";
-            errors.Add(new ConfigIssue(path, $"{Describe(element)} is not a number.{fix}"));
+                fix = $"write it without quotes: {element.GetString()}.";
+            errors.Add(new ConfigIssue(path, $"{Describe(element)} is not a number; {fix}"));
             return false;
         }
 

@@ -14,6 +14,7 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
     public ConfigReport Run(IReadOnlyList<ConfigIssue> loaderErrors)
     {
         errors.AddRange(loaderErrors);
+        loaderPaths.UnionWith(loaderErrors.Select(e => e.Path));
         var flavor = CheckFlavor();
         var hostList = CheckHosts();
         var datanodes = CheckDatanodes();
@@ -28,7 +29,13 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
             new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store));
     }
 
-    private void Error(string path, string message) => errors.Add(new ConfigIssue(path, message));
+    private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
+
+    // A value the loader already rejected (wrong type) was not bound: saying "missing" too would mislead.
+    private void Error(string path, string message)
+    {
+        if (!loaderPaths.Contains(path)) errors.Add(new ConfigIssue(path, message));
+    }
     private void Warn(string path, string message) => warnings.Add(new ConfigIssue(path, message));
 
     private Flavor? CheckFlavor()
@@ -214,14 +221,12 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
         ok &= Seconds("monitor.lagCriticalSeconds", m.LagCriticalSeconds, d.LagCritical, out var lagCritical);
         ok &= Bytes("monitor.lagWarningBytes", m.LagWarningBytes, d.LagWarningBytes, out var warningBytes);
         ok &= Bytes("monitor.lagCriticalBytes", m.LagCriticalBytes, d.LagCriticalBytes, out var criticalBytes);
-        if (!ok) return null;
-
         if (warningBytes > criticalBytes)
             ok = Fail("monitor.lagWarningBytes", $"{warningBytes} is above monitor.lagCriticalBytes ({criticalBytes}); the warning level must be at most the critical level.");
         if (lagWarning > lagCritical)
             ok = Fail("monitor.lagWarningSeconds", $"{ConfigValidator.Format(lagWarning.TotalSeconds)} is above monitor.lagCriticalSeconds ({ConfigValidator.Format(lagCritical.TotalSeconds)}); the warning level must be at most the critical level.");
         // Only when the operator chose one of them: the built-in defaults are the lead's decision.
-        if (connect >= interval && (m.IntervalSeconds is not null || m.ConnectTimeoutSeconds is not null))
+        if (ok && connect >= interval && (m.IntervalSeconds is not null || m.ConnectTimeoutSeconds is not null))
             Warn("monitor.connectTimeoutSeconds", $"{ConfigValidator.Format(connect.TotalSeconds)} s is not shorter than monitor.intervalSeconds ({ConfigValidator.Format(interval.TotalSeconds)} s): one black-holed host makes every round late. Use a connect timeout below the interval.");
         return ok ? new MonitorSettings(interval, connect, command, warningBytes, criticalBytes, lagWarning, lagCritical) : null;
     }
