@@ -2,7 +2,8 @@ namespace PgxcBot.Core.Commands;
 
 /// <summary>
 /// Every chat command the bot knows, in the order help lists them. The console parser, help and (later)
-/// Discord slash-command registration are all generated from this one list.
+/// Discord slash-command registration are all generated from this one list, so names and descriptions
+/// keep to Discord's limits (lower-case names of at most 32 characters, descriptions of 1-100).
 /// </summary>
 public static class CommandCatalogue
 {
@@ -15,7 +16,7 @@ public static class CommandCatalogue
         new("datanode", what, ArgumentKind.Datanode, Required: true);
 
     public static CommandSpec Status { get; } = new("status",
-        "Show every datanode pair, its problems with the next step, and where each coordinator routes each datanode.",
+        "Show each datanode pair, its problems and next steps, and where coordinators route each datanode.",
         [new CommandArgument("datanode", "Only this datanode pair.", ArgumentKind.Datanode, Required: false)],
         [], NeedsApproval: false, Available: true);
 
@@ -31,14 +32,14 @@ public static class CommandCatalogue
         [], NeedsApproval: false, Available: false);
 
     public static CommandSpec Promote { get; } = new("promote",
-        "Fail over: promote the slave of a datanode to master, fence the old master and repoint every coordinator.",
+        "Fail over: promote a datanode's slave to master, fence the old master, repoint every coordinator.",
         [Datanode("The datanode whose slave becomes master.")],
         [new CommandOption("accept-data-loss",
             "Promote even though the slave was not in sync: commits it never received are lost.")],
         NeedsApproval: true, Available: false);
 
     public static CommandSpec Sync { get; } = new("sync",
-        "Make the slave synchronous again (synchronous_standby_names on the master), once it streams and has caught up.",
+        "Make the slave synchronous again once it streams and has caught up (synchronous_standby_names).",
         [Datanode("The datanode pair.")], [], NeedsApproval: true, Available: false);
 
     public static CommandSpec Async { get; } = new("async",
@@ -46,7 +47,7 @@ public static class CommandCatalogue
         [Datanode("The datanode pair.")], [], NeedsApproval: true, Available: false);
 
     public static CommandSpec Repoint { get; } = new("repoint",
-        "Point every coordinator's pgxc_node entry for the datanode at its current master (ALTER NODE, pgxc_pool_reload).",
+        "Point every coordinator's pgxc_node entry for the datanode at its current master (ALTER NODE).",
         [Datanode("The datanode to repoint.")], [], NeedsApproval: true, Available: false);
 
     public static CommandSpec Resume { get; } = new("resume",

@@ -159,4 +159,25 @@ public class CommandParserTests
         Assert.All(new[] { "promote", "sync", "async", "repoint", "resume" },
             name => Assert.True(CommandCatalogue.Find(name)!.NeedsApproval, name));
     }
+
+    [Fact]
+    public void Catalogue_fits_discord_slash_command_limits()
+    {
+        var names = new System.Text.RegularExpressions.Regex(@"^[-_a-z0-9]{1,32}$");
+        foreach (var spec in CommandCatalogue.All)
+        {
+            Assert.Matches(names, spec.Name);
+            Assert.InRange(spec.Description.Length, 1, 100);
+            foreach (var argument in spec.Arguments)
+            {
+                Assert.Matches(names, argument.Name);
+                Assert.InRange(argument.Description.Length, 1, 100);
+            }
+            foreach (var option in spec.Options)
+            {
+                Assert.Matches(names, option.Name);
+                Assert.InRange(option.Description.Length, 1, 100);
+            }
+        }
+    }
 }
