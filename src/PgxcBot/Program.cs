@@ -1,2 +1,4 @@
-// Entry point: replaced by the CLI (check-config, status, console) in the foundation work.
-return 0;
+using PgxcBot.Cli;
+
+// Everything lives in CliApp so that tests run the same entry in-process.
+return await CliApp.RunAsync(args, CliIo.FromConsole());

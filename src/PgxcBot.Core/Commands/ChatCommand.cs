@@ -1,0 +1,28 @@
+namespace PgxcBot.Core.Commands;
+
+/// <summary>A parsed, checked chat command. <see cref="Spec"/> links back to the catalogue entry.</summary>
+public abstract record ChatCommand(CommandSpec Spec);
+
+/// <summary><c>/pgxc status [datanode]</c>; <see cref="Datanode"/> null means all pairs.</summary>
+public sealed record StatusCommand(string? Datanode) : ChatCommand(CommandCatalogue.Status);
+
+/// <summary><c>/pgxc help [command]</c>; <see cref="Topic"/> is the catalogue name, or null for the list.</summary>
+public sealed record HelpCommand(string? Topic) : ChatCommand(CommandCatalogue.Help);
+
+public sealed record PlanCommand(string Operation, string Datanode) : ChatCommand(CommandCatalogue.Plan);
+
+/// <summary><c>/pgxc promote datanode [--accept-data-loss]</c>.</summary>
+public sealed record PromoteCommand(string Datanode, bool AcceptDataLoss) : ChatCommand(CommandCatalogue.Promote);
+
+public sealed record SyncCommand(string Datanode) : ChatCommand(CommandCatalogue.Sync);
+
+public sealed record AsyncCommand(string Datanode) : ChatCommand(CommandCatalogue.Async);
+
+public sealed record RepointCommand(string Datanode) : ChatCommand(CommandCatalogue.Repoint);
+
+public sealed record ResumeCommand(string Datanode) : ChatCommand(CommandCatalogue.Resume);
+
+public sealed record HistoryCommand(string Datanode, int Limit) : ChatCommand(CommandCatalogue.History)
+{
+    public const int DefaultLimit = 10;
+}

@@ -1,0 +1,370 @@
+namespace PgxcBot.Core.Topology;
+
+/// <summary>One validation run: collects issues while building the topology piece by piece.</summary>
+internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
+{
+    private readonly List<ConfigIssue> errors = [];
+    private readonly List<ConfigIssue> warnings = [];
+    // Hosts by name (first definition wins); datanodes and coordinators share pgxc_node's namespace.
+    private readonly Dictionary<string, (string Path, Host? Host, string Address)> hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> nodeNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> endpoints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> dataDirs = new(StringComparer.Ordinal);
+
+    public ConfigReport Run(IReadOnlyList<ConfigIssue> loaderErrors)
+    {
+        errors.AddRange(loaderErrors);
+        loaderPaths.UnionWith(loaderErrors.Select(e => e.Path));
+        var flavor = CheckFlavor();
+        var hostList = CheckHosts();
+        var datanodes = CheckDatanodes();
+        var coordinators = CheckCoordinators(flavor);
+        var database = CheckDatabase();
+        var monitor = CheckMonitor();
+        var store = CheckStore();
+
+        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null)
+            return new ConfigReport(errors, warnings, null);
+        return new ConfigReport(errors, warnings,
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store));
+    }
+
+    private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
+
+    // A value the loader already rejected (wrong type) was not bound: saying "missing" too would mislead.
+    private void Error(string path, string message)
+    {
+        if (!loaderPaths.Contains(path)) errors.Add(new ConfigIssue(path, message));
+    }
+    private void Warn(string path, string message) => warnings.Add(new ConfigIssue(path, message));
+
+    private Flavor? CheckFlavor()
+    {
+        const string valid = "postgres-xc | postgres-xl | postgresql";
+        if (string.IsNullOrWhiteSpace(options.Flavor))
+        {
+            Error("flavor", $"missing. Say which software runs the cluster: {valid}.");
+            return null;
+        }
+        var flavor = ConfigValidator.ParseFlavor(options.Flavor);
+        if (flavor is null)
+            Error("flavor", $"\"{ConfigRules.Show(options.Flavor)}\" is not a known flavor; expected one of {valid}.");
+        return flavor;
+    }
+
+    private List<Host> CheckHosts()
+    {
+        var result = new List<Host>();
+        for (var i = 0; i < options.Hosts.Count; i++)
+        {
+            var h = options.Hosts[i];
+            var path = $"hosts[{i}]";
+            var errorsBefore = errors.Count;
+
+            var name = CheckHostLabel($"{path}.name", h.Name);
+            var address = h.Address;
+            if (string.IsNullOrWhiteSpace(address))
+                Error($"{path}.address", "missing. Give the DNS name or IP address the bot uses for SSH and PostgreSQL, e.g. \"node01\" or \"192.0.2.11\".");
+            else if (!ConfigRules.IsAddress(address))
+                Error($"{path}.address", $"\"{ConfigRules.Show(address)}\" is not a DNS name or an IP address.");
+
+            var transport = TransportKind.Ssh;
+            if (h.Transport is not null)
+            {
+                switch (h.Transport.Trim().ToLowerInvariant())
+                {
+                    case "ssh": transport = TransportKind.Ssh; break;
+                    case "local": transport = TransportKind.Local; break;
+                    default:
+                        Error($"{path}.transport", $"\"{ConfigRules.Show(h.Transport)}\" is not a transport; expected ssh (default) or local (run on this machine, for a lab).");
+                        break;
+                }
+            }
+
+            var sshPort = h.SshPort ?? ConfigValidator.DefaultSshPort;
+            CheckPort($"{path}.sshPort", sshPort);
+
+            if (string.IsNullOrWhiteSpace(h.User))
+                Error($"{path}.user", "missing. Give the OS user the runbook commands run as (the runbook's \"postgresxc\").");
+            else if (!ConfigRules.OsUser().IsMatch(h.User))
+                Error($"{path}.user", $"\"{ConfigRules.Show(h.User)}\" is not a valid OS user name (lower-case letters, digits, _ and -, starting with a letter or _).");
+
+            if (transport == TransportKind.Ssh)
+                CheckSsh(path, h, sshPort);
+            CheckSecret($"{path}.keyPassphrase", h.KeyPassphrase);
+
+            if (name is null) continue;
+            if (hosts.TryGetValue(name, out var first))
+            {
+                Error($"{path}.name", $"\"{name}\" is already defined at {first.Path}; host names must be unique.");
+                continue;
+            }
+            Host? host = null;
+            if (errors.Count == errorsBefore)
+            {
+                host = new Host(name, address!.Trim(), transport, sshPort, h.User!, h.HostKeyFingerprint, h.KeyFile, h.KeyPassphrase);
+                result.Add(host);
+            }
+            hosts[name] = (path, host, string.IsNullOrWhiteSpace(address) ? name : address.Trim());
+        }
+        return result;
+    }
+
+    private void CheckSsh(string path, HostOptions h, int sshPort)
+    {
+        if (string.IsNullOrWhiteSpace(h.KeyFile))
+            Error($"{path}.keyFile", "missing. SSH needs a private key file, e.g. \"/etc/pgxcbot/id_ed25519\" (readable only by the bot).");
+        else if (!h.KeyFile.StartsWith('/'))
+            Error($"{path}.keyFile", $"\"{ConfigRules.Show(h.KeyFile)}\" is not an absolute path; write the full path (~ is not expanded).");
+
+        var where = string.IsNullOrWhiteSpace(h.Address) ? "HOST" : h.Address.Trim();
+        var howToGet = $"Get it on a trusted network with: ssh-keyscan -p {sshPort} {where} | ssh-keygen -lf -";
+        if (string.IsNullOrWhiteSpace(h.HostKeyFingerprint))
+            Error($"{path}.hostKeyFingerprint", $"missing. The bot never trusts a host key on first use, so the key must be pinned. {howToGet}");
+        else if (!ConfigRules.Fingerprint().IsMatch(h.HostKeyFingerprint))
+            Error($"{path}.hostKeyFingerprint", $"\"{ConfigRules.Show(h.HostKeyFingerprint)}\" is not in the form SHA256:<43 base64 characters>. {howToGet}");
+    }
+
+    private List<DatanodePair> CheckDatanodes()
+    {
+        var result = new List<DatanodePair>();
+        if (options.Datanodes.Count == 0)
+            Error("datanodes", "no datanode is configured; add at least one { \"name\", \"master\": {host, port, dataDir}, \"slave\": {...} }.");
+        for (var i = 0; i < options.Datanodes.Count; i++)
+        {
+            var d = options.Datanodes[i];
+            var path = $"datanodes[{i}]";
+            var name = CheckNodeName($"{path}.name", d.Name, "datanode");
+
+            ServerLocation? master = null;
+            if (d.Master is null)
+                Error($"{path}.master", "missing. Give the master's { \"host\", \"port\", \"dataDir\" }.");
+            else
+                master = CheckServer($"{path}.master", d.Master.Host, d.Master.Port, d.Master.DataDir, name, "master");
+
+            ServerLocation? slave = null;
+            var applicationName = $"{name ?? "datanode"}_slave";
+            if (d.Slave is null)
+            {
+                Warn($"{path}.slave", $"no slave: {name ?? "this datanode"} has no standby, so if its master fails its data is unavailable until the server is repaired.");
+            }
+            else
+            {
+                slave = CheckServer($"{path}.slave", d.Slave.Host, d.Slave.Port, d.Slave.DataDir, name, "slave");
+                if (d.Slave.ApplicationName is { } app)
+                {
+                    applicationName = app;
+                    if (!ConfigRules.NodeName().IsMatch(app))
+                        Error($"{path}.slave.applicationName", $"\"{ConfigRules.Show(app)}\" is not a valid application name: it goes into synchronous_standby_names, so use lower-case letters, digits and _ (start with a letter or _, at most 63), e.g. \"{name ?? "datanode1"}_slave\".");
+                }
+                if (d.Slave.ArchiveDir is { } archive && ConfigRules.CheckPath(archive) is { } archiveProblem)
+                    Error($"{path}.slave.archiveDir", archiveProblem);
+                if (master is not null && slave is not null && master.HostName == slave.HostName)
+                    Warn($"{path}.slave.host", $"master and slave are both on {slave.HostName}: fine for a lab, useless for HA: one host failure loses both.");
+            }
+
+            if (name is not null && master is not null && (d.Slave is null || slave is not null))
+                result.Add(new DatanodePair(name, master, slave, applicationName, d.Slave?.ArchiveDir));
+        }
+        return result;
+    }
+
+    private List<Coordinator> CheckCoordinators(Flavor? flavor)
+    {
+        var result = new List<Coordinator>();
+        if (flavor == Flavor.PostgreSql && options.Coordinators.Count > 0)
+            Error("coordinators", "plain PostgreSQL has no coordinators; remove the list or set flavor to postgres-xc or postgres-xl.");
+        else if (flavor is not null and not Flavor.PostgreSql && options.Coordinators.Count == 0)
+            Warn("coordinators", "none configured: the bot cannot check or repoint where coordinators route each datanode after a failover.");
+
+        for (var i = 0; i < options.Coordinators.Count; i++)
+        {
+            var c = options.Coordinators[i];
+            var path = $"coordinators[{i}]";
+            var name = CheckNodeName($"{path}.name", c.Name, "coordinator");
+            var address = CheckHostReference($"{path}.host", c.Host);
+            var portOk = c.Port is null
+                ? Fail($"{path}.port", "missing. Give the coordinator's PostgreSQL port, e.g. 20004.")
+                : CheckPort($"{path}.port", c.Port.Value);
+            if (address is not null && portOk)
+                CheckEndpoint($"{path}.port", address, c.Port!.Value, c.Host!);
+            if (name is not null && address is not null && portOk)
+                result.Add(new Coordinator(name, c.Host!, address, c.Port!.Value));
+        }
+        return result;
+    }
+
+    private DatabaseCredentials? CheckDatabase()
+    {
+        var db = options.Database;
+        var ok = true;
+        if (string.IsNullOrWhiteSpace(db.User))
+            ok = Fail("database.user", "missing. Give the PostgreSQL role the bot connects as (the runbook's \"postgresxc\").");
+        else if (!ConfigRules.DatabaseName().IsMatch(db.User))
+            ok = Fail("database.user", $"\"{ConfigRules.Show(db.User)}\" is not a plain role name (letters, digits and _, starting with a letter or _).");
+        var database = db.Database ?? ConfigValidator.DefaultDatabase;
+        if (!ConfigRules.DatabaseName().IsMatch(database))
+            ok = Fail("database.database", $"\"{ConfigRules.Show(database)}\" is not a plain database name (letters, digits and _); the default is \"postgres\".");
+        ok &= CheckSecret("database.password", db.Password);
+        return ok ? new DatabaseCredentials(db.User!, database, db.Password) : null;
+    }
+
+    private MonitorSettings? CheckMonitor()
+    {
+        var m = options.Monitor;
+        var d = MonitorSettings.Default;
+        var ok = true;
+        ok &= Seconds("monitor.intervalSeconds", m.IntervalSeconds, d.Interval, out var interval);
+        ok &= Seconds("monitor.connectTimeoutSeconds", m.ConnectTimeoutSeconds, d.ConnectTimeout, out var connect);
+        ok &= Seconds("monitor.commandTimeoutSeconds", m.CommandTimeoutSeconds, d.CommandTimeout, out var command);
+        ok &= Seconds("monitor.lagWarningSeconds", m.LagWarningSeconds, d.LagWarning, out var lagWarning);
+        ok &= Seconds("monitor.lagCriticalSeconds", m.LagCriticalSeconds, d.LagCritical, out var lagCritical);
+        ok &= Bytes("monitor.lagWarningBytes", m.LagWarningBytes, d.LagWarningBytes, out var warningBytes);
+        ok &= Bytes("monitor.lagCriticalBytes", m.LagCriticalBytes, d.LagCriticalBytes, out var criticalBytes);
+        if (warningBytes > criticalBytes)
+            ok = Fail("monitor.lagWarningBytes", $"{warningBytes} is above monitor.lagCriticalBytes ({criticalBytes}); the warning level must be at most the critical level.");
+        if (lagWarning > lagCritical)
+            ok = Fail("monitor.lagWarningSeconds", $"{ConfigValidator.Format(lagWarning.TotalSeconds)} is above monitor.lagCriticalSeconds ({ConfigValidator.Format(lagCritical.TotalSeconds)}); the warning level must be at most the critical level.");
+        // Only when the operator chose one of them: the built-in defaults are the lead's decision.
+        if (ok && connect >= interval && (m.IntervalSeconds is not null || m.ConnectTimeoutSeconds is not null))
+            Warn("monitor.connectTimeoutSeconds", $"{ConfigValidator.Format(connect.TotalSeconds)} s is not shorter than monitor.intervalSeconds ({ConfigValidator.Format(interval.TotalSeconds)} s): one black-holed host makes every round late. Use a connect timeout below the interval.");
+        return ok ? new MonitorSettings(interval, connect, command, warningBytes, criticalBytes, lagWarning, lagCritical) : null;
+    }
+
+    private string? CheckStore()
+    {
+        var path = options.Store.Path ?? ConfigValidator.DefaultStorePath;
+        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0') || path.Contains('\n'))
+        {
+            Error("store.path", "empty or not a file path. Give the SQLite file, e.g. \"pgxcbot.db\" (relative to the config file) or \"/var/lib/pgxcbot/pgxcbot.db\".");
+            return null;
+        }
+        if (baseDirectory is null || Path.IsPathRooted(path)) return path;
+        return Path.GetFullPath(Path.Combine(baseDirectory, path));
+    }
+
+    // ---- shared checks ----
+
+    private ServerLocation? CheckServer(string path, string? host, int? port, string? dataDir, string? datanode, string role)
+    {
+        var ok = true;
+        var address = CheckHostReference($"{path}.host", host);
+        ok &= address is not null;
+        if (port is null)
+            ok = Fail($"{path}.port", $"missing. Give the {role}'s PostgreSQL port, e.g. {(role == "master" ? 20006 : 20010)}.");
+        else
+            ok &= CheckPort($"{path}.port", port.Value);
+        if (string.IsNullOrWhiteSpace(dataDir))
+            ok = Fail($"{path}.dataDir", $"missing. Give the {role}'s data directory as an absolute path, e.g. \"/home/postgresxc/pgxc/{datanode ?? "datanode1"}{(role == "slave" ? "_slave" : "")}\".");
+        else if (ConfigRules.CheckPath(dataDir) is { } problem)
+            ok = Fail($"{path}.dataDir", problem);
+        if (!ok) return null;
+
+        CheckEndpoint($"{path}.port", address!, port!.Value, host!);
+        var dirKey = $"{host}\n{dataDir!.TrimEnd('/')}";
+        if (dataDirs.TryGetValue(dirKey, out var other))
+            Error($"{path}.dataDir", $"{host}:{dataDir} is already the data directory of {other}; two servers cannot share one data directory.");
+        else
+            dataDirs[dirKey] = path;
+        return new ServerLocation(host!, address!, port.Value, dataDir);
+    }
+
+    /// <summary>The address of a referenced host, or null (with an error) when it is not defined.</summary>
+    private string? CheckHostReference(string path, string? host)
+    {
+        if (string.IsNullOrWhiteSpace(host))
+        {
+            Error(path, $"missing. Name one of the hosts ({DefinedHosts()}).");
+            return null;
+        }
+        if (hosts.TryGetValue(host, out var entry)) return entry.Address;
+        Error(path, $"\"{ConfigRules.Show(host)}\" is not defined in hosts ({DefinedHosts()}). Add it to hosts or fix the name.");
+        return null;
+    }
+
+    private string DefinedHosts() => hosts.Count == 0 ? "none defined" : "defined: " + string.Join(", ", hosts.Keys);
+
+    private void CheckEndpoint(string path, string address, int port, string hostName)
+    {
+        var key = $"{address}:{port}";
+        if (endpoints.TryGetValue(key, out var other))
+            Error(path, $"{hostName}:{port} is already used by {other}; two servers cannot listen on one address and port. Give one of them another port.");
+        else
+            endpoints[key] = path[..path.LastIndexOf('.')];
+    }
+
+    private string? CheckHostLabel(string path, string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            Error(path, "missing. Give the host a short name that servers refer to, e.g. \"node01\".");
+            return null;
+        }
+        if (!ConfigRules.HostName().IsMatch(name))
+        {
+            Error(path, $"\"{ConfigRules.Show(name)}\" is not a valid host name (letters, digits, _ . -; at most 63).");
+            return null;
+        }
+        return name;
+    }
+
+    private string? CheckNodeName(string path, string? name, string kind)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            Error(path, $"missing. Give the {kind}'s node name as in pgxc_node, e.g. \"{kind}1\".");
+            return null;
+        }
+        if (!ConfigRules.NodeName().IsMatch(name))
+        {
+            Error(path, $"\"{ConfigRules.Show(name)}\" is not a valid node name: it is used in ALTER NODE and shell commands, so use lower-case letters, digits and _, starting with a letter or _ (at most 63), e.g. \"{kind}1\".");
+            return null;
+        }
+        if (nodeNames.TryGetValue(name, out var first))
+        {
+            Error(path, $"\"{name}\" is already used at {first}; datanodes and coordinators share one namespace (pgxc_node), so every name must be unique.");
+            return null;
+        }
+        nodeNames[name] = path[..path.LastIndexOf('.')];
+        return name;
+    }
+
+    private bool CheckPort(string path, int port) =>
+        port is >= 1 and <= 65535 || Fail(path, $"{port} is not a TCP port (1-65535).");
+
+    private bool CheckSecret(string path, SecretReference? secret)
+    {
+        if (secret is null) return true;
+        var hasEnv = !string.IsNullOrWhiteSpace(secret.Env);
+        var hasFile = !string.IsNullOrWhiteSpace(secret.File);
+        if (hasEnv == hasFile)
+            return Fail(path, "give exactly one of {\"env\": \"VARIABLE\"} or {\"file\": \"/absolute/path\"}.");
+        if (hasEnv && !ConfigRules.EnvironmentVariable().IsMatch(secret.Env!))
+            return Fail($"{path}.env", $"\"{ConfigRules.Show(secret.Env!)}\" is not an environment variable name (letters, digits and _, not starting with a digit), e.g. PGXCBOT_DB_PASSWORD.");
+        if (hasFile && !secret.File!.StartsWith('/'))
+            return Fail($"{path}.file", $"\"{ConfigRules.Show(secret.File)}\" is not an absolute path; write the full path, e.g. /etc/pgxcbot/db.password.");
+        return true;
+    }
+
+    private bool Seconds(string path, double? value, TimeSpan fallback, out TimeSpan result)
+    {
+        result = fallback;
+        if (value is null) return true;
+        if (value.Value is <= 0 or > 86_400)
+            return Fail(path, $"{ConfigValidator.Format(value.Value)} is out of range; give a number of seconds above 0 and at most 86400.");
+        result = TimeSpan.FromSeconds(value.Value);
+        return true;
+    }
+
+    private bool Bytes(string path, long? value, long fallback, out long result)
+    {
+        result = value ?? fallback;
+        return value is null or > 0 || Fail(path, $"{value} is out of range; give a number of bytes above 0.");
+    }
+
+    private bool Fail(string path, string message)
+    {
+        Error(path, message);
+        return false;
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.DependencyInjection;
+using PgxcBot.Core.Text;
+
+namespace PgxcBot.Cli;
+
+/// <summary>
+/// The CLI entry point, callable in-process: arguments and streams in, exit code out
+/// (<see cref="ExitCodes"/>). Program.cs only hands it the real console.
+/// </summary>
+public static class CliApp
+{
+    private static readonly string[] Commands = ["check-config", "status", "console"];
+
+    /// <param name="overrides">Applied after the normal registrations, e.g. tests replacing the status source.</param>
+    public static async Task<int> RunAsync(
+        IReadOnlyList<string> args,
+        CliIo io,
+        Action<IServiceCollection>? overrides = null,
+        CancellationToken cancellationToken = default)
+    {
+        var (arguments, error) = CliArguments.Parse(args);
+        if (arguments is null)
+        {
+            await io.Error.WriteLineAsync($"error: {error}");
+            await io.Error.WriteLineAsync(Usage.Text);
+            return ExitCodes.BadConfig;
+        }
+        if (arguments.Help)
+        {
+            await io.Out.WriteLineAsync(Usage.Text);
+            return ExitCodes.Ok;
+        }
+        try
+        {
+            return arguments.Command switch
+            {
+                "check-config" => await CheckConfigCommand.RunAsync(arguments, io, cancellationToken),
+                "status" => await CliHost.RunAsync(arguments, io, overrides,
+                    (services, ct) => StatusCliCommand.RunAsync(services, arguments, io, ct), cancellationToken),
+                "console" => await CliHost.RunAsync(arguments, io, overrides,
+                    (services, ct) => ConsoleCommand.RunAsync(services, io, ct), cancellationToken),
+                _ => await UnknownCommandAsync(arguments.Command, io),
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await io.Error.WriteLineAsync("cancelled.");
+            return ExitCodes.Unexpected;
+        }
+        catch (Exception e)
+        {
+            await io.Error.WriteLineAsync($"error: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Unexpected;
+        }
+    }
+
+    private static async Task<int> UnknownCommandAsync(string? command, CliIo io)
+    {
+        if (command is null)
+        {
+            await io.Error.WriteLineAsync("error: no command given.");
+        }
+        else
+        {
+            var near = Suggestions.Closest(command, Commands);
+            await io.Error.WriteLineAsync($"error: unknown command '{command}'{(near is null ? "." : $"; did you mean {near}?")} Valid: {string.Join(", ", Commands)}.");
+        }
+        await io.Error.WriteLineAsync(Usage.Text);
+        return ExitCodes.BadConfig;
+    }
+}

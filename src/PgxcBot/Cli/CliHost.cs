@@ -1,0 +1,68 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PgxcBot.Hosting;
+
+namespace PgxcBot.Cli;
+
+/// <summary>Loads the config, builds and starts the Generic Host for one CLI command, runs it, stops.</summary>
+internal static class CliHost
+{
+    public static async Task<int> RunAsync(
+        CliArguments arguments,
+        CliIo io,
+        Action<IServiceCollection>? overrides,
+        Func<IServiceProvider, CancellationToken, Task<int>> command,
+        CancellationToken cancellationToken)
+    {
+        if (arguments.ConfigPath is null)
+        {
+            await io.Error.WriteLineAsync($"error: {arguments.Command} needs --config FILE (see config/pgxcbot.example.json).");
+            return ExitCodes.BadConfig;
+        }
+        var config = await ConfigFile.LoadAsync(arguments.ConfigPath, cancellationToken);
+        if (config.Report.HasErrors)
+        {
+            config.WriteIssues(io.Error);
+            await io.Error.WriteLineAsync($"The configuration {config.Path} has {config.Report.Errors.Count} error(s); fix them (pgxcbot check-config --config {arguments.ConfigPath}).");
+            return ExitCodes.BadConfig;
+        }
+        foreach (var warning in config.Report.Warnings)
+            await io.Error.WriteLineAsync($"warning: {warning}");
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ApplicationName = "pgxcbot",
+            ContentRootPath = config.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new TextWriterLoggerProvider(io.Error, arguments.Verbose ? LogLevel.Debug : LogLevel.Warning));
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddPgxcBotCore(config.Loaded.Options, config.BaseDirectory);
+        overrides?.Invoke(builder.Services);
+
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures) await io.Error.WriteLineAsync($"error: {failure}");
+            return ExitCodes.BadConfig;
+        }
+        try
+        {
+            // Ctrl+C stops the host (ConsoleLifetime); the command sees it as cancellation.
+            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+            return await command(host.Services, linked.Token);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+}

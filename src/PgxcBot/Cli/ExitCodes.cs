@@ -1,0 +1,14 @@
+namespace PgxcBot.Cli;
+
+/// <summary>Process exit codes, stable for scripts and monitoring (e.g. a Nagios-style check on status).</summary>
+public static class ExitCodes
+{
+    /// <summary>Done; for status: no problem of Warning or worse.</summary>
+    public const int Ok = 0;
+    /// <summary>status: at least one Warning or Critical problem.</summary>
+    public const int Unhealthy = 1;
+    /// <summary>The configuration (or the command line) is wrong; nothing was contacted.</summary>
+    public const int BadConfig = 2;
+    /// <summary>Anything unexpected; stderr says what.</summary>
+    public const int Unexpected = 3;
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Observation;
+
+namespace PgxcBot.Cli;
+
+/// <summary>The JSON shape of <c>status --json</c>: the raw snapshot and what the assessor made of it.
+/// Enums are written as strings and WAL positions as PostgreSQL writes them (0/3000148).</summary>
+public sealed record StatusDocument(
+    Severity Worst,
+    ClusterSnapshot Snapshot,
+    IReadOnlyList<PairAssessment> Pairs,
+    IReadOnlyList<CoordinatorView> CoordinatorViews,
+    IReadOnlyList<Problem> CoordinatorProblems)
+{
+    public static JsonSerializerOptions SerializerOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(), new LsnJsonConverter() },
+    };
+
+    public static StatusDocument From(ClusterAssessment a) =>
+        new(a.Worst, a.Snapshot, a.Pairs, a.CoordinatorViews, a.CoordinatorProblems);
+
+    private sealed class LsnJsonConverter : JsonConverter<Lsn>
+    {
+        public override Lsn Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            Lsn.Parse(reader.GetString() ?? "");
+
+        public override void Write(Utf8JsonWriter writer, Lsn value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToString());
+    }
+}

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PgxcBot.Cli;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Hosting;
+using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Rendering;
+
+namespace PgxcBot.Tests.Cli;
+
+public sealed class StatusAndConsoleTests : IDisposable
+{
+    private readonly TempConfigDirectory directory = new();
+    private readonly string config;
+
+    public StatusAndConsoleTests()
+    {
+        config = directory.Write("pgxcbot.json", TestConfigs.Minimal().ToJsonString());
+    }
+
+    public void Dispose() => directory.Dispose();
+
+    private sealed class FixedStatus(Func<ClusterAssessment> get) : IClusterStatusSource
+    {
+        public int Calls { get; private set; }
+
+        public Task<ClusterAssessment> GetAsync(CancellationToken cancellationToken)
+        {
+            Calls++;
+            return Task.FromResult(get());
+        }
+    }
+
+    private static Action<IServiceCollection> With(IClusterStatusSource source) =>
+        services => services.AddSingleton(source);
+
+    [Fact]
+    public async Task Healthy_status_exits_0_and_prints_the_message()
+    {
+        var run = await CliRun.RunAsync(["status", "--config", config], overrides: With(new FixedStatus(Scenarios.Healthy)));
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.StartsWith("[OK] Cluster: healthy", run.Out);
+    }
+
+    [Fact]
+    public async Task Status_with_a_problem_exits_1()
+    {
+        var run = await CliRun.RunAsync(["status", "--config", config], overrides: With(new FixedStatus(Scenarios.MasterLost)));
+
+        Assert.Equal(ExitCodes.Unhealthy, run.ExitCode);
+        Assert.Contains("→ next: /pgxc promote datanode1", run.Out);
+    }
+
+    [Fact]
+    public async Task Json_status_is_only_json_on_stdout_with_enums_as_strings()
+    {
+        var run = await CliRun.RunAsync(["status", "--config", config, "--json"], overrides: With(new FixedStatus(Scenarios.MasterLost)));
+
+        Assert.Equal(ExitCodes.Unhealthy, run.ExitCode);
+        using var document = JsonDocument.Parse(run.Out);
+        var root = document.RootElement;
+        Assert.Equal("Critical", root.GetProperty("worst").GetString());
+        Assert.Equal("MasterLost", root.GetProperty("pairs")[0].GetProperty("condition").GetString());
+        Assert.Equal("Timeout", root.GetProperty("snapshot").GetProperty("pairs")[0].GetProperty("master").GetProperty("status").GetString());
+        Assert.Equal("coord1", root.GetProperty("coordinatorViews")[0].GetProperty("coordinator").GetString());
+    }
+
+    [Fact]
+    public async Task Status_with_a_bad_config_exits_2_before_observing()
+    {
+        var source = new FixedStatus(Scenarios.Healthy);
+        var bad = directory.Write("bad.json", TestConfigs.FiveMistakes());
+
+        var run = await CliRun.RunAsync(["status", "--config", bad], overrides: With(source));
+
+        Assert.Equal(ExitCodes.BadConfig, run.ExitCode);
+        Assert.Contains("error: datanodes[0].slave.port: 70000", run.Error);
+        Assert.Equal("", run.Out);
+        Assert.Equal(0, source.Calls);
+    }
+
+    [Fact]
+    public async Task Status_failure_exits_3_with_the_reason_on_stderr()
+    {
+        var run = await CliRun.RunAsync(["status", "--config", config],
+            overrides: With(new FixedStatus(() => throw new InvalidOperationException("observer exploded"))));
+
+        Assert.Equal(ExitCodes.Unexpected, run.ExitCode);
+        Assert.Contains("observer exploded", run.Error);
+        Assert.Equal("", run.Out);
+    }
+
+    [Fact]
+    public async Task Console_answers_each_line_until_exit_without_prompts_when_redirected()
+    {
+        var source = new FixedStatus(Scenarios.Healthy);
+        var run = await CliRun.RunAsync(["console", "--config", config],
+            stdin: "/pgxc help\n\n/pgxc promte datanode1\n/pgxc status\n/pgxc promote datanode1\nexit\n/pgxc status\n",
+            overrides: With(source));
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.DoesNotContain("pgxc> ", run.Out);
+        Assert.Contains("[INFO] PgxcBot commands", run.Out);
+        Assert.Contains("did you mean promote?", run.Out);
+        Assert.Contains("[OK] Cluster: healthy", run.Out);
+        Assert.Contains("/pgxc promote is not yet available", run.Out);
+        Assert.Equal(1, source.Calls); // the status after exit was not read
+    }
+
+    [Fact]
+    public async Task Console_stops_at_end_of_input_and_prompts_when_interactive()
+    {
+        var run = await CliRun.RunAsync(["console", "--config", config], stdin: "/pgxc help\n", redirected: false,
+            overrides: With(new FixedStatus(Scenarios.Healthy)));
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("pgxc> ", run.Out);
+    }
+
+    [Fact]
+    public async Task Console_reports_a_failed_status_and_keeps_going()
+    {
+        var run = await CliRun.RunAsync(["console", "--config", config], stdin: "/pgxc status\n/pgxc help\n",
+            overrides: With(new FixedStatus(() => throw new InvalidOperationException("no route"))));
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("[CRITICAL] Status failed", run.Out);
+        Assert.Contains("PgxcBot commands", run.Out);
+        Assert.Contains("no route", run.Error); // logged on stderr
+    }
+
+    [Fact]
+    public void Host_wiring_resolves_every_service_and_validates_on_start()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPgxcBotCore(PgxcBot.Core.Topology.ConfigLoader.Parse(TestConfigs.Minimal().ToJsonString()).Options, directory.Path);
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        Assert.Equal(Path.Combine(directory.Path, "pgxcbot.db"), provider.GetRequiredService<PgxcBot.Core.Topology.ClusterTopology>().StorePath);
+        Assert.NotNull(provider.GetRequiredService<PgxcBot.Chat.ChatCommandHandler>());
+        Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Observation.IClusterObserver>());
+    }
+
+    [Fact]
+    public void Options_validation_reports_every_error_with_its_path()
+    {
+        var loaded = PgxcBot.Core.Topology.ConfigLoader.Parse(TestConfigs.FiveMistakes()).Options;
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPgxcBotCore(loaded, directory.Path);
+        using var provider = services.BuildServiceProvider();
+
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<PgxcBot.Core.Topology.PgxcBotOptions>>().Value);
+        Assert.Contains(e.Failures, f => f.StartsWith("datanodes[0].slave.port: ", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.StartsWith("hosts[1].hostKeyFingerprint: ", StringComparison.Ordinal));
+    }
+}

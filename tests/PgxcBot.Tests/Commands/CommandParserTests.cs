@@ -1,0 +1,183 @@
+using PgxcBot.Core.Commands;
+
+namespace PgxcBot.Tests.Commands;
+
+public class CommandParserTests
+{
+    private readonly CommandParser parser = new(["datanode1", "datanode2"]);
+
+    private ChatCommand Parsed(string line)
+    {
+        var result = parser.Parse(line);
+        Assert.True(result.Success, result.Error);
+        return result.Command!;
+    }
+
+    private string Error(string line)
+    {
+        var result = parser.Parse(line);
+        Assert.False(result.Success);
+        return result.Error!;
+    }
+
+    [Theory]
+    [InlineData("/pgxc status")]
+    [InlineData("  /pgxc   status  ")]
+    [InlineData("status")]
+    [InlineData("/PGXC Status")]
+    public void Status_is_parsed_with_or_without_prefix(string line) =>
+        Assert.Equal(new StatusCommand(null), Parsed(line));
+
+    [Fact]
+    public void Status_of_one_datanode() =>
+        Assert.Equal(new StatusCommand("datanode2"), Parsed("/pgxc status datanode2"));
+
+    [Fact]
+    public void Datanode_names_are_matched_case_insensitively_and_returned_as_configured() =>
+        Assert.Equal(new SyncCommand("datanode1"), Parsed("/pgxc sync DataNode1"));
+
+    [Fact]
+    public void Unknown_command_suggests_the_closest_and_lists_the_valid_ones()
+    {
+        Assert.Equal(
+            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, resume, history.",
+            Error("/pgxc promte datanode1"));
+    }
+
+    [Fact]
+    public void Unknown_command_without_a_close_match_lists_the_valid_ones()
+    {
+        var error = Error("/pgxc frobnicate");
+        Assert.DoesNotContain("did you mean", error);
+        Assert.Contains("Valid: status, help", error);
+    }
+
+    [Fact]
+    public void Missing_datanode_lists_the_configured_ones() =>
+        Assert.Equal(
+            "promote needs a datanode (configured: datanode1, datanode2). Usage: /pgxc promote <datanode> [--accept-data-loss]",
+            Error("/pgxc promote"));
+
+    [Fact]
+    public void Unknown_datanode_suggests_and_lists_the_configured_ones() =>
+        Assert.Equal(
+            "no datanode 'datanod1' in the configuration; did you mean datanode1? Configured: datanode1, datanode2.",
+            Error("/pgxc promote datanod1"));
+
+    [Fact]
+    public void Promote_flag_is_parsed()
+    {
+        Assert.Equal(new PromoteCommand("datanode1", false), Parsed("/pgxc promote datanode1"));
+        Assert.Equal(new PromoteCommand("datanode1", true), Parsed("/pgxc promote datanode1 --accept-data-loss"));
+        Assert.Equal(new PromoteCommand("datanode1", true), Parsed("/pgxc promote --accept-data-loss datanode1"));
+    }
+
+    [Fact]
+    public void Unknown_option_suggests_the_valid_one() =>
+        Assert.Contains("did you mean --accept-data-loss?", Error("/pgxc promote datanode1 --accept-dataloss"));
+
+    [Fact]
+    public void Option_on_a_command_without_options_is_an_error() =>
+        Assert.Contains("sync has no options", Error("/pgxc sync datanode1 --force"));
+
+    [Fact]
+    public void Flag_with_a_value_is_an_error() =>
+        Assert.Contains("takes no value", Error("/pgxc promote datanode1 --accept-data-loss=yes"));
+
+    [Theory]
+    [InlineData("/pgxc status \"datanode1\"")]
+    [InlineData("/pgxc status 'datanode1'")]
+    [InlineData("/pgxc status “datanode1”")]
+    public void Arguments_may_be_quoted(string line) =>
+        Assert.Equal(new StatusCommand("datanode1"), Parsed(line));
+
+    [Fact]
+    public void A_quoted_argument_with_spaces_stays_one_argument() =>
+        Assert.Contains("no datanode 'data node1'", Error("/pgxc status \"data node1\""));
+
+    [Fact]
+    public void Unclosed_quote_is_an_error() =>
+        Assert.Contains("not closed", Error("/pgxc status \"datanode1"));
+
+    [Fact]
+    public void Too_many_arguments_is_an_error() =>
+        Assert.Contains("sync takes one argument, got 2", Error("/pgxc sync datanode1 datanode2"));
+
+    [Theory]
+    [InlineData("/pgxc history datanode1 --limit 5", 5)]
+    [InlineData("/pgxc history datanode1 --limit=7", 7)]
+    [InlineData("/pgxc history datanode1", HistoryCommand.DefaultLimit)]
+    public void History_limit(string line, int limit) =>
+        Assert.Equal(new HistoryCommand("datanode1", limit), Parsed(line));
+
+    [Theory]
+    [InlineData("/pgxc history datanode1 --limit many")]
+    [InlineData("/pgxc history datanode1 --limit 0")]
+    [InlineData("/pgxc history datanode1 --limit")]
+    public void History_limit_must_be_a_positive_number(string line) =>
+        Assert.Contains("--limit needs", Error(line));
+
+    [Fact]
+    public void Plan_takes_an_operation_and_a_datanode()
+    {
+        Assert.Equal(new PlanCommand("promote", "datanode2"), Parsed("/pgxc plan promote datanode2"));
+        Assert.Equal("'promot' is not a valid operation; did you mean promote? Valid: promote, sync, async, repoint.",
+            Error("/pgxc plan promot datanode2"));
+    }
+
+    [Fact]
+    public void Help_topic_must_be_a_command()
+    {
+        Assert.Equal(new HelpCommand("promote"), Parsed("/pgxc help PROMOTE"));
+        Assert.Contains("did you mean status?", Error("/pgxc help stauts"));
+    }
+
+    [Fact]
+    public void Empty_line_says_what_is_valid() => Assert.Contains("Valid: status", Error("/pgxc"));
+
+    public static TheoryData<string> CatalogueNames() => new(CommandCatalogue.All.Select(c => c.Name));
+
+    [Theory]
+    [MemberData(nameof(CatalogueNames))]
+    public void Every_catalogue_command_parses_to_its_own_spec(string name)
+    {
+        var spec = CommandCatalogue.Find(name)!;
+        var args = spec.Arguments.Where(a => a.Required).Select(a => a.Kind switch
+        {
+            ArgumentKind.Datanode => "datanode1",
+            ArgumentKind.Choice => a.Choices![0],
+            _ => "status",
+        });
+        var command = Parsed($"/pgxc {name} {string.Join(' ', args)}");
+        Assert.Same(spec, command.Spec);
+    }
+
+    [Fact]
+    public void Only_status_and_help_are_available_and_operations_need_approval()
+    {
+        Assert.Equal(["status", "help"], CommandCatalogue.All.Where(c => c.Available).Select(c => c.Name));
+        Assert.All(new[] { "promote", "sync", "async", "repoint", "resume" },
+            name => Assert.True(CommandCatalogue.Find(name)!.NeedsApproval, name));
+    }
+
+    [Fact]
+    public void Catalogue_fits_discord_slash_command_limits()
+    {
+        var names = new System.Text.RegularExpressions.Regex(@"^[-_a-z0-9]{1,32}$");
+        foreach (var spec in CommandCatalogue.All)
+        {
+            Assert.Matches(names, spec.Name);
+            Assert.InRange(spec.Description.Length, 1, 100);
+            foreach (var argument in spec.Arguments)
+            {
+                Assert.Matches(names, argument.Name);
+                Assert.InRange(argument.Description.Length, 1, 100);
+            }
+            foreach (var option in spec.Options)
+            {
+                Assert.Matches(names, option.Name);
+                Assert.InRange(option.Description.Length, 1, 100);
+            }
+        }
+    }
+}
