@@ -13,7 +13,7 @@ namespace PgxcBot.Postgres;
 /// a short text (never a secret); only cancellation of <c>ObserveAsync</c> throws. Connections are pooled
 /// per endpoint across snapshots; dispose the observer to close them.
 /// </summary>
-public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable
+public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, IDisposable
 {
     private readonly ISecretResolver _secrets;
     private readonly TimeProvider _time;
@@ -123,4 +123,6 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _sources.DisposeAsync();
+
+    public void Dispose() => _sources.Dispose();
 }

@@ -11,7 +11,7 @@ internal enum PgServerKind { Datanode, Coordinator }
 /// probe usually reuses an open connection. A failed probe clears its pool (see
 /// <see cref="NpgsqlDataSource.Clear"/>) so a restarted or dead server leaves no broken connections behind.
 /// </summary>
-internal sealed class PgDataSourceCache : IAsyncDisposable
+internal sealed class PgDataSourceCache : IAsyncDisposable, IDisposable
 {
     // The key holds the connection string, password included: it stays in memory and is never logged.
     private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new(StringComparer.Ordinal);
@@ -62,6 +62,13 @@ internal sealed class PgDataSourceCache : IAsyncDisposable
     {
         foreach (var source in _sources.Values.Where(s => s.IsValueCreated))
             await source.Value.DisposeAsync().ConfigureAwait(false);
+        _sources.Clear();
+    }
+
+    /// <summary>For containers disposed synchronously: closing idle pooled connections does not block.</summary>
+    public void Dispose()
+    {
+        foreach (var source in _sources.Values.Where(s => s.IsValueCreated)) source.Value.Dispose();
         _sources.Clear();
     }
 }

@@ -172,9 +172,9 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
     private List<Coordinator> CheckCoordinators(Flavor? flavor)
     {
         var result = new List<Coordinator>();
-        if (flavor == Flavor.PostgreSql && options.Coordinators.Count > 0)
-            Error("coordinators", "plain PostgreSQL has no coordinators; remove the list or set flavor to postgres-xc or postgres-xl.");
-        else if (flavor is not null and not Flavor.PostgreSql && options.Coordinators.Count == 0)
+        // The flavor describes the datanode servers; plain PostgreSQL datanodes behind (simulated or real
+        // Postgres-XL) coordinators is how the lab runs, so coordinators are allowed with every flavor.
+        if (flavor is not null and not Flavor.PostgreSql && options.Coordinators.Count == 0)
             Warn("coordinators", "none configured: the bot cannot check or repoint where coordinators route each datanode after a failover.");
 
         for (var i = 0; i < options.Coordinators.Count; i++)

@@ -15,8 +15,7 @@ internal sealed partial class ObservedClusterStatus(
     {
         var snapshot = await observer.ObserveAsync(topology, cancellationToken);
         LogObserved(logger, snapshot.Pairs.Count, snapshot.Coordinators.Count, snapshot.Elapsed.TotalMilliseconds);
-        // MERGE: the one call site of the assessor; replace PendingAssessor with ClusterAssessor.
-        return PendingAssessor.Assess(topology, snapshot);
+        return ClusterAssessor.Assess(topology, snapshot);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Observed {Pairs} pairs and {Coordinators} coordinators in {ElapsedMs} ms")]

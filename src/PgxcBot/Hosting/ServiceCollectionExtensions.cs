@@ -37,8 +37,7 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISecretResolver, SecretResolver>();
-        // MERGE: the one registration of the observer; replace PendingObserver with PgxcBot.Postgres.NpgsqlClusterObserver.
-        services.AddSingleton<IClusterObserver, PendingObserver>();
+        services.AddSingleton<IClusterObserver, PgxcBot.Postgres.NpgsqlClusterObserver>();
         services.AddSingleton<IClusterStatusSource, ObservedClusterStatus>();
         services.AddSingleton<ChatCommandHandler>();
         return services;
