@@ -2,37 +2,19 @@ using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Pairs;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Domain;
 
 public class PairStateTrackerTests
 {
-    private sealed class MemoryStore : IPairStateStore
-    {
-        public Dictionary<string, PairState> States { get; } = new();
-        public List<PairTransition> Transitions { get; } = [];
-
-        public Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken) =>
-            Task.FromResult(States.TryGetValue(datanode, out var s) ? s : (PairState?)null);
-
-        public Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken)
-        {
-            States[transition.Datanode] = transition.To;
-            Transitions.Add(transition);
-            return Task.CompletedTask;
-        }
-
-        public Task<IReadOnlyList<PairTransition>> GetHistoryAsync(string datanode, int limit, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<PairTransition>>(Transitions.Where(t => t.Datanode == datanode).Reverse().Take(limit).ToArray());
-    }
-
     private static ClusterAssessment Showing(ObservedCondition condition, bool slaveInSync = false) => new(
         new ClusterSnapshot(ClusterBuilder.Now, TimeSpan.Zero, [], []),
         [new PairAssessment("datanode1", condition, Severity.Ok, null, false, []) { SlaveInSync = slaveInSync }],
         [], []);
 
     private readonly FakeTimeProvider _time = new(ClusterBuilder.Now);
-    private readonly MemoryStore _store = new();
+    private readonly MemoryPairStateStore _store = new();
 
     [Fact]
     public async Task Reconcile_lets_reality_win_and_records_it()

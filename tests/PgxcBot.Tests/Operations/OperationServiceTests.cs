@@ -1,0 +1,251 @@
+using Microsoft.Extensions.Time.Testing;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Core.Runbooks.Planners;
+using PgxcBot.Tests.Support;
+
+namespace PgxcBot.Tests.Operations;
+
+public class OperationServiceTests
+{
+    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
+    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
+    private static readonly Actor Mallory = new("mallory", "mallory", ["guest"]);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
+    private readonly FakeCluster _cluster;
+    private readonly MemoryOperationStore _operations = new();
+    private readonly MemoryTopologyStore _roles = new();
+    private readonly MemoryPairStateStore _pairs = new();
+    private readonly RecordingEvents _events = new();
+    private readonly RecordingSink _sink = new();
+    private readonly OperationService _service;
+
+    public OperationServiceTests()
+    {
+        var topology = RunbookTopologies.TwoNodes();
+        _cluster = new FakeCluster(topology);
+        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
+            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        _service = new OperationService(new TopologyState(topology, _roles, _time), _cluster, _operations,
+            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(_pairs), policy, _events, _sink, _time);
+    }
+
+    private void MasterDiedWhileSync()
+    {
+        _pairs.States["datanode1"] = PairState.DegradedMasterLost;
+        _pairs.Transitions.Add(new PairTransition("datanode1", _time.GetUtcNow(), PairState.Sync, PairState.DegradedMasterLost,
+            PairTrigger.ObservedMasterLost, "master lost"));
+        _cluster.Servers["node01:20006"].Running = false;
+    }
+
+    [Fact]
+    public async Task A_promote_waits_for_a_second_person_then_runs_every_step_and_records_the_new_master()
+    {
+        MasterDiedWhileSync();
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        Assert.Equal(OperationState.AwaitingApproval, requested.Operation!.State);
+        Assert.DoesNotContain(_cluster.Log, l => l.Contains("promote", StringComparison.Ordinal));
+
+        var self = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Alice, [], default);
+        Assert.Contains("self-approval is not allowed", self.Refusal);
+        var outsider = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Mallory, [], default);
+        Assert.Contains("may not approve", outsider.Refusal);
+
+        var done = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Bob, [], default);
+        var operation = done.Operation!;
+        Assert.Equal(OperationState.Succeeded, operation.State);
+        Assert.Equal(Bob, operation.ApprovedBy);
+        Assert.All(operation.Steps, s => Assert.Contains(s.Status, new[] { StepStatus.Succeeded, StepStatus.Skipped }));
+
+        Assert.False(_cluster.Servers["node02:20010"].InRecovery);
+        Assert.Equal("", _cluster.Servers["node02:20010"].SyncNames);
+        Assert.All(["coord1", "coord2", "datanode1", "datanode2"], c => Assert.Equal("node02|20010", _cluster.Catalogs[c]["datanode1"]));
+        var roles = Assert.Single(_roles.Saved);
+        Assert.Equal("node02:20010", roles.Master.Endpoint);
+        Assert.Equal("node01:20006", roles.Slave!.Endpoint);
+        Assert.Same(operation, _sink.Succeeded.Single());
+    }
+
+    [Fact]
+    public async Task Each_step_is_stored_running_before_it_runs_and_finished_after()
+    {
+        MasterDiedWhileSync();
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default);
+
+        var promoteIndex = requested.Operation.Plan.Steps.ToList().FindIndex(s => s.Id == "promote-slave");
+        var statuses = _operations.Writes.Select(w => w.Steps[promoteIndex].Status).Distinct().ToArray();
+        Assert.Equal([StepStatus.Pending, StepStatus.Running, StepStatus.Succeeded], statuses);
+        Assert.Equal(
+            [OperationEventKind.AwaitingApproval, OperationEventKind.Started, OperationEventKind.StepStarted, OperationEventKind.StepFinished],
+            _events.Kinds.Take(4));
+        Assert.Equal(OperationEventKind.Finished, _events.Kinds.Last());
+    }
+
+    [Fact]
+    public async Task An_expired_approval_is_refused()
+    {
+        MasterDiedWhileSync();
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        _time.Advance(TimeSpan.FromMinutes(11));
+        var late = await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default);
+        Assert.Contains("approval window", late.Refusal);
+        Assert.True(_cluster.Servers["node02:20010"].InRecovery);
+    }
+
+    [Fact]
+    public async Task When_the_plan_changed_between_request_and_approval_the_new_plan_needs_a_new_approval()
+    {
+        MasterDiedWhileSync();
+        _cluster.DownHosts.Add("node01"); // at request time the old master's host does not answer SSH
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        Assert.Equal([PromotePlanner.FencingUnverified], requested.Operation!.Plan.Acknowledgements);
+
+        var unacknowledged = await _service.ApproveAsync(requested.Operation.Id, null, Bob, [], default);
+        Assert.Contains("acknowledged explicitly", unacknowledged.Refusal);
+
+        _cluster.DownHosts.Remove("node01"); // the host is back: the plan now fences it
+        var changed = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Bob, [PromotePlanner.FencingUnverified], default);
+        Assert.Contains("needs a new approval", changed.Refusal);
+        Assert.Equal(OperationState.AwaitingApproval, changed.Operation!.State);
+        Assert.Contains(changed.Operation.Plan.Steps, s => s.Id == "fence-stop-old-master");
+        Assert.True(_cluster.Servers["node02:20010"].InRecovery, "nothing may run on a changed plan");
+
+        var stale = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Bob, [], default);
+        Assert.Contains("older plan", stale.Refusal);
+
+        var approved = await _service.ApproveAsync(requested.Operation.Id, changed.Operation.Nonce, Bob, [], default);
+        Assert.Equal(OperationState.Succeeded, approved.Operation!.State);
+    }
+
+    [Fact]
+    public async Task A_slave_that_was_async_when_the_master_died_is_refused_unless_data_loss_is_accepted()
+    {
+        _pairs.Transitions.Add(new PairTransition("datanode1", _time.GetUtcNow(), PairState.Async, PairState.DegradedMasterLost,
+            PairTrigger.ObservedMasterLost, "master lost"));
+        _cluster.Servers["node01:20006"].Running = false;
+
+        var refused = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        Assert.Contains("not in sync", refused.Refusal);
+        Assert.Null(refused.Operation);
+
+        var accepted = await _service.RequestAsync("promote", "datanode1", [OperationService.AcceptDataLoss], Alice, default);
+        Assert.Contains(accepted.Operation!.Plan.Warnings, w => w.StartsWith("DATA LOSS ACCEPTED", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task One_coordinator_down_during_the_repoint_gives_a_partial_result_that_repoint_finishes()
+    {
+        MasterDiedWhileSync();
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        _cluster.DownCoordinators.Add("coord2");
+        var result = (await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default)).Operation!;
+
+        Assert.Equal(OperationState.Failed, result.State);
+        Assert.Equal(StepStatus.Failed, result.Steps.Single(s => s.StepId == "repoint-coord2").Status);
+        Assert.Equal(StepStatus.Succeeded, result.Steps.Single(s => s.StepId == "repoint-coord1").Status);
+        Assert.Contains("/pgxc repoint datanode1", result.Result);
+        Assert.False(_cluster.Servers["node02:20010"].InRecovery);
+
+        _cluster.DownCoordinators.Clear();
+        var repoint = (await _service.RequestAsync("repoint", "datanode1", [], Alice, default)).Operation!;
+        Assert.Equal(OperationState.Succeeded, repoint.State);
+        Assert.Equal(StepStatus.Skipped, repoint.Steps.Single(s => s.StepId == "repoint-coord1").Status);
+        Assert.Equal(StepStatus.Succeeded, repoint.Steps.Single(s => s.StepId == "repoint-coord2").Status);
+        Assert.Equal("node02|20010", _cluster.Catalogs["coord2"]["datanode1"]);
+    }
+
+    [Fact]
+    public async Task An_operation_running_when_the_bot_died_is_interrupted_at_start_and_resume_only_does_what_is_left()
+    {
+        MasterDiedWhileSync();
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        var plan = requested.Operation!.Plan;
+        // The bot died right after the promote itself: fence and promote done, the promote step still "running".
+        _cluster.Servers["node01:20006"].Running = false;
+        _cluster.Files.Add("/home/postgresxc/pgxc/datanode/standby.signal");
+        _cluster.Servers["node02:20010"].InRecovery = false;
+        var steps = requested.Operation.Steps.Select(s => s.Index < 2 ? s with { Status = StepStatus.Succeeded }
+            : s.Index == 2 ? s with { Status = StepStatus.Running } : s).ToArray();
+        await _operations.UpdateAsync(requested.Operation with { State = OperationState.Running, ApprovedBy = Bob, Steps = steps }, default);
+
+        var interrupted = Assert.Single(await _service.RecoverAsync(default));
+        Assert.Equal(OperationState.Interrupted, interrupted.State);
+        Assert.Contains("2 of 8 steps had completed", interrupted.Result);
+        Assert.Contains("\"Promote the slave on node02\" was running", interrupted.Result);
+
+        var busy = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
+        Assert.Contains($"/pgxc resume {interrupted.Id}", busy.NextStep);
+
+        var resumed = (await _service.ResumeAsync(interrupted.Id, Alice, default)).Operation!;
+        Assert.Equal(OperationState.Succeeded, resumed.State);
+        Assert.Equal(StepStatus.Skipped, resumed.Steps[2].Status);
+        Assert.DoesNotContain(_cluster.Log, l => l.Contains("pg_ctl promote", StringComparison.Ordinal));
+        Assert.Equal("node02|20010", _cluster.Catalogs["coord1"]["datanode1"]);
+        Assert.Equal("node02:20010", _roles.Saved.Last().Master.Endpoint);
+    }
+
+    [Fact]
+    public async Task Async_releases_a_lost_sync_slave_without_approval_but_lowering_a_healthy_pair_needs_one()
+    {
+        var healthy = await _service.RequestAsync("async", "datanode1", [], Alice, default);
+        Assert.Equal(OperationState.AwaitingApproval, healthy.Operation!.State);
+        Assert.Contains(healthy.Operation.Plan.Warnings, w => w.Contains("may be lost", StringComparison.Ordinal));
+        await _service.CancelAsync(healthy.Operation.Id, Alice, default);
+
+        _cluster.Servers["node02:20010"].Running = false;
+        var released = (await _service.RequestAsync("async", "datanode1", [], Alice, default)).Operation!;
+        Assert.Equal(OperationState.Succeeded, released.State);
+        Assert.Null(released.ApprovedBy);
+        Assert.Equal("", _cluster.Servers["node01:20006"].SyncNames);
+    }
+
+    [Fact]
+    public async Task Sync_refuses_a_slave_that_is_not_streaming_and_enables_one_that_is()
+    {
+        _cluster.Servers["node01:20006"].SyncNames = "";
+        _cluster.Servers["node02:20010"].Running = false;
+        var refused = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
+        Assert.Contains("would block every commit", refused.Refusal);
+
+        _cluster.Servers["node02:20010"].Running = true;
+        var enabled = (await _service.RequestAsync("sync", "datanode1", [], Alice, default)).Operation!;
+        Assert.Equal(OperationState.Succeeded, enabled.State);
+        Assert.Equal("datanode1_slave", _cluster.Servers["node01:20006"].SyncNames);
+    }
+
+    [Fact]
+    public async Task Only_listed_people_may_request_and_one_operation_per_pair_at_a_time()
+    {
+        var outsider = await _service.RequestAsync("async", "datanode1", [], Mallory, default);
+        Assert.Contains("may not request", outsider.Refusal);
+
+        var first = await _service.RequestAsync("async", "datanode1", [], Alice, default);
+        var second = await _service.RequestAsync("async", "datanode1", [], Bob, default);
+        Assert.Contains($"already has operation {first.Operation!.Id}", second.Refusal);
+        var otherPair = await _service.RequestAsync("async", "datanode2", [], Bob, default);
+        Assert.False(otherPair.IsRefused);
+    }
+
+    private sealed class RecordingEvents : IOperationObserver
+    {
+        public List<OperationEventKind> Kinds { get; } = [];
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken)
+        {
+            Kinds.Add(operationEvent.Kind);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class RecordingSink : IPairOperationSink
+    {
+        public List<Operation> Succeeded { get; } = [];
+        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken)
+        {
+            Succeeded.Add(operation);
+            return Task.CompletedTask;
+        }
+    }
+}
