@@ -251,7 +251,9 @@ public sealed class CoordinatorSimulatorNpgsqlTests
         Assert.Equal(("XX000", "could not lock pgxc_node"), (e.SqlState, e.MessageText));
         Assert.Equal(15432, sim.CoordinatorCatalog.Single(r => r.NodeName == "datanode1").NodePort);
 
-        await ExecuteAsync(conn, "ALTER NODE datanode1 WITH (PORT = 2)");
+        // Npgsql drops a connection after an XX000 error, as it would with a real server.
+        await using var again = await OpenAsync(sim);
+        await ExecuteAsync(again, "ALTER NODE datanode1 WITH (PORT = 2)");
         Assert.Equal(2, sim.CoordinatorCatalog.Single(r => r.NodeName == "datanode1").NodePort);
     }
 
