@@ -95,6 +95,8 @@ public sealed class ExecuteDirectTests
         Assert.Equal(("53000", "Failed to get pooled connections"), (e.SqlState, e.MessageText));
         Assert.Contains("unreachable", e.Hint);
         Assert.Contains(notices, n => n.SqlState == "01000" && n.MessageText == "failed to receive file descriptors for connections");
+        // Npgsql treats class 53 as a critical failure and closes the connection: callers must reopen.
+        Assert.Equal(System.Data.ConnectionState.Closed, conn.State);
     }
 
     [Fact]
