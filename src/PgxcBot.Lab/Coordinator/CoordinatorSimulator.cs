@@ -66,7 +66,7 @@ public sealed class CoordinatorSimulator : IAsyncDisposable
             if (_state is not null || _stopped) throw new InvalidOperationException("The simulator can be started only once.");
             var listener = Listen(_options.Port);
             Port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            _state = new SimulatorState(_options, _pendingSeed, Port);
+            _state = new SimulatorState(_options, _pendingSeed, Port, new DatanodeRelay(_options, _logger));
             _listener = listener;
             _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
         }
@@ -88,6 +88,7 @@ public sealed class CoordinatorSimulator : IAsyncDisposable
         CloseAllSessions();
         var tasks = _sessions.Values.Select(s => s.Task).Append(_acceptLoop);
         await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_state is not null) await _state.Relay.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />

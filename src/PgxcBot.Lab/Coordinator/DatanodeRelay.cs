@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -7,11 +8,13 @@ namespace PgxcBot.Lab.Coordinator;
 
 /// <summary>
 /// Runs EXECUTE DIRECT's SQL on the server a node points at, over a fresh Npgsql connection (no pooling,
-/// so a restarted or repointed target is seen at once). Rows come back with bool/int/text-like types
-/// preserved and everything else as text. An unreachable target fails like XL's pooler does.
+/// so a restarted or repointed target is seen at once; one data source per host:port keeps the loaded
+/// types). Rows come back with bool/int/text-like types preserved and everything else as text. An
+/// unreachable target fails like XL's pooler does.
 /// </summary>
-internal sealed class DatanodeRelay(CoordinatorSimulatorOptions options, ILogger logger)
+internal sealed class DatanodeRelay(CoordinatorSimulatorOptions options, ILogger logger) : IAsyncDisposable
 {
+    readonly ConcurrentDictionary<(string Host, int Port), NpgsqlDataSource> _dataSources = new();
     public const string PoolHint =
         "This may happen because one or more nodes are currently unreachable, either because of node or network failure.\n" +
         " Its also possible that the target node may have hit the connection limit or the pooler is configured with low connections.\n" +
@@ -38,15 +41,15 @@ internal sealed class DatanodeRelay(CoordinatorSimulatorOptions options, ILogger
     /// <summary>Checks that the target accepts a connection (for statements the simulator emulates).</summary>
     public async Task ProbeAsync(PgxcNodeRow target, List<SimulatedNotice> notices, CancellationToken ct)
     {
-        await using var link = await OpenAsync(target, notices, ct).ConfigureAwait(false);
+        await using var connection = await OpenAsync(target, notices, ct).ConfigureAwait(false);
     }
 
     public async Task<StatementResult> RunAsync(PgxcNodeRow target, string sql, List<SimulatedNotice> notices, CancellationToken ct)
     {
-        await using var link = await OpenAsync(target, notices, ct).ConfigureAwait(false);
+        await using var connection = await OpenAsync(target, notices, ct).ConfigureAwait(false);
         try
         {
-            await using var command = new NpgsqlCommand(sql, link.Connection);
+            await using var command = new NpgsqlCommand(sql, connection);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             if (reader.FieldCount == 0)
                 return StatementResult.Command("EXECUTE DIRECT");
@@ -75,33 +78,26 @@ internal sealed class DatanodeRelay(CoordinatorSimulatorOptions options, ILogger
         }
     }
 
-    sealed class Link(NpgsqlDataSource dataSource, NpgsqlConnection connection) : IAsyncDisposable
+    public async ValueTask DisposeAsync()
     {
-        public NpgsqlConnection Connection { get; } = connection;
-
-        public async ValueTask DisposeAsync()
-        {
-            await Connection.DisposeAsync().ConfigureAwait(false);
-            await dataSource.DisposeAsync().ConfigureAwait(false);
-        }
+        foreach (var dataSource in _dataSources.Values) await dataSource.DisposeAsync().ConfigureAwait(false);
+        _dataSources.Clear();
     }
 
-    async Task<Link> OpenAsync(PgxcNodeRow target, List<SimulatedNotice> notices, CancellationToken ct)
+    async Task<NpgsqlConnection> OpenAsync(PgxcNodeRow target, List<SimulatedNotice> notices, CancellationToken ct)
     {
-        // No type loading: the target may be another simulator, and built-in types are all we relay.
-        var builder = new NpgsqlDataSourceBuilder(ConnectionString(target));
-        builder.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
-        var dataSource = builder.Build();
+        // Default type loading: real PostgreSQL types ("char", inet, pg_lsn) must be readable; another
+        // simulator answers Npgsql's type-loading query too.
+        var dataSource = _dataSources.GetOrAdd((target.NodeHost, target.NodePort), _ => NpgsqlDataSource.Create(ConnectionString(target)));
         var connection = dataSource.CreateConnection();
         try
         {
             await connection.OpenAsync(ct).ConfigureAwait(false);
-            return new Link(dataSource, connection);
+            return connection;
         }
         catch (Exception e)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            await dataSource.DisposeAsync().ConfigureAwait(false);
             if (e is not (NpgsqlException or IOException or SocketException or TimeoutException) || ct.IsCancellationRequested) throw;
             logger.LogInformation("EXECUTE DIRECT cannot reach {Node} at {Host}:{Port}: {Error}",
                 target.NodeName, target.NodeHost, target.NodePort, e.Message);

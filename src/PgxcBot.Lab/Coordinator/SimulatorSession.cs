@@ -63,7 +63,7 @@ internal sealed partial class SimulatorSession(
         {
             var info = await StartupAsync(sessionToken).ConfigureAwait(false);
             if (info is null) return;
-            _executor = new StatementExecutor(state, _transaction, info, new DatanodeRelay(state.Options, logger));
+            _executor = new StatementExecutor(state, _transaction, info, state.Relay);
             logger.LogDebug("Simulator session {Pid} started for user {User}, database {Database}", BackendPid, info.User, info.Database);
             while (await _reader.ReadMessageAsync(sessionToken).ConfigureAwait(false) is var (type, body))
             {

@@ -14,9 +14,10 @@ internal sealed class SimulatorState
 
     readonly List<SimulatedNode> _seed;
 
-    public SimulatorState(CoordinatorSimulatorOptions options, IEnumerable<SimulatedNode> seed, int boundPort)
+    public SimulatorState(CoordinatorSimulatorOptions options, IEnumerable<SimulatedNode> seed, int boundPort, DatanodeRelay relay)
     {
         Options = options;
+        Relay = relay;
         Port = boundPort;
         _seed = seed.ToList();
         var rows = _seed.Select(n => n.ToRow()).ToList();
@@ -28,6 +29,9 @@ internal sealed class SimulatorState
     public CoordinatorSimulatorOptions Options { get; }
 
     public int Port { get; }
+
+    /// <summary>EXECUTE DIRECT's connections to other servers (shared: one data source per target).</summary>
+    public DatanodeRelay Relay { get; }
 
     public NodeCatalogState Coordinator { get; }
 

@@ -63,6 +63,20 @@ public sealed class ExecuteDirectTests
     }
 
     [Fact]
+    public async Task Rewrites_pgxc_node_str_only_outside_literals_and_keeps_aliases()
+    {
+        var (coordinator, datanode) = await StartPairAsync();
+        await using var _ = coordinator;
+        await using var __ = datanode;
+        await using var conn = await OpenAsync(coordinator);
+
+        await using var reader = await new NpgsqlCommand(
+            "EXECUTE DIRECT ON (datanode2) 'SELECT pgxc_node_str() AS who, ''pgxc_node_str()'' AS literal'", conn).ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("who", "datanode2", "pgxc_node_str()"), (reader.GetName(0), reader.GetString(0), reader.GetString(1)));
+    }
+
+    [Fact]
     public async Task Follows_the_node_after_alter_node()
     {
         var (coordinator, datanode) = await StartPairAsync();
