@@ -22,12 +22,11 @@ internal sealed partial class SimulatorSession
             }
             _transaction.EndOfImplicit();
         }
-        catch (Exception e) when (ToError(e, sessionToken) is { } error)
+        catch (Exception e) when (ToError(e, sessionToken) is { Severity: not "FATAL" } error)
         {
             SendNotices();
             _writer.Error(error);
             _transaction.OnError();
-            if (error.Severity == "FATAL") throw error;
         }
         finally
         {
@@ -62,13 +61,12 @@ internal sealed partial class SimulatorSession
                 case 'H': await _writer.FlushAsync(sessionToken).ConfigureAwait(false); break;
             }
         }
-        catch (Exception e) when (ToError(e, sessionToken) is { } error)
+        catch (Exception e) when (ToError(e, sessionToken) is { Severity: not "FATAL" } error)
         {
             SendNotices();
             _writer.Error(error);
             _transaction.OnError();
             _skipUntilSync = true;
-            if (error.Severity == "FATAL") throw error;
         }
         finally
         {
@@ -213,7 +211,10 @@ internal sealed partial class SimulatorSession
         lock (_cancelLock) _statementCts = null;
     }
 
-    /// <summary>Maps an exception to the ErrorResponse to send; null lets it end the session.</summary>
+    /// <summary>
+    /// Maps an exception to the ErrorResponse to send; null (or a FATAL error, which RunAsync sends)
+    /// lets it end the session.
+    /// </summary>
     SimulatedPgException? ToError(Exception e, CancellationToken sessionToken)
     {
         switch (e)

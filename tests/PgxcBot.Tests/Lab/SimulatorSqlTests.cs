@@ -67,9 +67,9 @@ public sealed class SimulatorSqlTests
         sim.Delay = TimeSpan.FromSeconds(30);
         await using var command = new NpgsqlCommand("SELECT 1", conn);
         var running = command.ExecuteScalarAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         // Cancel() is a no-op until the command is in flight, so repeat it until the command ends.
-        while (!running.IsCompleted && DateTime.UtcNow < deadline)
+        while (!running.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(10))
         {
             command.Cancel();
             await Task.Delay(20);
