@@ -62,7 +62,7 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
                 case "reload": break;
             }
         }
-        else if (args[0] == "sh" && args[2] == "pgxcbot-write") Files.Add(args[^1]);
+        else if (args[0] == "sh" && args[3] == "pgxcbot-write") Files.Add(args[^1]);
         else if (args[0] == "test") exit = Files.Contains(args[^1]) ? 0 : 1;
         return Task.FromResult(new CommandResult(exit, "", "", TimeSpan.Zero));
     }
@@ -104,7 +104,9 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
         if (ReadRow().Match(statement) is { Success: true } read) return One(catalog[read.Groups[1].Value]);
         if (direct.Success && statement == "SELECT pgxc_node_str(), inet_server_port(), pg_is_in_recovery()")
         {
-            var (host, port) = (catalog[catalogOwner].Split('|')[0], catalog[catalogOwner].Split('|')[1]);
+            // EXECUTE DIRECT goes where the coordinator's own catalog points the node.
+            var route = Catalogs[coordinator.Name][catalogOwner].Split('|');
+            var (host, port) = (route[0], route[1]);
             var behind = Servers.Values.FirstOrDefault(s => s.Endpoint == $"{host}:{port}" && s.Running)
                 ?? throw new SqlExecutionException(target, "53000", "Failed to get pooled connections");
             return One($"{behind.Name}|{port}|{(behind.InRecovery ? "t" : "f")}");

@@ -55,7 +55,7 @@ public class OperationServiceTests
 
         var done = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Bob, [], default);
         var operation = done.Operation!;
-        Assert.Equal(OperationState.Succeeded, operation.State);
+        Assert.True(operation.State == OperationState.Succeeded, Explain(operation));
         Assert.Equal(Bob, operation.ApprovedBy);
         Assert.All(operation.Steps, s => Assert.Contains(s.Status, new[] { StepStatus.Succeeded, StepStatus.Skipped }));
 
@@ -228,6 +228,10 @@ public class OperationServiceTests
         var otherPair = await _service.RequestAsync("async", "datanode2", [], Bob, default);
         Assert.False(otherPair.IsRefused);
     }
+
+    /// <summary>Every step's outcome, for the failure message of a test that expected success.</summary>
+    private static string Explain(Operation operation) =>
+        $"{operation.State}: {operation.Result}\n" + string.Join('\n', operation.Steps.Select(s => $"  {s.StepId}: {s.Status} {s.Summary}"));
 
     private sealed class RecordingEvents : IOperationObserver
     {
