@@ -32,5 +32,27 @@ public static class SqliteMigrations
 
             CREATE INDEX pair_transition_by_datanode ON pair_transition (datanode, at_ms DESC, id DESC);
             """),
+        new(2, "operations and stored pair roles", """
+            CREATE TABLE operation (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind         TEXT NOT NULL,
+                datanode     TEXT NOT NULL,
+                state        TEXT NOT NULL,
+                requested_at TEXT NOT NULL,
+                updated_at   TEXT NOT NULL,
+                -- The rest of the operation (actors, plan, steps, result) as one JSON document, rewritten
+                -- whole at each step so a reader never sees a half-updated operation.
+                document     TEXT NOT NULL
+            ) STRICT;
+
+            CREATE INDEX operation_open ON operation (state) WHERE state IN ('Planned', 'AwaitingApproval', 'Running', 'Interrupted');
+            CREATE INDEX operation_by_datanode ON operation (datanode, id DESC);
+
+            CREATE TABLE pair_roles (
+                datanode TEXT PRIMARY KEY NOT NULL,
+                at       TEXT NOT NULL,
+                document TEXT NOT NULL
+            ) STRICT;
+            """),
     ];
 }
