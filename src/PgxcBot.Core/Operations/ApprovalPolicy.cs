@@ -16,6 +16,12 @@ public sealed record ApprovalPolicy(
     public static readonly IReadOnlySet<string> DefaultKindsNeedingApproval =
         new HashSet<string>(["promote", "switchover", "stop", "start", "rebuild", "add-slave", "async"], StringComparer.Ordinal);
 
+    public static readonly TimeSpan DefaultExpiry = TimeSpan.FromMinutes(10);
+
+    /// <summary>Nobody may request or approve: the safe default until the config lists people.</summary>
+    public static ApprovalPolicy Nobody { get; } = new(new HashSet<string>(), new HashSet<string>(), new HashSet<string>(), new HashSet<string>(),
+        AllowSelfApproval: false, DefaultExpiry, DefaultKindsNeedingApproval);
+
     public bool NeedsApproval(string kind) => KindsNeedingApproval.Contains(kind);
 
     public Decision CanRequest(Actor actor) =>

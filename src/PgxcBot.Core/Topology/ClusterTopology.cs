@@ -72,6 +72,9 @@ public sealed record ClusterTopology(
     MonitorSettings Monitor,
     string StorePath)
 {
+    /// <summary>Who may request and approve operations; nobody, until the config says so.</summary>
+    public Operations.ApprovalPolicy Approvals { get; init; } = Operations.ApprovalPolicy.Nobody;
+
     public DatanodePair? FindDatanode(string name) =>
         Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
 

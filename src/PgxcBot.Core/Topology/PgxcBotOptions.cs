@@ -15,6 +15,23 @@ public sealed class PgxcBotOptions
     public DatabaseOptions Database { get; set; } = new();
     public MonitorOptions Monitor { get; set; } = new();
     public StoreOptions Store { get; set; } = new();
+    public ApprovalOptions Approvals { get; set; } = new();
+}
+
+/// <summary>Chat user ids and role ids (Discord snowflakes, or console names in the lab).</summary>
+public sealed class PrincipalOptions
+{
+    public List<string> Users { get; set; } = [];
+    public List<string> Roles { get; set; } = [];
+}
+
+/// <summary>Who may ask for operations, who may approve them, and for how long a request stays approvable.</summary>
+public sealed class ApprovalOptions
+{
+    public PrincipalOptions Requesters { get; set; } = new();
+    public PrincipalOptions Approvers { get; set; } = new();
+    public bool? AllowSelfApproval { get; set; }
+    public double? ExpiryMinutes { get; set; }
 }
 
 public sealed class HostOptions
@@ -31,6 +48,8 @@ public sealed class HostOptions
     public string? HostKeyFingerprint { get; set; }
     public string? KeyFile { get; set; }
     public SecretReference? KeyPassphrase { get; set; }
+    /// <summary>Where pg_ctl lives on the host (e.g. /usr/lib/postgresql/15/bin); default: on the PATH.</summary>
+    public string? PgBinDir { get; set; }
 }
 
 public sealed class ServerOptions

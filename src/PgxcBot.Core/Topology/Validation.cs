@@ -22,11 +22,12 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
         var database = CheckDatabase();
         var monitor = CheckMonitor();
         var store = CheckStore();
+        var approvals = CheckApprovals();
 
         if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store));
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
@@ -92,6 +93,8 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
             if (transport == TransportKind.Ssh)
                 CheckSsh(path, h, sshPort);
             CheckSecret($"{path}.keyPassphrase", h.KeyPassphrase);
+            if (h.PgBinDir is not null && ConfigRules.CheckPath(h.PgBinDir) is { } binProblem)
+                Error($"{path}.pgBinDir", binProblem);
 
             if (name is null) continue;
             if (hosts.TryGetValue(name, out var first))
@@ -102,7 +105,7 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
             Host? host = null;
             if (errors.Count == errorsBefore)
             {
-                host = new Host(name, address!.Trim(), transport, sshPort, h.User!, h.HostKeyFingerprint, h.KeyFile, h.KeyPassphrase);
+                host = new Host(name, address!.Trim(), transport, sshPort, h.User!, h.HostKeyFingerprint, h.KeyFile, h.KeyPassphrase) { PgBinDir = h.PgBinDir };
                 result.Add(host);
             }
             hosts[name] = (path, host, string.IsNullOrWhiteSpace(address) ? name : address.Trim());
@@ -241,6 +244,35 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
         }
         if (baseDirectory is null || Path.IsPathRooted(path)) return path;
         return Path.GetFullPath(Path.Combine(baseDirectory, path));
+    }
+
+    private Operations.ApprovalPolicy CheckApprovals()
+    {
+        var a = options.Approvals;
+        HashSet<string> Ids(string path, List<string> ids)
+        {
+            for (var i = 0; i < ids.Count; i++)
+                if (string.IsNullOrWhiteSpace(ids[i]) || ids[i].Any(char.IsWhiteSpace))
+                    Error($"{path}[{i}]", $"\"{ConfigRules.Show(ids[i] ?? "")}\" is not a user or role id: give the chat id (a Discord snowflake such as \"539101234567890123\") or, in the lab, a console user name.");
+            return new HashSet<string>(ids.Where(id => !string.IsNullOrWhiteSpace(id)), StringComparer.Ordinal);
+        }
+        var policy = new Operations.ApprovalPolicy(
+            Ids("approvals.requesters.users", a.Requesters.Users), Ids("approvals.requesters.roles", a.Requesters.Roles),
+            Ids("approvals.approvers.users", a.Approvers.Users), Ids("approvals.approvers.roles", a.Approvers.Roles),
+            a.AllowSelfApproval ?? false,
+            Operations.ApprovalPolicy.DefaultExpiry, Operations.ApprovalPolicy.DefaultKindsNeedingApproval);
+        if (a.ExpiryMinutes is { } minutes)
+        {
+            if (minutes is < 1 or > 1440 || double.IsNaN(minutes))
+                Error("approvals.expiryMinutes", $"{ConfigValidator.Format(minutes)} is out of range; an approval window is 1 to 1440 minutes (default 10).");
+            else
+                policy = policy with { Expiry = TimeSpan.FromMinutes(minutes) };
+        }
+        if (policy.ApproverUsers.Count + policy.ApproverRoles.Count == 0)
+            Warn("approvals.approvers", "nobody may approve operations: promote and the other runbooks can be planned but never run. List user or role ids under approvals.approvers.");
+        if (policy.AllowSelfApproval)
+            Warn("approvals.allowSelfApproval", "true: one person can request and approve a promote alone. Fine for a lab; in production keep the two-person rule.");
+        return policy;
     }
 
     // ---- shared checks ----

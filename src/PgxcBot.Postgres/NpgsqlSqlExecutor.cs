@@ -1,0 +1,69 @@
+using System.Globalization;
+using Npgsql;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Postgres;
+
+/// <summary>
+/// Runs the runbooks' statements: one statement per call, autocommit, under the same hard deadlines as
+/// the observer (connect timeout, then the step's command timeout). Values come back as text the way
+/// psql prints them (booleans t/f), which is what probes compare.
+/// </summary>
+public sealed class NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver secrets, TimeProvider time)
+    : ISqlExecutor, IAsyncDisposable, IDisposable
+{
+    private readonly PgDataSourceCache _sources = new();
+    private readonly BoundedQuery _bounded = new(time);
+
+    public async Task<SqlResult> ExecuteAsync(SqlTarget target, string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout <= TimeSpan.Zero) timeout = TimeSpan.FromMilliseconds(100);
+        try
+        {
+            var password = secrets.Resolve(topology.Database.Password);
+            // Coordinators and datanodes alike skip type loading: the runbooks read built-in types only.
+            var source = _sources.Get(PgServerKind.Coordinator, target.Address, target.Port, topology.Database.User,
+                topology.Database.Database, password, topology.Monitor.ConnectTimeout, timeout);
+            return await _bounded.RunAsync(source, (connection, ct) => RunAsync(connection, sql, ct),
+                topology.Monitor.ConnectTimeout, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            var hint = string.IsNullOrEmpty(e.Hint) ? "" : $" (hint: {e.Hint})";
+            throw new SqlExecutionException(target, e.SqlState, e.MessageText + hint, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var (_, error) = ProbeErrorClassifier.Classify(e);
+            throw new SqlExecutionException(target, null, error, e);
+        }
+    }
+
+    private static async Task<SqlResult> RunAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+        var rows = new List<IReadOnlyList<string?>>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var row = new string?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : AsText(reader.GetValue(i));
+            rows.Add(row);
+        }
+        return new SqlResult(columns, rows);
+    }
+
+    /// <summary>The value as psql would print it.</summary>
+    internal static string AsText(object value) => value switch
+    {
+        bool b => b ? "t" : "f",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    public ValueTask DisposeAsync() => _sources.DisposeAsync();
+
+    public void Dispose() => _sources.Dispose();
+}
