@@ -20,9 +20,14 @@ public sealed record AsyncCommand(string Datanode) : ChatCommand(CommandCatalogu
 
 public sealed record RepointCommand(string Datanode) : ChatCommand(CommandCatalogue.Repoint);
 
-public sealed record ResumeCommand(string Datanode) : ChatCommand(CommandCatalogue.Resume);
+/// <summary><c>/pgxc approve N [--plan NONCE] [--fencing-unverified]</c>.</summary>
+public sealed record ApproveCommand(long OperationId, string? PlanNonce, IReadOnlyList<string> Acknowledgements) : ChatCommand(CommandCatalogue.Approve);
 
-public sealed record HistoryCommand(string Datanode, int Limit) : ChatCommand(CommandCatalogue.History)
+public sealed record CancelCommand(long OperationId) : ChatCommand(CommandCatalogue.Cancel);
+
+public sealed record ResumeCommand(long OperationId) : ChatCommand(CommandCatalogue.Resume);
+
+public sealed record HistoryCommand(string? Datanode, int Limit) : ChatCommand(CommandCatalogue.History)
 {
     public const int DefaultLimit = 10;
 }

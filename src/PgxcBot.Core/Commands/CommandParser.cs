@@ -50,6 +50,7 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
         var positional = new List<string>();
         var flags = new HashSet<string>(StringComparer.Ordinal);
         var values = new Dictionary<string, int>(StringComparer.Ordinal);
+        var words = new Dictionary<string, string>(StringComparer.Ordinal);
 
         for (var i = 0; i < tokens.Count; i++)
         {
@@ -73,6 +74,13 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             var value = inlineValue ?? (i + 1 < tokens.Count ? tokens[++i] : null);
             if (value is null)
                 return CommandParseResult.Fail($"--{option.Name} needs a value. Usage: {spec.Usage}");
+            if (!option.IsNumber)
+            {
+                if (!value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+                    return CommandParseResult.Fail($"--{option.Name} takes one word of letters and digits, not '{value}'. Usage: {spec.Usage}");
+                words[option.Name] = value;
+                continue;
+            }
             if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
                 return CommandParseResult.Fail($"--{option.Name} needs a whole number above 0, not '{value}'. Usage: {spec.Usage}");
             values[option.Name] = number;
@@ -96,7 +104,7 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             if (error is not null) return CommandParseResult.Fail(error);
             arguments[argument.Name] = value!;
         }
-        return CommandParseResult.Ok(Create(spec, arguments, flags, values));
+        return CommandParseResult.Ok(Create(spec, arguments, flags, values, words));
     }
 
     private (string? Value, string? Error) Check(CommandArgument argument, string value)
@@ -114,6 +122,11 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
                 if (choice is not null) return (choice, null);
                 var close = Suggestions.Closest(value, choices);
                 return (null, $"'{value}' is not a valid {argument.Name}{(close is null ? "." : $"; did you mean {close}?")} Valid: {string.Join(", ", choices)}.");
+            case ArgumentKind.OperationId:
+                var digits = value.TrimStart('#');
+                return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+                    ? (id.ToString(CultureInfo.InvariantCulture), null)
+                    : (null, $"'{value}' is not an operation number; the plan and progress messages show it (e.g. 12). See {CommandCatalogue.Prefix} history.");
             default:
                 var spec = CommandCatalogue.Find(value);
                 if (spec is not null) return (spec.Name, null);
@@ -126,6 +139,7 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
     {
         ArgumentKind.Datanode => $"a datanode (configured: {Configured()})",
         ArgumentKind.Choice => $"an {argument.Name} ({string.Join(", ", argument.Choices ?? [])})",
+        ArgumentKind.OperationId => "an operation number (see /pgxc history)",
         _ => $"a {argument.Name}",
     };
 
@@ -147,10 +161,11 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
     };
 
     private static ChatCommand Create(CommandSpec spec, Dictionary<string, string> args,
-        HashSet<string> flags, Dictionary<string, int> values)
+        HashSet<string> flags, Dictionary<string, int> values, Dictionary<string, string> words)
     {
         string? Arg(string name) => args.GetValueOrDefault(name);
         string Required(string name) => args[name];
+        long Id() => long.Parse(args["operation"], CultureInfo.InvariantCulture);
         return spec.Name switch
         {
             "status" => new StatusCommand(Arg("datanode")),
@@ -160,8 +175,10 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             "sync" => new SyncCommand(Required("datanode")),
             "async" => new AsyncCommand(Required("datanode")),
             "repoint" => new RepointCommand(Required("datanode")),
-            "resume" => new ResumeCommand(Required("datanode")),
-            "history" => new HistoryCommand(Required("datanode"), values.GetValueOrDefault("limit", HistoryCommand.DefaultLimit)),
+            "approve" => new ApproveCommand(Id(), words.GetValueOrDefault("plan"), flags.Order(StringComparer.Ordinal).ToArray()),
+            "cancel" => new CancelCommand(Id()),
+            "resume" => new ResumeCommand(Id()),
+            "history" => new HistoryCommand(Arg("datanode"), values.GetValueOrDefault("limit", HistoryCommand.DefaultLimit)),
             _ => throw new InvalidOperationException($"catalogue command '{spec.Name}' has no constructor in CommandParser"),
         };
     }

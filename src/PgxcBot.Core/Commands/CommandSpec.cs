@@ -9,6 +9,8 @@ public enum ArgumentKind
     Choice,
     /// <summary>A catalogue command name (help's topic).</summary>
     Command,
+    /// <summary>An operation number (a positive whole number).</summary>
+    OperationId,
 }
 
 /// <summary>A positional argument of a chat command.</summary>
@@ -21,7 +23,7 @@ public sealed record CommandArgument(
 
 /// <summary>A <c>--name</c> option. A flag has no value; a valued option is written
 /// <c>--name VALUE</c> or <c>--name=VALUE</c> and is a positive whole number when
-/// <see cref="IsNumber"/>.</summary>
+/// <see cref="IsNumber"/>, otherwise a word.</summary>
 public sealed record CommandOption(string Name, string Description, bool IsFlag = true, bool IsNumber = false);
 
 /// <summary>
@@ -45,7 +47,7 @@ public sealed record CommandSpec(
         {
             var parts = new List<string> { CommandCatalogue.Prefix, Name };
             parts.AddRange(Arguments.Select(a => a.Required ? $"<{a.Name}>" : $"[{a.Name}]"));
-            parts.AddRange(Options.Select(o => o.IsFlag ? $"[--{o.Name}]" : $"[--{o.Name} N]"));
+            parts.AddRange(Options.Select(o => o.IsFlag ? $"[--{o.Name}]" : o.IsNumber ? $"[--{o.Name} N]" : $"[--{o.Name} WORD]"));
             return string.Join(' ', parts);
         }
     }

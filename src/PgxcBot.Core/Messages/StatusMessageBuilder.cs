@@ -56,7 +56,7 @@ public static class StatusMessageBuilder
         var fields = new List<MessageField>
         {
             new("Checked", snapshot.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), Inline: true),
-            new("Took", Units.Duration(snapshot.Elapsed), Inline: true),
+            new("Took", Humanize.Duration(snapshot.Elapsed), Inline: true),
             new("Pairs", $"{pairs.Count(p => p.Health <= Severity.Info)} of {pairs.Count} healthy", Inline: true),
         };
         return new ChatMessage(Title(worst, problems, onlyDatanode), worst, fields, lines, tables, Actions(problems));
@@ -97,8 +97,8 @@ public static class StatusMessageBuilder
     {
         if (lag is null || (lag.Bytes is null && lag.Time is null)) return "unknown";
         var parts = new List<string>();
-        if (lag.Bytes is { } bytes) parts.Add(Units.Bytes(bytes));
-        if (lag.Time is { } time) parts.Add(Units.Duration(time));
+        if (lag.Bytes is { } bytes) parts.Add(Humanize.Bytes(bytes));
+        if (lag.Time is { } time) parts.Add(Humanize.Duration(time));
         return string.Join(" / ", parts);
     }
 

@@ -86,7 +86,7 @@ public sealed class OperationService(
         var missing = operation.Plan.Acknowledgements.Except(acknowledgements, StringComparer.Ordinal).ToArray();
         if (missing.Length > 0)
             return OperationReply.Refused($"this plan must be acknowledged explicitly: {string.Join(", ", missing)}. {string.Join(" ", operation.Plan.Warnings)}",
-                $"/pgxc approve {id} {string.Join(' ', missing)}", operation);
+                $"/pgxc approve {id} {string.Join(' ', missing.Select(m => "--" + m))}", operation);
 
         var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = await observer.ObserveAsync(topology, cancellationToken).ConfigureAwait(false);

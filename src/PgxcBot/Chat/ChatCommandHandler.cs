@@ -2,57 +2,97 @@ using Microsoft.Extensions.Logging;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
 
 namespace PgxcBot.Chat;
 
 /// <summary>
-/// Answers chat commands with chat-neutral messages. The console uses it now; a chat adapter (Discord)
-/// will hand it the same parsed commands. It never throws for a failed command: the failure is the answer.
+/// Answers chat commands with chat-neutral messages, for whoever typed them. The console and the chat
+/// adapters hand it the same parsed commands. It never throws for a failed command: the failure is the answer.
 /// </summary>
 public sealed partial class ChatCommandHandler(
     ClusterTopology topology,
     IClusterStatusSource status,
+    OperationService operations,
+    IOperationStore operationStore,
+    IPairStateStore pairStates,
     ILogger<ChatCommandHandler> logger)
 {
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
     /// <summary>Parses <paramref name="line"/> and answers it; a parse error is answered with what is valid.</summary>
-    public async Task<ChatMessage> HandleLineAsync(string line, CancellationToken cancellationToken)
+    public async Task<ChatMessage> HandleLineAsync(string line, Actor actor, CancellationToken cancellationToken)
     {
         var parsed = Parser.Parse(line);
         if (parsed.Command is null)
             return ChatMessage.Simple("Not understood", Severity.Warning, parsed.Error!);
-        return await HandleAsync(parsed.Command, cancellationToken);
+        return await HandleAsync(parsed.Command, actor, cancellationToken);
     }
 
-    public async Task<ChatMessage> HandleAsync(ChatCommand command, CancellationToken cancellationToken)
+    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken)
     {
-        switch (command)
+        try
         {
-            case HelpCommand { Topic: null }:
-                return HelpMessageBuilder.Build();
-            case HelpCommand help:
-                return HelpMessageBuilder.Build(CommandCatalogue.Find(help.Topic)!);
-            case StatusCommand statusCommand:
-                try
-                {
-                    var assessment = await status.GetAsync(cancellationToken);
-                    return StatusMessageBuilder.Build(assessment, onlyDatanode: statusCommand.Datanode);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogStatusFailed(logger, e);
-                    return ChatMessage.Simple("Status failed", Severity.Critical,
-                        $"The status could not be taken: {e.Message}",
-                        "The cluster was not changed. Check the bot's log; run status again.");
-                }
-            default:
-                return HelpMessageBuilder.NotYetAvailable(command.Spec);
+            return command switch
+            {
+                HelpCommand { Topic: null } => HelpMessageBuilder.Build(),
+                HelpCommand help => HelpMessageBuilder.Build(CommandCatalogue.Find(help.Topic)!),
+                StatusCommand s => await StatusAsync(s, cancellationToken),
+                PlanCommand plan => await PreviewAsync(plan, cancellationToken),
+                PromoteCommand p => Reply(await operations.RequestAsync("promote", p.Datanode,
+                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken), $"promote {p.Datanode}"),
+                SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken), $"sync {s.Datanode}"),
+                AsyncCommand a => Reply(await operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken), $"async {a.Datanode}"),
+                RepointCommand r => Reply(await operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken), $"repoint {r.Datanode}"),
+                ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken),
+                    $"approve {a.OperationId}"),
+                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken), $"cancel {c.OperationId}"),
+                ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken), $"resume {r.OperationId}"),
+                HistoryCommand h => await HistoryAsync(h, cancellationToken),
+                _ => HelpMessageBuilder.NotYetAvailable(command.Spec),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCommandFailed(logger, command.Spec.Name, e);
+            return ChatMessage.Simple($"{command.Spec.Name} failed", Severity.Critical,
+                $"The command could not be completed: {e.Message}",
+                "Nothing further was started. /pgxc history shows what ran; check the bot's log, then try again.");
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Status command failed")]
-    private static partial void LogStatusFailed(ILogger logger, Exception exception);
+    private async Task<ChatMessage> StatusAsync(StatusCommand command, CancellationToken cancellationToken)
+    {
+        var current = await status.GetAsync(cancellationToken);
+        return StatusMessageBuilder.Build(current.Assessment, current.States, onlyDatanode: command.Datanode);
+    }
+
+    private async Task<ChatMessage> PreviewAsync(PlanCommand command, CancellationToken cancellationToken)
+    {
+        var plan = await operations.PreviewAsync(command.Operation, command.Datanode, [], cancellationToken);
+        return plan.IsRefused
+            ? ChatMessage.Simple($"Plan: {command.Operation} {command.Datanode}: would be refused", Severity.Warning,
+                plan.Refusal!, "Next: " + plan.NextStep)
+            : OperationMessageBuilder.Preview(plan.Runbook!);
+    }
+
+    private async Task<ChatMessage> HistoryAsync(HistoryCommand command, CancellationToken cancellationToken)
+    {
+        var past = await operationStore.GetHistoryAsync(command.Datanode, command.Limit, cancellationToken);
+        var transitions = command.Datanode is null ? [] : await pairStates.GetHistoryAsync(command.Datanode, command.Limit, cancellationToken);
+        return OperationMessageBuilder.History(past, command.Datanode, transitions);
+    }
+
+    private static ChatMessage Reply(OperationReply reply, string what)
+    {
+        if (reply.IsRefused) return OperationMessageBuilder.Refused(reply, what);
+        var message = OperationMessageBuilder.Build(reply.Operation!);
+        return reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] };
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chat command {Command} failed")]
+    private static partial void LogCommandFailed(ILogger logger, string command, Exception exception);
 }

@@ -9,7 +9,7 @@ namespace PgxcBot.Cli;
 /// </summary>
 public static class CliApp
 {
-    private static readonly string[] Commands = ["check-config", "status", "console"];
+    private static readonly string[] Commands = ["check-config", "status", "console", "run"];
 
     /// <param name="overrides">Applied after the normal registrations, e.g. tests replacing the status source.</param>
     public static async Task<int> RunAsync(
@@ -38,7 +38,9 @@ public static class CliApp
                 "status" => await CliHost.RunAsync(arguments, io, overrides,
                     (services, ct) => StatusCliCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "console" => await CliHost.RunAsync(arguments, io, overrides,
-                    (services, ct) => ConsoleCommand.RunAsync(services, io, ct), cancellationToken),
+                    (services, ct) => ConsoleCommand.RunAsync(services, arguments, io, ct), cancellationToken),
+                "run" => await CliHost.RunAsync(arguments, io, overrides,
+                    (services, ct) => ConsoleCommand.RunOneAsync(services, arguments, io, ct), cancellationToken),
                 _ => await UnknownCommandAsync(arguments.Command, io),
             };
         }

@@ -1,12 +1,14 @@
 namespace PgxcBot.Cli;
 
-/// <summary>The parsed command line: <c>pgxcbot &lt;command&gt; --config FILE [--json] [--verbose]</c>.</summary>
-public sealed record CliArguments(string? Command, string? ConfigPath, bool Json, bool Verbose, bool Help)
+/// <summary>The parsed command line: <c>pgxcbot &lt;command&gt; [LINE] --config FILE [--as USER] [--json] [--verbose]</c>.</summary>
+/// <param name="As">Who the console or run speaks for (approvals check it); default: the OS user.</param>
+/// <param name="Line">For <c>run</c>: the one chat command to run.</param>
+public sealed record CliArguments(string? Command, string? ConfigPath, bool Json, bool Verbose, bool Help, string? As = null, string? Line = null)
 {
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
-        string? command = null, config = null;
+        string? command = null, config = null, actor = null, line = null;
         bool json = false, verbose = false, help = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -22,6 +24,10 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                 case "--verbose" or "-v":
                     verbose = true;
                     break;
+                case "--as":
+                    if (i + 1 >= args.Count) return (null, "--as needs a user name: --as alice");
+                    actor = args[++i];
+                    break;
                 case "--config" or "-c":
                     if (i + 1 >= args.Count) return (null, "--config needs a file: --config /etc/pgxcbot/pgxcbot.json");
                     config = args[++i];
@@ -30,14 +36,18 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --json, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --verbose, --help");
                     else if (command is null)
                         command = arg;
+                    else if (command == "run" && line is null)
+                        line = arg;
                     else
                         return (null, $"unexpected argument '{arg}' after the command '{command}'");
                     break;
             }
         }
-        return (new CliArguments(command, config, json, verbose, help), null);
+        if (command == "run" && line is null && !help)
+            return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
+        return (new CliArguments(command, config, json, verbose, help, actor, line), null);
     }
 }

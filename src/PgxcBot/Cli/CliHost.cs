@@ -2,7 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PgxcBot.Chat;
+using PgxcBot.Core.Operations;
 using PgxcBot.Hosting;
+using PgxcBot.Store;
 
 namespace PgxcBot.Cli;
 
@@ -41,28 +44,43 @@ internal static class CliHost
         builder.Logging.AddProvider(new TextWriterLoggerProvider(io.Error, arguments.Verbose ? LogLevel.Debug : LogLevel.Warning));
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddPgxcBotCore(config.Loaded.Options, config.BaseDirectory);
+        var store = await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken);
+        builder.Services.AddPgxcBotStore(store);
+        builder.Services.AddSingleton(io);
+        builder.Services.AddSingleton<IOperationObserver, ConsoleOperationObserver>();
         overrides?.Invoke(builder.Services);
 
-        using var host = builder.Build();
+        var host = builder.Build();
         try
         {
-            await host.StartAsync(cancellationToken);
-        }
-        catch (OptionsValidationException e)
-        {
-            foreach (var failure in e.Failures) await io.Error.WriteLineAsync($"error: {failure}");
-            return ExitCodes.BadConfig;
-        }
-        try
-        {
-            // Ctrl+C stops the host (ConsoleLifetime); the command sees it as cancellation.
-            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-            return await command(host.Services, linked.Token);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch (OptionsValidationException e)
+            {
+                foreach (var failure in e.Failures) await io.Error.WriteLineAsync($"error: {failure}");
+                return ExitCodes.BadConfig;
+            }
+            try
+            {
+                // Ctrl+C stops the host (ConsoleLifetime); the command sees it as cancellation.
+                var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+                // An operation that was running when the bot last stopped is reported before anything else.
+                await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
+                return await command(host.Services, linked.Token);
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None);
+            }
         }
         finally
         {
-            await host.StopAsync(CancellationToken.None);
+            // Async disposal: the connection pools of the observer and executor close asynchronously.
+            if (host is IAsyncDisposable asyncHost) await asyncHost.DisposeAsync();
+            else host.Dispose();
         }
     }
 }

@@ -1,20 +1,27 @@
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Chat;
+using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Cli;
 
-/// <summary><c>pgxcbot console</c>: a REPL over the chat commands. Reads lines until exit, quit or end of
-/// input; without a terminal (stdin redirected) it prints no banner or prompt, so it can be scripted.</summary>
+/// <summary>
+/// <c>pgxcbot console</c>: a REPL over the chat commands, and <c>pgxcbot run "/pgxc ..."</c> for one. Each
+/// line speaks for the <c>--as</c> user (default: the OS user) unless it starts with <c>/pgxc as USER</c>,
+/// which is how a lab plays two people (one requests, the other approves). Without a terminal (stdin
+/// redirected) it prints no banner or prompt, so it can be scripted.
+/// </summary>
 internal static class ConsoleCommand
 {
-    public static async Task<int> RunAsync(IServiceProvider services, CliIo io, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken)
     {
         var handler = services.GetRequiredService<ChatCommandHandler>();
+        var defaultActor = Actor.Console(arguments.As ?? Environment.UserName);
         var interactive = !io.InputRedirected;
         if (interactive)
-            await io.Out.WriteLineAsync($"PgxcBot console. Type {CommandCatalogue.Prefix} help for the commands, exit to leave.");
+            await io.Out.WriteLineAsync($"PgxcBot console, speaking as {defaultActor.Id}. Type {CommandCatalogue.Prefix} help for the commands, exit to leave.");
         while (true)
         {
             if (interactive)
@@ -25,12 +32,37 @@ internal static class ConsoleCommand
             var line = await io.In.ReadLineAsync(cancellationToken);
             if (line is null) break;
             line = line.Trim();
-            if (line.Length == 0) continue;
+            if (line.Length == 0 || line.StartsWith('#')) continue;
             if (line is "exit" or "quit") break;
-            var message = await handler.HandleLineAsync(line, cancellationToken);
+            var (actor, command) = SpeakingAs(line, defaultActor);
+            if (!interactive) await io.Out.WriteLineAsync($"{actor.Id}> {command}");
+            var message = await handler.HandleLineAsync(command, actor, cancellationToken);
             await io.Out.WriteAsync(PlainTextRenderer.Render(message));
             await io.Out.FlushAsync(cancellationToken);
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>One command; exit 0 unless the answer is a warning or worse (a refusal, a failed step).</summary>
+    public static async Task<int> RunOneAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken)
+    {
+        var handler = services.GetRequiredService<ChatCommandHandler>();
+        var (actor, command) = SpeakingAs(arguments.Line!, Actor.Console(arguments.As ?? Environment.UserName));
+        var message = await handler.HandleLineAsync(command, actor, cancellationToken);
+        await io.Out.WriteAsync(PlainTextRenderer.Render(message));
+        return message.Severity >= Severity.Warning ? ExitCodes.Unhealthy : ExitCodes.Ok;
+    }
+
+    /// <summary>"/pgxc as bob approve 3" → bob, "/pgxc approve 3".</summary>
+    internal static (Actor Actor, string Command) SpeakingAs(string line, Actor fallback)
+    {
+        var words = line.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+        var offset = words.Length > 0 && words[0] is CommandCatalogue.Prefix or "pgxc" ? 1 : 0;
+        if (words.Length >= offset + 3 && words[offset] == "as")
+        {
+            var rest = string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(offset + 2));
+            return (Actor.Console(words[offset + 1]), $"{CommandCatalogue.Prefix} {rest}");
+        }
+        return (fallback, line);
     }
 }

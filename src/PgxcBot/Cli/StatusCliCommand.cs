@@ -12,11 +12,12 @@ internal static class StatusCliCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken)
     {
-        var assessment = await services.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken);
+        var status = await services.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken);
+        var assessment = status.Assessment;
         if (arguments.Json)
             await io.Out.WriteLineAsync(JsonSerializer.Serialize(StatusDocument.From(assessment), StatusDocument.SerializerOptions));
         else
-            await io.Out.WriteAsync(PlainTextRenderer.Render(StatusMessageBuilder.Build(assessment)));
+            await io.Out.WriteAsync(PlainTextRenderer.Render(StatusMessageBuilder.Build(assessment, status.States)));
         return assessment.Worst >= Severity.Warning ? ExitCodes.Unhealthy : ExitCodes.Ok;
     }
 }

@@ -2,8 +2,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PgxcBot.Chat;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Remote;
+using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Topology;
+using PgxcBot.Postgres;
 using PgxcBot.Secrets;
+using PgxcBot.Ssh;
+using PgxcBot.Store;
 
 namespace PgxcBot.Hosting;
 
@@ -37,9 +44,37 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISecretResolver, SecretResolver>();
-        services.AddSingleton<IClusterObserver, PgxcBot.Postgres.NpgsqlClusterObserver>();
+        services.AddSingleton<IClusterObserver, NpgsqlClusterObserver>();
         services.AddSingleton<IClusterStatusSource, ObservedClusterStatus>();
         services.AddSingleton<ChatCommandHandler>();
+
+        // Operations: the runbook engine over SSH (or the local transport) and SQL.
+        services.AddSingleton<ISqlExecutor, NpgsqlSqlExecutor>();
+        services.AddSingleton(provider => new SshRemoteShell(provider.GetRequiredService<ISecretResolver>(),
+            provider.GetRequiredService<ClusterTopology>().Monitor.ConnectTimeout * 2, provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SshRemoteShell>>()));
+        services.AddSingleton<LocalShell>();
+        services.AddSingleton<IRemoteShell, TransportRouter>();
+        services.AddSingleton<StepExecutor>();
+        services.AddSingleton(provider => new TopologyState(provider.GetRequiredService<ClusterTopology>(),
+            provider.GetRequiredService<ITopologyStore>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<PairStateTracker>();
+        services.AddSingleton<SyncEvidenceSource>();
+        services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
+        services.AddSingleton<IPairOperationSink, PairOperationSink>();
+        services.AddSingleton<OperationService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the opened SQLite store behind the narrow store interfaces (pair states, operations,
+    /// stored roles). Opened before the host is built, because opening applies migrations asynchronously.
+    /// </summary>
+    public static IServiceCollection AddPgxcBotStore(this IServiceCollection services, SqliteStore store)
+    {
+        services.AddSingleton(store);
+        services.AddSingleton<IPairStateStore>(store);
+        services.AddSingleton<IOperationStore>(new SqliteOperationStore(store));
+        services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         return services;
     }
 }

@@ -24,10 +24,10 @@ public sealed class StatusAndConsoleTests : IDisposable
     {
         public int Calls { get; private set; }
 
-        public Task<ClusterAssessment> GetAsync(CancellationToken cancellationToken)
+        public Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
         {
             Calls++;
-            return Task.FromResult(get());
+            return Task.FromResult(new ClusterStatus(get(), new Dictionary<string, PgxcBot.Core.Pairs.PairState>()));
         }
     }
 
@@ -104,7 +104,7 @@ public sealed class StatusAndConsoleTests : IDisposable
         Assert.Contains("[INFO] PgxcBot commands", run.Out);
         Assert.Contains("did you mean promote?", run.Out);
         Assert.Contains("[OK] Cluster: healthy", run.Out);
-        Assert.Contains("/pgxc promote is not yet available", run.Out);
+        Assert.Contains("may not request operations", run.Out); // the OS user is not in approvals.requesters
         Assert.Equal(1, source.Calls); // the status after exit was not read
     }
 
@@ -125,22 +125,26 @@ public sealed class StatusAndConsoleTests : IDisposable
             overrides: With(new FixedStatus(() => throw new InvalidOperationException("no route"))));
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
-        Assert.Contains("[CRITICAL] Status failed", run.Out);
+        Assert.Contains("[CRITICAL] status failed", run.Out);
         Assert.Contains("PgxcBot commands", run.Out);
         Assert.Contains("no route", run.Error); // logged on stderr
     }
 
     [Fact]
-    public void Host_wiring_resolves_every_service_and_validates_on_start()
+    public async Task Host_wiring_resolves_every_service_and_validates_on_start()
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddPgxcBotCore(PgxcBot.Core.Topology.ConfigLoader.Parse(TestConfigs.Minimal().ToJsonString()).Options, directory.Path);
-        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        services.AddPgxcBotStore(await PgxcBot.Store.SqliteStore.OpenAsync(Path.Combine(directory.Path, "pgxcbot.db"), null, default));
+        var io = new CliIo(TextReader.Null, TextWriter.Null, TextWriter.Null, InputRedirected: true);
+        services.AddSingleton<PgxcBot.Core.Operations.IOperationObserver>(new PgxcBot.Chat.ConsoleOperationObserver(io));
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         Assert.Equal(Path.Combine(directory.Path, "pgxcbot.db"), provider.GetRequiredService<PgxcBot.Core.Topology.ClusterTopology>().StorePath);
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Chat.ChatCommandHandler>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Observation.IClusterObserver>());
+        Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Operations.OperationService>());
     }
 
     [Fact]

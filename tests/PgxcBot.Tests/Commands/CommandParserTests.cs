@@ -40,7 +40,7 @@ public class CommandParserTests
     public void Unknown_command_suggests_the_closest_and_lists_the_valid_ones()
     {
         Assert.Equal(
-            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, resume, history.",
+            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, approve, cancel, resume, history.",
             Error("/pgxc promte datanode1"));
     }
 
@@ -146,6 +146,7 @@ public class CommandParserTests
         {
             ArgumentKind.Datanode => "datanode1",
             ArgumentKind.Choice => a.Choices![0],
+            ArgumentKind.OperationId => "12",
             _ => "status",
         });
         var command = Parsed($"/pgxc {name} {string.Join(' ', args)}");
@@ -153,11 +154,25 @@ public class CommandParserTests
     }
 
     [Fact]
-    public void Only_status_and_help_are_available_and_operations_need_approval()
+    public void Every_command_is_available_and_promote_and_async_need_approval()
     {
-        Assert.Equal(["status", "help"], CommandCatalogue.All.Where(c => c.Available).Select(c => c.Name));
-        Assert.All(new[] { "promote", "sync", "async", "repoint", "resume" },
-            name => Assert.True(CommandCatalogue.Find(name)!.NeedsApproval, name));
+        Assert.All(CommandCatalogue.All, c => Assert.True(c.Available, c.Name));
+        Assert.All(new[] { "promote", "async" }, name => Assert.True(CommandCatalogue.Find(name)!.NeedsApproval, name));
+        Assert.All(new[] { "status", "plan", "approve", "cancel", "history" }, name => Assert.False(CommandCatalogue.Find(name)!.NeedsApproval, name));
+    }
+
+    [Fact]
+    public void Approve_takes_an_operation_number_its_plan_version_and_acknowledgements()
+    {
+        var approve = Assert.IsType<ApproveCommand>(Parsed("/pgxc approve #12 --plan ab12cd --fencing-unverified"));
+        Assert.Equal(12, approve.OperationId);
+        Assert.Equal("ab12cd", approve.PlanNonce);
+        Assert.Equal(["fencing-unverified"], approve.Acknowledgements);
+        Assert.Null(Assert.IsType<ApproveCommand>(Parsed("/pgxc approve 12")).PlanNonce);
+        Assert.Contains("is not an operation number", Error("/pgxc approve datanode1"));
+        Assert.Contains("one word", Error("/pgxc approve 3 --plan 'x y'"));
+        Assert.Equal(new ResumeCommand(7), Parsed("/pgxc resume 7"));
+        Assert.Equal(new HistoryCommand(null, 10), Parsed("/pgxc history"));
     }
 
     [Fact]

@@ -24,6 +24,11 @@ internal static class TestConfigs
         }),
         ["coordinators"] = new JsonArray(new JsonObject { ["name"] = "coord1", ["host"] = "node01", ["port"] = 20004 }),
         ["database"] = new JsonObject { ["user"] = "postgresxc", ["password"] = new JsonObject { ["env"] = "PGXCBOT_DB_PASSWORD" } },
+        ["approvals"] = new JsonObject
+        {
+            ["requesters"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
+            ["approvers"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
+        },
     };
 
     public static JsonObject Host(string name, string fingerprint) => new()

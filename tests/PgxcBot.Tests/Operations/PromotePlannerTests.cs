@@ -64,7 +64,7 @@ public class PromotePlannerTests
         Assert.Contains("not in sync", plan.Refusal);
         Assert.Contains("3 MB / 4 s behind", plan.Refusal);
         Assert.Contains("loses the commits", plan.Refusal);
-        Assert.Contains("/pgxc promote datanode1 accept-data-loss", plan.NextStep);
+        Assert.Contains("/pgxc promote datanode1 --accept-data-loss", plan.NextStep);
     }
 
     [Fact]

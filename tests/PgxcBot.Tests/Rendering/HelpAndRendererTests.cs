@@ -12,7 +12,7 @@ public class HelpAndRendererTests
         var lines = HelpMessageBuilder.Build().Lines;
         foreach (var spec in CommandCatalogue.All)
             Assert.Contains(lines, l => l.StartsWith(spec.Usage, StringComparison.Ordinal));
-        Assert.Contains("/pgxc promote <datanode> [--accept-data-loss]  (needs approval, not yet available)", lines);
+        Assert.Contains("/pgxc promote <datanode> [--accept-data-loss]  (needs approval)", lines);
         Assert.Contains("/pgxc status [datanode]", lines);
     }
 
@@ -21,7 +21,7 @@ public class HelpAndRendererTests
     {
         var message = HelpMessageBuilder.Build(CommandCatalogue.History);
         Assert.Equal("/pgxc history", message.Title);
-        Assert.Contains(message.Lines, l => l.StartsWith("  datanode: ", StringComparison.Ordinal));
+        Assert.Contains(message.Lines, l => l.StartsWith("  datanode (optional): ", StringComparison.Ordinal));
         Assert.Contains(message.Lines, l => l.StartsWith("  --limit N: ", StringComparison.Ordinal));
     }
 

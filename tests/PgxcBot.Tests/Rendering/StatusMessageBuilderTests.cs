@@ -20,7 +20,7 @@ public class StatusMessageBuilderTests
             [CRITICAL] datanode1: MasterLost (stored: Sync) — master node01:20006 (timeout), slave node02:20010 — lag 4.2 s
                 [CRITICAL] datanode1's master node01:20006 does not answer (timeout); its slave node02:20010 was in sync.
                   → next: /pgxc promote datanode1
-            [OK] datanode2: Sync — master node02:20008, slave node01:20010 — lag 0 B / 0 ms
+            [OK] datanode2: Sync — master node02:20008, slave node01:20010 — lag 0 bytes / 0 s
             Coordinators:
                 [WARNING] coord1 routes datanode1 to node02:20099, which is not its master.
                   → next: /pgxc repoint datanode1
@@ -68,7 +68,7 @@ public class StatusMessageBuilderTests
 
         Assert.Equal("Cluster: healthy", message.Title);
         Assert.Equal(Severity.Ok, message.Severity);
-        Assert.Equal("[OK] datanode1: Sync — master node01:20006, slave node02:20010 — lag 1.5 KiB / 300 ms", message.Lines[0]);
+        Assert.Equal("[OK] datanode1: Sync — master node01:20006, slave node02:20010 — lag 1.5 kB / 0.3 s", message.Lines[0]);
         Assert.Equal("Coordinator routing (datanode × coordinator)", message.Lines[^1]);
         Assert.Equal(["datanode1", "node01:20006"], message.Tables[0].Rows[0]);
         Assert.Empty(message.Actions);

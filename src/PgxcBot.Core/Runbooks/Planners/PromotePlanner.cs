@@ -51,7 +51,7 @@ public static class PromotePlanner
             if (!request.AcceptDataLoss)
                 return PlanResult.Refused(
                     $"the slave of {pair.Name} was not in sync ({evidence.Basis}; {behind}). Promoting it now loses the commits it never received.",
-                    $"bring the master back if you can; if not, and the loss is accepted: /pgxc promote {pair.Name} accept-data-loss");
+                    $"bring the master back if you can; if not, and the loss is accepted: /pgxc promote {pair.Name} --accept-data-loss");
             warnings.Add($"DATA LOSS ACCEPTED: the slave was not in sync ({evidence.Basis}; {behind}); commits it never received are lost.");
         }
 
@@ -125,7 +125,7 @@ public static class PromotePlanner
     {
         if (evidence.LagBytes is null && evidence.LagTime is null) return "how far behind is unknown";
         var parts = new List<string>();
-        if (evidence.LagBytes is { } bytes) parts.Add(Bytes.Humanize(bytes));
+        if (evidence.LagBytes is { } bytes) parts.Add(Humanize.Bytes(bytes));
         if (evidence.LagTime is { } lag) parts.Add($"{lag.TotalSeconds:0.#} s");
         return "it was " + string.Join(" / ", parts) + " behind";
     }

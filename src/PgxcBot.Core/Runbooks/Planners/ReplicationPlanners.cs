@@ -1,3 +1,4 @@
+using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
@@ -26,7 +27,7 @@ public static class ReplicationPlanners
         var lag = observed.Master.Facts.CurrentWalLsn is { } current && row.FlushLsn is { } flushed ? current.BytesAfter(flushed) : (long?)null;
         if (lag is null || lag > topology.Monitor.LagWarningBytes)
             return PlanResult.Refused(
-                $"the slave of {pair.Name} has not caught up ({(lag is null ? "lag unknown" : Bytes.Humanize(lag.Value) + " behind")}; the limit is {Bytes.Humanize(topology.Monitor.LagWarningBytes)}). " +
+                $"the slave of {pair.Name} has not caught up ({(lag is null ? "lag unknown" : Humanize.Bytes(lag.Value) + " behind")}; the limit is {Humanize.Bytes(topology.Monitor.LagWarningBytes)}). " +
                 "Commits would wait for it to catch up.", $"wait, then /pgxc sync {pair.Name}");
 
         var master = Targets.Master(pair);

@@ -1,0 +1,38 @@
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Pairs;
+
+namespace PgxcBot.Core.Operations;
+
+/// <summary>
+/// Tells the pair state machine what a finished operation did, checked against a fresh look at the
+/// servers: the operation's trigger fires only when its guards hold on what is observed now.
+/// </summary>
+public sealed class PairOperationSink(TopologyState topologyState, IClusterObserver observer, PairStateTracker tracker) : IPairOperationSink
+{
+    public async Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken)
+    {
+        PairTrigger? trigger = operation.Kind switch
+        {
+            "promote" => PairTrigger.PromoteCompleted,
+            "sync" => PairTrigger.SyncEnabled,
+            "async" => PairTrigger.AsyncEnabled,
+            _ => null,
+        };
+        var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var assessment = ClusterAssessor.Assess(topology, await observer.ObserveAsync(topology, cancellationToken).ConfigureAwait(false));
+        var pair = assessment.Pairs.FirstOrDefault(p => p.Datanode == operation.Datanode);
+        if (trigger is { } t && pair is not null)
+        {
+            var facts = PairGuardFacts.From(pair);
+            // After a promote the old master is gone by construction (fenced); the guard asks exactly that.
+            if (t == PairTrigger.PromoteCompleted) facts = facts with { MasterWritable = false };
+            if (await tracker.WhyNotAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false) is null)
+            {
+                await tracker.FireAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+        await tracker.ObserveAsync(assessment, cancellationToken).ConfigureAwait(false);
+    }
+}
