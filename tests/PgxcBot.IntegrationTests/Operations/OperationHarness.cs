@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Core.Topology;
+using PgxcBot.IntegrationTests.Ssh;
+using PgxcBot.IntegrationTests.Support;
+using PgxcBot.Lab.Coordinator;
+using PgxcBot.Lab.Pairs;
+using PgxcBot.Postgres;
+using PgxcBot.Ssh;
+using PgxcBot.Store;
+
+namespace PgxcBot.IntegrationTests.Operations;
+
+/// <summary>
+/// Everything real but the coordinators: a PostgreSQL 15 pair on loopback, an OpenSSH server through
+/// which pg_ctl runs (as the lab's OS user), two simulated coordinators routing datanode1 to the master,
+/// a SQLite store in a temp folder, and the bot's own services wired as the host wires them.
+/// </summary>
+public sealed class OperationHarness : IAsyncDisposable
+{
+    public static readonly Actor Alice = Actor.Console("alice");
+    public static readonly Actor Bob = Actor.Console("bob");
+
+    private readonly string _folder;
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    private OperationHarness(LabPair pair, SshServer ssh, CoordinatorSimulator[] coordinators, ClusterTopology topology, string folder)
+    {
+        Pair = pair;
+        Ssh = ssh;
+        Coordinators = coordinators;
+        Topology = topology;
+        _folder = folder;
+    }
+
+    public LabPair Pair { get; }
+    public SshServer Ssh { get; }
+    public CoordinatorSimulator[] Coordinators { get; }
+    public ClusterTopology Topology { get; }
+    public SqliteStore Store { get; private set; } = null!;
+    public NpgsqlClusterObserver Observer { get; private set; } = null!;
+    public PairStateTracker Tracker { get; private set; } = null!;
+    public TopologyState TopologyState { get; private set; } = null!;
+    public OperationService Service { get; private set; } = null!;
+
+    public static async Task<OperationHarness> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken)
+    {
+        var pair = await new LabPairBuilder().BuildAsync(mode, cancellationToken);
+        try
+        {
+            var ssh = await SshServer.StartAsync("pgxcbot-lab", cancellationToken);
+            var coordinators = new CoordinatorSimulator[2];
+            for (var i = 0; i < coordinators.Length; i++)
+            {
+                coordinators[i] = new CoordinatorSimulator(new CoordinatorSimulatorOptions
+                {
+                    NodeName = $"coord{i + 1}",
+                    Nodes = [SimulatedNode.Datanode("datanode1", pair.Master.Address, pair.Master.Port)],
+                });
+                await coordinators[i].StartAsync(cancellationToken);
+            }
+            var bin = PgBinaries.Discover().BinDir;
+            var hosts = new[] { ssh.Host("node01") with { PgBinDir = bin }, ssh.Host("node02") with { PgBinDir = bin } };
+            var topology = new ClusterTopology(Flavor.PostgreSql, hosts,
+                [new DatanodePair("datanode1", pair.Master.ToLocation("node01"), pair.Slave.ToLocation("node02"), pair.ApplicationName, null)],
+                coordinators.Select(c => new Coordinator(c.NodeName, "node01", c.Host, c.Port)).ToArray(),
+                new DatabaseCredentials("postgres", "postgres", null), LabTopology.FastMonitor, "unused")
+            {
+                Approvals = new ApprovalPolicy(new HashSet<string> { "alice", "bob" }, new HashSet<string>(), new HashSet<string> { "alice", "bob" },
+                    new HashSet<string>(), AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval),
+            };
+            var harness = new OperationHarness(pair, ssh, coordinators, topology, Directory.CreateTempSubdirectory("pgxcbot-ops-").FullName);
+            await harness.RestartBotAsync(cancellationToken);
+            return harness;
+        }
+        catch
+        {
+            await pair.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A fresh set of bot services on the same store, as after a restart of the bot process: nothing is
+    /// kept in memory from before.
+    /// </summary>
+    public async Task RestartBotAsync(CancellationToken cancellationToken, IOperationObserver? events = null)
+    {
+        var time = TimeProvider.System;
+        var secrets = new TestSecretResolver();
+        Store = await SqliteStore.OpenAsync(Path.Combine(_folder, "state.db"), null, cancellationToken);
+        Observer = new NpgsqlClusterObserver(secrets, time, NullLogger<NpgsqlClusterObserver>.Instance);
+        var sql = new NpgsqlSqlExecutor(Topology, secrets, time);
+        var ssh = new SshRemoteShell(secrets, TimeSpan.FromSeconds(5), NullLogger<SshRemoteShell>.Instance);
+        _disposables.AddRange([Observer, sql, ssh]);
+        var shell = new TransportRouter(ssh, new LocalShell(NullLogger<LocalShell>.Instance));
+        TopologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
+        Tracker = new PairStateTracker(Store, time);
+        Service = new OperationService(TopologyState, Observer, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
+            new SyncEvidenceSource(Store), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker), time);
+    }
+
+    /// <summary>Observes, assesses, and lets the pair state machine follow, as the monitor does each poll.</summary>
+    public async Task<ClusterAssessment> ObserveAsync(CancellationToken cancellationToken)
+    {
+        var topology = await TopologyState.CurrentAsync(cancellationToken);
+        var assessment = ClusterAssessor.Assess(topology, await Observer.ObserveAsync(topology, cancellationToken));
+        await Tracker.ObserveAsync(assessment, cancellationToken);
+        return assessment;
+    }
+
+    public async Task<T> QueryAsync<T>(LabServer server, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>What a coordinator answers for EXECUTE DIRECT ON (datanode1): name|port|in recovery.</summary>
+    public static async Task<string> IdentityThroughAsync(CoordinatorSimulator coordinator, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(coordinator.ConnectionString("Server Compatibility Mode=NoTypeLoading"));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("EXECUTE DIRECT ON (datanode1) 'SELECT pgxc_node_str(), inet_server_port(), pg_is_in_recovery()'", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        Assert.True(await reader.ReadAsync(cancellationToken));
+        return $"{reader.GetValue(0)}|{reader.GetValue(1)}|{NpgsqlSqlExecutorText(reader.GetValue(2))}";
+    }
+
+    private static string NpgsqlSqlExecutorText(object value) => value is bool b ? (b ? "t" : "f") : value.ToString() ?? "";
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var d in _disposables) await d.DisposeAsync();
+        foreach (var c in Coordinators) await c.DisposeAsync();
+        await Ssh.DisposeAsync();
+        await Pair.DisposeAsync();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class NoEvents : IOperationObserver
+    {
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
