@@ -46,7 +46,8 @@ public sealed class SyncAsyncTests : IAsyncLifetime
         Assert.Contains("would block every commit", refused.Refusal);
 
         await _lab.Pair.Slave.StartAsync(Ct);
-        await _lab.Pair.WaitForStreamingAsync(Deadline, Ct);
+        await Support.Poll.UntilAsync(() => _lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.Async,
+            Deadline, "the restarted slave to stream (asynchronously)", Ct);
         var sync = (await _lab.Service.RequestAsync("sync", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
         Assert.True(sync.State == OperationState.Succeeded, sync.Result);
         Assert.Equal("sync", await _lab.QueryAsync<string>(_lab.Pair.Master,
