@@ -54,6 +54,11 @@ public sealed class StatusCliTests
             ["database"] = new JsonObject { ["user"] = cluster.SuperUser, ["database"] = "postgres" },
             ["monitor"] = new JsonObject { ["intervalSeconds"] = 5, ["connectTimeoutSeconds"] = 2, ["commandTimeoutSeconds"] = 2 },
             ["store"] = new JsonObject { ["path"] = storePath },
+            ["approvals"] = new JsonObject
+            {
+                ["requesters"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
+                ["approvers"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
+            },
         };
         return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
