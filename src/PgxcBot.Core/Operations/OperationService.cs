@@ -39,7 +39,9 @@ public sealed class OperationService(
     /// <summary>
     /// Plans an operation and either runs it at once (no approval needed) or stores it awaiting approval.
     /// </summary>
-    public async Task<OperationReply> RequestAsync(string kind, string datanode, IReadOnlyList<string> flags, Actor requester, CancellationToken cancellationToken)
+    /// <param name="progress">Also told every event of this operation (e.g. the chat message that asked for it).</param>
+    public async Task<OperationReply> RequestAsync(string kind, string datanode, IReadOnlyList<string> flags, Actor requester, CancellationToken cancellationToken,
+        IOperationObserver? progress = null)
     {
         var allowed = policy.CanRequest(requester);
         if (!allowed.Allowed) return OperationReply.Refused(allowed.Reason!);
@@ -64,17 +66,18 @@ public sealed class OperationService(
 
         if (needsApproval)
         {
-            await events.OnEventAsync(new OperationEvent(OperationEventKind.AwaitingApproval, operation), cancellationToken).ConfigureAwait(false);
+            await EmitAsync(new OperationEvent(OperationEventKind.AwaitingApproval, operation), progress, cancellationToken).ConfigureAwait(false);
             return OperationReply.Of(operation, $"waiting for approval by another authorised person until {operation.ApprovalExpiresAt:HH:mm:ss} UTC");
         }
-        return OperationReply.Of(await RunAsync(operation, topology, cancellationToken).ConfigureAwait(false));
+        return OperationReply.Of(await RunAsync(operation, topology, progress, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
     /// Approves and runs. The preconditions are checked again on a fresh snapshot: when the plan would now
     /// differ, the new plan replaces the old one and needs its own approval.
     /// </summary>
-    public async Task<OperationReply> ApproveAsync(long id, string? nonce, Actor approver, IReadOnlyList<string> acknowledgements, CancellationToken cancellationToken)
+    public async Task<OperationReply> ApproveAsync(long id, string? nonce, Actor approver, IReadOnlyList<string> acknowledgements, CancellationToken cancellationToken,
+        IOperationObserver? progress = null)
     {
         var operation = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (operation is null) return OperationReply.Refused($"there is no operation {id}.", "/pgxc history");
@@ -95,7 +98,7 @@ public sealed class OperationService(
         {
             var cancelled = operation with { State = OperationState.Cancelled, Result = $"not run: at approval the preconditions no longer held: {fresh.Refusal}" };
             await store.UpdateAsync(cancelled, cancellationToken).ConfigureAwait(false);
-            await events.OnEventAsync(new OperationEvent(OperationEventKind.Finished, cancelled), cancellationToken).ConfigureAwait(false);
+            await EmitAsync(new OperationEvent(OperationEventKind.Finished, cancelled), progress, cancellationToken).ConfigureAwait(false);
             return OperationReply.Refused(cancelled.Result!, fresh.NextStep, cancelled);
         }
         if (fresh.Runbook!.Fingerprint != operation.Plan.Fingerprint)
@@ -106,17 +109,17 @@ public sealed class OperationService(
                 Plan = fresh.Runbook, Steps = Operation.PendingSteps(fresh.Runbook), Nonce = NewNonce(), ApprovalExpiresAt = now + policy.Expiry,
             };
             await store.UpdateAsync(replanned, cancellationToken).ConfigureAwait(false);
-            await events.OnEventAsync(new OperationEvent(OperationEventKind.PlanChanged, replanned), cancellationToken).ConfigureAwait(false);
+            await EmitAsync(new OperationEvent(OperationEventKind.PlanChanged, replanned), progress, cancellationToken).ConfigureAwait(false);
             return OperationReply.Refused(
                 $"the cluster changed since operation {id} was requested, and so did its plan. Nothing ran. Read the new plan; it needs a new approval.",
                 $"/pgxc approve {id}", replanned);
         }
 
         var approved = operation with { ApprovedBy = approver, ApprovedAt = time.GetUtcNow() };
-        return OperationReply.Of(await RunAsync(approved, topology, cancellationToken).ConfigureAwait(false));
+        return OperationReply.Of(await RunAsync(approved, topology, progress, cancellationToken).ConfigureAwait(false));
     }
 
-    public async Task<OperationReply> CancelAsync(long id, Actor actor, CancellationToken cancellationToken)
+    public async Task<OperationReply> CancelAsync(long id, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
     {
         var operation = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (operation is null) return OperationReply.Refused($"there is no operation {id}.", "/pgxc history");
@@ -129,12 +132,12 @@ public sealed class OperationService(
             Result = $"cancelled by {actor}" + (ran.Length == 0 ? "; nothing ran." : $"; these steps had run and were NOT undone: {string.Join("; ", ran)}."),
         };
         await store.UpdateAsync(cancelled, cancellationToken).ConfigureAwait(false);
-        await events.OnEventAsync(new OperationEvent(OperationEventKind.Finished, cancelled), cancellationToken).ConfigureAwait(false);
+        await EmitAsync(new OperationEvent(OperationEventKind.Finished, cancelled), progress, cancellationToken).ConfigureAwait(false);
         return OperationReply.Of(cancelled);
     }
 
     /// <summary>Continues an interrupted (or failed) operation: steps already done are skipped after asking the servers.</summary>
-    public async Task<OperationReply> ResumeAsync(long id, Actor actor, CancellationToken cancellationToken)
+    public async Task<OperationReply> ResumeAsync(long id, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
     {
         var allowed = policy.CanRequest(actor);
         if (!allowed.Allowed) return OperationReply.Refused(allowed.Reason!);
@@ -157,7 +160,7 @@ public sealed class OperationService(
             Result = null,
         };
         var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
-        return OperationReply.Of(await RunAsync(resumed, topology, cancellationToken).ConfigureAwait(false), $"resumed by {actor}");
+        return OperationReply.Of(await RunAsync(resumed, topology, progress, cancellationToken).ConfigureAwait(false), $"resumed by {actor}");
     }
 
     /// <summary>At start: operations that were running when the bot stopped are marked Interrupted and reported.</summary>
@@ -177,13 +180,13 @@ public sealed class OperationService(
                          $" Resume with /pgxc resume {operation.Id}: each remaining step checks the servers first.",
             };
             await store.UpdateAsync(marked, cancellationToken).ConfigureAwait(false);
-            await events.OnEventAsync(new OperationEvent(OperationEventKind.Interrupted, marked), cancellationToken).ConfigureAwait(false);
+            await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, marked), null, cancellationToken).ConfigureAwait(false);
             interrupted.Add(marked);
         }
         return interrupted;
     }
 
-    private async Task<Operation> RunAsync(Operation operation, ClusterTopology topology, CancellationToken cancellationToken)
+    private async Task<Operation> RunAsync(Operation operation, ClusterTopology topology, IOperationObserver? progress, CancellationToken cancellationToken)
     {
         var gate = _pairLocks.GetOrAdd(operation.Datanode, _ => new SemaphoreSlim(1, 1));
         if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
@@ -192,7 +195,7 @@ public sealed class OperationService(
         {
             operation = operation with { State = OperationState.Running };
             await store.UpdateAsync(operation, cancellationToken).ConfigureAwait(false);
-            await events.OnEventAsync(new OperationEvent(OperationEventKind.Started, operation), cancellationToken).ConfigureAwait(false);
+            await EmitAsync(new OperationEvent(OperationEventKind.Started, operation), progress, cancellationToken).ConfigureAwait(false);
 
             var steps = operation.Steps.ToArray();
             var failures = new List<string>();
@@ -204,7 +207,7 @@ public sealed class OperationService(
                 steps[i] = steps[i] with { Status = Runbooks.StepStatus.Running, StartedAt = time.GetUtcNow(), EndedAt = null, Summary = null, Output = null };
                 operation = operation with { Steps = steps.ToArray() };
                 await store.UpdateAsync(operation, cancellationToken).ConfigureAwait(false);
-                await events.OnEventAsync(new OperationEvent(OperationEventKind.StepStarted, operation, i), cancellationToken).ConfigureAwait(false);
+                await EmitAsync(new OperationEvent(OperationEventKind.StepStarted, operation, i), progress, cancellationToken).ConfigureAwait(false);
 
                 var outcome = await executor.RunAsync(step, topology, cancellationToken).ConfigureAwait(false);
                 steps[i] = steps[i] with { Status = outcome.Status, EndedAt = time.GetUtcNow(), Summary = outcome.Summary, Output = outcome.Output };
@@ -216,26 +219,26 @@ public sealed class OperationService(
                 }
                 operation = operation with { Steps = steps.ToArray() };
                 await store.UpdateAsync(operation, cancellationToken).ConfigureAwait(false);
-                await events.OnEventAsync(new OperationEvent(OperationEventKind.StepFinished, operation, i), cancellationToken).ConfigureAwait(false);
+                await EmitAsync(new OperationEvent(OperationEventKind.StepFinished, operation, i), progress, cancellationToken).ConfigureAwait(false);
 
                 if (outcome.Status != Runbooks.StepStatus.Failed) continue;
                 failures.Add($"{step.Title}: {outcome.Summary}");
                 if (step.OnFailure == OnFailure.Stop)
                 {
                     var notRun = steps.Skip(i + 1).Count();
-                    return await FinishAsync(operation, OperationState.Failed,
+                    return await FinishAsync(operation, OperationState.Failed, progress,
                         $"failed at \"{step.Title}\": {outcome.Summary}. {notRun} later step(s) did not run. " +
                         $"Fix the cause, then /pgxc resume {operation.Id} (steps already done are skipped).", cancellationToken).ConfigureAwait(false);
                 }
             }
 
             if (failures.Count > 0)
-                return await FinishAsync(operation, OperationState.Failed,
+                return await FinishAsync(operation, OperationState.Failed, progress,
                     $"done except {failures.Count} step(s): {string.Join("; ", failures)}. " +
                     (operation.Kind is "promote" or "repoint" ? $"Finish with /pgxc repoint {operation.Datanode}." : $"Resume with /pgxc resume {operation.Id}."),
                     cancellationToken).ConfigureAwait(false);
 
-            var finished = await FinishAsync(operation, OperationState.Succeeded, operation.Plan.Summary, cancellationToken).ConfigureAwait(false);
+            var finished = await FinishAsync(operation, OperationState.Succeeded, progress, operation.Plan.Summary, cancellationToken).ConfigureAwait(false);
             await pairs.OperationSucceededAsync(finished, cancellationToken).ConfigureAwait(false);
             return finished;
         }
@@ -245,12 +248,18 @@ public sealed class OperationService(
         }
     }
 
-    private async Task<Operation> FinishAsync(Operation operation, OperationState state, string result, CancellationToken cancellationToken)
+    private async Task<Operation> FinishAsync(Operation operation, OperationState state, IOperationObserver? progress, string result, CancellationToken cancellationToken)
     {
         var finished = operation with { State = state, Result = result };
         await store.UpdateAsync(finished, cancellationToken).ConfigureAwait(false);
-        await events.OnEventAsync(new OperationEvent(OperationEventKind.Finished, finished), cancellationToken).ConfigureAwait(false);
+        await EmitAsync(new OperationEvent(OperationEventKind.Finished, finished), progress, cancellationToken).ConfigureAwait(false);
         return finished;
+    }
+
+    private async Task EmitAsync(OperationEvent operationEvent, IOperationObserver? progress, CancellationToken cancellationToken)
+    {
+        await events.OnEventAsync(operationEvent, cancellationToken).ConfigureAwait(false);
+        if (progress is not null) await progress.OnEventAsync(operationEvent, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<PlanResult> PlanAsync(string kind, string datanode, IReadOnlyList<string> flags, ClusterTopology topology, ClusterSnapshot snapshot,

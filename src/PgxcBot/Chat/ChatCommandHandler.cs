@@ -24,15 +24,17 @@ public sealed partial class ChatCommandHandler(
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
     /// <summary>Parses <paramref name="line"/> and answers it; a parse error is answered with what is valid.</summary>
-    public async Task<ChatMessage> HandleLineAsync(string line, Actor actor, CancellationToken cancellationToken)
+    public async Task<ChatMessage> HandleLineAsync(string line, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
     {
         var parsed = Parser.Parse(line);
         if (parsed.Command is null)
             return ChatMessage.Simple("Not understood", Severity.Warning, parsed.Error!);
-        return await HandleAsync(parsed.Command, actor, cancellationToken);
+        return await HandleAsync(parsed.Command, actor, cancellationToken, progress);
     }
 
-    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken)
+    /// <param name="progress">Told every event of an operation this command starts or continues, e.g. to edit
+    /// the chat message that asked for it.</param>
+    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
     {
         try
         {
@@ -43,14 +45,14 @@ public sealed partial class ChatCommandHandler(
                 StatusCommand s => await StatusAsync(s, cancellationToken),
                 PlanCommand plan => await PreviewAsync(plan, cancellationToken),
                 PromoteCommand p => Reply(await operations.RequestAsync("promote", p.Datanode,
-                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken), $"promote {p.Datanode}"),
-                SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken), $"sync {s.Datanode}"),
-                AsyncCommand a => Reply(await operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken), $"async {a.Datanode}"),
-                RepointCommand r => Reply(await operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken), $"repoint {r.Datanode}"),
-                ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken),
+                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, progress), $"promote {p.Datanode}"),
+                SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, progress), $"sync {s.Datanode}"),
+                AsyncCommand a => Reply(await operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, progress), $"async {a.Datanode}"),
+                RepointCommand r => Reply(await operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, progress), $"repoint {r.Datanode}"),
+                ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, progress),
                     $"approve {a.OperationId}"),
-                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken), $"cancel {c.OperationId}"),
-                ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken), $"resume {r.OperationId}"),
+                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, progress), $"cancel {c.OperationId}"),
+                ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken, progress), $"resume {r.OperationId}"),
                 HistoryCommand h => await HistoryAsync(h, cancellationToken),
                 _ => HelpMessageBuilder.NotYetAvailable(command.Spec),
             };
