@@ -25,6 +25,7 @@ public static class StatusMessageBuilder
     {
         var pairs = assessment.Pairs
             .Where(p => onlyDatanode is null || p.Datanode == onlyDatanode)
+            .Select(p => AfterPromote(p, pairStates))
             .ToList();
         var coordinatorProblems = onlyDatanode is null
             ? assessment.CoordinatorProblems
@@ -101,6 +102,20 @@ public static class StatusMessageBuilder
         if (lag.Time is { } time) parts.Add(Humanize.Duration(time));
         return string.Join(" / ", parts);
     }
+
+    /// <summary>
+    /// After a promote the "slave" is the fenced old master: starting it would bring back a server that
+    /// diverged from the new master. Its next step is a rebuild, which the observation alone cannot know.
+    /// </summary>
+    private static PairAssessment AfterPromote(PairAssessment pair, IReadOnlyDictionary<string, PairState>? states) =>
+        states?.GetValueOrDefault(pair.Datanode) != PairState.Promoted
+            ? pair
+            : pair with
+            {
+                Problems = pair.Problems.Select(p => p.Code == ProblemCodes.SlaveNotStreaming
+                    ? p with { NextStep = $"{CommandCatalogue.Prefix} rebuild {pair.Datanode} (the old master must be rebuilt from the new one; do not just start it)" }
+                    : p).ToList(),
+            };
 
     private static IEnumerable<string> ProblemLines(Problem problem)
     {

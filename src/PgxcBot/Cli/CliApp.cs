@@ -9,7 +9,7 @@ namespace PgxcBot.Cli;
 /// </summary>
 public static class CliApp
 {
-    private static readonly string[] Commands = ["check-config", "status", "console", "run"];
+    private static readonly string[] Commands = ["check-config", "status", "console", "run", "lab"];
 
     /// <param name="overrides">Applied after the normal registrations, e.g. tests replacing the status source.</param>
     public static async Task<int> RunAsync(
@@ -39,6 +39,7 @@ public static class CliApp
                     (services, ct) => StatusCliCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "console" => await CliHost.RunAsync(arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunAsync(services, arguments, io, ct), cancellationToken),
+                "lab" => await LabCommand.RunAsync(arguments, io, cancellationToken),
                 "run" => await CliHost.RunAsync(arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunOneAsync(services, arguments, io, ct), cancellationToken),
                 _ => await UnknownCommandAsync(arguments.Command, io),

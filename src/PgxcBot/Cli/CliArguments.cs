@@ -3,13 +3,16 @@ namespace PgxcBot.Cli;
 /// <summary>The parsed command line: <c>pgxcbot &lt;command&gt; [LINE] --config FILE [--as USER] [--json] [--verbose]</c>.</summary>
 /// <param name="As">Who the console or run speaks for (approvals check it); default: the OS user.</param>
 /// <param name="Line">For <c>run</c>: the one chat command to run.</param>
-public sealed record CliArguments(string? Command, string? ConfigPath, bool Json, bool Verbose, bool Help, string? As = null, string? Line = null)
+/// <param name="Keep">For <c>lab</c>: keep the servers when the console ends.</param>
+/// <param name="Folder">For <c>lab</c>: where the lab lives (default: a pgxcbot-lab folder in the temp directory).</param>
+public sealed record CliArguments(string? Command, string? ConfigPath, bool Json, bool Verbose, bool Help, string? As = null, string? Line = null,
+    bool Keep = false, string? Folder = null)
 {
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
-        string? command = null, config = null, actor = null, line = null;
-        bool json = false, verbose = false, help = false;
+        string? command = null, config = null, actor = null, line = null, folder = null;
+        bool json = false, verbose = false, help = false, keep = false;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -21,8 +24,15 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                 case "--json":
                     json = true;
                     break;
+                case "--keep":
+                    keep = true;
+                    break;
                 case "--verbose" or "-v":
                     verbose = true;
+                    break;
+                case "--folder":
+                    if (i + 1 >= args.Count) return (null, "--folder needs a directory: --folder /tmp/my-lab");
+                    folder = args[++i];
                     break;
                 case "--as":
                     if (i + 1 >= args.Count) return (null, "--as needs a user name: --as alice");
@@ -36,10 +46,10 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --verbose, --help");
                     else if (command is null)
                         command = arg;
-                    else if (command == "run" && line is null)
+                    else if (command is "run" or "lab" && line is null)
                         line = arg;
                     else
                         return (null, $"unexpected argument '{arg}' after the command '{command}'");
@@ -48,6 +58,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line), null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder), null);
     }
 }

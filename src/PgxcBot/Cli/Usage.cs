@@ -6,9 +6,14 @@ internal static class Usage
         pgxcbot — ChatOps for Postgres-XC/XL datanode high availability
 
         Usage:
+          pgxcbot lab [--keep] [--folder DIR]    build a local lab (2 PostgreSQL pairs, 2 simulated coordinators)
+                                                 and open the console on it; pgxcbot lab down removes a kept lab
           pgxcbot check-config --config FILE     check the configuration; print every error and warning
           pgxcbot status --config FILE [--json]  probe the cluster once and print its status
-          pgxcbot console --config FILE          type chat commands (/pgxc status, /pgxc help); exit or quit to leave
+          pgxcbot console --config FILE [--as U] type chat commands (/pgxc status, /pgxc help); exit or quit to leave;
+                                                 /pgxc as USER ... speaks for another user (approvals)
+          pgxcbot run "/pgxc ..." --config FILE [--as USER]
+                                                 run one chat command and exit (1 when refused or failed)
           pgxcbot --help
 
         Options:

@@ -28,13 +28,10 @@ public static class ServiceCollectionExtensions
         services.AddOptions<PgxcBotOptions>()
             .Configure(options =>
             {
-                options.Flavor = loaded.Flavor;
-                options.Hosts = loaded.Hosts;
-                options.Datanodes = loaded.Datanodes;
-                options.Coordinators = loaded.Coordinators;
-                options.Database = loaded.Database;
-                options.Monitor = loaded.Monitor;
-                options.Store = loaded.Store;
+                // Every section, including ones added later (approvals, monitor, discord, ...): a section left
+                // out here would silently fall back to its defaults.
+                foreach (var property in typeof(PgxcBotOptions).GetProperties().Where(p => p.CanWrite))
+                    property.SetValue(options, property.GetValue(loaded));
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PgxcBotOptions>>(new PgxcBotOptionsValidator(baseDirectory));

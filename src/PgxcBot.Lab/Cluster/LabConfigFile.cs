@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PgxcBot.Lab.Pairs;
+
+namespace PgxcBot.Lab.Cluster;
+
+/// <summary>
+/// The configuration an operator would write for a lab cluster: one local host (the lab's OS user runs the
+/// servers), flavor postgresql, the simulated coordinators, console users alice and bob who may request
+/// and approve (each other's) operations, and the store inside the lab folder.
+/// </summary>
+public static class LabConfigFile
+{
+    public static string Render(LabCluster cluster, string storePath, PgBinaries binaries)
+    {
+        JsonObject Server(LabServer server) => new() { ["host"] = "lab", ["port"] = server.Port, ["dataDir"] = server.DataDir };
+        var config = new JsonObject
+        {
+            ["flavor"] = "postgresql",
+            ["hosts"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "lab", ["address"] = "127.0.0.1", ["transport"] = "local", ["user"] = cluster.OsUser, ["pgBinDir"] = binaries.BinDir,
+            }),
+            ["datanodes"] = new JsonArray(cluster.Pairs.Select(pair => (JsonNode)new JsonObject
+            {
+                ["name"] = pair.Name,
+                ["master"] = Server(pair.Master),
+                ["slave"] = new JsonObject
+                {
+                    ["host"] = "lab", ["port"] = pair.Slave.Port, ["dataDir"] = pair.Slave.DataDir, ["applicationName"] = pair.ApplicationName,
+                },
+            }).ToArray()),
+            ["coordinators"] = new JsonArray(cluster.Coordinators
+                .Select(c => (JsonNode)new JsonObject { ["name"] = c.NodeName, ["host"] = "lab", ["port"] = c.Port }).ToArray()),
+            ["database"] = new JsonObject { ["user"] = cluster.SuperUser, ["database"] = "postgres" },
+            ["monitor"] = new JsonObject { ["intervalSeconds"] = 1, ["connectTimeoutSeconds"] = 0.5, ["commandTimeoutSeconds"] = 2 },
+            ["store"] = new JsonObject { ["path"] = storePath },
+            ["approvals"] = new JsonObject
+            {
+                ["requesters"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
+                ["approvers"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
+            },
+        };
+        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using PgxcBot.Lab.Cluster;
+using PgxcBot.Lab.Pairs;
+
+namespace PgxcBot.Cli;
+
+/// <summary>
+/// <c>pgxcbot lab</c>: builds a local lab (two real PostgreSQL pairs in sync, two simulated coordinators, the
+/// local transport, a SQLite store), runs the console on it as alice, and tears it all down on exit unless
+/// <c>--keep</c>. <c>pgxcbot lab down</c> removes a kept lab's servers and folders.
+/// </summary>
+internal static class LabCommand
+{
+    public static async Task<int> RunAsync(CliArguments arguments, CliIo io, CancellationToken cancellationToken)
+    {
+        var root = Path.GetFullPath(arguments.Folder ?? Path.Combine(Path.GetTempPath(), "pgxcbot-lab"));
+        if (arguments.Line == "down") return await DownAsync(root, io, cancellationToken);
+        if (arguments.Line is not null)
+        {
+            await io.Error.WriteLineAsync($"error: unknown lab command '{arguments.Line}'; use: pgxcbot lab [--keep] | pgxcbot lab down");
+            return ExitCodes.BadConfig;
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        PgBinaries binaries;
+        try
+        {
+            binaries = PgBinaries.Discover();
+        }
+        catch (PgBinariesNotFoundException e)
+        {
+            await io.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.BadConfig;
+        }
+        await Progress(io, stopwatch, $"PostgreSQL binaries: {binaries.BinDir}");
+        var options = new LabPairOptions { TempRoot = root, Binaries = binaries };
+        await Progress(io, stopwatch, $"building 2 datanode pairs (master + hot standby, synchronous) in {root}, servers run as {(Environment.UserName == "root" ? options.OsUser : Environment.UserName)}");
+
+        var cluster = await LabCluster.StartAsync(options, pairs: 2, LabReplicationMode.Sync, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
+        var keep = arguments.Keep;
+        try
+        {
+            foreach (var pair in cluster.Pairs)
+                await Progress(io, stopwatch, $"{pair.Name}: master 127.0.0.1:{pair.Master.Port}, slave 127.0.0.1:{pair.Slave.Port} ({pair.ApplicationName}), streaming in sync");
+            foreach (var coordinator in cluster.Coordinators)
+                await Progress(io, stopwatch, $"{coordinator.NodeName}: simulated coordinator on 127.0.0.1:{coordinator.Port}");
+
+            // A fresh store for a fresh lab: the servers (and their ports) are new.
+            var folder = Path.Combine(root, "bot");
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            Directory.CreateDirectory(folder);
+            var config = Path.Combine(folder, "pgxcbot.json");
+            await File.WriteAllTextAsync(config, LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), binaries), cancellationToken);
+            await Progress(io, stopwatch, $"config: {config}");
+            await Progress(io, stopwatch, "ready. You are alice; bob may approve what you request: prefix a line with /pgxc as bob ...");
+
+            var console = arguments with { Command = "console", ConfigPath = config, As = arguments.As ?? "alice" };
+            return await CliHost.RunAsync(console, io, null, (services, ct) => ConsoleCommand.RunAsync(services, console, io, ct), cancellationToken);
+        }
+        finally
+        {
+            if (keep)
+            {
+                await io.Error.WriteLineAsync($"lab: kept the PostgreSQL servers in {root} (the simulated coordinators stop with this process); remove them with: pgxcbot lab down");
+            }
+            else
+            {
+                await io.Error.WriteLineAsync("lab: stopping the servers and removing the lab folder");
+                await cluster.DisposeAsync();
+                var bot = Path.Combine(root, "bot");
+                if (Directory.Exists(bot)) Directory.Delete(bot, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<int> DownAsync(string root, CliIo io, CancellationToken cancellationToken)
+    {
+        var removed = await LabFolder.TearDownAsync(root, PgBinaries.Discover(), cancellationToken);
+        await io.Out.WriteLineAsync(removed == 0 ? $"lab: nothing to remove in {root}" : $"lab: stopped {removed} server(s) and removed {root}");
+        return ExitCodes.Ok;
+    }
+
+    private static Task Progress(CliIo io, Stopwatch stopwatch, string line) =>
+        io.Error.WriteLineAsync($"lab [{stopwatch.Elapsed.TotalSeconds,5:0.0} s] {line}");
+}

@@ -1,0 +1,63 @@
+using PgxcBot.Cli;
+
+namespace PgxcBot.IntegrationTests.Lab;
+
+/// <summary><c>pgxcbot lab</c> driven like a newcomer would, with the console's input scripted.</summary>
+public sealed class LabCommandTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "pgxcbot-labcmd-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+
+    private async Task<(int ExitCode, string Out, string Error)> LabAsync(string input, params string[] extra)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var exit = await CliApp.RunAsync(["lab", "--folder", _folder, .. extra], new CliIo(new StringReader(input), output, error, InputRedirected: true),
+            cancellationToken: timeout.Token);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task The_lab_comes_up_healthy_a_promote_needs_bob_and_everything_is_removed_on_exit()
+    {
+        var run = await LabAsync("""
+            /pgxc status
+            /pgxc promote datanode1
+            /pgxc as bob approve 1
+            /pgxc status datanode1
+            exit
+            """);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        Assert.Contains("ready. You are alice", run.Error);
+        Assert.Contains("[OK] Cluster: healthy", run.Out);
+        Assert.Contains("datanode1: Sync", run.Out);
+        Assert.Contains("datanode2: Sync", run.Out);
+        Assert.Contains("Operation 1: promote datanode1 - awaiting approval", run.Out);
+        Assert.Contains("bob> /pgxc approve 1", run.Out);
+        Assert.Contains("Operation 1: promote datanode1 - succeeded", run.Out);
+        Assert.Contains("repointed", run.Out);
+        Assert.Contains("(stored: Promoted)", run.Out);
+        Assert.Contains("/pgxc rebuild datanode1", run.Out);
+        Assert.False(Directory.Exists(_folder) && Directory.EnumerateFileSystemEntries(_folder).Any(), "the lab folder is removed on exit");
+    }
+
+    [Fact]
+    public async Task A_kept_lab_stays_until_lab_down()
+    {
+        var run = await LabAsync("exit\n", "--keep");
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("pgxcbot lab down", run.Error);
+        Assert.NotEmpty(Directory.GetFiles(_folder, "postmaster.pid", SearchOption.AllDirectories));
+
+        var down = await LabAsync("", "down");
+        Assert.Equal(ExitCodes.Ok, down.ExitCode);
+        Assert.Contains("stopped 4 server(s)", down.Out);
+        Assert.False(Directory.Exists(_folder));
+    }
+}
