@@ -1,0 +1,55 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PgxcBot.Cli;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Topology;
+using PgxcBot.Hosting;
+using PgxcBot.Lab.Cluster;
+using PgxcBot.Lab.Pairs;
+using PgxcBot.Store;
+
+namespace PgxcBot.Benchmarks;
+
+/// <summary>
+/// The bot as the host wires it (config file → options → services), on a lab cluster: benchmarks measure
+/// the production code paths, not a hand-built variant.
+/// </summary>
+internal sealed class LabBot : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly string _folder;
+
+    private LabBot(ServiceProvider services, string folder)
+    {
+        _services = services;
+        _folder = folder;
+    }
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public static async Task<LabBot> StartAsync(LabCluster cluster, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("pgxcbot-bench-").FullName;
+        var json = LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), PgBinaries.Discover());
+        var loaded = ConfigLoader.Parse(json);
+        var topology = ConfigValidator.Validate(loaded, folder).Topology
+                       ?? throw new InvalidOperationException("the lab's own config does not validate");
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        services.AddPgxcBotCore(loaded.Options, folder);
+        services.AddPgxcBotStore(await SqliteStore.OpenAsync(topology.StorePath, null, cancellationToken));
+        services.AddSingleton<IOperationObserver, Quiet>();
+        return new LabBot(services.BuildServiceProvider(), folder);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class Quiet : IOperationObserver
+    {
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
