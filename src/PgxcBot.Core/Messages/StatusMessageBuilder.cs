@@ -113,7 +113,11 @@ public static class StatusMessageBuilder
             : pair with
             {
                 Problems = pair.Problems.Select(p => p.Code == ProblemCodes.SlaveNotStreaming
-                    ? p with { NextStep = $"{CommandCatalogue.Prefix} rebuild {pair.Datanode} (the old master must be rebuilt from the new one; do not just start it)" }
+                    ? p with
+                    {
+                        Sentence = p.Sentence + " It is the old master, fenced by the promote: rebuild it from the new master; starting it as it is would bring back diverged data.",
+                        NextStep = $"{CommandCatalogue.Prefix} rebuild {pair.Datanode}",
+                    }
                     : p).ToList(),
             };
 

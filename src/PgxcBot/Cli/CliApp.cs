@@ -9,7 +9,7 @@ namespace PgxcBot.Cli;
 /// </summary>
 public static class CliApp
 {
-    private static readonly string[] Commands = ["check-config", "status", "console", "run", "lab"];
+    private static readonly string[] Commands = ["check-config", "status", "console", "run", "lab", "diagram"];
 
     /// <param name="overrides">Applied after the normal registrations, e.g. tests replacing the status source.</param>
     public static async Task<int> RunAsync(
@@ -40,6 +40,7 @@ public static class CliApp
                 "console" => await CliHost.RunAsync(arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "lab" => await LabCommand.RunAsync(arguments, io, cancellationToken),
+                "diagram" => await DiagramAsync(io),
                 "run" => await CliHost.RunAsync(arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunOneAsync(services, arguments, io, ct), cancellationToken),
                 _ => await UnknownCommandAsync(arguments.Command, io),
@@ -55,6 +56,13 @@ public static class CliApp
             await io.Error.WriteLineAsync($"error: {e.GetType().Name}: {e.Message}");
             return ExitCodes.Unexpected;
         }
+    }
+
+    /// <summary>The pair state machine as Mermaid, generated from the transition table (the README embeds it).</summary>
+    private static async Task<int> DiagramAsync(CliIo io)
+    {
+        await io.Out.WriteLineAsync(Core.Pairs.PairStateMachine.ToMermaid());
+        return ExitCodes.Ok;
     }
 
     private static async Task<int> UnknownCommandAsync(string? command, CliIo io)

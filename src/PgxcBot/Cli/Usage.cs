@@ -14,6 +14,7 @@ internal static class Usage
                                                  /pgxc as USER ... speaks for another user (approvals)
           pgxcbot run "/pgxc ..." --config FILE [--as USER]
                                                  run one chat command and exit (1 when refused or failed)
+          pgxcbot diagram                        print the pair state machine (Mermaid), generated from its table
           pgxcbot --help
 
         Options:
