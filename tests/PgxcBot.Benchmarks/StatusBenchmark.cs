@@ -1,3 +1,4 @@
+using PgxcBot.Lab.Faults;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -62,7 +63,7 @@ internal sealed class StatusBenchmark : IBenchmark
             notes.AddRange(healthy.Anomalies.Take(3).Select(a => $"{count} pairs: {a}"));
 
             if (count != blackholePairs) continue;
-            await using var hole = new BlackHole();
+            await using var hole = new BlackHoleListener();
             var victim = topology.Datanodes[^1];
             var holed = topology.WithPair(victim with { Slave = new ServerLocation("localhost", "127.0.0.1", hole.Port, "/black-hole") });
             await progress.WriteLineAsync($"status: {count} pairs with {victim.Name}'s slave black-holed; measuring {blackholeRuns} runs...");

@@ -1,3 +1,4 @@
+using PgxcBot.Lab.Faults;
 using System.Diagnostics;
 using Npgsql;
 using PgxcBot.Core.Observation;

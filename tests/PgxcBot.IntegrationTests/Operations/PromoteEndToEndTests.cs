@@ -8,26 +8,13 @@ using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Operations;
 
-public sealed class PromoteEndToEndTests : IAsyncLifetime
+public sealed class PromoteEndToEndTests : OperationLabTest
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-    private OperationHarness _lab = null!;
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
-    private CancellationToken Ct => _timeout.Token;
-
-    public async Task InitializeAsync() => _lab = await OperationHarness.StartAsync(LabReplicationMode.Sync, Ct);
-
-    public async Task DisposeAsync()
-    {
-        await _lab.DisposeAsync();
-        _timeout.Dispose();
-    }
-
     [Fact]
     public async Task A_dead_sync_master_is_replaced_without_losing_an_acknowledged_commit_and_every_coordinator_follows()
     {
-        Assert.Equal(ObservedCondition.Sync, (await _lab.ObserveAsync(Ct)).Pairs[0].Condition);
-        await _lab.QueryAsync<int>(_lab.Pair.Master, "CREATE TABLE ledger (id int PRIMARY KEY); SELECT 1", Ct);
+        Assert.Equal(ObservedCondition.Sync, (await Lab.ObserveAsync(Ct)).Pairs[0].Condition);
+        await Lab.QueryAsync<int>(Lab.Pair.Master, "CREATE TABLE ledger (id int PRIMARY KEY); SELECT 1", Ct);
 
         // A client commits in a loop; a row counts once its COMMIT returned.
         var acknowledged = new ConcurrentBag<int>();
@@ -36,7 +23,7 @@ public sealed class PromoteEndToEndTests : IAsyncLifetime
         {
             try
             {
-                await using var connection = new NpgsqlConnection(_lab.Pair.Master.ConnectionString + ";Pooling=false");
+                await using var connection = new NpgsqlConnection(Lab.Pair.Master.ConnectionString + ";Pooling=false");
                 await connection.OpenAsync(stopWriter.Token);
                 for (var id = 1; !stopWriter.IsCancellationRequested; id++)
                 {
@@ -49,106 +36,99 @@ public sealed class PromoteEndToEndTests : IAsyncLifetime
         });
         await Support.Poll.UntilAsync(() => Task.FromResult(acknowledged.Count), n => n >= 100, Deadline, "100 commits", Ct);
 
-        await _lab.Pair.Master.KillAsync(Ct);
+        await Lab.Pair.Master.KillAsync(Ct);
         await writer.WaitAsync(Deadline, Ct);
-        var degraded = await Support.Poll.UntilAsync(() => _lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost,
+        var degraded = await Support.Poll.UntilAsync(() => Lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost,
             Deadline, "the master to be seen lost", Ct);
-        Assert.Equal(PairState.DegradedMasterLost, await _lab.Store.GetStateAsync("datanode1", Ct));
+        Assert.Equal(PairState.DegradedMasterLost, await Lab.Store.GetStateAsync("datanode1", Ct));
 
-        var requested = await _lab.Service.RequestAsync("promote", "datanode1", [], OperationHarness.Alice, Ct);
+        var requested = await Lab.Service.RequestAsync("promote", "datanode1", [], OperationHarness.Alice, Ct);
         Assert.Equal(OperationState.AwaitingApproval, requested.Operation!.State);
         Assert.Contains(requested.Operation.Plan.Steps, s => s.Id == "fence-stop-old-master"); // node01 answers SSH
 
-        var selfApproved = await _lab.Service.ApproveAsync(requested.Operation.Id, null, OperationHarness.Alice, [], Ct);
+        var selfApproved = await Lab.Service.ApproveAsync(requested.Operation.Id, null, OperationHarness.Alice, [], Ct);
         Assert.Contains("self-approval", selfApproved.Refusal);
 
-        var done = (await _lab.Service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, OperationHarness.Bob, [], Ct)).Operation!;
+        var done = (await Lab.Service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, OperationHarness.Bob, [], Ct)).Operation!;
         Assert.True(done.State == OperationState.Succeeded, Explain(done));
 
         // The new master is writable, has every acknowledged row, and no longer waits for a standby.
-        var slave = _lab.Pair.Slave;
-        Assert.False(await _lab.QueryAsync<bool>(slave, "SELECT pg_is_in_recovery()", Ct));
-        Assert.Equal("", await _lab.QueryAsync<string>(slave, "SHOW synchronous_standby_names", Ct));
-        var rows = await _lab.QueryAsync<long>(slave, $"SELECT count(*) FROM ledger WHERE id IN ({string.Join(',', acknowledged)})", Ct);
+        var slave = Lab.Pair.Slave;
+        Assert.False(await Lab.QueryAsync<bool>(slave, "SELECT pg_is_in_recovery()", Ct));
+        Assert.Equal("", await Lab.QueryAsync<string>(slave, "SHOW synchronous_standby_names", Ct));
+        var rows = await Lab.QueryAsync<long>(slave, $"SELECT count(*) FROM ledger WHERE id IN ({string.Join(',', acknowledged)})", Ct);
         Assert.Equal(acknowledged.Count, rows);
-        await _lab.QueryAsync<int>(slave, "INSERT INTO ledger VALUES (-1); SELECT 1", Ct);
+        await Lab.QueryAsync<int>(slave, "INSERT INTO ledger VALUES (-1); SELECT 1", Ct);
 
         // Fenced: the old master is down and would come back as a standby.
-        Assert.False(_lab.Pair.Master.IsRunning);
-        Assert.True(File.Exists(Path.Combine(_lab.Pair.Master.DataDir, "standby.signal")));
+        Assert.False(Lab.Pair.Master.IsRunning);
+        Assert.True(File.Exists(Path.Combine(Lab.Pair.Master.DataDir, "standby.signal")));
 
         // Every coordinator routes datanode1 to the new master, and so does the datanode's own catalog
         // (reached through coord1; the simulator keeps datanode catalogs per simulator).
-        foreach (var coordinator in _lab.Coordinators)
+        foreach (var coordinator in Lab.Coordinators)
         {
             Assert.Equal($"datanode1|{slave.Port}|f", await OperationHarness.IdentityThroughAsync(coordinator, Ct));
             Assert.Contains(coordinator.CoordinatorCatalog, r => r.NodeName == "datanode1" && r.NodePort == slave.Port);
         }
-        Assert.Contains(_lab.Coordinators[0].NodeCatalog("datanode1"), r => r.NodeName == "datanode1" && r.NodePort == slave.Port && r.NodeType == 'D');
+        Assert.Contains(Lab.Coordinators[0].NodeCatalog("datanode1"), r => r.NodeName == "datanode1" && r.NodePort == slave.Port && r.NodeType == 'D');
 
         // The bot knows who is master now, and the pair is promoted.
-        var roles = Assert.Single(await new Store.SqliteTopologyStore(_lab.Store).GetRolesAsync(Ct));
+        var roles = Assert.Single(await new Store.SqliteTopologyStore(Lab.Store).GetRolesAsync(Ct));
         Assert.Equal(slave.Port, roles.Master.Port);
-        Assert.Equal(PairState.Promoted, await _lab.Store.GetStateAsync("datanode1", Ct));
+        Assert.Equal(PairState.Promoted, await Lab.Store.GetStateAsync("datanode1", Ct));
         Assert.NotNull(degraded);
     }
 
     [Fact]
     public async Task A_bot_killed_in_the_middle_of_a_promote_finds_it_interrupted_and_resume_finishes_it()
     {
-        await _lab.ObserveAsync(Ct);
-        await _lab.Pair.Master.KillAsync(Ct);
-        await Support.Poll.UntilAsync(() => _lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost,
-            Deadline, "the master to be seen lost", Ct);
+        await Lab.ObserveAsync(Ct);
+        await KillMasterAsync();
 
         // The first bot process dies as soon as the promote step has started.
         using var death = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        await _lab.RestartBotAsync(Ct, new DieAt("promote-slave", death));
-        var requested = (await _lab.Service.RequestAsync("promote", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
+        await Lab.RestartBotAsync(Ct, new DieAt("promote-slave", death));
+        var requested = (await Lab.Service.RequestAsync("promote", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            _lab.Service.ApproveAsync(requested.Id, requested.Nonce, OperationHarness.Bob, [], death.Token));
+            Lab.Service.ApproveAsync(requested.Id, requested.Nonce, OperationHarness.Bob, [], death.Token));
 
-        await _lab.RestartBotAsync(Ct);
-        var interrupted = Assert.Single(await _lab.Service.RecoverAsync(Ct));
+        await Lab.RestartBotAsync(Ct);
+        var interrupted = Assert.Single(await Lab.Service.RecoverAsync(Ct));
         Assert.Equal(OperationState.Interrupted, interrupted.State);
         Assert.Contains("\"Promote the slave on node02\" was running", interrupted.Result);
         Assert.Equal(StepStatus.Running, interrupted.Steps.Single(s => s.StepId == "promote-slave").Status);
         Assert.All(interrupted.Steps.TakeWhile(s => s.StepId != "promote-slave"), s => Assert.NotEqual(StepStatus.Pending, s.Status));
 
-        var resumed = (await _lab.Service.ResumeAsync(interrupted.Id, OperationHarness.Alice, Ct)).Operation!;
+        var resumed = (await Lab.Service.ResumeAsync(interrupted.Id, OperationHarness.Alice, Ct)).Operation!;
         Assert.True(resumed.State == OperationState.Succeeded, Explain(resumed));
         Assert.Equal(StepStatus.Succeeded, resumed.Steps.Single(s => s.StepId == "promote-slave").Status);
-        Assert.False(await _lab.QueryAsync<bool>(_lab.Pair.Slave, "SELECT pg_is_in_recovery()", Ct));
-        foreach (var coordinator in _lab.Coordinators)
-            Assert.Equal($"datanode1|{_lab.Pair.Slave.Port}|f", await OperationHarness.IdentityThroughAsync(coordinator, Ct));
+        Assert.False(await Lab.QueryAsync<bool>(Lab.Pair.Slave, "SELECT pg_is_in_recovery()", Ct));
+        foreach (var coordinator in Lab.Coordinators)
+            Assert.Equal($"datanode1|{Lab.Pair.Slave.Port}|f", await OperationHarness.IdentityThroughAsync(coordinator, Ct));
     }
 
     [Fact]
     public async Task A_coordinator_down_during_the_repoint_is_reported_and_repoint_finishes_the_job()
     {
-        await _lab.ObserveAsync(Ct);
-        await _lab.Pair.Master.KillAsync(Ct);
-        await Support.Poll.UntilAsync(() => _lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost,
-            Deadline, "the master to be seen lost", Ct);
-        var requested = (await _lab.Service.RequestAsync("promote", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
+        await Lab.ObserveAsync(Ct);
+        await KillMasterAsync();
+        var requested = (await Lab.Service.RequestAsync("promote", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
 
-        _lab.Coordinators[1].Down = true;
-        var partial = (await _lab.Service.ApproveAsync(requested.Id, null, OperationHarness.Bob, [], Ct)).Operation!;
+        Lab.Coordinators[1].Down = true;
+        var partial = (await Lab.Service.ApproveAsync(requested.Id, null, OperationHarness.Bob, [], Ct)).Operation!;
         Assert.Equal(OperationState.Failed, partial.State);
         Assert.Equal(StepStatus.Succeeded, partial.Steps.Single(s => s.StepId == "repoint-coord1").Status);
         Assert.Equal(StepStatus.Failed, partial.Steps.Single(s => s.StepId == "repoint-coord2").Status);
         Assert.Contains("/pgxc repoint datanode1", partial.Result);
 
-        _lab.Coordinators[1].Down = false;
-        var repoint = (await _lab.Service.RequestAsync("repoint", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
+        Lab.Coordinators[1].Down = false;
+        var repoint = (await Lab.Service.RequestAsync("repoint", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
         Assert.True(repoint.State == OperationState.Succeeded, Explain(repoint));
         Assert.Equal(StepStatus.Skipped, repoint.Steps.Single(s => s.StepId == "repoint-coord1").Status);
         Assert.Equal(StepStatus.Succeeded, repoint.Steps.Single(s => s.StepId == "repoint-coord2").Status);
-        Assert.Equal($"datanode1|{_lab.Pair.Slave.Port}|f", await OperationHarness.IdentityThroughAsync(_lab.Coordinators[1], Ct));
+        Assert.Equal($"datanode1|{Lab.Pair.Slave.Port}|f", await OperationHarness.IdentityThroughAsync(Lab.Coordinators[1], Ct));
     }
-
-    private static string Explain(Operation operation) =>
-        $"{operation.State}: {operation.Result}\n" + string.Join('\n', operation.Steps.Select(s => $"  {s.StepId}: {s.Status} {s.Summary} {s.Output}"));
 
     /// <summary>Cancels (the bot "dies") when the named step starts.</summary>
     private sealed class DieAt(string stepId, CancellationTokenSource death) : IOperationObserver

@@ -27,42 +27,6 @@ public sealed class StatusCliTests
         return new Run(exitCode, output.ToString(), error.ToString());
     }
 
-    /// <summary>The config an operator would write for this lab (no password: loopback is trusted).</summary>
-    private static string ConfigJson(LabCluster cluster, string storePath)
-    {
-        var pair = cluster.Pair("datanode1");
-        var config = new JsonObject
-        {
-            ["flavor"] = "postgresql",
-            ["hosts"] = new JsonArray(new JsonObject
-            {
-                ["name"] = "lab", ["address"] = "127.0.0.1", ["transport"] = "local", ["user"] = cluster.OsUser,
-            }),
-            ["datanodes"] = new JsonArray(new JsonObject
-            {
-                ["name"] = pair.Name,
-                ["master"] = new JsonObject { ["host"] = "lab", ["port"] = pair.Master.Port, ["dataDir"] = pair.Master.DataDir },
-                ["slave"] = new JsonObject
-                {
-                    ["host"] = "lab", ["port"] = pair.Slave.Port, ["dataDir"] = pair.Slave.DataDir,
-                    ["applicationName"] = pair.ApplicationName,
-                },
-            }),
-            ["coordinators"] = new JsonArray(cluster.Coordinators
-                .Select(c => (JsonNode)new JsonObject { ["name"] = c.NodeName, ["host"] = "lab", ["port"] = c.Port })
-                .ToArray()),
-            ["database"] = new JsonObject { ["user"] = cluster.SuperUser, ["database"] = "postgres" },
-            ["monitor"] = new JsonObject { ["intervalSeconds"] = 5, ["connectTimeoutSeconds"] = 2, ["commandTimeoutSeconds"] = 2 },
-            ["store"] = new JsonObject { ["path"] = storePath },
-            ["approvals"] = new JsonObject
-            {
-                ["requesters"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
-                ["approvers"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
-            },
-        };
-        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
-
     [Fact]
     public async Task Status_of_a_healthy_lab_exits_0_and_of_a_killed_sync_slave_exits_1_with_the_problem()
     {
@@ -73,7 +37,7 @@ public sealed class StatusCliTests
         try
         {
             var config = Path.Combine(folder.FullName, "pgxcbot.json");
-            await File.WriteAllTextAsync(config, ConfigJson(cluster, Path.Combine(folder.FullName, "pgxcbot.db")), cts.Token);
+            await File.WriteAllTextAsync(config, LabConfigFile.Render(cluster, Path.Combine(folder.FullName, "pgxcbot.db"), PgBinaries.Discover()), cts.Token);
 
             var healthy = await StatusAsync(config, cts.Token);
 

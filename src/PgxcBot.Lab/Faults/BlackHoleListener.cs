@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace PgxcBot.IntegrationTests.Support;
+namespace PgxcBot.Lab.Faults;
 
-/// <summary>A loopback endpoint that accepts TCP connections and never sends a byte: a black-holed server.</summary>
+/// <summary>A loopback endpoint that accepts TCP connections and never sends a byte: a black-holed server
+/// (a host that vanished without closing its connections), for tests, benchmarks and lab drills.</summary>
 public sealed class BlackHoleListener : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
