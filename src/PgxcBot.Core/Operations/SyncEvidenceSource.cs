@@ -27,6 +27,9 @@ public sealed class SyncEvidenceSource(IPairStateStore pairs)
 
         var history = await pairs.GetHistoryAsync(datanode, 20, cancellationToken).ConfigureAwait(false);
         var lost = history.FirstOrDefault(t => t.To == PairState.DegradedMasterLost);
+        if (lost is not null && lost.From == lost.To)
+            return new SlaveSyncEvidence(false, null, null,
+                "the bot first saw this pair with its master already gone, so it cannot know whether the slave had every commit");
         var stateBefore = lost?.From ?? await pairs.GetStateAsync(datanode, cancellationToken).ConfigureAwait(false);
         return stateBefore switch
         {

@@ -69,6 +69,7 @@ internal static class CliHost
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
                 // An operation that was running when the bot last stopped is reported before anything else.
                 await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
+                await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
                 return await command(host.Services, linked.Token);
             }
             finally

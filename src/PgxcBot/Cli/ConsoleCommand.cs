@@ -15,7 +15,9 @@ namespace PgxcBot.Cli;
 /// </summary>
 internal static class ConsoleCommand
 {
-    public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken)
+    /// <param name="local">Lines this console answers itself (the lab's drills); null for a line meant for the bot.</param>
+    public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken,
+        Func<string, CancellationToken, Task<ChatMessage?>>? local = null)
     {
         var handler = services.GetRequiredService<ChatCommandHandler>();
         var defaultActor = Actor.Console(arguments.As ?? Environment.UserName);
@@ -36,7 +38,8 @@ internal static class ConsoleCommand
             if (line is "exit" or "quit") break;
             var (actor, command) = SpeakingAs(line, defaultActor);
             if (!interactive) await io.Out.WriteLineAsync($"{actor.Id}> {command}");
-            var message = await handler.HandleLineAsync(command, actor, cancellationToken);
+            var message = (local is null ? null : await local(command, cancellationToken))
+                          ?? await handler.HandleLineAsync(command, actor, cancellationToken);
             await io.Out.WriteAsync(PlainTextRenderer.Render(message));
             await io.Out.FlushAsync(cancellationToken);
         }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using PgxcBot.Core.Operations;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
 
@@ -53,9 +55,14 @@ internal static class LabCommand
             await File.WriteAllTextAsync(config, LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), binaries), cancellationToken);
             await Progress(io, stopwatch, $"config: {config}");
             await Progress(io, stopwatch, "ready. You are alice; bob may approve what you request: prefix a line with /pgxc as bob ...");
+            await Progress(io, stopwatch, "drills: /lab kill|freeze|thaw|stop|start master|slave <datanode>; the bot is not told, it has to notice.");
 
             var console = arguments with { Command = "console", ConfigPath = config, As = arguments.As ?? "alice" };
-            return await CliHost.RunAsync(console, io, null, (services, ct) => ConsoleCommand.RunAsync(services, console, io, ct), cancellationToken);
+            return await CliHost.RunAsync(console, io, null, (services, ct) =>
+            {
+                var drills = new LabDrills(cluster, services.GetRequiredService<TopologyState>());
+                return ConsoleCommand.RunAsync(services, console, io, ct, drills.TryHandleAsync);
+            }, cancellationToken);
         }
         finally
         {

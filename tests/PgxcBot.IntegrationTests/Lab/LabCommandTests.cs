@@ -48,6 +48,27 @@ public sealed class LabCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Drill_the_master_dies_the_bot_sees_it_and_bob_approves_the_promote_alice_asked_for()
+    {
+        var run = await LabAsync("""
+            /lab kill master datanode1
+            /pgxc status datanode1
+            /pgxc promote datanode1
+            /pgxc as bob approve 1
+            /pgxc status datanode1
+            exit
+            """);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        Assert.Contains("Drill: kill the master of datanode1", run.Out);
+        Assert.Contains("datanode1: MasterLost (stored: DegradedMasterLost)", run.Out);
+        Assert.Contains("promoting it is safe", run.Out); // the bot saw the pair in sync at start
+        Assert.Contains("Operation 1: promote datanode1 - awaiting approval", run.Out);
+        Assert.Contains("Operation 1: promote datanode1 - succeeded", run.Out);
+        Assert.Contains("(stored: Promoted)", run.Out);
+    }
+
+    [Fact]
     public async Task A_kept_lab_stays_until_lab_down()
     {
         var run = await LabAsync("exit\n", "--keep");
