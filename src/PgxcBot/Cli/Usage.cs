@@ -9,6 +9,8 @@ internal static class Usage
           pgxcbot check-config --config FILE     check the configuration; print every error and warning
           pgxcbot status --config FILE [--json]  probe the cluster once and print its status
           pgxcbot console --config FILE          type chat commands (/pgxc status, /pgxc help); exit or quit to leave
+          pgxcbot serve --config FILE            run the bot (Discord adapter when configured) until stopped
+          pgxcbot register-commands --config FILE  (re)register /pgxc in the configured Discord guild
           pgxcbot --help
 
         Options:

@@ -35,6 +35,8 @@ public static class ServiceCollectionExtensions
                 options.Database = loaded.Database;
                 options.Monitor = loaded.Monitor;
                 options.Store = loaded.Store;
+                options.Approvals = loaded.Approvals;
+                options.Discord = loaded.Discord;
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PgxcBotOptions>>(new PgxcBotOptionsValidator(baseDirectory));
@@ -47,6 +49,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IClusterObserver, NpgsqlClusterObserver>();
         services.AddSingleton<IClusterStatusSource, ObservedClusterStatus>();
         services.AddSingleton<ChatCommandHandler>();
+        services.AddSingleton<PgxcBot.Core.Commands.IChatCommandHandler>(provider => provider.GetRequiredService<ChatCommandHandler>());
 
         // Operations: the runbook engine over SSH (or the local transport) and SQL.
         services.AddSingleton<ISqlExecutor, NpgsqlSqlExecutor>();
