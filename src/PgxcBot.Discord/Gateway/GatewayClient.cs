@@ -42,8 +42,20 @@ public sealed partial class GatewayClient(
     /// <summary>True between READY/RESUMED and the end of that connection.</summary>
     public bool IsReady { get; private set; }
 
-    /// <summary>Runs until <paramref name="cancellationToken"/> fires, or throws <see cref="GatewayFatalException"/>.</summary>
+    /// <summary>Runs until <paramref name="cancellationToken"/> fires (then returns), or throws <see cref="GatewayFatalException"/>.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunLoopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopped(logger);
+        }
+    }
+
+    private async Task RunLoopAsync(CancellationToken cancellationToken)
     {
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -314,6 +326,8 @@ public sealed partial class GatewayClient(
         return JsonDocument.Parse(buffer.ToArray());
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway client stopped")]
+    private static partial void LogStopped(ILogger logger);
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway connected to {Url} (resume {Resume})")]
     private static partial void LogConnected(ILogger logger, string url, bool resume);
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway: identifying (intents 0)")]
