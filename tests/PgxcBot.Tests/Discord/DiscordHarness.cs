@@ -56,7 +56,7 @@ internal sealed class DiscordHarness : IAsyncDisposable
         var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), harness.Cluster, operations,
             new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Pairs), policy,
             new NoEvents(), new NoSink(), time);
-        var handler = new ChatCommandHandler(topology, new FixedStatus(), service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance);
+        var handler = new ChatCommandHandler(topology, new FixedStatus(harness), service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance);
         harness.Dispatcher = new InteractionDispatcher(handler, harness.Api, topology.Datanodes.Select(d => d.Name).ToArray(), harness.Timings,
             TimeProvider.System, NullLogger<InteractionDispatcher>.Instance);
         return harness;
@@ -98,10 +98,16 @@ internal sealed class DiscordHarness : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class FixedStatus : IClusterStatusSource
+    /// <summary>When set, status waits for it: a slow cluster.</summary>
+    public TaskCompletionSource? StatusGate { get; set; }
+
+    private sealed class FixedStatus(DiscordHarness harness) : IClusterStatusSource
     {
-        public Task<ClusterStatus> GetAsync(CancellationToken cancellationToken) =>
-            Task.FromResult(new ClusterStatus(Scenarios.Healthy(), new Dictionary<string, PairState>()));
+        public async Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
+        {
+            if (harness.StatusGate is { } gate) await gate.Task.WaitAsync(cancellationToken);
+            return new ClusterStatus(Scenarios.Healthy(), new Dictionary<string, PairState>());
+        }
     }
 
     private sealed class NoEvents : IOperationObserver
