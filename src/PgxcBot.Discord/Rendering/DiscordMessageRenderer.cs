@@ -63,7 +63,7 @@ public static class DiscordMessageRenderer
     private static JsonObject Embed(ChatMessage message)
     {
         var title = Fit(SeverityText.Marker(message.Severity) + " " + message.Title, DiscordLimits.EmbedTitle, "…");
-        var budget = DiscordLimits.EmbedTotal - title.Length;
+        var budget = DiscordLimits.EmbedTotal - title.Length - 100; // 100: room for the footer's note
         var fields = new JsonArray();
         foreach (var field in message.Fields.Take(DiscordLimits.EmbedFields))
         {
@@ -98,7 +98,7 @@ public static class DiscordMessageRenderer
         {
             var line = Escape(message.Lines[i]);
             var left = message.Lines.Count - i;
-            if (lines.Length + line.Length + 1 > lineBudget - Cut.Length - 20)
+            if (lines.Length + line.Length + 1 > lineBudget - Cut.Length - 40)
             {
                 lines.Append(CultureInfo.InvariantCulture, $"{Cut} [{left} more line(s)]\n");
                 break;

@@ -28,7 +28,7 @@ internal sealed class FakeGateway(Uri resumeUrl, FakeDiscord discord) : IAsyncDi
     }
 
     public Uri ResumeUrl { get; } = resumeUrl;
-    public int HeartbeatIntervalMs { get; set; } = 200;
+    public int HeartbeatIntervalMs { get; set; } = 1000;
     public volatile bool AckHeartbeats = true;
     public string SessionId { get; } = "session-" + Guid.NewGuid().ToString("N")[..8];
     /// <summary>When set, the next connection is closed with this code right after Hello (e.g. 4004).</summary>
