@@ -75,6 +75,9 @@ public sealed record ClusterTopology(
     /// <summary>Who may request and approve operations; nobody, until the config says so.</summary>
     public Operations.ApprovalPolicy Approvals { get; init; } = Operations.ApprovalPolicy.Nobody;
 
+    /// <summary>The Discord adapter's settings; null when the config has no discord section.</summary>
+    public DiscordSettings? Discord { get; init; }
+
     public DatanodePair? FindDatanode(string name) =>
         Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
 

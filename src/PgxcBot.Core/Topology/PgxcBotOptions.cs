@@ -16,6 +16,8 @@ public sealed class PgxcBotOptions
     public MonitorOptions Monitor { get; set; } = new();
     public StoreOptions Store { get; set; } = new();
     public ApprovalOptions Approvals { get; set; } = new();
+    /// <summary>Optional: the Discord adapter (see <see cref="DiscordOptions"/>).</summary>
+    public DiscordOptions? Discord { get; set; }
 }
 
 /// <summary>Chat user ids and role ids (Discord snowflakes, or console names in the lab).</summary>

@@ -1,7 +1,7 @@
 namespace PgxcBot.Core.Topology;
 
 /// <summary>One validation run: collects issues while building the topology piece by piece.</summary>
-internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
+internal sealed partial class Validation(PgxcBotOptions options, string? baseDirectory)
 {
     private readonly List<ConfigIssue> errors = [];
     private readonly List<ConfigIssue> warnings = [];
@@ -23,11 +23,12 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
         var monitor = CheckMonitor();
         var store = CheckStore();
         var approvals = CheckApprovals();
+        var discord = CheckDiscord();
 
         if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals });
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);

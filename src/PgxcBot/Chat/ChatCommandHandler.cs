@@ -19,7 +19,7 @@ public sealed partial class ChatCommandHandler(
     OperationService operations,
     IOperationStore operationStore,
     IPairStateStore pairStates,
-    ILogger<ChatCommandHandler> logger)
+    ILogger<ChatCommandHandler> logger) : IChatCommandHandler
 {
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
@@ -34,16 +34,20 @@ public sealed partial class ChatCommandHandler(
 
     /// <param name="progress">Told every event of an operation this command starts or continues, e.g. to edit
     /// the chat message that asked for it.</param>
-    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
+    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null) =>
+        (await AnswerAsync(command, actor, cancellationToken, progress)).Message;
+
+    /// <inheritdoc />
+    public async Task<ChatReply> AnswerAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
     {
         try
         {
             return command switch
             {
-                HelpCommand { Topic: null } => HelpMessageBuilder.Build(),
-                HelpCommand help => HelpMessageBuilder.Build(CommandCatalogue.Find(help.Topic)!),
-                StatusCommand s => await StatusAsync(s, cancellationToken),
-                PlanCommand plan => await PreviewAsync(plan, cancellationToken),
+                HelpCommand { Topic: null } => ChatReply.Answer(HelpMessageBuilder.Build()),
+                HelpCommand help => ChatReply.Answer(HelpMessageBuilder.Build(CommandCatalogue.Find(help.Topic)!)),
+                StatusCommand s => ChatReply.Answer(await StatusAsync(s, cancellationToken)),
+                PlanCommand plan => ChatReply.Answer(await PreviewAsync(plan, cancellationToken)),
                 PromoteCommand p => Reply(await operations.RequestAsync("promote", p.Datanode,
                     p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, progress), $"promote {p.Datanode}"),
                 SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, progress), $"sync {s.Datanode}"),
@@ -53,16 +57,16 @@ public sealed partial class ChatCommandHandler(
                     $"approve {a.OperationId}"),
                 CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, progress), $"cancel {c.OperationId}"),
                 ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken, progress), $"resume {r.OperationId}"),
-                HistoryCommand h => await HistoryAsync(h, cancellationToken),
-                _ => HelpMessageBuilder.NotYetAvailable(command.Spec),
+                HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
+                _ => ChatReply.Refusal(HelpMessageBuilder.NotYetAvailable(command.Spec)),
             };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogCommandFailed(logger, command.Spec.Name, e);
-            return ChatMessage.Simple($"{command.Spec.Name} failed", Severity.Critical,
+            return ChatReply.Answer(ChatMessage.Simple($"{command.Spec.Name} failed", Severity.Critical,
                 $"The command could not be completed: {e.Message}",
-                "Nothing further was started. /pgxc history shows what ran; check the bot's log, then try again.");
+                "Nothing further was started. /pgxc history shows what ran; check the bot's log, then try again."));
         }
     }
 
@@ -88,11 +92,11 @@ public sealed partial class ChatCommandHandler(
         return OperationMessageBuilder.History(past, command.Datanode, transitions);
     }
 
-    private static ChatMessage Reply(OperationReply reply, string what)
+    private static ChatReply Reply(OperationReply reply, string what)
     {
-        if (reply.IsRefused) return OperationMessageBuilder.Refused(reply, what);
+        if (reply.IsRefused) return ChatReply.Refusal(OperationMessageBuilder.Refused(reply, what));
         var message = OperationMessageBuilder.Build(reply.Operation!);
-        return reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] };
+        return ChatReply.Answer(reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] });
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chat command {Command} failed")]

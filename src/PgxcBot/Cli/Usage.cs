@@ -15,6 +15,8 @@ internal static class Usage
           pgxcbot run "/pgxc ..." --config FILE [--as USER]
                                                  run one chat command and exit (1 when refused or failed)
           pgxcbot diagram                        print the pair state machine (Mermaid), generated from its table
+          pgxcbot serve --config FILE            run the bot (Discord adapter when configured) until stopped
+          pgxcbot register-commands --config FILE  (re)register /pgxc in the configured Discord guild
           pgxcbot --help
 
         Options:

@@ -44,6 +44,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IClusterObserver, NpgsqlClusterObserver>();
         services.AddSingleton<IClusterStatusSource, ObservedClusterStatus>();
         services.AddSingleton<ChatCommandHandler>();
+        services.AddSingleton<PgxcBot.Core.Commands.IChatCommandHandler>(provider => provider.GetRequiredService<ChatCommandHandler>());
 
         // Operations: the runbook engine over SSH (or the local transport) and SQL.
         services.AddSingleton<ISqlExecutor, NpgsqlSqlExecutor>();

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Commands;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
+using PgxcBot.Discord.Rendering;
+using PgxcBot.Discord.Rest;
+
+namespace PgxcBot.Discord.Interactions;
+
+/// <summary>Timing of first answers. Discord invalidates an interaction not answered within 3 s.</summary>
+public sealed class InteractionTimings
+{
+    /// <summary>How long a command may take before the first answer becomes a deferral.</summary>
+    public TimeSpan AnswerAtOnceWithin { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Turns interactions (from the gateway or the HTTP endpoint alike) into chat commands for the one parser and
+/// handler, with the person who typed or clicked as the actor, and sends the answers: at once when quick,
+/// otherwise deferred then edited; one live message per operation edited at every step; refusals to the
+/// asker only. Interactions are handled in the background, so the gateway's receive loop never waits.
+/// </summary>
+public sealed partial class InteractionDispatcher(
+    IChatCommandHandler handler,
+    DiscordApi api,
+    IReadOnlyList<string> datanodes,
+    InteractionTimings timings,
+    TimeProvider time,
+    ILogger<InteractionDispatcher> logger)
+{
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+
+    /// <summary>Starts handling <paramref name="interaction"/> in the background and returns at once.</summary>
+    public void Start(Interaction interaction, CancellationToken cancellationToken)
+    {
+        var task = Task.Run(() => HandleAsync(interaction, cancellationToken), CancellationToken.None);
+        _running.TryAdd(task, 0);
+        _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>Waits (up to <paramref name="limit"/>) for interactions still being answered, e.g. at shutdown.</summary>
+    public async Task DrainAsync(TimeSpan limit)
+    {
+        var all = Task.WhenAll(_running.Keys);
+        await Task.WhenAny(all, Task.Delay(limit, time)).ConfigureAwait(false);
+    }
+
+    /// <summary>Handles one interaction to the end (its whole operation, if it starts one). Never throws.</summary>
+    public async Task HandleAsync(Interaction interaction, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch (interaction.Type)
+            {
+                case InteractionType.Autocomplete:
+                    await AutocompleteAsync(interaction, cancellationToken).ConfigureAwait(false);
+                    break;
+                case InteractionType.ApplicationCommand:
+                    var (line, error) = SlashCommands.ToCommandLine(interaction.Data);
+                    await RunAsync(interaction, line, error, cancellationToken).ConfigureAwait(false);
+                    break;
+                case InteractionType.MessageComponent:
+                    var customId = interaction.Data.TryGetProperty("custom_id", out var id) ? id.GetString() : null;
+                    var decoded = CustomIds.Decode(customId);
+                    await RunAsync(interaction, decoded, decoded is null ? "this button is not one of the bot's (unknown custom_id)." : null, cancellationToken)
+                        .ConfigureAwait(false);
+                    break;
+                default:
+                    LogIgnored(logger, interaction.Id, (int)interaction.Type);
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogCancelled(logger, interaction.Id);
+        }
+        catch (Exception e)
+        {
+            LogFailed(logger, interaction.Id, e);
+        }
+    }
+
+    private async Task AutocompleteAsync(Interaction interaction, CancellationToken cancellationToken)
+    {
+        var (argument, typed) = SlashCommands.Focused(interaction.Data);
+        var candidates = argument?.Kind == ArgumentKind.Datanode ? datanodes : [];
+        var session = new InteractionSession(interaction, AnswerTarget.NewMessage, api);
+        await session.RespondRawAsync(SlashCommands.AutocompleteResponse(candidates, typed), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(Interaction interaction, string? line, string? error, CancellationToken cancellationToken)
+    {
+        var parsed = line is null ? null : handler.Parser.Parse(line);
+        var command = parsed?.Command;
+        var target = interaction.Type == InteractionType.MessageComponent && command is ApproveCommand or CancelCommand or ResumeCommand
+            ? AnswerTarget.SourceMessage
+            : AnswerTarget.NewMessage;
+        var session = new InteractionSession(interaction, target, api);
+        var render = new RenderOptions(DisabledComponents: target == AnswerTarget.SourceMessage ? interaction.MessageComponents : null);
+
+        if (command is null)
+        {
+            var why = error ?? parsed?.Error ?? "not understood.";
+            LogRefused(logger, interaction.Id, interaction.Actor?.Id ?? "", "not understood");
+            await session.RefuseAsync(DiscordMessageRenderer.Render(ChatMessage.Simple("Not understood", Severity.Warning, why), new RenderOptions(Ephemeral: true)),
+                cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (interaction.Actor is not { } actor)
+        {
+            await session.RefuseAsync(DiscordMessageRenderer.Text("I cannot tell who you are; use the command in the server, not in a DM.", ephemeral: true), cancellationToken)
+                .ConfigureAwait(false);
+            return;
+        }
+        LogCommand(logger, interaction.Id, command.Spec.Name, actor.Id, interaction.Type.ToString());
+
+        var progress = new SessionProgress(session, render, logger, interaction.Id);
+        var work = handler.AnswerAsync(command, actor, cancellationToken, progress);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = Task.Delay(timings.AnswerAtOnceWithin, time, deadline.Token);
+        if (await Task.WhenAny(work, timer).ConfigureAwait(false) != work)
+        {
+            LogDeferred(logger, interaction.Id, command.Spec.Name);
+            await session.DeferAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await deadline.CancelAsync().ConfigureAwait(false);
+
+        var reply = await work.ConfigureAwait(false);
+        if (reply.IsRefusal)
+        {
+            LogRefused(logger, interaction.Id, actor.Id, reply.Message.Title);
+            await session.RefuseAsync(DiscordMessageRenderer.Render(reply.Message, new RenderOptions(Ephemeral: true)), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await session.ShowAsync(DiscordMessageRenderer.Render(reply.Message, render), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Edits the interaction's message at every event of its operation. Never throws into the engine:
+    /// a failed edit is logged and the operation goes on.</summary>
+    private sealed class SessionProgress(InteractionSession session, RenderOptions render, ILogger logger, string interactionId) : IOperationObserver
+    {
+        public async Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await session.ShowAsync(DiscordMessageRenderer.Render(OperationMessageBuilder.Build(operationEvent.Operation), render), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogProgressFailed(logger, interactionId, operationEvent.Operation.Id, operationEvent.Kind.ToString(), e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Interaction {InteractionId}: {Command} by user {UserId} ({Kind})")]
+    private static partial void LogCommand(ILogger logger, string interactionId, string command, string userId, string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Interaction {InteractionId}: {Command} takes longer; answer deferred")]
+    private static partial void LogDeferred(ILogger logger, string interactionId, string command);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Interaction {InteractionId}: refused to user {UserId}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string interactionId, string userId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Interaction {InteractionId} of type {Type} ignored")]
+    private static partial void LogIgnored(ILogger logger, string interactionId, int type);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Interaction {InteractionId} abandoned: the bot is stopping")]
+    private static partial void LogCancelled(ILogger logger, string interactionId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Interaction {InteractionId} could not be answered")]
+    private static partial void LogFailed(ILogger logger, string interactionId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Interaction {InteractionId}: progress of operation {OperationId} ({Event}) could not be shown")]
+    private static partial void LogProgressFailed(ILogger logger, string interactionId, long operationId, string @event, Exception exception);
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PgxcBot.Discord.Rest;
+
+/// <summary>What <c>GET /gateway/bot</c> says: where to connect and how many Identifies are left today.</summary>
+public sealed record GatewayInfo(string Url, int Remaining, TimeSpan ResetAfter, int MaxConcurrency);
+
+/// <summary>The Discord endpoints the bot uses, over <see cref="DiscordRestClient"/>.</summary>
+public sealed class DiscordApi(DiscordRestClient rest)
+{
+    public async Task<GatewayInfo> GetGatewayBotAsync(CancellationToken cancellationToken)
+    {
+        var answer = await rest.SendAsync(HttpMethod.Get, "gateway/bot", null, cancellationToken).ConfigureAwait(false)
+                     ?? throw new InvalidOperationException("GET /gateway/bot answered with no body");
+        var url = answer.GetProperty("url").GetString()!;
+        var remaining = 1000;
+        var resetAfter = TimeSpan.Zero;
+        var concurrency = 1;
+        if (answer.TryGetProperty("session_start_limit", out var limit))
+        {
+            if (limit.TryGetProperty("remaining", out var r)) remaining = r.GetInt32();
+            if (limit.TryGetProperty("reset_after", out var a)) resetAfter = TimeSpan.FromMilliseconds(a.GetDouble());
+            if (limit.TryGetProperty("max_concurrency", out var c)) concurrency = c.GetInt32();
+        }
+        return new GatewayInfo(url, remaining, resetAfter, concurrency);
+    }
+
+    /// <summary>Replaces every command of the application in the guild (PUT, bulk overwrite).</summary>
+    public Task<JsonElement?> BulkOverwriteGuildCommandsAsync(string applicationId, string guildId, JsonArray commands, CancellationToken cancellationToken) =>
+        rest.SendAsync(HttpMethod.Put, $"applications/{applicationId}/guilds/{guildId}/commands", commands, cancellationToken);
+
+    /// <summary>Posts a message; returns its id.</summary>
+    public async Task<string> CreateMessageAsync(string channelId, JsonObject message, CancellationToken cancellationToken)
+    {
+        var answer = await rest.SendAsync(HttpMethod.Post, $"channels/{channelId}/messages", message, cancellationToken).ConfigureAwait(false);
+        return answer?.GetProperty("id").GetString() ?? "";
+    }
+
+    public Task EditMessageAsync(string channelId, string messageId, JsonObject message, CancellationToken cancellationToken) =>
+        rest.SendAsync(HttpMethod.Patch, $"channels/{channelId}/messages/{messageId}", message, cancellationToken);
+
+    /// <summary>The first answer to an interaction (within 3 s of its creation).</summary>
+    public Task CreateInteractionResponseAsync(string interactionId, string token, JsonObject response, CancellationToken cancellationToken) =>
+        rest.SendAsync(HttpMethod.Post, $"interactions/{interactionId}/{token}/callback", response, cancellationToken);
+
+    /// <summary>Edits the interaction's original message (the answer, or for a button the message it sits on).</summary>
+    public Task EditOriginalAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken) =>
+        rest.SendAsync(HttpMethod.Patch, $"webhooks/{applicationId}/{token}/messages/@original", message, cancellationToken);
+
+    public Task CreateFollowupAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken) =>
+        rest.SendAsync(HttpMethod.Post, $"webhooks/{applicationId}/{token}", message, cancellationToken);
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using PgxcBot.Discord.Http;
+using PgxcBot.Tests.Discord.Fake;
+
+namespace PgxcBot.Tests.Discord;
+
+/// <summary>Interactions end to end: fake Discord → gateway or HTTP endpoint → parser and handler → REST answers.</summary>
+public sealed class DiscordFlowTests : IAsyncLifetime
+{
+    private DiscordHarness _h = null!;
+    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
+    private Task _gateway = Task.CompletedTask;
+
+    public async Task InitializeAsync() => _h = await DiscordHarness.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _gateway;
+        await _h.DisposeAsync();
+    }
+
+    private async Task ConnectGatewayAsync()
+    {
+        var client = _h.Gateway();
+        _gateway = client.RunAsync(_stop.Token);
+        await Eventually.HoldsAsync(() => client.IsReady, "gateway READY");
+    }
+
+    private async Task<IReadOnlyList<RecordedRequest>> AnswersAsync(JsonObject interaction, int count)
+    {
+        await Eventually.HoldsAsync(() => _h.AnswersTo(interaction).Count >= count, $"{count} answer(s) to interaction {interaction["id"]}");
+        return _h.AnswersTo(interaction);
+    }
+
+    private static JsonObject Embed(JsonNode? message) => message!["embeds"]![0]!.AsObject();
+    private static JsonObject Data(RecordedRequest callback) => callback.Body!["data"]!.AsObject();
+
+    [Fact]
+    public async Task Status_round_trip_over_the_gateway()
+    {
+        await ConnectGatewayAsync();
+        var status = _h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await _h.Fake.Gateway.SendInteractionAsync(status);
+
+        var callback = Assert.Single(await AnswersAsync(status, 1));
+        Assert.Equal($"interactions/{status["id"]}/{status["token"]}/callback", callback.Path);
+        Assert.Equal(4, callback.Body!["type"]!.GetValue<int>());
+        Assert.Null(callback.Authorization); // interaction routes carry no bot token
+        Assert.Contains("Cluster: healthy", Embed(Data(callback))["title"]!.GetValue<string>());
+        Assert.Empty(Data(callback)["allowed_mentions"]!["parse"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Status_round_trip_over_the_http_endpoint_and_forged_signatures_get_401()
+    {
+        await using var endpoint = new InteractionsEndpoint(new SignatureVerifier(_h.Inject.PublicKeyHex), _h.Dispatcher, TimeSpan.FromMinutes(5),
+            TimeProvider.System, NullLogger<InteractionsEndpoint>.Instance);
+        await endpoint.StartAsync(IPAddress.Loopback, 0, "/interactions", _stop.Token);
+
+        var ping = await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, _h.Inject.Ping());
+        Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
+        Assert.Equal("{\"type\":1}", await ping.Content.ReadAsStringAsync());
+        Assert.Equal("application/json", ping.Content.Headers.ContentType?.MediaType);
+
+        var forged = _h.Inject.SlashCommand("status", null, DiscordHarness.Mallory, "mallory");
+        var badSignature = new string('0', 128);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, forged, signatureOverride: badSignature)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, forged, signatureOverride: "")).StatusCode);
+        var stale = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, forged, timestamp: stale)).StatusCode);
+
+        var status = _h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        Assert.Equal(HttpStatusCode.Accepted, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, status)).StatusCode);
+        var callback = Assert.Single(await AnswersAsync(status, 1));
+        Assert.Contains("Cluster: healthy", Embed(Data(callback))["title"]!.GetValue<string>());
+        Assert.Empty(_h.AnswersTo(forged)); // nothing was run for the forged requests
+    }
+
+    [Fact]
+    public async Task A_tampered_body_is_refused_before_parsing()
+    {
+        await using var endpoint = new InteractionsEndpoint(new SignatureVerifier(_h.Inject.PublicKeyHex), _h.Dispatcher, TimeSpan.FromMinutes(5),
+            TimeProvider.System, NullLogger<InteractionsEndpoint>.Instance);
+        await endpoint.StartAsync(IPAddress.Loopback, 0, "/interactions", _stop.Token);
+        // Signed by another key: a well-formed signature that does not verify.
+        var other = new InteractionInjector(_h.Fake);
+        var response = await other.PostSignedAsync(_h.Http, endpoint.Address!, _h.Inject.Ping());
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Promote_is_approved_by_a_second_person_with_progress_edited_in_order_and_the_final_table()
+    {
+        _h.MasterDiedWhileSync();
+        await ConnectGatewayAsync();
+
+        var promote = _h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await _h.Fake.Gateway.SendInteractionAsync(promote);
+        var plan = (await AnswersAsync(promote, 1))[0];
+        Assert.Equal(4, plan.Body!["type"]!.GetValue<int>());
+        Assert.Contains("awaiting approval", Embed(Data(plan))["title"]!.GetValue<string>());
+        var components = Data(plan)["components"]!.AsArray();
+        var buttons = components[0]!["components"]!.AsArray();
+        var approveId = buttons[0]!["custom_id"]!.GetValue<string>();
+        Assert.StartsWith("pgxc:approve:1:--plan:", approveId);
+        Assert.Equal("pgxc:cancel:1", buttons[1]!["custom_id"]!.GetValue<string>());
+        const string planMessage = "1300000000000000001";
+
+        // The requester cannot approve their own promote; a guest cannot approve at all. Both hear it alone.
+        var self = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await _h.Fake.Gateway.SendInteractionAsync(self);
+        var selfAnswer = Assert.Single(await AnswersAsync(self, 1));
+        Assert.Equal(64, Data(selfAnswer)["flags"]!.GetValue<int>());
+        Assert.Contains("self-approval is not allowed", Embed(Data(selfAnswer))["description"]!.GetValue<string>());
+
+        var guest = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Mallory, "mallory", DiscordHarness.GuestRole);
+        await _h.Fake.Gateway.SendInteractionAsync(guest);
+        var guestAnswer = Assert.Single(await AnswersAsync(guest, 1));
+        Assert.Equal(64, Data(guestAnswer)["flags"]!.GetValue<int>());
+        Assert.Contains("may not approve", Embed(Data(guestAnswer))["description"]!.GetValue<string>());
+        Assert.True(_h.Cluster.Servers["node02:20010"].InRecovery, "nothing ran after refused clicks");
+
+        // Bob approves: the plan message itself becomes the live progress message.
+        var approve = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Bob, "bob", DiscordHarness.DbaRole);
+        await _h.Fake.Gateway.SendInteractionAsync(approve);
+        await Eventually.HoldsAsync(() => _h.AnswersTo(approve).Any(a => a.Body?["embeds"]?[0]?["title"]?.GetValue<string>().Contains("succeeded", StringComparison.Ordinal) == true),
+            "the succeeded edit");
+        var answers = _h.AnswersTo(approve);
+        Assert.Equal(7, answers[0].Body!["type"]!.GetValue<int>()); // UPDATE_MESSAGE of the plan message
+        Assert.All(answers.Skip(1), a => Assert.Equal(("PATCH", true), (a.Method, a.Path.EndsWith("/messages/@original", StringComparison.Ordinal))));
+        var shown = answers.Select(a => a.Body!["data"] ?? a.Body).Select(m => Embed(m)).ToArray();
+        Assert.True(shown.Length >= 4, $"one edit per step expected, got {shown.Length}");
+        var done = shown.Select(e => CountOf(e["description"]!.GetValue<string>(), "[ok")).ToArray();
+        Assert.Equal(done.Order().ToArray(), done); // steps only ever advance
+        var last = shown[^1];
+        Assert.Contains("Operation 1: promote datanode1 - succeeded", last["title"]!.GetValue<string>());
+        var description = last["description"]!.GetValue<string>();
+        Assert.Contains("```", description);
+        Assert.Contains("repointed", description);
+        Assert.Contains("coord1", description);
+        Assert.Contains("coord2", description);
+        var finalComponents = (answers[^1].Body!["components"] ?? answers[^1].Body!["data"]!["components"])!.AsArray();
+        Assert.All(finalComponents[0]!["components"]!.AsArray(), b => Assert.True(b!["disabled"]!.GetValue<bool>())); // decided: buttons dead
+        Assert.False(_h.Cluster.Servers["node02:20010"].InRecovery);
+
+        // A replayed click of the old button is harmless: refused to the clicker, nothing runs again.
+        var logBefore = _h.Cluster.Log.Count;
+        var replay = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Bob, "bob", DiscordHarness.DbaRole);
+        await _h.Fake.Gateway.SendInteractionAsync(replay);
+        var replayAnswer = Assert.Single(await AnswersAsync(replay, 1));
+        Assert.Equal(64, Data(replayAnswer)["flags"]!.GetValue<int>());
+        Assert.Equal(logBefore, _h.Cluster.Log.Count);
+    }
+
+    [Fact]
+    public async Task Autocomplete_offers_the_configured_datanodes()
+    {
+        await ConnectGatewayAsync();
+        var typing = _h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "2" }, DiscordHarness.Alice, "alice");
+        typing["type"] = 4;
+        typing["data"]!["options"]![0]!["options"]![0]!["focused"] = true;
+        await _h.Fake.Gateway.SendInteractionAsync(typing);
+        var answer = Assert.Single(await AnswersAsync(typing, 1));
+        Assert.Equal(8, answer.Body!["type"]!.GetValue<int>());
+        var choice = Assert.Single(answer.Body!["data"]!["choices"]!.AsArray());
+        Assert.Equal("datanode2", choice!["value"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_slow_command_is_deferred_within_the_deadline_then_edited()
+    {
+        _h.Timings.AnswerAtOnceWithin = TimeSpan.FromMilliseconds(100);
+        _h.StatusGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // the cluster is slow to answer
+        await ConnectGatewayAsync();
+        var status = _h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await _h.Fake.Gateway.SendInteractionAsync(status);
+        var deferred = Assert.Single(await AnswersAsync(status, 1));
+        Assert.Equal(5, deferred.Body!["type"]!.GetValue<int>());
+        _h.StatusGate.SetResult();
+        var answers = await AnswersAsync(status, 2);
+        Assert.Equal(5, answers[0].Body!["type"]!.GetValue<int>());
+        Assert.Equal("PATCH", answers[1].Method);
+        Assert.Contains("Cluster: healthy", Embed(answers[1].Body)["title"]!.GetValue<string>());
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + 1, StringComparison.Ordinal)) count++;
+        return count;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Topology;
+using PgxcBot.Discord.Notifications;
+using PgxcBot.Discord.Rest;
+
+namespace PgxcBot.Tests.Discord;
+
+public sealed class DiscordRestClientTests : IAsyncLifetime
+{
+    private DiscordHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await DiscordHarness.StartAsync();
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    private static readonly DiscordSettings Settings = new(DiscordMode.Gateway, "1200000000000000000", "1100000000000000000", "1150000000000000000",
+        "1900000000000000000", new SecretReference { Env = "X" }, null, null, "127.0.0.1", 0, "/interactions", TimeSpan.FromMinutes(5), false);
+
+    private static Notification Alert(int n, bool critical = false) =>
+        new($"incident-{n}", NotificationKind.Raised, ChatMessage.Simple($"alert {n}", critical ? Severity.Critical : Severity.Warning, $"line {n}"), critical);
+
+    [Fact]
+    public async Task A_429_storm_delivers_every_message_once_and_in_order()
+    {
+        _h.Fake.BucketLimit = 3; // a real bucket: 3 per 300 ms, then 429 with the reset time
+        _h.Fake.BucketWindow = TimeSpan.FromMilliseconds(300);
+        foreach (var global in new[] { false, true, false, false, true })
+            _h.Fake.Script.Enqueue(("messages", 429, 0.05, global)); // and scripted ones, route and global
+        var notifier = new DiscordNotifier(_h.Api, Settings, NullLogger<DiscordNotifier>.Instance);
+
+        await Task.WhenAll(Enumerable.Range(1, 15).Select(n => notifier.NotifyAsync(Alert(n), CancellationToken.None)).ToArray());
+
+        var posts = _h.Fake.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/messages", StringComparison.Ordinal)).ToArray();
+        Assert.Contains(posts, p => p.Status == 429); // there was a storm
+        var delivered = posts.Where(p => p.Status == 200).Select(p => p.Body!["embeds"]![0]!["title"]!.GetValue<string>()).ToArray();
+        Assert.Equal(Enumerable.Range(1, 15).Select(n => $"alert {n}"), delivered.Select(t => t[(t.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
+    }
+
+    [Fact]
+    public async Task Requests_carry_the_bot_token_the_user_agent_and_json()
+    {
+        await _h.Api.CreateMessageAsync("1150000000000000000", new JsonObject { ["content"] = "x" }, CancellationToken.None);
+        var request = Assert.Single(_h.Fake.Requests);
+        Assert.Equal("Bot " + _h.Fake.Token, request.Authorization);
+        Assert.Matches(@"^DiscordBot \(https?://\S+, [0-9.]+\)$", request.UserAgent);
+    }
+
+    [Fact]
+    public async Task After_a_401_nothing_more_is_sent_with_the_token_and_the_error_does_not_show_it()
+    {
+        var api = new DiscordApi(new DiscordRestClient(_h.Http, new DiscordRestOptions { ApiBase = _h.Fake.ApiBase }, () => "a-revoked-token",
+            TimeProvider.System, NullLogger<DiscordRestClient>.Instance));
+        var first = await Assert.ThrowsAsync<DiscordUnauthorizedException>(() => api.GetGatewayBotAsync(CancellationToken.None));
+        Assert.Contains("discord.token", first.Message);
+        Assert.DoesNotContain("a-revoked-token", first.Message);
+        await Assert.ThrowsAsync<DiscordUnauthorizedException>(() => api.CreateMessageAsync("1", new JsonObject(), CancellationToken.None));
+        Assert.Single(_h.Fake.Requests); // the second was never sent
+    }
+
+    [Fact]
+    public async Task A_webhook_404_is_not_retried()
+    {
+        _h.Fake.Script.Enqueue(("webhooks", 404, 0, false));
+        var error = await Assert.ThrowsAsync<DiscordApiException>(() =>
+            _h.Api.EditOriginalAsync("1200000000000000000", "secret-interaction-token", new JsonObject(), CancellationToken.None));
+        Assert.Equal(DiscordApiException.UnknownInteraction, error.Code);
+        Assert.DoesNotContain("secret-interaction-token", error.Message);
+        Assert.Single(_h.Fake.Requests);
+    }
+
+    [Fact]
+    public async Task Critical_alerts_mention_only_the_on_call_role_and_reminders_reply_to_the_alert()
+    {
+        var notifier = new DiscordNotifier(_h.Api, Settings, NullLogger<DiscordNotifier>.Instance);
+        await notifier.NotifyAsync(Alert(1, critical: true) with
+        {
+            Message = ChatMessage.Simple("Master lost", Severity.Critical, "datanode1 master down") with
+            {
+                Actions = [new ChatAction("Promote datanode1", "/pgxc promote datanode1", ActionStyle.Danger)],
+            },
+        }, CancellationToken.None);
+        await notifier.NotifyAsync(new Notification("incident-1", NotificationKind.Reminder, ChatMessage.Simple("still lost", Severity.Critical)), CancellationToken.None);
+
+        var (raise, reminder) = (_h.Fake.Requests[0], _h.Fake.Requests[1]);
+        Assert.Equal("<@&1900000000000000000>", raise.Body!["content"]!.GetValue<string>());
+        Assert.Empty(raise.Body["allowed_mentions"]!["parse"]!.AsArray());
+        Assert.Equal("1900000000000000000", Assert.Single(raise.Body["allowed_mentions"]!["roles"]!.AsArray())!.GetValue<string>());
+        Assert.Equal("pgxc:promote:datanode1", raise.Body["components"]![0]!["components"]![0]!["custom_id"]!.GetValue<string>());
+        Assert.Equal("", reminder.Body!["content"]!.GetValue<string>());
+        Assert.NotNull(reminder.Body["message_reference"]!["message_id"]);
+    }
+}
