@@ -43,6 +43,8 @@ internal static class CliHost
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new TextWriterLoggerProvider(io.Error, arguments.Verbose ? LogLevel.Debug : LogLevel.Warning));
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        // Under systemd (Type=notify in deploy/pgxcbot.service) the host reports READY and STOPPING; elsewhere a no-op.
+        builder.Services.AddSystemd();
         builder.Services.AddPgxcBotCore(config.Loaded.Options, config.BaseDirectory);
         var store = await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken);
         builder.Services.AddPgxcBotStore(store);
