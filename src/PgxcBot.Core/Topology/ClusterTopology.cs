@@ -75,6 +75,9 @@ public sealed record ClusterTopology(
     /// <summary>Who may request and approve operations; nobody, until the config says so.</summary>
     public Operations.ApprovalPolicy Approvals { get; init; } = Operations.ApprovalPolicy.Nobody;
 
+    /// <summary>How alerts behave and what the monitor may do by itself (the <c>alerts</c> section).</summary>
+    public Monitoring.AlertSettings Alerts { get; init; } = Monitoring.AlertSettings.Default;
+
     public DatanodePair? FindDatanode(string name) =>
         Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
 

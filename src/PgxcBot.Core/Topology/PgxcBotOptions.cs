@@ -16,6 +16,7 @@ public sealed class PgxcBotOptions
     public MonitorOptions Monitor { get; set; } = new();
     public StoreOptions Store { get; set; } = new();
     public ApprovalOptions Approvals { get; set; } = new();
+    public AlertOptions Alerts { get; set; } = new();
 }
 
 /// <summary>Chat user ids and role ids (Discord snowflakes, or console names in the lab).</summary>

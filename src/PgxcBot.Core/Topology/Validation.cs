@@ -23,11 +23,12 @@ internal sealed class Validation(PgxcBotOptions options, string? baseDirectory)
         var monitor = CheckMonitor();
         var store = CheckStore();
         var approvals = CheckApprovals();
+        var alerts = AlertValidation.Check(options.Alerts, Error);
 
-        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null)
+        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals });
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Alerts = alerts });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);

@@ -5,11 +5,15 @@ namespace PgxcBot.Cli;
 /// <param name="Line">For <c>run</c>: the one chat command to run.</param>
 public sealed record CliArguments(string? Command, string? ConfigPath, bool Json, bool Verbose, bool Help, string? As = null, string? Line = null)
 {
+    /// <summary>console: run the monitor beside the REPL (--monitor / --no-monitor); null: only when interactive.</summary>
+    public bool? Monitor { get; init; }
+
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
         string? command = null, config = null, actor = null, line = null;
         bool json = false, verbose = false, help = false;
+        bool? monitor = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -20,6 +24,12 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     break;
                 case "--json":
                     json = true;
+                    break;
+                case "--monitor":
+                    monitor = true;
+                    break;
+                case "--no-monitor":
+                    monitor = false;
                     break;
                 case "--verbose" or "-v":
                     verbose = true;
@@ -36,7 +46,7 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --monitor, --no-monitor, --verbose, --help");
                     else if (command is null)
                         command = arg;
                     else if (command == "run" && line is null)
@@ -48,6 +58,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line), null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line) { Monitor = monitor }, null);
     }
 }

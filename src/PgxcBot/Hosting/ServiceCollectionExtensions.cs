@@ -35,6 +35,8 @@ public static class ServiceCollectionExtensions
                 options.Database = loaded.Database;
                 options.Monitor = loaded.Monitor;
                 options.Store = loaded.Store;
+                options.Approvals = loaded.Approvals;
+                options.Alerts = loaded.Alerts;
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PgxcBotOptions>>(new PgxcBotOptionsValidator(baseDirectory));
