@@ -119,6 +119,16 @@ public static class ConfigLoader
                 return Number(element, path, "a whole number", e => e.TryGetInt64(out var l) ? l : null, out value);
             if (underlying == typeof(double))
                 return Number(element, path, "a number", e => e.TryGetDouble(out var d) ? d : null, out value);
+            if (underlying == typeof(bool))
+            {
+                if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    value = element.GetBoolean();
+                    return true;
+                }
+                errors.Add(new ConfigIssue(path, $"expected true or false (without quotes), got {Describe(element)}."));
+                return false;
+            }
             if (underlying == typeof(SecretReference) && element.ValueKind == JsonValueKind.String)
             {
                 errors.Add(new ConfigIssue(path,
