@@ -8,7 +8,8 @@ namespace PgxcBot.Monitoring;
 /// interval, so one hung host (a frozen slave keeps its TCP port open and never answers) cannot make
 /// the poll miss its next tick. And the snapshot the poll just took is handed, once, to the operation
 /// it triggers: the async switch then does not wait another probe round (with a frozen slave, a whole
-/// timeout) before releasing commits. A handed-over snapshot is at most <see cref="MaxReuseAge"/> old.
+/// timeout) before releasing commits. A snapshot is handed over at most <see cref="MaxReuseAge"/> after
+/// the poll finished (its servers answered at most one probe timeout before that).
 /// </summary>
 public sealed class SharedSnapshotObserver(IClusterObserver inner, TimeProvider time) : IClusterObserver
 {
@@ -16,7 +17,7 @@ public sealed class SharedSnapshotObserver(IClusterObserver inner, TimeProvider 
     public static readonly TimeSpan MaxReuseAge = TimeSpan.FromMilliseconds(500);
 
     private readonly Lock _gate = new();
-    private (ClusterSnapshot Snapshot, ClusterTopology Topology)? _published;
+    private (ClusterSnapshot Snapshot, ClusterTopology Topology, long At)? _published;
 
     /// <summary>Probes with the timeouts capped by <see cref="Bounded"/>.</summary>
     public Task<ClusterSnapshot> ObserveFreshAsync(ClusterTopology topology, CancellationToken cancellationToken) =>
@@ -25,7 +26,7 @@ public sealed class SharedSnapshotObserver(IClusterObserver inner, TimeProvider 
     /// <summary>Offers <paramref name="snapshot"/> to the next <see cref="ObserveAsync"/> for the same topology.</summary>
     public void Publish(ClusterSnapshot snapshot, ClusterTopology topology)
     {
-        lock (_gate) _published = (snapshot, topology);
+        lock (_gate) _published = (snapshot, topology, time.GetTimestamp());
     }
 
     /// <inheritdoc />
@@ -38,7 +39,7 @@ public sealed class SharedSnapshotObserver(IClusterObserver inner, TimeProvider 
                 _published = null;
                 if (Equals(p.Topology, topology) || SameLayout(p.Topology, topology))
                 {
-                    if (time.GetUtcNow() - p.Snapshot.TakenAt <= MaxReuseAge) return Task.FromResult(p.Snapshot);
+                    if (time.GetElapsedTime(p.At) <= MaxReuseAge) return Task.FromResult(p.Snapshot);
                 }
             }
         }
