@@ -54,5 +54,22 @@ public static class SqliteMigrations
                 document TEXT NOT NULL
             ) STRICT;
             """),
+        new(3, "alert incidents and the monitor's degraded pairs", """
+            CREATE TABLE alert_incident (
+                incident_key TEXT PRIMARY KEY NOT NULL,
+                status       TEXT NOT NULL,
+                updated_at   TEXT NOT NULL,
+                -- The whole incident (latest alert text, counters, times) as one JSON document.
+                document     TEXT NOT NULL
+            ) STRICT;
+
+            CREATE INDEX alert_incident_active ON alert_incident (status) WHERE status IN ('Open', 'Resolving');
+
+            CREATE TABLE monitor_degrade (
+                datanode   TEXT PRIMARY KEY NOT NULL,
+                updated_at TEXT NOT NULL,
+                document   TEXT NOT NULL
+            ) STRICT;
+            """),
     ];
 }

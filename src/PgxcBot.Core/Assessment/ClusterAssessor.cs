@@ -18,7 +18,9 @@ public static class ClusterAssessor
     /// <summary>
     /// Assesses <paramref name="snapshot"/>, carrying from <paramref name="previous"/> only the last time
     /// each master was seen (<see cref="PairAssessment.LastMasterSighting"/>): that is what lets the
-    /// assessment of a lost master say whether promoting the slave is safe, or how much it would lose.
+    /// assessment of a lost master say whether promoting the slave is safe, or how much it would lose;
+    /// and the previous observation of each pair, which tells a slave that stopped acknowledging WAL
+    /// (frozen host, partition) from a healthy one long before the master's wal_sender_timeout.
     /// </summary>
     public static ClusterAssessment Assess(ClusterTopology topology, ClusterSnapshot snapshot, ClusterAssessment? previous)
     {
@@ -29,10 +31,12 @@ public static class ClusterAssessor
         {
             var observation = snapshot.Pairs.FirstOrDefault(o => o.Datanode == pair.Name);
             var sighting = previous?.Pairs.FirstOrDefault(p => p.Datanode == pair.Name)?.LastMasterSighting;
+            var before = previous?.Snapshot.Pairs.FirstOrDefault(o => o.Datanode == pair.Name);
             // A sighting of another server (the topology swapped roles since) says nothing about this master.
-            if (sighting is not null && previous!.Snapshot.Pairs.FirstOrDefault(o => o.Datanode == pair.Name)?.Master.Location != pair.Master)
-                sighting = null;
-            return PairAssessor.Assess(topology, pair, observation, snapshot.TakenAt, sighting);
+            if (before is not null && before.Master.Location != pair.Master) before = null;
+            if (sighting is not null && before is null) sighting = null;
+            var earlier = before is null ? null : new EarlierObservation(previous!.Snapshot.TakenAt, before);
+            return PairAssessor.Assess(topology, pair, observation, snapshot.TakenAt, sighting, earlier);
         }).ToArray();
 
         var (views, coordinatorProblems) = CoordinatorAssessor.Assess(topology, snapshot, pairs);

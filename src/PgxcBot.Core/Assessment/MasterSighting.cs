@@ -12,3 +12,7 @@ namespace PgxcBot.Core.Assessment;
 /// <param name="SlaveInSync">The slave was streaming as the synchronous standby then.</param>
 /// <param name="SlaveFlushLsn">The slave's flush position reported by the master then.</param>
 public sealed record MasterSighting(DateTimeOffset At, Lsn? MasterLsn, bool SlaveInSync, Lsn? SlaveFlushLsn);
+
+/// <summary>The previous snapshot's observation of a pair (same master), with when it was taken: what a
+/// poll-to-poll comparison (has the slave replied since?) needs.</summary>
+public sealed record EarlierObservation(DateTimeOffset At, PairObservation Observation);

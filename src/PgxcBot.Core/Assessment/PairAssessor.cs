@@ -11,6 +11,7 @@ internal sealed class PairAssessor
     private readonly PairObservation _observation;
     private readonly DateTimeOffset _now;
     private readonly MasterSighting? _previousSighting;
+    private readonly EarlierObservation? _earlier;
     private readonly List<Problem> _problems = [];
 
     private readonly ServerFacts? _master;
@@ -19,8 +20,9 @@ internal sealed class PairAssessor
     private readonly SyncStandbyNames _syncNames;
 
     private PairAssessor(ClusterTopology topology, DatanodePair pair, PairObservation observation, DateTimeOffset now,
-        MasterSighting? previousSighting)
+        MasterSighting? previousSighting, EarlierObservation? earlier)
     {
+        _earlier = earlier;
         _topology = topology;
         _pair = pair;
         _observation = observation;
@@ -44,7 +46,7 @@ internal sealed class PairAssessor
     private TimeSpan ReplyStaleAfter => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, _topology.Monitor.Interval.Ticks * 3));
 
     public static PairAssessment Assess(ClusterTopology topology, DatanodePair pair, PairObservation? observation,
-        DateTimeOffset now, MasterSighting? previousSighting)
+        DateTimeOffset now, MasterSighting? previousSighting, EarlierObservation? earlier = null)
     {
         if (observation is null)
         {
@@ -56,7 +58,7 @@ internal sealed class PairAssessor
                 LastMasterSighting = previousSighting,
             };
         }
-        return new PairAssessor(topology, pair, observation, now, previousSighting).Run();
+        return new PairAssessor(topology, pair, observation, now, previousSighting, earlier).Run();
     }
 
     private PairAssessment Run()
@@ -144,7 +146,29 @@ internal sealed class PairAssessor
 
     private bool RowStreaming => _row is { State: "streaming" } && !IsFrozen(_row);
 
-    private bool IsFrozen(ReplicationRow row) => row.ReplyTime is { } reply && _now - reply > ReplyStaleAfter;
+    private bool IsFrozen(ReplicationRow row) => (row.ReplyTime is { } reply && _now - reply > ReplyStaleAfter) || IsStalled(row);
+
+    /// <summary>The poll-to-poll test that needs no clock agreement between hosts: the master had WAL the
+    /// slave had not confirmed at the previous poll, and a whole poll later the slave has sent no reply
+    /// at all (same reply_time, same flush position) and still not confirmed it. A live walreceiver
+    /// replies as soon as it writes WAL, so this is a frozen host or a partition, which the master itself
+    /// only notices at wal_sender_timeout (60 s by default) while every synchronous commit waits.</summary>
+    private bool IsStalled(ReplicationRow row)
+    {
+        if (_earlier is not { } earlier || _now - earlier.At < MinimumStallSpan) return false;
+        var before = earlier.Observation.Master.Answered ? earlier.Observation.Master.Facts : null;
+        if (before is not { InRecovery: false, CurrentWalLsn: { } pendingUpTo }) return false;
+        var previousRow = before.Replication.FirstOrDefault(r =>
+            string.Equals(r.ApplicationName, row.ApplicationName, StringComparison.OrdinalIgnoreCase));
+        if (previousRow is not { State: "streaming", FlushLsn: { } previousFlush, ReplyTime: { } previousReply }) return false;
+        return previousFlush < pendingUpTo
+            && row.ReplyTime == previousReply
+            && row.FlushLsn is { } flush && flush == previousFlush;
+    }
+
+    /// <summary>Two snapshots closer than this say nothing about silence (a healthy slave may not have had
+    /// a reason to reply yet).</summary>
+    private static readonly TimeSpan MinimumStallSpan = TimeSpan.FromMilliseconds(500);
 
     private static bool IsSyncState(string syncState) => syncState is "sync" or "quorum";
 
@@ -353,7 +377,7 @@ internal sealed class PairAssessor
         if (_row is not null && _row.State == "streaming" && IsFrozen(_row))
         {
             code = ProblemCodes.SlaveFrozen;
-            what = $"the master still lists {SlaveAt} as streaming, but its last reply came {Humanize.Duration(_now - _row.ReplyTime!.Value)} ago: the slave host looks frozen";
+            what = $"the master still lists {SlaveAt} as streaming, but the slave has confirmed no WAL since {_row.ReplyTime!.Value:HH:mm:ss.f} UTC ({Humanize.Duration(_now - _row.ReplyTime!.Value)} ago){StalledWaiters()}: the slave host looks frozen or cut off";
         }
         else if (_row is not null)
             what = $"{SlaveAt} is connected but in state '{_row.State}', not streaming";
@@ -375,6 +399,8 @@ internal sealed class PairAssessor
             $"{Name}'s slave is not streaming: {what}. {Name} has no standby now, so a master failure would take it down.",
             next));
     }
+
+    private string StalledWaiters() => _master?.SyncRepWaiters is > 0 and var n ? $", while {n} commit(s) wait for it" : "";
 
     private void AddSlaveSideProblems(ObservedCondition condition)
     {

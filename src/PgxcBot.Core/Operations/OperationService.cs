@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Remote;
@@ -22,11 +21,12 @@ public sealed class OperationService(
     ApprovalPolicy policy,
     IOperationObserver events,
     IPairOperationSink pairs,
-    TimeProvider time)
+    TimeProvider time,
+    PairLocks? locks = null)
 {
     public const string AcceptDataLoss = "accept-data-loss";
 
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _pairLocks = new(StringComparer.Ordinal);
+    private readonly PairLocks _locks = locks ?? new PairLocks();
 
     /// <summary>Plans without storing anything: <c>/pgxc plan promote datanode1</c>.</summary>
     public async Task<PlanResult> PreviewAsync(string kind, string datanode, IReadOnlyList<string> flags, CancellationToken cancellationToken)
@@ -188,7 +188,7 @@ public sealed class OperationService(
 
     private async Task<Operation> RunAsync(Operation operation, ClusterTopology topology, IOperationObserver? progress, CancellationToken cancellationToken)
     {
-        var gate = _pairLocks.GetOrAdd(operation.Datanode, _ => new SemaphoreSlim(1, 1));
+        var gate = _locks.For(operation.Datanode);
         if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
             return operation with { Result = $"{operation.Datanode} is busy with another operation; try again when it has finished." };
         try

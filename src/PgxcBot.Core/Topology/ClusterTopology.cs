@@ -77,6 +77,8 @@ public sealed record ClusterTopology(
 
     /// <summary>The Discord adapter's settings; null when the config has no discord section.</summary>
     public DiscordSettings? Discord { get; init; }
+    /// <summary>How alerts behave and what the monitor may do by itself (the <c>alerts</c> section).</summary>
+    public Monitoring.AlertSettings Alerts { get; init; } = Monitoring.AlertSettings.Default;
 
     public DatanodePair? FindDatanode(string name) =>
         Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));

@@ -18,6 +18,7 @@ public sealed class PgxcBotOptions
     public ApprovalOptions Approvals { get; set; } = new();
     /// <summary>Optional: the Discord adapter (see <see cref="DiscordOptions"/>).</summary>
     public DiscordOptions? Discord { get; set; }
+    public AlertOptions Alerts { get; set; } = new();
 }
 
 /// <summary>Chat user ids and role ids (Discord snowflakes, or console names in the lab).</summary>

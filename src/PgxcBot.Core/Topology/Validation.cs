@@ -24,11 +24,12 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         var store = CheckStore();
         var approvals = CheckApprovals();
         var discord = CheckDiscord();
+        var alerts = AlertValidation.Check(options.Alerts, Error);
 
-        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null)
+        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord });
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);

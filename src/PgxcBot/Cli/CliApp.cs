@@ -37,7 +37,7 @@ public static class CliApp
                 "check-config" => await CheckConfigCommand.RunAsync(arguments, io, cancellationToken),
                 "status" => await CliHost.RunAsync(arguments, io, overrides,
                     (services, ct) => StatusCliCommand.RunAsync(services, arguments, io, ct), cancellationToken),
-                "console" => await CliHost.RunAsync(arguments, io, overrides,
+                "console" => await CliHost.RunAsync(arguments, io, ConsoleMonitor.With(arguments, io, overrides),
                     (services, ct) => ConsoleCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "lab" => await LabCommand.RunAsync(arguments, io, cancellationToken),
                 "diagram" => await DiagramAsync(io),

@@ -8,11 +8,15 @@ namespace PgxcBot.Cli;
 public sealed record CliArguments(string? Command, string? ConfigPath, bool Json, bool Verbose, bool Help, string? As = null, string? Line = null,
     bool Keep = false, string? Folder = null)
 {
+    /// <summary>console: run the monitor beside the REPL (--monitor / --no-monitor); null: only when interactive.</summary>
+    public bool? Monitor { get; init; }
+
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
         string? command = null, config = null, actor = null, line = null, folder = null;
         bool json = false, verbose = false, help = false, keep = false;
+        bool? monitor = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -26,6 +30,12 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     break;
                 case "--keep":
                     keep = true;
+                    break;
+                case "--monitor":
+                    monitor = true;
+                    break;
+                case "--no-monitor":
+                    monitor = false;
                     break;
                 case "--verbose" or "-v":
                     verbose = true;
@@ -46,7 +56,7 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --monitor, --no-monitor, --verbose, --help");
                     else if (command is null)
                         command = arg;
                     else if (command is "run" or "lab" && line is null)
@@ -58,6 +68,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder), null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor }, null);
     }
 }

@@ -58,7 +58,7 @@ internal static class LabCommand
             await Progress(io, stopwatch, "drills: /lab kill|freeze|thaw|stop|start master|slave <datanode>; the bot is not told, it has to notice.");
 
             var console = arguments with { Command = "console", ConfigPath = config, As = arguments.As ?? "alice" };
-            return await CliHost.RunAsync(console, io, null, (services, ct) =>
+            return await CliHost.RunAsync(console, io, ConsoleMonitor.With(console, io, null), (services, ct) =>
             {
                 var drills = new LabDrills(cluster, services.GetRequiredService<TopologyState>());
                 return ConsoleCommand.RunAsync(services, console, io, ct, drills.TryHandleAsync);

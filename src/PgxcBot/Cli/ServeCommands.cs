@@ -1,3 +1,4 @@
+using PgxcBot.Monitoring;
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Discord;
 using PgxcBot.Discord.Rest;
@@ -11,11 +12,13 @@ internal static class ServeCommands
     public static Task<int> ServeAsync(CliArguments arguments, CliIo io, Action<IServiceCollection>? overrides, CancellationToken cancellationToken) =>
         CliHost.RunAsync(arguments, io, services =>
         {
+            // Alerts go to Discord when configured (its notifier wins over the monitor's default).
+            services.AddPgxcBotMonitor();
             services.AddPgxcBotDiscord();
             overrides?.Invoke(services);
         }, async (provider, ct) =>
         {
-            await io.Error.WriteLineAsync("pgxcbot serving; Ctrl+C stops.");
+            await io.Error.WriteLineAsync("pgxcbot serving (monitor running); Ctrl+C stops.");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct);

@@ -11,7 +11,8 @@ internal static class Usage
           pgxcbot check-config --config FILE     check the configuration; print every error and warning
           pgxcbot status --config FILE [--json]  probe the cluster once and print its status
           pgxcbot console --config FILE [--as U] type chat commands (/pgxc status, /pgxc help); exit or quit to leave;
-                                                 /pgxc as USER ... speaks for another user (approvals)
+                                                 /pgxc as USER ... speaks for another user (approvals);
+                                                 an interactive console also runs the monitor and prints its alerts
           pgxcbot run "/pgxc ..." --config FILE [--as USER]
                                                  run one chat command and exit (1 when refused or failed)
           pgxcbot diagram                        print the pair state machine (Mermaid), generated from its table
@@ -22,6 +23,7 @@ internal static class Usage
         Options:
           --config, -c FILE   the JSON configuration (see config/pgxcbot.example.json)
           --json              status: print the snapshot and assessment as JSON on stdout
+          --monitor           console: run the monitor even when input is redirected (--no-monitor: never)
           --verbose, -v       more log output (always on stderr)
 
         Exit codes: 0 ok/healthy, 1 status found a warning or worse, 2 bad configuration or command line,

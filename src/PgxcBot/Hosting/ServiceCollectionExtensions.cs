@@ -59,6 +59,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SyncEvidenceSource>();
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
+        services.AddSingleton<PairLocks>();
         services.AddSingleton<OperationService>();
         services.AddSingleton<StartupReconciler>();
         return services;

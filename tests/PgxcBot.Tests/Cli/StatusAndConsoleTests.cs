@@ -111,7 +111,7 @@ public sealed class StatusAndConsoleTests : IDisposable
     [Fact]
     public async Task Console_stops_at_end_of_input_and_prompts_when_interactive()
     {
-        var run = await CliRun.RunAsync(["console", "--config", config], stdin: "/pgxc help\n", redirected: false,
+        var run = await CliRun.RunAsync(["console", "--config", config, "--no-monitor"], stdin: "/pgxc help\n", redirected: false,
             overrides: With(new FixedStatus(Scenarios.Healthy)));
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);

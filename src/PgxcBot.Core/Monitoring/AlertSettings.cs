@@ -1,0 +1,37 @@
+namespace PgxcBot.Core.Monitoring;
+
+/// <summary>What the monitor does by itself when it can: act at once, offer a button, or only alert.</summary>
+public enum AutomationPolicy
+{
+    /// <summary>Act without asking, then say what was done.</summary>
+    Auto,
+    /// <summary>Alert with a button that does it; a person decides.</summary>
+    Ask,
+    /// <summary>Only alert.</summary>
+    Off,
+}
+
+/// <summary>
+/// How alerts behave and what the monitor may do by itself, validated from the <c>alerts</c> section.
+/// </summary>
+/// <param name="DegradePolicy">When a sync pair's commits block because its slave is lost: switch to async.</param>
+/// <param name="ResyncPolicy">When a slave the monitor degraded is streaming and caught up again: re-enable sync.</param>
+/// <param name="FlapPolls">Consecutive polls a problem must be seen before it alerts (and absent before it clears).</param>
+/// <param name="Reminder">How often an open incident is repeated.</param>
+/// <param name="ReopenWindow">A problem that returns within this time of clearing is the same incident.</param>
+/// <param name="AutoFailover">Promote a lost master's in-sync slave without approval after <paramref name="FailoverGrace"/>.
+/// Not implemented yet: validation refuses true.</param>
+public sealed record AlertSettings(
+    AutomationPolicy DegradePolicy,
+    AutomationPolicy ResyncPolicy,
+    int FlapPolls,
+    TimeSpan Reminder,
+    TimeSpan ReopenWindow,
+    bool AutoFailover,
+    TimeSpan FailoverGrace)
+{
+    public static AlertSettings Default { get; } = new(
+        AutomationPolicy.Auto, AutomationPolicy.Auto, FlapPolls: 2,
+        Reminder: TimeSpan.FromMinutes(30), ReopenWindow: TimeSpan.FromMinutes(10),
+        AutoFailover: false, FailoverGrace: TimeSpan.FromSeconds(30));
+}

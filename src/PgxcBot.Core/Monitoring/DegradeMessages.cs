@@ -1,0 +1,74 @@
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+
+namespace PgxcBot.Core.Monitoring;
+
+/// <summary>The words of the automatic degrade and re-sync: when the slave was lost, when commits were
+/// released, how long they were blocked, and what comes next.</summary>
+public static class DegradeMessages
+{
+    public static ChatMessage Degraded(AlertCandidate slaveLost, DegradeRecord record, AutomationPolicy resync)
+    {
+        var name = record.Datanode;
+        var blocked = record.BlockedFor is { } span ? Humanize.Duration(span) : "an unknown time";
+        var lines = new List<string>(slaveLost.Sentences)
+        {
+            $"Commits on {name} waited for the lost synchronous slave from about {IncidentMessages.Clock(record.LostAt)} UTC ({record.LostEvidence}). " +
+            $"The bot switched {name} to asynchronous replication{Op(record.OperationId)}; commits flow again since {IncidentMessages.Clock(record.ReleasedAt!.Value)} UTC: they were blocked for about {blocked}.",
+            $"Until the slave is back, {name} has no standby: if its master fails now, {name} is down and the commits since the loss exist only on the master.",
+            resync switch
+            {
+                AutomationPolicy.Auto => "When the slave streams again and has caught up, the bot re-enables sync by itself and says so.",
+                AutomationPolicy.Ask => "When the slave streams again and has caught up, the bot offers to re-enable sync.",
+                _ => $"When the slave is back, re-enable sync with /pgxc sync {name}.",
+            },
+        };
+        if (slaveLost.NextStep.Length > 0) lines.Add("Next: " + slaveLost.NextStep);
+        return new ChatMessage($"{name}: slave lost, switched to async, commits released", Severity.Warning,
+            [
+                new MessageField("Slave lost", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true),
+                new MessageField("Commits released", IncidentMessages.Clock(record.ReleasedAt!.Value) + " UTC", Inline: true),
+                new MessageField("Blocked for", blocked, Inline: true),
+            ],
+            lines, [], slaveLost.Actions);
+    }
+
+    public static ChatMessage DegradeFailed(AlertCandidate blocked, DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
+        $"{record.Datanode}: commits are blocked and the automatic switch to async FAILED", Severity.Critical,
+        [new MessageField("Blocked since", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true)],
+        [
+            $"The synchronous slave of {record.Datanode} is lost ({record.LostEvidence}), so every commit on its master waits.",
+            $"The bot tried to switch {record.Datanode} to asynchronous replication{Op(outcome.OperationId)} and it did not work: {outcome.Summary}",
+            $"It retries in {Humanize.Duration(retry)}. Do it now with /pgxc async {record.Datanode}, or fix the cause above.",
+        ],
+        [], blocked.Actions);
+
+    public static ChatMessage AskToDegrade(AlertCandidate blocked, DegradeRecord record) => new(
+        blocked.Title, Severity.Critical,
+        [new MessageField("Since", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true)],
+        [.. blocked.Sentences,
+            $"Every commit on {record.Datanode} waits until the slave is back or the pair is switched to async (alerts.degradePolicy is ask, so the bot does not switch by itself).",
+            $"Next: /pgxc async {record.Datanode}"],
+        [], [new ChatAction("Switch to async", $"/pgxc async {record.Datanode}", ActionStyle.Primary)]);
+
+    public static ChatMessage AskToResync(string datanode, long behindBytes) => new(
+        $"{datanode}: slave caught up, sync can be re-enabled", Severity.Info, [],
+        [$"The slave of {datanode} streams again and is {Humanize.Bytes(behindBytes)} behind. {datanode} still replicates asynchronously since the bot switched it: a master failure may lose the last commits.",
+            $"Next: /pgxc sync {datanode}"],
+        [], [new ChatAction("Sync", $"/pgxc sync {datanode}", ActionStyle.Success)]);
+
+    public static ChatMessage Resynced(DegradeRecord record, MonitorOperationOutcome outcome) => new(
+        $"{record.Datanode}: back in sync", Severity.Ok,
+        [new MessageField("Sync since", IncidentMessages.Clock(outcome.FinishedAt) + " UTC", Inline: true),
+            new MessageField("Async for", Humanize.Duration(outcome.FinishedAt - (record.ReleasedAt ?? record.LostAt)), Inline: true)],
+        [$"The slave of {record.Datanode} streams and has caught up, so the bot re-enabled synchronous replication{Op(outcome.OperationId)}. Commits wait for the slave again: a master failure now loses no acknowledged commit."],
+        [], []);
+
+    public static ChatMessage ResyncFailed(DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
+        $"{record.Datanode}: re-enabling sync failed", Severity.Warning, [],
+        [$"The slave of {record.Datanode} is back, but switching to sync{Op(outcome.OperationId)} did not work: {outcome.Summary}",
+            $"{record.Datanode} stays asynchronous; the bot tries again in {Humanize.Duration(retry)}, or run /pgxc sync {record.Datanode}."],
+        [], [new ChatAction("Sync", $"/pgxc sync {record.Datanode}", ActionStyle.Success)]);
+
+    private static string Op(long? id) => id is { } n ? $" (operation {n})" : "";
+}

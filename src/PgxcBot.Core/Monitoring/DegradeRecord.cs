@@ -1,0 +1,43 @@
+namespace PgxcBot.Core.Monitoring;
+
+/// <summary>Where the monitor's own handling of a lost sync slave stands.</summary>
+public enum DegradePhase
+{
+    /// <summary>The async switch is running.</summary>
+    Degrading,
+    /// <summary>The monitor switched the pair to async; it re-enables sync once the slave has caught up.</summary>
+    Degraded,
+    /// <summary>The sync switch is running.</summary>
+    Resyncing,
+    /// <summary>Policy ask: the monitor offered a button and waits for a person.</summary>
+    Offered,
+    /// <summary>The last switch failed; retried after <see cref="DegradeRecord.RetryAfter"/>.</summary>
+    Failed,
+}
+
+/// <summary>
+/// The monitor's memory of one pair it degraded (stored, so that a restarted bot still re-enables sync
+/// and does not switch twice).
+/// </summary>
+/// <param name="LostAt">Best estimate of when the slave stopped acknowledging: its last reply (frozen), or
+/// the last poll that saw it streaming.</param>
+/// <param name="LostEvidence">How <paramref name="LostAt"/> was judged, in words.</param>
+/// <param name="BlockedSeenAt">The first poll that saw commits blocked.</param>
+/// <param name="ReleasedAt">When the async switch completed (commits flow again).</param>
+public sealed record DegradeRecord(
+    string Datanode,
+    DegradePhase Phase,
+    DateTimeOffset LostAt,
+    string LostEvidence,
+    DateTimeOffset BlockedSeenAt,
+    DateTimeOffset? ReleasedAt,
+    long? OperationId,
+    DateTimeOffset? RetryAfter)
+{
+    /// <summary>How long commits waited, from the estimated loss to the release.</summary>
+    public TimeSpan? BlockedFor => ReleasedAt - LostAt;
+}
+
+/// <summary>How an operation the monitor started ended.</summary>
+/// <param name="Summary">The operation's result, or why it was refused.</param>
+public sealed record MonitorOperationOutcome(bool Succeeded, long? OperationId, string Summary, DateTimeOffset FinishedAt);

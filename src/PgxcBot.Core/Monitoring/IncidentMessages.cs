@@ -1,0 +1,51 @@
+using System.Globalization;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+
+namespace PgxcBot.Core.Monitoring;
+
+/// <summary>The words of incident notifications: what happened, since when, what it means, what to do.</summary>
+public static class IncidentMessages
+{
+    public static ChatMessage Raised(Incident incident) => Build(incident, incident.Latest.Title,
+        [Since(incident)], incident.Latest.Sentences);
+
+    public static ChatMessage Reminder(Incident incident, DateTimeOffset now) => Build(incident,
+        $"Still going: {incident.Latest.Title}",
+        [Since(incident), new MessageField("Lasting", Humanize.Duration(now - incident.FirstSeenAt), Inline: true)],
+        incident.Latest.Sentences);
+
+    public static ChatMessage Worse(Incident incident, DateTimeOffset now) => Build(incident,
+        $"Worse: {incident.Latest.Title}",
+        [Since(incident), new MessageField("Lasting", Humanize.Duration(now - incident.FirstSeenAt), Inline: true)],
+        incident.Latest.Sentences);
+
+    public static ChatMessage Returned(Incident incident, DateTimeOffset now) => Build(incident,
+        $"Back again: {incident.Latest.Title}",
+        [Since(incident)],
+        [.. incident.Latest.Sentences,
+            $"It cleared and came back within {Humanize.Duration(now - incident.FirstSeenAt)} of its start: it is flapping. Further returns are counted quietly; the all-clear comes once it has stayed away for a while."]);
+
+    public static ChatMessage Cleared(Incident incident, DateTimeOffset now) => new(
+        $"Recovered: {incident.Latest.Title}", Severity.Ok,
+        [Since(incident), new MessageField("Lasted", Humanize.Duration(now - incident.FirstSeenAt), Inline: true)],
+        [$"The bot no longer sees it (last seen {Clock(incident.LastSeenAt)} UTC). Check /pgxc status to confirm."], [], []);
+
+    public static ChatMessage SettledAfterFlapping(Incident incident, DateTimeOffset now) => new(
+        $"Recovered: {incident.Latest.Title}", Severity.Ok,
+        [Since(incident), new MessageField("Returns", incident.Reopens.ToString(CultureInfo.InvariantCulture), Inline: true)],
+        [$"It came back {incident.Reopens} time(s) after clearing, and has now stayed away since {Clock(incident.ClearedAt ?? now)} UTC. Look for the cause of the flapping (network, load) even though it is quiet now."],
+        [], []);
+
+    /// <summary>HH:mm:ss.f, the precision an operator compares with server logs.</summary>
+    public static string Clock(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss.f", CultureInfo.InvariantCulture);
+
+    private static MessageField Since(Incident incident) => new("Since", Clock(incident.FirstSeenAt) + " UTC", Inline: true);
+
+    private static ChatMessage Build(Incident incident, string title, IReadOnlyList<MessageField> fields, IReadOnlyList<string> sentences)
+    {
+        var lines = sentences.ToList();
+        if (incident.Latest.NextStep.Length > 0) lines.Add("Next: " + incident.Latest.NextStep);
+        return new ChatMessage(title, incident.Latest.Severity, fields, lines, [], incident.Latest.Actions);
+    }
+}

@@ -1,0 +1,201 @@
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+
+namespace PgxcBot.Core.Monitoring;
+
+/// <summary>An operation the monitor wants run now (by the host, through the operation service).</summary>
+/// <param name="Kind">"async" or "sync".</param>
+public sealed record AutopilotIntent(string Datanode, string Kind);
+
+/// <summary>An incident to open at once with a message of its own (bypassing flap damping).</summary>
+public sealed record Announcement(AlertCandidate Candidate, ChatMessage Message);
+
+/// <summary>What one decision produced.</summary>
+public sealed record AutopilotDecision(
+    IReadOnlyList<AutopilotIntent> Intents,
+    IReadOnlyList<Announcement> Announcements,
+    IReadOnlyList<Notification> Notes,
+    IReadOnlyList<DegradeRecord> Changed,
+    IReadOnlyList<string> Removed)
+{
+    public static AutopilotDecision None { get; } = new([], [], [], [], []);
+}
+
+/// <summary>
+/// The runbook's "if the slave crashes, switch the master to async" done by the bot: blocked commits
+/// are acted on at the first poll that sees them (policy auto), or offered as a button at once (ask);
+/// once the slave the bot degraded streams again and has caught up, sync is re-enabled (resync policy).
+/// Only pairs the bot itself degraded are re-synced: a pair an operator runs asynchronously stays so.
+/// Not thread-safe; the monitor serialises calls.
+/// </summary>
+public sealed class ReplicationAutopilot
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
+    private readonly AlertSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, DegradeRecord> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastStreaming = new(StringComparer.Ordinal);
+
+    public ReplicationAutopilot(AlertSettings settings, TimeProvider time, IEnumerable<DegradeRecord>? restored = null)
+    {
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        foreach (var record in restored ?? [])
+        {
+            // A switch that was running when the bot stopped: look again at the next poll.
+            _records[record.Datanode] = record.Phase is DegradePhase.Degrading
+                ? record with { Phase = DegradePhase.Failed, RetryAfter = null }
+                : record.Phase is DegradePhase.Resyncing ? record with { Phase = DegradePhase.Degraded } : record;
+        }
+    }
+
+    public DegradeRecord? Find(string datanode) => _records.GetValueOrDefault(datanode);
+
+    /// <summary>True while the async switch of <paramref name="datanode"/> runs: its commits-blocked alert
+    /// would only repeat what the bot is already fixing.</summary>
+    public bool IsDegrading(string datanode) => _records.GetValueOrDefault(datanode)?.Phase == DegradePhase.Degrading;
+
+    /// <summary>Per poll.</summary>
+    /// <param name="lagLimitBytes">Caught up means at most this far behind (the lag warning level).</param>
+    public AutopilotDecision Decide(ClusterAssessment assessment, IReadOnlyList<AlertCandidate> candidates, long lagLimitBytes)
+    {
+        ArgumentNullException.ThrowIfNull(assessment);
+        var now = _time.GetUtcNow();
+        var intents = new List<AutopilotIntent>();
+        var announcements = new List<Announcement>();
+        var notes = new List<Notification>();
+        var changed = new List<DegradeRecord>();
+        var removed = new List<string>();
+
+        foreach (var pair in assessment.Pairs)
+        {
+            var name = pair.Datanode;
+            var streaming = pair.Condition is ObservedCondition.Sync or ObservedCondition.Async;
+            if (streaming) _lastStreaming[name] = assessment.Snapshot.TakenAt;
+            var record = _records.GetValueOrDefault(name);
+
+            if (pair.CommitsBlocked)
+            {
+                var mayAct = record is null || record.Phase is DegradePhase.Degraded
+                    || (record.Phase == DegradePhase.Failed && (record.RetryAfter is null || now >= record.RetryAfter));
+                if (!mayAct || _settings.DegradePolicy == AutomationPolicy.Off) continue;
+                var (lostAt, evidence) = EstimateLoss(assessment, pair, now);
+                var next = new DegradeRecord(name, _settings.DegradePolicy == AutomationPolicy.Auto ? DegradePhase.Degrading : DegradePhase.Offered,
+                    lostAt, evidence, now, null, null, null);
+                Keep(next, changed);
+                if (next.Phase == DegradePhase.Degrading)
+                    intents.Add(new AutopilotIntent(name, "async"));
+                else if (candidates.FirstOrDefault(c => c.Subject == name && c.Kind == AlertKinds.CommitsBlocked) is { } blocked)
+                    announcements.Add(new Announcement(blocked, DegradeMessages.AskToDegrade(blocked, next)));
+                continue;
+            }
+
+            if (record is null) continue;
+            switch (record.Phase)
+            {
+                case DegradePhase.Offered:
+                case DegradePhase.Failed when pair.Condition != ObservedCondition.SlaveLost:
+                    // Commits flow again (someone switched, or the slave came back): nothing left to offer.
+                    Drop(name, removed);
+                    break;
+                case DegradePhase.Degraded when pair.Condition == ObservedCondition.Sync:
+                    Drop(name, removed); // someone re-enabled sync already
+                    break;
+                case DegradePhase.Degraded when pair.Condition == ObservedCondition.Async
+                                                && (record.RetryAfter is null || now >= record.RetryAfter)
+                                                && pair.Lag?.Bytes is { } behind && behind <= lagLimitBytes:
+                    switch (_settings.ResyncPolicy)
+                    {
+                        case AutomationPolicy.Auto:
+                            Keep(record with { Phase = DegradePhase.Resyncing }, changed);
+                            intents.Add(new AutopilotIntent(name, "sync"));
+                            break;
+                        case AutomationPolicy.Ask:
+                            Keep(record with { Phase = DegradePhase.Offered }, changed);
+                            notes.Add(new Notification(KeyFor(name), NotificationKind.Reminder, DegradeMessages.AskToResync(name, behind)));
+                            break;
+                        default:
+                            Drop(name, removed);
+                            break;
+                    }
+                    break;
+            }
+        }
+        return new AutopilotDecision(intents, announcements, notes, changed, removed);
+    }
+
+    /// <summary>An operation this autopilot asked for has ended.</summary>
+    /// <param name="slaveLost">The slave-lost alert of the pair as last seen (for the story), if any.</param>
+    public AutopilotDecision Completed(AutopilotIntent intent, MonitorOperationOutcome outcome, AlertCandidate? slaveLost)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var record = _records.GetValueOrDefault(intent.Datanode);
+        if (record is null) return AutopilotDecision.None;
+        var now = _time.GetUtcNow();
+        var changed = new List<DegradeRecord>();
+        var removed = new List<string>();
+        var announcements = new List<Announcement>();
+        var notes = new List<Notification>();
+
+        if (intent.Kind == "async")
+        {
+            if (outcome.Succeeded)
+            {
+                var done = record with { Phase = DegradePhase.Degraded, ReleasedAt = outcome.FinishedAt, OperationId = outcome.OperationId };
+                Keep(done, changed);
+                var candidate = slaveLost ?? new AlertCandidate(intent.Datanode, AlertKinds.SlaveLost, Severity.Warning,
+                    AlertRules.Title(intent.Datanode, AlertKinds.SlaveLost), [], "/pgxc status", []);
+                announcements.Add(new Announcement(candidate, DegradeMessages.Degraded(candidate, done, _settings.ResyncPolicy)));
+            }
+            else
+            {
+                var failed = record with { Phase = DegradePhase.Failed, RetryAfter = now + RetryDelay, OperationId = outcome.OperationId };
+                Keep(failed, changed);
+                var candidate = new AlertCandidate(intent.Datanode, AlertKinds.CommitsBlocked, Severity.Critical,
+                    AlertRules.Title(intent.Datanode, AlertKinds.CommitsBlocked), [], $"/pgxc async {intent.Datanode}",
+                    [new ChatAction("Async", $"/pgxc async {intent.Datanode}", ActionStyle.Primary)]);
+                announcements.Add(new Announcement(candidate, DegradeMessages.DegradeFailed(candidate, failed, outcome, RetryDelay)));
+            }
+        }
+        else if (outcome.Succeeded)
+        {
+            Drop(intent.Datanode, removed);
+            notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Cleared, DegradeMessages.Resynced(record, outcome)));
+        }
+        else
+        {
+            Keep(record with { Phase = DegradePhase.Degraded, RetryAfter = now + RetryDelay * 2 }, changed);
+            notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Reminder, DegradeMessages.ResyncFailed(record, outcome, RetryDelay * 2)));
+        }
+        return new AutopilotDecision([], announcements, notes, changed, removed);
+    }
+
+    /// <summary>The incident key degrade messages belong to: the pair's slave-lost incident.</summary>
+    public static string KeyFor(string datanode) => $"{datanode}/{AlertKinds.SlaveLost}";
+
+    private (DateTimeOffset At, string Evidence) EstimateLoss(ClusterAssessment assessment, PairAssessment pair, DateTimeOffset now)
+    {
+        var observed = assessment.Snapshot.Pairs.FirstOrDefault(p => p.Datanode == pair.Datanode);
+        var master = observed?.Master.Facts;
+        var frozenRow = pair.Problems.Any(p => p.Code == ProblemCodes.SlaveFrozen)
+            ? master?.Replication.Where(r => r.State == "streaming" && r.ReplyTime is not null).MaxBy(r => r.ReplyTime)
+            : null;
+        if (frozenRow?.ReplyTime is { } reply && reply <= now)
+            return (reply, $"the slave's last reply to the master came at {IncidentMessages.Clock(reply)} UTC");
+        if (_lastStreaming.TryGetValue(pair.Datanode, out var seen) && seen < assessment.Snapshot.TakenAt)
+            return (seen, $"the last poll that saw the slave streaming was at {IncidentMessages.Clock(seen)} UTC");
+        return (assessment.Snapshot.TakenAt, $"the bot first saw it at {IncidentMessages.Clock(assessment.Snapshot.TakenAt)} UTC");
+    }
+
+    private void Keep(DegradeRecord record, List<DegradeRecord> changed)
+    {
+        _records[record.Datanode] = record;
+        changed.Add(record);
+    }
+
+    private void Drop(string datanode, List<string> removed)
+    {
+        if (_records.Remove(datanode)) removed.Add(datanode);
+    }
+}

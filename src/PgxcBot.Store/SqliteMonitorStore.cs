@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.Json;
+using PgxcBot.Core.Monitoring;
+
+namespace PgxcBot.Store;
+
+/// <summary>Incidents and degraded pairs in the bot's SQLite file (migration 3).</summary>
+public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : IMonitorStateStore
+{
+    public async Task<IReadOnlyList<Incident>> GetActiveIncidentsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT document FROM alert_incident WHERE status IN ('Open', 'Resolving') ORDER BY incident_key;";
+        var result = new List<Incident>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result.Add(JsonSerializer.Deserialize<Incident>(reader.GetString(0), RunbookJson.Options)!);
+        return result;
+    }
+
+    public async Task SaveIncidentsAsync(IReadOnlyList<Incident> incidents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(incidents);
+        if (incidents.Count == 0) return;
+        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var incident in incidents)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx;
+            command.CommandText = """
+                INSERT INTO alert_incident (incident_key, status, updated_at, document) VALUES ($key, $status, $at, $document)
+                ON CONFLICT (incident_key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, document = excluded.document;
+                """;
+            command.Parameters.AddWithValue("$key", incident.Key);
+            command.Parameters.AddWithValue("$status", incident.Status.ToString());
+            command.Parameters.AddWithValue("$at", Now());
+            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Options));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<DegradeRecord>> GetDegradeRecordsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT document FROM monitor_degrade ORDER BY datanode;";
+        var result = new List<DegradeRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result.Add(JsonSerializer.Deserialize<DegradeRecord>(reader.GetString(0), RunbookJson.Options)!);
+        return result;
+    }
+
+    public async Task SaveDegradeAsync(DegradeRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO monitor_degrade (datanode, updated_at, document) VALUES ($datanode, $at, $document)
+            ON CONFLICT (datanode) DO UPDATE SET updated_at = excluded.updated_at, document = excluded.document;
+            """;
+        command.Parameters.AddWithValue("$datanode", record.Datanode);
+        command.Parameters.AddWithValue("$at", Now());
+        command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Options));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RemoveDegradeAsync(string datanode, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM monitor_degrade WHERE datanode = $datanode;";
+        command.Parameters.AddWithValue("$datanode", datanode);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private string Now() => time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+}

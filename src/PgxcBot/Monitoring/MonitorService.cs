@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Monitoring;
+
+/// <summary>
+/// Polls the whole cluster every <see cref="MonitorSettings.Interval"/>, on the interval's ticks (a slow
+/// poll skips ticks; it never drifts and never overlaps itself). Per poll: observe (probe timeouts capped
+/// below the interval) → assess with the previous assessment (last master sighting, slave silence) →
+/// pair state machines → automatic degrade / re-sync → incidents → notifier. Blocked commits are acted
+/// on at the first poll that sees them; the operation runs beside the loop, so polling goes on.
+/// A failing poll is logged and the next one runs as usual.
+/// </summary>
+public sealed class MonitorService : BackgroundService
+{
+    private readonly TopologyState _topologyState;
+    private readonly SharedSnapshotObserver _observer;
+    private readonly PairStateTracker _tracker;
+    private readonly IMonitorStateStore _store;
+    private readonly INotifier _notifier;
+    private readonly MonitorOperations _operations;
+    private readonly MonitorMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MonitorService> _logger;
+    private readonly AlertSettings _settings;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private IncidentEngine _engine = null!;
+    private ReplicationAutopilot _autopilot = null!;
+    private ClusterAssessment? _previous;
+    private long _polls;
+
+    public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
+        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger)
+    {
+        _topologyState = topologyState;
+        _observer = observer;
+        _tracker = tracker;
+        _store = store;
+        _notifier = notifier;
+        _operations = operations;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _settings = topologyState.Configured.Alerts;
+    }
+
+    /// <summary>The latest assessment (null before the first poll).</summary>
+    public ClusterAssessment? Latest => _previous;
+
+    /// <summary>Polls completed since start.</summary>
+    public long Polls => Interlocked.Read(ref _polls);
+
+    /// <summary>Completes when the stored incidents are loaded and the first poll is about to run.</summary>
+    public Task Started => _started.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            _engine = new IncidentEngine(_settings, _time, await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false));
+            _autopilot = new ReplicationAutopilot(_settings, _time, await _store.GetDegradeRecordsAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        var interval = _topologyState.Configured.Monitor.Interval;
+        _logger.LogInformation("Monitor started: polling every {IntervalMs} ms; {Open} incident(s) restored", (int)interval.TotalMilliseconds, _engine.Active.Count);
+        _started.TrySetResult();
+
+        // PeriodicTimer ticks on the interval's schedule and coalesces missed ticks: a slow poll delays
+        // the next one to the following tick, never shifts the schedule, never runs two polls at once.
+        using var timer = new PeriodicTimer(interval, _time);
+        try
+        {
+            do
+            {
+                await PollOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await Task.WhenAll(_running.Values).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One poll; public for tests that step the monitor by hand.</summary>
+    public async Task PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            var topology = await _topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
+            var assessment = ClusterAssessor.Assess(topology, snapshot, _previous);
+            _observer.Publish(snapshot, topology);
+
+            var transitions = _previous is null
+                ? await _tracker.ReconcileAsync(assessment, cancellationToken).ConfigureAwait(false)
+                : await _tracker.ObserveAsync(assessment, cancellationToken).ConfigureAwait(false);
+            foreach (var t in transitions)
+                _logger.LogInformation("{Datanode}: {From} -> {To}: {Reason}", t.Datanode, t.From, t.To, t.Reason);
+
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var candidates = AlertRules.From(assessment)
+                    .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
+                    .ToArray();
+                var decision = _autopilot.Decide(assessment, candidates, topology.Monitor.LagWarningBytes);
+                var round = _engine.Evaluate(candidates);
+                await ApplyAsync(round, decision, cancellationToken).ConfigureAwait(false);
+                foreach (var intent in decision.Intents) Start(intent, cancellationToken);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+            _previous = assessment;
+            _metrics.RecordPoll(assessment, _time.GetElapsedTime(started));
+            Interlocked.Increment(ref _polls);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Monitor poll failed after {ElapsedMs} ms; the next poll runs as scheduled", (int)_time.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private void Start(AutopilotIntent intent, CancellationToken cancellationToken)
+    {
+        var key = intent.Datanode;
+        var task = Task.Run(() => RunIntentAsync(intent, cancellationToken), CancellationToken.None);
+        _running[key] = task;
+        _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<string, Task>(key, task)), TaskScheduler.Default);
+    }
+
+    private async Task RunIntentAsync(AutopilotIntent intent, CancellationToken cancellationToken)
+    {
+        MonitorOperationOutcome outcome;
+        try
+        {
+            _logger.LogWarning("Monitor: {Kind} {Datanode} (automatic)", intent.Kind, intent.Datanode);
+            var reply = await _operations.Service.RequestAsync(intent.Kind, intent.Datanode, [], MonitorOperations.SystemActor, cancellationToken).ConfigureAwait(false);
+            outcome = Outcome(reply);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Monitor: automatic {Kind} of {Datanode} failed", intent.Kind, intent.Datanode);
+            outcome = new MonitorOperationOutcome(false, null, $"{e.GetType().Name}: {e.Message}", _time.GetUtcNow());
+        }
+        _metrics.OperationRun(intent.Kind, outcome.Succeeded);
+
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var slaveLost = _engine.Find(ReplicationAutopilot.KeyFor(intent.Datanode))?.Latest
+                ?? (_previous is { } latest ? AlertRules.From(latest).FirstOrDefault(c => c.Key == ReplicationAutopilot.KeyFor(intent.Datanode)) : null);
+            var decision = _autopilot.Completed(intent, outcome, slaveLost);
+            if (intent.Kind == "async" && outcome.Succeeded && _autopilot.Find(intent.Datanode)?.BlockedFor is { } blocked)
+                _metrics.CommitsBlocked(blocked);
+            await ApplyAsync(IncidentRound.Empty, decision, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>When the operation released commits: the end of its last step that ran (verified), not
+    /// the end of the bookkeeping after it.</summary>
+    private MonitorOperationOutcome Outcome(OperationReply reply)
+    {
+        var now = _time.GetUtcNow();
+        if (reply.IsRefused || reply.Operation is null)
+            return new MonitorOperationOutcome(false, reply.Operation?.Id, $"{reply.Refusal}{(reply.NextStep is null ? "" : $" ({reply.NextStep})")}", now);
+        var operation = reply.Operation;
+        var finished = operation.Steps.Select(s => s.EndedAt).Where(e => e is not null).Max() ?? now;
+        return new MonitorOperationOutcome(operation.State == OperationState.Succeeded, operation.Id,
+            operation.Result ?? operation.State.ToString(), finished);
+    }
+
+    private async Task ApplyAsync(IncidentRound round, AutopilotDecision decision, CancellationToken cancellationToken)
+    {
+        var notifications = new List<Notification>(round.Notifications);
+        var changed = new List<Incident>(round.Changed);
+        foreach (var announcement in decision.Announcements)
+        {
+            var announced = _engine.Announce(announcement.Candidate, announcement.Message);
+            notifications.AddRange(announced.Notifications);
+            changed.AddRange(announced.Changed);
+        }
+        notifications.AddRange(decision.Notes);
+
+        // Stored before they are sent: a crash between the two loses a message, never repeats one.
+        await _store.SaveIncidentsAsync(changed, cancellationToken).ConfigureAwait(false);
+        foreach (var record in decision.Changed) await _store.SaveDegradeAsync(record, cancellationToken).ConfigureAwait(false);
+        foreach (var datanode in decision.Removed) await _store.RemoveDegradeAsync(datanode, cancellationToken).ConfigureAwait(false);
+
+        foreach (var notification in notifications)
+        {
+            if (notification.Kind == NotificationKind.Raised)
+            {
+                var kind = notification.IncidentKey[(notification.IncidentKey.IndexOf('/') + 1)..];
+                _metrics.AlertRaised(kind, notification.Message.Severity);
+            }
+            try
+            {
+                await _notifier.NotifyAsync(notification, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "Could not send the notification for {IncidentKey}", notification.IncidentKey);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _gate.Dispose();
+        base.Dispose();
+    }
+}

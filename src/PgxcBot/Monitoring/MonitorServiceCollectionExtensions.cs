@@ -1,0 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Observation;
+using PgxcBot.Store;
+
+namespace PgxcBot.Monitoring;
+
+public static class MonitorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the monitor: the hosted polling service, its metrics, its stored incidents (the
+    /// SQLite store registered by AddPgxcBotStore), and the operation service it acts through. Needs
+    /// AddPgxcBotCore and AddPgxcBotStore. Notifications go to the registered <see cref="INotifier"/>;
+    /// without one, to the process's standard output.
+    /// </summary>
+    public static IServiceCollection AddPgxcBotMonitor(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<INotifier>(_ => new ConsoleNotifier(Console.Out));
+        services.TryAddSingleton<IMonitorStateStore>(provider =>
+            new SqliteMonitorStore(provider.GetRequiredService<SqliteStore>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider =>
+            new SharedSnapshotObserver(provider.GetRequiredService<IClusterObserver>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<MonitorOperations>();
+        services.TryAddSingleton<MonitorMetrics>();
+        services.TryAddSingleton<MonitorService>();
+        services.AddHostedService(provider => provider.GetRequiredService<MonitorService>());
+        return services;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.IntegrationTests.Monitoring;
+using PgxcBot.Lab.Pairs;
+
+namespace PgxcBot.Benchmarks;
+
+/// <summary>
+/// <c>monitor</c>: what the monitor buys at its default 1 s interval, on a real sync pair on loopback.
+/// (1) Commit stall after kill -9 of the sync slave: a writer commits in a loop; the stall is the longest
+/// gap between two acknowledged commits around the kill (the monitor switches the pair to async).
+/// (2) Time from kill -9 of the master to the master-lost alert (flap damping: two polls).
+/// Between trials the killed server is restarted and the pair is back in sync.
+/// </summary>
+internal sealed class MonitorBenchmark : IBenchmark
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    public string Name => "monitor";
+
+    public string Description => "commit stall after losing the sync slave, and master death → alert. Options: --trials 10 --master-trials 10";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var options = new BenchmarkOptions(arguments, "trials", "master-trials");
+        var trials = options.Int("trials", 10, 1, 1000);
+        var masterTrials = options.Int("master-trials", 10, 0, 1000);
+
+        // Each master death must be its own incident: no reopen window between trials.
+        var alerts = AlertSettings.Default with { ReopenWindow = TimeSpan.FromMilliseconds(1) };
+        await progress.WriteLineAsync("monitor: building a sync pair + 2 coordinator simulators...");
+        await using var lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, cancellationToken, alerts);
+        await lab.PollsAsync(2, cancellationToken);
+
+        var stalls = new List<double>();
+        var detections = new List<double>();
+        for (var i = 0; i < trials; i++)
+        {
+            await WaitForSyncAsync(lab, cancellationToken);
+            await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, cancellationToken);
+            await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, cancellationToken);
+            await Task.Delay(Random.Shared.Next(0, 1000), cancellationToken); // a random phase against the poll ticks
+
+            var killedAt = Stopwatch.GetTimestamp();
+            await lab.Pair.Slave.KillAsync(cancellationToken);
+            var (_, switchedAt) = await lab.Notifications.WaitForAsync(
+                n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
+                Deadline, "the switch to async", cancellationToken, killedAt);
+            await writer.WaitForCommitAfterAsync(switchedAt, Deadline, cancellationToken);
+            var stall = writer.LongestGapAround(killedAt).TotalMilliseconds;
+            stalls.Add(stall);
+            detections.Add(Stopwatch.GetElapsedTime(killedAt, switchedAt).TotalMilliseconds);
+            await progress.WriteLineAsync($"monitor: slave trial {i + 1}/{trials}: commit stall {stall:0} ms");
+
+            await lab.Pair.Slave.StartAsync(cancellationToken);
+            await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", Deadline, "sync re-enabled", cancellationToken, killedAt);
+        }
+
+        var alertTimes = new List<double>();
+        for (var i = 0; i < masterTrials; i++)
+        {
+            await WaitForSyncAsync(lab, cancellationToken);
+            await WaitQuietAsync(lab, cancellationToken);
+            await Task.Delay(Random.Shared.Next(0, 1000), cancellationToken);
+            var killedAt = Stopwatch.GetTimestamp();
+            await lab.Pair.Master.KillAsync(cancellationToken);
+            var (_, alertAt) = await lab.Notifications.WaitForAsync(
+                n => n.IncidentKey == "datanode1/master-lost" && n.Kind == NotificationKind.Raised, Deadline, "the master-lost alert", cancellationToken, killedAt);
+            var took = Stopwatch.GetElapsedTime(killedAt, alertAt).TotalMilliseconds;
+            alertTimes.Add(took);
+            await progress.WriteLineAsync($"monitor: master trial {i + 1}/{masterTrials}: alert after {took:0} ms");
+            await lab.Pair.Master.StartAsync(cancellationToken);
+        }
+
+        await output.WriteLineAsync($"### Monitor at the default 1 s interval ({MachineFacts.Describe(null)})");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("| measure | trials | median | p95 | min | max | target |");
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|");
+        await Row(output, "commit stall after kill -9 of the sync slave (longest gap between acknowledged commits)", Stats.Of(stalls), "median ≤ 1.5 s");
+        await Row(output, "kill -9 of the sync slave → switch-to-async message", Stats.Of(detections), "≤ 2 polls");
+        if (alertTimes.Count > 0)
+            await Row(output, "kill -9 of the master → master-lost alert (2-poll damping)", Stats.Of(alertTimes), "≤ 2 s");
+        return 0;
+    }
+
+    private static Task Row(TextWriter output, string what, Stats s, string target) => output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+        $"| {what} | {s.Count} | {s.Median:0} ms | {s.P95:0} ms | {s.Min:0} ms | {s.Max:0} ms | {target} |"));
+
+    private static async Task WaitForSyncAsync(MonitorLab lab, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                var state = await lab.QueryAsync<string>(lab.Pair.Master,
+                    $"SELECT coalesce((SELECT sync_state FROM pg_stat_replication WHERE application_name = '{lab.Pair.ApplicationName}'), 'none')", cancellationToken);
+                if (state == "sync" && lab.Monitor.Latest?.Pairs[0].Condition == Core.Assessment.ObservedCondition.Sync) return;
+            }
+            catch (Npgsql.NpgsqlException) { }
+            if (Stopwatch.GetElapsedTime(started) > Deadline) throw new TimeoutException("the pair did not return to sync");
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>Until no incident is open, so the next death is a new incident.</summary>
+    private static async Task WaitQuietAsync(MonitorLab lab, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (await lab.Store.GetActiveIncidentsAsyncOrEmpty(cancellationToken) > 0)
+        {
+            if (Stopwatch.GetElapsedTime(started) > Deadline) throw new TimeoutException("incidents did not clear");
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+}
+
+internal static class StoreCounts
+{
+    public static async Task<int> GetActiveIncidentsAsyncOrEmpty(this PgxcBot.Store.SqliteStore store, CancellationToken cancellationToken) =>
+        (await new PgxcBot.Store.SqliteMonitorStore(store, TimeProvider.System).GetActiveIncidentsAsync(cancellationToken)).Count;
+}

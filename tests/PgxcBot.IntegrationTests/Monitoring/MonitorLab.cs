@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Core.Topology;
+using PgxcBot.Lab.Cluster;
+using PgxcBot.Lab.Pairs;
+using PgxcBot.Monitoring;
+using PgxcBot.Postgres;
+using PgxcBot.Ssh;
+using PgxcBot.Store;
+
+namespace PgxcBot.IntegrationTests.Monitoring;
+
+/// <summary>
+/// A real pair (plus two simulated coordinators) watched by the real monitor at its default 1 s
+/// interval, wired as the host wires it, over a SQLite store in a temp folder; notifications are
+/// recorded. <see cref="RestartMonitorAsync"/> replaces every bot service, as a process restart would.
+/// Shared with the benchmarks (linked source), so it uses no test framework.
+/// </summary>
+public sealed class MonitorLab : IAsyncDisposable
+{
+    private readonly string _folder;
+    private readonly List<IAsyncDisposable> _disposables = [];
+    private CancellationTokenSource? _monitorStop;
+
+    private MonitorLab(LabCluster cluster, ClusterTopology topology, string folder)
+    {
+        Cluster = cluster;
+        Topology = topology;
+        _folder = folder;
+    }
+
+    public LabCluster Cluster { get; }
+    public ClusterTopology Topology { get; }
+    public LabPair Pair => Cluster.Pair("datanode1");
+    public RecordingNotifier Notifications { get; } = new();
+    public MonitorService Monitor { get; private set; } = null!;
+    public SqliteStore Store { get; private set; } = null!;
+
+    public static async Task<MonitorLab> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, AlertSettings? alerts = null)
+    {
+        var cluster = await LabCluster.StartAsync(new LabPairOptions(), 1, mode, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
+        try
+        {
+            var topology = cluster.ToTopology(MonitorSettings.Default) with { Alerts = alerts ?? AlertSettings.Default };
+            var lab = new MonitorLab(cluster, topology, Directory.CreateTempSubdirectory("pgxcbot-monitor-").FullName);
+            await lab.RestartMonitorAsync(cancellationToken);
+            return lab;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the running monitor (if any) and starts a fresh one on the same store.</summary>
+    public async Task RestartMonitorAsync(CancellationToken cancellationToken)
+    {
+        await StopMonitorAsync();
+        var time = TimeProvider.System;
+        var secrets = new NoSecrets();
+        Store = await SqliteStore.OpenAsync(Path.Combine(_folder, "state.db"), null, cancellationToken);
+        var observer = new NpgsqlClusterObserver(secrets, time, NullLogger<NpgsqlClusterObserver>.Instance);
+        var sql = new NpgsqlSqlExecutor(Topology, secrets, time);
+        var ssh = new SshRemoteShell(secrets, TimeSpan.FromSeconds(5), NullLogger<SshRemoteShell>.Instance);
+        _disposables.AddRange([observer, sql, ssh]);
+        var shell = new TransportRouter(ssh, new LocalShell(NullLogger<LocalShell>.Instance));
+        var topologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
+        var tracker = new PairStateTracker(Store, time);
+        var shared = new SharedSnapshotObserver(observer, time);
+        var operations = new MonitorOperations(topologyState, shared, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
+            new SyncEvidenceSource(Store), Topology.Approvals, new NoEvents(), tracker, Store, new PairLocks(), time);
+        Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), Notifications, operations,
+            new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance);
+        _monitorStop = new CancellationTokenSource();
+        await Monitor.StartAsync(_monitorStop.Token);
+        await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    public async Task StopMonitorAsync()
+    {
+        if (_monitorStop is null) return;
+        await Monitor.StopAsync(CancellationToken.None);
+        Monitor.Dispose();
+        _monitorStop.Dispose();
+        _monitorStop = null;
+    }
+
+    /// <summary>Waits until the monitor has completed <paramref name="polls"/> more polls.</summary>
+    public async Task PollsAsync(int polls, CancellationToken cancellationToken)
+    {
+        var target = Monitor.Polls + polls;
+        var deadline = Stopwatch.StartNew();
+        while (Monitor.Polls < target)
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(polls * 5 + 10)) throw new TimeoutException($"the monitor did not complete {polls} polls");
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    public async Task<T> QueryAsync<T>(LabServer server, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopMonitorAsync();
+        foreach (var d in _disposables) await d.DisposeAsync();
+        await Cluster.DisposeAsync();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class NoSecrets : ISecretResolver
+    {
+        public string? Resolve(SecretReference? reference) => null;
+    }
+
+    private sealed class NoEvents : IOperationObserver
+    {
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class OneMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}
+
+/// <summary>Keeps every notification, with when it arrived.</summary>
+public sealed class RecordingNotifier : INotifier
+{
+    private readonly ConcurrentQueue<(long At, Notification Notification)> _all = new();
+
+    public IReadOnlyList<Notification> All => _all.Select(n => n.Notification).ToArray();
+
+    public Task NotifyAsync(Notification notification, CancellationToken cancellationToken)
+    {
+        _all.Enqueue((Stopwatch.GetTimestamp(), notification));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The first notification (arrived after <paramref name="since"/>, a Stopwatch timestamp)
+    /// that matches, and when it arrived; waits up to <paramref name="timeout"/>.</summary>
+    public async Task<(Notification Notification, long At)> WaitForAsync(Func<Notification, bool> match, TimeSpan timeout, string what,
+        CancellationToken cancellationToken, long since = 0)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            foreach (var (at, n) in _all)
+                if (at >= since && match(n)) return (n, at);
+            if (Stopwatch.GetElapsedTime(started) > timeout)
+                throw new TimeoutException($"no notification: {what} within {timeout.TotalSeconds:0} s; got: " +
+                    string.Join(" | ", _all.Select(n => $"{n.Notification.Kind} {n.Notification.IncidentKey}: {n.Notification.Message.Title}")));
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    public string Dump() => string.Join("\n", _all.Select(n => $"--- {n.Notification.Kind} {n.Notification.IncidentKey}\n{PlainTextRenderer.Render(n.Notification.Message)}"));
+}
+
+/// <summary>Commits in a loop on the master (one row per transaction, autocommit) and keeps when each
+/// commit was acknowledged: the longest gap is the commit stall a client saw.</summary>
+public sealed class CommitWriter : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<long> _acks = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    private CommitWriter(string connectionString) => _loop = Task.Run(() => LoopAsync(connectionString));
+
+    public static async Task<CommitWriter> StartAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using (var connection = new NpgsqlConnection(connectionString + ";Pooling=false"))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS monitor_writes (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return new CommitWriter(connectionString);
+    }
+
+    public int Count => _acks.Count;
+
+    /// <summary>Stopwatch timestamps of acknowledged commits.</summary>
+    public IReadOnlyList<long> Acks => _acks.ToArray();
+
+    /// <summary>The longest time between two acknowledged commits, the first at or after <paramref name="since"/>'s preceding ack.</summary>
+    public TimeSpan LongestGapAround(long since)
+    {
+        var acks = _acks.ToArray();
+        var longest = TimeSpan.Zero;
+        for (var i = 1; i < acks.Length; i++)
+        {
+            if (acks[i] < since) continue;
+            var gap = Stopwatch.GetElapsedTime(acks[i - 1], acks[i]);
+            if (gap > longest) longest = gap;
+        }
+        return longest;
+    }
+
+    /// <summary>Waits until a commit is acknowledged after <paramref name="since"/> (a Stopwatch timestamp).</summary>
+    public async Task<long> WaitForCommitAfterAsync(long since, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var last = _acks.LastOrDefault();
+            if (last > since) return last;
+            if (Stopwatch.GetElapsedTime(started) > timeout)
+                throw new TimeoutException($"no commit was acknowledged within {timeout.TotalSeconds:0} s");
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    private async Task LoopAsync(string connectionString)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
+                await connection.OpenAsync(_stop.Token);
+                await using var insert = new NpgsqlCommand("INSERT INTO monitor_writes DEFAULT VALUES", connection);
+                insert.CommandTimeout = 0; // a commit waiting for a lost standby waits as long as it takes
+                while (!_stop.IsCancellationRequested)
+                {
+                    await insert.ExecuteNonQueryAsync(_stop.Token);
+                    _acks.Enqueue(Stopwatch.GetTimestamp());
+                    await Task.Delay(5, _stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try { await _loop.WaitAsync(TimeSpan.FromSeconds(10)); } catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Time.Testing;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Tests.Domain;
+
+namespace PgxcBot.Tests.Monitoring;
+
+public class ReplicationAutopilotTests
+{
+    private readonly FakeTimeProvider _time = new(ClusterBuilder.Now);
+    private const long LagLimit = 16L * 1024 * 1024;
+
+    private AutopilotDecision Decide(ReplicationAutopilot autopilot, ClusterAssessment assessment) =>
+        autopilot.Decide(assessment, AlertRules.From(assessment), LagLimit);
+
+    [Fact]
+    public void Blocked_commits_switch_to_async_at_the_first_poll_and_the_story_is_told()
+    {
+        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var healthy = new ClusterBuilder { TakenAt = ClusterBuilder.Now.AddSeconds(-1) }.Assess();
+        Assert.Empty(Decide(autopilot, healthy).Intents);
+
+        var lost = new ClusterBuilder().SlaveKilled().Assess();
+        var decision = Decide(autopilot, lost);
+        Assert.Equal(new AutopilotIntent("datanode1", "async"), Assert.Single(decision.Intents));
+        Assert.True(autopilot.IsDegrading("datanode1"));
+        Assert.Empty(Decide(autopilot, lost).Intents); // never twice
+
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+        var slaveLost = AlertRules.From(lost).Single(c => c.Kind == AlertKinds.SlaveLost);
+        var done = autopilot.Completed(new AutopilotIntent("datanode1", "async"),
+            new MonitorOperationOutcome(true, 7, "done", ClusterBuilder.Now.AddMilliseconds(300)), slaveLost);
+        var told = Assert.Single(done.Announcements).Message;
+        var text = PlainTextRenderer.Render(told);
+        Assert.Contains("Slave lost: 02:59:59.0 UTC", text); // the last poll that saw it streaming
+        Assert.Contains("Commits released: 03:00:00.3 UTC", text);
+        Assert.Contains("Blocked for: 1.3 s", text);
+        Assert.Contains("(operation 7)", text);
+        Assert.Equal(DegradePhase.Degraded, Assert.Single(done.Changed).Phase);
+    }
+
+    [Fact]
+    public void Sync_comes_back_once_the_degraded_slave_has_caught_up_and_only_for_pairs_the_bot_degraded()
+    {
+        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time,
+            [new DegradeRecord("datanode1", DegradePhase.Degraded, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
+        var farBehind = new ClusterBuilder(2).Async().Async("datanode2").SlaveBehind(LagLimit * 2).Assess();
+        Assert.Empty(Decide(autopilot, farBehind).Intents);
+
+        var caughtUp = new ClusterBuilder(2).Async().Async("datanode2").Assess();
+        var decision = Decide(autopilot, caughtUp);
+        Assert.Equal(new AutopilotIntent("datanode1", "sync"), Assert.Single(decision.Intents)); // datanode2 runs async by choice
+
+        var done = autopilot.Completed(new AutopilotIntent("datanode1", "sync"), new MonitorOperationOutcome(true, 2, "done", ClusterBuilder.Now), null);
+        var note = Assert.Single(done.Notes);
+        Assert.Equal((NotificationKind.Cleared, "datanode1/slave-lost"), (note.Kind, note.IncidentKey));
+        Assert.Equal("datanode1: back in sync", note.Message.Title);
+        Assert.Equal(["datanode1"], done.Removed);
+    }
+
+    [Fact]
+    public void Policy_ask_offers_the_button_at_once_and_off_does_nothing()
+    {
+        var lost = new ClusterBuilder().SlaveKilled().Assess();
+        var ask = new ReplicationAutopilot(AlertSettings.Default with { DegradePolicy = AutomationPolicy.Ask }, _time);
+        var decision = Decide(ask, lost);
+        Assert.Empty(decision.Intents);
+        var offer = Assert.Single(decision.Announcements);
+        Assert.Equal("/pgxc async datanode1", Assert.Single(offer.Message.Actions).Command);
+        Assert.Empty(Decide(ask, lost).Announcements);
+
+        var off = new ReplicationAutopilot(AlertSettings.Default with { DegradePolicy = AutomationPolicy.Off }, _time);
+        Assert.Equal(AutopilotDecision.None.Intents, Decide(off, lost).Intents);
+        Assert.Empty(Decide(off, lost).Announcements);
+    }
+
+    [Fact]
+    public void A_failed_switch_says_so_with_the_button_and_retries_later()
+    {
+        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var lost = new ClusterBuilder().SlaveKilled().Assess();
+        Decide(autopilot, lost);
+        var failed = autopilot.Completed(new AutopilotIntent("datanode1", "async"),
+            new MonitorOperationOutcome(false, null, "datanode1 already has operation 4", ClusterBuilder.Now), null);
+        var message = Assert.Single(failed.Announcements).Message;
+        Assert.Contains("FAILED", message.Title);
+        Assert.Contains(message.Lines, l => l.Contains("already has operation 4", StringComparison.Ordinal));
+        Assert.Empty(Decide(autopilot, lost).Intents);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Single(Decide(autopilot, lost).Intents);
+    }
+}
