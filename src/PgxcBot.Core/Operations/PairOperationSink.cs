@@ -17,6 +17,8 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
             "promote" => PairTrigger.PromoteCompleted,
             "sync" => PairTrigger.SyncEnabled,
             "async" => PairTrigger.AsyncEnabled,
+            "rebuild" or "add-slave" => PairTrigger.SlaveRebuilt,
+            "switchover" => PairTrigger.PromoteCompleted,
             _ => null,
         };
         var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
@@ -27,9 +29,15 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
             var facts = PairGuardFacts.From(pair);
             // After a promote the old master is gone by construction (fenced); the guard asks exactly that.
             if (t == PairTrigger.PromoteCompleted) facts = facts with { MasterWritable = false };
+            // A switchover promoted the slave it had verified in sync and caught up.
+            if (operation.Kind == "switchover") facts = facts with { SlaveInSync = true };
             if (await tracker.WhyNotAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false) is null)
             {
                 await tracker.FireAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false);
+                // The lifecycle runbooks end further on than their trigger (a rebuilt slave is sync again, a
+                // switched-over pair has its old master back as slave): let the observation catch up.
+                if (operation.Kind is "rebuild" or "add-slave" or "switchover")
+                    await tracker.ObserveAsync(assessment, cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
