@@ -31,7 +31,7 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
             if (t == PairTrigger.PromoteCompleted) facts = facts with { MasterWritable = false };
             // A switchover promoted the slave it had verified in sync and caught up.
             if (operation.Kind == "switchover") facts = facts with { SlaveInSync = true };
-            if (await tracker.WhyNotAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false) is null)
+            if (await WhyNotAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false) is null)
             {
                 await tracker.FireAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false);
                 // The lifecycle runbooks end further on than their trigger (a rebuilt slave is sync again, a
@@ -42,5 +42,19 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
             }
         }
         await tracker.ObserveAsync(assessment, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string?> WhyNotAsync(string datanode, PairTrigger trigger, PairGuardFacts facts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await tracker.WhyNotAsync(datanode, trigger, facts, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A pair the monitor has not seen yet (e.g. a slave added right after the bot started): the
+            // observation below records its first state instead.
+            return e.Message;
+        }
     }
 }
