@@ -22,13 +22,17 @@ public sealed class PgTools(string? binDir = null)
     public string PgCtlProgram => Program("pg_ctl");
 
     /// <summary>
-    /// A base backup of <paramref name="master"/> into <paramref name="dataDir"/> (which must be empty),
-    /// streaming the WAL it needs, with a fast checkpoint so it starts at once. No -R: the bot writes the
-    /// recovery settings itself (with the application_name the master's synchronous_standby_names names).
+    /// A base backup of <paramref name="master"/> for <paramref name="dataDir"/> (which must be empty),
+    /// streaming the WAL it needs, with a fast checkpoint so it starts at once. It is copied into
+    /// <c>dir.pgxcbot-incoming</c> and renamed into place only when complete, so a copy cut short (the bot
+    /// or the connection died) never looks like a finished one; the half copy, the bot's own, is removed on
+    /// the next try. No -R: the bot writes the recovery settings itself (with the application_name the
+    /// master's synchronous_standby_names names).
     /// </summary>
-    public ShellCommand BaseBackup(ServerLocation master, string replicationUser, string dataDir) =>
-        ShellCommand.Of(Program("pg_basebackup"), "-h", master.Address, "-p", SqlText.Port(master.Port), "-U", replicationUser,
-            "-D", dataDir, "-X", "stream", "-c", "fast", "-w");
+    public ShellCommand BaseBackup(ServerLocation master, string replicationUser, string dataDir) => ShellCommand.Of("sh", "-c",
+        "rm -rf \"$1.pgxcbot-incoming\" && \"$2\" -h \"$3\" -p \"$4\" -U \"$5\" -D \"$1.pgxcbot-incoming\" -X stream -c fast -w " +
+        "&& rmdir \"$1\" && mv \"$1.pgxcbot-incoming\" \"$1\"",
+        "pgxcbot-base-backup", dataDir.TrimEnd('/'), Program("pg_basebackup"), master.Address, SqlText.Port(master.Port), replicationUser);
 
     /// <summary>
     /// pg_rewind of a stopped old master onto the new master's timeline. Our fencing marker

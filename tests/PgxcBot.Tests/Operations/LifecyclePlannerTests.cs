@@ -47,8 +47,8 @@ public class LifecyclePlannerTests
             Text(runbook, "master-replication-settings").Replace("datanode1 master node01:20006", "node01", StringComparison.Ordinal));
         Assert.Equal("host replication postgresxc node02 trust", Data(runbook, "master-hba"));
         Assert.EndsWith(" /home/postgresxc/pgxc/datanode/pg_hba.conf", Text(runbook, "master-hba"));
-        Assert.Equal("[node02]$ pg_basebackup -h node01 -p 20006 -U postgresxc -D /home/postgresxc/pgxc/datanode1_slave -X stream -c fast -w",
-            Text(runbook, "base-backup"));
+        Assert.EndsWith("pgxcbot-base-backup /home/postgresxc/pgxc/datanode1_slave pg_basebackup node01 20006 postgresxc", Text(runbook, "base-backup"));
+        Assert.Contains("-D \"$1.pgxcbot-incoming\" -X stream -c fast -w && rmdir \"$1\" && mv \"$1.pgxcbot-incoming\" \"$1\"", Text(runbook, "base-backup"));
         Assert.EndsWith("pgxcbot-prepare-dir /home/postgresxc/pgxc/datanode1_slave pg_ctl refuse", Text(runbook, "prepare-slave-dir"));
         var server = Data(runbook, "write-pgxcbot-server-conf");
         Assert.Contains("port = '20010'", server);

@@ -156,8 +156,8 @@ internal static class StandbySteps
             Undo: moveAside ? $"the old data is in {c.Slave.DataDir}{PgTools.MovedAsideSuffix}<time>: move it back when the slave is not needed" : null);
         yield return new RunbookStep("base-backup", $"Copy the master's data to {c.Slave.HostName} (pg_basebackup, streaming WAL)", c.SlaveWhere,
             new RunCommand(c.Slave.HostName, c.SlaveTools.BaseBackup(c.Master, c.User, c.Slave.DataDir), [0]), copied, DoneWhen: copied,
-            Copy, Rerunnable: false,
-            Undo: $"empty {c.Slave.DataDir} (pg_basebackup removes a half-done copy itself)");
+            Copy, Rerunnable: true, Attempts: 1,
+            Undo: $"empty {c.Slave.DataDir} again (the copy arrives whole or not at all)");
     }
 
     /// <summary>pg_rewind of a stopped old master onto the master's timeline (the old master's own data stays).</summary>
