@@ -195,9 +195,23 @@ public sealed class LabServer
             "log_line_prefix = '%m [%p] '",
         };
         File.WriteAllLines(Path.Combine(DataDir, LabConfFile), settings);
+        GiveToOsUser(Path.Combine(DataDir, LabConfFile));
         var conf = Path.Combine(DataDir, "postgresql.conf");
         var include = $"include '{LabConfFile}'";
         if (!File.ReadLines(conf).Contains(include)) File.AppendAllLines(conf, [include]);
+    }
+
+    /// <summary>
+    /// A file this (root) process writes into a data directory must belong to the servers' user like the
+    /// rest: pg_rewind, run as that user, rewrites every configuration file it copies from the source.
+    /// </summary>
+    private void GiveToOsUser(string path)
+    {
+        if (_runner.OsUser is not { } user) return;
+        using var chown = System.Diagnostics.Process.Start("chown", [$"{user}:", path])
+            ?? throw new LabCommandException($"Could not start chown for {path}.");
+        chown.WaitForExit();
+        if (chown.ExitCode != 0) throw new LabCommandException($"chown {user}: {path} exited with {chown.ExitCode}.");
     }
 
     internal Task<LabCommandResult> PgCtlAsync(CancellationToken cancellationToken, bool allowFailure, params string[] arguments) =>

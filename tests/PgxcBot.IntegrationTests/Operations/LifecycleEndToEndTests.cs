@@ -113,6 +113,50 @@ public sealed class LifecycleEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task An_old_master_with_wal_log_hints_is_rewound_in_place_instead_of_copied()
+    {
+        await using var lab = await OperationHarness.StartAsync(LabReplicationMode.Sync, Ct);
+        await lab.QueryAsync<bool>(lab.Pair.Master, "ALTER SYSTEM SET wal_log_hints = on; SELECT pg_reload_conf()", Ct);
+        await lab.Pair.Master.StopAsync(Ct);
+        await lab.Pair.Master.StartAsync(Ct);
+        await lab.Pair.WaitForStreamingAsync(Deadline, Ct);
+        await lab.ObserveAsync(Ct);
+        await lab.QueryAsync<int>(lab.Pair.Master, "CREATE TABLE ledger (id int PRIMARY KEY); INSERT INTO ledger VALUES (1); SELECT 1", Ct);
+        await lab.Pair.Master.KillAsync(Ct);
+        await Support.Poll.UntilAsync(() => lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost, Deadline, "the master lost", Ct);
+        await RunApprovedAsync(lab, "promote", []);
+        await lab.QueryAsync<int>(lab.Pair.Slave, "INSERT INTO ledger VALUES (2); SELECT 1", Ct); // the new timeline moves on
+
+        var rebuilt = await RunApprovedAsync(lab, "rebuild", []);
+        Assert.Equal(StepStatus.Succeeded, rebuilt.Steps.Single(s => s.StepId == "rewind-old-master").Status);
+        Assert.DoesNotContain(rebuilt.Steps, s => s.StepId == "base-backup");
+        Assert.Empty(Directory.GetDirectories(lab.Pair.Folder, "master" + PgTools.MovedAsideSuffix + "*"));
+        await AssertStreamsInSyncAsync(lab, lab.Pair.Slave, lab.Pair.Master);
+        await Support.Poll.UntilAsync(() => lab.QueryAsync<long>(lab.Pair.Master, "SELECT count(*) FROM ledger", Ct), n => n == 2, Deadline, "both rows on the rewound slave", Ct);
+    }
+
+    [Fact]
+    public async Task An_add_slave_interrupted_by_a_bot_death_is_found_interrupted_and_resume_finishes_it()
+    {
+        await using var lab = await OperationHarness.StartAsync(LabReplicationMode.Async, Ct, MasterOnly);
+        using var death = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        await lab.RestartBotAsync(Ct, new DieAt("start-slave", death));
+        var requested = (await lab.Service.RequestAsync("add-slave", "datanode1", [], OperationHarness.Alice, Ct)).Operation!;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            lab.Service.ApproveAsync(requested.Id, requested.Nonce, OperationHarness.Bob, [], death.Token));
+
+        await lab.RestartBotAsync(Ct);
+        var interrupted = Assert.Single(await lab.Service.RecoverAsync(Ct));
+        Assert.Equal(StepStatus.Running, interrupted.Steps.Single(s => s.StepId == "start-slave").Status);
+        Assert.Equal(StepStatus.Succeeded, interrupted.Steps.Single(s => s.StepId == "base-backup").Status);
+
+        var resumed = (await lab.Service.ResumeAsync(interrupted.Id, OperationHarness.Alice, Ct)).Operation!;
+        Assert.True(resumed.State == OperationState.Succeeded, Explain(resumed));
+        Assert.Equal(StepStatus.Succeeded, resumed.Steps.Single(s => s.StepId == "base-backup").Status); // not copied again
+        await AssertStreamsInSyncAsync(lab, lab.Pair.Master, lab.Pair.Slave);
+    }
+
+    [Fact]
     public async Task Switchover_under_a_committing_writer_keeps_every_acknowledged_row_and_the_old_master_streams_as_the_new_slave()
     {
         await using var lab = await OperationHarness.StartAsync(LabReplicationMode.Sync, Ct);
@@ -238,6 +282,17 @@ public sealed class LifecycleEndToEndTests : IDisposable
         using var chown = Process.Start("chown", ["-R", "pgxcbot-lab:", path])!;
         await chown.WaitForExitAsync();
         Assert.Equal(0, chown.ExitCode);
+    }
+
+    /// <summary>Cancels (the bot "dies") when the named step starts.</summary>
+    private sealed class DieAt(string stepId, CancellationTokenSource death) : IOperationObserver
+    {
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken)
+        {
+            if (operationEvent is { Kind: OperationEventKind.StepStarted, StepIndex: { } i } && operationEvent.Operation.Steps[i].StepId == stepId)
+                death.Cancel();
+            return Task.CompletedTask;
+        }
     }
 
     private static string Explain(Operation operation) =>

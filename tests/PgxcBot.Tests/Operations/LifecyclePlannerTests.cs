@@ -180,11 +180,12 @@ public class LifecyclePlannerTests
 
         var runbook = plan.Runbook!;
         Assert.Equal(
-            ["master-replication-settings", "master-hba", "master-reload", "stop-old-master", "rewind-old-master", "forget-copied-master",
+            ["master-replication-settings", "master-hba", "master-reload", "stop-old-master", "checkpoint-master", "rewind-old-master", "forget-copied-master",
              "write-pgxcbot-server-conf", "write-standby-signal", "include-server-conf", "start-slave", "wait-streaming", "wait-caught-up", "set-sync"],
             runbook.Steps.Select(s => s.Id));
         Assert.Equal("host replication postgresxc node01 trust", Data(runbook, "master-hba"));
         Assert.StartsWith("[node02]$", Text(runbook, "master-hba"));
+        Assert.Equal("[datanode1 master node02:20010]=# CHECKPOINT;", Text(runbook, "checkpoint-master"));
         Assert.Equal("[node01]$ sh -c 'rm -f \"$1/standby.signal\" \"$1/recovery.conf\" && \"$2\" --target-pgdata=\"$1\" --source-server=\"$3\" --progress' " +
                      "pgxcbot-rewind /home/postgresxc/pgxc/datanode pg_rewind 'host=node02 port=20010 user=postgresxc dbname=postgres'", Text(runbook, "rewind-old-master"));
         Assert.Contains("primary_conninfo = 'host=node02 port=20010 user=postgresxc application_name=datanode1_slave'", Data(runbook, "write-pgxcbot-server-conf"));

@@ -47,7 +47,7 @@ public static class RebuildPlanner
         {
             warnings.Add($"pg_rewind rewrites {stale.DataDir} in place onto the new master's timeline: anything the old master wrote after the promote point is discarded " +
                          "(a synchronous pair acknowledged none of it).");
-            steps.Add(StandbySteps.Rewind(context));
+            steps.AddRange(StandbySteps.Rewind(context));
         }
         else
         {

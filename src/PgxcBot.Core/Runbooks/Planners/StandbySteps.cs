@@ -160,8 +160,20 @@ internal static class StandbySteps
             Undo: $"empty {c.Slave.DataDir} again (the copy arrives whole or not at all)");
     }
 
-    /// <summary>pg_rewind of a stopped old master onto the master's timeline (the old master's own data stays).</summary>
-    public static RunbookStep Rewind(StandbyContext c)
+    /// <summary>
+    /// pg_rewind of a stopped old master onto the master's timeline (the old master's own data stays). A
+    /// CHECKPOINT on the master first: pg_rewind reads the source's timeline from its control file, which
+    /// a freshly promoted server updates only at its next checkpoint; without it pg_rewind sees "the same
+    /// timeline", reports "no rewind required", and the old master then cannot follow.
+    /// </summary>
+    public static IEnumerable<RunbookStep> Rewind(StandbyContext c)
+    {
+        yield return new RunbookStep("checkpoint-master", "Checkpoint the master so its control file shows its new timeline", c.MasterWhere,
+            new RunSql(c.MasterTarget, ["CHECKPOINT"]), Verify: null, DoneWhen: null, TimeSpan.FromMinutes(10), Rerunnable: true, Attempts: 2);
+        yield return RewindStep(c);
+    }
+
+    private static RunbookStep RewindStep(StandbyContext c)
     {
         var source = ConfValue.ConnInfo(("host", c.Master.Address), ("port", SqlText.Port(c.Master.Port)), ("user", c.User),
             ("dbname", c.Topology.Database.Database));
