@@ -30,7 +30,8 @@ internal static class RunbookJson
         if (info.Type == typeof(StepAction))
             Polymorphic(info, (typeof(RunCommand), "command"), (typeof(RunSql), "sql"), (typeof(WaitOnly), "wait"));
         else if (info.Type == typeof(Probe))
-            Polymorphic(info, (typeof(SqlProbe), "sql"), (typeof(CommandProbe), "command"), (typeof(UnreachableProbe), "unreachable"), (typeof(AllOf), "all"));
+            Polymorphic(info, (typeof(SqlProbe), "sql"), (typeof(CommandProbe), "command"), (typeof(UnreachableProbe), "unreachable"), (typeof(AllOf), "all"),
+                (typeof(WalReceivedProbe), "wal-received"));
     }
 
     private static void Polymorphic(JsonTypeInfo info, params (Type Type, string Name)[] derived)

@@ -20,6 +20,19 @@ public sealed record AsyncCommand(string Datanode) : ChatCommand(CommandCatalogu
 
 public sealed record RepointCommand(string Datanode) : ChatCommand(CommandCatalogue.Repoint);
 
+/// <summary><c>/pgxc add-slave datanode [--move-aside] [--async-only]</c>.</summary>
+public sealed record AddSlaveCommand(string Datanode, bool MoveAside, bool AsyncOnly) : ChatCommand(CommandCatalogue.AddSlave);
+
+/// <summary><c>/pgxc rebuild datanode [--base-backup] [--async-only]</c>.</summary>
+public sealed record RebuildCommand(string Datanode, bool BaseBackup, bool AsyncOnly) : ChatCommand(CommandCatalogue.Rebuild);
+
+public sealed record SwitchoverCommand(string Datanode) : ChatCommand(CommandCatalogue.Switchover);
+
+public sealed record StopCommand(string Datanode) : ChatCommand(CommandCatalogue.Stop);
+
+/// <summary><c>/pgxc start datanode [--async-only]</c>.</summary>
+public sealed record StartCommand(string Datanode, bool AsyncOnly) : ChatCommand(CommandCatalogue.Start);
+
 /// <summary><c>/pgxc approve N [--plan NONCE] [--fencing-unverified]</c>.</summary>
 public sealed record ApproveCommand(long OperationId, string? PlanNonce, IReadOnlyList<string> Acknowledgements) : ChatCommand(CommandCatalogue.Approve);
 

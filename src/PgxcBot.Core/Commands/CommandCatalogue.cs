@@ -10,7 +10,7 @@ public static class CommandCatalogue
     public const string Prefix = "/pgxc";
 
     /// <summary>Operations that <c>plan</c> can preview.</summary>
-    public static IReadOnlyList<string> PlannableOperations { get; } = ["promote", "sync", "async", "repoint"];
+    public static IReadOnlyList<string> PlannableOperations { get; } = ["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start"];
 
     private static CommandArgument Datanode(string what) =>
         new("datanode", what, ArgumentKind.Datanode, Required: true);
@@ -50,6 +50,32 @@ public static class CommandCatalogue
         "Point every coordinator's pgxc_node entry for the datanode at its current master (ALTER NODE).",
         [Datanode("The datanode to repoint.")], [], NeedsApproval: false, Available: true);
 
+    private static CommandOption AsyncOnlyOption { get; } = new("async-only", "Stop at asynchronous replication; do not make the slave synchronous.");
+
+    public static CommandSpec AddSlave { get; } = new("add-slave",
+        "Set up the datanode's slave: master settings, pg_hba, base backup, recovery settings, start, sync.",
+        [Datanode("The datanode pair whose configured slave is set up.")],
+        [new CommandOption("move-aside", "If the slave's data directory is not empty, rename it aside (never deleted)."), AsyncOnlyOption],
+        NeedsApproval: true, Available: true);
+
+    public static CommandSpec Rebuild { get; } = new("rebuild",
+        "After a promote: make the old master the new slave (pg_rewind or base backup), then sync.",
+        [Datanode("The datanode pair whose old master is rebuilt.")],
+        [new CommandOption("base-backup", "Take a fresh base backup even when pg_rewind could be used."), AsyncOnlyOption],
+        NeedsApproval: true, Available: true);
+
+    public static CommandSpec Switchover { get; } = new("switchover",
+        "Planned move of the master to the in-sync slave, losing no commit; the old master becomes the slave.",
+        [Datanode("The datanode pair to switch over.")], [], NeedsApproval: true, Available: true);
+
+    public static CommandSpec Stop { get; } = new("stop",
+        "Stop a datanode pair safely: asynchronous first, then the master, then the slave.",
+        [Datanode("The datanode pair to stop.")], [], NeedsApproval: true, Available: true);
+
+    public static CommandSpec Start { get; } = new("start",
+        "Start a datanode pair: the master, then the slave, then synchronous replication again.",
+        [Datanode("The datanode pair to start.")], [AsyncOnlyOption], NeedsApproval: true, Available: true);
+
     private static CommandArgument OperationId(string what) =>
         new("operation", what, ArgumentKind.OperationId, Required: true);
 
@@ -76,7 +102,7 @@ public static class CommandCatalogue
         NeedsApproval: false, Available: true);
 
     public static IReadOnlyList<CommandSpec> All { get; } =
-        [Status, Help, Plan, Promote, Sync, Async, Repoint, Approve, Cancel, Resume, History];
+        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Approve, Cancel, Resume, History];
 
     /// <summary>The command of that name (case-insensitive), or null.</summary>
     public static CommandSpec? Find(string name) =>

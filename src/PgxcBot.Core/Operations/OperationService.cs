@@ -25,6 +25,12 @@ public sealed class OperationService(
     PairLocks? locks = null)
 {
     public const string AcceptDataLoss = "accept-data-loss";
+    /// <summary>add-slave: a non-empty slave data directory may be renamed aside (never deleted).</summary>
+    public const string MoveAside = "move-aside";
+    /// <summary>add-slave, rebuild, start: stop at asynchronous replication.</summary>
+    public const string AsyncOnly = "async-only";
+    /// <summary>rebuild: a fresh base backup even when pg_rewind could work.</summary>
+    public const string BaseBackup = "base-backup";
 
     private readonly PairLocks _locks = locks ?? new PairLocks();
 
@@ -279,6 +285,23 @@ public sealed class OperationService(
                 return ReplicationPlanners.Async(topology, snapshot, datanode);
             case "repoint":
                 return ReplicationPlanners.Repoint(topology, snapshot, datanode);
+            case "add-slave" or "rebuild":
+            {
+                var request = new LifecycleRequest(datanode, flags.Contains(MoveAside), flags.Contains(AsyncOnly), flags.Contains(BaseBackup));
+                if (topology.FindDatanode(datanode) is not { } target)
+                    return AddSlavePlanner.Plan(topology, snapshot, request, LifecycleFacts.None);
+                var facts = await new LifecycleFactsSource(shell, executor).GatherAsync(topology, target, readControlData: kind == "rebuild", cancellationToken)
+                    .ConfigureAwait(false);
+                return kind == "add-slave"
+                    ? AddSlavePlanner.Plan(topology, snapshot, request, facts)
+                    : RebuildPlanner.Plan(topology, snapshot, request, facts);
+            }
+            case "switchover":
+                return SwitchoverPlanner.Plan(topology, snapshot, new LifecycleRequest(datanode));
+            case "stop":
+                return StopStartPlanners.Stop(topology, snapshot, new LifecycleRequest(datanode));
+            case "start":
+                return StopStartPlanners.Start(topology, snapshot, new LifecycleRequest(datanode, AsyncOnly: flags.Contains(AsyncOnly)));
             default:
                 return PlanResult.Refused($"there is no runbook for '{kind}'.", "/pgxc help");
         }

@@ -18,6 +18,8 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
             "promote" => PairTrigger.PromoteCompleted,
             "sync" => PairTrigger.SyncEnabled,
             "async" => PairTrigger.AsyncEnabled,
+            "rebuild" or "add-slave" => PairTrigger.SlaveRebuilt,
+            "switchover" => PairTrigger.PromoteCompleted,
             _ => null,
         };
         var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
@@ -28,11 +30,14 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
             var facts = PairGuardFacts.From(pair);
             // After a promote the old master is gone by construction (fenced); the guard asks exactly that.
             if (t == PairTrigger.PromoteCompleted) facts = facts with { MasterWritable = false };
+            // A switchover promoted the slave it had verified in sync and caught up.
+            if (operation.Kind == "switchover") facts = facts with { SlaveInSync = true };
             if (await tracker.WhyNotAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false) is null)
                 await tracker.FireAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false);
         }
-        // Then reality: a pair never observed gets its state from the servers, and anything the operation's
-        // trigger did not explain is recorded as seen.
+        // Then reality: a pair never observed gets its state from the servers, and what the trigger did not
+        // explain is recorded as seen (a rebuilt slave that is already sync again, a switched-over pair
+        // whose old master streams as its slave).
         await tracker.ObserveAsync(assessment, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -20,3 +20,12 @@ public sealed record UnreachableProbe(string Description, SqlTarget Target) : Pr
 
 /// <summary>Yes when every part says yes; the first "no" is the answer.</summary>
 public sealed record AllOf(string Description, IReadOnlyList<Probe> Parts) : Probe(Description);
+
+/// <summary>
+/// Yes when the standby has received all the WAL a cleanly stopped master wrote: pg_controldata on the
+/// master's data directory says "shut down" and its last (shutdown) checkpoint starts before the
+/// standby's receive position (<see cref="ReceiveLsnSql"/>), so the checkpoint record, the last thing the
+/// master wrote, is on the standby. This is the switchover's "no commit left behind" check.
+/// </summary>
+public sealed record WalReceivedProbe(string Description, string HostName, ShellCommand ControlData, SqlTarget Standby, string ReceiveLsnSql)
+    : Probe(Description);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PgxcBot.Core.Remote;
+using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Core.Runbooks;
@@ -84,6 +85,8 @@ public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvi
                     if (!answer.Yes) return answer with { Detail = $"{part.Description}: {answer.Detail}" };
                 }
                 return new ProbeAnswer(true, null);
+            case WalReceivedProbe p:
+                return await AskWalReceivedAsync(p, topology, timeout, cancellationToken).ConfigureAwait(false);
             case UnreachableProbe p:
                 try
                 {
@@ -100,6 +103,40 @@ public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvi
                 }
             default:
                 throw new ArgumentOutOfRangeException(nameof(probe), probe.GetType().Name, "unknown probe");
+        }
+    }
+
+    /// <summary>Runs one statement (for facts a planner needs); throws <see cref="SqlExecutionException"/>.</summary>
+    public Task<SqlResult> QueryAsync(SqlTarget target, string statement, CancellationToken cancellationToken) =>
+        sql.ExecuteAsync(target, statement, ProbeTimeout, cancellationToken);
+
+    private async Task<ProbeAnswer> AskWalReceivedAsync(WalReceivedProbe p, ClusterTopology topology, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ControlData control;
+        try
+        {
+            var result = await shell.RunAsync(Host(topology, p.HostName), p.ControlData, timeout, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded) return new ProbeAnswer(false, $"pg_controldata: exit {result.ExitCode} {result.Excerpt(160)}".Trim());
+            control = ControlData.Parse(result.StandardOutput);
+        }
+        catch (RemoteExecutionException e)
+        {
+            return new ProbeAnswer(false, e.Message);
+        }
+        if (!control.CleanlyShutDown || control.LatestCheckpoint is not { } checkpoint)
+            return new ProbeAnswer(false, $"the old master's cluster state is '{control.State ?? "unknown"}', not a clean shut down");
+        try
+        {
+            var answer = (await sql.ExecuteAsync(p.Standby, p.ReceiveLsnSql, timeout, cancellationToken).ConfigureAwait(false)).FirstRow;
+            if (!Observation.Lsn.TryParse(answer, out var received))
+                return new ProbeAnswer(false, $"{p.Standby} reports no receive position ({answer ?? "no rows"})");
+            return received > checkpoint
+                ? new ProbeAnswer(true, $"received up to {received}, past the shutdown checkpoint at {checkpoint}")
+                : new ProbeAnswer(false, $"received only up to {received}; the old master's shutdown checkpoint is at {checkpoint}");
+        }
+        catch (SqlExecutionException e)
+        {
+            return new ProbeAnswer(false, e.Message);
         }
     }
 

@@ -27,9 +27,29 @@ public static class ManagedConfig
     }
 
     /// <summary>Adds the include line to postgresql.conf unless it is already there (exactly once).</summary>
-    public static ShellCommand EnsureIncluded(string dataDir) => ShellCommand.Of("sh", "-c",
+    public static ShellCommand EnsureIncluded(string dataDir) => EnsureIncluded(dataDir, FileName);
+
+    /// <summary>Adds <c>include_if_exists = 'file'</c> for another bot-owned file, exactly once.</summary>
+    public static ShellCommand EnsureIncluded(string dataDir, string fileName) =>
+        AppendLineOnce(Path(dataDir, "postgresql.conf"), IncludeLineFor(fileName));
+
+    /// <summary>The include line for a bot-owned file in the data directory.</summary>
+    public static string IncludeLineFor(string fileName) => $"include_if_exists = {ConfValue.Quote(fileName)}";
+
+    /// <summary>
+    /// Appends <paramref name="line"/> to <paramref name="file"/> unless a line exactly equal to it is there:
+    /// the runbook's <c>cat &gt;&gt;</c> made idempotent. The script is constant; the line and file are arguments.
+    /// </summary>
+    public static ShellCommand AppendLineOnce(string file, string line) => ShellCommand.Of("sh", "-c",
         "grep -qxF \"$1\" \"$2\" || printf '%s\\n' \"$1\" >> \"$2\"",
-        "pgxcbot-include", IncludeLine, Path(dataDir, "postgresql.conf"));
+        "pgxcbot-include", line, file);
+
+    /// <summary>Exit 0 when <paramref name="file"/> has a line exactly equal to <paramref name="line"/>.</summary>
+    public static ShellCommand HasLine(string file, string line) => ShellCommand.Of("grep", "-qxF", "--", line, file);
+
+    /// <summary>Exit 0 when <paramref name="file"/> holds exactly <paramref name="content"/> (so a rewrite would change nothing).</summary>
+    public static ShellCommand HasContent(string file, string content) => ShellCommand.Of("sh", "-c",
+        "printf '%s' \"$1\" | cmp -s - \"$2\"", "pgxcbot-same", content, file);
 
     /// <summary>Writes the whole file atomically (temp file, then rename), readable by its owner only.</summary>
     public static ShellCommand Write(string dataDir, string content) => WriteFile(Path(dataDir, FileName), content);

@@ -21,6 +21,10 @@ public sealed class PgCtl(Flavor flavor, string? binDir = null)
     public ShellCommand Stop(ServerLocation server, StopMode mode) =>
         Build("stop", server, "-w", "-t", Seconds(WaitLimit), "-m", mode.ToString().ToLowerInvariant());
 
+    /// <summary>Stop (in <paramref name="mode"/>) and start again with the same options; the log goes to <paramref name="logFile"/>.</summary>
+    public ShellCommand Restart(ServerLocation server, StopMode mode, string logFile) =>
+        Build("restart", server, "-w", "-t", Seconds(WaitLimit), "-m", mode.ToString().ToLowerInvariant(), "-l", logFile);
+
     public ShellCommand Promote(ServerLocation server) => Build("promote", server, "-w", "-t", Seconds(WaitLimit));
 
     public ShellCommand Reload(ServerLocation server) => Build("reload", server);

@@ -12,6 +12,10 @@ public sealed record ConfigFileWrite(string Path, string Content);
 /// </summary>
 public static class RecoveryConfig
 {
+    /// <summary>The settings that make a server follow a master; a promoted master's copy must not reach a new slave.</summary>
+    public static IReadOnlyList<string> FollowSettingNames { get; } =
+        ["primary_conninfo", "primary_slot_name", "restore_command", "archive_cleanup_command", "recovery_target_timeline"];
+
     public static bool UsesRecoveryConf(Flavor flavor, int serverVersionNum) =>
         flavor is Flavor.PostgresXc or Flavor.PostgresXl || serverVersionNum < 120000;
 
@@ -41,7 +45,13 @@ public static class RecoveryConfig
     /// </summary>
     public static IReadOnlyList<ConfigFileWrite> Files(
         Flavor flavor, int serverVersionNum, string slaveDataDir, IReadOnlyDictionary<string, string> recoverySettings,
-        IReadOnlyDictionary<string, string> managedSettings)
+        IReadOnlyDictionary<string, string> managedSettings) =>
+        Files(flavor, serverVersionNum, slaveDataDir, recoverySettings, managedSettings, ManagedConfig.FileName);
+
+    /// <summary>As above, with the server's own settings in <paramref name="managedFileName"/> (a bot-owned include file).</summary>
+    public static IReadOnlyList<ConfigFileWrite> Files(
+        Flavor flavor, int serverVersionNum, string slaveDataDir, IReadOnlyDictionary<string, string> recoverySettings,
+        IReadOnlyDictionary<string, string> managedSettings, string managedFileName)
     {
         if (UsesRecoveryConf(flavor, serverVersionNum))
         {
@@ -49,7 +59,7 @@ public static class RecoveryConfig
             return
             [
                 new(ManagedConfig.Path(slaveDataDir, "recovery.conf"), ManagedConfig.Render(recovery)),
-                new(ManagedConfig.Path(slaveDataDir, ManagedConfig.FileName), ManagedConfig.Render(managedSettings)),
+                new(ManagedConfig.Path(slaveDataDir, managedFileName), ManagedConfig.Render(managedSettings)),
             ];
         }
 
@@ -57,7 +67,7 @@ public static class RecoveryConfig
         foreach (var (k, v) in recoverySettings) merged[k] = v;
         return
         [
-            new(ManagedConfig.Path(slaveDataDir, ManagedConfig.FileName), ManagedConfig.Render(merged)),
+            new(ManagedConfig.Path(slaveDataDir, managedFileName), ManagedConfig.Render(merged)),
             new(ManagedConfig.Path(slaveDataDir, "standby.signal"), ""),
         ];
     }

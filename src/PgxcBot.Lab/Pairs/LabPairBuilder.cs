@@ -54,6 +54,11 @@ public sealed partial class LabPairBuilder
         {
             await InitMasterAsync(runner, binaries, master, folder, cancellationToken).ConfigureAwait(false);
             await master.StartAsync(allowNewPort: true, cancellationToken).ConfigureAwait(false);
+            if (!_options.CloneSlave)
+            {
+                _logger.LogInformation("Lab master {Name} ready without a slave: 127.0.0.1:{MasterPort}, folder {Folder}", name, master.Port, folder);
+                return pair;
+            }
             await CloneSlaveAsync(runner, binaries, master, slave, pair.ApplicationName, folder, cancellationToken).ConfigureAwait(false);
             await slave.StartAsync(allowNewPort: true, cancellationToken).ConfigureAwait(false);
             if (mode == LabReplicationMode.Sync)
@@ -121,7 +126,7 @@ public sealed partial class LabPairBuilder
         {
             if (passwordFile is not null) File.Delete(passwordFile);
         }
-        master.WriteLabConf(master.Port);
+        master.WriteLabConf(master.Port, _options.MinimalWal);
         // initdb --auth=trust already trusts loopback replication; the explicit line documents the intent.
         File.AppendAllLines(Path.Combine(master.DataDir, "pg_hba.conf"),
             ["host replication all 127.0.0.1/32 trust"]);

@@ -40,6 +40,14 @@ public sealed record LabPairOptions
     /// <summary>Bound for each server start and stop (pg_ctl -t).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>False builds only the master: the slave's data directory is left absent (not even created),
+    /// for runbooks that set the slave up themselves. <see cref="LabPair.Slave"/> still names its port and folder.</summary>
+    public bool CloneSlave { get; init; } = true;
+
+    /// <summary>Build the master with wal_level = minimal and max_wal_senders = 0 (no replication possible
+    /// until a restart with other settings); only meaningful with <see cref="CloneSlave"/> false.</summary>
+    public bool MinimalWal { get; init; }
+
     /// <summary>Bound for the slave to show up as streaming (and sync) on its master.</summary>
     public TimeSpan StreamingTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

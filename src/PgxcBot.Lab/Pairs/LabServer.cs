@@ -17,6 +17,7 @@ public sealed class LabServer
     private readonly PgBinaries _binaries;
     private readonly LabPairOptions _options;
     private readonly ILogger _logger;
+    private bool _minimalWal;
 
     internal LabServer(string label, string dataDir, string socketDir, string logFile, int port,
         LabCommandRunner runner, PgBinaries binaries, LabPairOptions options, ILogger logger)
@@ -83,7 +84,7 @@ public sealed class LabServer
                 throw new LabCommandException(
                     $"The {Label} server in {DataDir} did not start (pg_ctl exit {result.ExitCode}). Log tail:\n{log}");
             var old = Port;
-            WriteLabConf(FreePorts.Pick());
+            WriteLabConf(FreePorts.Pick(), _minimalWal);
             _logger.LogInformation("Port {OldPort} was taken when the {Label} server started; retrying on {NewPort}",
                 old, Label, Port);
         }
@@ -170,17 +171,18 @@ public sealed class LabServer
     }
 
     /// <summary>Writes the lab settings (port, sockets, replication) and makes postgresql.conf include them.</summary>
-    internal void WriteLabConf(int port)
+    internal void WriteLabConf(int port, bool minimalWal = false)
     {
         Port = port;
+        _minimalWal = minimalWal;
         var settings = new[]
         {
             "# Written by the pgxcbot lab pair builder.",
             "listen_addresses = '127.0.0.1'",
             $"port = {port.ToString(CultureInfo.InvariantCulture)}",
             $"unix_socket_directories = '{SocketDir}'",
-            "wal_level = replica",
-            "max_wal_senders = 10",
+            minimalWal ? "wal_level = minimal" : "wal_level = replica",
+            minimalWal ? "max_wal_senders = 0" : "max_wal_senders = 10",
             "max_replication_slots = 10",
             "wal_keep_size = '64MB'",
             "hot_standby = on",
@@ -193,9 +195,23 @@ public sealed class LabServer
             "log_line_prefix = '%m [%p] '",
         };
         File.WriteAllLines(Path.Combine(DataDir, LabConfFile), settings);
+        GiveToOsUser(Path.Combine(DataDir, LabConfFile));
         var conf = Path.Combine(DataDir, "postgresql.conf");
         var include = $"include '{LabConfFile}'";
         if (!File.ReadLines(conf).Contains(include)) File.AppendAllLines(conf, [include]);
+    }
+
+    /// <summary>
+    /// A file this (root) process writes into a data directory must belong to the servers' user like the
+    /// rest: pg_rewind, run as that user, rewrites every configuration file it copies from the source.
+    /// </summary>
+    private void GiveToOsUser(string path)
+    {
+        if (_runner.OsUser is not { } user) return;
+        using var chown = System.Diagnostics.Process.Start("chown", [$"{user}:", path])
+            ?? throw new LabCommandException($"Could not start chown for {path}.");
+        chown.WaitForExit();
+        if (chown.ExitCode != 0) throw new LabCommandException($"chown {user}: {path} exited with {chown.ExitCode}.");
     }
 
     internal Task<LabCommandResult> PgCtlAsync(CancellationToken cancellationToken, bool allowFailure, params string[] arguments) =>

@@ -53,6 +53,14 @@ public sealed partial class ChatCommandHandler(
                 SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, progress), $"sync {s.Datanode}"),
                 AsyncCommand a => Reply(await operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, progress), $"async {a.Datanode}"),
                 RepointCommand r => Reply(await operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, progress), $"repoint {r.Datanode}"),
+                AddSlaveCommand a => Reply(await operations.RequestAsync("add-slave", a.Datanode,
+                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"add-slave {a.Datanode}"),
+                RebuildCommand r => Reply(await operations.RequestAsync("rebuild", r.Datanode,
+                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"rebuild {r.Datanode}"),
+                SwitchoverCommand s => Reply(await operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, progress), $"switchover {s.Datanode}"),
+                StopCommand s => Reply(await operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, progress), $"stop {s.Datanode}"),
+                StartCommand s => Reply(await operations.RequestAsync("start", s.Datanode,
+                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"start {s.Datanode}"),
                 ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, progress),
                     $"approve {a.OperationId}"),
                 CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, progress), $"cancel {c.OperationId}"),
@@ -91,6 +99,8 @@ public sealed partial class ChatCommandHandler(
         var transitions = command.Datanode is null ? [] : await pairStates.GetHistoryAsync(command.Datanode, command.Limit, cancellationToken);
         return OperationMessageBuilder.History(past, command.Datanode, transitions);
     }
+
+    private static string[] Flags(params (bool On, string Flag)[] flags) => flags.Where(f => f.On).Select(f => f.Flag).ToArray();
 
     private static ChatReply Reply(OperationReply reply, string what)
     {

@@ -47,9 +47,10 @@ public sealed class OperationHarness : IAsyncDisposable
     public TopologyState TopologyState { get; private set; } = null!;
     public OperationService Service { get; private set; } = null!;
 
-    public static async Task<OperationHarness> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken)
+    /// <param name="options">Lab pair options, e.g. a master without a slave for add-slave tests.</param>
+    public static async Task<OperationHarness> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, LabPairOptions? options = null)
     {
-        var pair = await new LabPairBuilder().BuildAsync(mode, cancellationToken);
+        var pair = await new LabPairBuilder(options).BuildAsync(mode, cancellationToken);
         try
         {
             var ssh = await SshServer.StartAsync("pgxcbot-lab", cancellationToken);

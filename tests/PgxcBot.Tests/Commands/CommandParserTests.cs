@@ -40,7 +40,7 @@ public class CommandParserTests
     public void Unknown_command_suggests_the_closest_and_lists_the_valid_ones()
     {
         Assert.Equal(
-            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, approve, cancel, resume, history.",
+            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, approve, cancel, resume, history.",
             Error("/pgxc promte datanode1"));
     }
 
@@ -121,8 +121,21 @@ public class CommandParserTests
     public void Plan_takes_an_operation_and_a_datanode()
     {
         Assert.Equal(new PlanCommand("promote", "datanode2"), Parsed("/pgxc plan promote datanode2"));
-        Assert.Equal("'promot' is not a valid operation; did you mean promote? Valid: promote, sync, async, repoint.",
+        Assert.Equal("'promot' is not a valid operation; did you mean promote? Valid: promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start.",
             Error("/pgxc plan promot datanode2"));
+    }
+
+    [Fact]
+    public void Lifecycle_commands_carry_their_options()
+    {
+        Assert.Equal(new AddSlaveCommand("datanode1", MoveAside: true, AsyncOnly: false), Parsed("/pgxc add-slave datanode1 --move-aside"));
+        Assert.Equal(new RebuildCommand("datanode2", BaseBackup: true, AsyncOnly: true), Parsed("/pgxc rebuild datanode2 --base-backup --async-only"));
+        Assert.Equal(new SwitchoverCommand("datanode1"), Parsed("/pgxc switchover datanode1"));
+        Assert.Equal(new StopCommand("datanode1"), Parsed("/pgxc stop datanode1"));
+        Assert.Equal(new StartCommand("datanode1", AsyncOnly: false), Parsed("/pgxc start datanode1"));
+        Assert.Equal(new PlanCommand("switchover", "datanode1"), Parsed("/pgxc plan switchover datanode1"));
+        Assert.Contains("did you mean --move-aside?", Error("/pgxc add-slave datanode1 --move-asid"));
+        Assert.Contains("switchover has no options", Error("/pgxc switchover datanode1 --force"));
     }
 
     [Fact]

@@ -59,6 +59,7 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
                 case "stop": exit = server.Running ? 0 : 1; server.Running = false; break;
                 case "promote": exit = server.InRecovery ? 0 : 1; server.InRecovery = false; break;
                 case "status": exit = server.Running ? 0 : 3; break;
+                case "start": exit = server.Running ? 1 : 0; server.Running = true; break;
                 case "reload": break;
             }
         }
@@ -84,6 +85,14 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
         if (sql.StartsWith("SELECT sync_state FROM pg_stat_replication", StringComparison.Ordinal))
             return server.SyncNames.Length > 0 ? Row(server.SyncState) : Task.FromResult(new SqlResult(["sync_state"], []));
         if (sql.StartsWith("SELECT count(*) FROM pg_stat_activity", StringComparison.Ordinal)) return Row("0");
+        if (SlaveStreamsFrom(server) is { } streaming)
+        {
+            // The lifecycle runbooks' replication probes: state, then (caught up) the lag test.
+            if (sql.StartsWith("SELECT state FROM pg_stat_replication", StringComparison.Ordinal))
+                return streaming ? Row("streaming") : Task.FromResult(new SqlResult(["state"], []));
+            if (sql.StartsWith("SELECT state, pg_wal_lsn_diff", StringComparison.Ordinal))
+                return streaming ? Row("streaming", "t") : Task.FromResult(new SqlResult(["state"], []));
+        }
         throw new SqlExecutionException(target, "42601", $"fake cluster does not know: {sql}");
     }
 
@@ -143,6 +152,15 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
         var facts = new ServerFacts("15.18", 150018, server.InRecovery, server.SyncNames, "on", server.InRecovery ? null : new Lsn(100),
             replication, server.InRecovery ? new StandbyFacts(new Lsn(100), new Lsn(100), TimeSpan.Zero, "streaming", null, null) : null, 0, "7000", 1);
         return new ServerProbe(pair.Name, role, location, ProbeStatus.Ok, null, TimeSpan.Zero, facts);
+    }
+
+    /// <summary>For a master: whether its pair's slave runs as a standby (and so streams); null for other servers.</summary>
+    private bool? SlaveStreamsFrom(Server master)
+    {
+        var pair = Topology.Datanodes.FirstOrDefault(d => d.Master.Endpoint == master.Endpoint || d.Slave?.Endpoint == master.Endpoint);
+        if (pair?.Slave is null || master.InRecovery) return null;
+        var other = pair.Master.Endpoint == master.Endpoint ? pair.Slave.Endpoint : pair.Master.Endpoint;
+        return Servers[other] is { Running: true, InRecovery: true };
     }
 
     private Server ServerByDir(string dataDir)

@@ -1,0 +1,32 @@
+using PgxcBot.Core.Observation;
+
+namespace PgxcBot.Core.Servers;
+
+/// <summary>What pg_controldata says about a (stopped) data directory, as far as the runbooks need it.</summary>
+/// <param name="State">"shut down", "in production", "shut down in recovery", "in archive recovery", ...</param>
+/// <param name="LatestCheckpoint">Where the last checkpoint record starts; after a clean stop, the end of WAL is just after it.</param>
+public sealed record ControlData(string? State, Lsn? LatestCheckpoint, int? TimeLineId, bool DataChecksums, bool WalLogHints)
+{
+    /// <summary>Cleanly stopped as a master: every WAL record it wrote is before the end of its shutdown checkpoint.</summary>
+    public bool CleanlyShutDown => State == "shut down";
+
+    /// <summary>pg_rewind can work on it: hint bits are WAL-logged (wal_log_hints) or data pages carry checksums.</summary>
+    public bool Rewindable => DataChecksums || WalLogHints;
+
+    /// <summary>Parses pg_controldata output (C locale; lines "Name: value"). Unknown or missing lines stay null.</summary>
+    public static ControlData Parse(string output)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n'))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0) continue;
+            values.TryAdd(line[..colon].Trim(), line[(colon + 1)..].Trim());
+        }
+        Lsn? checkpoint = values.TryGetValue("Latest checkpoint location", out var at) && Lsn.TryParse(at, out var lsn) ? lsn : null;
+        int? timeline = values.TryGetValue("Latest checkpoint's TimeLineID", out var tli) && int.TryParse(tli, out var t) ? t : null;
+        var checksums = values.TryGetValue("Data page checksum version", out var version) && version is not ("0" or "");
+        var hints = values.TryGetValue("wal_log_hints setting", out var h) && h == "on";
+        return new ControlData(values.GetValueOrDefault("Database cluster state"), checkpoint, timeline, checksums, hints);
+    }
+}

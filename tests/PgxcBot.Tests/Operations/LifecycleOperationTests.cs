@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using PgxcBot.Chat;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Hosting;
+using PgxcBot.Tests.Support;
+
+namespace PgxcBot.Tests.Operations;
+
+/// <summary>The lifecycle runbooks from the console line to the (fake) servers: approval, order, progress, result.</summary>
+public class LifecycleOperationTests
+{
+    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
+    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
+    private readonly FakeCluster _cluster;
+    private readonly MemoryOperationStore _operations = new();
+    private readonly ChatCommandHandler _handler;
+
+    public LifecycleOperationTests()
+    {
+        var topology = RunbookTopologies.TwoNodes();
+        _cluster = new FakeCluster(topology);
+        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
+            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), _time), _cluster, _operations,
+            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(new MemoryPairStateStore()), policy,
+            new NoEvents(), new NoSink(), _time);
+        _handler = new ChatCommandHandler(topology, new NoStatus(), service, _operations, new MemoryPairStateStore(), NullLogger<ChatCommandHandler>.Instance);
+    }
+
+    private async Task<Operation> RequestAndApproveAsync(string line)
+    {
+        var asked = await _handler.HandleLineAsync(line, Alice, default);
+        var pending = (await _operations.GetOpenAsync(default)).Single();
+        Assert.Equal(OperationState.AwaitingApproval, pending.State);
+        Assert.Contains($"/pgxc approve {pending.Id}", string.Join('\n', asked.Actions.Select(a => a.Command)));
+        await _handler.HandleLineAsync($"/pgxc approve {pending.Id}", Bob, default);
+        return (await _operations.GetAsync(pending.Id, default))!;
+    }
+
+    [Fact]
+    public async Task Stop_then_start_from_the_console_goes_async_master_slave_and_back_master_slave_sync()
+    {
+        var stopped = await RequestAndApproveAsync("/pgxc stop datanode1");
+        Assert.True(stopped.State == OperationState.Succeeded, stopped.Result);
+        Assert.False(_cluster.Servers["node01:20006"].Running);
+        Assert.False(_cluster.Servers["node02:20010"].Running);
+        var log = _cluster.Log;
+        int At(string text) => log.FindIndex(l => l.Contains(text, StringComparison.Ordinal));
+        Assert.True(At("synchronous_standby_names = ''") < At("node01$ pg_ctl stop"), string.Join('\n', log));
+        Assert.True(At("node01$ pg_ctl stop") < At("node02$ pg_ctl stop"), string.Join('\n', log));
+
+        log.Clear();
+        var started = await RequestAndApproveAsync("/pgxc start datanode1");
+        Assert.True(started.State == OperationState.Succeeded, started.Result + string.Join('\n', started.Steps.Select(s => $"{s.StepId} {s.Status} {s.Summary}")));
+        Assert.True(At("node01$ pg_ctl start") < At("node02$ pg_ctl start"), string.Join('\n', log));
+        Assert.Equal("datanode1_slave", _cluster.Servers["node01:20006"].SyncNames);
+    }
+
+    [Fact]
+    public async Task Plan_previews_a_switchover_without_running_anything_and_offers_the_request()
+    {
+        var preview = await _handler.HandleLineAsync("/pgxc plan switchover datanode1", Alice, default);
+        Assert.StartsWith("Plan: switchover datanode1", preview.Title);
+        Assert.Contains(preview.Actions, a => a.Command == "/pgxc switchover datanode1");
+        Assert.Empty(await _operations.GetOpenAsync(default));
+        Assert.DoesNotContain(_cluster.Log, l => l.Contains("pg_ctl", StringComparison.Ordinal));
+    }
+
+    private sealed class NoEvents : IOperationObserver
+    {
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class NoSink : IPairOperationSink
+    {
+        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class NoStatus : IClusterStatusSource
+    {
+        public Task<ClusterStatus> GetAsync(CancellationToken cancellationToken) => throw new NotSupportedException("not used");
+    }
+}
