@@ -1,3 +1,4 @@
+using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks.Planners;
@@ -9,7 +10,7 @@ namespace PgxcBot.Core.Operations;
 /// Was the slave in sync when the master was lost? With the master still answering, the snapshot says so
 /// directly. Without it, the stored pair state does: the state the pair was in when the master was lost.
 /// </summary>
-public sealed class SyncEvidenceSource(IPairStateStore pairs)
+public sealed class SyncEvidenceSource(IPairStateStore pairs, AssessmentMemory? memory = null)
 {
     public async Task<SlaveSyncEvidence> GetAsync(ClusterTopology topology, ClusterSnapshot snapshot, string datanode, CancellationToken cancellationToken)
     {
@@ -23,6 +24,15 @@ public sealed class SyncEvidenceSource(IPairStateStore pairs)
             return new SlaveSyncEvidence(sync, lag, row?.ReplayLag,
                 sync ? "the master answers and the slave is its synchronous standby"
                      : $"the master answers and the slave is {(row is null ? "not connected" : row.SyncState + ", " + row.State)}");
+        }
+
+        // The last sighting of the master, when the bot saw one: it knows the amount, not only the state.
+        if (memory?.Latest?.Pairs.FirstOrDefault(p => p.Datanode == datanode) is { LastMasterSighting: { } sighting } seen)
+        {
+            var missing = seen.PromoteLossBytes ?? (sighting.MasterLsn is { } m && sighting.SlaveFlushLsn is { } f ? m.BytesAfter(f) : null);
+            return sighting.SlaveInSync
+                ? new SlaveSyncEvidence(true, 0, null, $"the master was last seen at {sighting.At:HH:mm:ss} UTC with this slave as its synchronous standby")
+                : new SlaveSyncEvidence(false, missing, null, $"the master was last seen at {sighting.At:HH:mm:ss} UTC, and this slave was not its synchronous standby then");
         }
 
         var history = await pairs.GetHistoryAsync(datanode, 20, cancellationToken).ConfigureAwait(false);

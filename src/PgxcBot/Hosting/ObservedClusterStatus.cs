@@ -15,19 +15,18 @@ internal sealed partial class ObservedClusterStatus(
     IClusterObserver observer,
     PairStateTracker tracker,
     IPairStateStore states,
+    AssessmentMemory memory,
     ILogger<ObservedClusterStatus> logger) : IClusterStatusSource
 {
-    // The previous assessment carries the last time the master was seen and whether its slave was in
-    // sync then: what "is promoting safe?" needs once the master is gone.
-    private ClusterAssessment? _previous;
-
     public async Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
     {
         var current = await topology.CurrentAsync(cancellationToken);
         var snapshot = await observer.ObserveAsync(current, cancellationToken);
         LogObserved(logger, snapshot.Pairs.Count, snapshot.Coordinators.Count, snapshot.Elapsed.TotalMilliseconds);
-        var assessment = ClusterAssessor.Assess(current, snapshot, Volatile.Read(ref _previous));
-        Volatile.Write(ref _previous, assessment);
+        // The previous assessment carries the last time each master was seen and whether its slave was in
+        // sync then: what "is promoting safe?" needs once the master is gone.
+        var assessment = ClusterAssessor.Assess(current, snapshot, memory.Latest);
+        memory.Remember(assessment);
         foreach (var transition in await tracker.ObserveAsync(assessment, cancellationToken))
             LogTransition(logger, transition.Datanode, transition.From, transition.To, transition.Reason);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PgxcBot.Chat;
+using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
@@ -56,7 +57,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => new TopologyState(provider.GetRequiredService<ClusterTopology>(),
             provider.GetRequiredService<ITopologyStore>(), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PairStateTracker>();
-        services.AddSingleton<SyncEvidenceSource>();
+        services.AddSingleton<AssessmentMemory>();
+        services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<IPairStateStore>(), provider.GetRequiredService<AssessmentMemory>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
         services.AddSingleton<PairLocks>();
