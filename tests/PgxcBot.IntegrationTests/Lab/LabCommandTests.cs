@@ -48,13 +48,16 @@ public sealed class LabCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Drill_the_master_dies_the_bot_sees_it_and_bob_approves_the_promote_alice_asked_for()
+    public async Task Drill_the_master_dies_bob_approves_the_promote_and_the_rebuild_and_the_pair_is_sync_again()
     {
         var run = await LabAsync("""
             /lab kill master datanode1
             /pgxc status datanode1
             /pgxc promote datanode1
             /pgxc as bob approve 1
+            /pgxc status datanode1
+            /pgxc rebuild datanode1
+            /pgxc as bob approve 2
             /pgxc status datanode1
             exit
             """);
@@ -66,6 +69,9 @@ public sealed class LabCommandTests : IDisposable
         Assert.Contains("Operation 1: promote datanode1 - awaiting approval", run.Out);
         Assert.Contains("Operation 1: promote datanode1 - succeeded", run.Out);
         Assert.Contains("(stored: Promoted)", run.Out);
+        Assert.Contains("Operation 2: rebuild datanode1 - succeeded", run.Out);
+        var finalStatus = run.Out[run.Out.LastIndexOf("alice> /pgxc status datanode1", StringComparison.Ordinal)..];
+        Assert.Contains("datanode1: Sync (stored: Sync)", finalStatus);
     }
 
     [Fact]
