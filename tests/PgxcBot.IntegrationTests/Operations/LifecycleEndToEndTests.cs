@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using PgxcBot.Core.Assessment;
@@ -161,34 +160,16 @@ public sealed class LifecycleEndToEndTests : IDisposable
     {
         await using var lab = await OperationHarness.StartAsync(LabReplicationMode.Sync, Ct);
         await lab.ObserveAsync(Ct);
-        await lab.QueryAsync<int>(lab.Pair.Master, "CREATE TABLE ledger (id int PRIMARY KEY); SELECT 1", Ct);
-
-        var acknowledged = new ConcurrentBag<int>();
-        using var stopWriter = new CancellationTokenSource();
-        var writer = Task.Run(async () =>
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(lab.Pair.Master.ConnectionString + ";Pooling=false");
-                await connection.OpenAsync(stopWriter.Token);
-                for (var id = 1; !stopWriter.IsCancellationRequested; id++)
-                {
-                    await using var insert = new NpgsqlCommand($"INSERT INTO ledger VALUES ({id})", connection);
-                    await insert.ExecuteNonQueryAsync(stopWriter.Token);
-                    acknowledged.Add(id);
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or IOException) { }
-        });
-        await Support.Poll.UntilAsync(() => Task.FromResult(acknowledged.Count), n => n >= 50, Deadline, "50 commits", Ct);
+        await using var writer = await LedgerWriter.StartAsync(lab, Ct);
+        await Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 50, Deadline, "50 commits", Ct);
 
         var done = await RunApprovedAsync(lab, "switchover", []);
-        await writer.WaitAsync(Deadline, Ct); // the clean stop ended its session
-        Assert.True(acknowledged.Count >= 50);
+        await writer.Stopped.WaitAsync(Deadline, Ct); // the clean stop ended its session
+        Assert.True(writer.Count >= 50);
 
         var (newMaster, newSlave) = (lab.Pair.Slave, lab.Pair.Master);
         Assert.Equal(StepStatus.Succeeded, done.Steps.Single(s => s.StepId == "verify-slave-has-all-wal").Status);
-        Assert.Equal(acknowledged.Count, await lab.QueryAsync<long>(newMaster, $"SELECT count(*) FROM ledger WHERE id IN ({string.Join(',', acknowledged)})", Ct));
+        Assert.Equal(writer.Count, await writer.CountOnAsync(lab, newMaster, Ct));
         await AssertStreamsInSyncAsync(lab, newMaster, newSlave);
         foreach (var coordinator in lab.Coordinators)
             Assert.Equal($"datanode1|{newMaster.Port}|f", await OperationHarness.IdentityThroughAsync(coordinator, Ct));

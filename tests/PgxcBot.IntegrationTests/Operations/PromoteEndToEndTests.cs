@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Npgsql;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
@@ -14,30 +12,12 @@ public sealed class PromoteEndToEndTests : OperationLabTest
     public async Task A_dead_sync_master_is_replaced_without_losing_an_acknowledged_commit_and_every_coordinator_follows()
     {
         Assert.Equal(ObservedCondition.Sync, (await Lab.ObserveAsync(Ct)).Pairs[0].Condition);
-        await Lab.QueryAsync<int>(Lab.Pair.Master, "CREATE TABLE ledger (id int PRIMARY KEY); SELECT 1", Ct);
-
         // A client commits in a loop; a row counts once its COMMIT returned.
-        var acknowledged = new ConcurrentBag<int>();
-        using var stopWriter = new CancellationTokenSource();
-        var writer = Task.Run(async () =>
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(Lab.Pair.Master.ConnectionString + ";Pooling=false");
-                await connection.OpenAsync(stopWriter.Token);
-                for (var id = 1; !stopWriter.IsCancellationRequested; id++)
-                {
-                    await using var insert = new NpgsqlCommand($"INSERT INTO ledger VALUES ({id})", connection);
-                    await insert.ExecuteNonQueryAsync(stopWriter.Token);
-                    acknowledged.Add(id);
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or IOException) { }
-        });
-        await Support.Poll.UntilAsync(() => Task.FromResult(acknowledged.Count), n => n >= 100, Deadline, "100 commits", Ct);
+        await using var writer = await LedgerWriter.StartAsync(Lab, Ct);
+        await Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 100, Deadline, "100 commits", Ct);
 
         await Lab.Pair.Master.KillAsync(Ct);
-        await writer.WaitAsync(Deadline, Ct);
+        await writer.Stopped.WaitAsync(Deadline, Ct);
         var degraded = await Support.Poll.UntilAsync(() => Lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost,
             Deadline, "the master to be seen lost", Ct);
         Assert.Equal(PairState.DegradedMasterLost, await Lab.Store.GetStateAsync("datanode1", Ct));
@@ -56,8 +36,7 @@ public sealed class PromoteEndToEndTests : OperationLabTest
         var slave = Lab.Pair.Slave;
         Assert.False(await Lab.QueryAsync<bool>(slave, "SELECT pg_is_in_recovery()", Ct));
         Assert.Equal("", await Lab.QueryAsync<string>(slave, "SHOW synchronous_standby_names", Ct));
-        var rows = await Lab.QueryAsync<long>(slave, $"SELECT count(*) FROM ledger WHERE id IN ({string.Join(',', acknowledged)})", Ct);
-        Assert.Equal(acknowledged.Count, rows);
+        Assert.Equal(writer.Count, await writer.CountOnAsync(Lab, slave, Ct));
         await Lab.QueryAsync<int>(slave, "INSERT INTO ledger VALUES (-1); SELECT 1", Ct);
 
         // Fenced: the old master is down and would come back as a standby.
