@@ -34,4 +34,9 @@ public sealed record AlertSettings(
         AutomationPolicy.Auto, AutomationPolicy.Auto, FlapPolls: 2,
         Reminder: TimeSpan.FromMinutes(30), ReopenWindow: TimeSpan.FromMinutes(10),
         AutoFailover: false, FailoverGrace: TimeSpan.FromSeconds(30));
+
+    /// <summary>How often the monitor checks that each host with transport ssh still answers SSH
+    /// (<c>alerts.sshCheckSeconds</c>, default 30 s). Much slower than the poll: an SSH login costs the host
+    /// far more than a SQL probe, and a host's SSH matters only when a runbook must run there.</summary>
+    public TimeSpan SshCheck { get; init; } = TimeSpan.FromSeconds(30);
 }

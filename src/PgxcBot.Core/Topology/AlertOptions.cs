@@ -18,4 +18,6 @@ public sealed class AlertOptions
     public bool? AutoFailover { get; set; }
     /// <summary>Grace period announced before an automatic failover (default 30).</summary>
     public double? GraceSeconds { get; set; }
+    /// <summary>Seconds between SSH checks of each host with transport ssh (default 30).</summary>
+    public double? SshCheckSeconds { get; set; }
 }

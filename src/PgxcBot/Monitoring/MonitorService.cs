@@ -27,6 +27,7 @@ public sealed class MonitorService : BackgroundService
     private readonly INotifier _notifier;
     private readonly MonitorOperations _operations;
     private readonly MonitorMetrics _metrics;
+    private readonly SshWatch _ssh;
     private readonly TimeProvider _time;
     private readonly ILogger<MonitorService> _logger;
     private readonly AlertSettings _settings;
@@ -40,8 +41,9 @@ public sealed class MonitorService : BackgroundService
     private long _polls;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
-        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger)
+        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh)
     {
+        _ssh = ssh;
         _topologyState = topologyState;
         _observer = observer;
         _tracker = tracker;
@@ -95,6 +97,7 @@ public sealed class MonitorService : BackgroundService
         finally
         {
             await Task.WhenAll(_running.Values).ConfigureAwait(false);
+            await _ssh.WhenIdleAsync().ConfigureAwait(false);
         }
     }
 
@@ -105,6 +108,8 @@ public sealed class MonitorService : BackgroundService
         try
         {
             var topology = await _topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
+            // Beside the loop: starts the SSH checks that are due and returns at once.
+            _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous);
             _observer.Publish(snapshot, topology);
@@ -120,6 +125,7 @@ public sealed class MonitorService : BackgroundService
             {
                 var candidates = AlertRules.From(assessment)
                     .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
+                    .Concat(_ssh.Candidates(topology))
                     .ToArray();
                 var decision = _autopilot.Decide(assessment, candidates, topology.Monitor.LagWarningBytes);
                 var round = _engine.Evaluate(candidates);
@@ -143,6 +149,10 @@ public sealed class MonitorService : BackgroundService
             _logger.LogError(e, "Monitor poll failed after {ElapsedMs} ms; the next poll runs as scheduled", (int)_time.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    /// <summary>Short: a login that takes longer than this is as good as lost for a runbook step.</summary>
+    private static TimeSpan SshTimeout(MonitorSettings monitor) =>
+        TimeSpan.FromTicks(Math.Clamp(monitor.ConnectTimeout.Ticks * 2, TimeSpan.FromSeconds(2).Ticks, TimeSpan.FromSeconds(10).Ticks));
 
     private void Start(AutopilotIntent intent, CancellationToken cancellationToken)
     {
@@ -222,7 +232,7 @@ public sealed class MonitorService : BackgroundService
         {
             if (notification.Kind == NotificationKind.Raised)
             {
-                var kind = notification.IncidentKey[(notification.IncidentKey.IndexOf('/') + 1)..];
+                var kind = notification.IncidentKey[(notification.IncidentKey.LastIndexOf('/') + 1)..];
                 _metrics.AlertRaised(kind, notification.Message.Severity);
             }
             try

@@ -25,6 +25,7 @@ public static class MonitorServiceCollectionExtensions
             new SharedSnapshotObserver(provider.GetRequiredService<IClusterObserver>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<MonitorOperations>();
         services.TryAddSingleton<MonitorMetrics>();
+        services.TryAddSingleton<SshWatch>();
         services.TryAddSingleton<MonitorService>();
         services.AddHostedService(provider => provider.GetRequiredService<MonitorService>());
         return services;
