@@ -7,6 +7,7 @@ using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
+using PgxcBot.Monitoring.Http;
 
 namespace PgxcBot.Monitoring;
 
@@ -18,7 +19,7 @@ namespace PgxcBot.Monitoring;
 /// on at the first poll that sees them; the operation runs beside the loop, so polling goes on.
 /// A failing poll is logged and the next one runs as usual.
 /// </summary>
-public sealed class MonitorService : BackgroundService
+public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 {
     private readonly TopologyState _topologyState;
     private readonly SharedSnapshotObserver _observer;
@@ -39,6 +40,7 @@ public sealed class MonitorService : BackgroundService
     private ReplicationAutopilot _autopilot = null!;
     private ClusterAssessment? _previous;
     private long _polls;
+    private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh)
@@ -61,6 +63,12 @@ public sealed class MonitorService : BackgroundService
 
     /// <summary>Polls completed since start.</summary>
     public long Polls => Interlocked.Read(ref _polls);
+
+    /// <inheritdoc />
+    public DateTimeOffset? LastPollAt => Interlocked.Read(ref _lastPollTicks) is var t and >= 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    /// <inheritdoc />
+    public TimeSpan Interval => _topologyState.Configured.Monitor.Interval;
 
     /// <summary>Completes when the stored incidents are loaded and the first poll is about to run.</summary>
     public Task Started => _started.Task;
@@ -138,6 +146,7 @@ public sealed class MonitorService : BackgroundService
             }
             _previous = assessment;
             _metrics.RecordPoll(assessment, _time.GetElapsedTime(started));
+            Interlocked.Exchange(ref _lastPollTicks, _time.GetUtcNow().UtcTicks);
             Interlocked.Increment(ref _polls);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
