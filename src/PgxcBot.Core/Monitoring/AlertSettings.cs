@@ -19,8 +19,8 @@ public enum AutomationPolicy
 /// <param name="FlapPolls">Consecutive polls a problem must be seen before it alerts (and absent before it clears).</param>
 /// <param name="Reminder">How often an open incident is repeated.</param>
 /// <param name="ReopenWindow">A problem that returns within this time of clearing is the same incident.</param>
-/// <param name="AutoFailover">Promote a lost master's in-sync slave without approval after <paramref name="FailoverGrace"/>.
-/// Not implemented yet: validation refuses true.</param>
+/// <param name="AutoFailover">Promote a lost master's in-sync slave without a person's approval after
+/// <paramref name="FailoverGrace"/>, announced with a Cancel button, only when fencing is possible (see <see cref="FailoverAutopilot"/>).</param>
 public sealed record AlertSettings(
     AutomationPolicy DegradePolicy,
     AutomationPolicy ResyncPolicy,

@@ -68,11 +68,6 @@ internal static class AlertValidation
             }
             else sshCheck = TimeSpan.FromSeconds(every);
         }
-        if (options.AutoFailover == true)
-        {
-            error("alerts.autoFailover", "true is not supported yet: this version never promotes without approval. Remove the key or set it to false; the master-lost alert offers the Promote button.");
-            ok = false;
-        }
-        return ok ? new AlertSettings(degrade, resync, flapPolls, reminder, reopen, false, grace) { SshCheck = sshCheck } : null;
+        return ok ? new AlertSettings(degrade, resync, flapPolls, reminder, reopen, options.AutoFailover ?? false, grace) { SshCheck = sshCheck } : null;
     }
 }

@@ -38,6 +38,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 
     private IncidentEngine _engine = null!;
     private ReplicationAutopilot _autopilot = null!;
+    private readonly FailoverAutopilot _failover;
     private ClusterAssessment? _previous;
     private long _polls;
     private long _lastPollTicks = -1;
@@ -56,6 +57,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         _time = time;
         _logger = logger;
         _settings = topologyState.Configured.Alerts;
+        _failover = new FailoverAutopilot(_settings, time);
     }
 
     /// <summary>The latest assessment (null before the first poll).</summary>
@@ -137,8 +139,10 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                     .ToArray();
                 var decision = _autopilot.Decide(assessment, candidates, topology.Monitor.LagWarningBytes);
                 var round = _engine.Evaluate(candidates);
-                await ApplyAsync(round, decision, cancellationToken).ConfigureAwait(false);
+                var failover = _failover.Decide(assessment, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
+                await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
                 foreach (var intent in decision.Intents) Start(intent, cancellationToken);
+                foreach (var intent in failover.Intents) StartFailover(intent, topology, cancellationToken);
             }
             finally
             {
@@ -207,6 +211,96 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
+    private void StartFailover(FailoverIntent intent, ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        var key = "failover/" + intent.Datanode;
+        var task = Task.Run(() => RunFailoverAsync(intent, topology, cancellationToken), CancellationToken.None);
+        _running[key] = task;
+        _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<string, Task>(key, task)), TaskScheduler.Default);
+    }
+
+    /// <summary>One step of an automatic failover, beside the loop; its result is told under the gate.</summary>
+    private async Task RunFailoverAsync(FailoverIntent intent, ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        var name = intent.Datanode;
+        Func<FailoverDecision> told;
+        try
+        {
+            switch (intent.Step)
+            {
+                case FailoverStep.Propose:
+                {
+                    var (refusal, fencing) = await CheckFencingAsync(topology, name, cancellationToken).ConfigureAwait(false);
+                    long? id = null;
+                    if (refusal is null)
+                    {
+                        var reply = await _operations.ProposeFailoverAsync(name, cancellationToken).ConfigureAwait(false);
+                        if (reply.IsRefused || reply.Operation is null) refusal = reply.Refusal ?? "the promote operation could not be created";
+                        else if (reply.Operation.State != OperationState.AwaitingApproval) refusal = $"operation {reply.Operation.Id} is {reply.Operation.State}, not awaiting approval";
+                        else id = reply.Operation.Id;
+                    }
+                    if (id is not null) _logger.LogWarning("Monitor: automatic failover of {Datanode} announced (operation {Id}, grace {GraceSeconds} s)", name, id, (int)_settings.FailoverGrace.TotalSeconds);
+                    else _logger.LogWarning("Monitor: no automatic failover of {Datanode}: {Reason}", name, refusal);
+                    told = () => _failover.Proposed(name, id, refusal, fencing);
+                    break;
+                }
+                case FailoverStep.Approve:
+                {
+                    _logger.LogWarning("Monitor: grace period over, approving the automatic failover of {Datanode} (operation {Id})", name, intent.OperationId);
+                    var outcome = Outcome(await _operations.ApproveFailoverAsync(intent.OperationId!.Value, cancellationToken).ConfigureAwait(false));
+                    _metrics.OperationRun("promote", outcome.Succeeded);
+                    told = () => _failover.Completed(name, outcome);
+                    break;
+                }
+                default:
+                {
+                    _logger.LogWarning("Monitor: the master of {Datanode} is back, cancelling the automatic failover (operation {Id})", name, intent.OperationId);
+                    var reply = await _operations.Service.CancelAsync(intent.OperationId!.Value, MonitorOperations.SystemActor, cancellationToken).ConfigureAwait(false);
+                    told = () => _failover.Cancelled(name, !reply.IsRefused, reply.Refusal ?? "");
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Monitor: automatic failover step {Step} of {Datanode} failed", intent.Step, name);
+            var what = $"unexpected {e.GetType().Name}; see the bot's log";
+            told = intent.Step switch
+            {
+                FailoverStep.Propose => () => _failover.Proposed(name, null, what, ""),
+                FailoverStep.Approve => () => _failover.Completed(name, new MonitorOperationOutcome(false, intent.OperationId, what, _time.GetUtcNow())),
+                _ => () => _failover.Cancelled(name, false, what),
+            };
+        }
+
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await ApplyAsync(IncidentRound.Empty, AutopilotDecision.None, CancellationToken.None, told().Notes).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Fencing needs the old master's host to run commands: checked now, not from the last SSH check.</summary>
+    private async Task<(string? Refusal, string Fencing)> CheckFencingAsync(ClusterTopology topology, string datanode, CancellationToken cancellationToken)
+    {
+        var pair = topology.FindDatanode(datanode);
+        var host = pair is null ? null : topology.FindHost(pair.Master.HostName);
+        if (pair is null || host is null) return ($"the host of {datanode}'s master is not in the topology, so it cannot be fenced", "");
+        var check = await _ssh.CheckNowAsync(host, SshTimeout(topology.Monitor), cancellationToken).ConfigureAwait(false);
+        var via = host.Transport == TransportKind.Ssh ? "SSH" : "local commands";
+        return check.Answered
+            ? (null, $"The old master's host {host.Name} answers {via}, so the old master can be fenced.")
+            : ($"fencing is not possible: {host.Name}, the old master's host, does not answer {via} ({check.Detail.Trim().TrimEnd('.')}), so the old master could come back as a second writable server", "");
+    }
+
     /// <summary>When the operation released commits: the end of its last step that ran (verified), not
     /// the end of the bookkeeping after it.</summary>
     private MonitorOperationOutcome Outcome(OperationReply reply)
@@ -220,7 +314,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             operation.Result ?? operation.State.ToString(), finished);
     }
 
-    private async Task ApplyAsync(IncidentRound round, AutopilotDecision decision, CancellationToken cancellationToken)
+    private async Task ApplyAsync(IncidentRound round, AutopilotDecision decision, CancellationToken cancellationToken,
+        IReadOnlyList<Notification>? more = null)
     {
         var notifications = new List<Notification>(round.Notifications);
         var changed = new List<Incident>(round.Changed);
@@ -231,6 +326,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             changed.AddRange(announced.Changed);
         }
         notifications.AddRange(decision.Notes);
+        notifications.AddRange(more ?? []);
 
         // Stored before they are sent: a crash between the two loses a message, never repeats one.
         await _store.SaveIncidentsAsync(changed, cancellationToken).ConfigureAwait(false);
