@@ -101,6 +101,27 @@ public sealed class SqliteStore : IPairStateStore
         return (string?)await ScalarAsync(connection, "PRAGMA journal_mode;", cancellationToken).ConfigureAwait(false) ?? "";
     }
 
+    /// <summary>
+    /// Whether the bot could store a change now: takes the write lock (BEGIN IMMEDIATE) and rolls back.
+    /// Null when writable, else why not (read-only file or disk, locked past the busy timeout, missing file).
+    /// For the health endpoint; it writes nothing.
+    /// </summary>
+    public async Task<string?> CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            // Not deferred: BEGIN IMMEDIATE takes the write lock now, which is the question asked.
+            await using var tx = connection.BeginTransaction(deferred: false);
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (SqliteException e)
+        {
+            return $"the store {Path} is not writable: {e.Message}";
+        }
+    }
+
     /// <inheritdoc />
     public async Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken)
     {

@@ -19,8 +19,8 @@ public enum AutomationPolicy
 /// <param name="FlapPolls">Consecutive polls a problem must be seen before it alerts (and absent before it clears).</param>
 /// <param name="Reminder">How often an open incident is repeated.</param>
 /// <param name="ReopenWindow">A problem that returns within this time of clearing is the same incident.</param>
-/// <param name="AutoFailover">Promote a lost master's in-sync slave without approval after <paramref name="FailoverGrace"/>.
-/// Not implemented yet: validation refuses true.</param>
+/// <param name="AutoFailover">Promote a lost master's in-sync slave without a person's approval after
+/// <paramref name="FailoverGrace"/>, announced with a Cancel button, only when fencing is possible (see <see cref="FailoverAutopilot"/>).</param>
 public sealed record AlertSettings(
     AutomationPolicy DegradePolicy,
     AutomationPolicy ResyncPolicy,
@@ -34,4 +34,9 @@ public sealed record AlertSettings(
         AutomationPolicy.Auto, AutomationPolicy.Auto, FlapPolls: 2,
         Reminder: TimeSpan.FromMinutes(30), ReopenWindow: TimeSpan.FromMinutes(10),
         AutoFailover: false, FailoverGrace: TimeSpan.FromSeconds(30));
+
+    /// <summary>How often the monitor checks that each host with transport ssh still answers SSH
+    /// (<c>alerts.sshCheckSeconds</c>, default 30 s). Much slower than the poll: an SSH login costs the host
+    /// far more than a SQL probe, and a host's SSH matters only when a runbook must run there.</summary>
+    public TimeSpan SshCheck { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -14,8 +14,10 @@ public sealed class AlertOptions
     public double? ReminderMinutes { get; set; }
     /// <summary>A problem back within this many minutes of clearing is the same incident (default 10).</summary>
     public double? ReopenWindowMinutes { get; set; }
-    /// <summary>Automatic failover (default false). Not implemented yet.</summary>
+    /// <summary>Automatic failover of a lost master's in-sync slave after <see cref="GraceSeconds"/>, when fencing is possible (default false).</summary>
     public bool? AutoFailover { get; set; }
     /// <summary>Grace period announced before an automatic failover (default 30).</summary>
     public double? GraceSeconds { get; set; }
+    /// <summary>Seconds between SSH checks of each host with transport ssh (default 30).</summary>
+    public double? SshCheckSeconds { get; set; }
 }

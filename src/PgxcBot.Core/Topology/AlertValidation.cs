@@ -58,11 +58,16 @@ internal static class AlertValidation
             }
             else grace = TimeSpan.FromSeconds(seconds);
         }
-        if (options.AutoFailover == true)
+        var sshCheck = d.SshCheck;
+        if (options.SshCheckSeconds is { } every)
         {
-            error("alerts.autoFailover", "true is not supported yet: this version never promotes without approval. Remove the key or set it to false; the master-lost alert offers the Promote button.");
-            ok = false;
+            if (double.IsNaN(every) || every is < 5 or > 3600)
+            {
+                error("alerts.sshCheckSeconds", $"{ConfigValidator.Format(every)} is out of range; give 5 to 3600 seconds between SSH checks of each host (default {ConfigValidator.Format(d.SshCheck.TotalSeconds)}).");
+                ok = false;
+            }
+            else sshCheck = TimeSpan.FromSeconds(every);
         }
-        return ok ? new AlertSettings(degrade, resync, flapPolls, reminder, reopen, false, grace) : null;
+        return ok ? new AlertSettings(degrade, resync, flapPolls, reminder, reopen, options.AutoFailover ?? false, grace) { SshCheck = sshCheck } : null;
     }
 }

@@ -58,6 +58,9 @@ public sealed record MonitorSettings(
         LagCriticalBytes: 256L * 1024 * 1024,
         LagWarning: TimeSpan.FromSeconds(10),
         LagCritical: TimeSpan.FromSeconds(60));
+
+    /// <summary>Where /metrics and /healthz are served (<c>monitor.httpListen</c>); null (the default): no HTTP.</summary>
+    public System.Net.IPEndPoint? HttpListen { get; init; }
 }
 
 public sealed record DatabaseCredentials(string User, string Database, SecretReference? Password);

@@ -110,6 +110,8 @@ public sealed class MonitorOptions
     public long? LagCriticalBytes { get; set; }
     public double? LagWarningSeconds { get; set; }
     public double? LagCriticalSeconds { get; set; }
+    /// <summary>Optional "address:port" for /metrics (Prometheus) and /healthz, e.g. "127.0.0.1:9187"; off when absent.</summary>
+    public string? HttpListen { get; set; }
 }
 
 public sealed class StoreOptions

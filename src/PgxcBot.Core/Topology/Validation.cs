@@ -233,7 +233,26 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         // Only when the operator chose one of them: the built-in defaults are the lead's decision.
         if (ok && connect >= interval && (m.IntervalSeconds is not null || m.ConnectTimeoutSeconds is not null))
             Warn("monitor.connectTimeoutSeconds", $"{ConfigValidator.Format(connect.TotalSeconds)} s is not shorter than monitor.intervalSeconds ({ConfigValidator.Format(interval.TotalSeconds)} s): one black-holed host makes every round late. Use a connect timeout below the interval.");
-        return ok ? new MonitorSettings(interval, connect, command, warningBytes, criticalBytes, lagWarning, lagCritical) : null;
+        var http = m.HttpListen is null ? null : HttpListen(m.HttpListen);
+        if (m.HttpListen is not null && http is null) ok = false;
+        return ok ? new MonitorSettings(interval, connect, command, warningBytes, criticalBytes, lagWarning, lagCritical) { HttpListen = http } : null;
+    }
+
+    /// <summary>"127.0.0.1:9187", "[::1]:9187" or "localhost:9187"; a host name would need a lookup at start.</summary>
+    private System.Net.IPEndPoint? HttpListen(string text)
+    {
+        const string path = "monitor.httpListen";
+        var value = text.Trim();
+        if (value.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase)) value = "127.0.0.1" + value["localhost".Length..];
+        if (!System.Net.IPEndPoint.TryParse(value, out var endpoint) || !value.Contains(':') || endpoint.Port == 0
+            || (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !value.StartsWith('[')))
+        {
+            Error(path, $"\"{ConfigRules.Show(text)}\" is not an IP address and port; give e.g. \"127.0.0.1:9187\" (a local Prometheus agent) or \"0.0.0.0:9187\" (any interface), port 1 to 65535. Remove the key to serve no HTTP.");
+            return null;
+        }
+        if (!System.Net.IPAddress.IsLoopback(endpoint.Address))
+            Warn(path, $"{endpoint} is reachable from other machines and /metrics and /healthz have no authentication: anyone who reaches the port reads the cluster's state. Prefer 127.0.0.1 and a local scraper, or a firewall.");
+        return endpoint;
     }
 
     private string? CheckStore()

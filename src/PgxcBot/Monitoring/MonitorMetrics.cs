@@ -36,6 +36,9 @@ public sealed class MonitorMetrics : IDisposable
         _meter.CreateObservableGauge("pgxcbot.replication.lag.seconds", () => Each(p => p.Lag?.Time?.TotalSeconds), "s", "Replay delay of the slave.");
     }
 
+    /// <summary>The meter the instruments belong to (what the HTTP exporter listens to).</summary>
+    public Meter Meter => _meter;
+
     /// <summary>Records one poll's assessment and timings.</summary>
     public void RecordPoll(ClusterAssessment assessment, TimeSpan pollDuration)
     {

@@ -7,6 +7,7 @@ using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
+using PgxcBot.Monitoring.Http;
 
 namespace PgxcBot.Monitoring;
 
@@ -18,7 +19,7 @@ namespace PgxcBot.Monitoring;
 /// on at the first poll that sees them; the operation runs beside the loop, so polling goes on.
 /// A failing poll is logged and the next one runs as usual.
 /// </summary>
-public sealed class MonitorService : BackgroundService
+public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 {
     private readonly TopologyState _topologyState;
     private readonly SharedSnapshotObserver _observer;
@@ -27,6 +28,7 @@ public sealed class MonitorService : BackgroundService
     private readonly INotifier _notifier;
     private readonly MonitorOperations _operations;
     private readonly MonitorMetrics _metrics;
+    private readonly SshWatch _ssh;
     private readonly TimeProvider _time;
     private readonly ILogger<MonitorService> _logger;
     private readonly AlertSettings _settings;
@@ -36,12 +38,15 @@ public sealed class MonitorService : BackgroundService
 
     private IncidentEngine _engine = null!;
     private ReplicationAutopilot _autopilot = null!;
+    private readonly FailoverAutopilot _failover;
     private ClusterAssessment? _previous;
     private long _polls;
+    private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
-        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger)
+        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh)
     {
+        _ssh = ssh;
         _topologyState = topologyState;
         _observer = observer;
         _tracker = tracker;
@@ -52,6 +57,7 @@ public sealed class MonitorService : BackgroundService
         _time = time;
         _logger = logger;
         _settings = topologyState.Configured.Alerts;
+        _failover = new FailoverAutopilot(_settings, time);
     }
 
     /// <summary>The latest assessment (null before the first poll).</summary>
@@ -59,6 +65,12 @@ public sealed class MonitorService : BackgroundService
 
     /// <summary>Polls completed since start.</summary>
     public long Polls => Interlocked.Read(ref _polls);
+
+    /// <inheritdoc />
+    public DateTimeOffset? LastPollAt => Interlocked.Read(ref _lastPollTicks) is var t and >= 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    /// <inheritdoc />
+    public TimeSpan Interval => _topologyState.Configured.Monitor.Interval;
 
     /// <summary>Completes when the stored incidents are loaded and the first poll is about to run.</summary>
     public Task Started => _started.Task;
@@ -95,6 +107,7 @@ public sealed class MonitorService : BackgroundService
         finally
         {
             await Task.WhenAll(_running.Values).ConfigureAwait(false);
+            await _ssh.WhenIdleAsync().ConfigureAwait(false);
         }
     }
 
@@ -105,6 +118,8 @@ public sealed class MonitorService : BackgroundService
         try
         {
             var topology = await _topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
+            // Beside the loop: starts the SSH checks that are due and returns at once.
+            _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous);
             _observer.Publish(snapshot, topology);
@@ -120,11 +135,14 @@ public sealed class MonitorService : BackgroundService
             {
                 var candidates = AlertRules.From(assessment)
                     .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
+                    .Concat(_ssh.Candidates(topology))
                     .ToArray();
                 var decision = _autopilot.Decide(assessment, candidates, topology.Monitor.LagWarningBytes);
                 var round = _engine.Evaluate(candidates);
-                await ApplyAsync(round, decision, cancellationToken).ConfigureAwait(false);
+                var failover = _failover.Decide(assessment, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
+                await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
                 foreach (var intent in decision.Intents) Start(intent, cancellationToken);
+                foreach (var intent in failover.Intents) StartFailover(intent, topology, cancellationToken);
             }
             finally
             {
@@ -132,6 +150,7 @@ public sealed class MonitorService : BackgroundService
             }
             _previous = assessment;
             _metrics.RecordPoll(assessment, _time.GetElapsedTime(started));
+            Interlocked.Exchange(ref _lastPollTicks, _time.GetUtcNow().UtcTicks);
             Interlocked.Increment(ref _polls);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -143,6 +162,10 @@ public sealed class MonitorService : BackgroundService
             _logger.LogError(e, "Monitor poll failed after {ElapsedMs} ms; the next poll runs as scheduled", (int)_time.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    /// <summary>Short: a login that takes longer than this is as good as lost for a runbook step.</summary>
+    private static TimeSpan SshTimeout(MonitorSettings monitor) =>
+        TimeSpan.FromTicks(Math.Clamp(monitor.ConnectTimeout.Ticks * 2, TimeSpan.FromSeconds(2).Ticks, TimeSpan.FromSeconds(10).Ticks));
 
     private void Start(AutopilotIntent intent, CancellationToken cancellationToken)
     {
@@ -188,6 +211,96 @@ public sealed class MonitorService : BackgroundService
         }
     }
 
+    private void StartFailover(FailoverIntent intent, ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        var key = "failover/" + intent.Datanode;
+        var task = Task.Run(() => RunFailoverAsync(intent, topology, cancellationToken), CancellationToken.None);
+        _running[key] = task;
+        _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<string, Task>(key, task)), TaskScheduler.Default);
+    }
+
+    /// <summary>One step of an automatic failover, beside the loop; its result is told under the gate.</summary>
+    private async Task RunFailoverAsync(FailoverIntent intent, ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        var name = intent.Datanode;
+        Func<FailoverDecision> told;
+        try
+        {
+            switch (intent.Step)
+            {
+                case FailoverStep.Propose:
+                {
+                    var (refusal, fencing) = await CheckFencingAsync(topology, name, cancellationToken).ConfigureAwait(false);
+                    long? id = null;
+                    if (refusal is null)
+                    {
+                        var reply = await _operations.ProposeFailoverAsync(name, cancellationToken).ConfigureAwait(false);
+                        if (reply.IsRefused || reply.Operation is null) refusal = reply.Refusal ?? "the promote operation could not be created";
+                        else if (reply.Operation.State != OperationState.AwaitingApproval) refusal = $"operation {reply.Operation.Id} is {reply.Operation.State}, not awaiting approval";
+                        else id = reply.Operation.Id;
+                    }
+                    if (id is not null) _logger.LogWarning("Monitor: automatic failover of {Datanode} announced (operation {Id}, grace {GraceSeconds} s)", name, id, (int)_settings.FailoverGrace.TotalSeconds);
+                    else _logger.LogWarning("Monitor: no automatic failover of {Datanode}: {Reason}", name, refusal);
+                    told = () => _failover.Proposed(name, id, refusal, fencing);
+                    break;
+                }
+                case FailoverStep.Approve:
+                {
+                    _logger.LogWarning("Monitor: grace period over, approving the automatic failover of {Datanode} (operation {Id})", name, intent.OperationId);
+                    var outcome = Outcome(await _operations.ApproveFailoverAsync(intent.OperationId!.Value, cancellationToken).ConfigureAwait(false));
+                    _metrics.OperationRun("promote", outcome.Succeeded);
+                    told = () => _failover.Completed(name, outcome);
+                    break;
+                }
+                default:
+                {
+                    _logger.LogWarning("Monitor: the master of {Datanode} is back, cancelling the automatic failover (operation {Id})", name, intent.OperationId);
+                    var reply = await _operations.Service.CancelAsync(intent.OperationId!.Value, MonitorOperations.SystemActor, cancellationToken).ConfigureAwait(false);
+                    told = () => _failover.Cancelled(name, !reply.IsRefused, reply.Refusal ?? "");
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Monitor: automatic failover step {Step} of {Datanode} failed", intent.Step, name);
+            var what = $"unexpected {e.GetType().Name}; see the bot's log";
+            told = intent.Step switch
+            {
+                FailoverStep.Propose => () => _failover.Proposed(name, null, what, ""),
+                FailoverStep.Approve => () => _failover.Completed(name, new MonitorOperationOutcome(false, intent.OperationId, what, _time.GetUtcNow())),
+                _ => () => _failover.Cancelled(name, false, what),
+            };
+        }
+
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await ApplyAsync(IncidentRound.Empty, AutopilotDecision.None, CancellationToken.None, told().Notes).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Fencing needs the old master's host to run commands: checked now, not from the last SSH check.</summary>
+    private async Task<(string? Refusal, string Fencing)> CheckFencingAsync(ClusterTopology topology, string datanode, CancellationToken cancellationToken)
+    {
+        var pair = topology.FindDatanode(datanode);
+        var host = pair is null ? null : topology.FindHost(pair.Master.HostName);
+        if (pair is null || host is null) return ($"the host of {datanode}'s master is not in the topology, so it cannot be fenced", "");
+        var check = await _ssh.CheckNowAsync(host, SshTimeout(topology.Monitor), cancellationToken).ConfigureAwait(false);
+        var via = host.Transport == TransportKind.Ssh ? "SSH" : "local commands";
+        return check.Answered
+            ? (null, $"The old master's host {host.Name} answers {via}, so the old master can be fenced.")
+            : ($"fencing is not possible: {host.Name}, the old master's host, does not answer {via} ({check.Detail.Trim().TrimEnd('.')}), so the old master could come back as a second writable server", "");
+    }
+
     /// <summary>When the operation released commits: the end of its last step that ran (verified), not
     /// the end of the bookkeeping after it.</summary>
     private MonitorOperationOutcome Outcome(OperationReply reply)
@@ -201,7 +314,8 @@ public sealed class MonitorService : BackgroundService
             operation.Result ?? operation.State.ToString(), finished);
     }
 
-    private async Task ApplyAsync(IncidentRound round, AutopilotDecision decision, CancellationToken cancellationToken)
+    private async Task ApplyAsync(IncidentRound round, AutopilotDecision decision, CancellationToken cancellationToken,
+        IReadOnlyList<Notification>? more = null)
     {
         var notifications = new List<Notification>(round.Notifications);
         var changed = new List<Incident>(round.Changed);
@@ -212,6 +326,7 @@ public sealed class MonitorService : BackgroundService
             changed.AddRange(announced.Changed);
         }
         notifications.AddRange(decision.Notes);
+        notifications.AddRange(more ?? []);
 
         // Stored before they are sent: a crash between the two loses a message, never repeats one.
         await _store.SaveIncidentsAsync(changed, cancellationToken).ConfigureAwait(false);
@@ -222,7 +337,7 @@ public sealed class MonitorService : BackgroundService
         {
             if (notification.Kind == NotificationKind.Raised)
             {
-                var kind = notification.IncidentKey[(notification.IncidentKey.IndexOf('/') + 1)..];
+                var kind = notification.IncidentKey[(notification.IncidentKey.LastIndexOf('/') + 1)..];
                 _metrics.AlertRaised(kind, notification.Message.Severity);
             }
             try

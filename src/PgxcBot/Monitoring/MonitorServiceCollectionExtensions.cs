@@ -4,6 +4,8 @@ using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
 using PgxcBot.Store;
+using PgxcBot.Monitoring.Http;
+using Microsoft.Extensions.Logging;
 
 namespace PgxcBot.Monitoring;
 
@@ -13,7 +15,7 @@ public static class MonitorServiceCollectionExtensions
     /// Registers the monitor: the hosted polling service, its metrics, its stored incidents (the
     /// SQLite store registered by AddPgxcBotStore), and the operation service it acts through. Needs
     /// AddPgxcBotCore and AddPgxcBotStore. Notifications go to the registered <see cref="INotifier"/>;
-    /// without one, to the process's standard output.
+    /// without one, to the process's standard output. With <c>monitor.httpListen</c>, also /metrics and /healthz.
     /// </summary>
     public static IServiceCollection AddPgxcBotMonitor(this IServiceCollection services)
     {
@@ -25,8 +27,16 @@ public static class MonitorServiceCollectionExtensions
             new SharedSnapshotObserver(provider.GetRequiredService<IClusterObserver>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<MonitorOperations>();
         services.TryAddSingleton<MonitorMetrics>();
+        services.TryAddSingleton<SshWatch>();
         services.TryAddSingleton<MonitorService>();
         services.AddHostedService(provider => provider.GetRequiredService<MonitorService>());
+        services.TryAddSingleton(provider =>
+        {
+            var store = provider.GetRequiredService<SqliteStore>();
+            return new MonitorHttpEndpoint(provider.GetRequiredService<MonitorMetrics>(), provider.GetRequiredService<MonitorService>(),
+                store.CheckWritableAsync, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>());
+        });
+        services.AddHostedService<MonitorHttpService>();
         return services;
     }
 }

@@ -44,12 +44,15 @@ public sealed class MonitorLab : IAsyncDisposable
     public MonitorService Monitor { get; private set; } = null!;
     public SqliteStore Store { get; private set; } = null!;
 
-    public static async Task<MonitorLab> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, AlertSettings? alerts = null)
+    /// <param name="adjust">Changes the lab's topology before the monitor starts (e.g. adds an SSH host).</param>
+    public static async Task<MonitorLab> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, AlertSettings? alerts = null,
+        Func<ClusterTopology, ClusterTopology>? adjust = null)
     {
         var cluster = await LabCluster.StartAsync(new LabPairOptions(), 1, mode, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
         try
         {
             var topology = cluster.ToTopology(MonitorSettings.Default) with { Alerts = alerts ?? AlertSettings.Default };
+            if (adjust is not null) topology = adjust(topology);
             var lab = new MonitorLab(cluster, topology, Directory.CreateTempSubdirectory("pgxcbot-monitor-").FullName);
             await lab.RestartMonitorAsync(cancellationToken);
             return lab;
@@ -79,7 +82,7 @@ public sealed class MonitorLab : IAsyncDisposable
         var operations = new MonitorOperations(topologyState, shared, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
             new SyncEvidenceSource(Store), Topology.Approvals, new NoEvents(), tracker, Store, new PairLocks(), time);
         Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), Notifications, operations,
-            new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance);
+            new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance, new SshWatch(shell, time, NullLogger<SshWatch>.Instance));
         _monitorStop = new CancellationTokenSource();
         await Monitor.StartAsync(_monitorStop.Token);
         await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

@@ -35,15 +35,25 @@ public class AlertSettingsTests
         var config = TestConfigs.Minimal();
         config["alerts"] = new System.Text.Json.Nodes.JsonObject
         {
-            ["degradePolicy"] = "sometimes", ["flapPolls"] = 0, ["reminderMinutes"] = -1, ["autoFailover"] = true, ["graceSeconds"] = 1,
+            ["degradePolicy"] = "sometimes", ["flapPolls"] = 0, ["reminderMinutes"] = -1, ["graceSeconds"] = 1,
         };
         var report = TestConfigs.Validate(config);
         Assert.Null(report.Topology);
         Assert.Contains(report.Errors, e => e.Path == "alerts.degradePolicy" && e.Message.Contains("auto", StringComparison.Ordinal));
         Assert.Contains(report.Errors, e => e.Path == "alerts.flapPolls");
         Assert.Contains(report.Errors, e => e.Path == "alerts.reminderMinutes");
-        Assert.Contains(report.Errors, e => e.Path == "alerts.autoFailover" && e.Message.Contains("not supported", StringComparison.Ordinal));
         Assert.Contains(report.Errors, e => e.Path == "alerts.graceSeconds");
+    }
+
+    [Fact]
+    public void Automatic_failover_is_off_by_default_and_can_be_turned_on_with_a_grace_period()
+    {
+        Assert.False(AlertSettings.Default.AutoFailover);
+        var config = TestConfigs.Minimal();
+        config["alerts"] = new System.Text.Json.Nodes.JsonObject { ["autoFailover"] = true, ["graceSeconds"] = 45 };
+        var alerts = TestConfigs.Validate(config).Topology!.Alerts;
+        Assert.True(alerts.AutoFailover);
+        Assert.Equal(TimeSpan.FromSeconds(45), alerts.FailoverGrace);
     }
 
     [Fact]

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.IntegrationTests.Operations;
+using PgxcBot.Lab.Pairs;
+using Xunit.Abstractions;
+
+namespace PgxcBot.IntegrationTests.Monitoring;
+
+/// <summary>alerts.autoFailover on a real pair with a short grace period: an in-sync slave is promoted by
+/// the monitor after the announcement; an asynchronous one never is.</summary>
+public sealed class AutoFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private static readonly AlertSettings Auto = AlertSettings.Default with { AutoFailover = true, FailoverGrace = TimeSpan.FromSeconds(3) };
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
+    private MonitorLab? _lab;
+    private CancellationToken Ct => _timeout.Token;
+
+    private static bool Is(Notification n, NotificationKind kind, string key) => n.Kind == kind && n.IncidentKey == key;
+
+    [Fact]
+    public async Task A_killed_master_of_a_sync_pair_is_announced_then_promoted_by_the_monitor_and_the_coordinators_follow()
+    {
+        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct, Auto);
+        await lab.PollsAsync(2, Ct);
+        var killedAt = Stopwatch.GetTimestamp();
+        await lab.Pair.Master.KillAsync(Ct);
+
+        await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);
+        var (announced, announcedAt) = await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: automatic failover in 3 s", Deadline, "the announcement", Ct);
+        output.WriteLine($"kill → announcement: {Stopwatch.GetElapsedTime(killedAt, announcedAt).TotalMilliseconds:0} ms");
+        output.WriteLine(PlainTextRenderer.Render(announced.Message));
+        var cancel = Assert.Single(announced.Message.Actions);
+        Assert.StartsWith("/pgxc cancel ", cancel.Command);
+
+        var (done, doneAt) = await lab.Notifications.WaitForAsync(n => n.Message.Title.StartsWith("datanode1: ", StringComparison.Ordinal)
+            && (n.Message.Title.Contains("failed over automatically", StringComparison.Ordinal) || n.Message.Title.Contains("did not complete", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(90), "the end of the automatic failover", Ct);
+        output.WriteLine($"kill → promoted: {Stopwatch.GetElapsedTime(killedAt, doneAt).TotalMilliseconds:0} ms");
+        output.WriteLine(PlainTextRenderer.Render(done.Message));
+        Assert.Equal("datanode1: failed over automatically", done.Message.Title);
+        Assert.True(Stopwatch.GetElapsedTime(announcedAt, doneAt) >= TimeSpan.FromSeconds(2.5), "promoted before the grace period ended");
+
+        Assert.False(await lab.QueryAsync<bool>(lab.Pair.Slave, "SELECT pg_is_in_recovery()", Ct));
+        foreach (var coordinator in lab.Cluster.Coordinators)
+            Assert.Equal($"datanode1|{lab.Pair.Slave.Port}|f", await OperationHarness.IdentityThroughAsync(coordinator, Ct));
+    }
+
+    [Fact]
+    public async Task A_killed_master_of_an_async_pair_is_never_promoted_automatically_and_a_person_gets_the_promote_button()
+    {
+        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Async, Ct, Auto);
+        await lab.PollsAsync(2, Ct);
+        await lab.Pair.Master.KillAsync(Ct);
+
+        var (alert, _) = await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);
+        Assert.Equal("/pgxc promote datanode1", Assert.Single(alert.Message.Actions).Command);
+        var (declined, _) = await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: no automatic failover", Deadline, "why it will not fail over", Ct);
+        output.WriteLine(PlainTextRenderer.Render(declined.Message));
+        Assert.Contains(declined.Message.Lines, l => l.Contains("not the synchronous standby", StringComparison.Ordinal));
+        Assert.Equal("/pgxc promote datanode1", Assert.Single(declined.Message.Actions).Command);
+
+        await lab.PollsAsync(6, Ct); // twice the grace period
+        Assert.True(await lab.QueryAsync<bool>(lab.Pair.Slave, "SELECT pg_is_in_recovery()", Ct));
+        Assert.DoesNotContain(lab.Notifications.All, n => n.Message.Title.Contains("automatic failover in", StringComparison.Ordinal));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null) await _lab.DisposeAsync();
+        _timeout.Dispose();
+    }
+}
