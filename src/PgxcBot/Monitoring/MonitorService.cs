@@ -40,13 +40,16 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private ReplicationAutopilot _autopilot = null!;
     private readonly FailoverAutopilot _failover;
     private ClusterAssessment? _previous;
+    private readonly AssessmentMemory? _memory;
     private long _polls;
     private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
-        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh)
+        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
+        AssessmentMemory? memory = null)
     {
         _ssh = ssh;
+        _memory = memory;
         _topologyState = topologyState;
         _observer = observer;
         _tracker = tracker;
@@ -149,6 +152,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                 _gate.Release();
             }
             _previous = assessment;
+            // Shared with chat commands: a promote asked for after the master died is judged by this sighting.
+            _memory?.Remember(assessment);
             _metrics.RecordPoll(assessment, _time.GetElapsedTime(started));
             Interlocked.Exchange(ref _lastPollTicks, _time.GetUtcNow().UtcTicks);
             Interlocked.Increment(ref _polls);
