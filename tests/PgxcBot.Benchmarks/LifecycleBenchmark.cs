@@ -1,3 +1,4 @@
+using PgxcBot.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -204,48 +205,25 @@ internal sealed class LifecycleBenchmark : IBenchmark
         }
     }
 
-    /// <summary>The bot's services as the host wires them, on a SQLite store in a temp folder.</summary>
+    /// <summary>The bot's services as the host wires them (<see cref="LabBot"/>), with the lab's own config.</summary>
     private sealed class Bot : IAsyncDisposable
     {
-        private readonly List<IAsyncDisposable> _disposables = [];
-        private OperationService _service = null!;
-        private TopologyState _topology = null!;
-        private NpgsqlClusterObserver _observer = null!;
-        private PairStateTracker _tracker = null!;
+        private readonly LabBot _bot;
+        private readonly OperationService _service;
+        private readonly TopologyState _topology;
 
-        public static async Task<Bot> StartAsync(LabCluster cluster, string folder, CancellationToken cancellationToken)
+        private Bot(LabBot bot)
         {
-            var bot = new Bot();
-            var bin = PgBinaries.Discover().BinDir;
-            var lab = cluster.ToTopology(MonitorSettings.Default with { ConnectTimeout = TimeSpan.FromSeconds(1) });
-            var everyone = new HashSet<string> { "alice", "bob" };
-            var topology = lab with
-            {
-                Hosts = lab.Hosts.Select(h => h with { PgBinDir = bin }).ToArray(),
-                Approvals = new ApprovalPolicy(everyone, new HashSet<string>(), everyone, new HashSet<string>(), false,
-                    TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval),
-            };
-            var time = TimeProvider.System;
-            var secrets = new NoSecrets();
-            var store = await SqliteStore.OpenAsync(Path.Combine(folder, "state.db"), null, cancellationToken);
-            bot._observer = new NpgsqlClusterObserver(secrets, time, NullLogger<NpgsqlClusterObserver>.Instance);
-            var sql = new NpgsqlSqlExecutor(topology, secrets, time);
-            bot._disposables.AddRange([bot._observer, sql]);
-            var shell = new LocalShell(NullLogger<LocalShell>.Instance);
-            bot._topology = new TopologyState(topology, new SqliteTopologyStore(store), time);
-            bot._tracker = new PairStateTracker(store, time);
-            bot._service = new OperationService(bot._topology, bot._observer, new SqliteOperationStore(store), new StepExecutor(shell, sql, time), shell,
-                new SyncEvidenceSource(store), topology.Approvals, new Silent(), new PairOperationSink(bot._topology, bot._observer, bot._tracker, store), time);
-            return bot;
+            _bot = bot;
+            _service = bot.Get<OperationService>();
+            _topology = bot.Get<TopologyState>();
         }
 
-        public async Task<ClusterAssessment> ObserveAsync(CancellationToken cancellationToken)
-        {
-            var topology = await _topology.CurrentAsync(cancellationToken);
-            var assessment = ClusterAssessor.Assess(topology, await _observer.ObserveAsync(topology, cancellationToken));
-            await _tracker.ObserveAsync(assessment, cancellationToken);
-            return assessment;
-        }
+        public static async Task<Bot> StartAsync(LabCluster cluster, string folder, CancellationToken cancellationToken) =>
+            new(await LabBot.StartAsync(cluster, cancellationToken));
+
+        public async Task<ClusterAssessment> ObserveAsync(CancellationToken cancellationToken) =>
+            (await _bot.Get<IClusterStatusSource>().GetAsync(cancellationToken)).Assessment;
 
         public async Task<LabServer> CurrentMasterAsync(LabPair pair, CancellationToken cancellationToken)
         {
@@ -266,20 +244,6 @@ internal sealed class LifecycleBenchmark : IBenchmark
             return operation;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var d in _disposables) await d.DisposeAsync();
-        }
-    }
-
-    private sealed class NoSecrets : ISecretResolver
-    {
-        public string? Resolve(SecretReference? reference) =>
-            reference is null ? null : throw new SecretUnavailableException("the benchmark lab uses no passwords");
-    }
-
-    private sealed class Silent : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+        public ValueTask DisposeAsync() => _bot.DisposeAsync();
     }
 }
