@@ -1,19 +1,12 @@
-using PgxcBot.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
+using PgxcBot.Hosting;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
-using PgxcBot.Postgres;
-using PgxcBot.Ssh;
-using PgxcBot.Store;
 
 namespace PgxcBot.Benchmarks;
 
