@@ -69,7 +69,7 @@ public static class OperationMessageBuilder
     {
         var lines = new List<string> { reply.Refusal! };
         if (reply.NextStep is not null) lines.Add("Next: " + reply.NextStep);
-        if (reply.Operation is { } operation && operation.State == OperationState.AwaitingApproval && reply.Refusal!.Contains("new approval", StringComparison.Ordinal))
+        if (reply is { PlanChanged: true, Operation: { } operation })
             return Build(operation) with { Title = $"Operation {operation.Id}: plan changed, approve again", Lines = [.. lines, "", .. Build(operation).Lines] };
         return ChatMessage.Simple($"{what}: refused", Severity.Warning, [.. lines]);
     }

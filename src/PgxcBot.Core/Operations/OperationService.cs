@@ -118,7 +118,7 @@ public sealed class OperationService(
             await EmitAsync(new OperationEvent(OperationEventKind.PlanChanged, replanned), progress, cancellationToken).ConfigureAwait(false);
             return OperationReply.Refused(
                 $"the cluster changed since operation {id} was requested, and so did its plan. Nothing ran. Read the new plan; it needs a new approval.",
-                $"/pgxc approve {id}", replanned);
+                $"/pgxc approve {id}", replanned) with { PlanChanged = true };
         }
 
         var approved = operation with { ApprovedBy = approver, ApprovedAt = time.GetUtcNow() };

@@ -47,6 +47,9 @@ public sealed class OperationHarness : IAsyncDisposable
     public TopologyState TopologyState { get; private set; } = null!;
     public OperationService Service { get; private set; } = null!;
 
+    /// <summary>The latest assessment, as the monitor keeps it: what says how far behind a slave was.</summary>
+    public AssessmentMemory Memory { get; } = new();
+
     /// <param name="options">Lab pair options, e.g. a master without a slave for add-slave tests.</param>
     public static async Task<OperationHarness> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, LabPairOptions? options = null)
     {
@@ -102,14 +105,15 @@ public sealed class OperationHarness : IAsyncDisposable
         TopologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
         Tracker = new PairStateTracker(Store, time);
         Service = new OperationService(TopologyState, Observer, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(Store), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker, Store), time);
+            new SyncEvidenceSource(Store, Memory), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker, Store), time);
     }
 
     /// <summary>Observes, assesses, and lets the pair state machine follow, as the monitor does each poll.</summary>
     public async Task<ClusterAssessment> ObserveAsync(CancellationToken cancellationToken)
     {
         var topology = await TopologyState.CurrentAsync(cancellationToken);
-        var assessment = ClusterAssessor.Assess(topology, await Observer.ObserveAsync(topology, cancellationToken));
+        var assessment = ClusterAssessor.Assess(topology, await Observer.ObserveAsync(topology, cancellationToken), Memory.Latest);
+        Memory.Remember(assessment);
         await Tracker.ObserveAsync(assessment, cancellationToken);
         return assessment;
     }

@@ -51,6 +51,7 @@ public sealed class SyncAsyncTests : OperationLabTest
 
         var refused = await Lab.Service.RequestAsync("promote", "datanode1", [], OperationHarness.Alice, Ct);
         Assert.Contains("not in sync", refused.Refusal);
+        Assert.Matches(@"it was \d+(\.\d)? (bytes|kB|MB|GB) behind", refused.Refusal); // from the last sighting of the master
         Assert.Contains("--accept-data-loss", refused.NextStep);
 
         var accepted = (await Lab.Service.RequestAsync("promote", "datanode1", [OperationService.AcceptDataLoss], OperationHarness.Alice, Ct)).Operation!;

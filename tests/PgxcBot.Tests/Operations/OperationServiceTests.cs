@@ -109,6 +109,10 @@ public class OperationServiceTests
         _cluster.DownHosts.Remove("node01"); // the host is back: the plan now fences it
         var changed = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Bob, [PromotePlanner.FencingUnverified], default);
         Assert.Contains("needs a new approval", changed.Refusal);
+        Assert.True(changed.PlanChanged);
+        var shown = PgxcBot.Core.Messages.OperationMessageBuilder.Refused(changed, "approve 1");
+        Assert.Equal("Operation 1: plan changed, approve again", shown.Title);
+        Assert.Contains(shown.Actions, a => a.Command.Contains("--plan " + changed.Operation!.Nonce, StringComparison.Ordinal));
         Assert.Equal(OperationState.AwaitingApproval, changed.Operation!.State);
         Assert.Contains(changed.Operation.Plan.Steps, s => s.Id == "fence-stop-old-master");
         Assert.True(_cluster.Servers["node02:20010"].InRecovery, "nothing may run on a changed plan");
