@@ -321,11 +321,22 @@ public sealed class OperationService(
         }
     }
 
+    /// <summary>The pair's unfinished operation, if any. A request whose approval window closed is closed
+    /// on the way (cancelled, saying so), so that history never shows it as still waiting.</summary>
     private async Task<Operation?> OpenOperationForAsync(string datanode, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return (await store.GetOpenAsync(cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault(o => o.Datanode == datanode && !(o.State == OperationState.AwaitingApproval && o.ApprovalExpiresAt <= now));
+        foreach (var open in await store.GetOpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (open.Datanode != datanode) continue;
+            if (open.State != OperationState.AwaitingApproval || open.ApprovalExpiresAt > now) return open;
+            await store.UpdateAsync(open with
+            {
+                State = OperationState.Cancelled,
+                Result = $"not approved before {open.ApprovalExpiresAt:HH:mm:ss} UTC; nothing ran. Request it again for a fresh plan.",
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        return null;
     }
 
     private static string Describe(OperationState state) => state switch

@@ -93,6 +93,13 @@ public class OperationServiceTests
         var late = await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default);
         Assert.Contains("approval window", late.Refusal);
         Assert.True(_cluster.Servers["node02:20010"].InRecovery);
+
+        // A new request closes the expired one, and history says so.
+        var again = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        Assert.Equal(OperationState.AwaitingApproval, again.Operation!.State);
+        var expired = (await _operations.GetAsync(requested.Operation.Id, default))!;
+        Assert.Equal(OperationState.Cancelled, expired.State);
+        Assert.Contains("not approved before", expired.Result);
     }
 
     [Fact]
