@@ -75,6 +75,41 @@ public sealed class LabCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_lab_runs_as_a_normal_user_too()
+    {
+        // As root, run the CLI as an unprivileged user; as a normal user, run it as ourselves.
+        const string user = "pgxcbot-user";
+        var start = new System.Diagnostics.ProcessStartInfo { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Environment.UserName == "root")
+        {
+            using (var add = System.Diagnostics.Process.Start("sh", ["-c", $"id -u {user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {user}"])!)
+                await add.WaitForExitAsync();
+            start.FileName = "runuser";
+            foreach (var a in new[] { "-u", user, "--", "dotnet" }) start.ArgumentList.Add(a);
+        }
+        else
+        {
+            start.FileName = "dotnet";
+        }
+        foreach (var a in new[] { typeof(CliApp).Assembly.Location, "lab", "--folder", _folder }) start.ArgumentList.Add(a);
+        start.Environment["HOME"] = Path.GetTempPath();
+        start.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var process = System.Diagnostics.Process.Start(start)!;
+        await process.StandardInput.WriteAsync("/pgxc status\nexit\n");
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.True(process.ExitCode == ExitCodes.Ok, await error);
+        Assert.Contains($"servers run as {(Environment.UserName == "root" ? user : Environment.UserName)}", await error);
+        Assert.Contains("[OK] Cluster: healthy", await output);
+    }
+
+    [Fact]
     public async Task A_kept_lab_stays_until_lab_down()
     {
         var run = await LabAsync("exit\n", "--keep");
