@@ -50,7 +50,7 @@ public static class OperationMessageBuilder
         {
             var acks = string.Concat(operation.Plan.Acknowledgements.Select(a => " --" + a));
             actions.Add(new ChatAction(operation.Plan.Acknowledgements.Count == 0 ? "Approve" : "Approve (" + string.Join(", ", operation.Plan.Acknowledgements) + ")",
-                $"/pgxc approve {operation.Id} --plan {operation.Nonce}{acks}", operation.Kind == "promote" ? ActionStyle.Danger : ActionStyle.Success));
+                $"/pgxc approve {operation.Id} --plan {operation.Nonce}{acks}", operation.Kind is "promote" or "switchover" or "stop" or "rebuild" ? ActionStyle.Danger : ActionStyle.Success));
             actions.Add(new ChatAction("Cancel", $"/pgxc cancel {operation.Id}", ActionStyle.Secondary));
         }
         else if (operation.State is OperationState.Interrupted or OperationState.Failed)
