@@ -23,8 +23,7 @@ public sealed class PairStateTracker(IPairStateStore store, TimeProvider time) :
     public async Task<IReadOnlyList<PairTransition>> ReconcileAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(assessment);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await SerialisedAsync(async () =>
         {
             var recorded = new List<PairTransition>();
             foreach (var pair in assessment.Pairs)
@@ -33,11 +32,7 @@ public sealed class PairStateTracker(IPairStateStore store, TimeProvider time) :
                 if (await ReconcileOneAsync(pair, stored, cancellationToken).ConfigureAwait(false) is { } t) recorded.Add(t);
             }
             return recorded;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -48,8 +43,7 @@ public sealed class PairStateTracker(IPairStateStore store, TimeProvider time) :
     public async Task<IReadOnlyList<PairTransition>> ObserveAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(assessment);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await SerialisedAsync(async () =>
         {
             var recorded = new List<PairTransition>();
             foreach (var pair in assessment.Pairs)
@@ -68,11 +62,7 @@ public sealed class PairStateTracker(IPairStateStore store, TimeProvider time) :
                 if (transition is not null) recorded.Add(transition);
             }
             return recorded;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -84,36 +74,56 @@ public sealed class PairStateTracker(IPairStateStore store, TimeProvider time) :
     /// </summary>
     public async Task<PairTransition?> FireAsync(string datanode, PairTrigger trigger, PairGuardFacts facts, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await SerialisedAsync(async () =>
         {
             var machine = await LoadAsync(datanode, facts, cancellationToken).ConfigureAwait(false);
             var transition = machine.Fire(trigger);
             if (transition is not null) await _store.RecordTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
             return transition;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Fires <paramref name="trigger"/> when it is permitted for the pair now and records the transition;
+    /// otherwise changes nothing. One load and one decision under the lock, so nothing can move the pair
+    /// between "may it?" and "do it". Null when nothing changed or the pair has no stored state yet.
+    /// </summary>
+    public async Task<PairTransition?> TryFireAsync(string datanode, PairTrigger trigger, PairGuardFacts facts, CancellationToken cancellationToken) =>
+        await SerialisedAsync(async () =>
+        {
+            if (await _store.GetStateAsync(datanode, cancellationToken).ConfigureAwait(false) is null) return null;
+            var machine = await LoadAsync(datanode, facts, cancellationToken).ConfigureAwait(false);
+            if (machine.WhyNot(trigger) is not null) return null;
+            var transition = machine.Fire(trigger);
+            if (transition is not null) await _store.RecordTransitionAsync(transition, cancellationToken).ConfigureAwait(false);
+            return transition;
+        }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Null when <paramref name="trigger"/> is permitted for the pair now, else why not.</summary>
     public async Task<string?> WhyNotAsync(string datanode, PairTrigger trigger, PairGuardFacts facts, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await SerialisedAsync(async () =>
         {
             var machine = await LoadAsync(datanode, facts, cancellationToken).ConfigureAwait(false);
             return machine.WhyNot(trigger);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    // One decision at a time: the monitor's poll and an operation's end must not interleave their moves.
+    private async Task<T> SerialisedAsync<T>(Func<Task<T>> decide, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await decide().ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
         }
     }
-
-    public void Dispose() => _gate.Dispose();
 
     private async Task<PairStateMachine> LoadAsync(string datanode, PairGuardFacts facts, CancellationToken cancellationToken)
     {

@@ -31,7 +31,7 @@ public sealed class MonitorOperations
 
     public MonitorOperations(TopologyState topology, SharedSnapshotObserver observer, IOperationStore store, StepExecutor executor,
         IRemoteShell shell, SyncEvidenceSource evidence, ApprovalPolicy policy, IOperationObserver events, PairStateTracker tracker,
-        IPairStateStore pairs, PairLocks locks, TimeProvider time)
+        PairLocks locks, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(policy);
@@ -41,7 +41,7 @@ public sealed class MonitorOperations
             RequesterUsers = new HashSet<string>(policy.RequesterUsers.Append(SystemActor.Id), StringComparer.Ordinal),
             KindsNeedingApproval = new HashSet<string>(policy.KindsNeedingApproval.Where(k => k != "async"), StringComparer.Ordinal),
         };
-        var sink = new PairOperationSink(topology, observer, tracker, pairs);
+        var sink = new PairOperationSink(topology, observer, tracker);
         Service = new OperationService(topology, observer, store, executor, shell, evidence, own, events, sink, time, locks);
 
         var alerts = topology.Configured.Alerts;

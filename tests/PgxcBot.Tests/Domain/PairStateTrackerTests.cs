@@ -97,4 +97,20 @@ public class PairStateTrackerTests
             tracker.FireAsync("datanode9", PairTrigger.SyncEnabled, PairGuardFacts.None, CancellationToken.None));
         Assert.Contains("datanode9", ex.Message);
     }
+
+    [Fact]
+    public async Task TryFire_changes_nothing_when_the_trigger_is_not_permitted_or_the_pair_is_unknown()
+    {
+        var tracker = new PairStateTracker(_store, _time);
+        Assert.Null(await tracker.TryFireAsync("datanode1", PairTrigger.SyncEnabled, PairGuardFacts.None, CancellationToken.None));
+        Assert.Empty(_store.Transitions);
+
+        _store.States["datanode1"] = PairState.Async;
+        Assert.Null(await tracker.TryFireAsync("datanode1", PairTrigger.SyncEnabled, PairGuardFacts.None, CancellationToken.None));
+        Assert.Equal(PairState.Async, _store.States["datanode1"]);
+
+        var fired = await tracker.TryFireAsync("datanode1", PairTrigger.SyncEnabled, new PairGuardFacts(true, true, true), CancellationToken.None);
+        Assert.Equal(PairState.Sync, fired!.To);
+        Assert.Equal(PairState.Sync, _store.States["datanode1"]);
+    }
 }
