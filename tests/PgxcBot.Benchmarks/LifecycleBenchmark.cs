@@ -35,53 +35,45 @@ internal sealed class LifecycleBenchmark : IBenchmark
 
         await progress.WriteLineAsync("lifecycle: building 1 sync pair + 2 coordinator simulators...");
         await using var cluster = await LabCluster.StartAsync(new LabPairOptions(), 1, LabReplicationMode.Sync, 2, 1, cancellationToken);
-        var folder = Directory.CreateTempSubdirectory("pgxcbot-bench-lifecycle-").FullName;
-        try
+        await using var bot = await Bot.StartAsync(cluster, cancellationToken);
+        var pair = cluster.Pairs[0];
+        await bot.ObserveAsync(cancellationToken);
+        await Exec(pair.Master, "CREATE TABLE ledger (id bigint PRIMARY KEY)", cancellationToken);
+        var version = await VersionAsync(pair.Master, cancellationToken);
+
+        var promote = new List<double>();
+        var rebuild = new List<double>();
+        var cycle = new List<double>();
+        for (var i = 1; i <= cycles; i++)
         {
-            await using var bot = await Bot.StartAsync(cluster, folder, cancellationToken);
-            var pair = cluster.Pairs[0];
-            await bot.ObserveAsync(cancellationToken);
-            await Exec(pair.Master, "CREATE TABLE ledger (id bigint PRIMARY KEY)", cancellationToken);
-            var version = await VersionAsync(pair.Master, cancellationToken);
-
-            var promote = new List<double>();
-            var rebuild = new List<double>();
-            var cycle = new List<double>();
-            for (var i = 1; i <= cycles; i++)
-            {
-                var master = await bot.CurrentMasterAsync(pair, cancellationToken);
-                await master.KillAsync(cancellationToken);
-                await UntilAsync(async () => (await bot.ObserveAsync(cancellationToken)).Pairs[0].Condition == ObservedCondition.MasterLost,
-                    "the master to be seen lost", cancellationToken);
-                var started = Stopwatch.StartNew();
-                var promoted = await bot.RunAsync("promote", cancellationToken);
-                promote.Add(started.Elapsed.TotalMilliseconds);
-                var rebuilding = Stopwatch.StartNew();
-                await bot.RunAsync("rebuild", cancellationToken);
-                rebuild.Add(rebuilding.Elapsed.TotalMilliseconds);
-                cycle.Add(started.Elapsed.TotalMilliseconds);
-                await progress.WriteLineAsync($"lifecycle: cycle {i}: promote {promote[^1]:0} ms ({promoted.Steps.Count} steps), rebuild {rebuild[^1]:0} ms");
-            }
-
-            var unavailable = new List<double>();
-            var switchTimes = new List<double>();
-            var lost = 0L;
-            for (var i = 1; i <= switchovers; i++)
-            {
-                var (gap, took, missing) = await SwitchoverUnderLoadAsync(bot, pair, cancellationToken);
-                unavailable.Add(gap);
-                switchTimes.Add(took);
-                lost += missing;
-                await progress.WriteLineAsync($"lifecycle: switchover {i}: {took:0} ms, longest write gap {gap:0} ms, acknowledged rows missing: {missing}");
-            }
-
-            await output.WriteLineAsync(Render(cycles, promote, rebuild, cycle, switchovers, switchTimes, unavailable, lost, version));
-            return lost == 0 ? 0 : 1;
+            var master = await bot.CurrentMasterAsync(pair, cancellationToken);
+            await master.KillAsync(cancellationToken);
+            await UntilAsync(async () => (await bot.ObserveAsync(cancellationToken)).Pairs[0].Condition == ObservedCondition.MasterLost,
+                "the master to be seen lost", cancellationToken);
+            var started = Stopwatch.StartNew();
+            var promoted = await bot.RunAsync("promote", cancellationToken);
+            promote.Add(started.Elapsed.TotalMilliseconds);
+            var rebuilding = Stopwatch.StartNew();
+            await bot.RunAsync("rebuild", cancellationToken);
+            rebuild.Add(rebuilding.Elapsed.TotalMilliseconds);
+            cycle.Add(started.Elapsed.TotalMilliseconds);
+            await progress.WriteLineAsync($"lifecycle: cycle {i}: promote {promote[^1]:0} ms ({promoted.Steps.Count} steps), rebuild {rebuild[^1]:0} ms");
         }
-        finally
+
+        var unavailable = new List<double>();
+        var switchTimes = new List<double>();
+        var lost = 0L;
+        for (var i = 1; i <= switchovers; i++)
         {
-            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+            var (gap, took, missing) = await SwitchoverUnderLoadAsync(bot, pair, cancellationToken);
+            unavailable.Add(gap);
+            switchTimes.Add(took);
+            lost += missing;
+            await progress.WriteLineAsync($"lifecycle: switchover {i}: {took:0} ms, longest write gap {gap:0} ms, acknowledged rows missing: {missing}");
         }
+
+        await output.WriteLineAsync(Render(cycles, promote, rebuild, cycle, switchovers, switchTimes, unavailable, lost, version));
+        return lost == 0 ? 0 : 1;
     }
 
     private static async Task<(double Gap, double Took, long Missing)> SwitchoverUnderLoadAsync(Bot bot, LabPair pair, CancellationToken cancellationToken)
@@ -212,7 +204,7 @@ internal sealed class LifecycleBenchmark : IBenchmark
             _topology = bot.Get<TopologyState>();
         }
 
-        public static async Task<Bot> StartAsync(LabCluster cluster, string folder, CancellationToken cancellationToken) =>
+        public static async Task<Bot> StartAsync(LabCluster cluster, CancellationToken cancellationToken) =>
             new(await LabBot.StartAsync(cluster, cancellationToken));
 
         public async Task<ClusterAssessment> ObserveAsync(CancellationToken cancellationToken) =>
