@@ -33,7 +33,6 @@ public static class LabConfigFile
             ["coordinators"] = new JsonArray(cluster.Coordinators
                 .Select(c => (JsonNode)new JsonObject { ["name"] = c.NodeName, ["host"] = "lab", ["port"] = c.Port }).ToArray()),
             ["database"] = new JsonObject { ["user"] = cluster.SuperUser, ["database"] = "postgres" },
-            ["monitor"] = new JsonObject { ["intervalSeconds"] = 1, ["connectTimeoutSeconds"] = 0.5, ["commandTimeoutSeconds"] = 2 },
             ["store"] = new JsonObject { ["path"] = storePath },
             ["approvals"] = new JsonObject
             {
