@@ -1,73 +1,112 @@
 using Npgsql;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Servers;
+using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Postgres;
 
-/// <summary>Reads a datanode server's facts (<see cref="ProbeSql"/>) on an open connection.</summary>
+/// <summary>Reads a datanode server's facts (<see cref="ProbeSql"/>) on an open connection, with the SQL of
+/// the server's own version (Postgres-XC answers as 9.3, Postgres-XL as 10).</summary>
 internal static class DatanodeFactsReader
 {
     public static async Task<ServerFacts> ReadFactsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var version = connection.PostgreSqlVersion;
+        var features = ServerFeatures.Of(connection.PostgreSqlVersion);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand(ProbeSql.Facts(version)),
-                new NpgsqlBatchCommand(ProbeSql.Replication(version)),
+                new NpgsqlBatchCommand(ProbeSql.Facts(features)),
+                new NpgsqlBatchCommand(ProbeSql.Replication(features)),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
 
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             throw new InvalidOperationException("the server facts query returned no row");
-        var inRecovery = reader.GetBoolean(2);
-        var serverVersion = reader.GetString(0);
-        var serverVersionNum = reader.GetInt32(1);
-        var synchronousStandbyNames = reader.GetString(3);
-        var synchronousCommit = reader.GetString(4);
-        var currentLsn = ReadLsn(reader, 5);
+        var inRecovery = reader.GetBoolean(reader.GetOrdinal("in_recovery"));
         var standby = inRecovery
             ? new StandbyFacts(
-                ReceiveLsn: ReadLsn(reader, 6),
-                ReplayLsn: ReadLsn(reader, 7),
-                ReplayDelay: ReadSeconds(reader, 8),
-                WalReceiverStatus: reader.IsDBNull(9) ? null : reader.GetString(9),
-                SenderHost: reader.IsDBNull(10) ? null : reader.GetString(10),
-                SenderPort: reader.IsDBNull(11) ? null : reader.GetInt32(11))
+                ReceiveLsn: ReadLsn(reader, "receive_lsn"),
+                ReplayLsn: ReadLsn(reader, "replay_lsn"),
+                ReplayDelay: ReadSeconds(reader, "replay_delay_seconds"),
+                WalReceiverStatus: ReadString(reader, "wal_receiver_status"),
+                SenderHost: ReadString(reader, "sender_host"),
+                SenderPort: ReadInt(reader, "sender_port"))
             : null;
-        var syncRepWaiters = reader.GetInt32(12);
-        var systemIdentifier = reader.IsDBNull(13) ? null : reader.GetString(13);
-        int? timeline = reader.IsDBNull(14) ? null : reader.GetInt32(14);
+        var waiters = ReadInt(reader, "syncrep_waiters");
+        var facts = new ServerFacts(
+            ServerVersion: reader.GetString(reader.GetOrdinal("server_version")),
+            ServerVersionNum: reader.GetInt32(reader.GetOrdinal("server_version_num")),
+            InRecovery: inRecovery,
+            SynchronousStandbyNames: ReadString(reader, "synchronous_standby_names") ?? "",
+            SynchronousCommit: ReadString(reader, "synchronous_commit") ?? "",
+            CurrentWalLsn: ReadLsn(reader, "current_wal_lsn"),
+            Replication: [],
+            Standby: standby,
+            SyncRepWaiters: waiters ?? 0,
+            SystemIdentifier: ReadString(reader, "system_identifier"),
+            Timeline: ReadInt(reader, "timeline"))
+        {
+            FlushLsn = ReadLsn(reader, "flush_lsn"),
+            OldestSyncRepWait = ReadSeconds(reader, "syncrep_oldest_seconds"),
+            SyncRepWaitersKnown = waiters is not null,
+            ReportedFlavor = ReadInt(reader, "xc_functions") > 0 ? Flavor.PostgresXc
+                : ReadInt(reader, "pgxc_catalog") > 0 ? Flavor.PostgresXl
+                : Flavor.PostgreSql,
+        };
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var replication = new List<ReplicationRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             replication.Add(new ReplicationRow(
-                ApplicationName: reader.IsDBNull(0) ? "" : reader.GetString(0),
-                ClientAddress: reader.IsDBNull(1) ? null : reader.GetString(1),
-                State: reader.IsDBNull(2) ? "" : reader.GetString(2),
-                SyncState: reader.IsDBNull(3) ? "" : reader.GetString(3),
-                SentLsn: ReadLsn(reader, 4),
-                WriteLsn: ReadLsn(reader, 5),
-                FlushLsn: ReadLsn(reader, 6),
-                ReplayLsn: ReadLsn(reader, 7),
-                WriteLag: ReadSeconds(reader, 8),
-                FlushLag: ReadSeconds(reader, 9),
-                ReplayLag: ReadSeconds(reader, 10),
-                ReplyTime: reader.IsDBNull(11)
+                ApplicationName: ReadString(reader, "application_name") ?? "",
+                ClientAddress: ReadString(reader, "client_addr"),
+                State: ReadString(reader, "state") ?? "",
+                SyncState: ReadString(reader, "sync_state") ?? "",
+                SentLsn: ReadLsn(reader, "sent_lsn"),
+                WriteLsn: ReadLsn(reader, "write_lsn"),
+                FlushLsn: ReadLsn(reader, "flush_lsn"),
+                ReplayLsn: ReadLsn(reader, "replay_lsn"),
+                WriteLag: ReadSeconds(reader, "write_lag"),
+                FlushLag: ReadSeconds(reader, "flush_lag"),
+                ReplayLag: ReadSeconds(reader, "replay_lag"),
+                ReplyTime: reader.IsDBNull(reader.GetOrdinal("reply_time"))
                     ? null
-                    : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(11), DateTimeKind.Utc))));
+                    : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(reader.GetOrdinal("reply_time")), DateTimeKind.Utc)))
+            {
+                ClientPort = ReadInt(reader, "client_port"),
+                Pid = ReadInt(reader, "pid"),
+            });
         }
-
-        return new ServerFacts(serverVersion, serverVersionNum, inRecovery, synchronousStandbyNames, synchronousCommit,
-            currentLsn, replication, standby, syncRepWaiters, systemIdentifier, timeline);
+        return facts with { Replication = replication };
     }
 
-    private static Lsn? ReadLsn(NpgsqlDataReader reader, int ordinal) =>
-        !reader.IsDBNull(ordinal) && Lsn.TryParse(reader.GetString(ordinal), out var lsn) ? lsn : null;
+    private static string? ReadString(NpgsqlDataReader reader, string column)
+    {
+        var ordinal = reader.GetOrdinal(column);
+        return reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    }
 
-    private static TimeSpan? ReadSeconds(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(ordinal)));
+    private static int? ReadInt(NpgsqlDataReader reader, string column)
+    {
+        var ordinal = reader.GetOrdinal(column);
+        return reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
+    }
+
+    private static Lsn? ReadLsn(NpgsqlDataReader reader, string column) =>
+        ReadString(reader, column) is { } text && Lsn.TryParse(text, out var lsn) ? lsn : null;
+
+    /// <summary>Seconds as a duration. Slightly negative is clock skew between hosts (zero); far negative is
+    /// not a delay at all (Postgres-XC stamps replayed transactions with GTM time: -849343724 s was
+    /// measured), so it reads as unknown.</summary>
+    private static TimeSpan? ReadSeconds(NpgsqlDataReader reader, string column)
+    {
+        var ordinal = reader.GetOrdinal(column);
+        if (reader.IsDBNull(ordinal)) return null;
+        var seconds = reader.GetDouble(ordinal);
+        if (double.IsNaN(seconds) || seconds < -60 || seconds > TimeSpan.MaxValue.TotalSeconds / 2) return null;
+        return TimeSpan.FromSeconds(Math.Max(0, seconds));
+    }
 }

@@ -1,51 +1,67 @@
+using PgxcBot.Core.Servers;
+
 namespace PgxcBot.Postgres;
 
 /// <summary>
-/// The SQL of the probes, in one place. A datanode probe sends two statements in one batch (one round trip). Every value is cast to
-/// a built-in type (text, int, float8, bool, timestamptz) because connections skip Npgsql's type loading.
-/// Columns that older servers lack (Postgres-XL is PostgreSQL 10) are replaced by NULLs.
+/// The SQL of the probes, in one place, for each server version (<see cref="ServerFeatures"/>): Postgres-XC
+/// 1.2 answers as PostgreSQL 9.3 (xlog names, no wait_event, no pg_stat_wal_receiver, no pg_control_*),
+/// Postgres-XL 10r1.1 as PostgreSQL 10. A datanode probe sends two statements in one batch (one round
+/// trip). Every value is cast to a built-in type (text, int, float8, bool) because connections skip
+/// Npgsql's type loading; what a version lacks is NULL, and the reader takes NULL as "not known".
 /// </summary>
 internal static class ProbeSql
 {
     /// <summary>One row of server facts. Functions that fail on the wrong side of recovery are guarded by
     /// CASE; pg_control_* need privileges a monitoring role may lack, so they are guarded too.</summary>
-    public static string Facts(Version serverVersion) => $"""
+    public static string Facts(ServerFeatures f) => $"""
         SELECT current_setting('server_version') AS server_version,
                current_setting('server_version_num')::int AS server_version_num,
                pg_is_in_recovery() AS in_recovery,
                current_setting('synchronous_standby_names') AS synchronous_standby_names,
                current_setting('synchronous_commit') AS synchronous_commit,
-               CASE WHEN NOT pg_is_in_recovery() THEN pg_current_wal_lsn()::text END AS current_wal_lsn,
-               CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()::text END AS receive_lsn,
-               CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END AS replay_lsn,
+               CASE WHEN NOT pg_is_in_recovery() THEN {f.CurrentLsn}::text END AS current_wal_lsn,
+               CASE WHEN NOT pg_is_in_recovery() THEN {f.FlushLsn}::text END AS flush_lsn,
+               CASE WHEN pg_is_in_recovery() THEN {f.ReceiveLsn}::text END AS receive_lsn,
+               CASE WHEN pg_is_in_recovery() THEN {f.ReplayLsn}::text END AS replay_lsn,
                CASE WHEN pg_is_in_recovery()
                     THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS replay_delay_seconds,
-               (SELECT status FROM pg_stat_wal_receiver LIMIT 1)::text AS wal_receiver_status,
-               {(serverVersion.Major >= 11 ? "(SELECT sender_host FROM pg_stat_wal_receiver LIMIT 1)::text" : "NULL::text")} AS sender_host,
-               {(serverVersion.Major >= 11 ? "(SELECT sender_port FROM pg_stat_wal_receiver LIMIT 1)::int" : "NULL::int")} AS sender_port,
-               (SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep')::int AS syncrep_waiters,
-               CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE')
-                    THEN (SELECT system_identifier FROM pg_control_system())::text END AS system_identifier,
+               {(f.WalReceiverView ? "(SELECT status FROM pg_stat_wal_receiver LIMIT 1)::text" : "NULL::text")} AS wal_receiver_status,
+               {(f.WalReceiverSender ? "(SELECT sender_host FROM pg_stat_wal_receiver LIMIT 1)::text" : "NULL::text")} AS sender_host,
+               {(f.WalReceiverSender ? "(SELECT sender_port FROM pg_stat_wal_receiver LIMIT 1)::int" : "NULL::int")} AS sender_port,
+               {(f.WaitEvents ? "(SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep')::int" : "NULL::int")} AS syncrep_waiters,
+               {(f.WaitEvents ? "(SELECT extract(epoch FROM max(now() - query_start)) FROM pg_stat_activity WHERE wait_event = 'SyncRep')::float8" : "NULL::float8")} AS syncrep_oldest_seconds,
+               {(f.ControlFunctions ? "CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE') THEN (SELECT system_identifier FROM pg_control_system())::text END" : "NULL::text")} AS system_identifier,
                CASE WHEN NOT pg_is_in_recovery()
-                    THEN ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
-                    ELSE coalesce((SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1)::int,
-                                  CASE WHEN has_function_privilege('pg_control_checkpoint()', 'EXECUTE')
-                                       THEN (SELECT timeline_id FROM pg_control_checkpoint())::int END)
-               END AS timeline
+                    THEN ('x' || substr({f.WalFileName(f.CurrentLsn)}, 1, 8))::bit(32)::int
+                    ELSE {StandbyTimeline(f)}
+               END AS timeline,
+               (SELECT count(*) FROM pg_proc WHERE proname = 'pgxc_version')::int AS xc_functions,
+               (SELECT count(*) FROM pg_class WHERE relname = 'pgxc_node')::int AS pgxc_catalog
         """;
 
+    private static string StandbyTimeline(ServerFeatures f) => f.ControlFunctions
+        ? """
+          coalesce((SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1)::int,
+                   CASE WHEN has_function_privilege('pg_control_checkpoint()', 'EXECUTE')
+                        THEN (SELECT timeline_id FROM pg_control_checkpoint())::int END)
+          """
+        : "NULL::int";
+
     /// <summary>pg_stat_replication, one row per WAL sender; lags as seconds.</summary>
-    public static string Replication(Version serverVersion) => $"""
-        SELECT application_name::text, host(client_addr) AS client_addr, state::text, sync_state::text,
-               sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text,
-               extract(epoch FROM write_lag)::float8 AS write_lag,
-               extract(epoch FROM flush_lag)::float8 AS flush_lag,
-               extract(epoch FROM replay_lag)::float8 AS replay_lag,
-               {(serverVersion.Major >= 12 ? "reply_time" : "NULL::timestamptz")} AS reply_time
+    public static string Replication(ServerFeatures f) => $"""
+        SELECT application_name::text AS application_name, host(client_addr) AS client_addr, client_port::int AS client_port,
+               pid::int AS pid, state::text AS state, sync_state::text AS sync_state,
+               {f.ReplicationColumn("sent")}::text AS sent_lsn, {f.ReplicationColumn("write")}::text AS write_lsn,
+               {f.ReplicationColumn("flush")}::text AS flush_lsn, {f.ReplicationColumn("replay")}::text AS replay_lsn,
+               {Lag(f, "write")} AS write_lag, {Lag(f, "flush")} AS flush_lag, {Lag(f, "replay")} AS replay_lag,
+               {(f.ReplyTime ? "reply_time" : "NULL::timestamptz")} AS reply_time
         FROM pg_stat_replication
         ORDER BY application_name, pid
         """;
 
+    private static string Lag(ServerFeatures f, string which) =>
+        f.ReplicationLagColumns ? $"extract(epoch FROM {which}_lag)::float8" : "NULL::float8";
+
     /// <summary>The coordinator's view of the cluster: every node it routes to.</summary>
-    public const string PgxcNodes = "SELECT node_name, node_type::text, node_host, node_port FROM pgxc_node ORDER BY node_name";
+    public const string PgxcNodes = "SELECT node_name::text, node_type::text, node_host::text, node_port::int FROM pgxc_node ORDER BY node_name";
 }

@@ -41,8 +41,9 @@ public sealed record PairAssessment(
     /// promoted. Null when no single server is writable (split brain, no master).</summary>
     public ServerLocation? CurrentMaster { get; init; }
 
-    /// <summary>True when the slave is the streaming synchronous standby now, or, with the master lost,
-    /// was so when the master was last seen: promoting it then loses no acknowledged commit.</summary>
+    /// <summary>True when every commit needs the slave now (its own WAL sender is a synchronous standby the
+    /// rule cannot do without), or, with the master lost, when a promote is proven safe
+    /// (<see cref="Promote"/>): promoting it then loses no acknowledged commit.</summary>
     public bool SlaveInSync { get; init; }
 
     /// <summary>When the master last answered as a writable master (this snapshot or an earlier one).</summary>
@@ -51,6 +52,14 @@ public sealed record PairAssessment(
     /// <summary>With the master lost and the slave asynchronous: WAL the slave had not received when the
     /// master was last seen (a lower bound of what a promote loses). Null when unknown or not relevant.</summary>
     public long? PromoteLossBytes { get; init; }
+
+    /// <summary>With the master lost: whether promoting the slave is proven to keep every acknowledged
+    /// commit, with the evidence (<see cref="PromoteSafety"/>). Null while the master answers.</summary>
+    public PromoteEvidence? Promote { get; init; }
+
+    /// <summary>While the master answers: the slave's standing with synchronous replication and its evidence
+    /// (the setting, synchronous_commit, which WAL sender is the slave's, positions).</summary>
+    public string? SyncEvidence { get; init; }
 }
 
 /// <summary>One cell of the datanode × coordinator matrix.</summary>

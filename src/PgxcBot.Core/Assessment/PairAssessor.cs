@@ -16,8 +16,10 @@ internal sealed class PairAssessor
 
     private readonly ServerFacts? _master;
     private readonly ServerFacts? _slave;
+    /// <summary>The slave's own WAL sender on the master, when identified (by address and name).</summary>
     private readonly ReplicationRow? _row;
-    private readonly SyncStandbyNames _syncNames;
+    private readonly SlaveWalSender _sender;
+    private readonly SyncRequirement? _requirement;
 
     private PairAssessor(ClusterTopology topology, DatanodePair pair, PairObservation observation, DateTimeOffset now,
         MasterSighting? previousSighting, EarlierObservation? earlier)
@@ -30,9 +32,28 @@ internal sealed class PairAssessor
         _previousSighting = previousSighting;
         _master = observation.Master.Answered ? observation.Master.Facts : null;
         _slave = observation.Slave is { Answered: true } s ? s.Facts : null;
-        _row = _master?.Replication.FirstOrDefault(r =>
-            string.Equals(r.ApplicationName, pair.ApplicationName, StringComparison.OrdinalIgnoreCase));
-        _syncNames = SyncStandbyNames.Parse(_master?.SynchronousStandbyNames);
+        _sender = SlaveWalSender.Find(pair, _master);
+        // A WAL sender from the slave's address under another name is the slave only if the slave does not
+        // say otherwise: a slave that answers without a running WAL receiver, or that does not run at all,
+        // is not streaming, whoever else connects from its address.
+        if (_sender.How == SlaveIdentification.OtherName && !SlaveMayBeStreaming)
+            _sender = _sender with { Row = null, How = SlaveIdentification.NotConnected };
+        _row = _sender.Identified ? _sender.Row : null;
+        _requirement = _master is { InRecovery: false } ? SyncRequirement.Evaluate(_master, _sender, IsHealthy) : null;
+    }
+
+    /// <summary>False when the slave itself shows it is not streaming from anywhere.</summary>
+    private bool SlaveMayBeStreaming
+    {
+        get
+        {
+            var probe = _observation.Slave;
+            if (probe is null) return false;
+            if (_slave?.Standby is { WalReceiverStatus: { } status }) return status == "streaming";
+            if (probe.Process is { PostmasterRunning: false }) return false;
+            if (probe.Process?.WalReceiver is { } title) return title.State is "streaming" or "";
+            return probe.Status is not ProbeStatus.Unreachable;
+        }
     }
 
     private string Name => _pair.Name;
@@ -65,12 +86,17 @@ internal sealed class PairAssessor
     {
         var condition = DecideCondition();
         var lag = ComputeLag();
-        var slaveInSyncNow = MasterWritable && RowStreaming && IsSyncState(_row!.SyncState);
+        var slaveInSyncNow = MasterWritable && _requirement!.SlaveNeeded;
         var sighting = MasterWritable
             ? new MasterSighting(_now, _master!.CurrentWalLsn, slaveInSyncNow, _row?.FlushLsn)
+            {
+                MasterFlushLsn = _master.FlushLsn,
+                MasterEndpoint = _pair.Master.Endpoint,
+                SyncBasis = SyncBasis(),
+            }
             : _previousSighting;
         var commitsBlocked = CommitsBlocked();
-        long? promoteLoss = null;
+        PromoteEvidence? promote = null;
 
         switch (condition)
         {
@@ -83,7 +109,8 @@ internal sealed class PairAssessor
                 AddSlaveLostProblem();
                 break;
             case ObservedCondition.MasterLost:
-                promoteLoss = AddMasterLostProblem(sighting);
+                promote = JudgePromote(sighting);
+                AddMasterLostProblem(sighting, promote);
                 break;
             case ObservedCondition.Promoted:
                 AddPromotedProblem();
@@ -99,6 +126,7 @@ internal sealed class PairAssessor
                 break;
         }
         if (commitsBlocked) AddCommitsBlockedProblem();
+        AddWalSenderProblems();
         AddSlaveSideProblems(condition);
 
         var health = _problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
@@ -110,9 +138,11 @@ internal sealed class PairAssessor
                 ObservedCondition.SplitBrain or ObservedCondition.NoMaster => null,
                 _ => _pair.Master,
             },
-            SlaveInSync = MasterWritable ? slaveInSyncNow : condition == ObservedCondition.MasterLost && sighting?.SlaveInSync == true,
+            SlaveInSync = MasterWritable ? slaveInSyncNow : promote?.Safe == true,
             LastMasterSighting = sighting,
-            PromoteLossBytes = promoteLoss,
+            PromoteLossBytes = promote is { Safe: false, MissingBytes: > 0 } ? promote.MissingBytes : null,
+            Promote = promote,
+            SyncEvidence = MasterWritable ? SyncBasis() : null,
         };
     }
 
@@ -125,7 +155,7 @@ internal sealed class PairAssessor
         {
             if (_pair.Slave is null) return ObservedCondition.Async;
             if (!RowStreaming) return ObservedCondition.SlaveLost;
-            return IsSyncState(_row!.SyncState) ? ObservedCondition.Sync : ObservedCondition.Async;
+            return _requirement!.SlaveNeeded ? ObservedCondition.Sync : ObservedCondition.Async;
         }
         if (SlaveWritable) return ObservedCondition.Promoted;
         if (_master is not null) return ObservedCondition.NoMaster; // master answered, in recovery
@@ -144,7 +174,12 @@ internal sealed class PairAssessor
     private bool SlaveStreamsFromMaster =>
         _slave?.Standby is { WalReceiverStatus: "streaming" } st && SenderIsMaster(st) != false;
 
-    private bool RowStreaming => _row is { State: "streaming" } && !IsFrozen(_row);
+    /// <summary>The slave's WAL sender streams and replies. With two senders that could each be the slave,
+    /// one healthy one is enough not to call the slave lost (the ambiguity is reported on its own).</summary>
+    private bool RowStreaming => _row is not null ? IsHealthy(_row)
+        : _sender.How == SlaveIdentification.Ambiguous && _sender.Candidates.Any(IsHealthy);
+
+    private bool IsHealthy(ReplicationRow row) => row.State == "streaming" && !IsFrozen(row);
 
     private bool IsFrozen(ReplicationRow row) => (row.ReplyTime is { } reply && _now - reply > ReplyStaleAfter) || IsStalled(row);
 
@@ -158,8 +193,10 @@ internal sealed class PairAssessor
         if (_earlier is not { } earlier || _now - earlier.At < MinimumStallSpan) return false;
         var before = earlier.Observation.Master.Answered ? earlier.Observation.Master.Facts : null;
         if (before is not { InRecovery: false, CurrentWalLsn: { } pendingUpTo }) return false;
-        var previousRow = before.Replication.FirstOrDefault(r =>
-            string.Equals(r.ApplicationName, row.ApplicationName, StringComparison.OrdinalIgnoreCase));
+        // The same WAL sender a poll earlier: same process when the server says which, else same name and client.
+        var previousRow = before.Replication.FirstOrDefault(r => row.Pid is { } pid
+            ? r.Pid == pid
+            : string.Equals(r.ApplicationName, row.ApplicationName, StringComparison.OrdinalIgnoreCase) && r.ClientAddress == row.ClientAddress);
         if (previousRow is not { State: "streaming", FlushLsn: { } previousFlush, ReplyTime: { } previousReply }) return false;
         return previousFlush < pendingUpTo
             && row.ReplyTime == previousReply
@@ -169,8 +206,6 @@ internal sealed class PairAssessor
     /// <summary>Two snapshots closer than this say nothing about silence (a healthy slave may not have had
     /// a reason to reply yet).</summary>
     private static readonly TimeSpan MinimumStallSpan = TimeSpan.FromMilliseconds(500);
-
-    private static bool IsSyncState(string syncState) => syncState is "sync" or "quorum";
 
     /// <summary>Null when the slave does not say whom it follows.</summary>
     private bool? SenderIsMaster(StandbyFacts standby)
@@ -224,31 +259,78 @@ internal sealed class PairAssessor
 
     // ---- master side -----------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Commits on the master wait for more synchronous standbys than can confirm them (the rule, as
+    /// PostgreSQL parses it, against the healthy WAL senders it matches), or, independently of any parse,
+    /// a commit has been waiting far longer than the standbys' own latency explains.
+    /// </summary>
     private bool CommitsBlocked()
     {
         if (!MasterWritable) return false;
-        var healthySync = _master!.Replication.Any(r => r.State == "streaming" && IsSyncState(r.SyncState) && !IsFrozen(r));
-        if (healthySync) return false;
-        // synchronous_commit off/local lets commits return without a standby, unless sessions override it
-        // (which the waiters then show).
-        var commitsWait = _master.SynchronousCommit is not ("off" or "local");
-        return (_syncNames.IsConfigured && commitsWait) || _master.SyncRepWaiters > 0;
+        if (_requirement!.Unsatisfiable) return true;
+        // synchronous_commit = local/off on the server, but sessions that set it on themselves wait all the same.
+        if (_requirement.StandbysMissing && Waiters(_observation) > 0) return true;
+        return WaitersStuck;
     }
+
+    /// <summary>A commit has waited for a synchronous standby more than 5 s, and 5 times the slowest
+    /// synchronous standby's flush lag: a slow but healthy standby keeps its commits near its flush lag,
+    /// a missing one never releases them. 9.x shows no wait age; there, waiters seen at two polls in a row
+    /// while no synchronous standby confirmed anything in between count.</summary>
+    private bool WaitersStuck
+    {
+        get
+        {
+            if (_master!.OldestSyncRepWait is { } oldest)
+            {
+                var slowest = _master.Replication.Where(r => r.SyncState is "sync" or "quorum")
+                    .Select(r => r.FlushLag ?? TimeSpan.Zero).DefaultIfEmpty(TimeSpan.Zero).Max();
+                var limit = TimeSpan.FromTicks(Math.Max(StuckWaitFloor.Ticks, slowest.Ticks * 5));
+                return oldest > limit;
+            }
+            if (_master.SyncRepWaitersKnown) return false; // 9.6+ says the age when anyone waits
+            var waiters = Waiters(_observation);
+            if (waiters is not > 0 || _earlier is null || Waiters(_earlier.Observation) is not > 0) return false;
+            var before = _earlier.Observation.Master.Facts;
+            return !_master.Replication.Any(r => r.SyncState is "sync" or "quorum"
+                && before?.Replication.FirstOrDefault(b => b.Pid == r.Pid) is { FlushLsn: { } was } && r.FlushLsn > was);
+        }
+    }
+
+    private static readonly TimeSpan StuckWaitFloor = TimeSpan.FromSeconds(5);
+
+    /// <summary>Commits waiting for a standby: wait_event where the server has it (9.6+), else the process titles.</summary>
+    private static int? Waiters(PairObservation observation) =>
+        observation.Master.Facts is { SyncRepWaitersKnown: true } facts ? facts.SyncRepWaiters : observation.Master.Process?.SyncRepWaiters;
 
     private void AddCommitsBlockedProblem()
     {
-        var waiters = _master!.SyncRepWaiters;
-        var who = _pair.Slave is not null && _syncNames.Includes(_pair.ApplicationName)
-            ? $"names {_pair.ApplicationName} (the slave {SlaveAt}), which is not streaming"
-            : $"names no standby that is streaming";
+        var requirement = _requirement!;
+        var rule = requirement.Rule;
+        var waiters = Waiters(_observation);
+        var setting = $"synchronous_standby_names = '{rule.Raw}' on {MasterAt}";
+        string why;
+        if (requirement.StandbysMissing)
+        {
+            var streaming = requirement.Available.Count == 0 ? "none streams" : $"only {requirement.Available.Count} stream(s) ({string.Join(", ", requirement.Available.Select(r => r.ApplicationName))})";
+            why = rule.Required == 1 && _sender.How != SlaveIdentification.OtherName && _pair.Slave is not null && rule.Includes(_pair.ApplicationName)
+                ? $"{setting} names {_pair.ApplicationName} (the slave {SlaveAt}), which is not streaming"
+                : $"{setting} needs {rule.Required} synchronous standby(s) ({rule.Describe()}), but {streaming}";
+        }
+        else
+        {
+            var oldest = _master!.OldestSyncRepWait is { } age ? $"the oldest for {Humanize.Duration(age)}" : "at two polls in a row, with no standby confirming anything";
+            why = $"commits have been waiting for a synchronous standby ({oldest}) although {setting} looks satisfiable ({rule.Describe()})";
+        }
         var waiting = waiters switch
         {
-            0 => "every commit will wait for it",
-            1 => "every commit waits for it; 1 session is waiting now",
-            _ => $"every commit waits for it; {waiters} sessions are waiting now",
+            null => "every commit waits (the number of waiting sessions is not known on this version)",
+            0 => "every commit will wait",
+            1 => "every commit waits; 1 session is waiting now",
+            _ => $"every commit waits; {waiters} sessions are waiting now",
         };
         _problems.Add(new Problem(ProblemCodes.CommitsBlocked, Severity.Critical, Name,
-            $"Commits are blocked on {Name}: synchronous_standby_names = '{_syncNames.Raw}' on {MasterAt} {who}, so {waiting}.",
+            $"Commits are blocked on {Name}: {why}, so {waiting}.",
             $"/pgxc async {Name}"));
     }
 
@@ -261,47 +343,91 @@ internal sealed class PairAssessor
                 "Add a slave for this datanode to the configuration"));
             return;
         }
-        var why = _syncNames.IsConfigured
-            ? $"synchronous_standby_names = '{_syncNames.Raw}' does not make {_pair.ApplicationName} the synchronous standby"
-            : "synchronous_standby_names is empty";
+        if (_sender.How is SlaveIdentification.OtherName or SlaveIdentification.Ambiguous) return; // said by AddWalSenderProblems, with its own next step
         _problems.Add(new Problem(ProblemCodes.ReplicationAsync, Severity.Info, Name,
-            $"{Name} replicates asynchronously to {SlaveAt} ({why}): a master failure may lose the last commits.",
+            $"{Name} replicates asynchronously to {SlaveAt} ({_requirement!.Why}): a master failure may lose the last commits.",
             $"/pgxc sync {Name}"));
     }
 
-    private long? AddMasterLostProblem(MasterSighting? sighting)
+    /// <summary>The slave's standing with the master's synchronous replication, with its evidence.</summary>
+    private string SyncBasis()
+    {
+        var requirement = _requirement!;
+        var positions = _row is null ? "" : $"; its WAL sender has flushed up to {_row.FlushLsn?.ToString() ?? "?"} while the master has flushed up to {(_master!.FlushLsn ?? _master.CurrentWalLsn)?.ToString() ?? "?"}";
+        return $"{requirement.Why} (synchronous_commit = {_master!.SynchronousCommit}; {_sender.Describe(_pair)}{positions})";
+    }
+
+    private PromoteEvidence JudgePromote(MasterSighting? sighting)
+    {
+        var (received, source) = PromoteSafety.SlaveReceived(_observation.Slave);
+        return PromoteSafety.Judge(sighting, received, source, _now);
+    }
+
+    private void AddMasterLostProblem(MasterSighting? sighting, PromoteEvidence promote)
     {
         var what = $"{Name}'s master {MasterAt} does not answer ({DescribeProbe(_observation.Master)}); the slave {SlaveAt} is read-only, so writes to rows on {Name} fail";
-        var slaveLsn = _slave?.Standby?.ReceiveLsn ?? _slave?.Standby?.ReplayLsn;
-        if (sighting is null)
-        {
-            var upTo = slaveLsn is { } l ? $" The slave has WAL up to {l}." : "";
-            _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
-                $"{what}. The bot has not seen the master answer since it started, so it cannot tell whether the slave was in sync.{upTo}",
-                $"Check {_pair.Master.HostName} first; if the master is gone for good, /pgxc promote {Name} (commits the slave never received are lost)"));
-            return null;
-        }
-        var ago = Humanize.Duration(_now - sighting.At);
-        if (sighting.SlaveInSync)
+        var evidence = " Evidence: " + string.Join("; ", promote.Evidence) + ".";
+        if (promote.Safe)
         {
             _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
-                $"{what}. The slave was the synchronous standby when the master was last seen {ago} ago, so it holds every acknowledged commit: promoting it is safe.",
+                $"{what}. {Capitalize(promote.Summary)}.{evidence}",
                 $"/pgxc promote {Name}"));
-            return null;
+            return;
         }
-        long? loss = sighting.MasterLsn is { } masterLsn && (slaveLsn ?? sighting.SlaveFlushLsn) is { } have
-            ? masterLsn.BytesAfter(have)
-            : null;
-        var lossText = loss switch
-        {
-            null => "an unknown amount of WAL",
-            0 => "no WAL written before that moment, but any commit after it",
-            _ => $"at least {Humanize.Bytes(loss.Value)} of WAL (commits the master acknowledged that the slave never received)",
-        };
+        var next = sighting is null
+            ? $"Check {_pair.Master.HostName} first; if the master is gone for good and the loss is accepted: /pgxc promote {Name} --accept-data-loss"
+            : $"Bring {MasterAt} back if at all possible; to accept the loss: /pgxc promote {Name} --accept-data-loss";
         _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
-            $"{what}. The slave was NOT in sync when the master was last seen {ago} ago: promoting it loses {lossText}.",
-            $"Bring {MasterAt} back if at all possible; to accept the loss: /pgxc promote {Name}"));
-        return loss;
+            $"{what}. {Capitalize(promote.Summary)}.{evidence}",
+            next));
+    }
+
+    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    /// <summary>Replication clients that muddle which WAL sender is the slave: another name from the slave's
+    /// address, clients that could each be the slave, clients that carry the slave's name from elsewhere.</summary>
+    private void AddWalSenderProblems()
+    {
+        if (!MasterWritable || _pair.Slave is null) return;
+        var rule = _requirement!.Rule;
+        if (_sender.How == SlaveIdentification.OtherName && _sender.Row is { } renamed)
+        {
+            var waitsFor = rule.IsConfigured && !rule.Includes(renamed.ApplicationName)
+                ? $", but the master waits for {_pair.ApplicationName} ({rule.Describe()}), so the slave is not its synchronous standby"
+                : $", not as {_pair.ApplicationName} as configured";
+            _problems.Add(new Problem(ProblemCodes.SlaveNameMismatch, Severity.Warning, Name,
+                $"{Name}'s slave {SlaveAt} streams as '{renamed.ApplicationName}'{waitsFor}. The bot will not switch it to synchronous under another name.",
+                FixApplicationName()));
+        }
+        if (_sender.How == SlaveIdentification.Ambiguous)
+        {
+            _problems.Add(new Problem(ProblemCodes.ReplicationClientConflict, Severity.Critical, Name,
+                $"{_sender.Candidates.Count} replication clients on {MasterAt} could each be {Name}'s slave ({string.Join("; ", _sender.Candidates.Select(SlaveWalSender.DescribeRow))}): the bot cannot tell which one is, so it calls nothing in sync and no promote safe.",
+                $"Stop the replication client that is not the slave (on {MasterAt}: SELECT pid, application_name, client_addr, client_port FROM pg_stat_replication), then /pgxc status {Name}"));
+        }
+        var impostors = _sender.Others.Where(r => r.State == "streaming").ToArray();
+        if (impostors.Length > 0 && _sender.How != SlaveIdentification.Ambiguous)
+        {
+            var confirming = impostors.Where(r => r.SyncState is "sync" or "quorum").ToArray();
+            var meaning = confirming.Length > 0
+                ? $"{(confirming.Length == 1 ? "it is" : "they are")} a synchronous standby, so commits are acknowledged without the slave having them"
+                : "if the slave drops out, it may become the synchronous standby in the slave's place";
+            _problems.Add(new Problem(ProblemCodes.ReplicationClientConflict, confirming.Length > 0 ? Severity.Critical : Severity.Warning, Name,
+                $"Another replication client on {MasterAt} calls itself {_pair.ApplicationName} but is not {Name}'s slave {SlaveAt}: {string.Join("; ", impostors.Select(SlaveWalSender.DescribeRow))}; {meaning}.",
+                $"Find and stop it (on {MasterAt}: SELECT pid, application_name, client_addr, client_port FROM pg_stat_replication), then /pgxc status {Name}"));
+        }
+    }
+
+    /// <summary>How to make the slave stream under the name synchronous_standby_names expects, for its flavor.</summary>
+    private string FixApplicationName()
+    {
+        var slave = _pair.Slave!;
+        var conninfo = Servers.ConfValue.ConnInfo(("host", _pair.Master.Address), ("port", _pair.Master.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("user", _topology.Database.User), ("application_name", _pair.ApplicationName));
+        var versionNum = _slave?.ServerVersionNum ?? _master?.ServerVersionNum ?? 0;
+        return Servers.RecoveryConfig.UsesRecoveryConf(_topology.Flavor, versionNum)
+            ? $"On {slave.HostName}, set primary_conninfo = '{conninfo}' in {slave.DataDir}/recovery.conf, then restart the slave ({RestartCommand(slave)}); then /pgxc sync {Name}"
+            : $"On the slave {SlaveAt}: ALTER SYSTEM SET primary_conninfo = '{conninfo}'; SELECT pg_reload_conf(); (PostgreSQL 13+; restart it before 13), then /pgxc sync {Name}";
     }
 
     private void AddMasterUnobservableProblem()
@@ -461,6 +587,7 @@ internal sealed class PairAssessor
 
     private string PgCtlZ => _topology.Flavor == Flavor.PostgreSql ? "" : " -Z datanode";
     private string StartCommand(ServerLocation l) => $"pg_ctl start{PgCtlZ} -D {l.DataDir}";
+    private string RestartCommand(ServerLocation l) => $"pg_ctl restart{PgCtlZ} -m fast -D {l.DataDir}";
     private string StopCommand(ServerLocation l) => $"pg_ctl stop{PgCtlZ} -m fast -D {l.DataDir} on {l.HostName}";
     private string PromoteCommand(ServerLocation l) => $"pg_ctl promote{PgCtlZ} -D {l.DataDir} on {l.HostName}";
 

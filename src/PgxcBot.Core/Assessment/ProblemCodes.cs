@@ -20,6 +20,10 @@ public static class ProblemCodes
     public const string SlaveNotQueryable = "slave-not-queryable";
     public const string SystemIdentifierMismatch = "system-identifier-mismatch";
     public const string SlaveFollowsOtherHost = "slave-follows-other-host";
+    /// <summary>The slave streams under another application_name than the one the master waits for.</summary>
+    public const string SlaveNameMismatch = "slave-name-mismatch";
+    /// <summary>Other replication clients carry the slave's name, or several could be the slave.</summary>
+    public const string ReplicationClientConflict = "replication-client-conflict";
     public const string PairNotObserved = "pair-not-observed";
     public const string CoordinatorUnreachable = "coordinator-unreachable";
     public const string CoordinatorWrongTarget = "coordinator-wrong-target";

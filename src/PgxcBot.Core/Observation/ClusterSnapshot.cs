@@ -21,7 +21,9 @@ public enum ProbeStatus
 
 public enum ServerRole { Master, Slave }
 
-/// <summary>One row of pg_stat_replication on a master.</summary>
+/// <summary>One row of pg_stat_replication on a master: one WAL sender, i.e. one connected replication
+/// client. The application_name is whatever the client chose to call itself; which client is the
+/// configured slave is decided from its address (see <see cref="Assessment.SlaveWalSender"/>).</summary>
 public sealed record ReplicationRow(
     string ApplicationName,
     string? ClientAddress,
@@ -34,7 +36,14 @@ public sealed record ReplicationRow(
     TimeSpan? WriteLag,
     TimeSpan? FlushLag,
     TimeSpan? ReplayLag,
-    DateTimeOffset? ReplyTime);
+    DateTimeOffset? ReplyTime)
+{
+    /// <summary>The client's TCP port (pg_stat_replication.client_port); null over a Unix socket.</summary>
+    public int? ClientPort { get; init; }
+
+    /// <summary>The WAL sender's process id on the master.</summary>
+    public int? Pid { get; init; }
+}
 
 /// <summary>What a server in recovery says about its own replication.</summary>
 public sealed record StandbyFacts(
@@ -62,7 +71,28 @@ public sealed record ServerFacts(
     int SyncRepWaiters,
     /// <summary>pg_control_system().system_identifier: both servers of a pair must share it.</summary>
     string? SystemIdentifier,
-    int? Timeline);
+    int? Timeline)
+{
+    /// <summary>
+    /// The master's flushed WAL position (pg_current_wal_flush_lsn(); on 9.x the write position, which is
+    /// at or after it): every commit the master acknowledged is at or before it. Null in recovery.
+    /// </summary>
+    public Lsn? FlushLsn { get; init; }
+
+    /// <summary>How long the oldest commit waiting for a synchronous standby has waited (now() - query_start
+    /// of the oldest 'SyncRep' waiter); null when none waits or the version cannot say (9.x).</summary>
+    public TimeSpan? OldestSyncRepWait { get; init; }
+
+    /// <summary>
+    /// Which product answered, from its catalogs rather than its version string (Postgres-XC reports a plain
+    /// "9.3.10"): pgxc_version() exists only on Postgres-XC, pgxc_node on XC and XL. Null when not asked.
+    /// </summary>
+    public Flavor? ReportedFlavor { get; init; }
+
+    /// <summary>True when the number of SyncRep waiters is known (PostgreSQL 9.6+ has wait_event; 9.x needs
+    /// the process titles, see <see cref="ProcessFacts"/>).</summary>
+    public bool SyncRepWaitersKnown { get; init; } = true;
+}
 
 /// <summary>The probe of one datanode server (a master or a slave, by the current topology).</summary>
 public sealed record ServerProbe(
@@ -75,6 +105,11 @@ public sealed record ServerProbe(
     ServerFacts? Facts)
 {
     public bool Answered => Status == ProbeStatus.Ok && Facts is not null;
+
+    /// <summary>What the server's host shows of it over the shell (process list, pg_controldata), where the
+    /// bot asked: a standby that refuses SQL (stock Postgres-XL), a 9.x master's waiting commits. Null when
+    /// not asked.</summary>
+    public ProcessFacts? Process { get; init; }
 }
 
 public sealed record PairObservation(string Datanode, ServerProbe Master, ServerProbe? Slave);

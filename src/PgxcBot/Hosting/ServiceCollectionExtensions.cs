@@ -58,7 +58,7 @@ public static class ServiceCollectionExtensions
             provider.GetRequiredService<ITopologyStore>(), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PairStateTracker>();
         services.AddSingleton<AssessmentMemory>();
-        services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<IPairStateStore>(), provider.GetRequiredService<AssessmentMemory>()));
+        services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<AssessmentMemory>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
         services.AddSingleton<PairLocks>();

@@ -105,7 +105,7 @@ public sealed class OperationHarness : IAsyncDisposable
         TopologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
         Tracker = new PairStateTracker(Store, time);
         Service = new OperationService(TopologyState, Observer, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(Store, Memory), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker), time);
+            new SyncEvidenceSource(Memory), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker), time);
     }
 
     /// <summary>Observes, assesses, and lets the pair state machine follow, as the monitor does each poll.</summary>

@@ -54,7 +54,7 @@ internal sealed class DiscordHarness : IAsyncDisposable
             AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
         var operations = new MemoryOperationStore();
         var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), harness.Cluster, operations,
-            new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Pairs), policy,
+            new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Cluster.Memory), policy,
             new NoEvents(), new NoSink(), time);
         var handler = new ChatCommandHandler(topology, new FixedStatus(harness), service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance);
         harness.Dispatcher = new InteractionDispatcher(handler, harness.Api, topology.Datanodes.Select(d => d.Name).ToArray(), harness.Timings,
@@ -65,6 +65,7 @@ internal sealed class DiscordHarness : IAsyncDisposable
     /// <summary>The runbook's failure: datanode1's master died while its slave was in sync.</summary>
     public void MasterDiedWhileSync()
     {
+        Cluster.Sight();
         Pairs.States["datanode1"] = PairState.DegradedMasterLost;
         Pairs.Transitions.Add(new PairTransition("datanode1", DateTimeOffset.UtcNow, PairState.Sync, PairState.DegradedMasterLost, PairTrigger.ObservedMasterLost, "master lost"));
         Cluster.Servers["node01:20006"].Running = false;

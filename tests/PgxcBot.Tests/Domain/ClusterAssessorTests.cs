@@ -127,7 +127,7 @@ public class ClusterAssessorTests
         var problem = Single(pair, ProblemCodes.MasterUnreachable);
         Assert.Equal(Severity.Critical, problem.Severity);
         Assert.Contains("node01:20006 does not answer", problem.Sentence);
-        Assert.Contains("promoting it is safe", problem.Sentence);
+        Assert.Contains("Promoting it is safe", problem.Sentence);
         Assert.Contains("5 s ago", problem.Sentence);
         Assert.Equal("/pgxc promote datanode1", problem.NextStep);
         Assert.Null(pair.PromoteLossBytes);
@@ -146,10 +146,10 @@ public class ClusterAssessorTests
         Assert.False(pair.SlaveInSync);
         Assert.Equal(32L * 1024 * 1024, pair.PromoteLossBytes);
         var problem = Single(pair, ProblemCodes.MasterUnreachable);
-        Assert.Contains("NOT in sync", problem.Sentence);
-        Assert.Contains("at least 32 MB", problem.Sentence);
+        Assert.Contains("loses at least 32 MB", problem.Sentence);
+        Assert.Contains("synchronous_standby_names is empty", problem.Sentence);
         Assert.DoesNotContain("is safe", problem.Sentence);
-        Assert.Contains("/pgxc promote datanode1", problem.NextStep);
+        Assert.Contains("/pgxc promote datanode1 --accept-data-loss", problem.NextStep);
     }
 
     [Fact]
@@ -158,7 +158,9 @@ public class ClusterAssessorTests
         var pair = new ClusterBuilder().MasterKilled().Assess().Pairs[0];
 
         Assert.Equal(ObservedCondition.MasterLost, pair.Condition);
-        Assert.Contains("cannot tell whether the slave was in sync", Single(pair, ProblemCodes.MasterUnreachable).Sentence);
+        var problem = Single(pair, ProblemCodes.MasterUnreachable);
+        Assert.Contains("nothing proves the slave has every acknowledged commit", problem.Sentence);
+        Assert.Contains("--accept-data-loss", problem.NextStep);
     }
 
     [Fact]

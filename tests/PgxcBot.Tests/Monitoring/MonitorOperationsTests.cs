@@ -29,11 +29,12 @@ public class MonitorOperationsTests
         var state = new TopologyState(topology, new MemoryTopologyStore(), _time);
         var observer = new SharedSnapshotObserver(_cluster, _time);
         return new MonitorOperations(state, observer, _operations, new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster,
-            new SyncEvidenceSource(_pairs), policy, new NoEvents(), new PairStateTracker(_pairs, _time), new PairLocks(), _time);
+            new SyncEvidenceSource(_cluster.Memory), policy, new NoEvents(), new PairStateTracker(_pairs, _time), new PairLocks(), _time);
     }
 
     private void MasterDiedWhileSync()
     {
+        _cluster.Sight();
         _pairs.States["datanode1"] = PairState.DegradedMasterLost;
         _pairs.Transitions.Add(new PairTransition("datanode1", _time.GetUtcNow(), PairState.Sync, PairState.DegradedMasterLost,
             PairTrigger.ObservedMasterLost, "master lost"));

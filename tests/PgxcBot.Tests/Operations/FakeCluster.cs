@@ -32,6 +32,13 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
 
     public ClusterTopology Topology { get; private set; }
 
+    /// <summary>What the bot remembers of earlier observations (the master's last sighting).</summary>
+    public PgxcBot.Core.Assessment.AssessmentMemory Memory { get; } = new();
+
+    /// <summary>Observes and assesses the cluster now, as the monitor's poll would: the sighting a promote is judged by.</summary>
+    public void Sight() =>
+        Memory.Remember(PgxcBot.Core.Assessment.ClusterAssessor.Assess(Topology, ObserveAsync(Topology, default).GetAwaiter().GetResult(), Memory.Latest));
+
     public FakeCluster(ClusterTopology topology)
     {
         Topology = topology;
@@ -147,7 +154,7 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
         if (!server.Running) return new ServerProbe(pair.Name, role, location, ProbeStatus.Unreachable, "connection refused", TimeSpan.Zero, null);
         var replication = new List<ReplicationRow>();
         if (!server.InRecovery && slave is not null && Servers[slave.Endpoint] is { Running: true, InRecovery: true })
-            replication.Add(new ReplicationRow(pair.ApplicationName, "127.0.0.1", "streaming", server.SyncNames.Length > 0 ? server.SyncState : "async",
+            replication.Add(new ReplicationRow(pair.ApplicationName, slave.Address, "streaming", server.SyncNames.Length > 0 ? server.SyncState : "async",
                 new Lsn(100), new Lsn(100), new Lsn(100), new Lsn(100), TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, null));
         var facts = new ServerFacts("15.18", 150018, server.InRecovery, server.SyncNames, "on", server.InRecovery ? null : new Lsn(100),
             replication, server.InRecovery ? new StandbyFacts(new Lsn(100), new Lsn(100), TimeSpan.Zero, "streaming", null, null) : null, 0, "7000", 1);

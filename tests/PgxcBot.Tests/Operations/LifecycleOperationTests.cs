@@ -26,7 +26,7 @@ public class LifecycleOperationTests
         var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
             AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
         var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), _time), _cluster, _operations,
-            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(new MemoryPairStateStore()), policy,
+            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(), policy,
             new NoEvents(), new NoSink(), _time);
         _handler = new ChatCommandHandler(topology, new NoStatus(), service, _operations, new MemoryPairStateStore(), NullLogger<ChatCommandHandler>.Instance);
     }

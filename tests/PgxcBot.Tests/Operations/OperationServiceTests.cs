@@ -29,11 +29,12 @@ public class OperationServiceTests
         var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
             AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
         _service = new OperationService(new TopologyState(topology, _roles, _time), _cluster, _operations,
-            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(_pairs), policy, _events, _sink, _time);
+            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(_cluster.Memory), policy, _events, _sink, _time);
     }
 
     private void MasterDiedWhileSync()
     {
+        _cluster.Sight();
         _pairs.States["datanode1"] = PairState.DegradedMasterLost;
         _pairs.Transitions.Add(new PairTransition("datanode1", _time.GetUtcNow(), PairState.Sync, PairState.DegradedMasterLost,
             PairTrigger.ObservedMasterLost, "master lost"));

@@ -1,8 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Tests.Domain;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 
@@ -16,42 +14,66 @@ public class SyncEvidenceSourceTests
         memory.Remember(builder.Assess());
         memory.Remember(builder.MasterKilled().Assess(memory.Latest));
 
-        var evidence = await new SyncEvidenceSource(new MemoryPairStateStore(), memory)
-            .GetAsync(builder.Topology(), builder.Snapshot(), "datanode1", default);
+        var evidence = await new SyncEvidenceSource(memory).GetAsync(builder.Topology(), builder.Snapshot(), "datanode1", default);
 
         Assert.False(evidence.WasSync);
         Assert.Equal(3 * 1024 * 1024, evidence.LagBytes);
         Assert.Contains("last seen", evidence.Basis);
+        Assert.Contains(ClusterBuilder.Head.ToString(), evidence.Basis);
     }
 
     [Fact]
-    public async Task A_sync_slave_seen_with_its_master_is_safe_to_promote()
+    public async Task A_sync_slave_seen_with_its_master_and_holding_all_its_WAL_is_safe_to_promote()
     {
         var builder = new ClusterBuilder();
         var memory = new AssessmentMemory();
         memory.Remember(builder.Assess());
         memory.Remember(builder.MasterKilled().Assess(memory.Latest));
 
-        var evidence = await new SyncEvidenceSource(new MemoryPairStateStore(), memory)
-            .GetAsync(builder.Topology(), builder.Snapshot(), "datanode1", default);
+        var evidence = await new SyncEvidenceSource(memory).GetAsync(builder.Topology(), builder.Snapshot(), "datanode1", default);
+
+        Assert.True(evidence.WasSync);
+        Assert.Contains("synchronous standby", evidence.Basis);
+        Assert.Contains("received", evidence.Basis);
+    }
+
+    [Fact]
+    public async Task Without_a_sighting_nothing_proves_the_slave_complete_whatever_the_store_says()
+    {
+        var builder = new ClusterBuilder().MasterKilled();
+
+        var unknown = await new SyncEvidenceSource(new AssessmentMemory()).GetAsync(builder.Topology(), builder.Snapshot(), "datanode1", default);
+
+        Assert.False(unknown.WasSync);
+        Assert.Null(unknown.LagBytes);
+        Assert.Contains("never saw the master", unknown.Basis);
+    }
+
+    [Fact]
+    public async Task A_stored_sighting_of_the_same_master_counts_after_a_restart()
+    {
+        var builder = new ClusterBuilder();
+        var alive = builder.Assess().Pairs[0].LastMasterSighting!;
+        var store = new MemorySightings();
+        await store.SaveAsync("datanode1", alive, default);
+
+        var evidence = await new SyncEvidenceSource(new AssessmentMemory(), store)
+            .GetAsync(builder.Topology(), builder.MasterKilled().Snapshot(), "datanode1", default);
 
         Assert.True(evidence.WasSync);
     }
 
-    [Fact]
-    public async Task Without_a_sighting_the_stored_state_when_the_master_was_lost_decides()
+    private sealed class MemorySightings : IMasterSightingStore
     {
-        var builder = new ClusterBuilder().MasterKilled();
-        var store = new MemoryPairStateStore();
-        await store.RecordTransitionAsync(new PairTransition("datanode1", ClusterBuilder.Now, PairState.Sync, PairState.DegradedMasterLost,
-            PairTrigger.ObservedMasterLost, "lost"), default);
-        Assert.True((await new SyncEvidenceSource(store).GetAsync(builder.Topology(), builder.Snapshot(), "datanode1", default)).WasSync);
+        private readonly Dictionary<string, MasterSighting> _sightings = [];
 
-        var neverSeen = new MemoryPairStateStore();
-        await neverSeen.RecordTransitionAsync(new PairTransition("datanode1", ClusterBuilder.Now, PairState.DegradedMasterLost,
-            PairState.DegradedMasterLost, PairTrigger.ObservedMasterLost, "first seen lost"), default);
-        var unknown = await new SyncEvidenceSource(neverSeen).GetAsync(builder.Topology(), builder.Snapshot(), "datanode1", default);
-        Assert.False(unknown.WasSync);
-        Assert.Contains("cannot know", unknown.Basis);
+        public Task SaveAsync(string datanode, MasterSighting sighting, CancellationToken cancellationToken)
+        {
+            _sightings[datanode] = sighting;
+            return Task.CompletedTask;
+        }
+
+        public Task<MasterSighting?> GetAsync(string datanode, CancellationToken cancellationToken) =>
+            Task.FromResult(_sightings.GetValueOrDefault(datanode));
     }
 }
