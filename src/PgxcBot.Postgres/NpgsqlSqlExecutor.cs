@@ -42,7 +42,9 @@ public sealed class NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver 
 
     private static async Task<SqlResult> RunAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        // Text results for every column, exactly as the server prints them (psql's view): no binary
+        // decoding that a coordinator relaying a datanode's rows could get wrong (Postgres-XC does).
+        await using var command = new NpgsqlCommand(sql, connection) { AllResultTypesAreUnknown = true };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
         var rows = new List<IReadOnlyList<string?>>();

@@ -56,14 +56,12 @@ public sealed class FailoverAutopilot(AlertSettings settings, TimeProvider time)
         ArgumentNullException.ThrowIfNull(pair);
         if (pair.Condition != ObservedCondition.MasterLost)
             return (false, $"{pair.Datanode} is {pair.Condition}, not a pair with a lost master");
-        if (pair.LastMasterSighting is not { } sighting)
-            return (false, "the bot never saw this master answer, so it cannot know whether the slave has every commit");
-        if (!pair.SlaveInSync || !sighting.SlaveInSync)
-            return (false, $"the slave was not the synchronous standby when the master was last seen at {IncidentMessages.Clock(sighting.At)} UTC" +
-                           (pair.PromoteLossBytes is { } loss and > 0 ? $": promoting it loses at least {Humanize.Bytes(loss)}" : ": it may lack commits"));
-        if (pair.PromoteLossBytes is > 0)
-            return (false, $"the slave was {Humanize.Bytes(pair.PromoteLossBytes.Value)} behind when the master was last seen");
-        return (true, $"the slave was the synchronous standby when the master was last seen at {IncidentMessages.Clock(sighting.At)} UTC: promoting it loses no acknowledged commit");
+        // The same judgement status and the promote planner use (PromoteSafety): only what the servers proved.
+        if (pair.Promote is not { } promote)
+            return (false, "the bot cannot judge whether the slave has every acknowledged commit");
+        return promote.Safe
+            ? (true, $"{promote.Summary}. Evidence: {string.Join("; ", promote.Evidence)}")
+            : (false, promote.Summary);
     }
 
     /// <summary>Per poll, after the incidents of the poll were evaluated.</summary>

@@ -234,6 +234,7 @@ public sealed class OperationService(
                     var notRun = steps.Skip(i + 1).Count();
                     return await FinishAsync(operation, OperationState.Failed, progress,
                         $"failed at \"{step.Title}\": {outcome.Summary}. {notRun} later step(s) did not run. " +
+                        (step.IfFailed is { } meaning ? meaning + " " : "") +
                         $"Fix the cause, then /pgxc resume {operation.Id} (steps already done are skipped).", cancellationToken).ConfigureAwait(false);
                 }
             }

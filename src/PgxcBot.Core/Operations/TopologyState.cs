@@ -26,10 +26,15 @@ public sealed class TopologyState(ClusterTopology configured, ITopologyStore sto
         foreach (var roles in await store.GetRolesAsync(cancellationToken).ConfigureAwait(false))
         {
             if (topology.FindDatanode(roles.Datanode) is { } pair)
-                topology = topology.WithPair(pair with { Master = roles.Master, Slave = roles.Slave });
+                topology = topology.WithPair(pair with { Master = ConfiguredRecord(pair, roles.Master), Slave = roles.Slave is null ? null : ConfiguredRecord(pair, roles.Slave) });
         }
         return topology;
     }
+
+    /// <summary>The configured record of a stored server (same endpoint and data directory): it carries what
+    /// the store does not keep (the XL pooler port).</summary>
+    private static ServerLocation ConfiguredRecord(DatanodePair pair, ServerLocation stored) =>
+        new[] { pair.Master, pair.Slave }.FirstOrDefault(s => s is not null && s.Endpoint == stored.Endpoint && s.DataDir == stored.DataDir) ?? stored;
 
     /// <summary>The slave became the master; the old master is now the (stale) slave, until rebuilt.</summary>
     public async Task<ClusterTopology> SwapRolesAsync(string datanode, string reason, CancellationToken cancellationToken)

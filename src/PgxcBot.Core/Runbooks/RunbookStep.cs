@@ -22,6 +22,8 @@ public enum OnFailure
 /// <param name="Undo">How to undo it by hand, in words; null when there is nothing to undo.</param>
 /// <param name="MakesMaster">address:port of the server that is the pair's master once this step has
 /// succeeded; the roles are stored at once, before anything else runs.</param>
+/// <param name="IfFailed">What a failure of this step may still mean, said with the failure (e.g. a stop
+/// that timed out may still take effect when a frozen server wakes).</param>
 public sealed record RunbookStep(
     string Id,
     string Title,
@@ -34,4 +36,5 @@ public sealed record RunbookStep(
     OnFailure OnFailure = OnFailure.Stop,
     int Attempts = 1,
     string? Undo = null,
-    string? MakesMaster = null);
+    string? MakesMaster = null,
+    string? IfFailed = null);

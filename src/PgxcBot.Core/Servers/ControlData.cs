@@ -7,6 +7,12 @@ namespace PgxcBot.Core.Servers;
 /// <param name="LatestCheckpoint">Where the last checkpoint record starts; after a clean stop, the end of WAL is just after it.</param>
 public sealed record ControlData(string? State, Lsn? LatestCheckpoint, int? TimeLineId, bool DataChecksums, bool WalLogHints)
 {
+    /// <summary>"Minimum recovery ending location": a standby has replayed at least this far (0/0 on a master).</summary>
+    public Lsn? MinRecoveryEnd { get; init; }
+
+    /// <summary>True for a server in recovery (a standby): "in archive recovery" or "in crash recovery", or shut down as one.</summary>
+    public bool InRecovery => State is "in archive recovery" or "in crash recovery" or "shut down in recovery";
+
     /// <summary>Cleanly stopped as a master: every WAL record it wrote is before the end of its shutdown checkpoint.</summary>
     public bool CleanlyShutDown => State == "shut down";
 
@@ -27,6 +33,10 @@ public sealed record ControlData(string? State, Lsn? LatestCheckpoint, int? Time
         int? timeline = values.TryGetValue("Latest checkpoint's TimeLineID", out var tli) && int.TryParse(tli, out var t) ? t : null;
         var checksums = values.TryGetValue("Data page checksum version", out var version) && version is not ("0" or "");
         var hints = values.TryGetValue("wal_log_hints setting", out var h) && h == "on";
-        return new ControlData(values.GetValueOrDefault("Database cluster state"), checkpoint, timeline, checksums, hints);
+        Lsn? minRecovery = values.TryGetValue("Minimum recovery ending location", out var min) && Lsn.TryParse(min, out var m) ? m : null;
+        return new ControlData(values.GetValueOrDefault("Database cluster state"), checkpoint, timeline, checksums, hints)
+        {
+            MinRecoveryEnd = minRecovery,
+        };
     }
 }

@@ -24,7 +24,28 @@ public static class NodeSql
     public static string ExecuteDirect(string target, string statement) =>
         $"EXECUTE DIRECT ON ({SqlText.Identifier(target)}) {SqlText.Literal(statement)}";
 
-    /// <summary>Asks the node behind a datanode entry who it is, on which port, and whether it is writable.</summary>
+    /// <summary>
+    /// Asks the node behind a datanode entry who it is, on which port, and whether it is writable; the
+    /// answer reads <c>datanode1|20010|false</c>. Every column is cast to text inside the statement:
+    /// Postgres-XC relays a datanode's text values under a binary row description to clients that ask for
+    /// binary results (Npgsql), which turns inet_server_port() into garbage and pg_is_in_recovery() on a
+    /// master into true (measured, briefs/postgres-xc.md); text read as binary is still the same text.
+    /// </summary>
     public static string VerifyIdentity(string node) =>
-        ExecuteDirect(node, "SELECT pgxc_node_str(), inet_server_port(), pg_is_in_recovery()");
+        ExecuteDirect(node, "SELECT pgxc_node_str()::text, inet_server_port()::text, pg_is_in_recovery()::text");
+
+    /// <summary>The expected answer of <see cref="VerifyIdentity"/> for a writable master on <paramref name="port"/>.</summary>
+    public static string IdentityOfMaster(string node, int port) =>
+        $"{node}|{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}|false";
+
+    /// <summary>The catalog row of <paramref name="node"/> (host and port, as text for the same reason).</summary>
+    public static string ReadNode(string node) =>
+        $"SELECT node_host::text, node_port::text FROM pgxc_node WHERE node_name = {SqlText.Literal(node)}";
+
+    /// <summary>
+    /// Proves the node behind a datanode entry reaches the GTM: <c>txid_current()</c> assigns a
+    /// transaction id, which on Postgres-XC/XL comes from the GTM (a node that cannot reach it fails with
+    /// "can not connect to GTM" / "Could not obtain a transaction ID from GTM"). Answers the id as text.
+    /// </summary>
+    public static string ObtainsTransactionId(string node) => ExecuteDirect(node, "SELECT txid_current()::text");
 }

@@ -47,6 +47,35 @@ public sealed class PgTools(string? binDir = null)
     /// <summary>pg_controldata in the C locale, so its labels parse (<see cref="ControlData.Parse"/>).</summary>
     public ShellCommand ControlData(string dataDir) => ShellCommand.Of("env", "LC_ALL=C", Program("pg_controldata"), "-D", dataDir);
 
+    /// <summary>
+    /// Exit 0 when pg_controldata says the data directory is a standby in recovery ("in archive recovery"):
+    /// how a stock Postgres-XL hot standby, which refuses every SQL connection, is seen to run as a standby.
+    /// </summary>
+    public ShellCommand InArchiveRecovery(string dataDir) => ShellCommand.Of("sh", "-c",
+        "LC_ALL=C \"$1\" -D \"$2\" | grep -q '^Database cluster state: *in archive recovery'",
+        "pgxcbot-in-recovery", Program("pg_controldata"), dataDir);
+
+    /// <summary>
+    /// Exit 0 when no process has its working directory in <paramref name="dataDir"/>: every process of a
+    /// server (postmaster and children) runs there, so this says the last one of an old server is gone.
+    /// After kill -9 of a Postgres-XL postmaster its pooler lives on for 20-30 s holding the shared memory,
+    /// and pg_ctl start fails meanwhile ("pre-existing shared memory block ... still in use", measured).
+    /// </summary>
+    public static ShellCommand NoProcessIn(string dataDir) => ShellCommand.Of("sh", "-c",
+        "d=$(cd \"$1\" 2>/dev/null && pwd -P) || exit 0; for p in /proc/[0-9]*; do " +
+        "[ \"$(readlink \"$p/cwd\" 2>/dev/null)\" = \"$d\" ] && { echo \"process ${p#/proc/} still runs in $d\" >&2; exit 1; }; done; exit 0",
+        "pgxcbot-no-process", dataDir);
+
+    /// <summary>
+    /// Exit 0 when no backend of the server running in <paramref name="dataDir"/> waits for a synchronous
+    /// standby: PostgreSQL 9.x (Postgres-XC) shows such a commit only in its process title, which ends in
+    /// "waiting for X/Y" while SyncRepWaitForLSN waits; it has no wait_event to ask in SQL.
+    /// </summary>
+    public static ShellCommand NoSyncRepWaiters(string dataDir) => ShellCommand.Of("sh", "-c",
+        "pid=$(head -n 1 \"$1/postmaster.pid\" 2>/dev/null) || exit 0; [ -n \"$pid\" ] || exit 0; " +
+        "! ps -o args= --ppid \"$pid\" 2>/dev/null | grep -qE ' waiting for [0-9A-Fa-f]+/[0-9A-Fa-f]+ *$'",
+        "pgxcbot-no-syncrep-waiters", dataDir);
+
     /// <summary>Prints absent, empty or not-empty for a directory.</summary>
     public static ShellCommand DirState(string dir) => ShellCommand.Of("sh", "-c",
         "if [ ! -e \"$1\" ]; then echo absent; elif [ -d \"$1\" ] && [ -z \"$(ls -A \"$1\")\" ]; then echo empty; else echo not-empty; fi",

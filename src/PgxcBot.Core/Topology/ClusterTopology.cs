@@ -23,7 +23,19 @@ public sealed record Host(
 public sealed record ServerLocation(string HostName, string Address, int Port, string DataDir)
 {
     public string Endpoint => $"{Address}:{Port}";
+
+    /// <summary>Postgres-XL: the server's own pooler_port (config <c>poolerPort</c>); null when not given.</summary>
+    public int? PoolerPort { get; init; }
 }
+
+/// <summary>A GTM or GTM proxy endpoint from the config.</summary>
+public sealed record GtmServer(string Name, string HostName, string Address, int Port)
+{
+    public string Endpoint => $"{Address}:{Port}";
+}
+
+/// <summary>The config's <c>gtm</c> section: the GTM itself and its proxies.</summary>
+public sealed record GtmSettings(GtmServer Gtm, string? DataDir, IReadOnlyList<GtmServer> Proxies);
 
 /// <summary>
 /// A datanode pair as it stands now. The config gives the initial roles; after a promote the store
@@ -82,6 +94,9 @@ public sealed record ClusterTopology(
     public DiscordSettings? Discord { get; init; }
     /// <summary>How alerts behave and what the monitor may do by itself (the <c>alerts</c> section).</summary>
     public Monitoring.AlertSettings Alerts { get; init; } = Monitoring.AlertSettings.Default;
+
+    /// <summary>The GTM and its proxies (Postgres-XC/XL); null when the config names none.</summary>
+    public GtmSettings? Gtm { get; init; }
 
     public DatanodePair? FindDatanode(string name) =>
         Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));

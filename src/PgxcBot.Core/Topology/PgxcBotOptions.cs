@@ -19,6 +19,26 @@ public sealed class PgxcBotOptions
     /// <summary>Optional: the Discord adapter (see <see cref="DiscordOptions"/>).</summary>
     public DiscordOptions? Discord { get; set; }
     public AlertOptions Alerts { get; set; } = new();
+    /// <summary>Optional (Postgres-XC/XL): the GTM the nodes take transaction ids and snapshots from.</summary>
+    public GtmOptions? Gtm { get; set; }
+}
+
+/// <summary>The GTM (and its proxies): status shows whether each answers, a GTM outage is one alert, and a
+/// promote unregisters the old node name from it first.</summary>
+public sealed class GtmOptions
+{
+    public string? Host { get; set; }
+    public int? Port { get; set; }
+    /// <summary>The GTM's data directory on its host (for the operator's commands); optional.</summary>
+    public string? DataDir { get; set; }
+    public List<GtmProxyOptions> Proxies { get; set; } = [];
+}
+
+public sealed class GtmProxyOptions
+{
+    public string? Name { get; set; }
+    public string? Host { get; set; }
+    public int? Port { get; set; }
 }
 
 /// <summary>Chat user ids and role ids (Discord snowflakes, or console names in the lab).</summary>
@@ -60,6 +80,8 @@ public sealed class ServerOptions
     public string? Host { get; set; }
     public int? Port { get; set; }
     public string? DataDir { get; set; }
+    /// <summary>Postgres-XL: this server's own pooler_port (each server needs its own; a base backup copies the master's).</summary>
+    public int? PoolerPort { get; set; }
 }
 
 public sealed class SlaveOptions
@@ -71,6 +93,8 @@ public sealed class SlaveOptions
     public string? ApplicationName { get; set; }
     /// <summary>WAL archive directory on the slave host; optional.</summary>
     public string? ArchiveDir { get; set; }
+    /// <summary>Postgres-XL: this server's own pooler_port (each server needs its own; a base backup copies the master's).</summary>
+    public int? PoolerPort { get; set; }
 }
 
 public sealed class DatanodeOptions

@@ -25,11 +25,20 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         var approvals = CheckApprovals();
         var discord = CheckDiscord();
         var alerts = AlertValidation.Check(options.Alerts, Error);
+        var gtm = CheckGtm(flavor);
+        if (flavor == Flavor.PostgresXl)
+        {
+            foreach (var (pair, i) in datanodes.Select((d, i) => (d, i)))
+            {
+                if (pair.Slave is not null && (pair.Master.PoolerPort is null || pair.Slave.PoolerPort is null))
+                    Warn($"datanodes[{i}]", $"{pair.Name}: give the master and the slave each its own poolerPort (Postgres-XL runs a pooler per server and a base backup copies the master's pooler_port, so a new slave on a shared host cannot start); add-slave, rebuild and switchover are refused without them.");
+            }
+        }
 
         if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts });
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts, Gtm = gtm });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
@@ -145,7 +154,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             if (d.Master is null)
                 Error($"{path}.master", "missing. Give the master's { \"host\", \"port\", \"dataDir\" }.");
             else
-                master = CheckServer($"{path}.master", d.Master.Host, d.Master.Port, d.Master.DataDir, name, "master");
+                master = WithPooler($"{path}.master", CheckServer($"{path}.master", d.Master.Host, d.Master.Port, d.Master.DataDir, name, "master"), d.Master.PoolerPort);
 
             ServerLocation? slave = null;
             var applicationName = $"{name ?? "datanode"}_slave";
@@ -155,7 +164,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             }
             else
             {
-                slave = CheckServer($"{path}.slave", d.Slave.Host, d.Slave.Port, d.Slave.DataDir, name, "slave");
+                slave = WithPooler($"{path}.slave", CheckServer($"{path}.slave", d.Slave.Host, d.Slave.Port, d.Slave.DataDir, name, "slave"), d.Slave.PoolerPort);
                 if (d.Slave.ApplicationName is { } app)
                 {
                     applicationName = app;
@@ -197,6 +206,48 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
                 result.Add(new Coordinator(name, c.Host!, address, c.Port!.Value));
         }
         return result;
+    }
+
+    private ServerLocation? WithPooler(string path, ServerLocation? server, int? poolerPort)
+    {
+        if (poolerPort is not { } port) return server;
+        if (!CheckPort($"{path}.poolerPort", port)) return null;
+        if (server is not null && port == server.Port)
+        {
+            Error($"{path}.poolerPort", $"{port} is the server's own PostgreSQL port; the pooler needs a port of its own.");
+            return null;
+        }
+        if (server is not null) CheckEndpoint($"{path}.poolerPort", server.Address, port, server.HostName);
+        return server is null ? null : server with { PoolerPort = port };
+    }
+
+    private GtmSettings? CheckGtm(Flavor? flavor)
+    {
+        if (options.Gtm is not { } g)
+        {
+            if (flavor is Flavor.PostgresXc or Flavor.PostgresXl)
+                Warn("gtm", "not configured: without it the bot cannot tell a GTM outage from every node failing at once, and a promote cannot unregister the old node name from the GTM first (Postgres-XC's GTM once crashed re-registering it). Add \"gtm\": { \"host\": ..., \"port\": ... }.");
+            return null;
+        }
+        if (flavor == Flavor.PostgreSql)
+            Warn("gtm", "plain PostgreSQL has no GTM; the section is only used with postgres-xc and postgres-xl.");
+        GtmServer? Server(string path, string name, string? host, int? port, int example)
+        {
+            var address = CheckHostReference($"{path}.host", host);
+            var portOk = port is null ? Fail($"{path}.port", $"missing. Give the port it listens on, e.g. {example}.") : CheckPort($"{path}.port", port.Value);
+            if (address is not null && portOk) CheckEndpoint($"{path}.port", address, port!.Value, host!);
+            return address is not null && portOk ? new GtmServer(name, host!, address, port!.Value) : null;
+        }
+        var gtm = Server("gtm", "gtm", g.Host, g.Port, 6666);
+        if (g.DataDir is not null && ConfigRules.CheckPath(g.DataDir) is { } problem) Error("gtm.dataDir", problem);
+        var proxies = new List<GtmServer>();
+        for (var i = 0; i < g.Proxies.Count; i++)
+        {
+            var p = g.Proxies[i];
+            var name = CheckNodeName($"gtm.proxies[{i}].name", p.Name, "gtm proxy");
+            if (Server($"gtm.proxies[{i}]", name ?? "proxy", p.Host, p.Port, 6667) is { } proxy && name is not null) proxies.Add(proxy);
+        }
+        return gtm is null ? null : new GtmSettings(gtm, g.DataDir, proxies);
     }
 
     private DatabaseCredentials? CheckDatabase()

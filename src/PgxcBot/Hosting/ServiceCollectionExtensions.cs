@@ -42,7 +42,10 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISecretResolver, SecretResolver>();
-        services.AddSingleton<IClusterObserver, NpgsqlClusterObserver>();
+        services.AddSingleton<NpgsqlClusterObserver>();
+        // SQL first; the shell adds what SQL cannot say on XC/XL (a stock XL standby, 9.3's waiting commits).
+        services.AddSingleton<IClusterObserver>(provider => new ProcessAwareClusterObserver(
+            provider.GetRequiredService<NpgsqlClusterObserver>(), provider.GetRequiredService<IRemoteShell>(), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IClusterStatusSource, ObservedClusterStatus>();
         services.AddSingleton<ChatCommandHandler>();
         services.AddSingleton<PgxcBot.Core.Commands.IChatCommandHandler>(provider => provider.GetRequiredService<ChatCommandHandler>());

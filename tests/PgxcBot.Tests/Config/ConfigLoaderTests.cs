@@ -78,7 +78,7 @@ public class ConfigLoaderTests
     {
         var error = Assert.Single(ConfigLoader.Parse("""{ "zzz": 1 }""").Errors);
         Assert.DoesNotContain("did you mean", error.Message);
-        Assert.Contains("coordinators, database, datanodes, discord, flavor, hosts, monitor, store", error.Message);
+        Assert.Contains("coordinators, database, datanodes, discord, flavor, gtm, hosts, monitor, store", error.Message);
     }
 
     [Fact]

@@ -308,6 +308,7 @@ public class ConfigValidatorTests
 
         var pg = TestConfigs.Minimal();
         pg.Remove("coordinators");
+        pg.Remove("gtm");
         pg["flavor"] = "postgresql";
         Assert.Empty(TestConfigs.Validate(pg).Warnings);
     }

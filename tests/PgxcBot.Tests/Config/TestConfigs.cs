@@ -9,7 +9,7 @@ internal static class TestConfigs
     public const string FingerprintA = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     public const string FingerprintB = "SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
-    /// <summary>Two hosts, one datanode pair across them, one coordinator: no error, no warning.</summary>
+    /// <summary>Two hosts, one datanode pair across them, one coordinator, the GTM: no error, no warning.</summary>
     public static JsonObject Minimal() => new()
     {
         ["flavor"] = "postgres-xc",
@@ -23,6 +23,7 @@ internal static class TestConfigs
             ["slave"] = new JsonObject { ["host"] = "node02", ["port"] = 20010, ["dataDir"] = "/home/postgresxc/pgxc/datanode1_slave" },
         }),
         ["coordinators"] = new JsonArray(new JsonObject { ["name"] = "coord1", ["host"] = "node01", ["port"] = 20004 }),
+        ["gtm"] = new JsonObject { ["host"] = "node01", ["port"] = 20001 },
         ["database"] = new JsonObject { ["user"] = "postgresxc", ["password"] = new JsonObject { ["env"] = "PGXCBOT_DB_PASSWORD" } },
         ["approvals"] = new JsonObject
         {

@@ -87,7 +87,7 @@ public class FailoverAutopilotTests
         Assert.Empty(decision.Intents);
         var note = Assert.Single(decision.Notes);
         Assert.Equal("datanode1: no automatic failover", note.Message.Title);
-        Assert.Contains("not the synchronous standby", PlainTextRenderer.Render(note.Message));
+        Assert.Contains("not a synchronous standby", PlainTextRenderer.Render(note.Message));
         Assert.Equal(new ChatAction("Promote", "/pgxc promote datanode1", ActionStyle.Danger), Assert.Single(note.Message.Actions));
 
         for (var i = 0; i < 100; i++)
@@ -105,7 +105,7 @@ public class FailoverAutopilotTests
         var pilot = new FailoverAutopilot(On, _time);
         var lost = new ClusterBuilder().MasterKilled().Assess();
         var note = Assert.Single(pilot.Decide(lost, Open).Notes);
-        Assert.Contains("never saw this master answer", PlainTextRenderer.Render(note.Message));
+        Assert.Contains("never saw the master answer", PlainTextRenderer.Render(note.Message));
         Assert.Empty(pilot.Decide(lost, Open).Intents);
     }
 

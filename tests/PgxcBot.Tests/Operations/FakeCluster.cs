@@ -118,14 +118,14 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
         }
         if (statement is "SELECT pgxc_pool_reload()" or "SELECT pgxc_pool_check()") return One("t");
         if (ReadRow().Match(statement) is { Success: true } read) return One(catalog[read.Groups[1].Value]);
-        if (direct.Success && statement == "SELECT pgxc_node_str(), inet_server_port(), pg_is_in_recovery()")
+        if (direct.Success && statement == "SELECT pgxc_node_str()::text, inet_server_port()::text, pg_is_in_recovery()::text")
         {
             // EXECUTE DIRECT goes where the coordinator's own catalog points the node.
             var route = Catalogs[coordinator.Name][catalogOwner].Split('|');
             var (host, port) = (route[0], route[1]);
             var behind = Servers.Values.FirstOrDefault(s => s.Endpoint == $"{host}:{port}" && s.Running)
                 ?? throw new SqlExecutionException(target, "53000", "Failed to get pooled connections");
-            return One($"{behind.Name}|{port}|{(behind.InRecovery ? "t" : "f")}");
+            return One($"{behind.Name}|{port}|{(behind.InRecovery ? "true" : "false")}");
         }
         throw new SqlExecutionException(target, "42601", $"fake coordinator does not know: {sql}");
     }
@@ -185,6 +185,6 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
     private static partial Regex ExecuteDirect();
     [GeneratedRegex(@"^ALTER NODE ""(\w+)"" WITH \(HOST = '([^']+)', PORT = (\d+)")]
     private static partial Regex AlterNode();
-    [GeneratedRegex(@"^SELECT node_host, node_port FROM pgxc_node WHERE node_name = '(\w+)'$")]
+    [GeneratedRegex(@"^SELECT node_host::text, node_port::text FROM pgxc_node WHERE node_name = '(\w+)'$")]
     private static partial Regex ReadRow();
 }

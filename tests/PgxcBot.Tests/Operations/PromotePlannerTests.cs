@@ -48,10 +48,10 @@ public class PromotePlannerTests
         var runbook = PromotePlanner.Plan(topology, cluster.Snapshot(topology), new PromoteRequest("datanode1", false), InSync, true).Runbook!;
         var verify = Assert.IsType<AllOf>(runbook.Steps.Single(s => s.Id == "repoint-coord1").Verify);
         Assert.Equal(
-            ["SELECT node_host, node_port FROM pgxc_node WHERE node_name = 'datanode1'", "SELECT pgxc_pool_check()",
-             "EXECUTE DIRECT ON (\"datanode1\") 'SELECT pgxc_node_str(), inet_server_port(), pg_is_in_recovery()'"],
+            ["SELECT node_host::text, node_port::text FROM pgxc_node WHERE node_name = 'datanode1'", "SELECT pgxc_pool_check()",
+             "EXECUTE DIRECT ON (\"datanode1\") 'SELECT pgxc_node_str()::text, inet_server_port()::text, pg_is_in_recovery()::text'"],
             verify.Parts.Cast<SqlProbe>().Select(p => p.Sql));
-        Assert.Equal("datanode1|20010|f", ((SqlProbe)verify.Parts[2]).Expected);
+        Assert.Equal("datanode1|20010|false", ((SqlProbe)verify.Parts[2]).Expected);
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public static class AddSlavePlanner
         if (pair.Slave is not { } slave) return LifecyclePlanning.NoSlaveConfigured(pair);
         var observed = LifecyclePlanning.Observed(snapshot, pair.Name);
         if (LifecyclePlanning.RequireWritableMaster(pair, observed) is { } refused) return refused;
+        if (LifecyclePlanning.RequirePoolerPort(topology, pair, slave, "slave") is { } noPooler) return noPooler;
         if (facts.SlaveHostError is { } hostError)
             return PlanResult.Refused($"the slave's host {slave.HostName} could not be asked about {slave.DataDir}: {hostError}", $"check SSH to {slave.HostName}, then try again");
         if (facts.MasterSettings is not { } settings)

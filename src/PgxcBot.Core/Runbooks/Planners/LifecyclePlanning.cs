@@ -25,8 +25,22 @@ internal static class LifecyclePlanning
         return PlanResult.Refused($"the master of {pair.Name} at {pair.Master.Endpoint} is not a running, writable master ({why}).", "/pgxc status");
     }
 
+    /// <summary>The slave's own WAL sender on the master (by address and name, <see cref="Assessment.SlaveWalSender"/>), when identified.</summary>
     public static ReplicationRow? SlaveRow(DatanodePair pair, PairObservation? observed) =>
-        observed?.Master.Facts?.Replication.FirstOrDefault(r => r.ApplicationName == pair.ApplicationName);
+        Assessment.SlaveWalSender.Find(pair, observed?.Master.Facts) is { Identified: true, Row: { } row } ? row : null;
+
+    /// <summary>
+    /// Postgres-XL: a server the runbook builds from a copy needs its own pooler_port, from the config
+    /// (every XL server runs a pooler; a base backup or pg_rewind copies the master's port, and the new
+    /// server then fails to start: "lock file .s.PGPOOL.&lt;port&gt;.lock already exists"). Null when fine.
+    /// </summary>
+    public static PlanResult? RequirePoolerPort(ClusterTopology topology, DatanodePair pair, ServerLocation server, string role)
+    {
+        if (topology.Flavor != Flavor.PostgresXl || server.PoolerPort is not null) return null;
+        return PlanResult.Refused(
+            $"the configuration gives {pair.Name}'s {role} at {server.Endpoint} no poolerPort. Every Postgres-XL server runs its own pooler, and a copied data directory carries the master's pooler_port, so the new server could not start.",
+            $"add \"poolerPort\": <a free port> to {pair.Name}'s {role} in the config file (e.g. {server.Port + 1000}), restart the bot, then try again");
+    }
 
     public static bool SlaveStreams(DatanodePair pair, PairObservation? observed) => SlaveRow(pair, observed)?.State == "streaming";
 

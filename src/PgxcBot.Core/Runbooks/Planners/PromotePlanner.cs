@@ -34,14 +34,14 @@ public static class PromotePlanner
 
         var observed = snapshot.Pairs.FirstOrDefault(p => p.Datanode == pair.Name);
         var slave = observed?.Slave;
-        if (slave is null || !slave.Answered)
-            return PlanResult.Refused(
-                $"the slave of {pair.Name} at {pair.Slave.Endpoint} does not answer ({slave?.Status.ToString() ?? "not probed"}{(slave?.Error is null ? "" : ": " + slave.Error)}); a promote needs a running slave.",
-                $"start the slave on {pair.Slave.HostName}, then /pgxc status");
-        if (!slave.Facts!.InRecovery)
+        if (slave is { Answered: true, Facts.InRecovery: false })
             return PlanResult.Refused(
                 $"the slave of {pair.Name} at {pair.Slave.Endpoint} is already writable: it was promoted before. Make the coordinators follow it instead.",
                 $"/pgxc repoint {pair.Name}");
+        if (RunningStandby(slave) is { } notReady)
+            return PlanResult.Refused(
+                $"the slave of {pair.Name} at {pair.Slave.Endpoint} {notReady}; a promote needs a running standby.",
+                $"start the slave on {pair.Slave.HostName}, then /pgxc status");
 
         var warnings = new List<string>();
         var acks = new List<string>();
@@ -58,11 +58,15 @@ public static class PromotePlanner
         var master = observed!.Master;
         if (master.Answered && master.Facts is { InRecovery: false })
             warnings.Add($"the master at {pair.Master.Endpoint} still answers and is writable: it will be stopped first. For a planned move, switchover loses nothing.");
+        else if (!master.Answered && master.Status != ProbeStatus.Unreachable)
+            warnings.Add($"the master at {pair.Master.Endpoint} did not answer the bot ({master.Status}{(master.Error is null ? "" : ": " + master.Error)}) but its port did not refuse the connection: it may still be running (frozen, overloaded, or refusing the bot). " +
+                         "Promoting while it runs would make a second master: the fence stops it first and checks that it refuses connections; if the fence fails, the promote does not run.");
 
+        var versionNum = slave?.Facts?.ServerVersionNum ?? LifecyclePlanning.VersionNum(topology, observed);
         var steps = new List<RunbookStep>();
         if (masterHostAnswers)
         {
-            steps.AddRange(FenceSteps(topology, pair, slave.Facts.ServerVersionNum));
+            steps.AddRange(FenceSteps(topology, pair, versionNum));
         }
         else
         {
@@ -90,9 +94,30 @@ public static class PromotePlanner
 
         steps.AddRange(RepointSteps.For(topology, snapshot, pair.Name, newMaster));
 
+        var catalogs = RepointSteps.HasDatanodeCatalogs(topology.Flavor) ? $" and {topology.Datanodes.Count} datanode catalog(s)" : "";
         return PlanResult.Planned(new Runbook("promote", pair.Name,
-            $"Promote {pair.Name}'s slave on {newMaster.Endpoint} to master, fence the old master on {pair.Master.Endpoint}, repoint {topology.Coordinators.Count} coordinator(s) and {topology.Datanodes.Count} datanode catalog(s).",
+            $"Promote {pair.Name}'s slave on {newMaster.Endpoint} to master, fence the old master on {pair.Master.Endpoint}, repoint {topology.Coordinators.Count} coordinator(s){catalogs}.",
             steps, warnings, acks));
+    }
+
+    /// <summary>
+    /// Null when the slave runs as a standby, else why not. A standby that answers SQL says so itself; a
+    /// stock Postgres-XL standby refuses every connection ("Was unable to obtain a snapshot from GTM"), so
+    /// there its host's process list and pg_controldata ("in archive recovery") are the evidence.
+    /// </summary>
+    private static string? RunningStandby(ServerProbe? slave)
+    {
+        if (slave is null) return "was not probed";
+        if (slave.Answered) return null;
+        var answer = $"does not answer SQL ({slave.Status}{(slave.Error is null ? "" : ": " + slave.Error)})";
+        if (slave.Status != ProbeStatus.NotQueryable) return answer;
+        return slave.Process switch
+        {
+            null => null, // running (it refused us rather than the connection) and nothing says otherwise
+            { PostmasterRunning: false } => $"{answer} and no server runs in its data directory",
+            { Control: { InRecovery: false } control } => $"{answer} and pg_controldata says '{control.State}', not a standby",
+            _ => null,
+        };
     }
 
     private static IEnumerable<RunbookStep> FenceSteps(ClusterTopology topology, DatanodePair pair, int serverVersionNum)
@@ -108,7 +133,8 @@ public static class PromotePlanner
         yield return new RunbookStep("fence-stop-old-master", $"Fence: stop the old master on {master.HostName} (immediate)", where,
             new RunCommand(master.HostName, pgCtl.Stop(master, StopMode.Immediate), [0, 1]), stopped, DoneWhen: stopped,
             TimeSpan.FromSeconds(30), Rerunnable: true, Attempts: 2,
-            Undo: "pg_ctl start on the old master, only if the promote has not run");
+            Undo: "pg_ctl start on the old master, only if the promote has not run",
+            IfFailed: $"a stop that timed out may still take effect: a frozen master that wakes up then stops, and {pair.Name} has no writable master. Check with /pgxc status {pair.Name} before resuming: if the old master is down and the slave still a standby, resume; if the old master runs again, cancel.");
 
         // A fenced master must not come back writable after a reboot: make its next start a standby.
         var (file, content) = RecoveryConfig.UsesRecoveryConf(topology.Flavor, serverVersionNum)

@@ -18,6 +18,7 @@ public static class RebuildPlanner
         if (pair.Slave is not { } stale) return LifecyclePlanning.NoSlaveConfigured(pair);
         var observed = LifecyclePlanning.Observed(snapshot, pair.Name);
         if (LifecyclePlanning.RequireWritableMaster(pair, observed) is { } refused) return refused;
+        if (LifecyclePlanning.RequirePoolerPort(topology, pair, stale, "slave (the old master)") is { } noPooler) return noPooler;
         if (observed?.Slave is { Answered: true, Facts.InRecovery: false })
             return PlanResult.Refused(
                 $"the server at {stale.Endpoint} (the old master) still accepts writes next to the master at {pair.Master.Endpoint}: two writable masters. " +

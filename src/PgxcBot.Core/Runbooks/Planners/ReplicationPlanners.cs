@@ -51,7 +51,7 @@ public static class ReplicationPlanners
         var released = new AllOf("synchronous_standby_names is empty and no commit waits for a standby",
         [
             SyncSettingSteps.SettingIs(master, "synchronous_standby_names", ""),
-            new SqlProbe("no session waits for a synchronous standby", master, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'", "0"),
+            NoCommitWaits(pair, master, facts.ServerVersionNum),
         ]);
         var steps = SyncSettingSteps.Set(topology, pair, pair.Master, "", "set-async",
             "Clear synchronous_standby_names (commits no longer wait for the slave)", released);
@@ -67,16 +67,46 @@ public static class ReplicationPlanners
             steps, warnings, [], LowersDurability: healthySync));
     }
 
-    /// <summary>Makes every coordinator (and datanode catalog) point at the current master; a no-op where already right.</summary>
+    /// <summary>
+    /// Makes every coordinator (and datanode catalog) point at the pair's one server that the snapshot
+    /// shows writable, whatever the store says is master (after a switchover with a lost or stale store,
+    /// the stored master may be the standby now). With no writable server or two, it refuses and says why.
+    /// A no-op where already right.
+    /// </summary>
     public static PlanResult Repoint(ClusterTopology topology, ClusterSnapshot snapshot, string datanode)
     {
-        if (Find(topology, snapshot, datanode) is not ({ } pair, _)) return Unknown(topology, datanode);
+        if (Find(topology, snapshot, datanode) is not ({ } pair, { } observed)) return Unknown(topology, datanode);
         if (topology.Coordinators.Count == 0) return PlanResult.Refused("no coordinators are configured: there is nothing to repoint.", "/pgxc status");
-        var steps = RepointSteps.For(topology, snapshot, pair.Name, pair.Master);
+        var masterWritable = observed.Master is { Answered: true, Facts.InRecovery: false };
+        var slaveWritable = observed.Slave is { Answered: true, Facts.InRecovery: false };
+        if (masterWritable && slaveWritable)
+            return PlanResult.Refused(
+                $"both {pair.Master.Endpoint} and {pair.Slave!.Endpoint} accept writes (split brain): routing the coordinators to either could hide the other's commits.",
+                $"stop the one that must not take writes, then /pgxc status {pair.Name}");
+        if (!masterWritable && !slaveWritable)
+            return PlanResult.Refused(
+                $"neither {pair.Master.Endpoint} ({Status(observed.Master)}) nor {pair.Slave?.Endpoint ?? "a slave"} ({(observed.Slave is null ? "none configured" : Status(observed.Slave))}) answers as a writable master: there is nothing to route {pair.Name} to.",
+                $"/pgxc status {pair.Name}");
+        var target = masterWritable ? pair.Master : pair.Slave!;
+        var steps = RepointSteps.For(topology, snapshot, pair.Name, target).ToList();
+        var warnings = new List<string>();
+        if (!masterWritable)
+        {
+            // Reality wins over the store: the writable one is the master, recorded at the first repoint step.
+            steps[0] = steps[0] with { MakesMaster = target.Endpoint };
+            warnings.Add($"the bot's records name {pair.Master.Endpoint} as {pair.Name}'s master, but the server that answers writable now is {target.Endpoint}: the coordinators are pointed there and the records follow.");
+        }
         return PlanResult.Planned(new Runbook("repoint", pair.Name,
-            $"Point every coordinator and datanode catalog at {pair.Name}'s master {pair.Master.Endpoint}; those already right are skipped.",
-            steps, [], []));
+            $"Point every coordinator{(RepointSteps.HasDatanodeCatalogs(topology.Flavor) ? " and datanode catalog" : "")} at {pair.Name}'s writable server {target.Endpoint} (seen writable at {snapshot.TakenAt:HH:mm:ss} UTC); those already right are skipped.",
+            steps, warnings, []));
     }
+
+    /// <summary>No commit waits for a synchronous standby: wait_event on 9.6+, the process titles before
+    /// (Postgres-XC is 9.3: a waiting commit shows only as "... waiting for X/Y" in its title).</summary>
+    private static Probe NoCommitWaits(DatanodePair pair, SqlTarget master, int versionNum) =>
+        new ServerFeatures(versionNum).WaitEvents
+            ? new SqlProbe("no session waits for a synchronous standby", master, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'", "0")
+            : new CommandProbe("no backend's title says it waits for a synchronous standby", pair.Master.HostName, PgTools.NoSyncRepWaiters(pair.Master.DataDir), [0]);
 
     private static (DatanodePair, PairObservation)? Find(ClusterTopology topology, ClusterSnapshot snapshot, string datanode)
     {

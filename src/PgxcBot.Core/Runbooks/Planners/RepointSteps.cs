@@ -5,10 +5,13 @@ using PgxcBot.Core.Topology;
 namespace PgxcBot.Core.Runbooks.Planners;
 
 /// <summary>
-/// Points every coordinator, and every datanode's own pgxc_node catalog, at a datanode's master. Each
-/// target is its own step that may fail without stopping the others, is retried, and is verified three
-/// ways: the catalog row reads back, the pooler agrees (pgxc_pool_check), and the server that answers
-/// behind the new host:port is the right node, on that port, writable.
+/// Points every coordinator, and on Postgres-XL every datanode's own pgxc_node catalog, at a datanode's
+/// master. Each target is its own step that may fail without stopping the others, is retried, and is
+/// verified: the catalog row reads back, the pooler agrees (pgxc_pool_check, except on Postgres-XC where
+/// it also turns false after any coordinator-to-coordinator connection and says nothing reliable), and the
+/// server that answers behind the new host:port is the right node, on that port, writable.
+/// Postgres-XC datanodes do not route to each other and refuse the catalog change through EXECUTE DIRECT
+/// (0A000, measured), so XC gets coordinator steps only (briefs/postgres-xc.md).
 /// </summary>
 internal static class RepointSteps
 {
@@ -22,13 +25,12 @@ internal static class RepointSteps
         foreach (var coordinator in topology.Coordinators.Where(c => onlyCoordinators?.Invoke(c) ?? true))
         {
             var target = Targets.Of(coordinator);
-            var verified = new AllOf($"{coordinator.Name} routes {datanode} to {master.Address}:{master.Port}, and {datanode} answers there, writable",
-            [
-                CatalogRow(target, datanode, master, direct: null),
-                new SqlProbe($"{coordinator.Name}'s pooler matches its catalog", target, NodeSql.PoolCheck, "t"),
-                new SqlProbe($"{datanode} answers through {coordinator.Name} as itself on port {master.Port}, writable", target,
-                    NodeSql.VerifyIdentity(datanode), $"{datanode}|{master.Port}|f"),
-            ]);
+            var checks = new List<Probe> { CatalogRow(target, datanode, master, direct: null) };
+            if (topology.Flavor != Flavor.PostgresXc)
+                checks.Add(new SqlProbe($"{coordinator.Name}'s pooler matches its catalog", target, NodeSql.PoolCheck, "t"));
+            checks.Add(new SqlProbe($"{datanode} answers through {coordinator.Name} as itself on port {master.Port}, writable", target,
+                NodeSql.VerifyIdentity(datanode), NodeSql.IdentityOfMaster(datanode, master.Port)));
+            var verified = new AllOf($"{coordinator.Name} routes {datanode} to {master.Address}:{master.Port}, and {datanode} answers there, writable", checks);
             steps.Add(new RunbookStep($"repoint-{coordinator.Name}", $"Repoint {coordinator.Name} at the new master",
                 $"{coordinator.Name} ({coordinator.Address}:{coordinator.Port})",
                 new RunSql(target, [alter, NodeSql.PoolReload]), verified, DoneWhen: verified,
@@ -38,6 +40,7 @@ internal static class RepointSteps
 
         // Datanodes route to each other for queries that move rows (Postgres-XL): each keeps its own
         // pgxc_node, reached through a coordinator with EXECUTE DIRECT. Use one that answered just now.
+        if (!HasDatanodeCatalogs(topology.Flavor)) return steps;
         var via = topology.Coordinators.FirstOrDefault(c => snapshot.Coordinators.Any(p => p.Coordinator == c.Name && p.Answered))
                   ?? topology.Coordinators.FirstOrDefault();
         if (via is null) return steps;
@@ -55,10 +58,14 @@ internal static class RepointSteps
         return steps;
     }
 
+    /// <summary>Whether datanodes route to each other through their own pgxc_node (Postgres-XL, and the
+    /// simulated XL coordinators of a plain PostgreSQL lab), so their catalogs must be repointed too.</summary>
+    public static bool HasDatanodeCatalogs(Flavor flavor) => flavor != Flavor.PostgresXc;
+
     /// <summary>The catalog row for <paramref name="datanode"/> reads back as the master's address and port.</summary>
     public static SqlProbe CatalogRow(SqlTarget target, string datanode, ServerLocation master, string? direct)
     {
-        var read = $"SELECT node_host, node_port FROM pgxc_node WHERE node_name = {SqlText.Literal(datanode)}";
+        var read = NodeSql.ReadNode(datanode);
         return new SqlProbe(
             $"{(direct ?? target.Name)}'s catalog has {datanode} at {master.Address}:{master.Port}",
             target, direct is null ? read : NodeSql.ExecuteDirect(direct, read), $"{master.Address}|{master.Port}");

@@ -36,8 +36,28 @@ internal static class StandbySteps
         new($"{c.Pair.ApplicationName} streams from the master {c.Master.Endpoint}", c.MasterTarget,
             $"SELECT state FROM pg_stat_replication WHERE application_name = {SqlText.Literal(c.Pair.ApplicationName)}", "streaming");
 
-    public static SqlProbe IsStandby(StandbyContext c) =>
-        new($"the slave at {c.Slave.Endpoint} runs in recovery (a standby)", c.SlaveTarget, "SELECT pg_is_in_recovery()", "t");
+    /// <summary>The slave runs as a standby. A stock Postgres-XL standby refuses every SQL connection
+    /// ("Was unable to obtain a snapshot from GTM"), so there pg_ctl status and pg_controldata say it.</summary>
+    public static Probe IsStandby(StandbyContext c) => c.Topology.Flavor == Flavor.PostgresXl
+        ? new AllOf($"the slave at {c.Slave.Endpoint} runs in recovery (a standby)",
+            [
+                new CommandProbe($"a server runs in {c.Slave.DataDir}", c.Slave.HostName, c.SlavePgCtl.Status(c.Slave), [0]),
+                new CommandProbe("pg_controldata says in archive recovery", c.Slave.HostName, c.SlaveTools.InArchiveRecovery(c.Slave.DataDir), [0]),
+            ])
+        : new SqlProbe($"the slave at {c.Slave.Endpoint} runs in recovery (a standby)", c.SlaveTarget, "SELECT pg_is_in_recovery()", "t");
+
+    /// <summary>
+    /// Postgres-XL only: waits until no process of an earlier server remains in <paramref name="server"/>'s
+    /// data directory before it is started (a killed XL postmaster's pooler holds the shared memory for
+    /// 20-30 s and pg_ctl start fails meanwhile). Other flavors' children exit with their postmaster.
+    /// </summary>
+    public static IEnumerable<RunbookStep> WaitForOldProcesses(ClusterTopology topology, ServerLocation server, string where, string id, Probe startedAlready)
+    {
+        if (topology.Flavor != Flavor.PostgresXl) yield break;
+        var gone = new CommandProbe($"no process of an earlier server runs in {server.DataDir}", server.HostName, PgTools.NoProcessIn(server.DataDir), [0]);
+        yield return new RunbookStep(id, $"Wait until no process of an earlier server remains in {server.DataDir} (a killed XL server's pooler lingers)", where,
+            new WaitOnly("no process left in the data directory"), gone, DoneWhen: startedAlready, TimeSpan.FromSeconds(60), Rerunnable: true);
+    }
 
     public static SqlProbe IsWritableMaster(SqlTarget target, string endpoint) =>
         new($"{endpoint} runs and accepts writes", target, "SELECT pg_is_in_recovery()", "f");
@@ -204,6 +224,8 @@ internal static class StandbySteps
             ["port"] = SqlText.Port(c.Slave.Port),
             ["hot_standby"] = "on",
         };
+        // Every Postgres-XL server runs its own pooler; the copied postgresql.conf carries the master's port.
+        if (c.Topology.Flavor == Flavor.PostgresXl && c.Slave.PoolerPort is { } pooler) server["pooler_port"] = SqlText.Port(pooler);
         if (c.Topology.Flavor == Flavor.PostgresXc && replicationSettings is not null)
         {
             // The slave's own file replaces the master's copy: keep what it needs to serve a slave once promoted.
@@ -227,6 +249,7 @@ internal static class StandbySteps
         yield return IncludeStep(c.Slave, c.SlaveWhere, "include-server-conf");
 
         var standby = IsStandby(c);
+        foreach (var wait in WaitForOldProcesses(c.Topology, c.Slave, c.SlaveWhere, "wait-old-slave-processes", standby)) yield return wait;
         yield return new RunbookStep("start-slave", $"Start the slave on {c.Slave.HostName}", c.SlaveWhere,
             new RunCommand(c.Slave.HostName, c.SlavePgCtl.Start(c.Slave, ServerFiles.StartLog(c.Slave)), [0]), standby, DoneWhen: standby,
             ServerStart, Rerunnable: true, Attempts: 2, Undo: $"pg_ctl stop -m fast -D {c.Slave.DataDir}");

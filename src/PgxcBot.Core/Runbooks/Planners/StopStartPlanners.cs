@@ -41,7 +41,7 @@ public static class StopStartPlanners
         var observed = LifecyclePlanning.Observed(snapshot, pair.Name);
         var master = Targets.Master(pair);
         var writable = StandbySteps.IsWritableMaster(master, pair.Master.Endpoint);
-        var steps = new List<RunbookStep>
+        var steps = new List<RunbookStep>(StandbySteps.WaitForOldProcesses(topology, pair.Master, Targets.Where(pair.Master, $"{pair.Name} master"), "wait-old-master-processes", writable))
         {
             new("start-master", $"Start the master on {pair.Master.HostName}", Targets.Where(pair.Master, $"{pair.Name} master"),
                 new RunCommand(pair.Master.HostName, Targets.PgCtl(topology, pair.Master).Start(pair.Master, ServerFiles.StartLog(pair.Master)), [0]),
@@ -52,6 +52,7 @@ public static class StopStartPlanners
         {
             var context = new StandbyContext(topology, pair, pair.Master, slave, LifecyclePlanning.VersionNum(topology, observed));
             var standby = StandbySteps.IsStandby(context);
+            steps.AddRange(StandbySteps.WaitForOldProcesses(topology, slave, context.SlaveWhere, "wait-old-slave-processes", standby));
             steps.Add(new RunbookStep("start-slave", $"Start the slave on {slave.HostName}", context.SlaveWhere,
                 new RunCommand(slave.HostName, context.SlavePgCtl.Start(slave, ServerFiles.StartLog(slave)), [0]), standby, DoneWhen: standby,
                 TimeSpan.FromSeconds(90), Rerunnable: true, Attempts: 2));

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Remote;
+
+namespace PgxcBot.Core.Servers;
+
+/// <summary>
+/// One shell command per host that shows, for each data directory given, whether its postmaster runs (the
+/// pid in postmaster.pid is alive and not a zombie), its children's process titles, and pg_controldata.
+/// The script is constant; the pg_controldata path and the directories reach it only as arguments.
+/// What the titles say was measured: a Postgres-XC/XL standby's WAL receiver reads
+/// <c>postgres: wal receiver process   streaming 0/3002898</c>; a 9.x backend whose commit waits for a
+/// synchronous standby ends its title with <c>waiting for 0/3000058</c> (SyncRepWaitForLSN).
+/// </summary>
+public static partial class ProcessList
+{
+    public static ShellCommand Command(string? binDir, IReadOnlyList<string> dataDirs) => ShellCommand.Of("sh", [
+        "-c",
+        "cd / 2>/dev/null; tool=\"$1\"; shift; " +
+        "for d in \"$@\"; do printf '@@dir %s\\n' \"$d\"; " +
+        "pid=$(head -n 1 \"$d/postmaster.pid\" 2>/dev/null); " +
+        "case \"$pid\" in ''|*[!0-9]*) echo '@@postmaster none';; " +
+        "*) st=$(ps -o stat= -p \"$pid\" 2>/dev/null); " +
+        "case \"$st\" in ''|Z*) echo '@@postmaster none';; " +
+        "*) echo \"@@postmaster $pid\"; ps -o args= --ppid \"$pid\" 2>/dev/null | sed 's/^/@@child /';; esac;; esac; " +
+        "LC_ALL=C \"$tool\" -D \"$d\" 2>/dev/null | sed 's/^/@@cd /'; done",
+        "pgxcbot-process-list", (binDir is null ? "" : binDir.TrimEnd('/') + "/") + "pg_controldata", .. dataDirs]);
+
+    /// <summary>Splits the command's output into facts per data directory (directories missing from the output get none).</summary>
+    public static IReadOnlyDictionary<string, ProcessFacts> Parse(string output, TimeSpan elapsed)
+    {
+        var result = new Dictionary<string, ProcessFacts>(StringComparer.Ordinal);
+        string? dir = null;
+        bool? running = null;
+        int? pid = null;
+        WalReceiverTitle? receiver = null;
+        var waiters = 0;
+        var control = new List<string>();
+
+        void Flush()
+        {
+            if (dir is null) return;
+            result[dir] = new ProcessFacts(running, pid, receiver, running == true ? waiters : null,
+                control.Count == 0 ? null : ControlData.Parse(string.Join('\n', control)), null, elapsed);
+        }
+
+        foreach (var line in output.Split('\n'))
+        {
+            if (line.StartsWith("@@dir ", StringComparison.Ordinal))
+            {
+                Flush();
+                dir = line[6..];
+                (running, pid, receiver, waiters) = (null, null, null, 0);
+                control.Clear();
+            }
+            else if (line.StartsWith("@@postmaster ", StringComparison.Ordinal))
+            {
+                var value = line[13..].Trim();
+                running = value != "none";
+                pid = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null;
+            }
+            else if (line.StartsWith("@@child ", StringComparison.Ordinal))
+            {
+                var title = line[8..];
+                if (WalReceiver().Match(title) is { Success: true } r)
+                    receiver = new WalReceiverTitle(r.Groups["state"].Value, Lsn.TryParse(r.Groups["lsn"].Value, out var l) ? l : null);
+                else if (SyncRepWait().IsMatch(title)) waiters++;
+            }
+            else if (line.StartsWith("@@cd ", StringComparison.Ordinal))
+            {
+                control.Add(line[5..]);
+            }
+        }
+        Flush();
+        return result;
+    }
+
+    [GeneratedRegex(@"wal ?receiver(?: process)?\s*(?<state>[a-z]*)\s*(?<lsn>[0-9A-Fa-f]+/[0-9A-Fa-f]+)?\s*$")]
+    private static partial Regex WalReceiver();
+
+    [GeneratedRegex(@" waiting for [0-9A-Fa-f]+/[0-9A-Fa-f]+\s*$")]
+    private static partial Regex SyncRepWait();
+}

@@ -1,0 +1,163 @@
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Core.Runbooks.Planners;
+using PgxcBot.Core.Servers;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Tests.Operations;
+
+/// <summary>What real Postgres-XC and Postgres-XL need from the runbooks (briefs postgres-xc.md, postgres-xl.md).</summary>
+public class FlavorPlanTests
+{
+    private static readonly MasterSettings Ready = new("replica", 10, "off", "");
+    private static readonly SlaveSyncEvidence InSync = new(true, 0, null, "proven in sync");
+
+    private static (ClusterTopology, FakeCluster) MasterDead(Flavor flavor)
+    {
+        var topology = RunbookTopologies.TwoNodes(flavor);
+        var cluster = new FakeCluster(topology);
+        cluster.Servers["node01:20006"].Running = false;
+        return (topology, cluster);
+    }
+
+    [Fact]
+    public void On_XC_only_coordinators_are_repointed_and_the_pooler_check_is_left_out()
+    {
+        var (topology, cluster) = MasterDead(Flavor.PostgresXc);
+        var runbook = PromotePlanner.Plan(topology, cluster.Snapshot(topology), new PromoteRequest("datanode1", false), InSync, true).Runbook!;
+
+        Assert.DoesNotContain(runbook.Steps, s => s.Id.StartsWith("repoint-catalog-", StringComparison.Ordinal));
+        var verify = Assert.IsType<AllOf>(runbook.Steps.Single(s => s.Id == "repoint-coord1").Verify);
+        Assert.DoesNotContain(verify.Parts.OfType<SqlProbe>(), p => p.Sql == NodeSql.PoolCheck);
+        Assert.Contains(verify.Parts.OfType<SqlProbe>(), p => p.Sql.Contains("::text", StringComparison.Ordinal) && p.Expected == "datanode1|20010|false");
+        Assert.DoesNotContain("datanode catalog", runbook.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_XL_every_datanode_catalog_is_repointed_and_the_pooler_check_is_kept()
+    {
+        var (topology, cluster) = MasterDead(Flavor.PostgresXl);
+        var runbook = PromotePlanner.Plan(topology, cluster.Snapshot(topology), new PromoteRequest("datanode1", false), InSync, true).Runbook!;
+
+        Assert.Equal(["repoint-catalog-datanode1", "repoint-catalog-datanode2"], runbook.Steps.Where(s => s.Id.StartsWith("repoint-catalog-", StringComparison.Ordinal)).Select(s => s.Id));
+        var verify = Assert.IsType<AllOf>(runbook.Steps.Single(s => s.Id == "repoint-coord1").Verify);
+        Assert.Contains(verify.Parts.OfType<SqlProbe>(), p => p.Sql == NodeSql.PoolCheck);
+    }
+
+    [Fact]
+    public void A_stock_XL_standby_that_refuses_SQL_but_runs_in_recovery_can_be_promoted()
+    {
+        var (topology, cluster) = MasterDead(Flavor.PostgresXl);
+        var snapshot = cluster.Snapshot(topology);
+        var slave = snapshot.Pairs[0].Slave! with
+        {
+            Status = ProbeStatus.NotQueryable, Error = "XX000: Was unable to obtain a snapshot from GTM.", Facts = null,
+            Process = new ProcessFacts(true, 77, new WalReceiverTitle("streaming", new Lsn(100)), null,
+                new ControlData("in archive recovery", null, 1, false, false), null, TimeSpan.Zero),
+        };
+        snapshot = snapshot with { Pairs = [snapshot.Pairs[0] with { Slave = slave }, .. snapshot.Pairs.Skip(1)] };
+
+        var plan = PromotePlanner.Plan(topology, snapshot, new PromoteRequest("datanode1", false), InSync, true);
+
+        Assert.False(plan.IsRefused, plan.Refusal);
+        Assert.Contains(plan.Runbook!.Steps, s => s.Id == "promote-slave" && s.Action.Text.Contains("-Z datanode", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_standby_that_neither_answers_nor_shows_a_running_postmaster_is_refused()
+    {
+        var (topology, cluster) = MasterDead(Flavor.PostgresXl);
+        var snapshot = cluster.Snapshot(topology);
+        var slave = snapshot.Pairs[0].Slave! with
+        {
+            Status = ProbeStatus.NotQueryable, Facts = null,
+            Process = new ProcessFacts(false, null, null, null, null, null, TimeSpan.Zero),
+        };
+        snapshot = snapshot with { Pairs = [snapshot.Pairs[0] with { Slave = slave }, .. snapshot.Pairs.Skip(1)] };
+
+        var plan = PromotePlanner.Plan(topology, snapshot, new PromoteRequest("datanode1", false), InSync, true);
+
+        Assert.True(plan.IsRefused);
+        Assert.Contains("no server runs", plan.Refusal);
+    }
+
+    [Fact]
+    public void XL_rebuild_writes_the_slaves_own_pooler_port_waits_out_old_processes_and_checks_the_standby_through_the_shell()
+    {
+        var configured = RunbookTopologies.TwoNodes(Flavor.PostgresXl);
+        var cluster = new FakeCluster(configured);
+        cluster.Servers["node02:20010"].InRecovery = false;
+        cluster.Servers["node01:20006"].Running = false;
+        var pair = configured.FindDatanode("datanode1")!;
+        var topology = configured.WithPair(pair with { Master = pair.Slave!, Slave = pair.Master });
+
+        var runbook = RebuildPlanner.Plan(topology, cluster.Snapshot(topology), new LifecycleRequest("datanode1"),
+            new LifecycleFacts(Ready, DataDirState.NotEmpty, null, null)).Runbook!;
+
+        var settings = Assert.IsType<RunCommand>(runbook.Steps.Single(s => s.Id == "write-pgxcbot-server-conf").Action).Command.Arguments[4];
+        Assert.Contains("pooler_port = '21006'", settings);
+        var ids = runbook.Steps.Select(s => s.Id).ToList();
+        Assert.Equal(ids.IndexOf("start-slave") - 1, ids.IndexOf("wait-old-slave-processes"));
+        var standby = Assert.IsType<AllOf>(runbook.Steps.Single(s => s.Id == "start-slave").Verify);
+        Assert.All(standby.Parts, p => Assert.IsType<CommandProbe>(p));
+        Assert.Contains("in archive recovery", ((CommandProbe)standby.Parts[1]).Command.Text);
+    }
+
+    [Fact]
+    public void XL_rebuild_without_a_pooler_port_for_the_server_is_refused_naming_the_config_field()
+    {
+        var configured = RunbookTopologies.TwoNodes(Flavor.PostgresXl);
+        var cluster = new FakeCluster(configured);
+        cluster.Servers["node02:20010"].InRecovery = false;
+        cluster.Servers["node01:20006"].Running = false;
+        var pair = configured.FindDatanode("datanode1")!;
+        var topology = configured.WithPair(pair with { Master = pair.Slave!, Slave = pair.Master with { PoolerPort = null } });
+
+        var plan = RebuildPlanner.Plan(topology, cluster.Snapshot(topology), new LifecycleRequest("datanode1"),
+            new LifecycleFacts(Ready, DataDirState.NotEmpty, null, null));
+
+        Assert.True(plan.IsRefused);
+        Assert.Contains("no poolerPort", plan.Refusal);
+        Assert.Contains("\"poolerPort\"", plan.NextStep);
+    }
+
+    [Fact]
+    public void Plain_PostgreSQL_plans_have_no_XL_only_steps()
+    {
+        var topology = RunbookTopologies.TwoNodes(Flavor.PostgreSql);
+        var cluster = new FakeCluster(topology);
+        var start = StopStartPlanners.Start(topology, cluster.Snapshot(topology), new LifecycleRequest("datanode1")).Runbook!;
+        Assert.DoesNotContain(start.Steps, s => s.Id.StartsWith("wait-old-", StringComparison.Ordinal));
+        Assert.IsType<SqlProbe>(start.Steps.Single(s => s.Id == "start-slave").Verify);
+    }
+
+    [Fact]
+    public void Repoint_routes_to_the_server_that_answers_writable_whatever_the_records_say()
+    {
+        var topology = RunbookTopologies.TwoNodes(Flavor.PostgreSql);
+        var cluster = new FakeCluster(topology);
+        // A switchover happened behind the bot's back (or its store was lost): node02 is the master now.
+        cluster.Servers["node02:20010"].InRecovery = false;
+        cluster.Servers["node01:20006"].InRecovery = true;
+
+        var plan = ReplicationPlanners.Repoint(topology, cluster.Snapshot(topology), "datanode1");
+
+        var runbook = Assert.IsType<Runbook>(plan.Runbook);
+        Assert.Equal("ALTER NODE \"datanode1\" WITH (HOST = 'node02', PORT = 20010)", Assert.IsType<RunSql>(runbook.Steps[0].Action).Statements[0]);
+        Assert.Equal("node02:20010", runbook.Steps[0].MakesMaster);
+        Assert.Contains(runbook.Warnings, w => w.Contains("answers writable now is node02:20010", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Repoint_refuses_with_two_writable_servers_or_none()
+    {
+        var topology = RunbookTopologies.TwoNodes(Flavor.PostgreSql);
+        var cluster = new FakeCluster(topology);
+        cluster.Servers["node02:20010"].InRecovery = false;
+        Assert.Contains("split brain", ReplicationPlanners.Repoint(topology, cluster.Snapshot(topology), "datanode1").Refusal);
+
+        cluster.Servers["node02:20010"].InRecovery = true;
+        cluster.Servers["node01:20006"].Running = false;
+        Assert.Contains("nothing to route", ReplicationPlanners.Repoint(topology, cluster.Snapshot(topology), "datanode1").Refusal);
+    }
+}
