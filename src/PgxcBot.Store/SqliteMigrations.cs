@@ -71,5 +71,13 @@ public static class SqliteMigrations
                 document   TEXT NOT NULL
             ) STRICT;
             """),
+        new(4, "the last sighting of each master (the evidence a promote after a restart is judged by)", """
+            CREATE TABLE master_sighting (
+                datanode   TEXT PRIMARY KEY NOT NULL,
+                seen_at    TEXT NOT NULL,
+                -- The sighting (time, positions, whether every commit needed the slave, why) as one JSON document.
+                document   TEXT NOT NULL
+            ) STRICT;
+            """),
     ];
 }

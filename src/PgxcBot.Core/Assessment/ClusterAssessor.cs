@@ -22,7 +22,10 @@ public static class ClusterAssessor
     /// and the previous observation of each pair, which tells a slave that stopped acknowledging WAL
     /// (frozen host, partition) from a healthy one long before the master's wal_sender_timeout.
     /// </summary>
-    public static ClusterAssessment Assess(ClusterTopology topology, ClusterSnapshot snapshot, ClusterAssessment? previous)
+    /// <param name="stored">Sightings kept from before a restart, by datanode: used for a pair the previous
+    /// assessment knows no sighting of, when the stored one is of the same master.</param>
+    public static ClusterAssessment Assess(ClusterTopology topology, ClusterSnapshot snapshot, ClusterAssessment? previous,
+        IReadOnlyDictionary<string, MasterSighting>? stored = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -35,6 +38,7 @@ public static class ClusterAssessor
             // A sighting of another server (the topology swapped roles since) says nothing about this master.
             if (before is not null && before.Master.Location != pair.Master) before = null;
             if (sighting is not null && before is null) sighting = null;
+            if (sighting is null && stored?.GetValueOrDefault(pair.Name) is { } kept && kept.MasterEndpoint == pair.Master.Endpoint) sighting = kept;
             var earlier = before is null ? null : new EarlierObservation(previous!.Snapshot.TakenAt, before);
             return PairAssessor.Assess(topology, pair, observation, snapshot.TakenAt, sighting, earlier);
         }).ToArray();

@@ -61,7 +61,7 @@ public static class ServiceCollectionExtensions
             provider.GetRequiredService<ITopologyStore>(), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PairStateTracker>();
         services.AddSingleton<AssessmentMemory>();
-        services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<AssessmentMemory>()));
+        services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<AssessmentMemory>(), provider.GetService<IMasterSightingStore>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
         services.AddSingleton<PairLocks>();
@@ -80,6 +80,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IPairStateStore>(store);
         services.AddSingleton<IOperationStore>(new SqliteOperationStore(store));
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
+        services.AddSingleton<IMasterSightingStore>(new SqliteMasterSightingStore(store));
         return services;
     }
 }

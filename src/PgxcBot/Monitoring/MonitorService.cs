@@ -41,14 +41,17 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly FailoverAutopilot _failover;
     private ClusterAssessment? _previous;
     private readonly AssessmentMemory? _memory;
+    private readonly IMasterSightingStore? _sightings;
+    private IReadOnlyDictionary<string, MasterSighting>? _storedSightings;
     private long _polls;
     private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
-        AssessmentMemory? memory = null)
+        AssessmentMemory? memory = null, IMasterSightingStore? sightings = null)
     {
         _ssh = ssh;
+        _sightings = sightings;
         _memory = memory;
         _topologyState = topologyState;
         _observer = observer;
@@ -84,6 +87,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         {
             _engine = new IncidentEngine(_settings, _time, await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false));
             _autopilot = new ReplicationAutopilot(_settings, _time, await _store.GetDegradeRecordsAsync(stoppingToken).ConfigureAwait(false));
+            // The evidence a promote is judged by survives a restart: the masters' last sightings.
+            if (_sightings is not null) _storedSightings = await _sightings.GetAllAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -124,7 +129,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
-            var assessment = ClusterAssessor.Assess(topology, snapshot, _previous);
+            var assessment = ClusterAssessor.Assess(topology, snapshot, _previous, _previous is null ? _storedSightings : null);
+            await SaveSightingsAsync(assessment, cancellationToken).ConfigureAwait(false);
             _observer.Publish(snapshot, topology);
 
             var transitions = _previous is null
@@ -165,6 +171,26 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         catch (Exception e)
         {
             _logger.LogError(e, "Monitor poll failed after {ElapsedMs} ms; the next poll runs as scheduled", (int)_time.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Stores the sightings this poll made (masters that answered), one transaction per poll. A
+    /// store that cannot write is logged and the poll goes on: the sighting stays in memory.</summary>
+    private async Task SaveSightingsAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
+    {
+        if (_sightings is null) return;
+        var fresh = assessment.Pairs
+            .Where(p => p.LastMasterSighting is { } s && s.At == assessment.Snapshot.TakenAt)
+            .Select(p => (p.Datanode, p.LastMasterSighting!))
+            .ToArray();
+        if (fresh.Length == 0) return;
+        try
+        {
+            await _sightings.SaveAllAsync(fresh, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Could not store the masters' last sightings; they stay in memory until the store can write");
         }
     }
 

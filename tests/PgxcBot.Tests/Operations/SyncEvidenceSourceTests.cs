@@ -54,26 +54,12 @@ public class SyncEvidenceSourceTests
     {
         var builder = new ClusterBuilder();
         var alive = builder.Assess().Pairs[0].LastMasterSighting!;
-        var store = new MemorySightings();
+        var store = new PgxcBot.Tests.Support.MemorySightingStore();
         await store.SaveAsync("datanode1", alive, default);
 
         var evidence = await new SyncEvidenceSource(new AssessmentMemory(), store)
             .GetAsync(builder.Topology(), builder.MasterKilled().Snapshot(), "datanode1", default);
 
         Assert.True(evidence.WasSync);
-    }
-
-    private sealed class MemorySightings : IMasterSightingStore
-    {
-        private readonly Dictionary<string, MasterSighting> _sightings = [];
-
-        public Task SaveAsync(string datanode, MasterSighting sighting, CancellationToken cancellationToken)
-        {
-            _sightings[datanode] = sighting;
-            return Task.CompletedTask;
-        }
-
-        public Task<MasterSighting?> GetAsync(string datanode, CancellationToken cancellationToken) =>
-            Task.FromResult(_sightings.GetValueOrDefault(datanode));
     }
 }

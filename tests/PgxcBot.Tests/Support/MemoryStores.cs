@@ -69,3 +69,27 @@ internal sealed class MemoryTopologyStore : ITopologyStore
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Master sightings in memory.</summary>
+internal sealed class MemorySightingStore : PgxcBot.Core.Assessment.IMasterSightingStore
+{
+    private readonly Dictionary<string, PgxcBot.Core.Assessment.MasterSighting> _sightings = new(StringComparer.Ordinal);
+
+    public Task SaveAsync(string datanode, PgxcBot.Core.Assessment.MasterSighting sighting, CancellationToken cancellationToken)
+    {
+        _sightings[datanode] = sighting;
+        return Task.CompletedTask;
+    }
+
+    public Task SaveAllAsync(IReadOnlyList<(string Datanode, PgxcBot.Core.Assessment.MasterSighting Sighting)> sightings, CancellationToken cancellationToken)
+    {
+        foreach (var (datanode, sighting) in sightings) _sightings[datanode] = sighting;
+        return Task.CompletedTask;
+    }
+
+    public Task<PgxcBot.Core.Assessment.MasterSighting?> GetAsync(string datanode, CancellationToken cancellationToken) =>
+        Task.FromResult(_sightings.GetValueOrDefault(datanode));
+
+    public Task<IReadOnlyDictionary<string, PgxcBot.Core.Assessment.MasterSighting>> GetAllAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, PgxcBot.Core.Assessment.MasterSighting>>(new Dictionary<string, PgxcBot.Core.Assessment.MasterSighting>(_sightings));
+}
