@@ -81,6 +81,7 @@ public static class PromoteSafety
             if (standby.ReplayLsn is { } replay) return (replay, "replayed position read from the slave (no WAL receiver position)");
         }
         if (slave?.Process?.WalReceiver?.ReceivedLsn is { } title) return (title, "the slave's WAL receiver process title");
+        if (slave?.Process?.WalEnd is { } end) return (end, "the end of the WAL in the slave's data directory (pg_waldump)");
         if (slave is null) return (null, "the slave was not probed");
         return (null, slave.Answered ? "the slave reports no received position" : $"the slave does not answer SQL ({slave.Status})");
     }

@@ -26,5 +26,9 @@ public sealed record ProcessFacts(
     string? Error,
     TimeSpan Elapsed)
 {
+    /// <summary>Where the valid WAL in the data directory ends (pg_waldump of the newest segment), read when
+    /// no WAL receiver shows its position: everything the server received and flushed is before it.</summary>
+    public Lsn? WalEnd { get; init; }
+
     public static ProcessFacts Failed(string error, TimeSpan elapsed) => new(null, null, null, null, null, error, elapsed);
 }

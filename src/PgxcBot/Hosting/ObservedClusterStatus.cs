@@ -16,6 +16,7 @@ internal sealed partial class ObservedClusterStatus(
     PairStateTracker tracker,
     IPairStateStore states,
     AssessmentMemory memory,
+    MasterSightings sightings,
     ILogger<ObservedClusterStatus> logger) : IClusterStatusSource
 {
     public async Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
@@ -25,8 +26,17 @@ internal sealed partial class ObservedClusterStatus(
         LogObserved(logger, snapshot.Pairs.Count, snapshot.Coordinators.Count, snapshot.Elapsed.TotalMilliseconds);
         // The previous assessment carries the last time each master was seen and whether its slave was in
         // sync then: what "is promoting safe?" needs once the master is gone.
-        var assessment = ClusterAssessor.Assess(current, snapshot, memory.Latest);
+        var assessment = ClusterAssessor.Assess(current, snapshot, memory.Latest,
+            memory.Latest is null ? await sightings.StoredAsync(cancellationToken) : null);
         memory.Remember(assessment);
+        try
+        {
+            await sightings.SaveAsync(assessment, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSightingsNotStored(logger, e);
+        }
         foreach (var transition in await tracker.ObserveAsync(assessment, cancellationToken))
             LogTransition(logger, transition.Datanode, transition.From, transition.To, transition.Reason);
 
@@ -35,6 +45,9 @@ internal sealed partial class ObservedClusterStatus(
             if (await states.GetStateAsync(pair.Name, cancellationToken) is { } state) byPair[pair.Name] = state;
         return new ClusterStatus(assessment, byPair);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store the masters' last sightings; they stay in memory")]
+    private static partial void LogSightingsNotStored(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Observed {Pairs} pairs and {Coordinators} coordinators in {ElapsedMs} ms")]
     private static partial void LogObserved(ILogger logger, int pairs, int coordinators, double elapsedMs);

@@ -61,6 +61,7 @@ public static class ServiceCollectionExtensions
             provider.GetRequiredService<ITopologyStore>(), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PairStateTracker>();
         services.AddSingleton<AssessmentMemory>();
+        services.AddSingleton(provider => new MasterSightings(provider.GetService<IMasterSightingStore>()));
         services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<AssessmentMemory>(), provider.GetService<IMasterSightingStore>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();

@@ -41,17 +41,16 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly FailoverAutopilot _failover;
     private ClusterAssessment? _previous;
     private readonly AssessmentMemory? _memory;
-    private readonly IMasterSightingStore? _sightings;
-    private IReadOnlyDictionary<string, MasterSighting>? _storedSightings;
+    private readonly MasterSightings _sightings;
     private long _polls;
     private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
-        AssessmentMemory? memory = null, IMasterSightingStore? sightings = null)
+        AssessmentMemory? memory = null, MasterSightings? sightings = null)
     {
         _ssh = ssh;
-        _sightings = sightings;
+        _sightings = sightings ?? new MasterSightings(null);
         _memory = memory;
         _topologyState = topologyState;
         _observer = observer;
@@ -87,8 +86,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         {
             _engine = new IncidentEngine(_settings, _time, await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false));
             _autopilot = new ReplicationAutopilot(_settings, _time, await _store.GetDegradeRecordsAsync(stoppingToken).ConfigureAwait(false));
-            // The evidence a promote is judged by survives a restart: the masters' last sightings.
-            if (_sightings is not null) _storedSightings = await _sightings.GetAllAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -129,7 +126,9 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
-            var assessment = ClusterAssessor.Assess(topology, snapshot, _previous, _previous is null ? _storedSightings : null);
+            // The evidence a promote is judged by survives a restart: the masters' last sightings.
+            var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
+                _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);
             await SaveSightingsAsync(assessment, cancellationToken).ConfigureAwait(false);
             _observer.Publish(snapshot, topology);
 
@@ -178,15 +177,9 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     /// store that cannot write is logged and the poll goes on: the sighting stays in memory.</summary>
     private async Task SaveSightingsAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
     {
-        if (_sightings is null) return;
-        var fresh = assessment.Pairs
-            .Where(p => p.LastMasterSighting is { } s && s.At == assessment.Snapshot.TakenAt)
-            .Select(p => (p.Datanode, p.LastMasterSighting!))
-            .ToArray();
-        if (fresh.Length == 0) return;
         try
         {
-            await _sightings.SaveAllAsync(fresh, cancellationToken).ConfigureAwait(false);
+            await _sightings.SaveAsync(assessment, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

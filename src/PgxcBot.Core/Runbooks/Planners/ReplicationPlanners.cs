@@ -18,7 +18,16 @@ public static class ReplicationPlanners
         if (!observed.Master.Answered || observed.Master.Facts!.InRecovery)
             return PlanResult.Refused($"the master of {pair.Name} at {pair.Master.Endpoint} is not a running, writable master ({Status(observed.Master)}).", "/pgxc status");
 
-        var row = observed.Master.Facts.Replication.FirstOrDefault(r => r.ApplicationName == pair.ApplicationName);
+        var sender = SlaveWalSender.Find(pair, observed.Master.Facts);
+        if (sender.How == SlaveIdentification.OtherName && sender.Row is { } renamed)
+            return PlanResult.Refused(
+                $"the slave streams as '{renamed.ApplicationName}', not as {pair.ApplicationName}: synchronous_standby_names = '{pair.ApplicationName}' would wait for a standby that is not there and block every commit.",
+                $"set application_name={pair.ApplicationName} in the slave's primary_conninfo (see /pgxc status {pair.Name}), then /pgxc sync {pair.Name}");
+        if (sender.How == SlaveIdentification.Ambiguous)
+            return PlanResult.Refused(
+                $"{sender.Describe(pair)}; making '{pair.ApplicationName}' synchronous could make the other client the synchronous standby instead of the slave.",
+                $"stop the replication client that is not the slave, then /pgxc sync {pair.Name}");
+        var row = sender.Identified ? sender.Row : null;
         if (row is null || row.State != "streaming")
             return PlanResult.Refused(
                 $"the slave {pair.ApplicationName} is not streaming from the master of {pair.Name} ({(row is null ? "not connected" : "state " + row.State)}); " +
@@ -56,7 +65,11 @@ public static class ReplicationPlanners
         var steps = SyncSettingSteps.Set(topology, pair, pair.Master, "", "set-async",
             "Clear synchronous_standby_names (commits no longer wait for the slave)", released);
 
-        var healthySync = facts.Replication.Any(r => r.ApplicationName == pair.ApplicationName && r.State == "streaming" && r.SyncState == "sync");
+        // Durability is lowered only where commits are acknowledged with the slave's confirmation now; commits
+        // that cannot complete at all (too few standbys for the rule) lose nothing by being released.
+        var sender = SlaveWalSender.Find(pair, facts);
+        var requirement = SyncRequirement.Evaluate(facts, sender, r => r.State == "streaming");
+        var healthySync = requirement.SlaveNeeded && !requirement.Unsatisfiable;
         var warnings = new List<string>();
         if (healthySync)
             warnings.Add($"{pair.ApplicationName} is a healthy synchronous standby: after this, commits acknowledged on {pair.Name} may be lost if the master dies.");
