@@ -55,7 +55,12 @@ internal sealed class GtmConnection : IAsyncDisposable
     {
         try
         {
-            if (_socket.Connected) _socket.Send(GtmMessages.TerminateFrame(), SocketFlags.None);
+            // Non-blocking: a goodbye to a GTM that stopped reading must not hold the caller past its deadline.
+            if (_socket.Connected)
+            {
+                _socket.Blocking = false;
+                _socket.Send(GtmMessages.TerminateFrame(), SocketFlags.None);
+            }
         }
         catch (SocketException) { }
         catch (ObjectDisposedException) { }

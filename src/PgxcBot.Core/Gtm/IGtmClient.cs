@@ -52,9 +52,10 @@ public interface IGtmClient
     /// (MSG_NODE_UNREGISTER), what pgxc_ctl's failover does before promoting a datanode's slave (pgxc_ctl
     /// gtm_util.c, process_unregister_command). On one connection it lists the nodes first (absent:
     /// <see cref="GtmUnregisterOutcome.NotRegistered"/>, nothing sent), unregisters, then lists again to prove
-    /// the name is gone. The GTM records the removal in its register file, so it survives a GTM restart. A
-    /// still-running node is not stopped by this: it keeps serving, and its postmaster's registration is gone
-    /// until it registers again.
+    /// the name is gone (the GTM also appends the removal to its register file, register_common.c). A
+    /// still-running node keeps serving and registers again on its own: Postgres-XL's cluster monitor within
+    /// seconds (measured: about 5 s), a Postgres-XC postmaster only when restarted. So unregister a node whose
+    /// server is stopped, as a promote does after fencing the old master.
     /// </summary>
     /// <param name="endpoint">The GTM itself.</param>
     /// <param name="flavor"><see cref="Flavor.PostgresXc"/> or <see cref="Flavor.PostgresXl"/>.</param>

@@ -155,6 +155,8 @@ public sealed class RealGtmTests(ITestOutputHelper output)
         Assert.Contains("flavor", wrongFlavor.Error, StringComparison.Ordinal);
         output.WriteLine($"{flavor}: probed as the other flavor: {wrongFlavor.Error}");
         Assert.True((await _client.ProbeAsync(lab.Endpoint, flavor, CallTimeout, cts.Token)).IsOk, "the GTM must survive a wrong-flavor client");
+        // Each call says goodbye ('X') before closing; XC logs every connection that just vanishes.
+        Assert.DoesNotContain("unexpected EOF on client connection", File.ReadAllText(lab.GtmLog), StringComparison.Ordinal);
 
         await lab.StopGtmAsync(cts.Token);
         var down = await _client.ProbeAsync(lab.Endpoint, flavor, CallTimeout, cts.Token);
