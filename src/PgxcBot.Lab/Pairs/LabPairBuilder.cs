@@ -155,28 +155,8 @@ public sealed partial class LabPairBuilder
         {
             if (_setup is { } done) return done;
             var binaries = _options.Binaries ?? PgBinaries.Discover();
-            var commandLogger = _loggerFactory.CreateLogger<LabCommandRunner>();
-            string? osUser = null;
-            Directory.CreateDirectory(_options.TempRoot);
-            if (Environment.IsPrivilegedProcess)
-            {
-                osUser = _options.OsUser;
-                var root = new LabCommandRunner(null, commandLogger);
-                var exists = await root.RunRawAsync("id", ["-u", osUser], _options.TempRoot, true, cancellationToken).ConfigureAwait(false);
-                if (exists.ExitCode != 0)
-                {
-                    // Concurrent builders may race to create the user; exit code 9 means it exists now.
-                    var created = await root.RunRawAsync("useradd",
-                        ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", osUser],
-                        _options.TempRoot, true, cancellationToken).ConfigureAwait(false);
-                    if (created.ExitCode is not (0 or 9))
-                        throw new LabCommandException(LabCommandRunner.Describe("useradd " + osUser, created));
-                    _logger.LogInformation("Created the OS user {OsUser} that lab servers run as (PostgreSQL refuses root)", osUser);
-                }
-                // The servers' user must be able to reach its folders under the root.
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_options.TempRoot, (UnixFileMode)0b111_101_101);
-            }
-            _setup = (new LabCommandRunner(osUser, commandLogger), binaries);
+            var runner = await LabOsUser.PrepareAsync(_options.OsUser, _options.TempRoot, _loggerFactory, cancellationToken).ConfigureAwait(false);
+            _setup = (runner, binaries);
             return _setup.Value;
         }
         finally

@@ -7,6 +7,7 @@ namespace PgxcBot.Lab.Pairs;
 internal static class PosixProcesses
 {
     // Linux signal numbers (the same on x86-64 and arm64).
+    public const int SigUsr1 = 10;
     public const int SigKill = 9;
     public const int SigCont = 18;
     public const int SigStop = 19;
