@@ -54,14 +54,19 @@ internal static class ProbeErrorClassifier
         "57P03" => ProbeStatus.NotQueryable,
         // The server is going down under us (fast/immediate shutdown, crash of another backend).
         "57P01" or "57P02" => ProbeStatus.Unreachable,
-        // XL: a hot standby without a GTM snapshot, or any node while the GTM is down.
-        "XX000" when IsGtmRefusal(pg.MessageText) => ProbeStatus.NotQueryable,
+        // XL: a stock hot standby never gets a GTM snapshot: running, but not queryable.
+        "XX000" when pg.MessageText.Contains("unable to obtain a snapshot from GTM", StringComparison.OrdinalIgnoreCase) => ProbeStatus.NotQueryable,
+        // Any node while the GTM is down or out of reach: XL "Could not obtain a transaction ID from GTM",
+        // XC "can not connect to GTM" (08000) then "GTM error, could not obtain snapshot".
+        _ when IsGtmOutage(pg.MessageText) => ProbeStatus.GtmUnavailable,
         _ => ProbeStatus.Error,
     };
 
-    private static bool IsGtmRefusal(string message) =>
-        message.Contains("unable to obtain a snapshot from GTM", StringComparison.OrdinalIgnoreCase)
-        || message.Contains("obtain a transaction ID from GTM", StringComparison.OrdinalIgnoreCase);
+    private static bool IsGtmOutage(string message) =>
+        message.Contains("obtain a transaction ID from GTM", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("connect to GTM", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("GTM error", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("register Datanode on GTM", StringComparison.OrdinalIgnoreCase);
 
     private static string Shorten(string text)
     {

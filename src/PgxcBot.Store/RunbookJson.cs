@@ -28,7 +28,7 @@ internal static class RunbookJson
     private static void AddDerivedTypes(JsonTypeInfo info)
     {
         if (info.Type == typeof(StepAction))
-            Polymorphic(info, (typeof(RunCommand), "command"), (typeof(RunSql), "sql"), (typeof(WaitOnly), "wait"));
+            Polymorphic(info, (typeof(RunCommand), "command"), (typeof(RunSql), "sql"), (typeof(WaitOnly), "wait"), (typeof(GtmUnregister), "gtm-unregister"));
         else if (info.Type == typeof(Probe))
             Polymorphic(info, (typeof(SqlProbe), "sql"), (typeof(CommandProbe), "command"), (typeof(UnreachableProbe), "unreachable"), (typeof(AllOf), "all"),
                 (typeof(WalReceivedProbe), "wal-received"));

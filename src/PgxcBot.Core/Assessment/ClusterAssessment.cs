@@ -76,7 +76,10 @@ public sealed record ClusterAssessment(
     IReadOnlyList<CoordinatorView> CoordinatorViews,
     IReadOnlyList<Problem> CoordinatorProblems)
 {
-    public IEnumerable<Problem> AllProblems => Pairs.SelectMany(p => p.Problems).Concat(CoordinatorProblems);
+    /// <summary>Problems of the cluster as a whole (the GTM and its proxies).</summary>
+    public IReadOnlyList<Problem> ClusterProblems { get; init; } = [];
+
+    public IEnumerable<Problem> AllProblems => ClusterProblems.Concat(Pairs.SelectMany(p => p.Problems)).Concat(CoordinatorProblems);
 
     public Severity Worst => AllProblems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
 }

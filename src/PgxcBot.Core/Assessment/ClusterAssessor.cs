@@ -44,6 +44,7 @@ public static class ClusterAssessor
         }).ToArray();
 
         var (views, coordinatorProblems) = CoordinatorAssessor.Assess(topology, snapshot, pairs);
-        return new ClusterAssessment(snapshot, pairs, views, coordinatorProblems);
+        var (cluster, quietPairs, quietCoordinators) = GtmAssessor.Assess(topology, snapshot, pairs, coordinatorProblems);
+        return new ClusterAssessment(snapshot, quietPairs, views, quietCoordinators) { ClusterProblems = cluster };
     }
 }

@@ -167,7 +167,7 @@ internal sealed class PairAssessor
     /// <summary>A login refused or a "not queryable" answer comes from a running server: promoting the
     /// slave then would make a second master.</summary>
     private bool MasterRunningButRefusesBot =>
-        _observation.Master.Status is ProbeStatus.AuthenticationFailed or ProbeStatus.NotQueryable;
+        _observation.Master.Status is ProbeStatus.AuthenticationFailed or ProbeStatus.NotQueryable or ProbeStatus.GtmUnavailable;
 
     private bool SlaveRunning => _slave is not null || _observation.Slave?.Status == ProbeStatus.NotQueryable;
 
@@ -578,6 +578,7 @@ internal sealed class PairAssessor
             ProbeStatus.Timeout => $"no answer within {Humanize.Duration(probe.Elapsed)}",
             ProbeStatus.NotQueryable => "running but not queryable",
             ProbeStatus.AuthenticationFailed => "login refused",
+            ProbeStatus.GtmUnavailable => "running, but cannot reach the GTM",
             _ => "error",
         };
         if (probe.Error is not { Length: > 0 } error || probe.Status is ProbeStatus.Timeout or ProbeStatus.Unreachable)

@@ -25,6 +25,9 @@ public static class ProblemCodes
     /// <summary>Other replication clients carry the slave's name, or several could be the slave.</summary>
     public const string ReplicationClientConflict = "replication-client-conflict";
     public const string PairNotObserved = "pair-not-observed";
+    /// <summary>The GTM does not answer, or nodes cannot reach it: every transaction fails.</summary>
+    public const string GtmUnreachable = "gtm-unreachable";
+    public const string GtmProxyUnreachable = "gtm-proxy-unreachable";
     public const string CoordinatorUnreachable = "coordinator-unreachable";
     public const string CoordinatorWrongTarget = "coordinator-wrong-target";
     public const string CoordinatorMissingNode = "coordinator-missing-node";

@@ -30,10 +30,13 @@ public static class StatusMessageBuilder
         var coordinatorProblems = onlyDatanode is null
             ? assessment.CoordinatorProblems
             : assessment.CoordinatorProblems.Where(p => p.Subject == onlyDatanode).ToList();
-        var problems = pairs.SelectMany(p => p.Problems).Concat(coordinatorProblems).ToList();
+        var problems = assessment.ClusterProblems.Concat(pairs.SelectMany(p => p.Problems)).Concat(coordinatorProblems).ToList();
         var worst = problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
 
         var lines = new List<string>();
+        foreach (var gtm in assessment.Snapshot.Gtm)
+            lines.Add(GtmLine(gtm));
+        lines.AddRange(assessment.ClusterProblems.SelectMany(ProblemLines));
         foreach (var pair in pairs)
         {
             lines.Add(PairLine(pair, assessment.Snapshot, pairStates));
@@ -58,7 +61,7 @@ public static class StatusMessageBuilder
         {
             new("Checked", snapshot.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), Inline: true),
             new("Took", Humanize.Duration(snapshot.Elapsed), Inline: true),
-            new("Pairs", $"{pairs.Count(p => p.Health <= Severity.Info)} of {pairs.Count} healthy", Inline: true),
+            new("Pairs", $"{pairs.Count(p => p.Health <= Severity.Info && p.Condition is ObservedCondition.Sync or ObservedCondition.Async)} of {pairs.Count} healthy", Inline: true),
         };
         return new ChatMessage(Title(worst, problems, onlyDatanode), worst, fields, lines, tables, Actions(problems));
     }
@@ -86,6 +89,14 @@ public static class StatusMessageBuilder
         var slave = observation?.Slave is null ? "none" : Endpoint(observation.Slave);
         var blocked = pair.CommitsBlocked ? " — COMMITS BLOCKED" : "";
         return $"{SeverityText.Marker(pair.Health)} {pair.Datanode}: {condition} — master {master}, slave {slave} — lag {Lag(pair.Lag)}{blocked}";
+    }
+
+    private static string GtmLine(GtmObservation gtm)
+    {
+        var what = gtm.IsProxy ? $"GTM proxy {gtm.Name}" : "GTM";
+        return gtm.Answered
+            ? $"{SeverityText.Marker(Severity.Ok)} {what} {gtm.Endpoint}: answers ({Humanize.Duration(gtm.Elapsed)}, checked {gtm.CheckedAt:HH:mm:ss} UTC)"
+            : $"{SeverityText.Marker(gtm.IsProxy ? Severity.Warning : Severity.Critical)} {what} {gtm.Endpoint}: does not answer ({gtm.Status})";
     }
 
     private static string Endpoint(ServerProbe probe)

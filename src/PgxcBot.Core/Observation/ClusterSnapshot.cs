@@ -15,6 +15,9 @@ public enum ProbeStatus
     NotQueryable,
     /// <summary>The server rejected our credentials.</summary>
     AuthenticationFailed,
+    /// <summary>The server runs but cannot reach the GTM, so every query fails (Postgres-XC "can not connect
+    /// to GTM", Postgres-XL "Could not obtain a transaction ID from GTM").</summary>
+    GtmUnavailable,
     /// <summary>Anything else; <see cref="ServerProbe.Error"/> says what.</summary>
     Error,
 }
@@ -130,9 +133,21 @@ public sealed record CoordinatorProbe(
     public bool Answered => Status == ProbeStatus.Ok;
 }
 
+/// <summary>The probe of the GTM or of one GTM proxy (its own protocol: <see cref="Gtm.IGtmClient.ProbeAsync"/>).</summary>
+/// <param name="Name">"gtm", or the proxy's name.</param>
+/// <param name="CheckedAt">When it was asked: a GTM is probed at most every few seconds, so it may be older than the snapshot.</param>
+public sealed record GtmObservation(string Name, string Endpoint, bool IsProxy, Gtm.GtmCallStatus Status, string? Error, TimeSpan Elapsed, DateTimeOffset CheckedAt)
+{
+    public bool Answered => Status == Gtm.GtmCallStatus.Ok;
+}
+
 /// <summary>An immutable picture of the whole cluster, taken at one time.</summary>
 public sealed record ClusterSnapshot(
     DateTimeOffset TakenAt,
     TimeSpan Elapsed,
     IReadOnlyList<PairObservation> Pairs,
-    IReadOnlyList<CoordinatorProbe> Coordinators);
+    IReadOnlyList<CoordinatorProbe> Coordinators)
+{
+    /// <summary>The GTM and its proxies, when the config names them (Postgres-XC/XL); empty otherwise.</summary>
+    public IReadOnlyList<GtmObservation> Gtm { get; init; } = [];
+}

@@ -228,7 +228,7 @@ public sealed class OperationService(
                 await EmitAsync(new OperationEvent(OperationEventKind.StepFinished, operation, i), progress, cancellationToken).ConfigureAwait(false);
 
                 if (outcome.Status != Runbooks.StepStatus.Failed) continue;
-                failures.Add($"{step.Title}: {outcome.Summary}");
+                failures.Add($"{step.Title}: {outcome.Summary}" + (step.IfFailed is { } note ? $" ({note})" : ""));
                 if (step.OnFailure == OnFailure.Stop)
                 {
                     var notRun = steps.Skip(i + 1).Count();

@@ -30,3 +30,14 @@ public sealed record WaitOnly(string What) : StepAction
 {
     public override string Text => $"(wait) {What}";
 }
+
+/// <summary>
+/// Removes a node's registration from the GTM (Postgres-XC/XL), as pgxc_ctl's failover does before it
+/// promotes a datanode's slave: the promoted slave registers the same name from its own data directory, and
+/// Postgres-XC's GTM, copying a longer path into the old entry, wrote past it and crashed (measured: a
+/// general protection fault at the next connection). Spoken over the GTM's own protocol (<see cref="Gtm.IGtmClient"/>).
+/// </summary>
+public sealed record GtmUnregister(string GtmName, string Address, int Port, Gtm.GtmNodeType Type, string NodeName) : StepAction
+{
+    public override string Text => $"[{GtmName} {Address}:{Port}] unregister {Type.ToString().ToLowerInvariant()} {NodeName}";
+}

@@ -11,7 +11,7 @@ namespace PgxcBot.Core.Runbooks;
 /// then polls the verification until it says yes or time is up. A step succeeds only when its
 /// verification does, never because a command printed something.
 /// </summary>
-public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvider time)
+public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvider time, Gtm.IGtmClient? gtm = null)
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
@@ -187,6 +187,19 @@ public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvi
                 return new ActionResult(true, "ok", last);
             case WaitOnly:
                 return new ActionResult(true, "waiting", null);
+            case GtmUnregister u:
+            {
+                if (gtm is null) return new ActionResult(false, "this bot has no GTM client configured", null);
+                var result = await gtm.UnregisterAsync(new Gtm.GtmEndpoint(u.Address, u.Port), topology.Flavor, u.Type, u.NodeName,
+                    timeout, cancellationToken).ConfigureAwait(false);
+                return result.Outcome switch
+                {
+                    Gtm.GtmUnregisterOutcome.Unregistered => new ActionResult(true,
+                        $"unregistered {u.NodeName} (was {result.Removed?.DataFolder ?? "no data folder"}, {result.Removed?.Status.ToString() ?? "?"})", null),
+                    Gtm.GtmUnregisterOutcome.NotRegistered => new ActionResult(true, $"{u.NodeName} was not registered on the GTM", null),
+                    _ => new ActionResult(false, $"the GTM at {u.Address}:{u.Port} did not unregister {u.NodeName}: {result.Error}", null),
+                };
+            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(action), action.GetType().Name, "unknown action");
         }

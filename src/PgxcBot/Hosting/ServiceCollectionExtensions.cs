@@ -8,6 +8,7 @@ using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Topology;
+using PgxcBot.Gtm;
 using PgxcBot.Postgres;
 using PgxcBot.Secrets;
 using PgxcBot.Ssh;
@@ -44,8 +45,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ISecretResolver, SecretResolver>();
         services.AddSingleton<NpgsqlClusterObserver>();
         // SQL first; the shell adds what SQL cannot say on XC/XL (a stock XL standby, 9.3's waiting commits).
-        services.AddSingleton<IClusterObserver>(provider => new ProcessAwareClusterObserver(
-            provider.GetRequiredService<NpgsqlClusterObserver>(), provider.GetRequiredService<IRemoteShell>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddPgxcBotGtm();
+        services.AddSingleton<IClusterObserver>(provider => new CompositeClusterObserver(
+            provider.GetRequiredService<NpgsqlClusterObserver>(), provider.GetRequiredService<IRemoteShell>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<PgxcBot.Core.Gtm.IGtmClient>()));
         services.AddSingleton<IClusterStatusSource, ObservedClusterStatus>();
         services.AddSingleton<ChatCommandHandler>();
         services.AddSingleton<PgxcBot.Core.Commands.IChatCommandHandler>(provider => provider.GetRequiredService<ChatCommandHandler>());
@@ -56,7 +59,8 @@ public static class ServiceCollectionExtensions
             provider.GetRequiredService<ClusterTopology>().Monitor.ConnectTimeout * 2, provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SshRemoteShell>>()));
         services.AddSingleton<LocalShell>();
         services.AddSingleton<IRemoteShell, TransportRouter>();
-        services.AddSingleton<StepExecutor>();
+        services.AddSingleton(provider => new StepExecutor(provider.GetRequiredService<IRemoteShell>(), provider.GetRequiredService<ISqlExecutor>(),
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<PgxcBot.Core.Gtm.IGtmClient>()));
         services.AddSingleton(provider => new TopologyState(provider.GetRequiredService<ClusterTopology>(),
             provider.GetRequiredService<ITopologyStore>(), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PairStateTracker>();

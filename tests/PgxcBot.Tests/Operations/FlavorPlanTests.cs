@@ -33,6 +33,39 @@ public class FlavorPlanTests
         Assert.DoesNotContain("datanode catalog", runbook.Summary, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(Flavor.PostgresXc)]
+    [InlineData(Flavor.PostgresXl)]
+    public void With_a_GTM_configured_the_old_node_is_unregistered_after_the_fence_and_before_the_promote_and_the_new_master_must_reach_it(Flavor flavor)
+    {
+        var (configured, cluster) = MasterDead(flavor);
+        var topology = configured with { Gtm = new GtmSettings(new GtmServer("gtm", "node01", "node01", 20001), null, []) };
+
+        var runbook = PromotePlanner.Plan(topology, cluster.Snapshot(topology), new PromoteRequest("datanode1", false), InSync, true).Runbook!;
+
+        var ids = runbook.Steps.Select(s => s.Id).ToList();
+        Assert.True(ids.IndexOf("fence-mark-read-only") < ids.IndexOf("gtm-unregister-old-node") && ids.IndexOf("gtm-unregister-old-node") < ids.IndexOf("promote-slave"));
+        var unregister = runbook.Steps.Single(s => s.Id == "gtm-unregister-old-node");
+        Assert.Equal("[gtm node01:20001] unregister datanode datanode1", unregister.Action.Text);
+        Assert.Equal("SELECT pg_is_in_recovery()", Assert.IsType<SqlProbe>(unregister.DoneWhen).Sql); // skipped once the slave is promoted
+        var gtm = runbook.Steps.Single(s => s.Id == "verify-gtm");
+        Assert.Equal("EXECUTE DIRECT ON (\"datanode1\") 'SELECT (txid_current() > 0)::text'", Assert.IsType<SqlProbe>(gtm.Verify).Sql);
+        Assert.Equal("verify-gtm", ids[^1]);
+    }
+
+    [Fact]
+    public void Plain_PostgreSQL_or_no_GTM_section_means_no_GTM_steps()
+    {
+        var (topology, cluster) = MasterDead(Flavor.PostgresXc);
+        var noGtm = PromotePlanner.Plan(topology, cluster.Snapshot(topology), new PromoteRequest("datanode1", false), InSync, true).Runbook!;
+        Assert.DoesNotContain(noGtm.Steps, s => s.Id == "gtm-unregister-old-node");
+
+        var (pg, pgCluster) = MasterDead(Flavor.PostgreSql);
+        pg = pg with { Gtm = new GtmSettings(new GtmServer("gtm", "node01", "node01", 20001), null, []) };
+        var plain = PromotePlanner.Plan(pg, pgCluster.Snapshot(pg), new PromoteRequest("datanode1", false), InSync, true).Runbook!;
+        Assert.DoesNotContain(plain.Steps, s => s.Id is "gtm-unregister-old-node" or "verify-gtm");
+    }
+
     [Fact]
     public void On_XL_every_datanode_catalog_is_repointed_and_the_pooler_check_is_kept()
     {

@@ -82,6 +82,12 @@ public static class PromotePlanner
         var newMaster = pair.Slave;
         var slaveTarget = Targets.Slave(pair);
         var writable = new SqlProbe($"{pair.Name}'s slave at {newMaster.Endpoint} is out of recovery (writable)", slaveTarget, "SELECT pg_is_in_recovery()", "f");
+        if (GtmSteps.Unregister(topology, pair, writable) is { } unregister)
+        {
+            steps.Add(unregister);
+            if (!masterHostAnswers && topology.Flavor == Flavor.PostgresXl)
+                warnings.Add($"if the old master still runs, Postgres-XL's cluster monitor registers {pair.Name} on the GTM again within seconds; keep its host down.");
+        }
         steps.Add(new RunbookStep("promote-slave", $"Promote the slave on {newMaster.HostName}", Targets.Where(newMaster, $"{pair.Name} slave"),
             new RunCommand(newMaster.HostName, Targets.PgCtl(topology, newMaster).Promote(newMaster), [0]), writable, DoneWhen: writable,
             TimeSpan.FromSeconds(60), Rerunnable: true, Attempts: 2,
@@ -93,6 +99,7 @@ public static class PromotePlanner
             SyncSettingSteps.SettingIs(slaveTarget with { Name = $"{pair.Name} new master" }, "synchronous_standby_names", "")));
 
         steps.AddRange(RepointSteps.For(topology, snapshot, pair.Name, newMaster));
+        if (GtmSteps.VerifyReachesGtm(topology, snapshot, pair.Name) is { } reachesGtm) steps.Add(reachesGtm);
 
         var catalogs = RepointSteps.HasDatanodeCatalogs(topology.Flavor) ? $" and {topology.Datanodes.Count} datanode catalog(s)" : "";
         return PlanResult.Planned(new Runbook("promote", pair.Name,

@@ -1,3 +1,4 @@
+using PgxcBot.Core.Gtm;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
@@ -5,7 +6,10 @@ using PgxcBot.Core.Topology;
 namespace PgxcBot.Core.Observation;
 
 /// <summary>
-/// Adds what SQL cannot say to a snapshot: over the shell (one command per host, run concurrently with
+/// The bot's observer: the SQL probes (<paramref name="sql"/>), and beside them, concurrently and under the
+/// same timeouts, what SQL cannot say. The GTM and its proxies over the GTM protocol (at most every
+/// <see cref="GtmProbeInterval"/>: a Postgres-XC GTM logs a line per connection; at once again while one
+/// failed). And over the shell (one command per host, run concurrently with
 /// the SQL probes and bounded by the same timeouts) the process list and pg_controldata of the servers
 /// whose SQL falls short — every Postgres-XL slave (a stock XL hot standby refuses every connection:
 /// "Was unable to obtain a snapshot from GTM"; its WAL receiver's title still shows how far it has
@@ -13,8 +17,14 @@ namespace PgxcBot.Core.Observation;
 /// synchronous standby show only in their process titles). A host that cannot be asked gives facts with
 /// an error, never an exception. Plain PostgreSQL answers everything in SQL and costs no shell command.
 /// </summary>
-public sealed class ProcessAwareClusterObserver(IClusterObserver sql, IRemoteShell shell, TimeProvider time) : IClusterObserver
+public sealed class CompositeClusterObserver(IClusterObserver sql, IRemoteShell shell, TimeProvider time, IGtmClient? gtm = null) : IClusterObserver
 {
+    /// <summary>How often a GTM that answered is asked again.</summary>
+    public static readonly TimeSpan GtmProbeInterval = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _gate = new();
+    private IReadOnlyList<GtmObservation> _lastGtm = [];
+
     /// <inheritdoc />
     public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken)
     {
@@ -22,8 +32,10 @@ public sealed class ProcessAwareClusterObserver(IClusterObserver sql, IRemoteShe
         var processes = wanted.Count == 0
             ? Task.FromResult<IReadOnlyDictionary<(string Host, string DataDir), ProcessFacts>>(new Dictionary<(string, string), ProcessFacts>())
             : GatherAsync(topology, wanted, cancellationToken);
+        var gtmTask = ProbeGtmAsync(topology, cancellationToken);
         var snapshot = await sql.ObserveAsync(topology, cancellationToken).ConfigureAwait(false);
         var facts = await processes.ConfigureAwait(false);
+        snapshot = snapshot with { Gtm = await gtmTask.ConfigureAwait(false) };
         if (facts.Count == 0) return snapshot;
         return snapshot with
         {
@@ -33,6 +45,25 @@ public sealed class ProcessAwareClusterObserver(IClusterObserver sql, IRemoteShe
                 Slave = pair.Slave is null ? null : With(pair.Slave, facts),
             }).ToArray(),
         };
+    }
+
+    private async Task<IReadOnlyList<GtmObservation>> ProbeGtmAsync(ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        if (gtm is null || topology.Gtm is not { } settings || topology.Flavor is not (Flavor.PostgresXc or Flavor.PostgresXl)) return [];
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_lastGtm.Count > 0 && _lastGtm.All(g => g.Answered && now - g.CheckedAt < GtmProbeInterval)) return _lastGtm;
+        }
+        var timeout = topology.Monitor.ConnectTimeout + topology.Monitor.CommandTimeout;
+        var servers = new[] { (settings.Gtm, Proxy: false) }.Concat(settings.Proxies.Select(p => (p, Proxy: true)));
+        var probes = await Task.WhenAll(servers.Select(async s =>
+        {
+            var result = await gtm.ProbeAsync(new GtmEndpoint(s.Item1.Address, s.Item1.Port), topology.Flavor, timeout, cancellationToken).ConfigureAwait(false);
+            return new GtmObservation(s.Item1.Name, s.Item1.Endpoint, s.Proxy, result.Status, result.Error, result.Elapsed, now);
+        })).ConfigureAwait(false);
+        lock (_gate) _lastGtm = probes;
+        return probes;
     }
 
     private static ServerProbe With(ServerProbe probe, IReadOnlyDictionary<(string, string), ProcessFacts> facts) =>
