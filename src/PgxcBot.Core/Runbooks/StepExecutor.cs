@@ -47,7 +47,7 @@ public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvi
                     $"not verified within {step.Timeout.TotalSeconds:0.#} s: {step.Verify.Description}" + (verdict.Detail is null ? "" : $" (last answer: {verdict.Detail})"),
                     result.Output, time.GetElapsedTime(started), attempt);
         }
-        return new StepOutcome(StepStatus.Succeeded, step.Verify is null ? "done" : $"verified: {step.Verify.Description}",
+        return new StepOutcome(StepStatus.Succeeded, step.Verify is null ? (step.Action is GtmUnregister ? result.Summary : "done") : $"verified: {step.Verify.Description}",
             result.Output, time.GetElapsedTime(started), attempt);
     }
 
