@@ -22,6 +22,9 @@ public enum OnFailure
 /// <param name="Undo">How to undo it by hand, in words; null when there is nothing to undo.</param>
 /// <param name="MakesMaster">address:port of the server that is the pair's master once this step has
 /// succeeded; the roles are stored at once, before anything else runs.</param>
+/// <param name="PointOfNoReturn">Once this step has run (or may have: it was running, or failed half-way), the
+/// operation cannot just stop: e.g. after the fence of a promote the pair has no master until the promote and
+/// the repoints have run. Cancel is then refused and the answer is resume (or finishing by hand).</param>
 public sealed record RunbookStep(
     string Id,
     string Title,
@@ -34,4 +37,5 @@ public sealed record RunbookStep(
     OnFailure OnFailure = OnFailure.Stop,
     int Attempts = 1,
     string? Undo = null,
-    string? MakesMaster = null);
+    string? MakesMaster = null,
+    bool PointOfNoReturn = false);

@@ -61,7 +61,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<IPairStateStore>(), provider.GetRequiredService<AssessmentMemory>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
-        services.AddSingleton<PairLocks>();
+        services.AddSingleton<OperationRuns>();
         services.AddSingleton<OperationService>();
         services.AddSingleton<StartupReconciler>();
         return services;
@@ -75,7 +75,7 @@ public static class ServiceCollectionExtensions
     {
         services.AddSingleton(store);
         services.AddSingleton<IPairStateStore>(store);
-        services.AddSingleton<IOperationStore>(new SqliteOperationStore(store));
+        services.AddSingleton<IOperationStore>(provider => new SqliteOperationStore(store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         return services;
     }

@@ -80,7 +80,7 @@ public sealed class MonitorLab : IAsyncDisposable
         var tracker = new PairStateTracker(Store, time);
         var shared = new SharedSnapshotObserver(observer, time);
         var operations = new MonitorOperations(topologyState, shared, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(Store), Topology.Approvals, new NoEvents(), tracker, new PairLocks(), time);
+            new SyncEvidenceSource(Store), Topology.Approvals, new NoEvents(), tracker, new OperationRuns(), time);
         Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), Notifications, operations,
             new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance, new SshWatch(shell, time, NullLogger<SshWatch>.Instance));
         _monitorStop = new CancellationTokenSource();

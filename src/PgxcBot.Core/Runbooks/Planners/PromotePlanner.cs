@@ -82,7 +82,7 @@ public static class PromotePlanner
             new RunCommand(newMaster.HostName, Targets.PgCtl(topology, newMaster).Promote(newMaster), [0]), writable, DoneWhen: writable,
             TimeSpan.FromSeconds(60), Rerunnable: true, Attempts: 2,
             Undo: $"none: a promoted server cannot return to standby; rebuild the old master as its slave (/pgxc rebuild {pair.Name})",
-            MakesMaster: newMaster.Endpoint));
+            MakesMaster: newMaster.Endpoint, PointOfNoReturn: true));
 
         steps.AddRange(SyncSettingSteps.Set(topology, pair, newMaster, standbyNames: "", "clear-sync-on-new-master",
             "Clear synchronous_standby_names on the new master (it has no slave yet; otherwise every commit waits)",
@@ -108,7 +108,7 @@ public static class PromotePlanner
         yield return new RunbookStep("fence-stop-old-master", $"Fence: stop the old master on {master.HostName} (immediate)", where,
             new RunCommand(master.HostName, pgCtl.Stop(master, StopMode.Immediate), [0, 1]), stopped, DoneWhen: stopped,
             TimeSpan.FromSeconds(30), Rerunnable: true, Attempts: 2,
-            Undo: "pg_ctl start on the old master, only if the promote has not run");
+            Undo: "pg_ctl start on the old master, only if the promote has not run", PointOfNoReturn: true);
 
         // A fenced master must not come back writable after a reboot: make its next start a standby.
         var (file, content) = RecoveryConfig.UsesRecoveryConf(topology.Flavor, serverVersionNum)
