@@ -286,8 +286,10 @@ public sealed partial class OperationService(
         var gone = _runs.IsAbandoned(cur, time.GetUtcNow());
         if (cur.State == OperationState.Running && !gone)
             return Verdict.No($"{OperationStories.WhatHappened(cur)}; only an interrupted or failed operation can be resumed.", $"/pgxc history {cur.Datanode}");
-        if (cur.State is not (OperationState.Interrupted or OperationState.Failed) && !gone)
+        if (cur.State is OperationState.AwaitingApproval or OperationState.Planned)
             return Verdict.No($"operation {id} is {Describe(cur.State)}; only an interrupted or failed operation can be resumed.", NextFor(cur));
+        if (cur.State is not (OperationState.Interrupted or OperationState.Failed) && !gone)
+            return Verdict.No($"{OperationStories.WhatHappened(cur)}; only an interrupted or failed operation can be resumed.", NextFor(cur));
         if (cur.ApprovedBy is null && policy.NeedsApproval(cur.Kind) && cur.Steps.All(s => s.Status == StepStatus.Pending))
             return Verdict.No($"operation {id} was never approved; request it again.");
 
