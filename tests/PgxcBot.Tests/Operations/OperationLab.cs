@@ -30,6 +30,16 @@ internal sealed class OperationLab
         Cluster.Servers["node01:20006"].Running = false;
     }
 
+    /// <summary>datanode2's master dies too (also while in sync): a second promote to race on.</summary>
+    public OperationLab WithDatanode2Lost()
+    {
+        Pairs.States["datanode2"] = PairState.DegradedMasterLost;
+        Pairs.Transitions.Add(new PairTransition("datanode2", Time.GetUtcNow(), PairState.Sync, PairState.DegradedMasterLost,
+            PairTrigger.ObservedMasterLost, "master lost"));
+        Cluster.Servers["node02:20008"].Running = false;
+        return this;
+    }
+
     public ClusterTopology Topology { get; } = RunbookTopologies.TwoNodes();
     public FakeCluster Cluster { get; }
     public MemoryPairStateStore Pairs { get; } = new();
