@@ -154,7 +154,11 @@ public sealed class SqliteStore : IPairStateStore
             using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
             return null;
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        catch (UnauthorizedAccessException)
+        {
+            return "no permission to write it";
+        }
+        catch (IOException e)
         {
             return e.Message;
         }
