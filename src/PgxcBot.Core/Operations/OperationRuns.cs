@@ -17,10 +17,19 @@ public sealed class OperationRuns
     private readonly ConcurrentDictionary<long, byte> _active = new();
     private readonly ConcurrentDictionary<long, Unrecorded> _unrecorded = new();
 
-    /// <param name="runnerId">Who this process is in the store; default: host/pid/random, unique per process start.</param>
-    public OperationRuns(string? runnerId = null)
+    private readonly Func<int, bool>? _processAlive;
+    private readonly string? _host;
+    private readonly int? _pid;
+
+    /// <param name="runnerId">Who this process is in the store, "host/pid/nonce"; default: this host and
+    /// process id and a random nonce, unique per process start.</param>
+    /// <param name="processAlive">Whether a process id of this host still runs (given by the host program);
+    /// null: unknown, only leases tell.</param>
+    public OperationRuns(string? runnerId = null, Func<int, bool>? processAlive = null)
     {
         RunnerId = runnerId ?? $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
+        _processAlive = processAlive;
+        (_host, _pid) = Parse(RunnerId);
     }
 
     /// <summary>Stored as <see cref="Operation.Runner"/> of the operations this process runs.</summary>
@@ -43,12 +52,34 @@ public sealed class OperationRuns
 
     /// <summary>
     /// Whether the runner of a Running operation is gone: its lease lapsed, it has none (written by an older
-    /// bot), or it is this process and this process no longer runs it (it stopped when the store failed).
+    /// bot), it is this process and this process no longer runs it (it stopped when the store failed), or it
+    /// is a process of this host known to be gone.
     /// </summary>
     public bool IsAbandoned(Operation operation, DateTimeOffset now) =>
         operation.State == OperationState.Running &&
         (operation.Runner is null || operation.LeaseExpiresAt is not { } lease || lease <= now ||
-         (operation.Runner == RunnerId && !IsActive(operation.Id)));
+         (operation.Runner == RunnerId && !IsActive(operation.Id)) || IsGone(operation.Runner));
+
+    /// <summary>
+    /// A runner of this host whose process is known to be gone without waiting for its lease: an earlier
+    /// incarnation with this same process id (a restarted container is pid 1 again, a restarted bot in one
+    /// test process keeps its pid), or a process id that no longer runs.
+    /// </summary>
+    private bool IsGone(string runner)
+    {
+        if (runner == RunnerId || _host is null) return false;
+        var (host, pid) = Parse(runner);
+        if (host != _host || pid is not { } id) return false;
+        return id == _pid || (_processAlive is { } alive && !alive(id));
+    }
+
+    private static (string? Host, int? Pid) Parse(string runner)
+    {
+        var parts = runner.Split('/');
+        return parts.Length >= 3 && int.TryParse(parts[^2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+            ? (string.Join('/', parts[..^2]), pid)
+            : (null, null);
+    }
 
     /// <summary>An outcome the store could not record: written over <see cref="Stored"/> once it can.</summary>
     /// <param name="Stored">What the store holds (the last version it accepted).</param>

@@ -285,7 +285,10 @@ public sealed partial class OperationService(
         if (!allowed.Allowed) return Verdict.No(allowed.Reason!);
         var gone = _runs.IsAbandoned(cur, time.GetUtcNow());
         if (cur.State == OperationState.Running && !gone)
-            return Verdict.No($"{OperationStories.WhatHappened(cur)}; only an interrupted or failed operation can be resumed.", $"/pgxc history {cur.Datanode}");
+            return Verdict.No($"{OperationStories.WhatHappened(cur)}; only an interrupted or failed operation can be resumed." +
+                              (cur.LeaseExpiresAt is { } lease
+                                  ? $" If the bot running it ({cur.Runner}) is gone, its claim lapses at {OperationStories.Time(lease)}; /pgxc resume {id} works then."
+                                  : ""), $"/pgxc history {cur.Datanode}");
         if (cur.State is OperationState.AwaitingApproval or OperationState.Planned)
             return Verdict.No($"operation {id} is {Describe(cur.State)}; only an interrupted or failed operation can be resumed.", NextFor(cur));
         if (cur.State is not (OperationState.Interrupted or OperationState.Failed) && !gone)

@@ -61,7 +61,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<IPairStateStore>(), provider.GetRequiredService<AssessmentMemory>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
-        services.AddSingleton<OperationRuns>();
+        // A bot restarted on this host finds its predecessor's run interrupted at once, without waiting for the lease.
+        services.AddSingleton(_ => new OperationRuns(processAlive: ProcessLiveness.IsAlive));
         services.AddSingleton<OperationService>();
         services.AddSingleton<StartupReconciler>();
         return services;

@@ -53,7 +53,11 @@ internal sealed class OperationLab
     public OperationService Service(IOperationStore store, ITopologyStore roles, OperationRuns? runs = null, IRemoteShell? shell = null,
         IOperationObserver? events = null) =>
         new(new TopologyState(Topology, roles, Time), Cluster, store, new StepExecutor(shell ?? Cluster, Cluster, TimeProvider.System), shell ?? Cluster,
-            new SyncEvidenceSource(Pairs), Policy, events ?? new Recorder(), new NoSink(), Time, runs ?? new OperationRuns());
+            new SyncEvidenceSource(Pairs), Policy, events ?? new Recorder(), new NoSink(), Time, runs ?? NewProcess());
+
+    /// <summary>The runner identity of a separate process on a host of its own, so that two services of this
+    /// test process do not take each other for restarted incarnations of one process.</summary>
+    public static OperationRuns NewProcess() => new($"lab-{Guid.NewGuid():N}/1/a1b2c3");
 
     /// <summary>Every event told, in order; safe for concurrent operations.</summary>
     public sealed class Recorder : IOperationObserver

@@ -39,7 +39,7 @@ public sealed class OperationRaceTests : IDisposable
         observer is null
             ? lab.Service(store, roles)
             : new OperationService(new TopologyState(lab.Topology, roles, lab.Time), observer, store, new StepExecutor(lab.Cluster, lab.Cluster, TimeProvider.System),
-                lab.Cluster, new SyncEvidenceSource(lab.Pairs), lab.Policy, new OperationLab.Recorder(), new NoSink(), lab.Time);
+                lab.Cluster, new SyncEvidenceSource(lab.Pairs), lab.Policy, new OperationLab.Recorder(), new NoSink(), lab.Time, OperationLab.NewProcess());
 
     private sealed record Race(OperationLab Lab, FakeTimeProvider Time, IOperationStore Store, OperationService A, OperationService B)
     {
