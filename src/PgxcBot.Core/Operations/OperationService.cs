@@ -123,7 +123,8 @@ public sealed partial class OperationService(
 
             if (operation.ApprovalExpiresAt is { } expires && time.GetUtcNow() >= expires)
             {
-                await ChangeAsync(id, cur => Expirable(cur) ? Verdict.To(Expire(cur)) : Verdict.No(""), cancellationToken).ConfigureAwait(false);
+                await ChangeAsync(id, cur => Expirable(cur) && cur.ApprovalExpiresAt <= time.GetUtcNow() ? Verdict.To(Expire(cur)) : Verdict.No(""),
+                    cancellationToken).ConfigureAwait(false);
                 return OperationReply.Refused($"the approval window of operation {id} closed at {expires:HH:mm:ss} UTC; nothing ran. Request it again to get a fresh plan.",
                     $"/pgxc {operation.Kind} {operation.Datanode}", operation);
             }
