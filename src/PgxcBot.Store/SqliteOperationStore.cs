@@ -171,7 +171,7 @@ public sealed class SqliteOperationStore(SqliteStore store, TimeProvider? time =
             });
 
         public Task<Operation?> TryReplaceAsync(Operation expected, Operation next, CancellationToken cancellationToken) =>
-            Guard($"operation {expected.Id} ({expected.State} -> {next.State})", write: true, async () =>
+            Guard($"operation {expected.Id}", write: true, async () =>
             {
                 if (next.Id != expected.Id) throw new ArgumentException($"operation {next.Id} cannot replace operation {expected.Id}", nameof(next));
                 var written = next with { Revision = expected.Revision + 1 };

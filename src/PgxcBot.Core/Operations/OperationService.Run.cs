@@ -235,8 +235,8 @@ public sealed partial class OperationService
         var next = known.Steps.FirstOrDefault(s => s.Status == StepStatus.Pending);
         var ponr = OperationStories.PointOfNoReturnPassed(known);
         var result = (takenOver
-                         ? $"stopped: this process could not record {what}: {failure.Refusal}. "
-                         : $"interrupted: the store could not record {what}: {failure.Refusal}. ") +
+                         ? $"This process could not record {what}: {failure.Refusal}. "
+                         : $"The store could not record {what}: {failure.Refusal}. ") +
                      $"Steps that ran: {OperationStories.StepsThatRan(known)}." +
                      (next is null ? "" : $" Not started: step {next.Index + 1} \"{next.Title}\" and later ones.") +
                      (ponr is null ? "" : $" It is past its point of no return (step {ponr.Index + 1}): do not walk away from it, resume it.") +

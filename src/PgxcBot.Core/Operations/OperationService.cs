@@ -63,7 +63,7 @@ public sealed partial class OperationService(
         try
         {
             await FlushParkedAsync(cancellationToken).ConfigureAwait(false);
-            if (await OpenOperationForAsync(datanode, cancellationToken).ConfigureAwait(false) is { } open) return Busy(datanode, open);
+            if (await OpenOperationForAsync(datanode, cancellationToken).ConfigureAwait(false) is { } open) return Busy(datanode, Known(open));
 
             topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
             var snapshot = await observer.ObserveAsync(topology, cancellationToken).ConfigureAwait(false);
@@ -116,7 +116,7 @@ public sealed partial class OperationService(
             if (read is null) return OperationReply.Refused($"there is no operation {id}.", "/pgxc history");
             operation = read;
             if (operation.State != OperationState.AwaitingApproval)
-                return Lost(operation, "nothing to approve");
+                return Lost(Known(operation), "nothing to approve");
             if (nonce is not null && !string.Equals(nonce, operation.Nonce, StringComparison.Ordinal))
                 return OperationReply.Refused($"this approval button belongs to an older plan of operation {id}; approve the current plan ({operation.Nonce}) instead.",
                     $"/pgxc approve {id} --plan {operation.Nonce}", operation);
@@ -246,17 +246,20 @@ public sealed partial class OperationService(
         return interrupted;
     }
 
-    private Verdict DecideCancel(Operation cur, Actor actor, bool abandon)
+    private Verdict DecideCancel(Operation stored, Actor actor, bool abandon)
     {
+        // What this process knows beats a store that could not record it yet (the write below then fails too).
+        var cur = Known(stored);
         var id = cur.Id;
         var allowed = policy.CanCancel(actor, cur);
         if (!allowed.Allowed) return Verdict.No(allowed.Reason!);
-        var gone = _runs.IsAbandoned(cur, time.GetUtcNow());
+        var gone = _runs.IsAbandoned(stored, time.GetUtcNow());
         if (cur.State == OperationState.Running && !gone)
             return Verdict.No($"operation {id} is running ({OperationStories.Progress(cur)}); a running operation cannot be cancelled: " +
                               "it stops by itself at a failing step, and can then be resumed or cancelled.", $"/pgxc history {cur.Datanode}");
         if (cur.State is not (OperationState.AwaitingApproval or OperationState.Planned or OperationState.Interrupted) && !gone)
             return Verdict.No($"{OperationStories.WhatHappened(cur)}; only an operation that is waiting (for approval or for resume) can be cancelled.", NextFor(cur));
+        cur = stored with { Steps = cur.Steps };
 
         var ran = OperationStories.StepsThatRan(cur);
         var now = time.GetUtcNow();
@@ -361,13 +364,18 @@ public sealed partial class OperationService(
         return (created, busy);
     }
 
+    /// <summary>The stored operation, or what this process knows happened to it when the store could not record
+    /// that yet (parked over this very version): for what refusals say.</summary>
+    private Operation Known(Operation stored) =>
+        _runs.ParkedFor(stored.Id) is { } parked && parked.Stored.Revision == stored.Revision ? parked.Known : stored;
+
     private static OperationReply Busy(string datanode, Operation busy) =>
         OperationReply.Refused($"{datanode} already has operation {busy.Id} ({busy.Kind}, {Describe(busy.State)}); one operation per pair at a time.",
             NextFor(busy) ?? $"/pgxc history {datanode}");
 
     /// <summary>The answer to the loser of a race, or to a click that came late: what the record says happened.</summary>
     private static OperationReply Lost(Operation current, string consequence) =>
-        OperationReply.Refused($"{OperationStories.WhatHappened(current)}: {consequence}.", NextFor(current), current);
+        OperationReply.Refused($"{OperationStories.WhatHappened(current).TrimEnd('.')}: {consequence}.", NextFor(current), current);
 
     private static string? NextFor(Operation operation) => operation.State switch
     {

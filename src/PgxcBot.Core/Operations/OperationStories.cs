@@ -32,7 +32,7 @@ public static class OperationStories
             OperationState.Running => $"operation {id} was already {how} and is running ({Progress(operation)})",
             OperationState.Succeeded => $"operation {id} was already {how} and has succeeded{At(last, DecisionKind.Succeeded)}",
             OperationState.Failed => $"operation {id} was already {how} and has failed{At(last, DecisionKind.Failed)}: {operation.Result}",
-            OperationState.Interrupted => $"operation {id} was {how} and was interrupted{At(last, DecisionKind.Interrupted)}: {operation.Result}",
+            OperationState.Interrupted => $"operation {id} was {how} and was interrupted{At(last, DecisionKind.Interrupted)} ({Progress(operation)}); /pgxc history says why",
             OperationState.Cancelled when last is { Kind: DecisionKind.Expired } e => $"operation {id} expired unapproved at {Time(e.At)}; nothing ran",
             OperationState.Cancelled when last is { Kind: DecisionKind.Cancelled or DecisionKind.Abandoned } c =>
                 $"operation {id} was already {(c.Kind == DecisionKind.Abandoned ? "abandoned" : "cancelled")} by {Who(c.By)} at {Time(c.At)}: {operation.Result}",
