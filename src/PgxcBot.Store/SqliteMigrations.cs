@@ -71,7 +71,24 @@ public static class SqliteMigrations
                 document   TEXT NOT NULL
             ) STRICT;
             """),
-        new(4, "the last sighting of each master (the evidence a promote after a restart is judged by)", """
+        new(4, "compare-and-set columns of operations, and the health probe", """
+            -- Every change of an operation is UPDATE ... WHERE id AND state AND plan_version AND revision: the
+            -- columns are the truth, the document follows them.
+            ALTER TABLE operation ADD COLUMN plan_version TEXT NOT NULL DEFAULT '';
+            ALTER TABLE operation ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+            -- While Running: which process runs it, and until when its claim holds (Unix ms).
+            ALTER TABLE operation ADD COLUMN runner TEXT;
+            ALTER TABLE operation ADD COLUMN lease_until_ms INTEGER;
+            UPDATE operation SET plan_version = COALESCE(json_extract(document, '$.nonce'), '');
+
+            -- Written and deleted by the health check after a failed write, to prove the file can grow again.
+            CREATE TABLE store_probe (
+                id  INTEGER PRIMARY KEY,
+                at  TEXT NOT NULL,
+                pad BLOB NOT NULL
+            ) STRICT;
+            """),
+        new(5, "the last sighting of each master (the evidence a promote after a restart is judged by)", """
             CREATE TABLE master_sighting (
                 datanode   TEXT PRIMARY KEY NOT NULL,
                 seen_at    TEXT NOT NULL,

@@ -23,23 +23,26 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
     {
         ArgumentNullException.ThrowIfNull(incidents);
         if (incidents.Count == 0) return;
-        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var incident in incidents)
+        await store.WriteAsync("the alert incidents", async connection =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx;
-            command.CommandText = """
-                INSERT INTO alert_incident (incident_key, status, updated_at, document) VALUES ($key, $status, $at, $document)
-                ON CONFLICT (incident_key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, document = excluded.document;
-                """;
-            command.Parameters.AddWithValue("$key", incident.Key);
-            command.Parameters.AddWithValue("$status", incident.Status.ToString());
-            command.Parameters.AddWithValue("$at", Now());
-            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Options));
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var incident in incidents)
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx;
+                command.CommandText = """
+                    INSERT INTO alert_incident (incident_key, status, updated_at, document) VALUES ($key, $status, $at, $document)
+                    ON CONFLICT (incident_key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, document = excluded.document;
+                    """;
+                command.Parameters.AddWithValue("$key", incident.Key);
+                command.Parameters.AddWithValue("$status", incident.Status.ToString());
+                command.Parameters.AddWithValue("$at", Now());
+                command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Options));
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DegradeRecord>> GetDegradeRecordsAsync(CancellationToken cancellationToken)
@@ -57,26 +60,28 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
     public async Task SaveDegradeAsync(DegradeRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO monitor_degrade (datanode, updated_at, document) VALUES ($datanode, $at, $document)
-            ON CONFLICT (datanode) DO UPDATE SET updated_at = excluded.updated_at, document = excluded.document;
-            """;
-        command.Parameters.AddWithValue("$datanode", record.Datanode);
-        command.Parameters.AddWithValue("$at", Now());
-        command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Options));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await store.WriteAsync($"the degraded state of {record.Datanode}", async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO monitor_degrade (datanode, updated_at, document) VALUES ($datanode, $at, $document)
+                ON CONFLICT (datanode) DO UPDATE SET updated_at = excluded.updated_at, document = excluded.document;
+                """;
+            command.Parameters.AddWithValue("$datanode", record.Datanode);
+            command.Parameters.AddWithValue("$at", Now());
+            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Options));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task RemoveDegradeAsync(string datanode, CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM monitor_degrade WHERE datanode = $datanode;";
-        command.Parameters.AddWithValue("$datanode", datanode);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public async Task RemoveDegradeAsync(string datanode, CancellationToken cancellationToken) =>
+        await store.WriteAsync($"the degraded state of {datanode}", async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM monitor_degrade WHERE datanode = $datanode;";
+            command.Parameters.AddWithValue("$datanode", datanode);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
 
     private string Now() => time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }

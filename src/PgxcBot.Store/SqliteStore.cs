@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 
 namespace PgxcBot.Store;
@@ -10,7 +11,12 @@ namespace PgxcBot.Store;
 /// The bot's memory in one SQLite file: pair states and their transition history (later: operations,
 /// steps, approvals, alerts). Opening applies the pending migrations and puts the file in WAL mode, so
 /// that readers (a status command) never block the monitor's writes. Each call opens its own
-/// connection with busy_timeout and foreign keys on; the store is safe to use from several tasks.
+/// connection with busy_timeout and foreign keys on; the store is safe to use from several tasks and processes.
+/// <para>
+/// A read or write that fails throws <see cref="StoreUnavailableException"/> naming the file and the fix. A
+/// failed write is remembered until a later write succeeds, so <see cref="CheckWritableAsync"/> (and /healthz)
+/// reports a full disk even though taking the lock still works.
+/// </para>
 /// </summary>
 public sealed class SqliteStore : IPairStateStore
 {
@@ -19,6 +25,8 @@ public sealed class SqliteStore : IPairStateStore
 
     private readonly string _connectionString;
     private readonly ILogger _logger;
+    private readonly Lock _health = new();
+    private string? _writeFailure;
 
     private SqliteStore(string path, string connectionString, int schemaVersion, ILogger logger)
     {
@@ -37,8 +45,9 @@ public sealed class SqliteStore : IPairStateStore
     /// <summary>
     /// Opens (creating if needed) the database at <paramref name="path"/>, switches it to WAL and applies
     /// every migration of <see cref="SqliteMigrations.All"/> it does not have yet. Throws
-    /// <see cref="ArgumentException"/> for an empty path, <see cref="InvalidOperationException"/> when
-    /// the file's schema is newer than this program or WAL cannot be enabled.
+    /// <see cref="ArgumentException"/> for an empty path, and <see cref="StoreOpenException"/> naming the file and
+    /// the fix when it cannot be used: <see cref="StoreOpenException.CanNeverWork"/> for a directory, a missing
+    /// directory, a read-only or damaged file, a schema newer than this program, a file system without WAL.
     /// </summary>
     public static Task<SqliteStore> OpenAsync(string path, ILogger<SqliteStore>? logger, CancellationToken cancellationToken) =>
         OpenAsync(path, SqliteMigrations.All, logger, cancellationToken);
@@ -55,8 +64,7 @@ public sealed class SqliteStore : IPairStateStore
         ILogger log = logger ?? (ILogger)NullLogger.Instance;
 
         var full = System.IO.Path.GetFullPath(path);
-        if (System.IO.Path.GetDirectoryName(full) is { } dir && !Directory.Exists(dir))
-            throw new ArgumentException($"store.path '{full}': the directory '{dir}' does not exist; create it or choose another path.", nameof(path));
+        CheckPath(full);
 
         // Pooling off: a pooled handle would keep the file open after the store is gone (tests delete
         // their files; an operator may move the file between runs).
@@ -67,31 +75,108 @@ public sealed class SqliteStore : IPairStateStore
             Pooling = false,
         }.ToString();
 
-        var store = new SqliteStore(full, connectionString, 0, log);
-        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-
-        var mode = (string?)await ScalarAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"SQLite refused WAL mode for '{full}' (journal_mode is '{mode}'); put store.path on a local file system.");
-
-        var before = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-        var known = migrations.Count == 0 ? 0 : migrations[^1].Version;
-        if (before > known)
-            throw new InvalidOperationException($"'{full}' has schema version {before}, newer than this bot knows ({known}): upgrade the bot or point store.path at another file.");
-
-        var version = before;
-        foreach (var migration in migrations.Where(m => m.Version > before))
+        try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, tx, migration.Sql, cancellationToken).ConfigureAwait(false);
-            // user_version takes no parameter; the version is an int from our own list.
-            await ExecuteAsync(connection, tx, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {migration.Version};"), cancellationToken).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            version = migration.Version;
-            log.LogInformation("Store {Path}: applied migration {Version} ({Name})", full, migration.Version, migration.Name);
+            var store = new SqliteStore(full, connectionString, 0, log);
+            await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+            var mode = (string?)await ScalarAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new StoreOpenException($"SQLite refused WAL mode for '{full}' (journal_mode is '{mode}'): put store.path on a local file system.", canNeverWork: true);
+
+            var before = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            var known = migrations.Count == 0 ? 0 : migrations[^1].Version;
+            if (before > known)
+                throw new StoreOpenException($"'{full}' has schema version {before}, newer than this bot knows ({known}): upgrade the bot or point store.path at another file.",
+                    canNeverWork: true);
+
+            var version = before;
+            foreach (var migration in migrations.Where(m => m.Version > before))
+            {
+                await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, tx, migration.Sql, cancellationToken).ConfigureAwait(false);
+                // user_version takes no parameter; the version is an int from our own list.
+                await ExecuteAsync(connection, tx, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {migration.Version};"), cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                version = migration.Version;
+                log.LogInformation("Store {Path}: applied migration {Version} ({Name})", full, migration.Version, migration.Name);
+            }
+            log.LogInformation("Store {Path} open: schema version {Version}, journal mode {Mode}", full, version, mode);
+            return new SqliteStore(full, connectionString, version, log);
         }
-        log.LogInformation("Store {Path} open: schema version {Version}, journal mode {Mode}", full, version, mode);
-        return new SqliteStore(full, connectionString, version, log);
+        catch (SqliteException e)
+        {
+            throw Diagnose(full, e);
+        }
+    }
+
+    /// <summary>What can be told about the path before SQLite touches it. A read-only file is caught here:
+    /// SQLite would open it read-only without a word and fail at the first write.</summary>
+    private static void CheckPath(string full)
+    {
+        if (Directory.Exists(full))
+            throw new StoreOpenException($"store.path '{full}' is a directory, not a file: set store.path to a file in it, e.g. \"{System.IO.Path.Combine(full, "pgxcbot.db")}\".",
+                canNeverWork: true);
+        if (System.IO.Path.GetDirectoryName(full) is { } dir && !Directory.Exists(dir))
+            throw new StoreOpenException($"store.path '{full}': the directory '{dir}' does not exist: create it (mkdir -p {dir}, owned by the bot's user) or choose another path.",
+                canNeverWork: true);
+        if (File.Exists(full) && WhyNotWritable(full) is { } why)
+            throw new StoreOpenException($"store.path '{full}' is read-only for this process (user {Environment.UserName}: {why}): " +
+                                         "make the file and its directory writable for the bot's user (SQLite also creates the -wal and -shm files beside it), or choose another path.",
+                canNeverWork: true);
+    }
+
+    private static StoreOpenException Diagnose(string full, SqliteException e)
+    {
+        var dir = System.IO.Path.GetDirectoryName(full) ?? ".";
+        switch (e.SqliteErrorCode)
+        {
+            case SqliteErrors.NotADatabase or SqliteErrors.Corrupt:
+                return new StoreOpenException($"store.path '{full}' is not a SQLite database, or it is damaged ({e.Message}): the bot cannot use it. " +
+                                              $"Restore it from a backup, or move it aside (mv '{full}' '{full}.broken') to start with an empty store " +
+                                              "(pending approvals and operation history are then lost); or fix store.path if it names the wrong file.", canNeverWork: true, e);
+            case SqliteErrors.ReadOnly:
+            case SqliteErrors.CantOpen when WhyNotWritable(full) is not null || DirectoryWriteProblem(dir) is not null:
+                return new StoreOpenException($"store.path '{full}' cannot be written by this process (user {Environment.UserName}: " +
+                                              $"{WhyNotWritable(full) ?? DirectoryWriteProblem(dir) ?? e.Message}): make the file and its directory '{dir}' writable for " +
+                                              "the bot's user (SQLite creates the -wal and -shm files beside it), or choose another path.", canNeverWork: true, e);
+            default:
+                return new StoreOpenException($"store.path '{full}' could not be opened: {SqliteErrors.Explain(e)}.", canNeverWork: false, e);
+        }
+    }
+
+    /// <summary>Null when the existing file opens for writing, else why not. Opening writes nothing.</summary>
+    private static string? WhyNotWritable(string file)
+    {
+        if (!File.Exists(file)) return null;
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "no permission to write it";
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Null when a file can be created in <paramref name="dir"/>, else why not (only asked after SQLite failed).</summary>
+    private static string? DirectoryWriteProblem(string dir)
+    {
+        try
+        {
+            using var probe = new FileStream(System.IO.Path.Combine(dir, $".pgxcbot-probe-{Environment.ProcessId}-{Guid.NewGuid():N}"),
+                FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return null;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return $"the directory does not take new files: {e.Message}";
+        }
     }
 
     /// <summary>The journal mode SQLite reports now ("wal" after a successful open).</summary>
@@ -102,36 +187,118 @@ public sealed class SqliteStore : IPairStateStore
     }
 
     /// <summary>
-    /// Whether the bot could store a change now: takes the write lock (BEGIN IMMEDIATE) and rolls back.
-    /// Null when writable, else why not (read-only file or disk, locked past the busy timeout, missing file).
-    /// For the health endpoint; it writes nothing.
+    /// Caps the database at this many pages (<c>PRAGMA max_page_count</c> on every new connection): a write
+    /// that needs more fails with SQLITE_FULL exactly as on a full disk. Null (the default): no cap. For tests
+    /// that need a full disk without filling one; set back to null and the store can write again.
+    /// </summary>
+    public long? MaxPageCount { get; set; }
+
+    /// <summary>Why the last write failed, while no write has succeeded since; null when the store writes.</summary>
+    public string? WriteFailure
+    {
+        get
+        {
+            lock (_health) return _writeFailure;
+        }
+    }
+
+    /// <summary>
+    /// Whether the bot could store a change now. Null when writable, else why not, naming the file. After a
+    /// failed write (<see cref="WriteFailure"/>) it proves the store can grow again by writing and deleting a
+    /// probe row of a few pages (and forgets the failure when that works); otherwise it only takes the write
+    /// lock (BEGIN IMMEDIATE) and rolls back, writing nothing. For the health endpoint.
     /// </summary>
     public async Task<string?> CheckWritableAsync(CancellationToken cancellationToken)
     {
+        var failure = WriteFailure;
         try
         {
             await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             // Not deferred: BEGIN IMMEDIATE takes the write lock now, which is the question asked.
             await using var tx = connection.BeginTransaction(deferred: false);
-            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            if (failure is null)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+            await ExecuteAsync(connection, tx, "INSERT INTO store_probe (at, pad) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ'), zeroblob(16384));", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, tx, "DELETE FROM store_probe;", cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            WriteSucceeded();
             return null;
         }
         catch (SqliteException e)
         {
-            return $"the store {Path} is not writable: {e.Message}";
+            return failure is null
+                ? $"the store {Path} is not writable: {SqliteErrors.Explain(e)}"
+                : $"the store {Path} could not write: {failure}; it still cannot ({SqliteErrors.Explain(e)})";
         }
+    }
+
+    /// <summary>Runs a read on a fresh connection; a SQLite failure becomes <see cref="StoreUnavailableException"/>.</summary>
+    internal async Task<T> ReadAsync<T>(string what, Func<SqliteConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return await read(connection).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable(what, e, write: false);
+        }
+    }
+
+    /// <summary>Runs a write on a fresh connection; a SQLite failure is remembered for the health check and
+    /// becomes <see cref="StoreUnavailableException"/>; a success clears the remembered failure.</summary>
+    internal async Task<T> WriteAsync<T>(string what, Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var result = await write(connection).ConfigureAwait(false);
+            WriteSucceeded();
+            return result;
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable(what, e, write: true);
+        }
+    }
+
+    /// <summary>The exception for a failed read or write of <paramref name="what"/>, naming the file and the fix.</summary>
+    internal StoreUnavailableException Unavailable(string what, SqliteException e, bool write)
+    {
+        var why = SqliteErrors.Explain(e);
+        if (write)
+        {
+            lock (_health) _writeFailure = why;
+            _logger.LogError(e, "Store {Path}: could not write {What}: {Why}", Path, what, why);
+        }
+        else
+        {
+            _logger.LogError(e, "Store {Path}: could not read {What}: {Why}", Path, what, why);
+        }
+        return new StoreUnavailableException($"the store {Path} could not {(write ? "write" : "read")} {what}: {why}", e);
+    }
+
+    internal void WriteSucceeded()
+    {
+        lock (_health) _writeFailure = null;
     }
 
     /// <inheritdoc />
     public async Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
-        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT state FROM pair_state WHERE datanode = $datanode;";
-        command.Parameters.AddWithValue("$datanode", datanode);
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return value is string text ? ParseEnum<PairState>(text, "pair_state.state", datanode) : null;
+        return await ReadAsync($"the state of {datanode}", async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT state FROM pair_state WHERE datanode = $datanode;";
+            command.Parameters.AddWithValue("$datanode", datanode);
+            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return value is string text ? ParseEnum<PairState>(text, "pair_state.state", datanode) : (PairState?)null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -139,7 +306,13 @@ public sealed class SqliteStore : IPairStateStore
     {
         ArgumentNullException.ThrowIfNull(transition);
         ArgumentException.ThrowIfNullOrWhiteSpace(transition.Datanode);
-        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await WriteAsync($"the state change of {transition.Datanode}", connection => RecordTransitionAsync(connection, transition, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+        _logger.LogDebug("Stored transition of {Datanode}: {From} -> {To} on {Trigger}", transition.Datanode, transition.From, transition.To, transition.Trigger);
+    }
+
+    private static async Task<bool> RecordTransitionAsync(SqliteConnection connection, PairTransition transition, CancellationToken cancellationToken)
+    {
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var at = transition.At.ToString("O", CultureInfo.InvariantCulture);
 
@@ -172,7 +345,7 @@ public sealed class SqliteStore : IPairStateStore
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        _logger.LogDebug("Stored transition of {Datanode}: {From} -> {To} on {Trigger}", transition.Datanode, transition.From, transition.To, transition.Trigger);
+        return true;
     }
 
     /// <inheritdoc />
@@ -180,31 +353,33 @@ public sealed class SqliteStore : IPairStateStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
         if (limit <= 0) throw new ArgumentOutOfRangeException(nameof(limit), limit, "limit must be at least 1.");
-        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT at, from_state, to_state, trigger_name, reason FROM pair_transition
-            WHERE datanode = $datanode ORDER BY at_ms DESC, id DESC LIMIT $limit;
-            """;
-        command.Parameters.AddWithValue("$datanode", datanode);
-        command.Parameters.AddWithValue("$limit", limit);
-        var result = new List<PairTransition>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return await ReadAsync($"the history of {datanode}", async connection =>
         {
-            result.Add(new PairTransition(
-                datanode,
-                DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                ParseEnum<PairState>(reader.GetString(1), "pair_transition.from_state", datanode),
-                ParseEnum<PairState>(reader.GetString(2), "pair_transition.to_state", datanode),
-                ParseEnum<PairTrigger>(reader.GetString(3), "pair_transition.trigger_name", datanode),
-                reader.GetString(4)));
-        }
-        return result;
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT at, from_state, to_state, trigger_name, reason FROM pair_transition
+                WHERE datanode = $datanode ORDER BY at_ms DESC, id DESC LIMIT $limit;
+                """;
+            command.Parameters.AddWithValue("$datanode", datanode);
+            command.Parameters.AddWithValue("$limit", limit);
+            var result = new List<PairTransition>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add(new PairTransition(
+                    datanode,
+                    DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    ParseEnum<PairState>(reader.GetString(1), "pair_transition.from_state", datanode),
+                    ParseEnum<PairState>(reader.GetString(2), "pair_transition.to_state", datanode),
+                    ParseEnum<PairTrigger>(reader.GetString(3), "pair_transition.trigger_name", datanode),
+                    reader.GetString(4)));
+            }
+            return (IReadOnlyList<PairTransition>)result;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A new connection with the per-connection settings applied. For later stores of this
-    /// file (operations, alerts) in this assembly.</summary>
+    /// <summary>A new connection with the per-connection settings applied (busy timeout, foreign keys, and
+    /// <see cref="MaxPageCount"/> when set). For the stores of this file in this assembly.</summary>
     internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -212,7 +387,7 @@ public sealed class SqliteStore : IPairStateStore
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var pragmas = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
+                $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;{(MaxPageCount is { } max ? $" PRAGMA max_page_count = {max};" : "")}");
             await ExecuteAsync(connection, null, pragmas, cancellationToken).ConfigureAwait(false);
             return connection;
         }

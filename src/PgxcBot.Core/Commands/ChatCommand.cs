@@ -36,7 +36,7 @@ public sealed record StartCommand(string Datanode, bool AsyncOnly) : ChatCommand
 /// <summary><c>/pgxc approve N [--plan NONCE] [--fencing-unverified]</c>.</summary>
 public sealed record ApproveCommand(long OperationId, string? PlanNonce, IReadOnlyList<string> Acknowledgements) : ChatCommand(CommandCatalogue.Approve);
 
-public sealed record CancelCommand(long OperationId) : ChatCommand(CommandCatalogue.Cancel);
+public sealed record CancelCommand(long OperationId, bool Abandon = false) : ChatCommand(CommandCatalogue.Cancel);
 
 public sealed record ResumeCommand(long OperationId) : ChatCommand(CommandCatalogue.Resume);
 

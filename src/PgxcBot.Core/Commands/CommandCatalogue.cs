@@ -89,7 +89,10 @@ public static class CommandCatalogue
 
     public static CommandSpec Cancel { get; } = new("cancel",
         "Cancel an operation that waits for approval or for resume; says which steps had already run.",
-        [OperationId("The operation number.")], [], NeedsApproval: false, Available: true);
+        [OperationId("The operation number.")],
+        [new CommandOption("abandon",
+            "Close an operation past its point of no return, finished or undone by hand (approvers only).")],
+        NeedsApproval: false, Available: true);
 
     public static CommandSpec Resume { get; } = new("resume",
         "Continue an interrupted or failed operation; each remaining step checks the servers first.",

@@ -181,7 +181,7 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             "stop" => new StopCommand(Required("datanode")),
             "start" => new StartCommand(Required("datanode"), flags.Contains("async-only")),
             "approve" => new ApproveCommand(Id(), words.GetValueOrDefault("plan"), flags.Order(StringComparer.Ordinal).ToArray()),
-            "cancel" => new CancelCommand(Id()),
+            "cancel" => new CancelCommand(Id(), flags.Contains("abandon")),
             "resume" => new ResumeCommand(Id()),
             "history" => new HistoryCommand(Arg("datanode"), values.GetValueOrDefault("limit", HistoryCommand.DefaultLimit)),
             _ => throw new InvalidOperationException($"catalogue command '{spec.Name}' has no constructor in CommandParser"),

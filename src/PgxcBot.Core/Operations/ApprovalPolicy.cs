@@ -1,8 +1,11 @@
 namespace PgxcBot.Core.Operations;
 
 /// <summary>
-/// Who may ask for operations and who may approve them. Users and roles are chat ids (Discord snowflakes,
-/// or console names). The approver must be another person unless <see cref="AllowSelfApproval"/>.
+/// Who may ask for operations, approve, cancel and resume them. Users and roles are chat ids (Discord
+/// snowflakes, or console names). The approver must be another person unless <see cref="AllowSelfApproval"/>.
+/// Cancel and resume need the same standing as a request (listed as requester or approver): stopping or
+/// continuing a runbook changes the cluster as much as starting one. Closing an operation past its point of
+/// no return (<c>cancel --abandon</c>) needs an approver.
 /// </summary>
 public sealed record ApprovalPolicy(
     IReadOnlySet<string> RequesterUsers,
@@ -42,6 +45,26 @@ public sealed record ApprovalPolicy(
             return Decision.No($"self-approval is not allowed: {actor} requested operation {operation.Id}; another authorised person must approve it.");
         return Decision.Yes;
     }
+
+    /// <summary>May <paramref name="actor"/> cancel <paramref name="operation"/>? Listed as requester or approver.</summary>
+    public Decision CanCancel(Actor actor, Operation operation) =>
+        IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)
+            ? Decision.Yes
+            : Decision.No($"{actor} may not cancel operation {operation.Id}: neither the user nor any of their roles is listed in approvals.requesters or approvals.approvers. " +
+                          "Ask the requester or an approver.");
+
+    /// <summary>May <paramref name="actor"/> resume <paramref name="operation"/>? Listed as requester or approver.</summary>
+    public Decision CanResume(Actor actor, Operation operation) =>
+        IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)
+            ? Decision.Yes
+            : Decision.No($"{actor} may not resume operation {operation.Id}: neither the user nor any of their roles is listed in approvals.requesters or approvals.approvers. " +
+                          "Ask the requester or an approver.");
+
+    /// <summary>May <paramref name="actor"/> close an operation past its point of no return without finishing it? Approvers only.</summary>
+    public Decision CanAbandon(Actor actor, Operation operation) =>
+        IsIn(actor, ApproverUsers, ApproverRoles)
+            ? Decision.Yes
+            : Decision.No($"{actor} may not abandon operation {operation.Id}: only someone listed in approvals.approvers may close an operation past its point of no return.");
 
     private static bool IsIn(Actor actor, IReadOnlySet<string> users, IReadOnlySet<string> roles) =>
         users.Contains(actor.Id) || actor.Roles.Any(roles.Contains);

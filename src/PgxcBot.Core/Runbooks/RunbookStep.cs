@@ -24,6 +24,9 @@ public enum OnFailure
 /// succeeded; the roles are stored at once, before anything else runs.</param>
 /// <param name="IfFailed">What a failure of this step may still mean, said with the failure (e.g. a stop
 /// that timed out may still take effect when a frozen server wakes).</param>
+/// <param name="PointOfNoReturn">Once this step has run (or may have: it was running, or failed half-way), the
+/// operation cannot just stop: e.g. after the fence of a promote the pair has no master until the promote and
+/// the repoints have run. Cancel is then refused and the answer is resume (or finishing by hand).</param>
 public sealed record RunbookStep(
     string Id,
     string Title,
@@ -37,4 +40,5 @@ public sealed record RunbookStep(
     int Attempts = 1,
     string? Undo = null,
     string? MakesMaster = null,
-    string? IfFailed = null);
+    string? IfFailed = null,
+    bool PointOfNoReturn = false);

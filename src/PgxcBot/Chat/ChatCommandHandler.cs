@@ -63,7 +63,7 @@ public sealed partial class ChatCommandHandler(
                     Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"start {s.Datanode}"),
                 ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, progress),
                     $"approve {a.OperationId}"),
-                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, progress), $"cancel {c.OperationId}"),
+                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, progress, c.Abandon), $"cancel {c.OperationId}"),
                 ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken, progress), $"resume {r.OperationId}"),
                 HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
                 _ => ChatReply.Refusal(HelpMessageBuilder.NotYetAvailable(command.Spec)),
@@ -74,7 +74,7 @@ public sealed partial class ChatCommandHandler(
             LogCommandFailed(logger, command.Spec.Name, e);
             return ChatReply.Answer(ChatMessage.Simple($"{command.Spec.Name} failed", Severity.Critical,
                 $"The command could not be completed: {e.Message}",
-                "Nothing further was started. /pgxc history shows what ran; check the bot's log, then try again."));
+                "/pgxc history shows what the store recorded; the bot's log says more. Check both before trying again."));
         }
     }
 

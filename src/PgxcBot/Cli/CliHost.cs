@@ -46,7 +46,17 @@ internal static class CliHost
         // Under systemd (Type=notify in deploy/pgxcbot.service) the host reports READY and STOPPING; elsewhere a no-op.
         builder.Services.AddSystemd();
         builder.Services.AddPgxcBotCore(config.Loaded.Options, config.BaseDirectory);
-        var store = await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken);
+        SqliteStore store;
+        try
+        {
+            store = await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken);
+        }
+        catch (StoreOpenException e)
+        {
+            // The message names the file and the fix; a path that can never work is a configuration error.
+            await io.Error.WriteLineAsync($"error: {e.Message}");
+            return e.CanNeverWork ? ExitCodes.BadConfig : ExitCodes.Unexpected;
+        }
         builder.Services.AddPgxcBotStore(store);
         builder.Services.AddSingleton(io);
         builder.Services.AddSingleton<IOperationObserver, ConsoleOperationObserver>();

@@ -7,7 +7,8 @@ public static class ExitCodes
     public const int Ok = 0;
     /// <summary>status: at least one Warning or Critical problem.</summary>
     public const int Unhealthy = 1;
-    /// <summary>The configuration (or the command line) is wrong; nothing was contacted.</summary>
+    /// <summary>The configuration (or the command line) is wrong, or names a store path that can never work as it
+    /// is (a directory, a missing directory, a read-only or damaged file); nothing was contacted.</summary>
     public const int BadConfig = 2;
     /// <summary>Anything unexpected; stderr says what.</summary>
     public const int Unexpected = 3;

@@ -69,7 +69,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<AssessmentMemory>(), provider.GetService<IMasterSightingStore>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
-        services.AddSingleton<PairLocks>();
+        // A bot restarted on this host finds its predecessor's run interrupted at once, without waiting for the lease.
+        services.AddSingleton(_ => new OperationRuns(processAlive: ProcessLiveness.IsAlive));
         services.AddSingleton<OperationService>();
         services.AddSingleton<StartupReconciler>();
         return services;
@@ -83,7 +84,7 @@ public static class ServiceCollectionExtensions
     {
         services.AddSingleton(store);
         services.AddSingleton<IPairStateStore>(store);
-        services.AddSingleton<IOperationStore>(new SqliteOperationStore(store));
+        services.AddSingleton<IOperationStore>(provider => new SqliteOperationStore(store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         services.AddSingleton<IMasterSightingStore>(new SqliteMasterSightingStore(store));
         return services;

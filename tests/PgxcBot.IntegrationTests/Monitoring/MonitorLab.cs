@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
@@ -79,10 +80,14 @@ public sealed class MonitorLab : IAsyncDisposable
         var topologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
         var tracker = new PairStateTracker(Store, time);
         var shared = new SharedSnapshotObserver(observer, time);
+        // As the host wires it: the monitor's assessments are what a promote is judged by, kept in memory and in the store.
+        var memory = new AssessmentMemory();
+        var sightingStore = new SqliteMasterSightingStore(Store);
         var operations = new MonitorOperations(topologyState, shared, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(), Topology.Approvals, new NoEvents(), tracker, new PairLocks(), time);
+            new SyncEvidenceSource(memory, sightingStore), Topology.Approvals, new NoEvents(), tracker, new OperationRuns(), time);
         Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), Notifications, operations,
-            new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance, new SshWatch(shell, time, NullLogger<SshWatch>.Instance));
+            new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance, new SshWatch(shell, time, NullLogger<SshWatch>.Instance),
+            memory, new MasterSightings(sightingStore));
         _monitorStop = new CancellationTokenSource();
         await Monitor.StartAsync(_monitorStop.Token);
         await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

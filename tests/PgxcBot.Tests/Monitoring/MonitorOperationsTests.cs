@@ -29,7 +29,7 @@ public class MonitorOperationsTests
         var state = new TopologyState(topology, new MemoryTopologyStore(), _time);
         var observer = new SharedSnapshotObserver(_cluster, _time);
         return new MonitorOperations(state, observer, _operations, new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster,
-            new SyncEvidenceSource(_cluster.Memory), policy, new NoEvents(), new PairStateTracker(_pairs, _time), new PairLocks(), _time);
+            new SyncEvidenceSource(_cluster.Memory), policy, new NoEvents(), new PairStateTracker(_pairs, _time), new OperationRuns(), _time);
     }
 
     private void MasterDiedWhileSync()

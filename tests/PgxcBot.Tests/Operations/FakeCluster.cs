@@ -10,6 +10,7 @@ namespace PgxcBot.Tests.Operations;
 /// A small in-memory cluster that answers the commands and SQL the runbooks send, with the effects the
 /// real servers have (promote leaves recovery, stop refuses connections, ALTER NODE changes a catalog),
 /// so runbook logic is tested without servers. Integration tests do the same against real ones.
+/// Safe for concurrent callers (race tests): every call runs under one lock, like one cluster answering.
 /// </summary>
 internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, IClusterObserver
 {
@@ -39,6 +40,14 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
     public void Sight() =>
         Memory.Remember(PgxcBot.Core.Assessment.ClusterAssessor.Assess(Topology, ObserveAsync(Topology, default).GetAwaiter().GetResult(), Memory.Latest));
 
+    private readonly Lock _gate = new();
+
+    /// <summary>How many commands the runbooks ran whose text contains <paramref name="fragment"/>.</summary>
+    public int Ran(string fragment)
+    {
+        lock (_gate) return Log.Count(l => l.Contains(fragment, StringComparison.Ordinal));
+    }
+
     public FakeCluster(ClusterTopology topology)
     {
         Topology = topology;
@@ -52,6 +61,11 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
     }
 
     public Task<CommandResult> RunAsync(Host host, ShellCommand command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Run(host, command);
+    }
+
+    private Task<CommandResult> Run(Host host, ShellCommand command)
     {
         Log.Add($"{host.Name}$ {command.Text}");
         if (DownHosts.Contains(host.Name))
@@ -76,6 +90,11 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
     }
 
     public Task<SqlResult> ExecuteAsync(SqlTarget target, string sql, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Execute(target, sql);
+    }
+
+    private Task<SqlResult> Execute(SqlTarget target, string sql)
     {
         Log.Add($"{target.Name}=# {sql}");
         var endpoint = $"{target.Address}:{target.Port}";
@@ -135,6 +154,11 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
 
     /// <summary>A snapshot consistent with the fake's state, for the planners.</summary>
     public ClusterSnapshot Snapshot(ClusterTopology topology)
+    {
+        lock (_gate) return TakeSnapshot(topology);
+    }
+
+    private ClusterSnapshot TakeSnapshot(ClusterTopology topology)
     {
         var pairs = topology.Datanodes.Select(pair =>
         {

@@ -181,7 +181,7 @@ public class OperationServiceTests
         _cluster.Servers["node02:20010"].InRecovery = false;
         var steps = requested.Operation.Steps.Select(s => s.Index < 2 ? s with { Status = StepStatus.Succeeded }
             : s.Index == 2 ? s with { Status = StepStatus.Running } : s).ToArray();
-        await _operations.UpdateAsync(requested.Operation with { State = OperationState.Running, ApprovedBy = Bob, Steps = steps }, default);
+        _operations.Overwrite(requested.Operation with { State = OperationState.Running, ApprovedBy = Bob, Steps = steps });
 
         var interrupted = Assert.Single(await _service.RecoverAsync(default));
         Assert.Equal(OperationState.Interrupted, interrupted.State);

@@ -4,6 +4,7 @@ using PgxcBot.Core.Runbooks.Planners;
 using PgxcBot.Core.Topology;
 using PgxcBot.Store;
 using PgxcBot.Tests.Operations;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Store;
 
@@ -58,8 +59,8 @@ public sealed class SqliteOperationStoreTests : IDisposable
         var b = await store.CreateAsync(New(PromotePlan()) with { Datanode = "datanode2" }, default);
 
         var steps = a.Steps.Select(s => s.Index == 0 ? s with { Status = StepStatus.Running, StartedAt = T0 } : s).ToArray();
-        await store.UpdateAsync(a with { State = OperationState.Running, Steps = steps }, default);
-        await store.UpdateAsync(b with { State = OperationState.Cancelled, Result = "cancelled by bob" }, default);
+        Assert.NotNull(await store.ReplaceAsync(a, a with { State = OperationState.Running, Steps = steps }, default));
+        Assert.NotNull(await store.ReplaceAsync(b, b with { State = OperationState.Cancelled, Result = "cancelled by bob" }, default));
 
         var open = Assert.Single(await store.GetOpenAsync(default));
         Assert.Equal(a.Id, open.Id);

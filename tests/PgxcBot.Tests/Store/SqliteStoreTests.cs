@@ -45,8 +45,9 @@ public sealed class SqliteStoreTests : IDisposable
         command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alert';";
         Assert.Equal(1L, await command.ExecuteScalarAsync(Ct));
         // And the older program refuses the newer file instead of corrupting it.
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteStore.OpenAsync(DbPath, null, Ct));
+        var ex = await Assert.ThrowsAsync<StoreOpenException>(() => SqliteStore.OpenAsync(DbPath, null, Ct));
         Assert.Contains("newer than this bot knows", ex.Message);
+        Assert.True(ex.CanNeverWork);
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class SqliteStoreTests : IDisposable
     {
         var empty = await Assert.ThrowsAsync<ArgumentException>(() => SqliteStore.OpenAsync(" ", null, Ct));
         Assert.Contains("store.path", empty.Message);
-        var missing = await Assert.ThrowsAsync<ArgumentException>(() =>
+        var missing = await Assert.ThrowsAsync<StoreOpenException>(() =>
             SqliteStore.OpenAsync(Path.Combine(_dir, "nope", "state.db"), null, Ct));
         Assert.Contains("does not exist", missing.Message);
     }

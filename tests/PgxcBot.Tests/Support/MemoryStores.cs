@@ -23,37 +23,171 @@ internal sealed class MemoryPairStateStore : IPairStateStore
         Task.FromResult<IReadOnlyList<PairTransition>>(Transitions.Where(t => t.Datanode == datanode).Reverse().Take(limit).ToArray());
 }
 
+/// <summary>
+/// The operation store's contract in memory: one unit of work at a time (the write lock), reads inside it see
+/// the committed version, <see cref="IOperationUnitOfWork.TryReplaceAsync"/> compares state, plan version and
+/// revision, and nothing is visible before commit. <see cref="Full"/> makes every write fail as on a full disk.
+/// </summary>
 internal sealed class MemoryOperationStore : IOperationStore
 {
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Lock _data = new();
     private readonly Dictionary<long, Operation> _operations = new();
+    private readonly List<Operation> _writes = [];
+    private long _lastId;
 
-    /// <summary>Every version written, in order: tests check that steps were stored before and after running.</summary>
-    public List<Operation> Writes { get; } = [];
-
-    public Task<Operation> CreateAsync(Operation operation, CancellationToken cancellationToken)
+    /// <summary>Every version committed, in order: tests check that steps were stored before and after running.</summary>
+    public IReadOnlyList<Operation> Writes
     {
-        var stored = operation with { Id = _operations.Count + 1 };
-        _operations[stored.Id] = stored;
-        Writes.Add(stored);
-        return Task.FromResult(stored);
+        get
+        {
+            lock (_data) return _writes.ToArray();
+        }
     }
 
-    public Task UpdateAsync(Operation operation, CancellationToken cancellationToken)
+    /// <summary>While true, every write throws <see cref="StoreUnavailableException"/> (reads still work).</summary>
+    public bool Full { get; set; }
+
+    /// <summary>Puts <paramref name="operation"/> in the store as it is (next revision), as a bot that died would have left it.</summary>
+    public Operation Overwrite(Operation operation)
     {
-        _operations[operation.Id] = operation;
-        Writes.Add(operation);
-        return Task.CompletedTask;
+        lock (_data)
+        {
+            var stored = operation with { Revision = (_operations.GetValueOrDefault(operation.Id)?.Revision ?? 0) + 1 };
+            _operations[operation.Id] = stored;
+            _writes.Add(stored);
+            return stored;
+        }
     }
 
-    public Task<Operation?> GetAsync(long id, CancellationToken cancellationToken) =>
-        Task.FromResult(_operations.GetValueOrDefault(id));
+    public async Task<IOperationUnitOfWork> BeginAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        return new Work(this);
+    }
 
-    public Task<IReadOnlyList<Operation>> GetOpenAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<Operation>>(_operations.Values.Where(o => !o.IsFinished).OrderBy(o => o.Id).ToArray());
+    public Task<Operation?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        lock (_data) return Task.FromResult(_operations.GetValueOrDefault(id));
+    }
 
-    public Task<IReadOnlyList<Operation>> GetHistoryAsync(string? datanode, int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<Operation>>(_operations.Values.Where(o => datanode is null || o.Datanode == datanode)
-            .OrderByDescending(o => o.Id).Take(limit).ToArray());
+    public Task<IReadOnlyList<Operation>> GetOpenAsync(CancellationToken cancellationToken)
+    {
+        lock (_data) return Task.FromResult<IReadOnlyList<Operation>>(_operations.Values.Where(o => o.IsOpen).OrderBy(o => o.Id).ToArray());
+    }
+
+    public Task<IReadOnlyList<Operation>> GetHistoryAsync(string? datanode, int limit, CancellationToken cancellationToken)
+    {
+        lock (_data)
+            return Task.FromResult<IReadOnlyList<Operation>>(_operations.Values.Where(o => datanode is null || o.Datanode == datanode)
+                .OrderByDescending(o => o.Id).Take(limit).ToArray());
+    }
+
+    public Task<bool> RenewLeaseAsync(long id, string runner, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ThrowIfFull($"the lease of operation {id}");
+        lock (_data)
+        {
+            if (_operations.GetValueOrDefault(id) is not { State: OperationState.Running } current || current.Runner != runner) return Task.FromResult(false);
+            _operations[id] = current with { LeaseExpiresAt = until };
+            return Task.FromResult(true);
+        }
+    }
+
+    private void ThrowIfFull(string what)
+    {
+        if (Full) throw new StoreUnavailableException($"the store (memory) could not write {what}: the database or its disk is full");
+    }
+
+    private sealed class Work(MemoryOperationStore owner) : IOperationUnitOfWork
+    {
+        private readonly Dictionary<long, Operation> _staged = new();
+        private readonly List<Operation> _order = [];
+        private bool _done;
+
+        private Operation? Current(long id)
+        {
+            if (_staged.TryGetValue(id, out var staged)) return staged;
+            lock (owner._data) return owner._operations.GetValueOrDefault(id);
+        }
+
+        public Task<Operation?> GetAsync(long id, CancellationToken cancellationToken) => Task.FromResult(Current(id));
+
+        public Task<IReadOnlyList<Operation>> GetOpenAsync(string datanode, CancellationToken cancellationToken)
+        {
+            long[] ids;
+            lock (owner._data) ids = owner._operations.Keys.Concat(_staged.Keys).Distinct().ToArray();
+            return Task.FromResult<IReadOnlyList<Operation>>(ids.Select(Current).OfType<Operation>()
+                .Where(o => o.Datanode == datanode && o.IsOpen).OrderBy(o => o.Id).ToArray());
+        }
+
+        public Task<Operation> InsertAsync(Operation operation, CancellationToken cancellationToken)
+        {
+            owner.ThrowIfFull($"a new {operation.Kind}");
+            var stored = operation with { Id = Interlocked.Increment(ref owner._lastId), Revision = 1 };
+            _staged[stored.Id] = stored;
+            _order.Add(stored);
+            return Task.FromResult(stored);
+        }
+
+        public Task<Operation?> TryReplaceAsync(Operation expected, Operation next, CancellationToken cancellationToken)
+        {
+            owner.ThrowIfFull($"operation {expected.Id}");
+            if (Current(expected.Id) is not { } current || current.State != expected.State || current.Nonce != expected.Nonce || current.Revision != expected.Revision)
+                return Task.FromResult<Operation?>(null);
+            var written = next with { Revision = expected.Revision + 1 };
+            _staged[written.Id] = written;
+            _order.Add(written);
+            return Task.FromResult<Operation?>(written);
+        }
+
+        public Task CommitAsync(CancellationToken cancellationToken)
+        {
+            owner.ThrowIfFull("a change of operations");
+            lock (owner._data)
+            {
+                foreach (var (id, operation) in _staged) owner._operations[id] = operation;
+                owner._writes.AddRange(_order);
+            }
+            Release();
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Release();
+            return ValueTask.CompletedTask;
+        }
+
+        private void Release()
+        {
+            if (_done) return;
+            _done = true;
+            owner._writeLock.Release();
+        }
+    }
+}
+
+/// <summary>Shortcuts for tests that set up stored operations directly.</summary>
+internal static class OperationStoreShortcuts
+{
+    /// <summary>Stores a new operation in its own unit of work.</summary>
+    public static async Task<Operation> CreateAsync(this IOperationStore store, Operation operation, CancellationToken cancellationToken)
+    {
+        await using var work = await store.BeginAsync(cancellationToken);
+        var created = await work.InsertAsync(operation, cancellationToken);
+        await work.CommitAsync(cancellationToken);
+        return created;
+    }
+
+    /// <summary>One compare-and-set in its own unit of work; null when it lost.</summary>
+    public static async Task<Operation?> ReplaceAsync(this IOperationStore store, Operation expected, Operation next, CancellationToken cancellationToken)
+    {
+        await using var work = await store.BeginAsync(cancellationToken);
+        var written = await work.TryReplaceAsync(expected, next, cancellationToken);
+        await work.CommitAsync(cancellationToken);
+        return written;
+    }
 }
 
 internal sealed class MemoryTopologyStore : ITopologyStore

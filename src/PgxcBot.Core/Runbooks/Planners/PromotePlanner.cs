@@ -92,7 +92,7 @@ public static class PromotePlanner
             new RunCommand(newMaster.HostName, Targets.PgCtl(topology, newMaster).Promote(newMaster), [0]), writable, DoneWhen: writable,
             TimeSpan.FromSeconds(60), Rerunnable: true, Attempts: 2,
             Undo: $"none: a promoted server cannot return to standby; rebuild the old master as its slave (/pgxc rebuild {pair.Name})",
-            MakesMaster: newMaster.Endpoint));
+            MakesMaster: newMaster.Endpoint, PointOfNoReturn: true));
 
         steps.AddRange(SyncSettingSteps.Set(topology, pair, newMaster, standbyNames: "", "clear-sync-on-new-master",
             "Clear synchronous_standby_names on the new master (it has no slave yet; otherwise every commit waits)",
@@ -140,8 +140,8 @@ public static class PromotePlanner
         yield return new RunbookStep("fence-stop-old-master", $"Fence: stop the old master on {master.HostName} (immediate)", where,
             new RunCommand(master.HostName, pgCtl.Stop(master, StopMode.Immediate), [0, 1]), stopped, DoneWhen: stopped,
             TimeSpan.FromSeconds(30), Rerunnable: true, Attempts: 2,
-            Undo: "pg_ctl start on the old master, only if the promote has not run",
-            IfFailed: $"a stop that timed out may still take effect: a frozen master that wakes up then stops, and {pair.Name} has no writable master. Check with /pgxc status {pair.Name} before resuming: if the old master is down and the slave still a standby, resume; if the old master runs again, cancel.");
+            Undo: "pg_ctl start on the old master, only if the promote has not run", PointOfNoReturn: true,
+            IfFailed: $"a stop that timed out may still take effect: a frozen master that wakes up then stops, and {pair.Name} has no writable master. Check with /pgxc status {pair.Name} before resuming (resume stops it again if it runs, then promotes); an approver may instead close the operation with /pgxc cancel <id> --abandon and decide by hand.");
 
         // A fenced master must not come back writable after a reboot: make its next start a standby.
         var (file, content) = RecoveryConfig.UsesRecoveryConf(topology.Flavor, serverVersionNum)

@@ -49,7 +49,7 @@ public static class SwitchoverPlanner
             Targets.Where(oldMaster, $"{pair.Name} master"),
             new RunCommand(oldMaster.HostName, oldPgCtl.Stop(oldMaster, StopMode.Fast), [0]), stopped, DoneWhen: stopped,
             TimeSpan.FromSeconds(90), Rerunnable: true, Attempts: 1,
-            Undo: $"pg_ctl start on {oldMaster.HostName}: nothing else has changed yet"));
+            Undo: $"pg_ctl start on {oldMaster.HostName}: nothing else has changed yet", PointOfNoReturn: true));
 
         var tools = new PgTools(topology.FindHost(oldMaster.HostName)?.PgBinDir);
         var received = new WalReceivedProbe($"the slave received all WAL up to the old master's shutdown checkpoint", oldMaster.HostName,
@@ -63,7 +63,7 @@ public static class SwitchoverPlanner
         steps.Add(new RunbookStep("promote-slave", $"Promote the slave on {slave.HostName}", Targets.Where(slave, $"{pair.Name} slave"),
             new RunCommand(slave.HostName, Targets.PgCtl(topology, slave).Promote(slave), [0]), writable, DoneWhen: writable,
             TimeSpan.FromSeconds(60), Rerunnable: true, Attempts: 2,
-            Undo: "none: the old master rejoins as its slave in the next steps", MakesMaster: slave.Endpoint));
+            Undo: "none: the old master rejoins as its slave in the next steps", MakesMaster: slave.Endpoint, PointOfNoReturn: true));
         steps.AddRange(SyncSettingSteps.Set(topology, pair, slave, standbyNames: "", "clear-sync-on-new-master",
             "Clear synchronous_standby_names on the new master until its slave streams (otherwise every commit waits)",
             SyncSettingSteps.SettingIs(slaveTarget with { Name = $"{pair.Name} new master" }, "synchronous_standby_names", "")));

@@ -1,0 +1,310 @@
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Core.Operations;
+
+// Running an operation, and the compare-and-set machinery every state change goes through.
+public sealed partial class OperationService
+{
+    /// <summary>A decision taken on the stored version: the version to write, or why not (and what to do instead).</summary>
+    private readonly record struct Verdict(Operation? Next, string? Refusal, string? NextStep)
+    {
+        public static Verdict To(Operation next) => new(next, null, null);
+        public static Verdict No(string why, string? next = null) => new(null, why, next);
+    }
+
+    /// <summary>The outcome of one unit of work: <see cref="Written"/> when it won, else the refusal and what the
+    /// store holds (<see cref="Current"/>; null when there is no such operation).</summary>
+    private readonly record struct Change(Operation? Written, Operation? Current, string? Refusal, string? NextStep);
+
+    private Task<Change> ChangeAsync(long id, Func<Operation, Verdict> decide, CancellationToken cancellationToken) =>
+        ChangeAsync(id, (cur, _, _) => Task.FromResult(decide(cur)), cancellationToken);
+
+    /// <summary>
+    /// Reads operation <paramref name="id"/> under the store's write lock, lets <paramref name="decide"/> choose on
+    /// that version, and writes the choice as a compare-and-set in the same unit of work. Throws
+    /// <see cref="StoreUnavailableException"/> when the store cannot be read or written.
+    /// </summary>
+    private async Task<Change> ChangeAsync(long id, Func<Operation, IOperationUnitOfWork, CancellationToken, Task<Verdict>> decide, CancellationToken cancellationToken)
+    {
+        await using var work = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var current = await work.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (current is null) return new Change(null, null, $"there is no operation {id}.", "/pgxc history");
+        var verdict = await decide(current, work, cancellationToken).ConfigureAwait(false);
+        if (verdict.Next is not { } next) return new Change(null, current, verdict.Refusal, verdict.NextStep);
+        var written = await work.TryReplaceAsync(current, next, cancellationToken).ConfigureAwait(false);
+        if (written is null)
+        {
+            // Cannot happen while the unit holds the lock; a store that breaks the contract still gets an honest answer.
+            var now = await work.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? current;
+            return new Change(null, now, OperationStories.WhatHappened(now) + ".", NextFor(now));
+        }
+        await work.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new Change(written, written, null, null);
+    }
+
+    /// <summary>Moves the operation to Running as <paramref name="decide"/> says (approve, start, resume) and runs it.</summary>
+    private async Task<OperationReply> ClaimAndRunAsync(long id, Func<Operation, Verdict> decide, ClusterTopology topology, IOperationObserver? progress,
+        string what, CancellationToken cancellationToken) =>
+        await ClaimAndRunAsync(id, (cur, _, _) => Task.FromResult(decide(cur)), topology, progress, what, cancellationToken).ConfigureAwait(false);
+
+    private async Task<OperationReply> ClaimAndRunAsync(long id, Func<Operation, IOperationUnitOfWork, CancellationToken, Task<Verdict>> decide,
+        ClusterTopology topology, IOperationObserver? progress, string what, CancellationToken cancellationToken)
+    {
+        Change change;
+        try
+        {
+            change = await ChangeAsync(id, decide, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            return OperationReply.Refused($"{what} could not be stored: {e.Message}. Nothing ran.", "fix the store (GET /healthz says why), then try again");
+        }
+        if (change.Written is not { } claimed) return OperationReply.Refused(change.Refusal!, change.NextStep, change.Current);
+        return await RunAsync(claimed, topology, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs the steps of an operation this process has just claimed (stored Running under its runner id).
+    /// Each step is stored running before it runs and finished after; the lease is renewed meanwhile. When the
+    /// store cannot record a step, nothing more runs: the answer says exactly which steps ran, and what the
+    /// store could not record is written as soon as it can write again (<see cref="FlushParkedAsync"/>).
+    /// </summary>
+    private async Task<OperationReply> RunAsync(Operation claimed, ClusterTopology topology, IOperationObserver? progress, CancellationToken cancellationToken)
+    {
+        _runs.Begin(claimed.Id);
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = RenewLeaseAsync(claimed.Id, renewal.Token);
+        try
+        {
+            return await RunStepsAsync(claimed, topology, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await renewal.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+            // From here on, the store's "Running" (if it is still that) is abandoned: this process takes it over at once.
+            _runs.End(claimed.Id);
+        }
+    }
+
+    private async Task<OperationReply> RunStepsAsync(Operation claimed, ClusterTopology topology, IOperationObserver? progress, CancellationToken cancellationToken)
+    {
+        var stored = claimed;   // what the store holds
+        var known = claimed;    // what this process knows happened (ahead of the store while a write is pending)
+        await EmitAsync(new OperationEvent(OperationEventKind.Started, known), progress, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var steps = known.Steps.ToArray();
+            var failures = new List<string>();
+            for (var i = 0; i < steps.Length; i++)
+            {
+                if (steps[i].Status is StepStatus.Succeeded or StepStatus.Skipped) continue;
+                var step = known.Plan.Steps[i];
+
+                steps[i] = steps[i] with { Status = StepStatus.Running, StartedAt = time.GetUtcNow(), EndedAt = null, Summary = null, Output = null };
+                known = known with { Steps = steps.ToArray() };
+                var record = await RecordAsync(stored, known, cancellationToken).ConfigureAwait(false);
+                if (record.Written is null)
+                {
+                    // Not recorded as started, so not started: the rule is "stored before it runs".
+                    steps[i] = steps[i] with { Status = StepStatus.Pending, StartedAt = null };
+                    known = known with { Steps = steps.ToArray() };
+                    return await StopAsync(stored, known, record, $"the start of step {i + 1} \"{step.Title}\", which therefore did not run", progress, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+                stored = known = record.Written;
+                await EmitAsync(new OperationEvent(OperationEventKind.StepStarted, known, i), progress, cancellationToken).ConfigureAwait(false);
+
+                var outcome = await executor.RunAsync(step, topology, cancellationToken).ConfigureAwait(false);
+                steps[i] = steps[i] with { Status = outcome.Status, EndedAt = time.GetUtcNow(), Summary = outcome.Summary, Output = outcome.Output };
+                known = known with { Steps = steps.ToArray() };
+                if (outcome.Status is StepStatus.Succeeded or StepStatus.Skipped && step.MakesMaster is { } newMaster
+                    && topology.FindDatanode(known.Datanode) is { } pair && pair.Master.Endpoint != newMaster)
+                {
+                    // Stored at once: if the bot dies on the next step, it must already know who is master.
+                    try
+                    {
+                        topology = await topologyState.SwapRolesAsync(known.Datanode, $"operation {known.Id}: {step.Title}", cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (StoreUnavailableException e)
+                    {
+                        return await StopAsync(stored, known, new Change(null, null, e.Message, null),
+                            $"the new roles of {known.Datanode} (its master is now {newMaster})", progress, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                record = await RecordAsync(stored, known, cancellationToken).ConfigureAwait(false);
+                if (record.Written is null)
+                    return await StopAsync(stored, known, record, $"the end of step {i + 1} \"{step.Title}\"", progress, cancellationToken).ConfigureAwait(false);
+                stored = known = record.Written;
+                await EmitAsync(new OperationEvent(OperationEventKind.StepFinished, known, i), progress, cancellationToken).ConfigureAwait(false);
+
+                if (outcome.Status != StepStatus.Failed) continue;
+                failures.Add($"{step.Title}: {outcome.Summary}" + (step.IfFailed is { } note ? $" ({note})" : ""));
+                if (step.OnFailure == OnFailure.Stop)
+                {
+                    var notRun = steps.Length - i - 1;
+                    return await FinishAsync(stored, known, OperationState.Failed, progress,
+                        $"failed at \"{step.Title}\": {outcome.Summary}. {notRun} later step(s) did not run. " +
+                        (step.IfFailed is { } meaning ? meaning + " " : "") +
+                        $"Fix the cause, then /pgxc resume {known.Id} (steps already done are skipped).", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (failures.Count > 0)
+                return await FinishAsync(stored, known, OperationState.Failed, progress,
+                    $"done except {failures.Count} step(s): {string.Join("; ", failures)}. " +
+                    (known.Kind is "promote" or "repoint" ? $"Finish with /pgxc repoint {known.Datanode}." : $"Resume with /pgxc resume {known.Id}."),
+                    cancellationToken).ConfigureAwait(false);
+
+            var finished = await FinishAsync(stored, known, OperationState.Succeeded, progress, known.Plan.Summary, cancellationToken).ConfigureAwait(false);
+            if (finished.Operation?.State != OperationState.Succeeded) return finished;
+            try
+            {
+                await pairs.OperationSucceededAsync(finished.Operation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The operation is done and recorded; the pair state follows reality at the monitor's next poll.
+                return finished with { Note = $"The pair's state could not be updated ({e.Message}); the monitor corrects it at its next poll." };
+            }
+            return finished;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever broke (a bug, an observer), say what ran instead of leaving "running" behind.
+            return await StopAsync(stored, known, new Change(null, null, $"{e.GetType().Name}: {e.Message}", null),
+                "the rest of the operation (an unexpected error stopped it)", progress, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="next"/> over <paramref name="stored"/> only while the store still holds that
+    /// version, Running under this process (nobody took it over). A failure to write is an answer, not an
+    /// exception: the caller stops and says so.
+    /// </summary>
+    private async Task<Change> RecordAsync(Operation stored, Operation next, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var renewed = next with { LeaseExpiresAt = time.GetUtcNow() + _runs.Lease };
+            return await ChangeAsync(stored.Id, cur =>
+                cur.Revision == stored.Revision && cur.State == OperationState.Running && cur.Runner == _runs.RunnerId
+                    ? Verdict.To(renewed)
+                    : Verdict.No($"another process took the operation over: {OperationStories.WhatHappened(cur)}"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            return new Change(null, null, e.Message, null);
+        }
+    }
+
+    /// <summary>The operation ends (succeeded or failed) and is recorded; if the store cannot take it, it is parked.</summary>
+    private async Task<OperationReply> FinishAsync(Operation stored, Operation known, OperationState state, IOperationObserver? progress, string result,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var finished = (known with { State = state, Result = result, LeaseExpiresAt = null })
+            .With(state == OperationState.Succeeded ? DecisionKind.Succeeded : DecisionKind.Failed, null, now);
+        var record = await RecordAsync(stored, finished, cancellationToken).ConfigureAwait(false);
+        if (record.Written is { } written)
+        {
+            await EmitAsync(new OperationEvent(OperationEventKind.Finished, written), progress, cancellationToken).ConfigureAwait(false);
+            return OperationReply.Of(written);
+        }
+        if (record.Current is null) _runs.Park(stored, finished);
+        var told = finished with
+        {
+            Result = result + (record.Current is null
+                ? $" The store could not record this result ({record.Refusal}); it is written as soon as the store can write again."
+                : $" This result was not recorded: {record.Refusal}."),
+        };
+        await EmitAsync(new OperationEvent(OperationEventKind.Finished, told), progress, cancellationToken).ConfigureAwait(false);
+        return OperationReply.Of(told);
+    }
+
+    /// <summary>
+    /// The operation stops before its end because <paramref name="what"/> could not be recorded: no further step
+    /// runs. The answer says exactly which steps ran, from what this process knows. The Interrupted record is
+    /// written now if the store takes it, otherwise parked and written when it can (a resume does that first).
+    /// </summary>
+    private async Task<OperationReply> StopAsync(Operation stored, Operation known, Change failure, string what, IOperationObserver? progress,
+        CancellationToken cancellationToken)
+    {
+        var id = known.Id;
+        var takenOver = failure.Current is not null;
+        var next = known.Steps.FirstOrDefault(s => s.Status == StepStatus.Pending);
+        var ponr = OperationStories.PointOfNoReturnPassed(known);
+        var result = (takenOver
+                         ? $"This process could not record {what}: {failure.Refusal}. "
+                         : $"The store could not record {what}: {failure.Refusal}. ") +
+                     $"Steps that ran: {OperationStories.StepsThatRan(known)}." +
+                     (next is null ? "" : $" Not started: step {next.Index + 1} \"{next.Title}\" and later ones.") +
+                     (ponr is null ? "" : $" It is past its point of no return (step {ponr.Index + 1}): do not walk away from it, resume it.") +
+                     (takenOver
+                         ? ""
+                         : " The store may still show the operation as running; this is corrected as soon as the store can write again." +
+                           $" Fix the store (GET /healthz says why), then /pgxc resume {id}: each remaining step checks the servers first.");
+        var interrupted = (known with { State = OperationState.Interrupted, Result = result, LeaseExpiresAt = null })
+            .With(DecisionKind.Interrupted, null, time.GetUtcNow());
+        if (!takenOver)
+        {
+            var record = await RecordAsync(stored, interrupted, cancellationToken).ConfigureAwait(false);
+            if (record.Written is { } written) interrupted = written;
+            else if (record.Current is null) _runs.Park(stored, interrupted);
+        }
+        await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, interrupted), progress, cancellationToken).ConfigureAwait(false);
+        return OperationReply.Of(interrupted);
+    }
+
+    /// <summary>
+    /// Writes what the store could not record before (parked outcomes), each as a compare-and-set over the
+    /// version the store still holds. Returns the operations still not written, with why.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<long, string>> FlushParkedAsync(CancellationToken cancellationToken)
+    {
+        var failing = new Dictionary<long, string>();
+        foreach (var parked in _runs.Parked)
+        {
+            try
+            {
+                await ChangeAsync(parked.Known.Id, cur =>
+                {
+                    if (cur.Revision == parked.Stored.Revision) return Verdict.To(parked.Known);
+                    // Taken over meanwhile (marked interrupted from the stored steps): this process knows better which steps ran.
+                    if (cur.State == OperationState.Interrupted && cur.Steps.Select(s => s.Status).SequenceEqual(parked.Stored.Steps.Select(s => s.Status)))
+                        return Verdict.To(cur with { Steps = parked.Known.Steps, Result = parked.Known.Result });
+                    return Verdict.No("");
+                }, cancellationToken).ConfigureAwait(false);
+                _runs.Forget(parked.Known.Id);
+            }
+            catch (StoreUnavailableException e)
+            {
+                failing[parked.Known.Id] = e.Message;
+            }
+        }
+        return failing;
+    }
+
+    private async Task RenewLeaseAsync(long id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_runs.RenewEvery, time, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await store.RenewLeaseAsync(id, _runs.RunnerId, time.GetUtcNow() + _runs.Lease, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException)
+                {
+                    // The next step's write says so; meanwhile the lease may lapse, and that is the truth.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

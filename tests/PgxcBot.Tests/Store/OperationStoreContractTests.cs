@@ -1,0 +1,142 @@
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Store;
+using PgxcBot.Tests.Operations;
+using PgxcBot.Tests.Support;
+
+namespace PgxcBot.Tests.Store;
+
+/// <summary>
+/// The concurrency contract of <see cref="IOperationStore"/>, the same for every implementation: the SQLite
+/// store (two connections on one file, as two processes), the in-memory one of the tests, and later a
+/// PostgreSQL one (derive a class from this and give it its store).
+/// </summary>
+public abstract class OperationStoreContract : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 3, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Two handles on the same store, as two processes would have them.</summary>
+    protected abstract Task<(IOperationStore First, IOperationStore Second)> OpenAsync();
+
+    private IOperationStore _a = null!, _b = null!;
+
+    public async Task InitializeAsync() => (_a, _b) = await OpenAsync();
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    private static Operation New(string datanode = "datanode1")
+    {
+        var plan = new Runbook("repoint", datanode, "repoint", [], [], []);
+        return new Operation(0, "repoint", datanode, OperationState.AwaitingApproval, OperationLab.Alice, T0, null, null, T0.AddMinutes(10), "plan-1",
+            plan, [], null, []);
+    }
+
+    [Fact]
+    public async Task A_compare_and_set_wins_on_the_expected_state_plan_and_revision_and_loses_on_any_other()
+    {
+        var created = await _a.CreateAsync(New(), default);
+        Assert.Equal(1, created.Revision);
+
+        var running = await _a.ReplaceAsync(created, created with { State = OperationState.Running, Runner = "me", LeaseExpiresAt = T0.AddSeconds(30) }, default);
+        Assert.NotNull(running);
+        Assert.Equal(2, running.Revision);
+
+        // Each stale expectation loses, whichever part is stale.
+        Assert.Null(await _b.ReplaceAsync(created, created with { State = OperationState.Cancelled }, default));
+        Assert.Null(await _b.ReplaceAsync(running with { Nonce = "plan-2" }, running with { State = OperationState.Cancelled }, default));
+        Assert.Null(await _b.ReplaceAsync(running with { State = OperationState.AwaitingApproval }, running with { State = OperationState.Cancelled }, default));
+
+        var stored = (await _b.GetAsync(created.Id, default))!;
+        Assert.Equal((OperationState.Running, 2L, "me", T0.AddSeconds(30)), (stored.State, stored.Revision, stored.Runner, stored.LeaseExpiresAt));
+    }
+
+    [Fact]
+    public async Task Nothing_is_visible_before_commit_and_a_unit_disposed_without_commit_rolls_back()
+    {
+        var created = await _a.CreateAsync(New(), default);
+        await using (var work = await _a.BeginAsync(default))
+        {
+            Assert.NotNull(await work.TryReplaceAsync(created, created with { State = OperationState.Cancelled }, default));
+            Assert.Equal(OperationState.Cancelled, (await work.GetAsync(created.Id, default))!.State);
+            Assert.Equal(OperationState.AwaitingApproval, (await _b.GetAsync(created.Id, default))!.State);
+        }
+        Assert.Equal(OperationState.AwaitingApproval, (await _b.GetAsync(created.Id, default))!.State);
+        Assert.Equal(1, (await _b.GetAsync(created.Id, default))!.Revision);
+    }
+
+    [Fact]
+    public async Task A_read_inside_a_unit_of_work_is_the_version_its_write_is_decided_on()
+    {
+        // Two writers increment the revision by read-then-replace, many times each, at once. Every replace
+        // wins only if no other writer can slip in between a unit's read and its write.
+        var created = await _a.CreateAsync(New(), default);
+        const int each = 100;
+        async Task<int> IncrementAsync(IOperationStore store)
+        {
+            var lost = 0;
+            for (var i = 0; i < each; i++)
+            {
+                await using var work = await store.BeginAsync(default);
+                var current = (await work.GetAsync(created.Id, default))!;
+                if (await work.TryReplaceAsync(current, current with { Result = $"{i}" }, default) is null) lost++;
+                await work.CommitAsync(default);
+            }
+            return lost;
+        }
+        var losses = await Task.WhenAll(Task.Run(() => IncrementAsync(_a)), Task.Run(() => IncrementAsync(_b)));
+        Assert.Equal([0, 0], losses);
+        Assert.Equal(1 + 2 * each, (await _a.GetAsync(created.Id, default))!.Revision);
+    }
+
+    [Fact]
+    public async Task Open_operations_of_a_pair_are_read_inside_the_unit_of_work()
+    {
+        var one = await _a.CreateAsync(New(), default);
+        await _a.CreateAsync(New("datanode2"), default);
+        await _a.ReplaceAsync(one, one with { State = OperationState.Succeeded }, default);
+        var two = await _a.CreateAsync(New(), default);
+
+        await using var work = await _b.BeginAsync(default);
+        Assert.Equal([two.Id], (await work.GetOpenAsync("datanode1", default)).Select(o => o.Id));
+        Assert.Equal(2, (await _b.GetOpenAsync(default)).Count);
+    }
+
+    [Fact]
+    public async Task A_lease_is_renewed_only_for_its_runner_while_running_and_the_revision_stays()
+    {
+        var created = await _a.CreateAsync(New(), default);
+        Assert.False(await _a.RenewLeaseAsync(created.Id, "me", T0.AddMinutes(1), default));
+        var running = (await _a.ReplaceAsync(created, created with { State = OperationState.Running, Runner = "me", LeaseExpiresAt = T0 }, default))!;
+
+        Assert.False(await _b.RenewLeaseAsync(created.Id, "someone-else", T0.AddMinutes(1), default));
+        Assert.True(await _b.RenewLeaseAsync(created.Id, "me", T0.AddMinutes(1), default));
+
+        var stored = (await _a.GetAsync(created.Id, default))!;
+        Assert.Equal(T0.AddMinutes(1), stored.LeaseExpiresAt);
+        Assert.Equal(running.Revision, stored.Revision);
+        // The renewal is not a change of state: a compare-and-set on the same revision still wins.
+        Assert.NotNull(await _a.ReplaceAsync(running, running with { State = OperationState.Succeeded }, default));
+    }
+}
+
+public sealed class SqliteOperationStoreContractTests : OperationStoreContract, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pgxcbot-contract-").FullName;
+
+    protected override async Task<(IOperationStore First, IOperationStore Second)> OpenAsync()
+    {
+        var path = Path.Combine(_dir, "state.db");
+        return (new SqliteOperationStore(await SqliteStore.OpenAsync(path, null, default)), new SqliteOperationStore(await SqliteStore.OpenAsync(path, null, default)));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
+
+public sealed class MemoryOperationStoreContractTests : OperationStoreContract
+{
+    protected override Task<(IOperationStore First, IOperationStore Second)> OpenAsync()
+    {
+        var store = new MemoryOperationStore();
+        return Task.FromResult<(IOperationStore, IOperationStore)>((store, store));
+    }
+}
