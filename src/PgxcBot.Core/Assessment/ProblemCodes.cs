@@ -21,6 +21,7 @@ public static class ProblemCodes
     public const string SystemIdentifierMismatch = "system-identifier-mismatch";
     public const string SlaveFollowsOtherHost = "slave-follows-other-host";
     public const string PairNotObserved = "pair-not-observed";
+    public const string CredentialsUnavailable = "credentials-unavailable";
     public const string CoordinatorUnreachable = "coordinator-unreachable";
     public const string CoordinatorWrongTarget = "coordinator-wrong-target";
     public const string CoordinatorMissingNode = "coordinator-missing-node";

@@ -15,7 +15,7 @@ public sealed class StatusAndConsoleTests : IDisposable
 
     public StatusAndConsoleTests()
     {
-        config = directory.Write("pgxcbot.json", TestConfigs.Minimal().ToJsonString());
+        config = directory.Write("pgxcbot.json", directory.Runnable().ToJsonString());
     }
 
     public void Dispose() => directory.Dispose();

@@ -19,7 +19,7 @@ public sealed class ServeCommandTests : IAsyncLifetime
     {
         _fake = await FakeDiscord.StartAsync();
         var tokenFile = _directory.Write("discord.token", _fake.Token + "\n");
-        var config = TestConfigs.Minimal();
+        var config = _directory.Runnable();
         config["discord"] = new JsonObject
         {
             ["applicationId"] = InteractionInjector.ApplicationId,
