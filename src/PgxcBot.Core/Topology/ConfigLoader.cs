@@ -139,7 +139,7 @@ public static class ConfigLoader
                     var suggestion = Suggestions.Closest(member.Name, known);
                     var hint = suggestion is null ? "" : $"did you mean \"{suggestion}\"? ";
                     errors.Add(new ConfigIssue(ConfigRules.Show(memberPath),
-                        $"unknown key; {hint}Keys allowed here: {string.Join(", ", known)}."));
+                        $"unknown key; {hint}Use one of the keys allowed here: {string.Join(", ", known)}."));
                     continue;
                 }
                 var canonicalPath = Join(path, CamelCase(property.Name));
@@ -276,7 +276,7 @@ public static class ConfigLoader
             {
                 value = read(element);
                 if (value is not null) return true;
-                errors.Add(new ConfigIssue(path, $"{Describe(element)} is not {expected}."));
+                errors.Add(new ConfigIssue(path, $"{Describe(element)} is not {expected} in range; write {expected} without quotes, e.g. 20006."));
                 return false;
             }
             var fix = $"expected {expected}, written without quotes (e.g. 20006).";

@@ -72,7 +72,7 @@ public static partial class ConfigRules
         if (!path.StartsWith('/'))
             return $"\"{Show(path)}\" is not an absolute path; write the full path starting with / (~ and relative paths are not expanded).";
         if (path.Length > MaxPathLength)
-            return $"is {path.Length} characters long; a path is at most {MaxPathLength}.";
+            return $"is {path.Length} characters long; give a path of at most {MaxPathLength}.";
         if (!SafeAbsolutePath().IsMatch(path))
             return $"\"{Show(path)}\" contains characters that are unsafe in shell commands (spaces, quotes, newlines, $ ` ; | & * ? or similar); use letters, digits and . _ - + @ % = , only.";
         if (path.Split('/').Any(part => part is "." or ".."))
@@ -83,9 +83,10 @@ public static partial class ConfigRules
     /// <summary>True for an IPv4/IPv6 literal or a syntactically valid DNS name.</summary>
     public static bool IsAddress(string address) => IsIpLiteral(address) || IsDnsName(address);
 
-    /// <summary>A DNS name (not all digits and dots, which would be a malformed IPv4 address).</summary>
+    /// <summary>A DNS name whose last label is not all digits (RFC 3696: "1.2.3" or "0x7f.0.0.1" would be
+    /// read as an IPv4 address by some tools and as a name by others).</summary>
     public static bool IsDnsName(string address) =>
-        !address.All(c => char.IsAsciiDigit(c) || c == '.') && DnsName().IsMatch(address);
+        DnsName().IsMatch(address) && !address.TrimEnd('.').Split('.')[^1].All(char.IsAsciiDigit);
 
     /// <summary>
     /// An IPv4 address as four decimal numbers, or an IPv6 address made of hex digits, colons and dots only

@@ -80,7 +80,7 @@ internal static class FieldRules
         if (value.Length == 0) return $"empty; give a file, e.g. \"{example}\".";
         if (!relativeAllowed && !value.StartsWith('/'))
             return $"{shown} is not an absolute path; write the full path (~ is not expanded), e.g. \"{example}\".";
-        if (value.Length > ConfigRules.MaxPathLength) return $"is {value.Length} characters long; a path is at most {ConfigRules.MaxPathLength}.";
+        if (value.Length > ConfigRules.MaxPathLength) return $"is {value.Length} characters long; give a path of at most {ConfigRules.MaxPathLength}.";
         if (value.EndsWith('/') || Path.GetFileName(value) is "." or "..")
             return $"{shown} names a directory; give a file in it, e.g. \"{example}\".";
         return null;
@@ -105,7 +105,7 @@ internal static class FieldRules
     }
 
     public static string? Port(int value) =>
-        value is >= 1 and <= 65535 ? null : $"{value} is not a TCP port (1-65535).";
+        value is >= 1 and <= 65535 ? null : $"{value} is not a TCP port (1-65535); give a number from 1 to 65535.";
 
     public static string? Duration(double value, DurationRule rule)
     {

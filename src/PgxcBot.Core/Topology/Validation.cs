@@ -35,10 +35,13 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
 
-    // A value the loader already rejected (wrong type) was not bound: saying "missing" too would mislead.
+    // A value the loader already rejected (wrong type) was not bound: saying "missing" too would mislead,
+    // and so would a complaint about the object holding it (a secret reference whose env was a number is
+    // not also "neither env nor file").
     private void Error(string path, string message)
     {
-        if (!loaderPaths.Contains(path)) errors.Add(new ConfigIssue(path, message));
+        if (!loaderPaths.Contains(path) && !loaderPaths.Any(p => p.StartsWith(path + ".", StringComparison.Ordinal) || p.StartsWith(path + "[", StringComparison.Ordinal)))
+            errors.Add(new ConfigIssue(path, message));
     }
     private void Warn(string path, string message) => warnings.Add(new ConfigIssue(path, message));
 
@@ -47,7 +50,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         const string valid = "postgres-xc | postgres-xl | postgresql";
         if (string.IsNullOrWhiteSpace(options.Flavor))
         {
-            Error("flavor", $"missing. Say which software runs the cluster: {valid}.");
+            Error("flavor", $"missing. Give the software that runs the cluster: {valid}.");
             return null;
         }
         var flavor = ConfigValidator.ParseFlavor(options.Flavor);
@@ -341,7 +344,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
     {
         if (string.IsNullOrWhiteSpace(host))
         {
-            Error(path, $"missing. Name one of the hosts ({DefinedHosts()}).");
+            Error(path, $"missing. Give one of the hosts ({DefinedHosts()}).");
             return null;
         }
         if (hosts.TryGetValue(host, out var entry)) return entry.Address;
