@@ -22,6 +22,9 @@ public sealed class SshRemoteShell(ISecretResolver secrets, TimeSpan connectTime
 {
     private readonly ConcurrentDictionary<string, HostConnection> _connections = new(StringComparer.Ordinal);
 
+    /// <summary>How long opening a connection (TCP, handshake, login) may take in all.</summary>
+    public TimeSpan ConnectTimeout => connectTimeout;
+
     public async Task<CommandResult> RunAsync(Host host, ShellCommand command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var connection = _connections.GetOrAdd(host.Name, _ => new HostConnection());

@@ -145,6 +145,8 @@ public sealed class StatusAndConsoleTests : IDisposable
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Chat.ChatCommandHandler>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Observation.IClusterObserver>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Operations.OperationService>());
+        // The whole SSH connect within monitor.connectTimeoutSeconds (it used to get twice that).
+        Assert.Equal(PgxcBot.Core.Topology.MonitorSettings.Default.ConnectTimeout, provider.GetRequiredService<PgxcBot.Ssh.SshRemoteShell>().ConnectTimeout);
     }
 
     [Fact]
