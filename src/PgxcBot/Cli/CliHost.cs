@@ -73,10 +73,19 @@ internal static class CliHost
                 // Ctrl+C stops the host (ConsoleLifetime); the command sees it as cancellation.
                 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-                // An operation that was running when the bot last stopped is reported before anything else.
-                await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
-                await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
-                return await command(host.Services, linked.Token);
+                try
+                {
+                    // An operation that was running when the bot last stopped is reported before anything else.
+                    await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
+                    await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
+                    return await command(host.Services, linked.Token);
+                }
+                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    // The host was told to stop (its own signal handling) in the middle: a clean stop, not a crash.
+                    await io.Error.WriteLineAsync("interrupted; stopped.");
+                    return ExitCodes.Interrupted;
+                }
             }
             finally
             {
