@@ -150,6 +150,8 @@ internal sealed class PairAssessor
 
     private ObservedCondition DecideCondition()
     {
+        // The bot could not even try (its own password is unavailable): no observation of either server.
+        if (NotAttempted) return ObservedCondition.Unknown;
         if (MasterWritable && SlaveWritable) return ObservedCondition.SplitBrain;
         if (MasterWritable)
         {
@@ -168,6 +170,9 @@ internal sealed class PairAssessor
     /// slave then would make a second master.</summary>
     private bool MasterRunningButRefusesBot =>
         _observation.Master.Status is ProbeStatus.AuthenticationFailed or ProbeStatus.NotQueryable or ProbeStatus.GtmUnavailable;
+
+    private bool NotAttempted =>
+        _observation.Master.Status == ProbeStatus.NotAttempted || _observation.Slave?.Status == ProbeStatus.NotAttempted;
 
     private bool SlaveRunning => _slave is not null || _observation.Slave?.Status == ProbeStatus.NotQueryable;
 
@@ -432,6 +437,14 @@ internal sealed class PairAssessor
 
     private void AddMasterUnobservableProblem()
     {
+        if (NotAttempted)
+        {
+            var probe = _observation.Master.Status == ProbeStatus.NotAttempted ? _observation.Master : _observation.Slave!;
+            _problems.Add(new Problem(ProblemCodes.CredentialsUnavailable, Severity.Critical, Name,
+                $"{probe.Error?.TrimEnd('.') ?? "cannot authenticate"}. The bot has not contacted {Name}'s servers, so it says nothing about them: they may be fine or down, and nothing is stored or acted on until it can look again.",
+                "Make the database password available to the bot (see the message above), then /pgxc status"));
+            return;
+        }
         var streams = SlaveStreamsFromMaster ? $", while the slave {SlaveAt} still streams from it" : "";
         _problems.Add(new Problem(ProblemCodes.MasterUnobservable, Severity.Critical, Name,
             $"{Name}'s master {MasterAt} is running but refuses the bot ({DescribeProbe(_observation.Master)}){streams}: the bot cannot judge {Name}, and promoting the slave would make a second master.",
@@ -530,7 +543,7 @@ internal sealed class PairAssessor
 
     private void AddSlaveSideProblems(ObservedCondition condition)
     {
-        if (_pair.Slave is null || _observation.Slave is null) return;
+        if (_pair.Slave is null || _observation.Slave is null || NotAttempted) return;
         var probe = _observation.Slave;
 
         if (probe.Status == ProbeStatus.NotQueryable)
@@ -579,6 +592,7 @@ internal sealed class PairAssessor
             ProbeStatus.NotQueryable => "running but not queryable",
             ProbeStatus.AuthenticationFailed => "login refused",
             ProbeStatus.GtmUnavailable => "running, but cannot reach the GTM",
+            ProbeStatus.NotAttempted => "not contacted",
             _ => "error",
         };
         if (probe.Error is not { Length: > 0 } error || probe.Status is ProbeStatus.Timeout or ProbeStatus.Unreachable)

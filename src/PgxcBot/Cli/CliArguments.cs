@@ -11,11 +11,14 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
     /// <summary>console: run the monitor beside the REPL (--monitor / --no-monitor); null: only when interactive.</summary>
     public bool? Monitor { get; init; }
 
+    /// <summary>check-config: the file only, not the secrets, keys and store it refers to (--file-only).</summary>
+    public bool FileOnly { get; init; }
+
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
         string? command = null, config = null, actor = null, line = null, folder = null;
-        bool json = false, verbose = false, help = false, keep = false;
+        bool json = false, verbose = false, help = false, keep = false, fileOnly = false;
         bool? monitor = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -37,6 +40,9 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                 case "--no-monitor":
                     monitor = false;
                     break;
+                case "--file-only":
+                    fileOnly = true;
+                    break;
                 case "--verbose" or "-v":
                     verbose = true;
                     break;
@@ -56,7 +62,7 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --monitor, --no-monitor, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --monitor, --no-monitor, --file-only, --verbose, --help");
                     else if (command is null)
                         command = arg;
                     else if (command is "run" or "lab" && line is null)
@@ -68,6 +74,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor }, null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly }, null);
     }
 }
