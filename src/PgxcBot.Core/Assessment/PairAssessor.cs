@@ -38,8 +38,32 @@ internal sealed class PairAssessor
         // is not streaming, whoever else connects from its address.
         if (_sender.How == SlaveIdentification.OtherName && !SlaveMayBeStreaming)
             _sender = _sender with { Row = null, How = SlaveIdentification.NotConnected };
+        // A WAL sender named like the slave, from its address, is still not the slave when the slave itself
+        // shows it streams from nowhere (a spare or pg_receivewal on the same host took its name and place).
+        if (_sender.How is SlaveIdentification.AddressAndName or SlaveIdentification.NameOnly && _sender.Row is { } claimed && SlaveSaysNotStreaming)
+            _sender = _sender with { Row = null, How = SlaveIdentification.NotConnected, Others = [.. _sender.Others, claimed] };
         _row = _sender.Identified ? _sender.Row : null;
         _requirement = _master is { InRecovery: false } ? SyncRequirement.Evaluate(_master, _sender, IsHealthy) : null;
+    }
+
+    /// <summary>True only on the slave's own positive word that it receives no WAL: it answers SQL on 9.6+
+    /// and pg_stat_wal_receiver has no streaming receiver, or its host shows no postmaster, or a postmaster
+    /// with no WAL receiver child. A slave the bot cannot reach says nothing either way.</summary>
+    private bool SlaveSaysNotStreaming
+    {
+        get
+        {
+            var probe = _observation.Slave;
+            if (probe is null) return false;
+            if (_slave is { InRecovery: true } facts && new Servers.ServerFeatures(facts.ServerVersionNum).WalReceiverView)
+                return facts.Standby?.WalReceiverStatus != "streaming";
+            return probe.Process switch
+            {
+                { PostmasterRunning: false } => true,
+                { PostmasterRunning: true, Error: null, WalReceiver: null } => true,
+                _ => false,
+            };
+        }
     }
 
     /// <summary>False when the slave itself shows it is not streaming from anywhere.</summary>

@@ -55,6 +55,20 @@ public class SlaveEvidenceTests
     }
 
     [Fact]
+    public void A_client_with_the_slaves_name_and_address_is_not_the_slave_while_the_slave_says_it_receives_nothing()
+    {
+        var builder = new ClusterBuilder();
+        builder.Pair().Standby = builder.Pair().Standby with { WalReceiverStatus = null, SenderHost = null, SenderPort = null };
+
+        var pair = builder.Assess().Pairs[0];
+
+        Assert.False(pair.SlaveInSync);
+        Assert.Equal(ObservedCondition.SlaveLost, pair.Condition);
+        Assert.Contains(pair.Problems, p => p.Code == ProblemCodes.ReplicationClientConflict && p.Severity == Severity.Critical);
+        Assert.False(pair.LastMasterSighting!.SlaveInSync);
+    }
+
+    [Fact]
     public void After_such_a_sighting_a_lost_master_is_not_called_safe_to_promote()
     {
         var builder = new ClusterBuilder();
