@@ -389,7 +389,7 @@ internal sealed class PairAssessor
     private PromoteEvidence JudgePromote(MasterSighting? sighting)
     {
         var (received, source) = PromoteSafety.SlaveReceived(_observation.Slave);
-        return PromoteSafety.Judge(sighting, received, source, _now);
+        return PromoteSafety.Judge(sighting, received, source, _now, PromoteSafety.MasterWalEnd(_observation.Master));
     }
 
     private void AddMasterLostProblem(MasterSighting? sighting, PromoteEvidence promote)
