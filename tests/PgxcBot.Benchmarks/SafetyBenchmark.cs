@@ -86,7 +86,7 @@ internal sealed class SafetyBenchmark : IBenchmark
             await pair.Master.KillAsync(cancellationToken);
             await writer.Stopped.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             await pair.Slave.ThawAsync(cancellationToken); // harmless when not frozen
-            if (fault == "slave killed") await pair.Slave.StartAsync(cancellationToken);
+            if (!pair.Slave.IsRunning) await pair.Slave.StartAsync(cancellationToken);
         }
         finally
         {
@@ -213,6 +213,10 @@ internal sealed class SafetyBenchmark : IBenchmark
         }
     }
 
+    private static string Describe<T>(T result) => result is PairAssessment pair
+        ? $"{pair.Condition}: {string.Join(" | ", pair.Problems.Select(p => p.Sentence))}"
+        : result?.ToString() ?? "null";
+
     private static async Task<T> WaitForAsync<T>(Func<Task<T>> attempt, Func<T, bool> done, string what, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -220,7 +224,7 @@ internal sealed class SafetyBenchmark : IBenchmark
         {
             var result = await attempt();
             if (done(result)) return result;
-            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"waited in vain for {what}");
+            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"waited in vain for {what}; last: {Describe(result)}");
             await Task.Delay(100, cancellationToken);
         }
     }
