@@ -57,10 +57,12 @@ public sealed record PgxcInstallation(Flavor Flavor, string Home)
     /// </summary>
     /// <exception cref="PgxcInstallationException">The variable is set but names no usable installation; the
     /// message names the variable, the folder and what is missing.</exception>
-    public static PgxcInstallation? FromEnvironment(Flavor flavor)
+    /// <param name="flavor">Postgres-XC or Postgres-XL.</param>
+    /// <param name="environment">Reads a variable; null: the process environment.</param>
+    public static PgxcInstallation? FromEnvironment(Flavor flavor, Func<string, string?>? environment = null)
     {
         var variable = VariableFor(flavor);
-        var value = Environment.GetEnvironmentVariable(variable);
+        var value = (environment ?? Environment.GetEnvironmentVariable)(variable);
         return string.IsNullOrWhiteSpace(value) ? null : FromHome(flavor, value, variable);
     }
 
