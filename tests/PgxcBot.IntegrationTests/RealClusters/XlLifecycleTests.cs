@@ -10,7 +10,7 @@ namespace PgxcBot.IntegrationTests.RealClusters;
 public sealed class XlLifecycleTests
 {
     [XlFact]
-    public async Task Queryable_standby_gtm_loss_and_lone_postmaster_kill_then_clean_teardown()
+    public async Task Queryable_standby_gtm_loss_lone_postmaster_kill_and_promote_then_clean_teardown()
     {
         using var cts = new CancellationTokenSource(RealClusterChecks.Budget);
         var options = new LabPairOptions { Installation = PgxcInstallation.FromEnvironment(Flavor.PostgresXl), QueryableStandby = true };
@@ -39,9 +39,13 @@ public sealed class XlLifecycleTests
         var refused = await Assert.ThrowsAsync<LabCommandException>(() => coordinator.StartAsync(cts.Token));
         Assert.Contains("pre-existing shared memory block", refused.Message, StringComparison.Ordinal);
 
-        // Teardown copes with a frozen GTM and slave, a lingering pooler, and a master killed alone too.
-        await pair.Master.KillPostmasterOnlyAsync(cts.Token);
-        await pair.Slave.FreezeAsync(cts.Token);
+        // A promote (pg_ctl promote -w -Z datanode) leaves recovery at once.
+        await pair.Master.StopAsync(cts.Token);
+        await pair.PromoteSlaveAsync(cts.Token);
+        Assert.Equal("false", await RealClusterChecks.InRecoveryAsync(pair.Slave, cts.Token));
+
+        // Teardown copes with a frozen GTM, a lingering pooler, and a promoted slave killed alone.
+        await pair.Slave.KillPostmasterOnlyAsync(cts.Token);
         await cluster.Gtm.FreezeAsync(cts.Token);
         var folder = cluster.Folder!;
         await cluster.DisposeAsync();
