@@ -22,6 +22,11 @@ if ! have_postgres || ! have_sshd; then
   fi
 fi
 
+# The real Postgres-XC/XL suites run only where an installation is named (.ci/run unpacks ../shared/vendor).
+for variable in PGXCBOT_XC_HOME PGXCBOT_XL_HOME; do
+  echo "run-tests: $variable=${!variable:-unset (its tests are skipped; see README, Real Postgres-XC/XL clusters)}"
+done
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e

@@ -1,25 +1,30 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PgxcBot.Core.Topology;
 using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.Lab.Cluster;
 
 /// <summary>
 /// The configuration an operator would write for a lab cluster: one local host (the lab's OS user runs the
-/// servers), flavor postgresql, the simulated coordinators, console users alice and bob who may request
-/// and approve (each other's) operations, and the store inside the lab folder.
+/// servers), the cluster's flavor, its coordinators (simulated or real), console users alice and bob who may
+/// request and approve (each other's) operations, and the store inside the lab folder.
 /// </summary>
 public static class LabConfigFile
 {
+    /// <summary>The config as indented JSON. pgBinDir is the cluster's installation bin on Postgres-XC/XL,
+    /// else <paramref name="binaries"/>' bin directory.</summary>
     public static string Render(LabCluster cluster, string storePath, PgBinaries binaries)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(binaries);
         JsonObject Server(LabServer server) => new() { ["host"] = "lab", ["port"] = server.Port, ["dataDir"] = server.DataDir };
         var config = new JsonObject
         {
-            ["flavor"] = "postgresql",
+            ["flavor"] = ConfigValidator.FlavorName(cluster.Flavor),
             ["hosts"] = new JsonArray(new JsonObject
             {
-                ["name"] = "lab", ["address"] = "127.0.0.1", ["transport"] = "local", ["user"] = cluster.OsUser, ["pgBinDir"] = binaries.BinDir,
+                ["name"] = "lab", ["address"] = "127.0.0.1", ["transport"] = "local", ["user"] = cluster.OsUser, ["pgBinDir"] = cluster.PgBinDir ?? binaries.BinDir,
             }),
             ["datanodes"] = new JsonArray(cluster.Pairs.Select(pair => (JsonNode)new JsonObject
             {
@@ -30,7 +35,7 @@ public static class LabConfigFile
                     ["host"] = "lab", ["port"] = pair.Slave.Port, ["dataDir"] = pair.Slave.DataDir, ["applicationName"] = pair.ApplicationName,
                 },
             }).ToArray()),
-            ["coordinators"] = new JsonArray(cluster.Coordinators
+            ["coordinators"] = new JsonArray(cluster.AllCoordinators
                 .Select(c => (JsonNode)new JsonObject { ["name"] = c.NodeName, ["host"] = "lab", ["port"] = c.Port }).ToArray()),
             ["database"] = new JsonObject { ["user"] = cluster.SuperUser, ["database"] = "postgres" },
             ["store"] = new JsonObject { ["path"] = storePath },

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Topology;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
 
@@ -11,7 +12,8 @@ namespace PgxcBot.Cli;
 /// local transport, a SQLite store), runs the console on it as alice, and tears it all down on exit unless
 /// <c>--keep</c>, also when the console ends by Ctrl+C, SIGTERM or a closed terminal; the lab folder goes
 /// with it. One lab per folder (<see cref="LabFolderLease"/>). <c>pgxcbot lab down</c> removes a kept lab's
-/// servers and folders.
+/// servers and folders. With <c>--flavor postgres-xc|postgres-xl</c> the lab is a real cluster of that
+/// installation (see <see cref="LabFlavor"/>).
 /// </summary>
 internal static class LabCommand
 {
@@ -25,11 +27,18 @@ internal static class LabCommand
             return ExitCodes.BadConfig;
         }
 
+        var (flavor, installation, flavorError) = LabFlavor.Resolve(arguments);
+        if (flavorError is not null)
+        {
+            await io.Error.WriteLineAsync($"error: {flavorError}");
+            return ExitCodes.BadConfig;
+        }
+
         var stopwatch = Stopwatch.StartNew();
         PgBinaries binaries;
         try
         {
-            binaries = PgBinaries.Discover();
+            binaries = installation?.Binaries ?? PgBinaries.Discover();
         }
         catch (PgBinariesNotFoundException e)
         {
@@ -52,15 +61,16 @@ internal static class LabCommand
         LabCluster? cluster = null;
         try
         {
-            await Progress(io, stopwatch, $"PostgreSQL binaries: {binaries.BinDir}");
-            var options = new LabPairOptions { TempRoot = root, Binaries = binaries };
-            await Progress(io, stopwatch, $"building 2 datanode pairs (master + hot standby, synchronous) in {root}, servers run as {(Environment.UserName == "root" ? options.OsUser : Environment.UserName)}");
+            await Progress(io, stopwatch, installation is null ? $"PostgreSQL binaries: {binaries.BinDir}" : $"{ConfigValidator.FlavorName(flavor)} installation: {installation.Home}");
+            var options = new LabPairOptions { TempRoot = root, Binaries = binaries, Installation = installation };
+            await Progress(io, stopwatch, $"building {(installation is null ? "" : "a GTM, 2 coordinators and ")}2 datanode pairs (master + hot standby, synchronous) in {root}, servers run as {(Environment.UserName == "root" ? options.OsUser : Environment.UserName)}");
 
-            cluster = await LabCluster.StartAsync(options, pairs: 2, LabReplicationMode.Sync, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
+            cluster = await LabCluster.StartAsync(flavor, options, pairs: 2, LabReplicationMode.Sync, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
             foreach (var pair in cluster.Pairs)
                 await Progress(io, stopwatch, $"{pair.Name}: master 127.0.0.1:{pair.Master.Port}, slave 127.0.0.1:{pair.Slave.Port} ({pair.ApplicationName}), streaming in sync");
-            foreach (var coordinator in cluster.Coordinators)
-                await Progress(io, stopwatch, $"{coordinator.NodeName}: simulated coordinator on 127.0.0.1:{coordinator.Port}");
+            foreach (var coordinator in cluster.AllCoordinators)
+                await Progress(io, stopwatch, $"{coordinator.NodeName}: {(installation is null ? "simulated coordinator" : "coordinator")} on 127.0.0.1:{coordinator.Port}");
+            if (cluster.Gtm is { } gtm) await Progress(io, stopwatch, $"gtm: 127.0.0.1:{gtm.Port}, data {gtm.DataDir}");
 
             // A fresh store for a fresh lab (the folder was empty when claimed).
             var folder = Path.Combine(root, "bot");

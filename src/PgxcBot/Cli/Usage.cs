@@ -8,6 +8,9 @@ internal static class Usage
         Usage:
           pgxcbot lab [--keep] [--folder DIR]    build a local lab (2 PostgreSQL pairs, 2 simulated coordinators)
                                                  and open the console on it; pgxcbot lab down removes a kept lab
+          pgxcbot lab --flavor postgres-xc|postgres-xl
+                                                 the lab on a real installation ($PGXCBOT_XC_HOME / $PGXCBOT_XL_HOME):
+                                                 GTM, 2 coordinators, 2 datanode pairs
           pgxcbot check-config --config FILE [--file-only]
                                                  check the configuration, then the secrets, SSH keys and store
                                                  it refers to on this machine; print every error and warning
