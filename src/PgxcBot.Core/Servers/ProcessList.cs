@@ -31,7 +31,7 @@ public static partial class ProcessList
             "*) st=$(ps -o stat= -p \"$pid\" 2>/dev/null); " +
             "case \"$st\" in ''|Z*) echo '@@postmaster none';; " +
             "*) echo \"@@postmaster $pid\"; kids=$(ps -o args= --ppid \"$pid\" 2>/dev/null); printf '%s\\n' \"$kids\" | sed 's/^/@@child /';; esac;; esac; " +
-            "LC_ALL=C \"$tool\" -D \"$d\" 2>/dev/null | sed 's/^/@@cd /'; " +
+            "LC_ALL=C \"$tool\" \"$d\" 2>/dev/null | sed 's/^/@@cd /'; " +
             "if [ -z \"$kids\" ] || { printf '%s' \"$kids\" | grep -q 'startup' && ! printf '%s' \"$kids\" | grep -qE 'receiver.* [0-9A-Fa-f]+/[0-9A-Fa-f]+ *$'; }; then " +
             "w=\"$d/pg_wal\"; [ -d \"$w\" ] || w=\"$d/pg_xlog\"; " +
             "last=$(ls \"$w\" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | sort | tail -n 1); " +

@@ -172,7 +172,10 @@ public sealed class LabCluster : IAsyncDisposable
         AllCoordinators.Select(c => new Core.Topology.Coordinator(c.NodeName, "localhost", c.Host, c.Port)).ToArray(),
         new DatabaseCredentials(SuperUser, "postgres", password),
         monitor,
-        StorePath: ":memory:");
+        StorePath: ":memory:")
+    {
+        Gtm = Gtm is { } gtm ? new GtmSettings(new GtmServer("gtm", "localhost", "127.0.0.1", gtm.Port), gtm.DataDir, []) : null,
+    };
 
     /// <summary>The pair of datanode <paramref name="name"/>.</summary>
     public LabPair Pair(string name) =>

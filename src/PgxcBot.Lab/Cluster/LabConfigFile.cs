@@ -18,7 +18,12 @@ public static class LabConfigFile
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(binaries);
-        JsonObject Server(LabServer server) => new() { ["host"] = "lab", ["port"] = server.Port, ["dataDir"] = server.DataDir };
+        JsonObject Server(LabServer server)
+        {
+            var json = new JsonObject { ["host"] = "lab", ["port"] = server.Port, ["dataDir"] = server.DataDir };
+            if (server.PoolerPort is { } pooler) json["poolerPort"] = pooler; // each XL server's own pooler
+            return json;
+        }
         var config = new JsonObject
         {
             ["flavor"] = ConfigValidator.FlavorName(cluster.Flavor),
@@ -30,14 +35,12 @@ public static class LabConfigFile
             {
                 ["name"] = pair.Name,
                 ["master"] = Server(pair.Master),
-                ["slave"] = new JsonObject
-                {
-                    ["host"] = "lab", ["port"] = pair.Slave.Port, ["dataDir"] = pair.Slave.DataDir, ["applicationName"] = pair.ApplicationName,
-                },
+                ["slave"] = WithApplicationName(Server(pair.Slave), pair.ApplicationName),
             }).ToArray()),
             ["coordinators"] = new JsonArray(cluster.AllCoordinators
                 .Select(c => (JsonNode)new JsonObject { ["name"] = c.NodeName, ["host"] = "lab", ["port"] = c.Port }).ToArray()),
             ["database"] = new JsonObject { ["user"] = cluster.SuperUser, ["database"] = "postgres" },
+            ["gtm"] = cluster.Gtm is { } gtm ? new JsonObject { ["host"] = "lab", ["port"] = gtm.Port, ["dataDir"] = gtm.DataDir } : null,
             ["store"] = new JsonObject { ["path"] = storePath },
             ["approvals"] = new JsonObject
             {
@@ -45,6 +48,13 @@ public static class LabConfigFile
                 ["approvers"] = new JsonObject { ["users"] = new JsonArray("alice", "bob") },
             },
         };
+        if (config["gtm"] is null) config.Remove("gtm");
         return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonObject WithApplicationName(JsonObject server, string applicationName)
+    {
+        server["applicationName"] = applicationName;
+        return server;
     }
 }

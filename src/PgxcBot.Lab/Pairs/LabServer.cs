@@ -64,7 +64,7 @@ public sealed class LabServer
     public string ConnectionString => BuildConnectionString(pooling: true);
 
     /// <summary>Where this server lives, in topology terms.</summary>
-    public ServerLocation ToLocation(string hostName) => new(hostName, Address, Port, DataDir);
+    public ServerLocation ToLocation(string hostName) => new(hostName, Address, Port, DataDir) { PoolerPort = PoolerPort };
 
     internal string BuildConnectionString(bool pooling)
     {

@@ -92,6 +92,12 @@ internal static class CliHost
                 }
                 catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
+                    // A fatal adapter error stops the host too, possibly before the command got going: that is a failure to name.
+                    if (host.Services.GetService<PgxcBot.Discord.DiscordAdapterStatus>()?.Failure is { } failure)
+                    {
+                        await io.Error.WriteLineAsync($"error: {failure}");
+                        return ExitCodes.Unexpected;
+                    }
                     // The host was told to stop (its own signal handling) in the middle: a clean stop, not a crash.
                     await io.Error.WriteLineAsync("interrupted; stopped.");
                     return ExitCodes.Interrupted;
