@@ -57,7 +57,7 @@ public static class SwitchoverPlanner
         {
             // A stock XL standby refuses SQL: its host says how far it received.
             StandbyByShell = topology.Flavor == Flavor.PostgresXl
-                ? (slave.HostName, new PgTools(topology.FindHost(slave.HostName)?.PgBinDir).ProcessFacts(slave.DataDir), slave.DataDir)
+                ? new StandbyShell(slave.HostName, new PgTools(topology.FindHost(slave.HostName)?.PgBinDir).ProcessFacts(slave.DataDir), slave.DataDir)
                 : null,
         };
         steps.Add(new RunbookStep("verify-slave-has-all-wal", "Verify the slave has every WAL record the old master wrote", Targets.Where(slave, $"{pair.Name} slave"),
