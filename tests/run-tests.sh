@@ -36,5 +36,10 @@ set -e
 
 # dotnet test prints counts per test project; add them up into one plain closing line.
 sum() { awk -v key="$1" '$1 == key":" { n += $2 } END { print n + 0 }' "$log"; }
+# CI keeps only the end of the log: name every failed test (and its first error lines) last.
+if grep -qE '^\s*Failed [A-Za-z]' "$log"; then
+  echo "Failed tests:"
+  grep -E -A6 '^\s*Failed [A-Za-z]' "$log" | grep -vE '^\s*(Stack Trace:|at |--)' | cut -c1-300 | head -60
+fi
 echo "Tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
 exit "$status"
