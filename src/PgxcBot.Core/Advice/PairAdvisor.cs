@@ -1,5 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Core.Advice;
@@ -130,6 +131,37 @@ public static class PairAdvisor
             return new NextStep($"/pgxc approve {waiting.Id} (operation {waiting.Id}, {waiting.Kind} {name}, awaits approval by another authorised person; or /pgxc cancel {waiting.Id})",
                 $"/pgxc approve {waiting.Id} --plan {waiting.Nonce}", $"Approve {waiting.Id}");
         return new NextStep($"/pgxc cancel {waiting.Id} (the {waiting.Kind} awaiting approval holds {name}), then {step.Text}", $"/pgxc cancel {waiting.Id}", $"Cancel {waiting.Id}");
+    }
+
+    /// <summary>
+    /// The advice for the common situations, each worked out by <see cref="Advise"/> itself on a pair in that
+    /// situation (for help: what the bot will advise, in its own words).
+    /// </summary>
+    public static IReadOnlyList<(string Situation, string Next)> Guide(string datanode)
+    {
+        static PairAssessment Pair(string name, ObservedCondition condition, SlaveStanding slave, bool blocked = false, PromoteEvidence? promote = null,
+            NoMasterCase? noMaster = null, bool seen = true) =>
+            new(name, condition, Severity.Warning, null, blocked, []) { Slave = slave, Promote = promote, NoMaster = noMaster,
+                LastMasterSighting = seen ? new MasterSighting(DateTimeOffset.UnixEpoch, null, false, null) : null };
+        var safe = new PromoteEvidence(PromoteVerdict.Safe, 0, "", []);
+        var unsafeLoss = new PromoteEvidence(PromoteVerdict.MayLoseCommits, 4096, "", []);
+        var none = PairStanding.None(datanode);
+        var at = DateTimeOffset.UnixEpoch;
+        var stop = new OperationNote(0, "stop", OperationState.Succeeded, at, "", "", "");
+        var cases = new (string, PairAssessment, PairStanding)[]
+        {
+            ("the slave is lost and commits wait for it", Pair(datanode, ObservedCondition.SlaveLost, SlaveStanding.NotRunning, blocked: true), none),
+            ("the slave does not run", Pair(datanode, ObservedCondition.SlaveLost, SlaveStanding.NotRunning), none),
+            ("the slave does not run after a promote (it is the fenced old master)", Pair(datanode, ObservedCondition.SlaveLost, SlaveStanding.NotRunning),
+                none with { Stored = PairState.Promoted }),
+            ("the slave streams asynchronously", Pair(datanode, ObservedCondition.Async, SlaveStanding.Streaming), none),
+            ("the master is lost and the slave was in sync", Pair(datanode, ObservedCondition.MasterLost, SlaveStanding.RunningNotConnected, promote: safe), none),
+            ("the master is lost and the slave was not in sync", Pair(datanode, ObservedCondition.MasterLost, SlaveStanding.RunningNotConnected, promote: unsafeLoss), none),
+            ("both servers are down after /pgxc stop", Pair(datanode, ObservedCondition.NoMaster, SlaveStanding.NotRunning, noMaster: NoMasterCase.BothDown),
+                none with { Stopped = stop }),
+            ("the slave was promoted by hand (the bot still names the old master)", Pair(datanode, ObservedCondition.Promoted, SlaveStanding.None), none),
+        };
+        return cases.Select(c => (c.Item1, Advise(c.Item2, c.Item3, null, []).Summary)).ToArray();
     }
 
     private static string Host(string? host) => host is null ? "" : $" {host} (load, disk, network)";

@@ -44,10 +44,13 @@ public static class CommandCatalogue
 
     public static CommandSpec Async { get; } = new("async",
         "Switch the master to asynchronous replication so that commits stop waiting for a lost slave.",
-        [Datanode("The datanode pair.")], [], NeedsApproval: true, Available: true);
+        [Datanode("The datanode pair.")], [], NeedsApproval: true, Available: true)
+    {
+        ApprovalNote = "needs approval only when it lowers durability (a healthy sync slave)",
+    };
 
     public static CommandSpec Repoint { get; } = new("repoint",
-        "Point every coordinator's pgxc_node entry for the datanode at its current master (ALTER NODE).",
+        "Point every coordinator and every datanode catalog (pgxc_node) at the datanode's current master.",
         [Datanode("The datanode to repoint.")], [], NeedsApproval: false, Available: true);
 
     private static CommandOption AsyncOnlyOption { get; } = new("async-only", "Stop at asynchronous replication; do not make the slave synchronous.");

@@ -74,18 +74,30 @@ public static class OperationMessageBuilder
         return ChatMessage.Simple($"{what}: refused", Severity.Warning, [.. lines]);
     }
 
-    /// <summary>Past operations, newest first, and (for one datanode) its recent state changes.</summary>
-    public static ChatMessage History(IReadOnlyList<Operation> operations, string? datanode, IReadOnlyList<PairTransition> transitions)
+    /// <summary>Past operations, newest first, with who asked and who approved when, and any data loss accepted;
+    /// the refused commands; and (for one datanode) its recent state changes.</summary>
+    public static ChatMessage History(IReadOnlyList<Operation> operations, string? datanode, IReadOnlyList<PairTransition> transitions,
+        IReadOnlyList<OperationRefusal>? refusals = null)
     {
         var lines = new List<string>();
         if (operations.Count == 0) lines.Add("No operations yet.");
         foreach (var o in operations)
         {
-            var approval = o.ApprovedBy is null ? "" : $", approved by {o.ApprovedBy.DisplayName}";
-            lines.Add($"#{o.Id} {o.Kind} {o.Datanode}: {StateWord(o.State)} (asked by {o.RequestedBy.DisplayName} at {Time(o.RequestedAt)}{approval})");
+            var approval = o.ApprovedBy is null ? "" : $"; approved by {o.ApprovedBy.DisplayName} at {Time(o.ApprovedAt ?? o.RequestedAt)}";
+            var flags = o.Flags.Count == 0 ? "" : " with " + string.Join(" ", o.Flags.Select(f => "--" + f));
+            lines.Add($"#{o.Id} {o.Kind} {o.Datanode}{flags}: {StateWord(o.State)} (asked by {o.RequestedBy.DisplayName} at {Time(o.RequestedAt)}{approval})");
+            foreach (var loss in o.Plan.Warnings.Where(w => w.StartsWith("DATA LOSS", StringComparison.Ordinal)))
+                lines.Add($"    ! {loss}");
             foreach (var step in o.Steps.Where(s => s.Status != StepStatus.Pending))
                 lines.Add($"    {StepMarker(step.Status)} {step.Title}{(step.Summary is null ? "" : ": " + step.Summary)}");
             if (o.Result is not null) lines.Add("    " + o.Result);
+        }
+        if (refusals is { Count: > 0 })
+        {
+            lines.Add("");
+            lines.Add("Refused:");
+            foreach (var r in refusals)
+                lines.Add($"  {Time(r.At)} {r.Actor.DisplayName}: {r.Command} refused: {r.Reason}{(r.NextStep is null ? "" : $" (next: {r.NextStep})")}");
         }
         if (datanode is not null && transitions.Count > 0)
         {

@@ -26,7 +26,7 @@ internal static class Usage
           --monitor           console: run the monitor even when input is redirected (--no-monitor: never)
           --verbose, -v       more log output (always on stderr)
 
-        Exit codes: 0 ok/healthy, 1 status found a warning or worse, 2 bad configuration or command line,
-        3 unexpected error.
+        Exit codes: 0 ok, 2 bad configuration or command line, 3 unexpected error; run: 1 when the answer is a
+        warning or worse. status follows Nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (it could not run).
         """;
 }

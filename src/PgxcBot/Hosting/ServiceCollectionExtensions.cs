@@ -88,6 +88,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOperationStore>(provider => new SqliteOperationStore(store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         services.AddSingleton<IMasterSightingStore>(new SqliteMasterSightingStore(store));
+        services.AddSingleton<IRefusalLog>(new SqliteRefusalLog(store));
         return services;
     }
 }
