@@ -42,7 +42,7 @@ public static class ClusterAdvisor
             var advice = PairAdvisor.Advise(pair, standing, topology.FindDatanode(pair.Datanode), misrouted);
             advices[pair.Datanode] = advice;
             var found = pair.Found.Count > 0 ? pair.Found : pair.Problems;
-            var problems = found.Select(p => Advised(p, advice)).ToArray();
+            var problems = found.Select(p => Advised(p, advice)).Concat(InDoubtAfterPromote(pair, advice, standing)).ToArray();
             return pair with
             {
                 Found = found,
@@ -56,6 +56,21 @@ public static class ClusterAdvisor
                 ? Explain(p, advice, why)
                 : p).ToArray();
         return assessment with { Pairs = pairs, CoordinatorProblems = coordinators, FoundCoordinatorProblems = coordinatorFound };
+    }
+
+    /// <summary>Prepared transactions a promote left in doubt on the new master, before the age threshold says so.</summary>
+    private static IEnumerable<Problem> InDoubtAfterPromote(PairAssessment pair, PairAdvice advice, PairStanding standing)
+    {
+        if (advice.InDoubtAfterPromote.Count == 0) yield break;
+        var name = pair.Datanode;
+        var at = pair.CurrentMaster is { } m ? $"{m.HostName}:{m.Port}" : "the new master";
+        var (next, command, label) = PreparedAdvice.Step(name, at, advice.InDoubtAfterPromote);
+        var promote = standing.Promoted is { } p ? $"the promote (operation {p.Id}, {Operations.OperationStories.Time(p.At)})" : "the promote";
+        var list = string.Join(", ", advice.InDoubtAfterPromote.Take(5).Select(x => $"'{x.Gid}' (prepared {x.PreparedAt:HH:mm:ss} UTC, database {x.Database}, owner {x.Owner})"));
+        yield return new Problem(ProblemCodes.PreparedTransactionStuck, Severity.Warning, name,
+            $"{advice.InDoubtAfterPromote.Count} prepared transaction(s) on {name}'s new master were prepared before {promote}, through the old master: " +
+            $"nobody will finish them, and they keep their locks until they are committed or rolled back: {list}.",
+            next) { Command = command, ActionLabel = label };
     }
 
     private static Problem Advised(Problem problem, PairAdvice advice)

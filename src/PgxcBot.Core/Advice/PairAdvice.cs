@@ -43,6 +43,10 @@ public sealed record PairAdvice(
     string? Explanation,
     bool ExplainsAll = false)
 {
+    /// <summary>Prepared transactions on the pair's master that a promote left in doubt (prepared before it,
+    /// through the old master): said as a problem of their own when the age threshold has not caught them yet.</summary>
+    public IReadOnlyList<Observation.PreparedTransaction> InDoubtAfterPromote { get; init; } = [];
+
     /// <summary>"/pgxc repoint datanode1, then /pgxc rebuild datanode1", or "nothing to do".</summary>
     public string Summary => Next is null ? "nothing to do" : Then is null ? Next.Text : $"{Next.Text}, then {Then.Text}";
 }

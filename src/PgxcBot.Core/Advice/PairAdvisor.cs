@@ -61,12 +61,33 @@ public static class PairAdvisor
         if (resume is not null) steps.Add(resume);
         if (misrouted.Count > 0 && pair.Condition is ObservedCondition.Sync or ObservedCondition.Async or ObservedCondition.SlaveLost)
             steps.Add(NextStep.Run($"/pgxc repoint {name}", "Repoint"));
+        // Prepared transactions in doubt hold their locks: resolve them before anything slower (a rebuild).
+        var afterPromote = InDoubtAfterPromote(pair, standing);
+        if (pair.InDoubt.Count > 0 || afterPromote.Count > 0)
+        {
+            var at = config is null ? "the master" : pair.CurrentMaster is { } m ? $"{m.HostName}:{m.Port}" : $"{config.Master.HostName}:{config.Master.Port}";
+            var (text, command, label) = PreparedAdvice.Step(name, at, [.. pair.InDoubt, .. afterPromote]);
+            steps.Add(new NextStep(text, command, label));
+        }
         if (condition is not null) steps.Add(condition);
 
         var ordered = steps.Select(s => resume is null ? Beside(s, standing, name, resume) : s).DistinctBy(s => s.Text).ToList();
         var forCondition = condition is null ? null : Beside(condition, standing, name, resume);
         return new PairAdvice(name, ordered.ElementAtOrDefault(0), ordered.ElementAtOrDefault(1), forCondition,
-            blocked is null ? null : Beside(blocked, standing, name, resume), note, explainedBy, explanation);
+            blocked is null ? null : Beside(blocked, standing, name, resume), note, explainedBy, explanation)
+        {
+            InDoubtAfterPromote = afterPromote,
+        };
+    }
+
+    /// <summary>After a promote, the prepared transactions on the new master that were prepared before it (through
+    /// the old master, whose coordinators' sessions are gone): in doubt at once, whatever their age. Without the
+    /// promote's record (stored state only), those older than a few seconds.</summary>
+    private static IReadOnlyList<Observation.PreparedTransaction> InDoubtAfterPromote(PairAssessment pair, PairStanding standing)
+    {
+        if (!standing.OldMasterFenced || pair.Prepared.Count == 0) return [];
+        return pair.Prepared.Where(p => standing.Promoted is { } promote ? p.PreparedAt <= promote.At : p.Age >= TimeSpan.FromSeconds(10))
+            .Where(p => !pair.InDoubt.Contains(p)).ToArray();
     }
 
     /// <summary>What the pair's condition needs, ignoring blocked commits and operations.</summary>

@@ -112,6 +112,12 @@ public sealed record PairAssessment(
     /// (stored state, operations). Null before the advice is applied.</summary>
     public Advice.PairAdvice? Advice { get; init; }
 
+    /// <summary>The prepared (two-phase) transactions on the pair's writable master, oldest first.</summary>
+    public IReadOnlyList<Observation.PreparedTransaction> Prepared { get; init; } = [];
+
+    /// <summary>Those of <see cref="Prepared"/> older than the threshold (monitor.preparedTransactionWarningSeconds): in doubt.</summary>
+    public IReadOnlyList<Observation.PreparedTransaction> InDoubt { get; init; } = [];
+
     /// <summary>Its servers cannot reach the GTM: that, not the pair, is what to fix first.</summary>
     public bool WaitsForGtm { get; init; }
 

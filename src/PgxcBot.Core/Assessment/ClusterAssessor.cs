@@ -43,6 +43,7 @@ public static class ClusterAssessor
             return PairAssessor.Assess(topology, pair, observation, snapshot.TakenAt, sighting, earlier);
         }).ToArray();
 
+        pairs = [.. WatchAssessor.Assess(topology, snapshot, pairs)];
         var (views, coordinatorProblems) = CoordinatorAssessor.Assess(topology, snapshot, pairs);
         var (cluster, quietPairs, quietCoordinators) = GtmAssessor.Assess(topology, snapshot, pairs, coordinatorProblems);
         // What the servers show, with the next steps the advice gives when nothing else is known; callers that

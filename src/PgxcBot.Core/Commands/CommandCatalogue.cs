@@ -10,7 +10,7 @@ public static class CommandCatalogue
     public const string Prefix = "/pgxc";
 
     /// <summary>Operations that <c>plan</c> can preview.</summary>
-    public static IReadOnlyList<string> PlannableOperations { get; } = ["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start"];
+    public static IReadOnlyList<string> PlannableOperations { get; } = ["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start", "resolve-2pc"];
 
     private static CommandArgument Datanode(string what) =>
         new("datanode", what, ArgumentKind.Datanode, Required: true);
@@ -79,6 +79,10 @@ public static class CommandCatalogue
         "Start a datanode pair: the master, then the slave, then synchronous replication again.",
         [Datanode("The datanode pair to start.")], [AsyncOnlyOption], NeedsApproval: true, Available: true);
 
+    public static CommandSpec Resolve2pc { get; } = new("resolve-2pc",
+        "Commit or roll back the prepared transactions left in doubt on a datanode, by pgxc_clean's rule.",
+        [Datanode("The datanode whose in-doubt prepared transactions are resolved.")], [], NeedsApproval: true, Available: true);
+
     private static CommandArgument OperationId(string what) =>
         new("operation", what, ArgumentKind.OperationId, Required: true);
 
@@ -108,7 +112,7 @@ public static class CommandCatalogue
         NeedsApproval: false, Available: true);
 
     public static IReadOnlyList<CommandSpec> All { get; } =
-        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Approve, Cancel, Resume, History];
+        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History];
 
     /// <summary>The command of that name (case-insensitive), or null.</summary>
     public static CommandSpec? Find(string name) =>

@@ -64,6 +64,8 @@ public static class AlertRules
         ProblemCodes.NoMaster => AlertKinds.NoMaster,
         ProblemCodes.CoordinatorUnreachable => AlertKinds.CoordinatorUnreachable,
         ProblemCodes.CoordinatorWrongTarget or ProblemCodes.CoordinatorMissingNode => AlertKinds.CoordinatorRoute,
+        ProblemCodes.WalSlotRetaining or ProblemCodes.WalArchivingFailing or ProblemCodes.WalRetained or ProblemCodes.WatchUnreadable => AlertKinds.WalRetention,
+        ProblemCodes.PreparedTransactionStuck => AlertKinds.PreparedTransactions,
         _ => code,
     };
 
@@ -87,6 +89,8 @@ public static class AlertRules
         AlertKinds.CoordinatorUnreachable => $"coordinator {subject} unreachable",
         AlertKinds.CoordinatorRoute => $"coordinator {subject} routes to the wrong server",
         AlertKinds.SshLost => $"SSH to {subject} lost",
+        AlertKinds.WalRetention => $"{subject}: WAL piling up on the master",
+        AlertKinds.PreparedTransactions => $"{subject}: prepared transactions in doubt",
         _ => $"{subject}: {kind}",
     };
 

@@ -484,6 +484,16 @@ public sealed partial class OperationService(
             }
             case "switchover":
                 return SwitchoverPlanner.Plan(topology, snapshot, new LifecycleRequest(datanode));
+            case "resolve-2pc":
+            {
+                // In doubt: older than the threshold, or prepared before the promote that made this master (the advice knows).
+                var assessed = await evidence.AssessAsync(topology, snapshot, cancellationToken).ConfigureAwait(false);
+                if (advice is not null) assessed = await advice.AdviseAsync(topology, assessed, cancellationToken).ConfigureAwait(false);
+                var assessedPair = assessed.Pairs.FirstOrDefault(p => p.Datanode == datanode);
+                IReadOnlyList<PreparedTransaction> inDoubt = assessedPair is null ? [] : [.. assessedPair.InDoubt, .. assessedPair.Advice?.InDoubtAfterPromote ?? []];
+                var twoPhase = await new TwoPhaseFactsSource(executor.Sql).GatherAsync(topology, snapshot, inDoubt, cancellationToken).ConfigureAwait(false);
+                return Resolve2pcPlanner.Plan(topology, snapshot, datanode, inDoubt, twoPhase);
+            }
             case "stop":
                 return StopStartPlanners.Stop(topology, snapshot, new LifecycleRequest(datanode));
             case "start":

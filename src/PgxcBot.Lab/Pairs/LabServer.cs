@@ -184,6 +184,7 @@ public sealed class LabServer
             minimalWal ? "wal_level = minimal" : "wal_level = replica",
             minimalWal ? "max_wal_senders = 0" : "max_wal_senders = 10",
             "max_replication_slots = 10",
+            "max_prepared_transactions = 10",
             "wal_keep_size = '64MB'",
             "hot_standby = on",
             "hot_standby_feedback = on",

@@ -63,6 +63,7 @@ public sealed partial class ChatCommandHandler(
                 StopCommand s => await OpAsync(operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, progress), $"stop {s.Datanode}", s.Datanode, null, actor, cancellationToken),
                 StartCommand s => await OpAsync(operations.RequestAsync("start", s.Datanode,
                     Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"start {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                Resolve2pcCommand r => await OpAsync(operations.RequestAsync("resolve-2pc", r.Datanode, [], actor, cancellationToken, progress), $"resolve-2pc {r.Datanode}", r.Datanode, null, actor, cancellationToken),
                 ApproveCommand a => await OpAsync(operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, progress),
                     $"approve {a.OperationId}", null, a.OperationId, actor, cancellationToken),
                 CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, progress, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
