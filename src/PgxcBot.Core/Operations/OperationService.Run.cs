@@ -140,7 +140,8 @@ public sealed partial class OperationService
                 await EmitAsync(new OperationEvent(OperationEventKind.StepFinished, known, i), progress, cancellationToken).ConfigureAwait(false);
 
                 if (outcome.Status != StepStatus.Failed) continue;
-                failures.Add($"{step.Title}: {outcome.Summary}" + (step.IfFailed is { } note ? $" ({note})" : ""));
+                // By number and title: the error itself is in the step's own record (said once, under the step).
+                failures.Add($"step {i + 1} \"{step.Title}\"" + (step.IfFailed is { } note ? $" ({note})" : ""));
                 if (step.OnFailure == OnFailure.Stop)
                 {
                     var notRun = steps.Length - i - 1;
