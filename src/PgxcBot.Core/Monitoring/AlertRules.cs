@@ -91,6 +91,7 @@ public static class AlertRules
         AlertKinds.SshLost => $"SSH to {subject} lost",
         AlertKinds.WalRetention => $"{subject}: WAL piling up on the master",
         AlertKinds.PreparedTransactions => $"{subject}: prepared transactions in doubt",
+        ProblemCodes.CredentialsUnavailable => $"{subject}: the bot cannot authenticate (not observed)",
         _ => $"{subject}: {kind}",
     };
 

@@ -44,8 +44,12 @@ public sealed class IncidentEngine
     /// <summary>One poll: <paramref name="seen"/> is everything alert-worthy the poll found; <paramref name="held"/>
     /// the keys of what an operation explains this poll (<see cref="AlertRules.Held"/>): an incident under such a
     /// key is left exactly as it is (neither seen nor missing), so it neither reminds, clears nor counts as
-    /// flapping while the bot's own operation runs, and gets its one all-clear once the operation has fixed it.</summary>
-    public IncidentRound Evaluate(IReadOnlyList<AlertCandidate> seen, IReadOnlySet<string>? held = null)
+    /// flapping while the bot's own operation runs, and gets its one all-clear once the operation has fixed it.
+    /// <paramref name="unobserved"/> are the subjects (a datanode, a coordinator, host/NAME) this poll
+    /// could not look at: the bot could not authenticate, or an SSH check has not come to a verdict yet
+    /// (e.g. just after a restart). Their incidents are left as they are, neither seen nor missing: a
+    /// non-observation must not announce a recovery, which the next real observation would then take back.</summary>
+    public IncidentRound Evaluate(IReadOnlyList<AlertCandidate> seen, IReadOnlySet<string>? held = null, IReadOnlySet<string>? unobserved = null)
     {
         ArgumentNullException.ThrowIfNull(seen);
         var now = _time.GetUtcNow();
@@ -59,7 +63,9 @@ public sealed class IncidentEngine
             var (next, note) = Seen(_incidents.GetValueOrDefault(candidate.Key), candidate, now);
             Apply(next, note, notifications, changed);
         }
-        foreach (var incident in _incidents.Values.Where(i => !seenKeys.Contains(i.Key) && (held is null || !AlertRules.Holds(held, i.Key))).ToArray())
+        foreach (var incident in _incidents.Values.Where(i => !seenKeys.Contains(i.Key)
+                     && (held is null || !AlertRules.Holds(held, i.Key))
+                     && unobserved?.Contains(i.Latest.Subject) != true).ToArray())
         {
             var (next, note) = Missing(incident, now);
             Apply(next, note, notifications, changed);

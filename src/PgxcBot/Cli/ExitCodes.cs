@@ -12,6 +12,9 @@ public static class ExitCodes
     public const int BadConfig = 2;
     /// <summary>Anything unexpected; stderr says what.</summary>
     public const int Unexpected = 3;
+    /// <summary>The console or lab was ended by a signal (Ctrl+C, SIGTERM, a closed terminal) and stopped
+    /// cleanly (a lab's servers torn down): 128 + SIGINT, as shells report an interrupted command.</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>

@@ -15,7 +15,7 @@ public sealed class StatusAndConsoleTests : IDisposable
 
     public StatusAndConsoleTests()
     {
-        config = directory.Write("pgxcbot.json", TestConfigs.Minimal().ToJsonString());
+        config = directory.Write("pgxcbot.json", directory.Runnable().ToJsonString());
     }
 
     public void Dispose() => directory.Dispose();
@@ -175,6 +175,8 @@ public sealed class StatusAndConsoleTests : IDisposable
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Chat.ChatCommandHandler>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Observation.IClusterObserver>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Operations.OperationService>());
+        // The whole SSH connect within monitor.connectTimeoutSeconds (it used to get twice that).
+        Assert.Equal(PgxcBot.Core.Topology.MonitorSettings.Default.ConnectTimeout, provider.GetRequiredService<PgxcBot.Ssh.SshRemoteShell>().ConnectTimeout);
     }
 
     [Fact]
