@@ -95,6 +95,8 @@ public static class PairAdvisor
     {
         note = null;
         var name = pair.Datanode;
+        // The bot could not look at all (its own password): nothing is known of the servers, only how to look again.
+        if (OwnStep(found, ProblemCodes.CredentialsUnavailable) is { } blind) return blind;
         if (pair.WaitsForGtm) return NextStep.Manual("start the GTM first (see the GTM problem), then /pgxc status");
         switch (pair.Condition)
         {
@@ -103,8 +105,9 @@ public static class PairAdvisor
             case ObservedCondition.Async:
                 if (config is { Slave: null } || found.Any(p => p.Code == ProblemCodes.NoSlaveConfigured))
                     return NextStep.Manual("add a slave for this datanode to the configuration, then /pgxc add-slave " + name);
-                // A slave streaming under another name, or several candidates: their own problems say what to fix.
-                if (found.Any(p => p.Code is ProblemCodes.SlaveNameMismatch or ProblemCodes.ReplicationClientConflict)) return null;
+                // A slave streaming under another name, or several candidates: their own problems say what to fix
+                // (a sync now would wait for a name nobody streams under, or for a client that is not the slave).
+                if (OwnStep(found, ProblemCodes.ReplicationClientConflict, ProblemCodes.SlaveNameMismatch) is { } fix) return fix;
                 return NextStep.Run($"/pgxc sync {name}", "Sync");
             case ObservedCondition.SlaveLost:
                 if (standing.OldMasterFenced)
@@ -184,6 +187,13 @@ public static class PairAdvisor
         };
         return cases.Select(c => (c.Item1, Advise(c.Item2, c.Item3, null, []).Summary)).ToArray();
     }
+
+    /// <summary>The next step of the first problem found with one of <paramref name="codes"/> (in that order of
+    /// priority), for evidence whose own problem knows the fix better than the pair's condition does.</summary>
+    private static NextStep? OwnStep(IReadOnlyList<Problem> found, params string[] codes) =>
+        codes.Select(c => found.FirstOrDefault(p => p.Code == c)).FirstOrDefault(p => p is { NextStep.Length: > 0 }) is { } own
+            ? new NextStep(own.NextStep, own.Command, own.Command is null ? null : own.ActionLabel)
+            : null;
 
     private static string Host(string? host) => host is null ? "" : $" {host} (load, disk, network)";
 }

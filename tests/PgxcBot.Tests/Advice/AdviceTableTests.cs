@@ -26,7 +26,7 @@ public class AdviceTableTests
     /// <summary>One row: a scenario, the standing, the expected next step (text, command, label) and the
     /// expected step for the pair's condition problem.</summary>
     public sealed record Row(string Name, Func<ClusterAssessment> Evidence, PairStanding Standing, string? Next, string? Command, string? Label,
-        string? ConditionText = null, bool Explained = false)
+        string? ConditionText = null, bool Explained = false, string? Then = null)
     {
         public override string ToString() => Name;
     }
@@ -74,6 +74,47 @@ public class AdviceTableTests
         return b.Assess();
     }
 
+    private static ClusterAssessment PasswordUnset()
+    {
+        var b = new ClusterBuilder();
+        b.Pair().MasterStatus = b.Pair().SlaveStatus = Core.Observation.ProbeStatus.NotAttempted;
+        b.Pair().MasterError = b.Pair().SlaveError = "cannot authenticate: environment variable PGXCBOT_DB_PASSWORD is unset (or empty); set it in the bot's environment.";
+        return b.Assess();
+    }
+
+    private static ClusterAssessment SlaveUnderAnotherName()
+    {
+        var b = new ClusterBuilder();
+        b.Pair().Row = b.Pair().Row with { ApplicationName = "dn1_replica", SyncState = "async" };
+        return b.Assess();
+    }
+
+    private static ClusterAssessment SecondClientNamedLikeTheSlave()
+    {
+        var b = new ClusterBuilder();
+        var slave = b.Pair().Row;
+        b.Pair().Master = b.Pair().Master with
+        {
+            Replication = [slave with { ClientAddress = "10.9.9.9", Pid = 1, ClientPort = 40001 }, slave with { SyncState = "potential", Pid = 2, ClientPort = 40002 }],
+        };
+        return b.Assess();
+    }
+
+    private static ClusterAssessment GtmDown()
+    {
+        var b = new ClusterBuilder();
+        b.Pair().MasterStatus = Core.Observation.ProbeStatus.GtmUnavailable;
+        b.Pair().MasterError = "08006: GTM error, could not obtain snapshot XID = 0";
+        foreach (var coordinator in b.Coordinators.Values) coordinator.Status = Core.Observation.ProbeStatus.GtmUnavailable;
+        var topology = b.Topology() with { Gtm = new Core.Topology.GtmSettings(new Core.Topology.GtmServer("gtm", "node01", "127.0.0.11", 20001), "/home/postgresxc/pgxc/gtm", []) };
+        return ClusterAssessor.Assess(topology, b.Snapshot() with
+        {
+            Gtm = [new Core.Observation.GtmObservation("gtm", "127.0.0.11:20001", false, Core.Gtm.GtmCallStatus.Unreachable, "connection refused", TimeSpan.FromMilliseconds(1), ClusterBuilder.Now)],
+        });
+    }
+
+    private const string MismatchFix = "On node02, set primary_conninfo = 'host=127.0.0.11 port=20006 user=postgresxc application_name=datanode1_slave' in /home/postgresxc/pgxc/datanode1_slave/recovery.conf, then restart the slave (pg_ctl restart -Z datanode -m fast -D /home/postgresxc/pgxc/datanode1_slave); then /pgxc sync datanode1";
+
     public static TheoryData<Row> Table() =>
     [
         new("sync, nothing recorded", Healthy, Standing(PairState.Sync), null, null, null),
@@ -108,6 +149,14 @@ public class AdviceTableTests
             "wait for operation 7 (promote datanode1, step 3 of 8: Promote the slave on node02) to finish; /pgxc history datanode1 shows it", null, null, Explained: true),
         new("an interrupted operation holds the pair", SlaveDownAsync, Standing(PairState.DegradedSlaveLost, waiting: Op(8, "start", OperationState.Interrupted, "step 2 of 5: Start the slave on node02")),
             "/pgxc resume 8 (operation 8, start datanode1, stopped at step 2 of 5: Start the slave on node02; each remaining step checks the servers first)", "/pgxc resume 8", "Resume 8"),
+        new("the bot cannot authenticate (password unset): only how to look again", PasswordUnset, Standing(PairState.Sync),
+            "Make the database password available to the bot (see the message above), then /pgxc status", null, null),
+        new("the slave streams under another name: fix its application_name (async first, commits wait)", SlaveUnderAnotherName, Standing(PairState.Sync),
+            "/pgxc async datanode1", "/pgxc async datanode1", "Switch to async", ConditionText: MismatchFix, Then: MismatchFix),
+        new("a second client named like the slave: its own problem says what to stop", SecondClientNamedLikeTheSlave, Standing(PairState.Sync),
+            "Find and stop it (on node01:20006: SELECT pid, application_name, client_addr, client_port FROM pg_stat_replication), then /pgxc status datanode1", null, null),
+        new("the GTM is down: start it first", GtmDown, Standing(PairState.Sync),
+            "start the GTM first (see the GTM problem), then /pgxc status", null, null),
         new("a coordinator routes wrongly: repoint before anything else", AsyncMisrouted, Standing(PairState.Async),
             "/pgxc repoint datanode1", "/pgxc repoint datanode1", "Repoint", ConditionText: "/pgxc sync datanode1"),
     ];
@@ -125,6 +174,7 @@ public class AdviceTableTests
         Assert.Equal(row.Next, advice.Next?.Text);
         Assert.Equal(row.Command, advice.Next?.Command);
         Assert.Equal(row.Label, advice.Next?.Label);
+        if (row.Then is not null) Assert.Equal(row.Then, advice.Then?.Text);
 
         var condition = pair.Problems.FirstOrDefault(p => ClusterAdvisor.ConditionCodes.Contains(p.Code));
         var expectedCondition = row.ConditionText ?? row.Next;
