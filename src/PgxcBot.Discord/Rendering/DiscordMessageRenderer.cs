@@ -149,14 +149,22 @@ public static class DiscordMessageRenderer
         return Fit(text.Length == 0 ? "-" : text, DiscordLimits.EmbedDescription, "…");
     }
 
-    private static int Width(Core.Messages.MessageTable table)
+    /// <summary>The widest cell of each column, header included.</summary>
+    private static int[] ColumnWidths(Core.Messages.MessageTable table)
     {
         var columns = Math.Max(table.Header.Count, table.Rows.Select(r => r.Count).DefaultIfEmpty(0).Max());
         var widths = new int[columns];
         foreach (var row in table.Rows.Prepend(table.Header))
             for (var i = 0; i < row.Count; i++)
                 widths[i] = Math.Max(widths[i], row[i].Length);
-        return widths.Sum() + 2 * Math.Max(0, columns - 1);
+        return widths;
+    }
+
+    /// <summary>A row's length when the table is written as aligned columns (two spaces between them).</summary>
+    private static int Width(Core.Messages.MessageTable table)
+    {
+        var widths = ColumnWidths(table);
+        return widths.Sum() + 2 * Math.Max(0, widths.Length - 1);
     }
 
     /// <summary>"**datanode1**: coord1 127.0.0.1:42977 · coord2 ✗ 127.0.0.1:1", one line per row.</summary>
@@ -166,11 +174,7 @@ public static class DiscordMessageRenderer
 
     private static string Table(Core.Messages.MessageTable table)
     {
-        var columns = Math.Max(table.Header.Count, table.Rows.Select(r => r.Count).DefaultIfEmpty(0).Max());
-        var widths = new int[columns];
-        foreach (var row in table.Rows.Prepend(table.Header))
-            for (var i = 0; i < row.Count; i++)
-                widths[i] = Math.Max(widths[i], row[i].Length);
+        var widths = ColumnWidths(table);
         var text = new StringBuilder();
         void Row(IReadOnlyList<string> row) =>
             text.Append(string.Join("  ", widths.Select((w, i) => (i < row.Count ? row[i] : "").PadRight(w))).TrimEnd()).Append('\n');
