@@ -18,6 +18,13 @@ public static class PairAdvisor
     public static IReadOnlySet<string> PairOperations { get; } =
         new HashSet<string>(["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start", "resolve-2pc"], StringComparer.Ordinal);
 
+    /// <summary>Problems beside the pair's condition that a person fixes by hand, each with its own next step (in
+    /// order of urgency): they follow whatever the condition needs, so a healthy pair with one is never "nothing to do".</summary>
+    public static IReadOnlyList<string> PersonFixes { get; } =
+    [
+        ProblemCodes.XlStandbyFeedback, ProblemCodes.WalArchivingFailing, ProblemCodes.WalSlotRetaining, ProblemCodes.WalRetained, ProblemCodes.WatchUnreadable,
+    ];
+
     /// <param name="pair">The pair's assessment (its <see cref="PairAssessment.Found"/> problems are the evidence).</param>
     /// <param name="standing">What the bot's records say about the pair.</param>
     /// <param name="config">The pair's configuration (host names for the words); null when unknown.</param>
@@ -70,6 +77,8 @@ public static class PairAdvisor
             steps.Add(new NextStep(text, command, label));
         }
         if (condition is not null) steps.Add(condition);
+        // What fills the master's disk, or a setting that will crash it: no runbook fixes these, their own problem says how.
+        if (OwnStep(found, [.. PersonFixes]) is { } byHand) steps.Add(byHand);
 
         var ordered = steps.Select(s => resume is null ? Beside(s, standing, name, resume) : s).DistinctBy(s => s.Text).ToList();
         var forCondition = condition is null ? null : Beside(condition, standing, name, resume);

@@ -35,6 +35,9 @@ public static class ProblemCodes
     public const string WatchUnreadable = "watch-unreadable";
     /// <summary>A prepared (two-phase) transaction older than the threshold, or left in doubt by a promote.</summary>
     public const string PreparedTransactionStuck = "prepared-transaction-stuck";
+    /// <summary>A Postgres-XL slave sends hot_standby_feedback: its xmin can fall behind the GTM's global
+    /// xmin and the master's cluster monitor then PANICs.</summary>
+    public const string XlStandbyFeedback = "xl-standby-feedback";
     /// <summary>The GTM does not answer, or nodes cannot reach it: every transaction fails.</summary>
     public const string GtmUnreachable = "gtm-unreachable";
     public const string GtmProxyUnreachable = "gtm-proxy-unreachable";

@@ -57,6 +57,9 @@ public sealed record ServerFeatures(int VersionNum)
     /// <summary>pg_ls_archive_statusdir(), 12+ (superuser or pg_monitor).</summary>
     public bool LsArchiveStatusDir => VersionNum >= 120000;
 
+    /// <summary>pg_stat_replication.backend_xmin (the standby's hot_standby_feedback xmin), 9.4+.</summary>
+    public bool ReplicationBackendXmin => VersionNum >= 90400;
+
     /// <summary>ALTER SYSTEM, 9.4+ (Postgres-XC has none).</summary>
     public bool AlterSystem => VersionNum >= 90400;
 

@@ -113,6 +113,23 @@ public class AdviceTableTests
         });
     }
 
+    private static ClusterAssessment XlSlaveSendsFeedback()
+    {
+        var b = new ClusterBuilder();
+        b.Pair().Row = b.Pair().Row with { BackendXmin = 563 };
+        return b.Assess();
+    }
+
+    private static ClusterAssessment InactiveSlotOnHealthyPair()
+    {
+        var b = new ClusterBuilder();
+        var slot = new Core.Observation.ReplicationSlotFacts("old", "physical", false, new Core.Observation.Lsn(ClusterBuilder.Head.Value - (16UL << 20)), null, null);
+        b.Pair().Master = b.Pair().Master with { Wal = new Core.Observation.WalFacts(16L << 20, 64L << 20, 1L << 30, null, "000000010000000000000040", "off", [slot], null) };
+        return b.Assess();
+    }
+
+    private const string SlotFix = "If nothing will use slot 'old' again, drop it on node01:20006: SELECT pg_drop_replication_slot('old'); (its consumer could then not resume from it)";
+
     private const string MismatchFix = "On node02, set primary_conninfo = 'host=127.0.0.11 port=20006 user=postgresxc application_name=datanode1_slave' in /home/postgresxc/pgxc/datanode1_slave/recovery.conf, then restart the slave (pg_ctl restart -Z datanode -m fast -D /home/postgresxc/pgxc/datanode1_slave); then /pgxc sync datanode1";
 
     public static TheoryData<Row> Table() =>
@@ -157,6 +174,10 @@ public class AdviceTableTests
             "Find and stop it (on node01:20006: SELECT pid, application_name, client_addr, client_port FROM pg_stat_replication), then /pgxc status datanode1", null, null),
         new("the GTM is down: start it first", GtmDown, Standing(PairState.Sync),
             "start the GTM first (see the GTM problem), then /pgxc status", null, null),
+        new("an XL slave sends hot_standby_feedback on a healthy pair: never 'nothing to do'", XlSlaveSendsFeedback, Standing(PairState.Sync),
+            "On node02, set hot_standby_feedback = off in /home/postgresxc/pgxc/datanode1_slave/postgresql.conf, then pg_ctl reload -D /home/postgresxc/pgxc/datanode1_slave", null, null),
+        new("an inactive slot holds WAL on a healthy pair: its own fix is the next step", InactiveSlotOnHealthyPair, Standing(PairState.Sync),
+            SlotFix, null, null),
         new("a coordinator routes wrongly: repoint before anything else", AsyncMisrouted, Standing(PairState.Async),
             "/pgxc repoint datanode1", "/pgxc repoint datanode1", "Repoint", ConditionText: "/pgxc sync datanode1"),
     ];
