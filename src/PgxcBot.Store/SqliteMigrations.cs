@@ -96,5 +96,16 @@ public static class SqliteMigrations
                 document   TEXT NOT NULL
             ) STRICT;
             """),
+        new(6, "refused commands (history tells refusals too)", """
+            CREATE TABLE IF NOT EXISTS operation_refusal (
+                id       INTEGER PRIMARY KEY AUTOINCREMENT,
+                at       TEXT NOT NULL,
+                datanode TEXT,
+                -- Who, the command, why, what to do instead, as one JSON document.
+                document TEXT NOT NULL
+            ) STRICT;
+
+            CREATE INDEX IF NOT EXISTS operation_refusal_by_datanode ON operation_refusal (datanode, id DESC);
+            """),
     ];
 }

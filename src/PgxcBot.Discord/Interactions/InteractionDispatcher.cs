@@ -135,7 +135,7 @@ public sealed partial class InteractionDispatcher(
         }
         else
         {
-            await session.ShowAsync(DiscordMessageRenderer.Render(reply.Message, render), cancellationToken).ConfigureAwait(false);
+            await session.ShowAsync(DiscordMessageRenderer.RenderWhole(reply.Message, render), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -147,7 +147,8 @@ public sealed partial class InteractionDispatcher(
         {
             try
             {
-                await session.ShowAsync(DiscordMessageRenderer.Render(OperationMessageBuilder.Build(operationEvent.Operation), render), cancellationToken).ConfigureAwait(false);
+                // The whole plan, always: an approver never approves a cut one (attached when it does not fit).
+                await session.ShowAsync(DiscordMessageRenderer.RenderWhole(OperationMessageBuilder.Build(operationEvent.Operation), render), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

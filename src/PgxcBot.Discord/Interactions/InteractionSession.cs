@@ -20,20 +20,27 @@ internal sealed class InteractionSession(Interaction interaction, AnswerTarget t
     public AnswerTarget Target => target;
 
     /// <summary>Shows <paramref name="message"/> to everyone in the channel: the first answer, or an edit of it.</summary>
-    public async Task ShowAsync(JsonObject message, CancellationToken cancellationToken)
+    public Task ShowAsync(JsonObject message, CancellationToken cancellationToken) =>
+        ShowAsync(new Rendering.RenderedMessage(message, []), cancellationToken);
+
+    /// <summary>Shows a message and its files (the whole plan when it does not fit an embed).</summary>
+    public async Task ShowAsync(Rendering.RenderedMessage rendered, CancellationToken cancellationToken)
     {
+        var message = rendered.Payload;
+        var files = rendered.Files.Count == 0 ? null : rendered.Files;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!_responded)
             {
                 var type = target == AnswerTarget.NewMessage ? 4 : 7; // CHANNEL_MESSAGE_WITH_SOURCE | UPDATE_MESSAGE
-                await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = type, ["data"] = message }, cancellationToken).ConfigureAwait(false);
+                await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = type, ["data"] = message }, cancellationToken, files)
+                    .ConfigureAwait(false);
                 _responded = true;
             }
             else
             {
-                await api.EditOriginalAsync(interaction.ApplicationId, interaction.Token, message, cancellationToken).ConfigureAwait(false);
+                await api.EditOriginalAsync(interaction.ApplicationId, interaction.Token, message, cancellationToken, files).ConfigureAwait(false);
             }
         }
         finally

@@ -40,13 +40,16 @@ public sealed class DiscordApi(DiscordRestClient rest)
     public Task EditMessageAsync(string channelId, string messageId, JsonObject message, CancellationToken cancellationToken) =>
         rest.SendAsync(HttpMethod.Patch, $"channels/{channelId}/messages/{messageId}", message, cancellationToken);
 
-    /// <summary>The first answer to an interaction (within 3 s of its creation).</summary>
-    public Task CreateInteractionResponseAsync(string interactionId, string token, JsonObject response, CancellationToken cancellationToken) =>
-        rest.SendAsync(HttpMethod.Post, $"interactions/{interactionId}/{token}/callback", response, cancellationToken);
+    /// <summary>The first answer to an interaction (within 3 s of its creation), with the files its message carries.</summary>
+    public Task CreateInteractionResponseAsync(string interactionId, string token, JsonObject response, CancellationToken cancellationToken,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
+        rest.SendAsync(HttpMethod.Post, $"interactions/{interactionId}/{token}/callback", response, files, cancellationToken);
 
-    /// <summary>Edits the interaction's original message (the answer, or for a button the message it sits on).</summary>
-    public Task EditOriginalAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken) =>
-        rest.SendAsync(HttpMethod.Patch, $"webhooks/{applicationId}/{token}/messages/@original", message, cancellationToken);
+    /// <summary>Edits the interaction's original message (the answer, or for a button the message it sits on). With
+    /// files, the message's <c>attachments</c> list says which to keep: the new ones replace the old.</summary>
+    public Task EditOriginalAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
+        rest.SendAsync(HttpMethod.Patch, $"webhooks/{applicationId}/{token}/messages/@original", message, files, cancellationToken);
 
     public Task CreateFollowupAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken) =>
         rest.SendAsync(HttpMethod.Post, $"webhooks/{applicationId}/{token}", message, cancellationToken);

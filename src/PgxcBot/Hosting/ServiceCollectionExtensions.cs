@@ -70,6 +70,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<AssessmentMemory>(), provider.GetService<IMasterSightingStore>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
+        services.AddSingleton<PgxcBot.Core.Advice.AdviceSource>();
         // A bot restarted on this host finds its predecessor's run interrupted at once, without waiting for the lease.
         services.AddSingleton(_ => new OperationRuns(processAlive: ProcessLiveness.IsAlive));
         services.AddSingleton<OperationService>();
@@ -88,6 +89,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOperationStore>(provider => new SqliteOperationStore(store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         services.AddSingleton<IMasterSightingStore>(new SqliteMasterSightingStore(store));
+        services.AddSingleton<IRefusalLog>(new SqliteRefusalLog(store));
         return services;
     }
 }

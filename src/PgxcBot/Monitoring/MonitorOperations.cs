@@ -31,7 +31,7 @@ public sealed class MonitorOperations
 
     public MonitorOperations(TopologyState topology, SharedSnapshotObserver observer, IOperationStore store, StepExecutor executor,
         IRemoteShell shell, SyncEvidenceSource evidence, ApprovalPolicy policy, IOperationObserver events, PairStateTracker tracker,
-        OperationRuns runs, TimeProvider time)
+        OperationRuns runs, TimeProvider time, PgxcBot.Core.Advice.AdviceSource? advice = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(policy);
@@ -42,7 +42,7 @@ public sealed class MonitorOperations
             KindsNeedingApproval = new HashSet<string>(policy.KindsNeedingApproval.Where(k => k != "async"), StringComparer.Ordinal),
         };
         var sink = new PairOperationSink(topology, observer, tracker);
-        Service = new OperationService(topology, observer, store, executor, shell, evidence, own, events, sink, time, runs);
+        Service = new OperationService(topology, observer, store, executor, shell, evidence, own, events, sink, time, runs, advice);
 
         var alerts = topology.Configured.Alerts;
         if (alerts.AutoFailover)
@@ -53,7 +53,7 @@ public sealed class MonitorOperations
             var expiry = alerts.FailoverGrace * 2 + TimeSpan.FromMinutes(1);
             var failover = new ApprovalPolicy(system, none, system, none, AllowSelfApproval: true,
                 expiry > policy.Expiry ? expiry : policy.Expiry, new HashSet<string>(["promote"], StringComparer.Ordinal));
-            _failover = new OperationService(topology, observer, store, executor, shell, evidence, failover, events, sink, time, runs);
+            _failover = new OperationService(topology, observer, store, executor, shell, evidence, failover, events, sink, time, runs, advice);
         }
     }
 

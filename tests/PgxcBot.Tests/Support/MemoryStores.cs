@@ -227,3 +227,21 @@ internal sealed class MemorySightingStore : PgxcBot.Core.Assessment.IMasterSight
     public Task<IReadOnlyDictionary<string, PgxcBot.Core.Assessment.MasterSighting>> GetAllAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, PgxcBot.Core.Assessment.MasterSighting>>(new Dictionary<string, PgxcBot.Core.Assessment.MasterSighting>(_sightings));
 }
+
+/// <summary>Refusals kept in memory, newest first on read.</summary>
+internal sealed class MemoryRefusalLog : IRefusalLog
+{
+    public List<OperationRefusal> Kept { get; } = [];
+
+    public Task RecordAsync(OperationRefusal refusal, CancellationToken cancellationToken)
+    {
+        lock (Kept) Kept.Add(refusal);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<OperationRefusal>> GetAsync(string? datanode, int limit, CancellationToken cancellationToken)
+    {
+        lock (Kept)
+            return Task.FromResult<IReadOnlyList<OperationRefusal>>(Kept.Where(r => datanode is null || r.Datanode == datanode).Reverse().Take(limit).ToArray());
+    }
+}

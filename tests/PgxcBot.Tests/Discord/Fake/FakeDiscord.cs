@@ -14,7 +14,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace PgxcBot.Tests.Discord.Fake;
 
 /// <summary>One request the fake received (the body as sent, and the headers that matter).</summary>
-internal sealed record RecordedRequest(string Method, string Path, JsonNode? Body, string? Authorization, string? UserAgent, int Status);
+internal sealed record RecordedRequest(string Method, string Path, JsonNode? Body, string? Authorization, string? UserAgent, int Status)
+{
+    /// <summary>Files sent with it (multipart), name and text.</summary>
+    public IReadOnlyList<(string Name, string Text)> Files { get; init; } = [];
+}
 
 /// <summary>
 /// A fake Discord on 127.0.0.1 (a free port): the REST endpoints the bot uses, answering with realistic
@@ -88,8 +92,21 @@ internal sealed class FakeDiscord : IAsyncDisposable
         }
         var route = path["/api/v10/".Length..];
         JsonNode? body = null;
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        var files = new List<(string Name, string Text)>();
+        if (context.Request.HasFormContentType)
         {
+            // Multipart: the JSON in payload_json, files as files[n] (Discord's "Uploading Files").
+            var form = await context.Request.ReadFormAsync();
+            if (form.TryGetValue("payload_json", out var payload)) body = JsonNode.Parse(payload.ToString());
+            foreach (var file in form.Files)
+            {
+                using var fileReader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
+                files.Add((file.FileName, await fileReader.ReadToEndAsync()));
+            }
+        }
+        else
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var text = await reader.ReadToEndAsync();
             if (text.Length > 0) body = JsonNode.Parse(text);
         }
@@ -97,7 +114,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var auth = context.Request.Headers.Authorization.ToString();
         var agent = context.Request.Headers.UserAgent.ToString();
         var (status, json) = Answer(method, route, body, auth, context.Response);
-        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status));
+        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { Files = files });
         context.Response.StatusCode = status;
         if (json is not null)
         {
