@@ -3,9 +3,10 @@ using PgxcBot.Core.Observation;
 namespace PgxcBot.Core.Assessment;
 
 /// <summary>
-/// What to do with prepared transactions in doubt on a datanode: /pgxc resolve-2pc when the rule can decide at
-/// least one (a coordinator made it, so every participant had prepared it); otherwise the words for a person,
-/// since only the client that prepared a transaction itself knows whether to commit it.
+/// What to do with prepared transactions in doubt on a datanode: /pgxc resolve-2pc when a coordinator made one
+/// (the planner then asks every datanode how it ended and applies pgxc_clean's rule, or says why it cannot);
+/// otherwise the words for a person, since only the client that prepared a transaction itself knows whether to
+/// commit it.
 /// </summary>
 public static class PreparedAdvice
 {

@@ -96,7 +96,10 @@ public class WatchTests
         { "_$XC$1", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Aborted], TwoPhaseOutcome.Rollback },
         { "_$XC$1", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Committed, TwoPhaseStatus.Aborted], TwoPhaseOutcome.Refuse },
         { "_$XC$1", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Unreachable], TwoPhaseOutcome.Refuse },
-        { "_$XC$1", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Prepared, TwoPhaseStatus.Unknown], TwoPhaseOutcome.Commit },
+        { "_$XC$1", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Prepared, TwoPhaseStatus.Unknown], TwoPhaseOutcome.Leave },
+        { "_$XC$1", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Prepared], TwoPhaseOutcome.Leave },
+        { "_$XC$1", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Unknown, TwoPhaseStatus.Committed], TwoPhaseOutcome.Commit },
+        { "client", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Aborted, TwoPhaseStatus.Unknown], TwoPhaseOutcome.Rollback },
         { "client", [TwoPhaseStatus.Prepared, TwoPhaseStatus.Unknown], TwoPhaseOutcome.Leave },
         { "_$XC$1", [TwoPhaseStatus.Unknown, TwoPhaseStatus.Committed], TwoPhaseOutcome.Leave },
     };

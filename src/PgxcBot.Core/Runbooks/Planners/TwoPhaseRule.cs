@@ -31,10 +31,10 @@ public sealed record TwoPhaseDecision(PreparedTransaction Transaction, TwoPhaseO
 /// check_txn_global_status), by gid over every datanode: a node that does not answer → refuse (nobody can tell
 /// how it ended there); committed on some node and rolled back on another → refuse (that should not happen: a
 /// person decides); committed somewhere → commit it where it is still prepared; rolled back somewhere → roll it
-/// back; still prepared everywhere it is known → commit when a coordinator made it (an implicit gid,
-/// "_$XC$..."), since every participant had prepared and none had been told otherwise; leave it when a client
-/// prepared it explicitly (PREPARE TRANSACTION 'name'): only that client knows. A node that never saw it
-/// (unknown) does not count. Pure.
+/// back; still prepared everywhere it is known → leave it, as pgxc_clean does ("Recovery not needed"): its
+/// coordinator may still finish it, and a participant that never prepared it (unknown here) would make a commit
+/// wrong, while a rollback could undo what a client was already told committed. A person decides those, with
+/// the participants' answers in the plan. A node that never saw it (unknown) does not count. Pure.
 /// </summary>
 public static class TwoPhaseRule
 {
@@ -63,8 +63,10 @@ public static class TwoPhaseRule
         if (aborted)
             return new(transaction, TwoPhaseOutcome.Rollback, $"rolled back on {On(TwoPhaseStatus.Aborted)}: roll it back where it is still prepared ({On(TwoPhaseStatus.Prepared)})", participants);
         if (IsImplicit(transaction.Gid))
-            return new(transaction, TwoPhaseOutcome.Commit,
-                $"prepared on {On(TwoPhaseStatus.Prepared)} and finished nowhere; a coordinator made it (implicit gid), so every participant had prepared it: commit it", participants);
+            return new(transaction, TwoPhaseOutcome.Leave,
+                $"a coordinator prepared '{transaction.Gid}' on {On(TwoPhaseStatus.Prepared)} and no node finished it: like pgxc_clean, the bot leaves it (its coordinator may still finish it, " +
+                $"and a node that never prepared it would make a commit wrong); a person decides, after the coordinator's log: COMMIT PREPARED or ROLLBACK PREPARED '{transaction.Gid}' " +
+                $"in database {transaction.Database}", participants);
         return new(transaction, TwoPhaseOutcome.Leave,
             $"a client prepared '{transaction.Gid}' itself (PREPARE TRANSACTION) and no node finished it: only that client knows whether to commit; its owner {transaction.Owner} decides " +
             $"(COMMIT PREPARED or ROLLBACK PREPARED '{transaction.Gid}' in database {transaction.Database})", participants);
