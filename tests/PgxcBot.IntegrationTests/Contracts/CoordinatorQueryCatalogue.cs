@@ -2,6 +2,7 @@ using System.Globalization;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Contracts;
 
@@ -31,6 +32,8 @@ public static class CoordinatorQueryCatalogue
     [
         new("observer-reads-pgxc_node", ["ProbeSql.PgxcNodes"], ObserverReadsCatalogAsync),
         new("read-nodes", [nameof(NodeSql) + "." + nameof(NodeSql.ReadNodes)], ReadNodesAsync),
+        new("execute-direct-read-datanode-catalog", [nameof(NodeSql) + "." + nameof(NodeSql.ReadNodes), nameof(NodeSql) + "." + nameof(NodeSql.ExecuteDirect)],
+            DatanodeCatalogAsync),
         new("read-node", [nameof(NodeSql) + "." + nameof(NodeSql.ReadNode)], ReadNodeAsync),
         new("pool-check", [nameof(NodeSql) + "." + nameof(NodeSql.PoolCheck)], PoolCheckAsync),
         new("pool-reload", [nameof(NodeSql) + "." + nameof(NodeSql.PoolReload)], PoolReloadAsync),
@@ -40,14 +43,18 @@ public static class CoordinatorQueryCatalogue
         new("repoint-coordinator", [nameof(NodeSql) + "." + nameof(NodeSql.AlterNode)], RepointCoordinatorAsync),
         new("repoint-datanode-catalog", [nameof(NodeSql) + "." + nameof(NodeSql.AlterNode), nameof(NodeSql) + "." + nameof(NodeSql.ExecuteDirect)],
             RepointDatanodeCatalogAsync),
+        new("execute-direct-to-a-dead-node", [nameof(NodeSql) + "." + nameof(NodeSql.VerifyIdentity)], DeadNodeAsync),
         new("alter-and-reload-in-one-transaction", [nameof(NodeSql) + "." + nameof(NodeSql.AlterNode)], AlterAndReloadTogetherAsync),
     ];
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>pgxc_node as the lab built it: every datanode at its master, type D (as text rows).</summary>
-    private static IEnumerable<string> DatanodeRows(ContractTarget t) =>
-        t.Cluster.Pairs.Select(p => $"{p.Name}|D|{p.Master.Address}|{Text(p.Master.Port)}");
+    /// <summary>pgxc_node as the lab built it, by node name: every coordinator (C) and every datanode at its
+    /// master (D), as text rows <c>name|type|host|port</c>.</summary>
+    private static IEnumerable<string> CatalogRows(ContractTarget t) =>
+        t.Cluster.AllCoordinators.Select(c => $"{c.NodeName}|C|{c.Host}|{Text(c.Port)}")
+            .Concat(t.Cluster.Pairs.Select(p => $"{p.Name}|D|{p.Master.Address}|{Text(p.Master.Port)}"))
+            .Order(StringComparer.Ordinal);
 
     private static IEnumerable<string> Rows(SqlResult result) => result.Rows.Select(r => string.Join('|', r.Select(v => v ?? "NULL")));
 
@@ -57,24 +64,37 @@ public static class CoordinatorQueryCatalogue
     {
         var snapshot = await t.ObserveAsync(ct);
         Assert.Equal(t.Cluster.AllCoordinators.Select(c => c.NodeName), snapshot.Coordinators.Select(c => c.Coordinator));
-        foreach (var (probe, coordinator) in snapshot.Coordinators.Zip(t.Cluster.AllCoordinators))
+        foreach (var probe in snapshot.Coordinators)
         {
             Assert.True(probe.Answered, $"{probe.Coordinator}: {probe.Status} {probe.Error}");
-            var rows = probe.Nodes.Select(n => $"{n.NodeName}|{n.NodeType}|{n.NodeHost}|{Text(n.NodePort)}").ToList();
-            Assert.Equal(DatanodeRows(t), rows.Where(r => r.Contains("|D|", StringComparison.Ordinal)));
-            Assert.Contains($"{coordinator.NodeName}|C|{coordinator.Host}|{Text(coordinator.Port)}", rows);
-            Assert.All(probe.Nodes, n => Assert.True(n.NodeType is 'C' or 'D', $"{n.NodeName}: type {n.NodeType}"));
+            Assert.Equal(CatalogRows(t), probe.Nodes.Select(n => $"{n.NodeName}|{n.NodeType}|{n.NodeHost}|{Text(n.NodePort)}"));
             Assert.Contains(t.Behaves == Flavor.PostgresXc ? "9.3." : "Postgres-XL 10r1", probe.ServerVersion, StringComparison.Ordinal);
         }
     }
 
     private static async Task ReadNodesAsync(ContractTarget t, CancellationToken ct)
     {
-        var result = await t.RunAsync(t.Coordinator(0), NodeSql.ReadNodes, ct);
-        Assert.Equal(["node_name", "node_type", "node_host", "node_port"], result.Columns);
-        var rows = Rows(result).ToList();
-        Assert.Equal(DatanodeRows(t), rows.Where(r => r.Contains("|D|", StringComparison.Ordinal)));
-        Assert.Equal(rows.Order(StringComparer.Ordinal), rows);
+        for (var i = 0; i < t.Cluster.AllCoordinators.Count; i++)
+        {
+            var result = await t.RunAsync(t.Coordinator(i), NodeSql.ReadNodes, ct);
+            Assert.Equal(["node_name", "node_type", "node_host", "node_port"], result.Columns);
+            Assert.Equal(CatalogRows(t), Rows(result));
+        }
+    }
+
+    /// <summary>
+    /// A datanode's own catalog, read through a coordinator: on Postgres-XL the same rows as the coordinators'
+    /// (each datanode's own row typed D, as pgxc_ctl leaves it), which the datanode-catalog repoint relies on.
+    /// Postgres-XC datanodes do not route: the bot never reads nor writes their catalogs, so only the shape counts.
+    /// </summary>
+    private static async Task DatanodeCatalogAsync(ContractTarget t, CancellationToken ct)
+    {
+        foreach (var pair in t.Cluster.Pairs)
+        {
+            var result = await t.RunAsync(t.Coordinator(0), NodeSql.ExecuteDirect(pair.Name, NodeSql.ReadNodes), ct);
+            Assert.Equal(["node_name", "node_type", "node_host", "node_port"], result.Columns);
+            if (t.Behaves != Flavor.PostgresXc) Assert.Equal(CatalogRows(t), Rows(result));
+        }
     }
 
     private static async Task ReadNodeAsync(ContractTarget t, CancellationToken ct)
@@ -194,6 +214,32 @@ public static class CoordinatorQueryCatalogue
         Assert.Empty(altered.Columns);
         Assert.Empty(altered.Rows);
         Assert.Equal(["t"], Rows(await t.RunAsync(via, reload, ct)));
+    }
+
+    /// <summary>
+    /// A catalog entry pointing at a port where nothing listens (what a repoint to a dead master leaves): the
+    /// reload still succeeds and pgxc_pool_check stays true (it cannot see a dead node), and the identity check
+    /// fails with an SQL error from the coordinator (53000, Postgres-XL's "Failed to get pooled connections"),
+    /// not as an unreachable coordinator. Once repointed back, the same coordinator routes again.
+    /// </summary>
+    private static async Task DeadNodeAsync(ContractTarget t, CancellationToken ct)
+    {
+        var coordinator = t.Coordinator(1);
+        var pair = t.Cluster.Pairs[^1];
+        var port = pair.Master.Port;
+        try
+        {
+            await AlterAndReloadAsync(t, coordinator, NodeSql.AlterNode(pair.Name, pair.Master.Address, FreePorts.Pick()), NodeSql.PoolReload, ct);
+            if (t.Behaves != Flavor.PostgresXc)
+                Assert.Equal(["t"], Rows(await t.RunAsync(coordinator, NodeSql.PoolCheck, ct)));
+            var refused = await t.RefusedAsync(coordinator, NodeSql.VerifyIdentity(pair.Name), ct);
+            Assert.True(refused.SqlState == "53000", refused.Message);
+        }
+        finally
+        {
+            await AlterAndReloadAsync(t, coordinator, NodeSql.AlterNode(pair.Name, pair.Master.Address, port), NodeSql.PoolReload, ct);
+        }
+        Assert.Equal(NodeSql.IdentityOfMaster(pair.Name, port), Assert.Single(Rows(await t.RunAsync(coordinator, NodeSql.VerifyIdentity(pair.Name), ct))));
     }
 
     /// <summary>
