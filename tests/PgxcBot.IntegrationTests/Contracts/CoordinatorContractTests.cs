@@ -21,7 +21,7 @@ public abstract class CoordinatorContract(RealClusterFixture lab, Flavor flavor,
     [MemberData(nameof(Queries), MemberType = typeof(CoordinatorContract))]
     public async Task Coordinator_answers_the_query_as_the_bot_relies_on(string query)
     {
-        FlavorLab.SkipUnlessInstalled(flavor);
+        FlavorSkip.UnlessInstalled(flavor);
         using var timeout = new CancellationTokenSource(Budget);
         var entry = CoordinatorQueryCatalogue.All.Single(q => q.Id == query);
         await using var target = new ContractTarget(lab.Cluster);
