@@ -107,5 +107,8 @@ public static class SqliteMigrations
 
             CREATE INDEX IF NOT EXISTS operation_refusal_by_datanode ON operation_refusal (datanode, id DESC);
             """),
+        // Reserved for the chat outbox branch, which owns version 7 (replaced by it at the merge).
+        new(7, "reserved (the chat outbox)", "SELECT 1;"),
+        new(8, "maintenance windows, silences and incident owners", SqliteMaintenanceStore.Schema),
     ];
 }

@@ -112,7 +112,8 @@ public static class CommandCatalogue
         NeedsApproval: false, Available: true);
 
     public static IReadOnlyList<CommandSpec> All { get; } =
-        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History];
+        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History,
+         MaintenanceCommands.Maintenance, MaintenanceCommands.Silence, MaintenanceCommands.Ack, MaintenanceCommands.Unack];
 
     /// <summary>The command of that name (case-insensitive), or null.</summary>
     public static CommandSpec? Find(string name) =>

@@ -74,6 +74,11 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             var value = inlineValue ?? (i + 1 < tokens.Count ? tokens[++i] : null);
             if (value is null)
                 return CommandParseResult.Fail($"--{option.Name} needs a value. Usage: {spec.Usage}");
+            if (option.IsText)
+            {
+                words[option.Name] = value;
+                continue;
+            }
             if (!option.IsNumber)
             {
                 if (!value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
@@ -84,6 +89,12 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
                 return CommandParseResult.Fail($"--{option.Name} needs a whole number above 0, not '{value}'. Usage: {spec.Usage}");
             values[option.Name] = number;
+        }
+
+        if (spec.Name is "maintenance" or "silence" or "ack" or "unack")
+        {
+            var (command, error) = MaintenanceCommands.Create(spec, positional, v => Check(spec.Arguments[0], v), flags, words);
+            return command is null ? CommandParseResult.Fail(error!) : CommandParseResult.Ok(command);
         }
 
         if (positional.Count > spec.Arguments.Count)

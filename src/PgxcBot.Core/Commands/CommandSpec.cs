@@ -11,6 +11,8 @@ public enum ArgumentKind
     Command,
     /// <summary>An operation number (a positive whole number).</summary>
     OperationId,
+    /// <summary>An incident as alerts name it: subject/kind (e.g. datanode1/slave-lost).</summary>
+    Incident,
 }
 
 /// <summary>A positional argument of a chat command.</summary>
@@ -24,7 +26,14 @@ public sealed record CommandArgument(
 /// <summary>A <c>--name</c> option. A flag has no value; a valued option is written
 /// <c>--name VALUE</c> or <c>--name=VALUE</c> and is a positive whole number when
 /// <see cref="IsNumber"/>, otherwise a word.</summary>
-public sealed record CommandOption(string Name, string Description, bool IsFlag = true, bool IsNumber = false);
+public sealed record CommandOption(string Name, string Description, bool IsFlag = true, bool IsNumber = false)
+{
+    /// <summary>A valued option that takes free text (quoted when it has spaces), e.g. a reason.</summary>
+    public bool IsText { get; init; }
+
+    /// <summary>How usage and help write its value: N, WORD or TEXT (empty for a flag).</summary>
+    public string ValueName => IsFlag ? "" : IsNumber ? "N" : IsText ? "TEXT" : "WORD";
+}
 
 /// <summary>
 /// One entry of the command catalogue: enough to parse it, to explain it in help, and to register it as a
@@ -50,7 +59,7 @@ public sealed record CommandSpec(
         {
             var parts = new List<string> { CommandCatalogue.Prefix, Name };
             parts.AddRange(Arguments.Select(a => a.Required ? $"<{a.Name}>" : $"[{a.Name}]"));
-            parts.AddRange(Options.Select(o => o.IsFlag ? $"[--{o.Name}]" : o.IsNumber ? $"[--{o.Name} N]" : $"[--{o.Name} WORD]"));
+            parts.AddRange(Options.Select(o => o.IsFlag ? $"[--{o.Name}]" : $"[--{o.Name} {o.ValueName}]"));
             return string.Join(' ', parts);
         }
     }

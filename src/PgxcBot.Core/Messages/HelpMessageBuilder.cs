@@ -32,7 +32,7 @@ public static class HelpMessageBuilder
             lines.Add($"  {argument.Name}{(argument.Required ? "" : " (optional)")}: {argument.Description}{choices}");
         }
         foreach (var option in spec.Options)
-            lines.Add($"  --{option.Name}{(option.IsFlag ? "" : " N")}: {option.Description}");
+            lines.Add($"  --{option.Name}{(option.IsFlag ? "" : " " + option.ValueName)}: {option.Description}");
         return new ChatMessage($"{CommandCatalogue.Prefix} {spec.Name}", Severity.Info, [], lines, [], []);
     }
 

@@ -40,4 +40,8 @@ public static class AlertKinds
     public const string WalRetention = "wal-retention";
     /// <summary>Prepared transactions left in doubt.</summary>
     public const string PreparedTransactions = "prepared-transactions";
+
+    /// <summary>Every kind, for checking what a person typed (ack, silence).</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [SlaveLost, CommitsBlocked, Lag, MasterLost, SplitBrain, NoMaster, CoordinatorUnreachable, CoordinatorRoute, SshLost, WalRetention, PreparedTransactions];
 }

@@ -36,6 +36,10 @@ public sealed class IncidentEngine
                 _incidents[incident.Key] = incident;
     }
 
+    /// <summary>Who owns an incident (<c>/pgxc ack</c>), by key; its reminders name the owner instead of
+    /// repeating the page. Set by the monitor from the stored state at each poll.</summary>
+    public Func<string, Acknowledgement?> Owners { get; set; } = _ => null;
+
     /// <summary>Incidents not yet closed (pending ones included).</summary>
     public IReadOnlyCollection<Incident> Active => _incidents.Values;
 
@@ -155,7 +159,9 @@ public sealed class IncidentEngine
 
             case IncidentStatus.Open when now - (incident.LastNotifiedAt ?? incident.RaisedAt ?? now) >= _settings.Reminder:
                 incident = incident with { LastNotifiedAt = now };
-                return (incident, new Notification(incident.Key, NotificationKind.Reminder, IncidentMessages.Reminder(incident, now)));
+                var owner = Owners(incident.Key);
+                return (incident, new Notification(incident.Key, NotificationKind.Reminder,
+                    owner is null ? IncidentMessages.Reminder(incident, now) : MaintenanceMessages.OwnedReminder(incident, owner, now)));
 
             default:
                 return (incident, null);

@@ -37,6 +37,9 @@ public static class IncidentMessages
         [$"It came back {incident.Reopens} time(s) after clearing, and has now stayed away since {Clock(incident.ClearedAt ?? now)} UTC. Look for the cause of the flapping (network, load) even though it is quiet now."],
         [], []);
 
+    /// <summary>The Acknowledge button of an alert.</summary>
+    public static ChatAction AckAction(string key) => new("Acknowledge", $"/pgxc ack {key}");
+
     /// <summary>HH:mm:ss.f, the precision an operator compares with server logs.</summary>
     public static string Clock(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss.f", CultureInfo.InvariantCulture);
 
@@ -46,6 +49,7 @@ public static class IncidentMessages
     {
         var lines = sentences.ToList();
         if (incident.Latest.NextStep.Length > 0) lines.Add("Next: " + incident.Latest.NextStep);
-        return new ChatMessage(title, incident.Latest.Severity, fields, lines, [], incident.Latest.Actions);
+        // Every alert can be taken by a person: the button records the owner and stops the reminders' pages.
+        return new ChatMessage(title, incident.Latest.Severity, fields, lines, [], [.. incident.Latest.Actions, AckAction(incident.Key)]);
     }
 }

@@ -53,6 +53,13 @@ public sealed record ApprovalPolicy(
             : Decision.No($"{actor} may not cancel operation {operation.Id}: neither the user nor any of their roles is listed in approvals.requesters or approvals.approvers. " +
                           "Ask the requester or an approver.");
 
+    /// <summary>May <paramref name="actor"/> set or end a maintenance window or a silence? Approvers only: it turns
+    /// off the automatic actions and pages the operator configured, as only an approver's approval may.</summary>
+    public Decision CanMute(Actor actor) =>
+        IsIn(actor, ApproverUsers, ApproverRoles)
+            ? Decision.Yes
+            : Decision.No($"{actor} may not set maintenance or silences: only someone listed in approvals.approvers may turn off automatic actions and pages. Ask an approver.");
+
     /// <summary>May <paramref name="actor"/> resume <paramref name="operation"/>? Listed as requester or approver.</summary>
     public Decision CanResume(Actor actor, Operation operation) =>
         IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)

@@ -21,7 +21,9 @@ public sealed partial class ChatCommandHandler(
     IPairStateStore pairStates,
     ILogger<ChatCommandHandler> logger,
     IRefusalLog? refusals = null,
-    TimeProvider? time = null) : IChatCommandHandler
+    TimeProvider? time = null,
+    PgxcBot.Core.Monitoring.IMaintenanceStore? maintenance = null,
+    PgxcBot.Core.Monitoring.IMonitorStateStore? incidents = null) : IChatCommandHandler
 {
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
@@ -69,6 +71,10 @@ public sealed partial class ChatCommandHandler(
                 CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, progress, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
                 ResumeCommand r => await OpAsync(operations.ResumeAsync(r.OperationId, actor, cancellationToken, progress), $"resume {r.OperationId}", null, r.OperationId, actor, cancellationToken),
                 HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
+                MaintenanceCommand m => await MaintenanceAsync(m, actor, cancellationToken),
+                SilenceCommand s => await SilenceAsync(s, actor, cancellationToken),
+                AckCommand a => await AckAsync(a, actor, cancellationToken),
+                UnackCommand u => await UnackAsync(u, actor, cancellationToken),
                 _ => ChatReply.Refusal(HelpMessageBuilder.NotYetAvailable(command.Spec)),
             };
         }
@@ -84,7 +90,9 @@ public sealed partial class ChatCommandHandler(
     private async Task<ChatMessage> StatusAsync(StatusCommand command, CancellationToken cancellationToken)
     {
         var current = await status.GetAsync(cancellationToken);
-        return StatusMessageBuilder.Build(current.Assessment, current.States, onlyDatanode: command.Datanode);
+        var message = StatusMessageBuilder.Build(current.Assessment, current.States, onlyDatanode: command.Datanode);
+        var muted = await MaintenanceStatusAsync(command.Datanode, cancellationToken);
+        return muted.Count == 0 ? message : message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. muted] };
     }
 
     private async Task<ChatMessage> PreviewAsync(PlanCommand command, CancellationToken cancellationToken)
@@ -101,7 +109,9 @@ public sealed partial class ChatCommandHandler(
         var past = await operationStore.GetHistoryAsync(command.Datanode, command.Limit, cancellationToken);
         var transitions = command.Datanode is null ? [] : await pairStates.GetHistoryAsync(command.Datanode, command.Limit, cancellationToken);
         IReadOnlyList<OperationRefusal> refused = refusals is null ? [] : await refusals.GetAsync(command.Datanode, command.Limit, cancellationToken);
-        return OperationMessageBuilder.History(past, command.Datanode, transitions, refused);
+        var history = OperationMessageBuilder.History(past, command.Datanode, transitions, refused);
+        var windows = maintenance is null ? [] : await maintenance.GetMuteHistoryAsync(command.Datanode, command.Limit, cancellationToken);
+        return windows.Count == 0 ? history : history with { Lines = [.. history.Lines, "Maintenance windows and silences:", .. PgxcBot.Core.Monitoring.MaintenanceMessages.HistoryLines(windows)] };
     }
 
     /// <summary>The answer to an operation command; a refusal is also kept for history (who, what, why, when).</summary>

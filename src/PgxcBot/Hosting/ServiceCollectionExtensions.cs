@@ -90,6 +90,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         services.AddSingleton<IMasterSightingStore>(new SqliteMasterSightingStore(store));
         services.AddSingleton<IRefusalLog>(new SqliteRefusalLog(store));
+        services.AddSingleton<PgxcBot.Core.Monitoring.IMaintenanceStore>(new SqliteMaintenanceStore(store));
         return services;
     }
 }

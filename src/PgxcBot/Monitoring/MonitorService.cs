@@ -44,13 +44,15 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly AssessmentMemory? _memory;
     private readonly MasterSightings _sightings;
     private readonly AdviceSource? _advice;
+    private readonly MaintenanceGate _maintenance;
     private long _polls;
     private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
-        AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null)
+        AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null, MaintenanceGate? maintenance = null)
     {
+        _maintenance = maintenance ?? new MaintenanceGate(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<MaintenanceGate>.Instance);
         _advice = advice;
         _ssh = ssh;
         _sightings = sightings ?? new MasterSightings(null);
@@ -144,18 +146,24 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // The one advice: next steps and what the bot's own operations explain (never paged for).
             var advised = _advice is null ? assessment : await _advice.AdviseAsync(topology, assessment, cancellationToken).ConfigureAwait(false);
 
+            // Maintenance windows and owners, as stored now: pairs in maintenance are left out of every automatic action.
+            var expired = await _maintenance.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            var automated = MaintenanceRules.ForAutomation(advised, _maintenance.Current);
+
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                _engine.Owners = _maintenance.Current.OwnerOf;
                 var candidates = AlertRules.From(advised)
                     .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
                     .Concat(_ssh.Candidates(topology))
                     .ToArray();
-                var decision = _autopilot.Decide(advised, candidates, topology.Monitor.LagWarningBytes);
-                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(advised)).ToHashSet(StringComparer.Ordinal);
-                var round = _engine.Evaluate(candidates, held, Unobserved(topology, snapshot));
-                var failover = _failover.Decide(advised, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
+                var decision = _autopilot.Decide(automated, candidates, topology.Monitor.LagWarningBytes);
+                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(automated)).ToHashSet(StringComparer.Ordinal);
+                var round = _maintenance.Gate(_engine.Evaluate(candidates, held, Unobserved(topology, snapshot)), _engine, expired);
+                var failover = _failover.Decide(automated, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
                 await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
+                await _maintenance.ForgetEndedOwnersAsync(_engine, cancellationToken).ConfigureAwait(false);
                 foreach (var intent in decision.Intents) Start(intent, cancellationToken);
                 foreach (var intent in failover.Intents) StartFailover(intent, topology, cancellationToken);
             }

@@ -25,6 +25,7 @@ public static class MonitorServiceCollectionExtensions
             new SqliteMonitorStore(provider.GetRequiredService<SqliteStore>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(provider =>
             new SharedSnapshotObserver(provider.GetRequiredService<IClusterObserver>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<MaintenanceGate>();
         services.TryAddSingleton<MonitorOperations>();
         services.TryAddSingleton<MonitorMetrics>();
         services.TryAddSingleton<SshWatch>();

@@ -40,7 +40,7 @@ public class CommandParserTests
     public void Unknown_command_suggests_the_closest_and_lists_the_valid_ones()
     {
         Assert.Equal(
-            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, resolve-2pc, approve, cancel, resume, history.",
+            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, resolve-2pc, approve, cancel, resume, history, maintenance, silence, ack, unack.",
             Error("/pgxc promte datanode1"));
     }
 
@@ -162,7 +162,15 @@ public class CommandParserTests
             ArgumentKind.OperationId => "12",
             _ => "status",
         });
-        var command = Parsed($"/pgxc {name} {string.Join(' ', args)}");
+        var line = name switch
+        {
+            // Their own syntax: a datanode or --all, a duration and a required reason; an incident key.
+            "maintenance" => "/pgxc maintenance datanode1 on --reason x",
+            "silence" => "/pgxc silence datanode1/lag on --reason x",
+            "ack" or "unack" => $"/pgxc {name} datanode1/slave-lost",
+            _ => $"/pgxc {name} {string.Join(' ', args)}",
+        };
+        var command = Parsed(line);
         Assert.Same(spec, command.Spec);
     }
 

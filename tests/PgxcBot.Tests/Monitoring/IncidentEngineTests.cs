@@ -58,8 +58,9 @@ public class IncidentEngineTests
         Step(engine, MasterLost());
         var raised = Assert.Single(Step(engine, MasterLost()));
         Assert.True(raised.MentionOnCall);
-        var action = Assert.Single(raised.Message.Actions);
-        Assert.Equal(("/pgxc promote datanode1", ActionStyle.Danger), (action.Command, action.Style));
+        Assert.Collection(raised.Message.Actions,
+            action => Assert.Equal(("/pgxc promote datanode1", ActionStyle.Danger), (action.Command, action.Style)),
+            ack => Assert.Equal("/pgxc ack datanode1/master-lost", ack.Command));
         Assert.Contains("promoting it is safe", raised.Message.Lines[0]);
     }
 
