@@ -155,7 +155,10 @@ public sealed class IncidentEngine
 
             case IncidentStatus.Open when candidate.Severity > incident.WorstSeverity:
                 incident = incident with { WorstSeverity = candidate.Severity, LastNotifiedAt = now };
-                return (incident, new Notification(incident.Key, NotificationKind.Reminder, IncidentMessages.Worse(incident, now), Page(candidate.Severity)));
+                var worse = IncidentMessages.Worse(incident, now);
+                // An owned incident that gets worse still pages, and says who is on it.
+                if (Owners(incident.Key) is { } taken) worse = worse with { Lines = [.. worse.Lines, $"It is {MaintenanceMessages.Owned(taken)}."] };
+                return (incident, new Notification(incident.Key, NotificationKind.Reminder, worse, Page(candidate.Severity)));
 
             case IncidentStatus.Open when now - (incident.LastNotifiedAt ?? incident.RaisedAt ?? now) >= _settings.Reminder:
                 incident = incident with { LastNotifiedAt = now };

@@ -45,6 +45,9 @@ public sealed class MonitorLab : IAsyncDisposable
     public MonitorService Monitor { get; private set; } = null!;
     public SqliteStore Store { get; private set; } = null!;
 
+    /// <summary>Maintenance windows and owners, in the monitor's store (what the chat commands write).</summary>
+    public SqliteMaintenanceStore Maintenance { get; private set; } = null!;
+
     /// <param name="adjust">Changes the lab's topology before the monitor starts (e.g. adds an SSH host).</param>
     public static async Task<MonitorLab> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, AlertSettings? alerts = null,
         Func<ClusterTopology, ClusterTopology>? adjust = null)
@@ -87,7 +90,8 @@ public sealed class MonitorLab : IAsyncDisposable
             new SyncEvidenceSource(memory, sightingStore), Topology.Approvals, new NoEvents(), tracker, new OperationRuns(), time);
         Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), Notifications, operations,
             new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance, new SshWatch(shell, time, NullLogger<SshWatch>.Instance),
-            memory, new MasterSightings(sightingStore));
+            memory, new MasterSightings(sightingStore),
+            maintenance: new MaintenanceGate(time, NullLogger<MaintenanceGate>.Instance, Maintenance = new SqliteMaintenanceStore(Store)));
         _monitorStop = new CancellationTokenSource();
         await Monitor.StartAsync(_monitorStop.Token);
         await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

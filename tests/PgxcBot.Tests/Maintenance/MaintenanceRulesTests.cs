@@ -116,7 +116,7 @@ public sealed class MaintenanceRulesTests : IDisposable
         var store = await StoreAsync();
         var gate = new MaintenanceGate(_time, NullLogger<MaintenanceGate>.Instance, store);
         var engine = new IncidentEngine(AlertSettings.Default, _time);
-        var slaveLost = Candidate(AlertKinds.SlaveLost, Severity.Critical);
+        var slaveLost = Candidate(AlertKinds.SlaveLost, Severity.Warning);
         await PollAsync(gate, engine, slaveLost);
         Assert.Contains(await PollAsync(gate, engine, slaveLost), n => n.Kind == NotificationKind.Raised);
         await store.SaveAcknowledgementAsync(new Acknowledgement("datanode1/slave-lost", "bob", "restarting the slave", _time.GetUtcNow()), default);
@@ -126,6 +126,11 @@ public sealed class MaintenanceRulesTests : IDisposable
         Assert.False(reminder.MentionOnCall);
         Assert.StartsWith("Still going, owned by bob:", reminder.Message.Title);
         Assert.Contains("(note: restarting the slave)", PlainTextRenderer.Render(reminder.Message));
+
+        // Worse on the same incident: pages, and names the owner.
+        var worse = Assert.Single(await PollAsync(gate, engine, Candidate(AlertKinds.SlaveLost, Severity.Critical)));
+        Assert.True(worse.MentionOnCall);
+        Assert.Contains("It is owned by bob since", PlainTextRenderer.Render(worse.Message));
 
         // The slave-lost becomes a master-lost: another incident, nobody's yet, so it pages.
         var masterLost = Candidate(AlertKinds.MasterLost, Severity.Critical);
