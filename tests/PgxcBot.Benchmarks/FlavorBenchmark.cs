@@ -147,8 +147,10 @@ internal sealed class FlavorBenchmark : IBenchmark
                     try { direct.Add($"{server.Label} of {p.Name}: {await writer.CountAsync(server.ConnectionString + ";Pooling=false", cancellationToken)}"); }
                     catch (Npgsql.NpgsqlException e) { direct.Add($"{server.Label} of {p.Name}: {e.Message}"); }
                 }
-                var missing = writer.Acknowledged.OrderDescending().Take(5);
-                await progress.WriteLineAsync($"flavors: {lab.Flavor}: {writer.Count - found} missing; 5 s later {writer.Count - later}; directly: {string.Join("; ", direct)}; last acknowledged ids {string.Join(",", missing)}");
+                var present = (await FlavorLab.QueryAsync(readAfter, "SELECT id::text FROM ledger", cancellationToken)).ToHashSet(StringComparer.Ordinal);
+                var missing = writer.Acknowledged.Where(id => !present.Contains(id.ToString(CultureInfo.InvariantCulture))).Order();
+                await progress.WriteLineAsync($"flavors: {lab.Flavor}: {writer.Count - found} missing; 5 s later {writer.Count - later}; directly: {string.Join("; ", direct)}; " +
+                    $"missing ids {string.Join(",", missing)} of acknowledged 1..{writer.Acknowledged.Max()}; writer error: {writer.Error?.Message}");
                 found = later;
             }
             acknowledged += writer.Count;
