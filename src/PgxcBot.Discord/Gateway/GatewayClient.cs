@@ -14,7 +14,9 @@ namespace PgxcBot.Discord.Gateway;
 /// session exists; READY keeps session_id and resume_gateway_url. A missing heartbeat ACK (zombie connection),
 /// Reconnect (op 7), a resumable close or a dropped connection lead to Resume; Invalid Session to Resume or a
 /// new Identify as its flag says, after 1-5 s; close codes 4004 and 4010-4014 stop with
-/// <see cref="GatewayFatalException"/> naming the cause. Repeated failures back off exponentially with jitter.
+/// <see cref="GatewayFatalException"/> naming the cause, and so does a bot token REST rejects
+/// (<see cref="DiscordUnauthorizedException"/>); anything else (REST or DNS down when a new session needs
+/// <c>GET /gateway/bot</c>, a dropped socket) is retried. Repeated failures back off exponentially with jitter.
 /// Resume is preferred: Identifies are limited per day, and going over resets the token.
 /// </summary>
 public sealed partial class GatewayClient(
@@ -61,23 +63,24 @@ public sealed partial class GatewayClient(
         while (!cancellationToken.IsCancellationRequested)
         {
             var resume = _sessionId is not null && _resumeUrl is not null;
-            string url;
-            if (resume)
-            {
-                url = _resumeUrl!;
-            }
-            else
-            {
-                url = await PrepareIdentifyAsync(cancellationToken).ConfigureAwait(false);
-            }
             (Next next, bool reachedReady, TimeSpan extraDelay) outcome;
             try
             {
+                // A new session starts with GET /gateway/bot: REST being down (DNS, connection refused, 5xx) is a
+                // failed connection like any other, retried with back-off; only a rejected token is fatal.
+                var url = resume ? _resumeUrl! : await PrepareIdentifyAsync(cancellationToken).ConfigureAwait(false);
                 outcome = await ConnectAsync(url, resume, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is WebSocketException or IOException or System.Net.Http.HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (DiscordApiException e) when (e is not DiscordUnauthorizedException)
+            {
+                LogGatewayUrlFailed(logger, e.Message);
+                outcome = (Next.Resume, false, TimeSpan.Zero);
+            }
+            catch (Exception e) when (e is WebSocketException or IOException or System.Net.Http.HttpRequestException or JsonException or KeyNotFoundException
+                                          || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 LogConnectionLost(logger, e.Message);
+                // Resumable as long as a session exists (the next round identifies when there is none).
                 outcome = (Next.Resume, false, TimeSpan.Zero);
             }
             finally
@@ -346,6 +349,8 @@ public sealed partial class GatewayClient(
     private static partial void LogInvalidSession(ILogger logger, bool resumable, double delaySeconds);
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway closed the connection: {Code} {Reason}")]
     private static partial void LogClosed(ILogger logger, int code, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gateway: could not ask Discord where to connect (GET /gateway/bot): {Reason}; retrying with back-off")]
+    private static partial void LogGatewayUrlFailed(ILogger logger, string reason);
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway connection lost: {Reason}")]
     private static partial void LogConnectionLost(ILogger logger, string reason);
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway: reconnecting in {DelaySeconds} s to {How} (consecutive failures {Failures})")]

@@ -3,6 +3,7 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
@@ -24,21 +25,20 @@ public sealed partial class ChatCommandHandler(
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
     /// <summary>Parses <paramref name="line"/> and answers it; a parse error is answered with what is valid.</summary>
-    public async Task<ChatMessage> HandleLineAsync(string line, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
+    public async Task<ChatMessage> HandleLineAsync(string line, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null)
     {
         var parsed = Parser.Parse(line);
         if (parsed.Command is null)
             return ChatMessage.Simple("Not understood", Severity.Warning, parsed.Error!);
-        return await HandleAsync(parsed.Command, actor, cancellationToken, progress);
+        return await HandleAsync(parsed.Command, actor, cancellationToken, origin);
     }
 
-    /// <param name="progress">Told every event of an operation this command starts or continues, e.g. to edit
-    /// the chat message that asked for it.</param>
-    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null) =>
-        (await AnswerAsync(command, actor, cancellationToken, progress)).Message;
+    /// <param name="origin">Where the command came from: an operation it starts or continues shows its progress there.</param>
+    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null) =>
+        (await AnswerAsync(command, actor, cancellationToken, origin)).Message;
 
     /// <inheritdoc />
-    public async Task<ChatReply> AnswerAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
+    public async Task<ChatReply> AnswerAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null)
     {
         try
         {
@@ -49,22 +49,22 @@ public sealed partial class ChatCommandHandler(
                 StatusCommand s => ChatReply.Answer(await StatusAsync(s, cancellationToken)),
                 PlanCommand plan => ChatReply.Answer(await PreviewAsync(plan, cancellationToken)),
                 PromoteCommand p => Reply(await operations.RequestAsync("promote", p.Datanode,
-                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, progress), $"promote {p.Datanode}"),
-                SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, progress), $"sync {s.Datanode}"),
-                AsyncCommand a => Reply(await operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, progress), $"async {a.Datanode}"),
-                RepointCommand r => Reply(await operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, progress), $"repoint {r.Datanode}"),
+                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, origin), $"promote {p.Datanode}"),
+                SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, origin), $"sync {s.Datanode}"),
+                AsyncCommand a => Reply(await operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, origin), $"async {a.Datanode}"),
+                RepointCommand r => Reply(await operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, origin), $"repoint {r.Datanode}"),
                 AddSlaveCommand a => Reply(await operations.RequestAsync("add-slave", a.Datanode,
-                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"add-slave {a.Datanode}"),
+                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"add-slave {a.Datanode}"),
                 RebuildCommand r => Reply(await operations.RequestAsync("rebuild", r.Datanode,
-                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"rebuild {r.Datanode}"),
-                SwitchoverCommand s => Reply(await operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, progress), $"switchover {s.Datanode}"),
-                StopCommand s => Reply(await operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, progress), $"stop {s.Datanode}"),
+                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"rebuild {r.Datanode}"),
+                SwitchoverCommand s => Reply(await operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, origin), $"switchover {s.Datanode}"),
+                StopCommand s => Reply(await operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, origin), $"stop {s.Datanode}"),
                 StartCommand s => Reply(await operations.RequestAsync("start", s.Datanode,
-                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"start {s.Datanode}"),
-                ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, progress),
+                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"start {s.Datanode}"),
+                ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, origin),
                     $"approve {a.OperationId}"),
-                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, progress, c.Abandon), $"cancel {c.OperationId}"),
-                ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken, progress), $"resume {r.OperationId}"),
+                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, origin, c.Abandon), $"cancel {c.OperationId}"),
+                ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken, origin), $"resume {r.OperationId}"),
                 HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
                 _ => ChatReply.Refusal(HelpMessageBuilder.NotYetAvailable(command.Spec)),
             };
@@ -104,9 +104,12 @@ public sealed partial class ChatCommandHandler(
 
     private static ChatReply Reply(OperationReply reply, string what)
     {
-        if (reply.IsRefused) return ChatReply.Refusal(OperationMessageBuilder.Refused(reply, what));
+        if (reply.IsRefused) return ChatReply.Refusal(OperationMessageBuilder.Refused(reply, what)) with { ShownByOutbox = reply.Announced };
         var message = OperationMessageBuilder.Build(reply.Operation!);
-        return ChatReply.Answer(reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] });
+        // A chat whose live message shows the operation (through the outbox) does not repeat this answer: the note
+        // ("waiting for approval until ...", "the pair's state is corrected at the next poll") is for the terminal.
+        var answer = ChatReply.Answer(reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] });
+        return answer with { ShownByOutbox = reply.Announced };
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chat command {Command} failed")]

@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PgxcBot.Chat;
 using PgxcBot.Core.Operations;
+using PgxcBot.Outbox;
 using PgxcBot.Hosting;
 using PgxcBot.Store;
 
@@ -59,7 +59,9 @@ internal static class CliHost
         }
         builder.Services.AddPgxcBotStore(store);
         builder.Services.AddSingleton(io);
-        builder.Services.AddSingleton<IOperationObserver, ConsoleOperationObserver>();
+        // The terminal is a chat target like any other: progress lines (and, with the monitor, alerts) reach it
+        // through the outbox.
+        builder.Services.AddPgxcBotConsoleOutbox(io.Out);
         overrides?.Invoke(builder.Services);
 
         var host = builder.Build();
@@ -79,9 +81,16 @@ internal static class CliHost
                 // Ctrl+C stops the host (ConsoleLifetime); the command sees it as cancellation.
                 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-                // An operation that was running when the bot last stopped is reported before anything else.
-                await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
-                await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
+                try
+                {
+                    // An operation that was running when the bot last stopped is reported before anything else.
+                    await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
+                    await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
+                }
+                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    // The host is stopping already (e.g. an adapter refused for good): the command says why, at once.
+                }
                 return await command(host.Services, linked.Token);
             }
             finally

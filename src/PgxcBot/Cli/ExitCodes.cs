@@ -12,4 +12,7 @@ public static class ExitCodes
     public const int BadConfig = 2;
     /// <summary>Anything unexpected; stderr says what.</summary>
     public const int Unexpected = 3;
+    /// <summary>serve: the chat adapter was refused for good (a rejected bot token, gateway close code 4004 or
+    /// 4010-4014); stderr names the cause. Passing failures (Discord down) never end the bot.</summary>
+    public const int ChatRefused = 4;
 }

@@ -62,7 +62,7 @@ public sealed class ServeCommandTests : IAsyncLifetime
 
         var run = await CliRun.RunAsync(["serve", "--config", _config], overrides: AtTheFake);
 
-        Assert.Equal(ExitCodes.Unexpected, run.ExitCode);
+        Assert.Equal(ExitCodes.ChatRefused, run.ExitCode);
         Assert.Contains("4004 authentication failed", run.Error);
         Assert.Equal(1, _fake.Gateway.Connections);
         Assert.DoesNotContain(_fake.Token, run.Out + run.Error);
