@@ -36,10 +36,13 @@ public enum DeliveryStatus
 
 /// <summary>The answer of <see cref="IOutboxChannel.DeliverAsync"/>.</summary>
 /// <param name="Reason">For the log: why it must wait or was dropped.</param>
-public sealed record DeliveryResult(DeliveryStatus Status, PostedMessage? Posted = null, TimeSpan RetryAfter = default, string? Reason = null)
+/// <param name="Expected">A drop that is no failure (the entry's chat has nothing to show it on, e.g. the progress of an
+/// operation that was not asked for in that chat): logged quietly.</param>
+public sealed record DeliveryResult(DeliveryStatus Status, PostedMessage? Posted = null, TimeSpan RetryAfter = default, string? Reason = null, bool Expected = false)
 {
     public static DeliveryResult Done(PostedMessage? posted = null) => new(DeliveryStatus.Delivered, posted);
     public static DeliveryResult Later(string reason, TimeSpan retryAfter = default) => new(DeliveryStatus.Retry, null, retryAfter, reason);
     public static DeliveryResult Wait(TimeSpan retryAfter, string reason) => new(DeliveryStatus.NotYet, null, retryAfter, reason);
     public static DeliveryResult Drop(string reason) => new(DeliveryStatus.Dropped, null, default, reason);
+    public static DeliveryResult Nowhere(string reason) => new(DeliveryStatus.Dropped, null, default, reason, Expected: true);
 }

@@ -68,13 +68,10 @@ public sealed partial class GatewayClient(
             {
                 // A new session starts with GET /gateway/bot: REST being down (DNS, connection refused, 5xx) is a
                 // failed connection like any other, retried with back-off; only a rejected token is fatal.
-                var url = resume ? _resumeUrl! : await PrepareIdentifyAsync(cancellationToken).ConfigureAwait(false);
-                outcome = await ConnectAsync(url, resume, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DiscordApiException e) when (e is not DiscordUnauthorizedException)
-            {
-                LogGatewayUrlFailed(logger, e.Message);
-                outcome = (Next.Resume, false, TimeSpan.Zero);
+                var url = resume ? _resumeUrl : await GatewayUrlAsync(cancellationToken).ConfigureAwait(false);
+                outcome = url is null
+                    ? (Next.Resume, false, TimeSpan.Zero)
+                    : await ConnectAsync(url, resume, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is WebSocketException or IOException or System.Net.Http.HttpRequestException or JsonException or KeyNotFoundException
                                           || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -96,6 +93,21 @@ public sealed partial class GatewayClient(
                 LogReconnecting(logger, delay.TotalSeconds, outcome.next == Next.Resume && _sessionId is not null ? "resume" : "identify", failures);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Where to open a new session, or null (logged) when Discord's REST API cannot say now.</summary>
+    private async Task<string?> GatewayUrlAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PrepareIdentifyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when ((e is DiscordApiException && e is not DiscordUnauthorizedException) || e is System.Net.Http.HttpRequestException or IOException
+                                  or JsonException or KeyNotFoundException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogGatewayUrlFailed(logger, e.Message);
+            return null;
         }
     }
 

@@ -36,6 +36,9 @@ public sealed partial class DiscordOutboxChannel(
 {
     public const string TargetName = "discord";
 
+    // Interactions whose token Discord no longer takes: later entries go straight to the bot token.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _deadTokens = new(StringComparer.Ordinal);
+
     public string Target => TargetName;
 
     public bool EditsInPlace => true;
@@ -88,10 +91,10 @@ public sealed partial class DiscordOutboxChannel(
         var key = entry.MessageKey ?? "";
         var address = DiscordAddress.Parse(entry.Address) ?? DiscordAddress.Parse(posted?.Address);
         if (address is null)
-            return DeliveryResult.Drop($"no Discord message shows {key} (it was not asked for in Discord)");
+            return DeliveryResult.Nowhere($"no Discord message shows {key} (it was not asked for in Discord)");
         var payload = DiscordMessageRenderer.Render(entry.Body, new RenderOptions(DisabledComponents: address.Disabled));
 
-        if (address is { Token: { } token, ApplicationId: { } application } && TokenLives(address))
+        if (address is { Token: { } token, ApplicationId: { } application } && TokenLives(address) && !_deadTokens.ContainsKey(address.InteractionId ?? token))
         {
             if (responses.IsPending(address.InteractionId))
                 return DeliveryResult.Wait(options.FirstAnswerPoll, "the interaction has not had its first answer yet");
@@ -103,6 +106,7 @@ public sealed partial class DiscordOutboxChannel(
             }
             catch (DiscordApiException e) when (TokenGone(e))
             {
+                _deadTokens[address.InteractionId ?? token] = 0;
                 LogTokenGone(logger, key, e.Message);
             }
         }

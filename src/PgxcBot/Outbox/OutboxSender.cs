@@ -243,7 +243,8 @@ public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel chan
                 return true;
             case DeliveryStatus.Dropped:
                 await store.CompleteAsync([entry.Id], OutboxOutcome.Dropped, now, null, cancellationToken).ConfigureAwait(false);
-                LogDropped(logger, channel.Target, entry.Id, entry.Kind.ToString(), entry.MessageKey ?? "", result.Reason ?? "");
+                if (result.Expected) LogNowhere(logger, channel.Target, entry.Id, entry.MessageKey ?? "", result.Reason ?? "");
+                else LogDropped(logger, channel.Target, entry.Id, entry.Kind.ToString(), entry.MessageKey ?? "", result.Reason ?? "");
                 return true;
             case DeliveryStatus.NotYet:
                 _notBefore[lane] = now + result.RetryAfter;
@@ -296,6 +297,9 @@ public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel chan
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox {Target}: entry {Id} ({Kind} {Key}) dropped: {Reason}")]
     private static partial void LogDropped(ILogger logger, string target, long id, string kind, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox {Target}: entry {Id} ({Key}) has nowhere to go: {Reason}")]
+    private static partial void LogNowhere(ILogger logger, string target, long id, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox {Target}: could not read or mark the outbox: {Reason}; looking again shortly")]
     private static partial void LogLookFailed(ILogger logger, string target, string reason, Exception exception);

@@ -49,7 +49,7 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public OutboxAnnouncer Announcer { get; private set; } = null!;
     public OperationService Service { get; private set; } = null!;
     public DiscordOutboxChannel Channel { get; private set; } = null!;
-    public OutboxSenderOptions SenderOptions { get; } = new() { LookEvery = TimeSpan.FromMilliseconds(200), BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) };
+    public OutboxSenderOptions SenderOptions { get; private set; } = new() { LookEvery = TimeSpan.FromMilliseconds(200), BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) };
     public TimeProvider SenderTime { get; private set; } = TimeProvider.System;
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
     public ClusterTopology Topology { get; } = RunbookTopologies.TwoNodes();
@@ -67,10 +67,12 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public CancellationToken Stopping => _stop.Token;
 
     /// <param name="senderTime">The clock of the outbox sender and channel (token age, back-off); the system clock by default.</param>
+    /// <param name="senderOptions">The sender's pacing; by default short (tests on the system clock).</param>
     public static async Task<DiscordHarness> StartAsync(DiscordRestOptions? restOptions = null, TimeProvider? senderTime = null, bool runSender = true,
-        DiscordOutboxOptions? outboxOptions = null)
+        DiscordOutboxOptions? outboxOptions = null, OutboxSenderOptions? senderOptions = null)
     {
         var harness = new DiscordHarness { SenderTime = senderTime ?? TimeProvider.System };
+        if (senderOptions is not null) harness.SenderOptions = senderOptions;
         harness.Fake = await FakeDiscord.StartAsync();
         harness.Inject = new InteractionInjector(harness.Fake);
         var options = restOptions ?? new DiscordRestOptions();
