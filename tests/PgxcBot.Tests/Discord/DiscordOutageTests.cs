@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -24,7 +23,7 @@ public sealed class DiscordOutageTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Meters _meters = new();
+    private readonly TestMeters _meters = new();
     private DiscordHarness _h = null!;
     private MonitorService _monitor = null!;
     private FlakyMonitorStore _store = null!;
@@ -159,15 +158,4 @@ public sealed class DiscordOutageTests : IAsyncLifetime
             : inner.SaveRoundAsync(round, cancellationToken);
     }
 
-    private sealed class Meters : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 }

@@ -18,7 +18,19 @@ public sealed class ServeCommandTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _fake = await FakeDiscord.StartAsync();
-        var tokenFile = _directory.Write("discord.token", _fake.Token + "\n");
+        _config = WriteConfig(_directory, _fake);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _fake.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    /// <summary>The minimal config with a discord section whose token (in a file) the fake accepts.</summary>
+    internal static string WriteConfig(TempConfigDirectory directory, FakeDiscord fake, bool registerCommandsAtStart = false)
+    {
+        var tokenFile = directory.Write("discord.token", fake.Token + "\n");
         var config = TestConfigs.Minimal();
         config["discord"] = new JsonObject
         {
@@ -26,14 +38,9 @@ public sealed class ServeCommandTests : IAsyncLifetime
             ["guildId"] = InteractionInjector.GuildId,
             ["channelId"] = InteractionInjector.ChannelId,
             ["token"] = new JsonObject { ["file"] = tokenFile },
+            ["registerCommandsAtStart"] = registerCommandsAtStart,
         };
-        _config = _directory.Write("pgxcbot.json", config.ToJsonString());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _fake.DisposeAsync();
-        _directory.Dispose();
+        return directory.Write("pgxcbot.json", config.ToJsonString());
     }
 
     private Action<IServiceCollection> AtTheFake => services =>

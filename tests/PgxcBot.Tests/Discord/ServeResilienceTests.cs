@@ -6,7 +6,6 @@ using PgxcBot.Discord;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Monitoring;
 using PgxcBot.Tests.Cli;
-using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
@@ -27,17 +26,7 @@ public sealed class ServeResilienceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _fake = await FakeDiscord.StartAsync();
-        var tokenFile = _directory.Write("discord.token", _fake.Token + "\n");
-        var config = TestConfigs.Minimal();
-        config["discord"] = new JsonObject
-        {
-            ["applicationId"] = InteractionInjector.ApplicationId,
-            ["guildId"] = InteractionInjector.GuildId,
-            ["channelId"] = InteractionInjector.ChannelId,
-            ["token"] = new JsonObject { ["file"] = tokenFile },
-            ["registerCommandsAtStart"] = true,
-        };
-        _config = _directory.Write("pgxcbot.json", config.ToJsonString());
+        _config = ServeCommandTests.WriteConfig(_directory, _fake, registerCommandsAtStart: true);
     }
 
     public async Task DisposeAsync()

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -8,6 +7,8 @@ using PgxcBot.Monitoring.Http;
 using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Domain;
 
+using PgxcBot.Tests.Support;
+
 namespace PgxcBot.Tests.Monitoring;
 
 /// <summary>/metrics and /healthz on a real Kestrel bound to 127.0.0.1 port 0.</summary>
@@ -15,7 +16,7 @@ public sealed class MonitorHttpTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(ClusterBuilder.Now);
     private readonly FakeHealth _health = new();
-    private readonly TestMeterFactory _meters = new();
+    private readonly TestMeters _meters = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private MonitorMetrics _metrics = null!;
     private MonitorHttpEndpoint _endpoint = null!;
@@ -161,15 +162,4 @@ public sealed class MonitorHttpTests : IAsyncLifetime
         public TimeSpan Interval => TimeSpan.FromSeconds(1);
     }
 
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 }

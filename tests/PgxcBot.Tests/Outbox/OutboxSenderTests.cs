@@ -137,7 +137,7 @@ public sealed class OutboxSenderTests : IAsyncLifetime
     /// <summary>A chat that records, fails on demand, or hangs until released (or until the sender's time limit).</summary>
     private sealed class ScriptedChannel(bool editsInPlace) : IOutboxChannel
     {
-        private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly OutboxPulse _release = new();
 
         public ConcurrentQueue<OutboxEntry> AttemptsQueue { get; } = new();
         public IReadOnlyList<OutboxEntry> Attempts => AttemptsQueue.ToArray();
@@ -150,17 +150,12 @@ public sealed class OutboxSenderTests : IAsyncLifetime
         public string Target => "chat";
         public bool EditsInPlace => editsInPlace;
 
-        public void Release()
-        {
-            var released = _release;
-            _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            released.TrySetResult();
-        }
+        public void Release() => _release.Fire();
 
         public async Task<DeliveryResult> DeliverAsync(OutboxEntry entry, PostedMessage? posted, CancellationToken cancellationToken)
         {
             AttemptsQueue.Enqueue(entry);
-            if (Hold || (HoldOnly is { } key && entry.MessageKey == key)) await _release.Task.WaitAsync(cancellationToken);
+            if (Hold || (HoldOnly is { } key && entry.MessageKey == key)) await _release.WaitAsync(cancellationToken);
             if (Failing) return DeliveryResult.Later("chat down");
             _delivered.Enqueue(entry);
             return DeliveryResult.Done(entry.MessageKey is { } k ? new PostedMessage("chat", k, "m-" + k, null, entry.Id) : null);

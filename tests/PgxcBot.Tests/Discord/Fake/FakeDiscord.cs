@@ -40,8 +40,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _sourceMessages = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, JsonObject> _nonces = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _expired = new(StringComparer.Ordinal);
-    private readonly Lock _hangLock = new();
-    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PgxcBot.Core.Outbox.OutboxPulse _release = new();
     private readonly Random _storm = new(42);
     private long _nextId;
 
@@ -76,16 +75,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
     public void ExpireToken(string token) => _expired[token] = 0;
 
     /// <summary>Answers every hanging request (with what it would have got).</summary>
-    public void ReleaseHangs()
-    {
-        TaskCompletionSource released;
-        lock (_hangLock)
-        {
-            released = _release;
-            _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        released.TrySetResult();
-    }
+    public void ReleaseHangs() => _release.Fire();
 
     public Uri ApiBase { get; }
     public Uri GatewayUrl { get; }
@@ -162,12 +152,11 @@ internal sealed class FakeDiscord : IAsyncDisposable
         }
         if (Hangs.TryPeek(out var hang) && route.Contains(hang, StringComparison.Ordinal) && Hangs.TryDequeue(out _))
         {
-            Task released;
-            lock (_hangLock) released = _release.Task;
+            var released = _release.WaitAsync(context.RequestAborted);
             Interlocked.Increment(ref _hanging);
             try
             {
-                await released.WaitAsync(context.RequestAborted);
+                await released;
             }
             catch (OperationCanceledException)
             {
