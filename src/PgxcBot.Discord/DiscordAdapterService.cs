@@ -51,7 +51,12 @@ public sealed partial class DiscordAdapterService(
         }
         var dispatcher = Get<InteractionDispatcher>();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        _ = status.Failed.ContinueWith(_ => failed.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // A refusal for good reported elsewhere (the outbox channel's rejected token) ends the adapter too.
+        using var onFailure = new CancellationTokenSource();
+        _ = status.Failed.WaitAsync(onFailure.Token).ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) failed.Cancel();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             var failures = 0;
@@ -93,6 +98,7 @@ public sealed partial class DiscordAdapterService(
         }
         finally
         {
+            await onFailure.CancelAsync().ConfigureAwait(false);
             if (status.Failure is { } failure)
             {
                 LogFatal(logger, failure);

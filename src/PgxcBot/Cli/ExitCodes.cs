@@ -12,7 +12,8 @@ public static class ExitCodes
     public const int BadConfig = 2;
     /// <summary>Anything unexpected; stderr says what.</summary>
     public const int Unexpected = 3;
-    /// <summary>serve: the chat adapter was refused for good (a rejected bot token, gateway close code 4004 or
-    /// 4010-4014); stderr names the cause. Passing failures (Discord down) never end the bot.</summary>
+    /// <summary>serve: the chat adapter cannot work as configured, for good (Discord rejected the bot token, gateway
+    /// close code 4004 or 4010-4014, the token's file or variable cannot be read); stderr names the cause. Passing
+    /// failures (Discord down, slow, rate-limiting) never end the bot.</summary>
     public const int ChatRefused = 4;
 }
