@@ -22,6 +22,11 @@ if ! have_postgres || ! have_sshd; then
   fi
 fi
 
+# The real Postgres-XC/XL suites run only where an installation is named (.ci/run unpacks ../shared/vendor).
+for variable in PGXCBOT_XC_HOME PGXCBOT_XL_HOME; do
+  echo "run-tests: $variable=${!variable:-unset (its tests are skipped; see README, Real Postgres-XC/XL clusters)}"
+done
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
@@ -31,5 +36,10 @@ set -e
 
 # dotnet test prints counts per test project; add them up into one plain closing line.
 sum() { awk -v key="$1" '$1 == key":" { n += $2 } END { print n + 0 }' "$log"; }
+# CI keeps only the end of the log: name every failed test (and its first error lines) last.
+if grep -qE '^\s*Failed [A-Za-z]' "$log"; then
+  echo "Failed tests:"
+  grep -E -A6 '^\s*Failed [A-Za-z]' "$log" | grep -vE '^\s*(Stack Trace:|at |--)' | cut -c1-300 | head -60
+fi
 echo "Tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
 exit "$status"

@@ -28,7 +28,11 @@ public static class DiscordServiceCollectionExtensions
     public static IServiceCollection AddPgxcBotDiscord(this IServiceCollection services, bool runAdapter = true)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(new DiscordRestOptions());
+        // discord.apiBaseUrl (validated: https, or http to loopback only); the default is Discord's v10 API.
+        services.TryAddSingleton(p => new DiscordRestOptions
+        {
+            ApiBase = p.GetRequiredService<ClusterTopology>().Discord?.ApiBaseUrl ?? DiscordSettings.DefaultApiBaseUrl,
+        });
         services.TryAddSingleton(new GatewayOptions());
         services.TryAddSingleton(new InteractionTimings());
         services.TryAddSingleton(new DiscordOutboxOptions());

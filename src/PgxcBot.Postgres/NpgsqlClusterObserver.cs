@@ -61,7 +61,7 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
     {
         var started = _time.GetTimestamp();
         if (passwordError is not null)
-            return new ServerProbe(pair.Name, role, location, ProbeStatus.Error, passwordError, TimeSpan.Zero, null);
+            return new ServerProbe(pair.Name, role, location, ProbeStatus.NotAttempted, passwordError, TimeSpan.Zero, null);
         try
         {
             var source = _sources.Get(PgServerKind.Datanode, location.Address, location.Port, topology.Database.User,
@@ -85,7 +85,7 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
     {
         var started = _time.GetTimestamp();
         if (passwordError is not null)
-            return new CoordinatorProbe(coordinator.Name, coordinator.Address, coordinator.Port, ProbeStatus.Error,
+            return new CoordinatorProbe(coordinator.Name, coordinator.Address, coordinator.Port, ProbeStatus.NotAttempted,
                 passwordError, TimeSpan.Zero, null, []);
         try
         {
@@ -115,8 +115,9 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
         }
         catch (SecretUnavailableException e)
         {
-            // The message names the variable or file, never the value.
-            error = "database password unavailable: " + e.Message;
+            // The message names the variable or file, never the value. No server is contacted: the snapshot
+            // says "not attempted", which the assessment never takes for a server that is down.
+            error = "cannot authenticate: " + e.Message;
             _logger.LogWarning("Cannot probe the cluster: {Error}", error);
             return null;
         }

@@ -15,7 +15,7 @@ internal static class ProbeErrorClassifier
             case ProbeTimeoutException timeout:
                 return (ProbeStatus.Timeout, timeout.Message);
             case SecretUnavailableException secret:
-                return (ProbeStatus.Error, "database password unavailable: " + secret.Message);
+                return (ProbeStatus.NotAttempted, "cannot authenticate: " + secret.Message);
             case PostgresException pg:
                 return (StatusOf(pg), Shorten($"{pg.SqlState}: {pg.MessageText}"));
         }

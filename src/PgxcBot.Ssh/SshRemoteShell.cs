@@ -14,11 +14,16 @@ namespace PgxcBot.Ssh;
 /// after a drop. Host keys are pinned: a host whose key does not match <see cref="Host.HostKeyFingerprint"/>
 /// is refused, and the error shows the offered fingerprint so an operator can verify and pin it.
 /// A command is never re-sent after a connection drop: whether a step may be re-run is the runbook's call.
+/// Opening a connection (TCP, SSH handshake and login together) is bounded by <c>connectTimeout</c>
+/// (monitor.connectTimeoutSeconds), so a black-holed host costs that long and no more.
 /// </summary>
 public sealed class SshRemoteShell(ISecretResolver secrets, TimeSpan connectTimeout, ILogger<SshRemoteShell> logger)
     : IRemoteShell, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, HostConnection> _connections = new(StringComparer.Ordinal);
+
+    /// <summary>How long opening a connection (TCP, handshake, login) may take in all.</summary>
+    public TimeSpan ConnectTimeout => connectTimeout;
 
     public async Task<CommandResult> RunAsync(Host host, ShellCommand command, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -65,43 +70,35 @@ public sealed class SshRemoteShell(ISecretResolver secrets, TimeSpan connectTime
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(connectTimeout);
+        var connecting = client.ConnectAsync(deadline.Token);
         try
         {
-            await client.ConnectAsync(deadline.Token).ConfigureAwait(false);
+            // Bounded here as well: parts of the handshake wait on their own timers and would not see the
+            // token, so a host that accepts TCP and then says nothing could take several timeouts.
+            await connecting.WaitAsync(connectTimeout, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("ssh {Host}: connected to {Address}:{Port} as {User}", host.Name, host.Address, host.SshPort, host.User);
             return client;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            client.Dispose();
-            throw check.Rejection ?? Classify(host, e);
+            client.Dispose(); // closes the socket: the abandoned handshake ends too
+            _ = connecting.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            throw check.Rejection ?? Classify(host, e, connectTimeout);
         }
     }
 
-    private PrivateKeyFile LoadKey(Host host)
-    {
-        if (host.KeyFile is null)
-            throw new RemoteExecutionException(host.Name, RemoteFailure.KeyUnavailable,
-                $"{host.Name}: no keyFile is configured for SSH; set hosts[].keyFile to a private key the host accepts.");
-        try
-        {
-            var passphrase = secrets.Resolve(host.KeyPassphrase);
-            return passphrase is null ? new PrivateKeyFile(host.KeyFile) : new PrivateKeyFile(host.KeyFile, passphrase);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException or SecretUnavailableException)
-        {
-            // SSH.NET's messages name the file and the key format, never the passphrase.
-            throw new RemoteExecutionException(host.Name, RemoteFailure.KeyUnavailable,
-                $"{host.Name}: cannot load the SSH key {host.KeyFile}: {e.Message}", e);
-        }
-    }
+    /// <summary>The key, checked like OpenSSH would (see <see cref="SshKeys"/>); the error names the key file,
+    /// the passphrase reference and the field to fix.</summary>
+    private PrivateKeyFile LoadKey(Host host) =>
+        SshKeys.TryLoad(host, secrets, out var problem) ?? throw new RemoteExecutionException(host.Name, RemoteFailure.KeyUnavailable,
+            $"{host.Name}: {problem!.Message} (hosts[name={host.Name}].{problem.Field})");
 
-    private static RemoteExecutionException Classify(Host host, Exception e) => e switch
+    private static RemoteExecutionException Classify(Host host, Exception e, TimeSpan connectTimeout) => e switch
     {
         SshAuthenticationException => new RemoteExecutionException(host.Name, RemoteFailure.AuthenticationFailed,
             $"{host.Name}: {host.User}@{host.Address}:{host.SshPort} refused our key ({host.KeyFile}); add its public key to ~{host.User}/.ssh/authorized_keys there.", e),
-        OperationCanceledException or SshOperationTimeoutException => new RemoteExecutionException(host.Name, RemoteFailure.Unreachable,
-            $"{host.Name}: no SSH answer from {host.Address}:{host.SshPort} within the connect timeout; the host may be down or firewalled.", e),
+        OperationCanceledException or SshOperationTimeoutException or TimeoutException => new RemoteExecutionException(host.Name, RemoteFailure.Unreachable,
+            $"{host.Name}: no SSH answer from {host.Address}:{host.SshPort} within the connect timeout ({connectTimeout.TotalSeconds:0.###} s); the host may be down or firewalled.", e),
         _ => new RemoteExecutionException(host.Name, RemoteFailure.Unreachable,
             $"{host.Name}: cannot connect to {host.Address}:{host.SshPort}: {e.Message}", e),
     };

@@ -16,7 +16,9 @@ internal static class CoordinatorAssessor
             .ToArray();
 
         var answering = probes.Count(p => p.Probe is { Answered: true });
-        foreach (var (config, probe) in probes.Where(p => p.Probe is not { Answered: true }))
+        // Not attempted (the bot's own password is unavailable): no observation, so no "unreachable"; the
+        // pairs carry the credentials problem.
+        foreach (var (config, probe) in probes.Where(p => p.Probe is not { Answered: true } and not { Status: ProbeStatus.NotAttempted }))
         {
             var how = probe is null ? "was not probed" : $"does not answer ({Describe(probe)})";
             var severity = answering == 0 ? Severity.Critical : Severity.Warning;
@@ -92,6 +94,7 @@ internal static class CoordinatorAssessor
         ProbeStatus.Timeout => $"no answer within {Humanize.Duration(probe.Elapsed)}",
         ProbeStatus.AuthenticationFailed => "login refused",
         ProbeStatus.NotQueryable => "running but not queryable",
+        ProbeStatus.NotAttempted => $"not contacted: {probe.Error}",
         _ => probe.Error is { Length: > 0 } e ? $"error: {(e.Length > 160 ? e[..160] + "…" : e)}" : "error",
     };
 }

@@ -38,8 +38,32 @@ internal sealed class PairAssessor
         // is not streaming, whoever else connects from its address.
         if (_sender.How == SlaveIdentification.OtherName && !SlaveMayBeStreaming)
             _sender = _sender with { Row = null, How = SlaveIdentification.NotConnected };
+        // A WAL sender named like the slave, from its address, is still not the slave when the slave itself
+        // shows it streams from nowhere (a spare or pg_receivewal on the same host took its name and place).
+        if (_sender.How is SlaveIdentification.AddressAndName or SlaveIdentification.NameOnly && _sender.Row is { } claimed && SlaveSaysNotStreaming)
+            _sender = _sender with { Row = null, How = SlaveIdentification.NotConnected, Others = [.. _sender.Others, claimed] };
         _row = _sender.Identified ? _sender.Row : null;
         _requirement = _master is { InRecovery: false } ? SyncRequirement.Evaluate(_master, _sender, IsHealthy) : null;
+    }
+
+    /// <summary>True only on the slave's own positive word that it receives no WAL: it answers SQL on 9.6+
+    /// and pg_stat_wal_receiver has no streaming receiver, or its host shows no postmaster, or a postmaster
+    /// with no WAL receiver child. A slave the bot cannot reach says nothing either way.</summary>
+    private bool SlaveSaysNotStreaming
+    {
+        get
+        {
+            var probe = _observation.Slave;
+            if (probe is null) return false;
+            if (_slave is { InRecovery: true } facts && new Servers.ServerFeatures(facts.ServerVersionNum).WalReceiverView)
+                return facts.Standby?.WalReceiverStatus != "streaming";
+            return probe.Process switch
+            {
+                { PostmasterRunning: false } => true,
+                { PostmasterRunning: true, Error: null, WalReceiver: null } => true,
+                _ => false,
+            };
+        }
     }
 
     /// <summary>False when the slave itself shows it is not streaming from anywhere.</summary>
@@ -150,6 +174,8 @@ internal sealed class PairAssessor
 
     private ObservedCondition DecideCondition()
     {
+        // The bot could not even try (its own password is unavailable): no observation of either server.
+        if (NotAttempted) return ObservedCondition.Unknown;
         if (MasterWritable && SlaveWritable) return ObservedCondition.SplitBrain;
         if (MasterWritable)
         {
@@ -168,6 +194,9 @@ internal sealed class PairAssessor
     /// slave then would make a second master.</summary>
     private bool MasterRunningButRefusesBot =>
         _observation.Master.Status is ProbeStatus.AuthenticationFailed or ProbeStatus.NotQueryable or ProbeStatus.GtmUnavailable;
+
+    private bool NotAttempted =>
+        _observation.Master.Status == ProbeStatus.NotAttempted || _observation.Slave?.Status == ProbeStatus.NotAttempted;
 
     private bool SlaveRunning => _slave is not null || _observation.Slave?.Status == ProbeStatus.NotQueryable;
 
@@ -360,7 +389,7 @@ internal sealed class PairAssessor
     private PromoteEvidence JudgePromote(MasterSighting? sighting)
     {
         var (received, source) = PromoteSafety.SlaveReceived(_observation.Slave);
-        return PromoteSafety.Judge(sighting, received, source, _now);
+        return PromoteSafety.Judge(sighting, received, source, _now, PromoteSafety.MasterWalEnd(_observation.Master));
     }
 
     private void AddMasterLostProblem(MasterSighting? sighting, PromoteEvidence promote)
@@ -432,6 +461,14 @@ internal sealed class PairAssessor
 
     private void AddMasterUnobservableProblem()
     {
+        if (NotAttempted)
+        {
+            var probe = _observation.Master.Status == ProbeStatus.NotAttempted ? _observation.Master : _observation.Slave!;
+            _problems.Add(new Problem(ProblemCodes.CredentialsUnavailable, Severity.Critical, Name,
+                $"{probe.Error?.TrimEnd('.') ?? "cannot authenticate"}. The bot has not contacted {Name}'s servers, so it says nothing about them: they may be fine or down, and nothing is stored or acted on until it can look again.",
+                "Make the database password available to the bot (see the message above), then /pgxc status"));
+            return;
+        }
         var streams = SlaveStreamsFromMaster ? $", while the slave {SlaveAt} still streams from it" : "";
         _problems.Add(new Problem(ProblemCodes.MasterUnobservable, Severity.Critical, Name,
             $"{Name}'s master {MasterAt} is running but refuses the bot ({DescribeProbe(_observation.Master)}){streams}: the bot cannot judge {Name}, and promoting the slave would make a second master.",
@@ -530,7 +567,7 @@ internal sealed class PairAssessor
 
     private void AddSlaveSideProblems(ObservedCondition condition)
     {
-        if (_pair.Slave is null || _observation.Slave is null) return;
+        if (_pair.Slave is null || _observation.Slave is null || NotAttempted) return;
         var probe = _observation.Slave;
 
         if (probe.Status == ProbeStatus.NotQueryable)
@@ -579,6 +616,7 @@ internal sealed class PairAssessor
             ProbeStatus.NotQueryable => "running but not queryable",
             ProbeStatus.AuthenticationFailed => "login refused",
             ProbeStatus.GtmUnavailable => "running, but cannot reach the GTM",
+            ProbeStatus.NotAttempted => "not contacted",
             _ => "error",
         };
         if (probe.Error is not { Length: > 0 } error || probe.Status is ProbeStatus.Timeout or ProbeStatus.Unreachable)

@@ -28,6 +28,7 @@ public static class ProblemCodes
     /// <summary>The GTM does not answer, or nodes cannot reach it: every transaction fails.</summary>
     public const string GtmUnreachable = "gtm-unreachable";
     public const string GtmProxyUnreachable = "gtm-proxy-unreachable";
+    public const string CredentialsUnavailable = "credentials-unavailable";
     public const string CoordinatorUnreachable = "coordinator-unreachable";
     public const string CoordinatorWrongTarget = "coordinator-wrong-target";
     public const string CoordinatorMissingNode = "coordinator-missing-node";

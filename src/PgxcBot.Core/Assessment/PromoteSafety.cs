@@ -35,9 +35,35 @@ public static class PromoteSafety
     /// <param name="slaveReceived">The slave's received (else replayed) position read from the slave now; null when it cannot be read.</param>
     /// <param name="slaveSource">Where <paramref name="slaveReceived"/> comes from, for the evidence ("pg_last_wal_receive_lsn() on the slave").</param>
     /// <param name="now">When the slave was read.</param>
-    public static PromoteEvidence Judge(MasterSighting? sighting, Lsn? slaveReceived, string slaveSource, DateTimeOffset now)
+    /// <param name="masterWalEnd">Where the dead master's WAL ends on its disk (pg_waldump over the shell, its
+    /// postmaster gone): everything it ever wrote, so everything it acknowledged, is before it. Null when
+    /// unknown (host unreachable, or a server still runs there).</param>
+    public static PromoteEvidence Judge(MasterSighting? sighting, Lsn? slaveReceived, string slaveSource, DateTimeOffset now,
+        Lsn? masterWalEnd = null)
     {
         var evidence = new List<string>();
+        if (masterWalEnd is { } end)
+        {
+            // The strongest evidence there is: what the dead master wrote against what the slave has, whatever
+            // the synchronous settings were when it died.
+            evidence.Add($"the old master is down and its WAL ends at {end} (pg_waldump on its host)");
+            if (slaveReceived is { } have)
+            {
+                evidence.Add($"the slave has received WAL up to {have} ({slaveSource}, {now:HH:mm:ss.f} UTC)");
+                var gap = Gap(end, have);
+                if (gap == 0)
+                    return new PromoteEvidence(PromoteVerdict.Safe, 0,
+                        $"promoting it is safe: the slave has every byte of WAL the old master wrote ({have} ≥ {end})", evidence);
+                var inSync = sighting?.SlaveInSync == true;
+                return new PromoteEvidence(PromoteVerdict.MayLoseCommits, gap,
+                    $"promoting it loses {Humanize.Bytes(gap)} of WAL the old master wrote but the slave never received" +
+                    (inSync ? " (the slave was a synchronous standby when last seen, so these may be only commits never acknowledged, but nothing proves it)" : ""),
+                    evidence);
+            }
+            evidence.Add($"the slave's received position cannot be read ({slaveSource})");
+            return new PromoteEvidence(PromoteVerdict.MayLoseCommits, null,
+                "nothing proves the slave has every acknowledged commit: its received position cannot be read", evidence);
+        }
         if (sighting is null)
         {
             evidence.Add("the bot has not seen the master answer as a writable master (since it started, and none is stored)");
@@ -70,6 +96,19 @@ public static class PromoteSafety
         };
         return new PromoteEvidence(PromoteVerdict.MayLoseCommits, missing, summary, evidence);
     }
+
+    /// <summary>WAL in <paramref name="end"/> beyond <paramref name="have"/>. A position at a page boundary and
+    /// the first record after that page's header are the same place (pg_waldump names the latter; 40 bytes
+    /// is the long header that opens a segment).</summary>
+    private static long Gap(Lsn end, Lsn have)
+    {
+        var gap = end.BytesAfter(have);
+        return gap <= 40 && have.Value % 8192 == 0 ? 0 : gap;
+    }
+
+    /// <summary>Where the dead master's WAL ends, when its host shows no server in its data directory.</summary>
+    public static Lsn? MasterWalEnd(ServerProbe master) =>
+        master.Process is { PostmasterRunning: false, WalEnd: { } end } ? end : null;
 
     /// <summary>The slave's own received position now, and where it was read: SQL when the slave answers,
     /// else its WAL receiver's process title (Postgres-XC/XL show the position there).</summary>

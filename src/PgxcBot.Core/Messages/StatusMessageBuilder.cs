@@ -149,6 +149,9 @@ public static class StatusMessageBuilder
         if (coordinators.Count == 0 || datanodes.Count == 0) return null;
 
         var answered = assessment.Snapshot.Coordinators.ToDictionary(c => c.Coordinator, c => c.Answered, StringComparer.Ordinal);
+        // Not contacted (the bot's own password unavailable) is no answer, but says nothing about the coordinator.
+        var notContacted = assessment.Snapshot.Coordinators.Where(c => c.Status == Observation.ProbeStatus.NotAttempted)
+            .Select(c => c.Coordinator).ToHashSet(StringComparer.Ordinal);
         var used = new HashSet<string>(StringComparer.Ordinal);
         var header = new List<string> { "datanode" };
         header.AddRange(coordinators.Select(c => answered.GetValueOrDefault(c, true) ? c : $"{c} {MarkNoAnswer}"));
@@ -161,7 +164,8 @@ public static class StatusMessageBuilder
             {
                 var view = assessment.CoordinatorViews.FirstOrDefault(v => v.Coordinator == coordinator && v.Datanode == datanode);
                 string cell;
-                if (!answered.GetValueOrDefault(coordinator, true)) cell = Mark(MarkNoAnswer, "unreachable");
+                if (notContacted.Contains(coordinator)) cell = Mark(MarkNoAnswer, "not contacted");
+                else if (!answered.GetValueOrDefault(coordinator, true)) cell = Mark(MarkNoAnswer, "unreachable");
                 else if (view?.PointsAt is null) cell = Mark(MarkNoRow, "no row");
                 else if (!view.Matches) cell = Mark(MarkWrongTarget, view.PointsAt);
                 else cell = view.PointsAt;
@@ -173,7 +177,7 @@ public static class StatusMessageBuilder
         var explained = new List<string>();
         if (used.Contains(MarkWrongTarget)) explained.Add($"{MarkWrongTarget} routes to a server that is not the current master");
         if (used.Contains(MarkNoRow)) explained.Add($"{MarkNoRow} no pgxc_node row for the datanode");
-        if (used.Contains(MarkNoAnswer)) explained.Add($"{MarkNoAnswer} coordinator did not answer");
+        if (used.Contains(MarkNoAnswer)) explained.Add(notContacted.Count > 0 ? $"{MarkNoAnswer} coordinator not contacted or did not answer" : $"{MarkNoAnswer} coordinator did not answer");
         if (explained.Count > 0) legend = " — " + string.Join("; ", explained);
         return new MessageTable(header, rows);
 

@@ -55,6 +55,7 @@ public static class AlertRules
         AlertKinds.CoordinatorUnreachable => $"coordinator {subject} unreachable",
         AlertKinds.CoordinatorRoute => $"coordinator {subject} routes to the wrong server",
         AlertKinds.SshLost => $"SSH to {subject} lost",
+        ProblemCodes.CredentialsUnavailable => $"{subject}: the bot cannot authenticate (not observed)",
         _ => $"{subject}: {kind}",
     };
 

@@ -41,8 +41,12 @@ public sealed class IncidentEngine
 
     public Incident? Find(string key) => _incidents.GetValueOrDefault(key);
 
-    /// <summary>One poll: <paramref name="seen"/> is everything alert-worthy the poll found.</summary>
-    public IncidentRound Evaluate(IReadOnlyList<AlertCandidate> seen)
+    /// <summary>One poll: <paramref name="seen"/> is everything alert-worthy the poll found.
+    /// <paramref name="unobserved"/> are the subjects (a datanode, a coordinator, host/NAME) this poll
+    /// could not look at: the bot could not authenticate, or an SSH check has not come to a verdict yet
+    /// (e.g. just after a restart). Their incidents are left as they are, neither seen nor missing: a
+    /// non-observation must not announce a recovery, which the next real observation would then take back.</summary>
+    public IncidentRound Evaluate(IReadOnlyList<AlertCandidate> seen, IReadOnlySet<string>? unobserved = null)
     {
         ArgumentNullException.ThrowIfNull(seen);
         var now = _time.GetUtcNow();
@@ -56,7 +60,7 @@ public sealed class IncidentEngine
             var (next, note) = Seen(_incidents.GetValueOrDefault(candidate.Key), candidate, now);
             Apply(next, note, notifications, changed);
         }
-        foreach (var incident in _incidents.Values.Where(i => !seenKeys.Contains(i.Key)).ToArray())
+        foreach (var incident in _incidents.Values.Where(i => !seenKeys.Contains(i.Key) && unobserved?.Contains(i.Latest.Subject) != true).ToArray())
         {
             var (next, note) = Missing(incident, now);
             Apply(next, note, notifications, changed);

@@ -20,6 +20,9 @@ public enum ProbeStatus
     GtmUnavailable,
     /// <summary>Anything else; <see cref="ServerProbe.Error"/> says what.</summary>
     Error,
+    /// <summary>The bot did not contact the server: its own credentials are unavailable (an unset password
+    /// variable, an unreadable password file). Says nothing about the server, so it is never judged as down.</summary>
+    NotAttempted,
 }
 
 public enum ServerRole { Master, Slave }

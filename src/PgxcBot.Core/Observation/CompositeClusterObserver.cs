@@ -34,8 +34,16 @@ public sealed class CompositeClusterObserver(IClusterObserver sql, IRemoteShell 
             : GatherAsync(topology, wanted, cancellationToken);
         var gtmTask = ProbeGtmAsync(topology, cancellationToken);
         var snapshot = await sql.ObserveAsync(topology, cancellationToken).ConfigureAwait(false);
-        var facts = await processes.ConfigureAwait(false);
+        var facts = new Dictionary<(string Host, string DataDir), ProcessFacts>(await processes.ConfigureAwait(false));
         snapshot = snapshot with { Gtm = await gtmTask.ConfigureAwait(false) };
+        // A master whose port refuses connections: its host may still be up, and then the end of its WAL on
+        // disk says exactly what it wrote before it died (what a promote's safety is judged by).
+        var refused = snapshot.Pairs.Where(p => p.Master.Status == ProbeStatus.Unreachable && !facts.ContainsKey((p.Master.Location.HostName, p.Master.Location.DataDir)))
+            .Select(p => p.Master.Location).ToArray();
+        if (refused.Length > 0)
+        {
+            foreach (var (key, value) in await GatherAsync(topology, refused, cancellationToken).ConfigureAwait(false)) facts[key] = value;
+        }
         if (facts.Count == 0) return snapshot;
         return snapshot with
         {

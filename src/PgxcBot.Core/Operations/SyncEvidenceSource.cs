@@ -29,7 +29,7 @@ public sealed class SyncEvidenceSource(AssessmentMemory? memory = null, IMasterS
             if (stored is not null && (stored.MasterEndpoint is null || stored.MasterEndpoint == pair.Master.Endpoint)) sighting = stored;
         }
         var (received, source) = PromoteSafety.SlaveReceived(observed.Slave);
-        var verdict = PromoteSafety.Judge(sighting, received, source, snapshot.TakenAt);
+        var verdict = PromoteSafety.Judge(sighting, received, source, snapshot.TakenAt, PromoteSafety.MasterWalEnd(observed.Master));
         var lag = now.Lag?.Time;
         return new SlaveSyncEvidence(verdict.Safe, verdict.MissingBytes, lag, $"{verdict.Summary}. Evidence: {string.Join("; ", verdict.Evidence)}");
     }

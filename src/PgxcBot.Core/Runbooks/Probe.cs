@@ -28,4 +28,13 @@ public sealed record AllOf(string Description, IReadOnlyList<Probe> Parts) : Pro
 /// master wrote, is on the standby. This is the switchover's "no commit left behind" check.
 /// </summary>
 public sealed record WalReceivedProbe(string Description, string HostName, ShellCommand ControlData, SqlTarget Standby, string ReceiveLsnSql)
-    : Probe(Description);
+    : Probe(Description)
+{
+    /// <summary>For a standby that refuses SQL (stock Postgres-XL): its host and the process-list command whose
+    /// WAL receiver title (or end of WAL on disk) says how far it received (<see cref="Servers.ProcessList"/>).</summary>
+    public StandbyShell? StandbyByShell { get; init; }
+}
+
+/// <summary>Where and how to read a standby's received position over the shell (a record, so it is stored
+/// with the plan: a resumed operation runs the approved probe).</summary>
+public sealed record StandbyShell(string HostName, ShellCommand Command, string DataDir);

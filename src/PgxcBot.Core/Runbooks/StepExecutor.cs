@@ -125,6 +125,23 @@ public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvi
         }
         if (!control.CleanlyShutDown || control.LatestCheckpoint is not { } checkpoint)
             return new ProbeAnswer(false, $"the old master's cluster state is '{control.State ?? "unknown"}', not a clean shut down");
+        if (p.StandbyByShell is { } shellSide)
+        {
+            try
+            {
+                var result = await shell.RunAsync(Host(topology, shellSide.HostName), shellSide.Command, timeout, cancellationToken).ConfigureAwait(false);
+                var facts = ProcessList.Parse(result.StandardOutput, result.Elapsed).GetValueOrDefault(shellSide.DataDir);
+                if ((facts?.WalReceiver?.ReceivedLsn ?? facts?.WalEnd) is not { } received)
+                    return new ProbeAnswer(false, $"{p.Standby}'s host shows no received position");
+                return received > checkpoint
+                    ? new ProbeAnswer(true, $"received up to {received}, past the shutdown checkpoint at {checkpoint}")
+                    : new ProbeAnswer(false, $"received only up to {received}; the old master's shutdown checkpoint is at {checkpoint}");
+            }
+            catch (RemoteExecutionException e)
+            {
+                return new ProbeAnswer(false, e.Message);
+            }
+        }
         try
         {
             var answer = (await sql.ExecuteAsync(p.Standby, p.ReceiveLsnSql, timeout, cancellationToken).ConfigureAwait(false)).FirstRow;

@@ -44,15 +44,21 @@ public sealed class PgTools(string? binDir = null)
         "rm -f \"$1/standby.signal\" \"$1/recovery.conf\" && \"$2\" --target-pgdata=\"$1\" --source-server=\"$3\" --progress",
         "pgxcbot-rewind", dataDir, Program("pg_rewind"), sourceConnInfo);
 
-    /// <summary>pg_controldata in the C locale, so its labels parse (<see cref="ControlData.Parse"/>).</summary>
-    public ShellCommand ControlData(string dataDir) => ShellCommand.Of("env", "LC_ALL=C", Program("pg_controldata"), "-D", dataDir);
+    /// <summary>pg_controldata in the C locale, so its labels parse (<see cref="ControlData.Parse"/>). The data
+    /// directory is given as the plain argument every version takes: 9.3 (Postgres-XC) has no -D option and
+    /// reads "-D" as the directory (measured: "could not open file "-D/global/pg_control"").</summary>
+    public ShellCommand ControlData(string dataDir) => ShellCommand.Of("env", "LC_ALL=C", Program("pg_controldata"), dataDir);
+
+    /// <summary>The process list and pg_controldata of one server (<see cref="ProcessList"/>): how far a standby
+    /// that refuses SQL (a stock Postgres-XL standby) has received.</summary>
+    public ShellCommand ProcessFacts(string dataDir) => ProcessList.Command(binDir, [dataDir]);
 
     /// <summary>
     /// Exit 0 when pg_controldata says the data directory is a standby in recovery ("in archive recovery"):
     /// how a stock Postgres-XL hot standby, which refuses every SQL connection, is seen to run as a standby.
     /// </summary>
     public ShellCommand InArchiveRecovery(string dataDir) => ShellCommand.Of("sh", "-c",
-        "LC_ALL=C \"$1\" -D \"$2\" | grep -q '^Database cluster state: *in archive recovery'",
+        "LC_ALL=C \"$1\" \"$2\" | grep -q '^Database cluster state: *in archive recovery'",
         "pgxcbot-in-recovery", Program("pg_controldata"), dataDir);
 
     /// <summary>

@@ -11,10 +11,11 @@ namespace PgxcBot.Core.Servers;
 /// The script is constant; the pg_controldata path and the directories reach it only as arguments.
 /// What the titles say was measured: a Postgres-XC/XL standby's WAL receiver reads
 /// <c>postgres: wal receiver process   streaming 0/3002898</c>; a 9.x backend whose commit waits for a
-/// synchronous standby ends its title with <c>waiting for 0/3000058</c> (SyncRepWaitForLSN). When no WAL
-/// receiver shows a position (it exits when its master dies), the end of the WAL on disk is read with
-/// pg_waldump (pg_xlogdump on 9.x) from the newest segment: its last line names where the valid WAL ends
-/// ("invalid record length at 0/3005A40", measured on a stock XL standby): exactly what it received.
+/// synchronous standby ends its title with <c>waiting for 0/3000058</c> (SyncRepWaitForLSN). Where no
+/// server runs in the directory (a dead master), or a standby's WAL receiver shows no position (it exits
+/// when its master dies), the end of the WAL on disk is read with pg_waldump (pg_xlogdump on 9.x) from the
+/// newest segment: its last line names where the valid WAL ends ("invalid record length at 0/3005A40",
+/// measured on a stock XL standby): all a dead master wrote, or all a standby received.
 /// </summary>
 public static partial class ProcessList
 {
@@ -30,8 +31,8 @@ public static partial class ProcessList
             "*) st=$(ps -o stat= -p \"$pid\" 2>/dev/null); " +
             "case \"$st\" in ''|Z*) echo '@@postmaster none';; " +
             "*) echo \"@@postmaster $pid\"; kids=$(ps -o args= --ppid \"$pid\" 2>/dev/null); printf '%s\\n' \"$kids\" | sed 's/^/@@child /';; esac;; esac; " +
-            "LC_ALL=C \"$tool\" -D \"$d\" 2>/dev/null | sed 's/^/@@cd /'; " +
-            "if ! printf '%s' \"$kids\" | grep -qE 'receiver.* [0-9A-Fa-f]+/[0-9A-Fa-f]+ *$'; then " +
+            "LC_ALL=C \"$tool\" \"$d\" 2>/dev/null | sed 's/^/@@cd /'; " +
+            "if [ -z \"$kids\" ] || { printf '%s' \"$kids\" | grep -q 'startup' && ! printf '%s' \"$kids\" | grep -qE 'receiver.* [0-9A-Fa-f]+/[0-9A-Fa-f]+ *$'; }; then " +
             "w=\"$d/pg_wal\"; [ -d \"$w\" ] || w=\"$d/pg_xlog\"; " +
             "last=$(ls \"$w\" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | sort | tail -n 1); " +
             "if [ -n \"$last\" ]; then x=\"$dump\"; command -v \"$x\" >/dev/null 2>&1 || x=\"$olddump\"; " +

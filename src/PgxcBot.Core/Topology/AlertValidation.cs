@@ -26,48 +26,30 @@ internal static class AlertValidation
             }
         }
 
-        TimeSpan Minutes(string path, double? value, TimeSpan fallback, double max)
+        TimeSpan Duration(string path, double? value, DurationRule rule, TimeSpan fallback)
         {
             if (value is null) return fallback;
-            if (double.IsNaN(value.Value) || value.Value <= 0 || value.Value > max)
+            if (FieldRules.Duration(value.Value, rule) is { } problem)
             {
-                error(path, $"{ConfigValidator.Format(value.Value)} is out of range; give minutes above 0 and at most {ConfigValidator.Format(max)} (default {ConfigValidator.Format(fallback.TotalMinutes)}).");
+                error(path, problem);
                 ok = false;
                 return fallback;
             }
-            return TimeSpan.FromMinutes(value.Value);
+            return rule.ToTimeSpan(value.Value);
         }
 
         var degrade = Policy("alerts.degradePolicy", options.DegradePolicy, d.DegradePolicy);
         var resync = Policy("alerts.resyncPolicy", options.ResyncPolicy, d.ResyncPolicy);
         var flapPolls = options.FlapPolls ?? d.FlapPolls;
-        if (flapPolls is < 1 or > 60)
+        if (FieldRules.Count(flapPolls, 1, 60, "consecutive polls", $"1 alerts at the first sighting (default {d.FlapPolls}).") is { } flapProblem)
         {
-            error("alerts.flapPolls", $"{flapPolls} is out of range; give 1 (alert at the first sighting) to 60 consecutive polls (default {d.FlapPolls}).");
+            error("alerts.flapPolls", flapProblem);
             ok = false;
         }
-        var reminder = Minutes("alerts.reminderMinutes", options.ReminderMinutes, d.Reminder, 7 * 24 * 60);
-        var reopen = Minutes("alerts.reopenWindowMinutes", options.ReopenWindowMinutes, d.ReopenWindow, 24 * 60);
-        var grace = d.FailoverGrace;
-        if (options.GraceSeconds is { } seconds)
-        {
-            if (double.IsNaN(seconds) || seconds is < 5 or > 3600)
-            {
-                error("alerts.graceSeconds", $"{ConfigValidator.Format(seconds)} is out of range; give 5 to 3600 seconds (default {ConfigValidator.Format(d.FailoverGrace.TotalSeconds)}): long enough for someone to press Cancel.");
-                ok = false;
-            }
-            else grace = TimeSpan.FromSeconds(seconds);
-        }
-        var sshCheck = d.SshCheck;
-        if (options.SshCheckSeconds is { } every)
-        {
-            if (double.IsNaN(every) || every is < 5 or > 3600)
-            {
-                error("alerts.sshCheckSeconds", $"{ConfigValidator.Format(every)} is out of range; give 5 to 3600 seconds between SSH checks of each host (default {ConfigValidator.Format(d.SshCheck.TotalSeconds)}).");
-                ok = false;
-            }
-            else sshCheck = TimeSpan.FromSeconds(every);
-        }
+        var reminder = Duration("alerts.reminderMinutes", options.ReminderMinutes, DurationRule.Reminder, d.Reminder);
+        var reopen = Duration("alerts.reopenWindowMinutes", options.ReopenWindowMinutes, DurationRule.ReopenWindow, d.ReopenWindow);
+        var grace = Duration("alerts.graceSeconds", options.GraceSeconds, DurationRule.FailoverGrace, d.FailoverGrace);
+        var sshCheck = Duration("alerts.sshCheckSeconds", options.SshCheckSeconds, DurationRule.SshCheck, d.SshCheck);
         return ok ? new AlertSettings(degrade, resync, flapPolls, reminder, reopen, options.AutoFailover ?? false, grace) { SshCheck = sshCheck } : null;
     }
 }

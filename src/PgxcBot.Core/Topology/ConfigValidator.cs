@@ -21,9 +21,12 @@ public static class ConfigValidator
         new Validation(options, baseDirectory).Run([]);
 
     /// <summary>Validates what <see cref="ConfigLoader"/> read, keeping the loader's own errors (types,
-    /// unknown keys) in front of the rule violations.</summary>
+    /// unknown keys) in front of the rule violations. A file that is not a JSON object at all gets its one
+    /// error and nothing more: every rule would fail on the empty options and bury the real mistake.</summary>
     public static ConfigReport Validate(ConfigLoadResult loaded, string? baseDirectory = null) =>
-        new Validation(loaded.Options, baseDirectory).Run(loaded.Errors);
+        loaded.Unreadable
+            ? ConfigReport.Failed([.. loaded.Errors])
+            : new Validation(loaded.Options, baseDirectory).Run(loaded.Errors);
 
     /// <summary>Parses a flavor as written in the config; null when unknown.</summary>
     public static Flavor? ParseFlavor(string? text) => text?.Trim().ToLowerInvariant() switch

@@ -30,6 +30,9 @@ public sealed class DiscordOptions
     public double? TimestampWindowSeconds { get; set; }
     /// <summary>Overwrite the guild's commands when the bot starts (default false; see <c>pgxcbot register-commands</c>).</summary>
     public bool? RegisterCommandsAtStart { get; set; }
+    /// <summary>The REST API root (default https://discord.com/api/v10/): an https proxy in front of Discord,
+    /// or a test double. http is accepted only for a loopback address.</summary>
+    public string? ApiBaseUrl { get; set; }
 }
 
 public enum DiscordMode { Gateway, Http }
@@ -54,4 +57,8 @@ public sealed record DiscordSettings(
     public const int DefaultListenPort = 8080;
     public const string DefaultPath = "/interactions";
     public static readonly TimeSpan DefaultTimestampWindow = TimeSpan.FromMinutes(5);
+    public static readonly Uri DefaultApiBaseUrl = new("https://discord.com/api/v10/");
+
+    /// <summary>Where the REST client sends its requests (discord.apiBaseUrl); always ends with /.</summary>
+    public Uri ApiBaseUrl { get; init; } = DefaultApiBaseUrl;
 }

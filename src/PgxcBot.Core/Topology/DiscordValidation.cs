@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net;
-
 namespace PgxcBot.Core.Topology;
 
 /// <summary>The checks of the <c>discord</c> section, in the same style as the rest: every error with its path and the fix.</summary>
@@ -41,37 +38,59 @@ internal sealed partial class Validation
             ok = Fail("discord.publicKey", "missing: http mode checks every request's signature with the application's Public Key (Developer Portal, General Information); give it as \"publicKey\": \"<64 hex digits>\" or \"publicKeyFrom\": {\"env\": ...}.");
 
         var listen = d.ListenAddress ?? DiscordSettings.DefaultListenAddress;
-        if (!IPAddress.TryParse(listen, out _))
-            ok = Fail("discord.listenAddress", $"\"{ConfigRules.Show(listen)}\" is not an IP address; give the address the interactions endpoint binds to, e.g. \"127.0.0.1\" behind a TLS reverse proxy.");
+        ok &= Check("discord.listenAddress", FieldRules.IpAddress(listen, "127.0.0.1\" (behind a TLS reverse proxy) or \"0.0.0.0"));
         var port = d.ListenPort ?? DiscordSettings.DefaultListenPort;
-        if (port is < 0 or > 65535)
-            ok = Fail("discord.listenPort", $"{port} is not a TCP port (1-65535).");
+        ok &= Check("discord.listenPort", FieldRules.Port(port));
         var path = d.Path ?? DiscordSettings.DefaultPath;
-        if (!path.StartsWith('/') || path.Any(c => char.IsWhiteSpace(c) || c is '?' or '#'))
+        if (FieldRules.Text(path) is { } pathText)
+            ok = Fail("discord.path", pathText);
+        else if (!path.StartsWith('/') || path.Any(c => char.IsWhiteSpace(c) || c is '?' or '#'))
             ok = Fail("discord.path", $"\"{ConfigRules.Show(path)}\" is not a URL path; give one starting with /, e.g. \"/interactions\".");
-        var window = DiscordSettings.DefaultTimestampWindow;
-        if (d.TimestampWindowSeconds is { } seconds)
-        {
-            if (double.IsNaN(seconds) || seconds is < 5 or > 3600)
-                ok = Fail("discord.timestampWindowSeconds", $"{ConfigValidator.Format(seconds)} is out of range; give 5 to 3600 seconds (default 300).");
-            else
-                window = TimeSpan.FromSeconds(seconds);
-        }
+        ok &= Duration("discord.timestampWindowSeconds", d.TimestampWindowSeconds, DurationRule.TimestampWindow, DiscordSettings.DefaultTimestampWindow, out var window);
+        var apiBase = ApiBaseUrl(d.ApiBaseUrl);
+        if (d.ApiBaseUrl is not null && apiBase is null) ok = false;
         if (mode == DiscordMode.Gateway && (d.ListenPort is not null || d.ListenAddress is not null))
             Warn("discord.listenPort", "listenAddress/listenPort only matter in http mode; in gateway mode the bot opens no port.");
 
         if (!ok) return null;
         return new DiscordSettings(mode, d.ApplicationId!, d.GuildId!, d.ChannelId!, d.OnCallRoleId, d.Token!, d.PublicKey?.Trim().ToLowerInvariant(),
-            d.PublicKeyFrom, listen, port, path, window, d.RegisterCommandsAtStart ?? false);
+            d.PublicKeyFrom, listen, port, path, window, d.RegisterCommandsAtStart ?? false)
+        {
+            ApiBaseUrl = apiBase ?? DiscordSettings.DefaultApiBaseUrl,
+        };
     }
 
-    private bool Snowflake(string path, string? value, string what)
+    private bool Snowflake(string path, string? value, string what) => Check(path, FieldRules.Snowflake(value, what));
+
+    /// <summary>
+    /// discord.apiBaseUrl: an absolute https URL (a proxy in front of Discord, or a test double), or http
+    /// only to a loopback address (a local proxy or test double on this machine: the bot token travels in
+    /// every request, and must never cross a network unencrypted). No query, fragment or user info. The
+    /// result ends with / so that relative routes keep its path.
+    /// </summary>
+    private Uri? ApiBaseUrl(string? text)
     {
-        if (string.IsNullOrWhiteSpace(value))
-            return Fail(path, $"missing. Give {what}, e.g. \"1100000000000000000\".");
-        if (!ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            return Fail(path, $"\"{ConfigRules.Show(value)}\" is not a Discord ID (digits only, in quotes); give {what}.");
-        return true;
+        const string path = "discord.apiBaseUrl";
+        if (text is null) return null;
+        const string example = "e.g. \"https://discord.com/api/v10/\" (the default) or \"https://discord-proxy.internal/api/v10/\"";
+        if (!Check(path, FieldRules.Text(text))) return null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || uri.Host.Length == 0)
+            return Reject(path, $"\"{ConfigRules.Show(text)}\" is not an http(s) URL; give the API root, {example}.");
+        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            return Reject(path, $"give the API root only, without user name, ?query or #fragment (the bot adds the routes and sends the token in a header); {example}.");
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host;
+        if (!ConfigRules.IsAddress(host))
+            return Reject(path, $"the host \"{ConfigRules.Show(uri.Host)}\" is not a DNS name or an IP address; {example}.");
+        var loopback = uri.IsLoopback;
+        if (uri.Scheme == "http" && !loopback)
+            return Reject(path, $"http is allowed only to this machine (127.0.0.1, ::1, localhost): the bot token goes with every request and must not cross a network unencrypted. Use https, {example}.");
+        return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+    }
+
+    private Uri? Reject(string path, string message)
+    {
+        Error(path, message);
+        return null;
     }
 
     /// <summary>An Ed25519 public key: 32 bytes as 64 hex digits.</summary>

@@ -9,7 +9,8 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
     private readonly Dictionary<string, (string Path, Host? Host, string Address)> hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> nodeNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> endpoints = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, string> dataDirs = new(StringComparer.Ordinal);
+    // Data and archive directories seen so far, per machine (see CheckDirectoryClash).
+    private readonly List<(string Machine, string Directory, string Host, string Path, bool IsDataDir)> directories = [];
 
     public ConfigReport Run(IReadOnlyList<ConfigIssue> loaderErrors)
     {
@@ -43,10 +44,13 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
 
-    // A value the loader already rejected (wrong type) was not bound: saying "missing" too would mislead.
+    // A value the loader already rejected (wrong type) was not bound: saying "missing" too would mislead,
+    // and so would a complaint about the object holding it (a secret reference whose env was a number is
+    // not also "neither env nor file").
     private void Error(string path, string message)
     {
-        if (!loaderPaths.Contains(path)) errors.Add(new ConfigIssue(path, message));
+        if (!loaderPaths.Contains(path) && !loaderPaths.Any(p => p.StartsWith(path + ".", StringComparison.Ordinal) || p.StartsWith(path + "[", StringComparison.Ordinal)))
+            errors.Add(new ConfigIssue(path, message));
     }
     private void Warn(string path, string message) => warnings.Add(new ConfigIssue(path, message));
 
@@ -55,7 +59,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         const string valid = "postgres-xc | postgres-xl | postgresql";
         if (string.IsNullOrWhiteSpace(options.Flavor))
         {
-            Error("flavor", $"missing. Say which software runs the cluster: {valid}.");
+            Error("flavor", $"missing. Give the software that runs the cluster: {valid}.");
             return null;
         }
         var flavor = ConfigValidator.ParseFlavor(options.Flavor);
@@ -77,8 +81,8 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             var address = h.Address;
             if (string.IsNullOrWhiteSpace(address))
                 Error($"{path}.address", "missing. Give the DNS name or IP address the bot uses for SSH and PostgreSQL, e.g. \"node01\" or \"192.0.2.11\".");
-            else if (!ConfigRules.IsAddress(address))
-                Error($"{path}.address", $"\"{ConfigRules.Show(address)}\" is not a DNS name or an IP address.");
+            else
+                Check($"{path}.address", FieldRules.Address(address));
 
             var transport = TransportKind.Ssh;
             if (h.Transport is not null)
@@ -96,16 +100,13 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             var sshPort = h.SshPort ?? ConfigValidator.DefaultSshPort;
             CheckPort($"{path}.sshPort", sshPort);
 
-            if (string.IsNullOrWhiteSpace(h.User))
-                Error($"{path}.user", "missing. Give the OS user the runbook commands run as (the runbook's \"postgresxc\").");
-            else if (!ConfigRules.OsUser().IsMatch(h.User))
-                Error($"{path}.user", $"\"{ConfigRules.Show(h.User)}\" is not a valid OS user name (lower-case letters, digits, _ and -, starting with a letter or _).");
+            Check($"{path}.user", FieldRules.Name(h.User, NameRule.OsUser, "postgresxc",
+                "Give the OS user the runbook commands run as (the runbook's \"postgresxc\")."));
 
             if (transport == TransportKind.Ssh)
                 CheckSsh(path, h, sshPort);
             CheckSecret($"{path}.keyPassphrase", h.KeyPassphrase);
-            if (h.PgBinDir is not null && ConfigRules.CheckPath(h.PgBinDir) is { } binProblem)
-                Error($"{path}.pgBinDir", binProblem);
+            if (h.PgBinDir is not null) Check($"{path}.pgBinDir", FieldRules.RemotePath(h.PgBinDir));
 
             if (name is null) continue;
             if (hosts.TryGetValue(name, out var first))
@@ -116,10 +117,10 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             Host? host = null;
             if (errors.Count == errorsBefore)
             {
-                host = new Host(name, address!.Trim(), transport, sshPort, h.User!, h.HostKeyFingerprint, h.KeyFile, h.KeyPassphrase) { PgBinDir = h.PgBinDir };
+                host = new Host(name, address!, transport, sshPort, h.User!, h.HostKeyFingerprint, h.KeyFile, h.KeyPassphrase) { PgBinDir = h.PgBinDir };
                 result.Add(host);
             }
-            hosts[name] = (path, host, string.IsNullOrWhiteSpace(address) ? name : address.Trim());
+            hosts[name] = (path, host, string.IsNullOrWhiteSpace(address) ? name : address);
         }
         return result;
     }
@@ -128,10 +129,10 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
     {
         if (string.IsNullOrWhiteSpace(h.KeyFile))
             Error($"{path}.keyFile", "missing. SSH needs a private key file, e.g. \"/etc/pgxcbot/id_ed25519\" (readable only by the bot).");
-        else if (!h.KeyFile.StartsWith('/'))
-            Error($"{path}.keyFile", $"\"{ConfigRules.Show(h.KeyFile)}\" is not an absolute path; write the full path (~ is not expanded).");
+        else
+            Check($"{path}.keyFile", FieldRules.LocalFile(h.KeyFile, "/etc/pgxcbot/id_ed25519"));
 
-        var where = string.IsNullOrWhiteSpace(h.Address) ? "HOST" : h.Address.Trim();
+        var where = string.IsNullOrWhiteSpace(h.Address) || !ConfigRules.IsAddress(h.Address) ? "HOST" : h.Address;
         var howToGet = $"Get it on a trusted network with: ssh-keyscan -p {sshPort} {where} | ssh-keygen -lf -";
         if (string.IsNullOrWhiteSpace(h.HostKeyFingerprint))
             Error($"{path}.hostKeyFingerprint", $"missing. The bot never trusts a host key on first use, so the key must be pinned. {howToGet}");
@@ -168,11 +169,11 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
                 if (d.Slave.ApplicationName is { } app)
                 {
                     applicationName = app;
-                    if (!ConfigRules.NodeName().IsMatch(app))
-                        Error($"{path}.slave.applicationName", $"\"{ConfigRules.Show(app)}\" is not a valid application name: it goes into synchronous_standby_names, so use lower-case letters, digits and _ (start with a letter or _, at most 63), e.g. \"{name ?? "datanode1"}_slave\".");
+                    Check($"{path}.slave.applicationName", FieldRules.Name(app, NameRule.ApplicationName, $"{name ?? "datanode1"}_slave",
+                        $"Give the slave's application_name as synchronous_standby_names lists it, e.g. \"{name ?? "datanode1"}_slave\"."));
                 }
-                if (d.Slave.ArchiveDir is { } archive && ConfigRules.CheckPath(archive) is { } archiveProblem)
-                    Error($"{path}.slave.archiveDir", archiveProblem);
+                if (d.Slave.ArchiveDir is { } archive && Check($"{path}.slave.archiveDir", FieldRules.RemotePath(archive)) && slave is not null)
+                    CheckDirectoryClash($"{path}.slave.archiveDir", slave.HostName, slave.Address, archive, isDataDir: false);
                 if (master is not null && slave is not null && master.HostName == slave.HostName)
                     Warn($"{path}.slave.host", $"master and slave are both on {slave.HostName}: fine for a lab, useless for HA: one host failure loses both.");
             }
@@ -199,7 +200,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             var address = CheckHostReference($"{path}.host", c.Host);
             var portOk = c.Port is null
                 ? Fail($"{path}.port", "missing. Give the coordinator's PostgreSQL port, e.g. 20004.")
-                : CheckPort($"{path}.port", c.Port.Value);
+                : Check($"{path}.port", FieldRules.Port(c.Port.Value));
             if (address is not null && portOk)
                 CheckEndpoint($"{path}.port", address, c.Port!.Value, c.Host!);
             if (name is not null && address is not null && portOk)
@@ -253,14 +254,11 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
     private DatabaseCredentials? CheckDatabase()
     {
         var db = options.Database;
-        var ok = true;
-        if (string.IsNullOrWhiteSpace(db.User))
-            ok = Fail("database.user", "missing. Give the PostgreSQL role the bot connects as (the runbook's \"postgresxc\").");
-        else if (!ConfigRules.DatabaseName().IsMatch(db.User))
-            ok = Fail("database.user", $"\"{ConfigRules.Show(db.User)}\" is not a plain role name (letters, digits and _, starting with a letter or _).");
+        var ok = Check("database.user", FieldRules.Name(db.User, NameRule.Role, "postgresxc",
+            "Give the PostgreSQL role the bot connects as (the runbook's \"postgresxc\")."));
         var database = db.Database ?? ConfigValidator.DefaultDatabase;
-        if (!ConfigRules.DatabaseName().IsMatch(database))
-            ok = Fail("database.database", $"\"{ConfigRules.Show(database)}\" is not a plain database name (letters, digits and _); the default is \"postgres\".");
+        ok &= Check("database.database", FieldRules.Name(database, NameRule.Database, ConfigValidator.DefaultDatabase,
+            "Give the database the bot connects to; the default is \"postgres\"."));
         ok &= CheckSecret("database.password", db.Password);
         return ok ? new DatabaseCredentials(db.User!, database, db.Password) : null;
     }
@@ -270,11 +268,11 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         var m = options.Monitor;
         var d = MonitorSettings.Default;
         var ok = true;
-        ok &= Seconds("monitor.intervalSeconds", m.IntervalSeconds, d.Interval, out var interval);
-        ok &= Seconds("monitor.connectTimeoutSeconds", m.ConnectTimeoutSeconds, d.ConnectTimeout, out var connect);
-        ok &= Seconds("monitor.commandTimeoutSeconds", m.CommandTimeoutSeconds, d.CommandTimeout, out var command);
-        ok &= Seconds("monitor.lagWarningSeconds", m.LagWarningSeconds, d.LagWarning, out var lagWarning);
-        ok &= Seconds("monitor.lagCriticalSeconds", m.LagCriticalSeconds, d.LagCritical, out var lagCritical);
+        ok &= Duration("monitor.intervalSeconds", m.IntervalSeconds, DurationRule.Interval, d.Interval, out var interval);
+        ok &= Duration("monitor.connectTimeoutSeconds", m.ConnectTimeoutSeconds, DurationRule.ConnectTimeout, d.ConnectTimeout, out var connect);
+        ok &= Duration("monitor.commandTimeoutSeconds", m.CommandTimeoutSeconds, DurationRule.CommandTimeout, d.CommandTimeout, out var command);
+        ok &= Duration("monitor.lagWarningSeconds", m.LagWarningSeconds, DurationRule.LagSeconds, d.LagWarning, out var lagWarning);
+        ok &= Duration("monitor.lagCriticalSeconds", m.LagCriticalSeconds, DurationRule.LagSeconds with { Default = 60 }, d.LagCritical, out var lagCritical);
         ok &= Bytes("monitor.lagWarningBytes", m.LagWarningBytes, d.LagWarningBytes, out var warningBytes);
         ok &= Bytes("monitor.lagCriticalBytes", m.LagCriticalBytes, d.LagCriticalBytes, out var criticalBytes);
         if (warningBytes > criticalBytes)
@@ -293,10 +291,14 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
     private System.Net.IPEndPoint? HttpListen(string text)
     {
         const string path = "monitor.httpListen";
-        var value = text.Trim();
+        if (!Check(path, FieldRules.Text(text))) return null;
+        var value = text;
         if (value.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase)) value = "127.0.0.1" + value["localhost".Length..];
-        if (!System.Net.IPEndPoint.TryParse(value, out var endpoint) || !value.Contains(':') || endpoint.Port == 0
-            || (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !value.StartsWith('[')))
+        var colon = value.LastIndexOf(':');
+        var host = colon < 0 ? "" : value[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        else if (host.Contains(':')) host = "";
+        if (colon < 0 || !ConfigRules.IsIpLiteral(host) || !System.Net.IPEndPoint.TryParse(value, out var endpoint) || endpoint.Port == 0)
         {
             Error(path, $"\"{ConfigRules.Show(text)}\" is not an IP address and port; give e.g. \"127.0.0.1:9187\" (a local Prometheus agent) or \"0.0.0.0:9187\" (any interface), port 1 to 65535. Remove the key to serve no HTTP.");
             return null;
@@ -309,11 +311,8 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
     private string? CheckStore()
     {
         var path = options.Store.Path ?? ConfigValidator.DefaultStorePath;
-        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0') || path.Contains('\n'))
-        {
-            Error("store.path", "empty or not a file path. Give the SQLite file, e.g. \"pgxcbot.db\" (relative to the config file) or \"/var/lib/pgxcbot/pgxcbot.db\".");
+        if (!Check("store.path", FieldRules.LocalFile(path, "/var/lib/pgxcbot/pgxcbot.db", relativeAllowed: true)))
             return null;
-        }
         if (baseDirectory is null || Path.IsPathRooted(path)) return path;
         return Path.GetFullPath(Path.Combine(baseDirectory, path));
     }
@@ -324,8 +323,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         HashSet<string> Ids(string path, List<string> ids)
         {
             for (var i = 0; i < ids.Count; i++)
-                if (string.IsNullOrWhiteSpace(ids[i]) || ids[i].Any(char.IsWhiteSpace))
-                    Error($"{path}[{i}]", $"\"{ConfigRules.Show(ids[i] ?? "")}\" is not a user or role id: give the chat id (a Discord snowflake such as \"539101234567890123\") or, in the lab, a console user name.");
+                Check($"{path}[{i}]", FieldRules.ChatId(ids[i]));
             return new HashSet<string>(ids.Where(id => !string.IsNullOrWhiteSpace(id)), StringComparer.Ordinal);
         }
         var policy = new Operations.ApprovalPolicy(
@@ -333,13 +331,8 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             Ids("approvals.approvers.users", a.Approvers.Users), Ids("approvals.approvers.roles", a.Approvers.Roles),
             a.AllowSelfApproval ?? false,
             Operations.ApprovalPolicy.DefaultExpiry, Operations.ApprovalPolicy.DefaultKindsNeedingApproval);
-        if (a.ExpiryMinutes is { } minutes)
-        {
-            if (minutes is < 1 or > 1440 || double.IsNaN(minutes))
-                Error("approvals.expiryMinutes", $"{ConfigValidator.Format(minutes)} is out of range; an approval window is 1 to 1440 minutes (default 10).");
-            else
-                policy = policy with { Expiry = TimeSpan.FromMinutes(minutes) };
-        }
+        if (Duration("approvals.expiryMinutes", a.ExpiryMinutes, DurationRule.ApprovalExpiry, policy.Expiry, out var expiry))
+            policy = policy with { Expiry = expiry };
         if (policy.ApproverUsers.Count + policy.ApproverRoles.Count == 0)
             Warn("approvals.approvers", "nobody may approve operations: promote and the other runbooks can be planned but never run. List user or role ids under approvals.approvers.");
         if (policy.AllowSelfApproval)
@@ -357,20 +350,44 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         if (port is null)
             ok = Fail($"{path}.port", $"missing. Give the {role}'s PostgreSQL port, e.g. {(role == "master" ? 20006 : 20010)}.");
         else
-            ok &= CheckPort($"{path}.port", port.Value);
+            ok &= Check($"{path}.port", FieldRules.Port(port.Value));
         if (string.IsNullOrWhiteSpace(dataDir))
             ok = Fail($"{path}.dataDir", $"missing. Give the {role}'s data directory as an absolute path, e.g. \"/home/postgresxc/pgxc/{datanode ?? "datanode1"}{(role == "slave" ? "_slave" : "")}\".");
-        else if (ConfigRules.CheckPath(dataDir) is { } problem)
-            ok = Fail($"{path}.dataDir", problem);
+        else
+            ok &= Check($"{path}.dataDir", FieldRules.RemotePath(dataDir));
         if (!ok) return null;
 
         CheckEndpoint($"{path}.port", address!, port!.Value, host!);
-        var dirKey = $"{host}\n{dataDir!.TrimEnd('/')}";
-        if (dataDirs.TryGetValue(dirKey, out var other))
-            Error($"{path}.dataDir", $"{host}:{dataDir} is already the data directory of {other}; two servers cannot share one data directory.");
-        else
-            dataDirs[dirKey] = path;
-        return new ServerLocation(host!, address!, port.Value, dataDir);
+        CheckDirectoryClash($"{path}.dataDir", host!, address!, dataDir!, isDataDir: true);
+        return new ServerLocation(host!, address!, port.Value, dataDir!);
+    }
+
+    /// <summary>
+    /// One directory must not serve two servers, whichever host names lead to it: directories are compared
+    /// per machine (<see cref="ConfigRules.MachineKey"/>: two host names with one address are one
+    /// filesystem). A data directory inside another one, or an archive directory inside (or holding) a data
+    /// directory, is refused too: a base backup or a rebuild of one would overwrite the other.
+    /// </summary>
+    private void CheckDirectoryClash(string path, string host, string address, string directory, bool isDataDir)
+    {
+        var machine = ConfigRules.MachineKey(address);
+        var dir = directory.TrimEnd('/');
+        foreach (var other in directories.Where(o => o.Machine == machine))
+        {
+            var same = string.Equals(other.Directory, dir, StringComparison.Ordinal);
+            var inside = dir.StartsWith(other.Directory + "/", StringComparison.Ordinal);
+            var holds = other.Directory.StartsWith(dir + "/", StringComparison.Ordinal);
+            if (!same && !inside && !holds) continue;
+            if (!isDataDir && !other.IsDataDir) continue; // two slaves may share one archive
+            var through = other.Host == host ? "" : $" ({host} and {other.Host} are one machine: {address})";
+            var relation = same ? "is also" : inside ? "lies inside" : "contains";
+            var fix = isDataDir && other.IsDataDir && same
+                ? "two servers cannot share one data directory; give each its own."
+                : "a base backup or rebuild of one would overwrite the other; give each its own directory, side by side.";
+            Error(path, $"{host}:{directory} {relation} {(other.IsDataDir ? "the data directory" : "the archive directory")} of {other.Path} ({other.Host}:{other.Directory}){through}; {fix}");
+            return;
+        }
+        directories.Add((machine, dir, host, path[..path.LastIndexOf('.')], isDataDir));
     }
 
     /// <summary>The address of a referenced host, or null (with an error) when it is not defined.</summary>
@@ -378,7 +395,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
     {
         if (string.IsNullOrWhiteSpace(host))
         {
-            Error(path, $"missing. Name one of the hosts ({DefinedHosts()}).");
+            Error(path, $"missing. Give one of the hosts ({DefinedHosts()}).");
             return null;
         }
         if (hosts.TryGetValue(host, out var entry)) return entry.Address;
@@ -390,40 +407,20 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
 
     private void CheckEndpoint(string path, string address, int port, string hostName)
     {
-        var key = $"{address}:{port}";
+        var key = $"{ConfigRules.MachineKey(address)}:{port}";
         if (endpoints.TryGetValue(key, out var other))
             Error(path, $"{hostName}:{port} is already used by {other}; two servers cannot listen on one address and port. Give one of them another port.");
         else
             endpoints[key] = path[..path.LastIndexOf('.')];
     }
 
-    private string? CheckHostLabel(string path, string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            Error(path, "missing. Give the host a short name that servers refer to, e.g. \"node01\".");
-            return null;
-        }
-        if (!ConfigRules.HostName().IsMatch(name))
-        {
-            Error(path, $"\"{ConfigRules.Show(name)}\" is not a valid host name (letters, digits, _ . -; at most 63).");
-            return null;
-        }
-        return name;
-    }
+    private string? CheckHostLabel(string path, string? name) =>
+        Check(path, FieldRules.Name(name, NameRule.Host, "node01", "Give the host a short name that servers refer to, e.g. \"node01\".")) ? name : null;
 
     private string? CheckNodeName(string path, string? name, string kind)
     {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            Error(path, $"missing. Give the {kind}'s node name as in pgxc_node, e.g. \"{kind}1\".");
+        if (!Check(path, FieldRules.Name(name, NameRule.Node, $"{kind}1", $"Give the {kind}'s node name as in pgxc_node, e.g. \"{kind}1\".")) || name is null)
             return null;
-        }
-        if (!ConfigRules.NodeName().IsMatch(name))
-        {
-            Error(path, $"\"{ConfigRules.Show(name)}\" is not a valid node name: it is used in ALTER NODE and shell commands, so use lower-case letters, digits and _, starting with a letter or _ (at most 63), e.g. \"{kind}1\".");
-            return null;
-        }
         if (nodeNames.TryGetValue(name, out var first))
         {
             Error(path, $"\"{name}\" is already used at {first}; datanodes and coordinators share one namespace (pgxc_node), so every name must be unique.");
@@ -433,38 +430,33 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         return name;
     }
 
-    private bool CheckPort(string path, int port) =>
-        port is >= 1 and <= 65535 || Fail(path, $"{port} is not a TCP port (1-65535).");
+    private bool CheckPort(string path, int port) => Check(path, FieldRules.Port(port));
 
     private bool CheckSecret(string path, SecretReference? secret)
     {
         if (secret is null) return true;
-        var hasEnv = !string.IsNullOrWhiteSpace(secret.Env);
-        var hasFile = !string.IsNullOrWhiteSpace(secret.File);
-        if (hasEnv == hasFile)
-            return Fail(path, "give exactly one of {\"env\": \"VARIABLE\"} or {\"file\": \"/absolute/path\"}.");
-        if (hasEnv && !ConfigRules.EnvironmentVariable().IsMatch(secret.Env!))
-            return Fail($"{path}.env", $"\"{ConfigRules.Show(secret.Env!)}\" is not an environment variable name (letters, digits and _, not starting with a digit), e.g. PGXCBOT_DB_PASSWORD.");
-        if (hasFile && !secret.File!.StartsWith('/'))
-            return Fail($"{path}.file", $"\"{ConfigRules.Show(secret.File)}\" is not an absolute path; write the full path, e.g. /etc/pgxcbot/db.password.");
-        return true;
+        if (FieldRules.SecretReference(path, secret) is not { } problem) return true;
+        return Fail(path + problem.Suffix, problem.Message);
     }
 
-    private bool Seconds(string path, double? value, TimeSpan fallback, out TimeSpan result)
+    /// <summary>A duration field: absent keeps <paramref name="fallback"/>.</summary>
+    private bool Duration(string path, double? value, DurationRule rule, TimeSpan fallback, out TimeSpan result)
     {
         result = fallback;
         if (value is null) return true;
-        if (value.Value is <= 0 or > 86_400)
-            return Fail(path, $"{ConfigValidator.Format(value.Value)} is out of range; give a number of seconds above 0 and at most 86400.");
-        result = TimeSpan.FromSeconds(value.Value);
+        if (!Check(path, FieldRules.Duration(value.Value, rule))) return false;
+        result = rule.ToTimeSpan(value.Value);
         return true;
     }
 
     private bool Bytes(string path, long? value, long fallback, out long result)
     {
         result = value ?? fallback;
-        return value is null or > 0 || Fail(path, $"{value} is out of range; give a number of bytes above 0.");
+        return value is null || Check(path, FieldRules.Count(value.Value, 1, 1L << 50, "bytes", "It is the replication distance (in bytes of WAL) that raises an alert."));
     }
+
+    /// <summary>Reports <paramref name="problem"/> at <paramref name="path"/>; true when there is none.</summary>
+    private bool Check(string path, string? problem) => problem is null || Fail(path, problem);
 
     private bool Fail(string path, string message)
     {

@@ -3,7 +3,8 @@ namespace PgxcBot.Discord.Rest;
 /// <summary>Where and how the REST client talks to Discord. Tests point <see cref="ApiBase"/> at a fake.</summary>
 public sealed class DiscordRestOptions
 {
-    /// <summary>Discord's API, version 10. Must end with a slash.</summary>
+    /// <summary>Discord's API, version 10, or the configured <c>discord.apiBaseUrl</c> (a proxy, a test
+    /// double). Must end with a slash.</summary>
     public Uri ApiBase { get; set; } = new("https://discord.com/api/v10/");
     /// <summary>Sent as <c>User-Agent: DiscordBot (url, version)</c>; Cloudflare may block requests without it.</summary>
     public string UserAgentUrl { get; set; } = "https://github.com/pgxc-bot/pgxc-bot";

@@ -14,7 +14,7 @@ namespace PgxcBot.Lab.Coordinator;
 /// the host:port the node currently points at. Faults (<see cref="Down"/>, <see cref="Delay"/>,
 /// <see cref="FailAlterNode"/>) and inspection members are for tests.
 /// </summary>
-public sealed class CoordinatorSimulator : IAsyncDisposable
+public sealed class CoordinatorSimulator : IAsyncDisposable, Cluster.ILabCoordinator
 {
     readonly CoordinatorSimulatorOptions _options;
     readonly ILogger _logger;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Lab.Pairs;
@@ -42,9 +43,32 @@ public sealed class LabPair : IAsyncDisposable
     /// <summary>Promotes the slave (pg_ctl promote -w). The master is left as it is.</summary>
     public Task PromoteSlaveAsync(CancellationToken cancellationToken) => Slave.PromoteAsync(cancellationToken);
 
-    /// <summary>Switches the master between sync and async (ALTER SYSTEM + reload), then waits until
-    /// pg_stat_replication shows the slave with the matching sync_state.</summary>
+    /// <summary>Switches the master between sync and async, then waits until pg_stat_replication shows the
+    /// slave with the matching sync_state. PostgreSQL and Postgres-XL: ALTER SYSTEM + reload. Postgres-XC
+    /// (9.3, no ALTER SYSTEM): the bot's own include file <c>pgxcbot.conf</c> rewritten whole, as the bot's
+    /// sync and async runbooks do, then pg_ctl reload; whichever of the lab and the bot writes last wins.</summary>
     public async Task SetModeAsync(LabReplicationMode mode, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Master.Flavor == Flavor.PostgresXc) await SetModeByIncludeFileAsync(mode, cancellationToken).ConfigureAwait(false);
+        else await SetModeBySqlAsync(mode, cancellationToken).ConfigureAwait(false);
+        Mode = mode;
+        await WaitForStreamingAsync(timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SetModeByIncludeFileAsync(LabReplicationMode mode, CancellationToken cancellationToken)
+    {
+        var content = ManagedConfig.Render(new Dictionary<string, string>
+        {
+            ["synchronous_commit"] = "on",
+            ["synchronous_standby_names"] = mode == LabReplicationMode.Sync ? ApplicationName : "",
+        });
+        Master.WriteOwnedFile(ManagedConfig.FileName, content.TrimEnd('\n').Split('\n'));
+        var conf = Path.Combine(Master.DataDir, "postgresql.conf");
+        if (!File.ReadLines(conf).Contains(ManagedConfig.IncludeLine)) File.AppendAllLines(conf, [ManagedConfig.IncludeLine]);
+        await Master.PgCtlAsync(cancellationToken, allowFailure: false, "reload", "-D", Master.DataDir).ConfigureAwait(false);
+    }
+
+    private async Task SetModeBySqlAsync(LabReplicationMode mode, CancellationToken cancellationToken)
     {
         await using (var connection = new NpgsqlConnection(Master.BuildConnectionString(pooling: false)))
         {
@@ -56,12 +80,47 @@ public sealed class LabPair : IAsyncDisposable
             await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
                 await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        Mode = mode;
-        await WaitForStreamingAsync(timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Postgres-XL queryable standby: logs a fresh running-transactions record on the master (CHECKPOINT) and
+    /// waits until the slave has replayed it. A queryable XL standby started from a base backup crashes
+    /// (SIGSEGV, then a crash-restart cycle: clients see "server closed the connection unexpectedly" and 57P03)
+    /// on every connection until it replays such a record; an idle master may never log one by itself.
+    /// Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task LogStandbySnapshotAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        string lsn;
+        await using (var connection = new NpgsqlConnection(Master.BuildConnectionString(pooling: false)))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (var checkpoint = new NpgsqlCommand("CHECKPOINT", connection))
+                await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var current = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", connection);
+            lsn = (string)(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        var deadline = Deadline.In(timeout);
+        while (true)
+        {
+            await using (var connection = new NpgsqlConnection(Master.BuildConnectionString(pooling: false)))
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var command = new NpgsqlCommand(
+                    "SELECT count(*) FROM pg_stat_replication WHERE application_name = $1 AND replay_lsn >= $2::pg_lsn", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = ApplicationName });
+                command.Parameters.Add(new NpgsqlParameter { Value = lsn });
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long and > 0) return;
+            }
+            if (deadline.Expired)
+                throw new TimeoutException($"The slave '{ApplicationName}' of {Name} had not replayed up to {lsn} after {timeout.TotalSeconds:0} s. Logs: {Master.LogFile}, {Slave.LogFile}");
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Polls the master until pg_stat_replication shows this pair's slave streaming (and, in
-    /// sync mode, with sync_state 'sync'). Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    /// sync mode, with sync_state 'sync'). Only the master is asked, so this works for a stock Postgres-XL
+    /// standby that refuses SQL. Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
     public async Task WaitForStreamingAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var wanted = Mode == LabReplicationMode.Sync ? "sync" : "async";
@@ -110,7 +169,11 @@ public sealed class LabPair : IAsyncDisposable
         try
         {
             await server.ThawAsync(CancellationToken.None).ConfigureAwait(false);
-            if (!server.IsRunning) return;
+            if (!server.IsRunning)
+            {
+                server.KillOrphans();
+                return;
+            }
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             try
             {
@@ -119,6 +182,7 @@ public sealed class LabPair : IAsyncDisposable
             }
             catch (OperationCanceledException) { }
             if (server.IsRunning) await server.KillAsync(CancellationToken.None).ConfigureAwait(false);
+            server.KillOrphans();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

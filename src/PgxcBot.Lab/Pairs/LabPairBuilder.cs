@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using PgxcBot.Core.Topology;
+using PgxcBot.Lab.Pgxc;
 
 namespace PgxcBot.Lab.Pairs;
 
@@ -10,6 +12,10 @@ namespace PgxcBot.Lab.Pairs;
 /// pg_basebackup -R the slave with its application_name, start it, optionally make it synchronous, and
 /// wait until the master's pg_stat_replication shows it streaming. As root, every server program runs
 /// as the unprivileged <see cref="LabPairOptions.OsUser"/> (created if missing).
+/// With <see cref="LabPairOptions.Installation"/> the pairs are Postgres-XC/XL datanodes instead: initdb
+/// --nodename, the GTM of <see cref="LabPairOptions.Gtm"/>, a pooler_port per server on XL, a recovery.conf
+/// for the slave, and data directories named <c>datanode1</c> and <c>datanode1_slave</c> (the slave's path
+/// longer than the master's, as in the runbook).
 /// </summary>
 public sealed partial class LabPairBuilder
 {
@@ -33,6 +39,10 @@ public sealed partial class LabPairBuilder
     {
         if (!ValidName().IsMatch(name))
             throw new ArgumentException($"Pair name '{name}' must be 1-40 lower-case letters, digits or '_'.", nameof(name));
+        var pgxc = _options.Installation;
+        if (pgxc is not null && _options.Gtm is null)
+            throw new InvalidOperationException(
+                $"A {pgxc.Flavor} pair needs a GTM: build it with LabCluster.StartAsync({pgxc.Flavor}, ...), or set LabPairOptions.Gtm to a running GTM.");
         var (runner, binaries) = await SetUpAsync(cancellationToken).ConfigureAwait(false);
 
         var folder = Path.Combine(_options.TempRoot, $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)]);
@@ -45,14 +55,26 @@ public sealed partial class LabPairBuilder
         Directory.CreateDirectory(socketDir);
         if (runner.OsUser is not null)
             await runner.RunRawAsync("chown", [$"{runner.OsUser}:", socketDir], folder, false, cancellationToken).ConfigureAwait(false);
-        var master = new LabServer("master", Path.Combine(folder, "master"), socketDir, Path.Combine(folder, "master.log"),
-            FreePorts.Pick(), runner, binaries, _options, logger);
-        var slave = new LabServer("slave", Path.Combine(folder, "slave"), socketDir, Path.Combine(folder, "slave.log"),
-            FreePorts.Pick(), runner, binaries, _options, logger);
+        PgxcNode? masterNode = null, slaveNode = null;
+        var (masterDir, slaveDir) = ("master", "slave");
+        if (pgxc is not null)
+        {
+            masterNode = new PgxcNode(pgxc.Flavor, PgxcNodeType.Datanode, name, _options.Gtm!);
+            slaveNode = masterNode with { QueryableStandby = _options.QueryableStandby && pgxc.Flavor == Flavor.PostgresXl };
+            (masterDir, slaveDir) = (name, name + "_slave");
+        }
+        var master = new LabServer("master", Path.Combine(folder, masterDir), socketDir, Path.Combine(folder, masterDir + ".log"),
+            FreePorts.Pick(), runner, binaries, _options, logger, masterNode);
+        var slave = new LabServer("slave", Path.Combine(folder, slaveDir), socketDir, Path.Combine(folder, slaveDir + ".log"),
+            FreePorts.Pick(), runner, binaries, _options, logger, slaveNode);
         var pair = new LabPair(name, name + "_slave", mode, folder, master, slave, logger);
         try
         {
-            await InitMasterAsync(runner, binaries, master, folder, cancellationToken).ConfigureAwait(false);
+            await CreateDataDirAsync(runner, binaries, _options, master.DataDir, master.NodeName, folder, cancellationToken).ConfigureAwait(false);
+            master.WriteLabConf(master.Port, _options.MinimalWal);
+            // initdb --auth=trust already trusts loopback replication; the explicit line documents the intent.
+            File.AppendAllLines(Path.Combine(master.DataDir, "pg_hba.conf"),
+                ["host replication all 127.0.0.1/32 trust"]);
             await master.StartAsync(allowNewPort: true, cancellationToken).ConfigureAwait(false);
             if (!_options.CloneSlave)
             {
@@ -65,6 +87,10 @@ public sealed partial class LabPairBuilder
                 await pair.SetModeAsync(LabReplicationMode.Sync, _options.StreamingTimeout, cancellationToken).ConfigureAwait(false);
             else
                 await pair.WaitForStreamingAsync(_options.StreamingTimeout, cancellationToken).ConfigureAwait(false);
+            if (slaveNode is { QueryableStandby: true })
+                await pair.LogStandbySnapshotAsync(_options.StreamingTimeout, cancellationToken).ConfigureAwait(false);
+            if (slaveNode is not null && (slaveNode.Flavor == Flavor.PostgresXc || slaveNode.QueryableStandby))
+                await slave.WaitForRecoveryAsync(inRecovery: true, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Lab pair {Name} ready ({Mode}): master 127.0.0.1:{MasterPort}, slave 127.0.0.1:{SlavePort}, folder {Folder}",
                 name, mode, master.Port, slave.Port, folder);
             return pair;
@@ -99,20 +125,28 @@ public sealed partial class LabPairBuilder
         return new LabPairSet(pairs.Select(p => p!).ToArray());
     }
 
-    private async Task InitMasterAsync(LabCommandRunner runner, PgBinaries binaries, LabServer master, string folder,
-        CancellationToken cancellationToken)
+    /// <summary>A new data directory: initdb, or on XC/XL a copy of an initdb template when
+    /// <see cref="LabPairOptions.InitDbTemplates"/> is set and no password is.</summary>
+    internal static Task CreateDataDirAsync(LabCommandRunner runner, PgBinaries binaries, LabPairOptions options, string dataDir,
+        string? nodeName, string folder, CancellationToken cancellationToken) =>
+        nodeName is not null && options.InitDbTemplates is { } templates && options.SuperUserPassword is null
+            ? Pgxc.InitDbTemplates.CreateAsync(runner, binaries, options, templates, dataDir, nodeName, cancellationToken)
+            : InitDbAsync(runner, binaries, options, dataDir, nodeName, folder, cancellationToken);
+
+    /// <summary>initdb of a new data directory: PostgreSQL's as always; on XC/XL with
+    /// <c>--nodename</c> and <c>-N</c> (9.3's initdb has no --no-sync).</summary>
+    internal static async Task InitDbAsync(LabCommandRunner runner, PgBinaries binaries, LabPairOptions options, string dataDir,
+        string? nodeName, string folder, CancellationToken cancellationToken)
     {
-        var arguments = new List<string>
-        {
-            "-D", master.DataDir, "-U", _options.SuperUser, "--auth=trust", "--no-sync",
-            "--encoding=UTF8", "--locale=C.UTF-8",
-        };
+        var arguments = nodeName is null
+            ? new List<string> { "-D", dataDir, "-U", options.SuperUser, "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C.UTF-8" }
+            : ["-D", dataDir, "--nodename", nodeName, "-U", options.SuperUser, "--auth=trust", "-N", "--encoding=UTF8", "--locale=C.UTF-8"];
         string? passwordFile = null;
-        if (_options.SuperUserPassword is not null)
+        if (options.SuperUserPassword is not null)
         {
             // initdb reads the password from a file so it never appears on a command line.
-            passwordFile = Path.Combine(folder, "pwfile");
-            File.WriteAllText(passwordFile, _options.SuperUserPassword + "\n");
+            passwordFile = Path.Combine(folder, nodeName is null ? "pwfile" : $"pwfile-{nodeName}");
+            File.WriteAllText(passwordFile, options.SuperUserPassword + "\n");
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             if (runner.OsUser is not null)
                 await runner.RunRawAsync("chown", [$"{runner.OsUser}:", passwordFile], folder, false, cancellationToken).ConfigureAwait(false);
@@ -126,16 +160,17 @@ public sealed partial class LabPairBuilder
         {
             if (passwordFile is not null) File.Delete(passwordFile);
         }
-        master.WriteLabConf(master.Port, _options.MinimalWal);
-        // initdb --auth=trust already trusts loopback replication; the explicit line documents the intent.
-        File.AppendAllLines(Path.Combine(master.DataDir, "pg_hba.conf"),
-            ["host replication all 127.0.0.1/32 trust"]);
     }
 
     private static async Task CloneSlaveAsync(LabCommandRunner runner, PgBinaries binaries, LabServer master, LabServer slave,
         string applicationName, string folder, CancellationToken cancellationToken)
     {
         var superUser = new NpgsqlConnectionStringBuilder(master.ConnectionString).Username!;
+        if (master.NodeName is not null)
+        {
+            await ClonePgxcSlaveAsync(runner, binaries, master, slave, superUser, applicationName, folder, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         await runner.RunAsync(binaries.PgBaseBackup,
             ["-h", master.Address, "-p", master.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "-U", superUser, "-D", slave.DataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync", "-w"],
@@ -148,13 +183,39 @@ public sealed partial class LabPairBuilder
         ]);
     }
 
-    private async Task<(LabCommandRunner Runner, PgBinaries Binaries)> SetUpAsync(CancellationToken cancellationToken)
+    // XC (9.3) and XL (10): pg_basebackup without -R, and the whole recovery.conf written here. 9.3 has no
+    // --no-sync. The slave's lab conf gets its own port and pooler_port (a copied pooler_port would collide
+    // with the master's lock file in the shared socket folder, as in the field).
+    private static async Task ClonePgxcSlaveAsync(LabCommandRunner runner, PgBinaries binaries, LabServer master, LabServer slave,
+        string superUser, string applicationName, string folder, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string>
+        {
+            "-h", master.Address, "-p", master.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", superUser, "-D", slave.DataDir, "-X", "stream", "-c", "fast", "-w",
+        };
+        if (master.Flavor == Flavor.PostgresXl) arguments.Add("--no-sync");
+        await runner.RunAsync(binaries.PgBaseBackup, arguments, folder, cancellationToken).ConfigureAwait(false);
+        // pg_basebackup of 9.3 keeps the master's mode bits (0755 would stop the server from starting).
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(slave.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        slave.WriteLabConf(slave.Port);
+        slave.WriteOwnedFile("recovery.conf",
+        [
+            "# Written by the pgxcbot lab pair builder.",
+            "standby_mode = 'on'",
+            $"primary_conninfo = 'host={master.Address} port={master.Port} user={superUser} application_name={applicationName}'",
+        ]);
+    }
+
+    /// <summary>The OS user the servers run as (created when this process is root) and the server programs:
+    /// the installation's for XC/XL, else <see cref="LabPairOptions.Binaries"/> or the discovered ones.</summary>
+    internal async Task<(LabCommandRunner Runner, PgBinaries Binaries)> SetUpAsync(CancellationToken cancellationToken)
     {
         await _setupLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_setup is { } done) return done;
-            var binaries = _options.Binaries ?? PgBinaries.Discover();
+            var binaries = _options.Installation?.Binaries ?? _options.Binaries ?? PgBinaries.Discover();
             var runner = await LabOsUser.PrepareAsync(_options.OsUser, _options.TempRoot, _loggerFactory, cancellationToken).ConfigureAwait(false);
             _setup = (runner, binaries);
             return _setup.Value;

@@ -1,3 +1,5 @@
+using PgxcBot.Lab.Pgxc;
+
 namespace PgxcBot.Lab.Pairs;
 
 /// <summary>How the master waits for its slave.</summary>
@@ -50,4 +52,25 @@ public sealed record LabPairOptions
 
     /// <summary>Bound for the slave to show up as streaming (and sync) on its master.</summary>
     public TimeSpan StreamingTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A Postgres-XC/XL installation: the pairs are then its datanodes (and <see cref="Binaries"/> is
+    /// ignored). Null (the default): plain PostgreSQL pairs.</summary>
+    public PgxcInstallation? Installation { get; init; }
+
+    /// <summary>The GTM that XC/XL servers register on; LabCluster sets it to the GTM it starts.</summary>
+    public LabGtmEndpoint? Gtm { get; init; }
+
+    /// <summary>
+    /// Postgres-XL only: make each slave answer SQL while in recovery (<c>global_snapshot_source =
+    /// 'coordinator'</c>, kept after a promote). False (the default) is the stock standby, which refuses every
+    /// connection with XX000 "Was unable to obtain a snapshot from GTM". XC and PostgreSQL standbys answer anyway.
+    /// A queryable standby fresh from a base backup crashes on every connection until it replays a running-xacts
+    /// record; the builder logs one (<see cref="LabPair.LogStandbySnapshotAsync"/>) before it returns the pair.
+    /// </summary>
+    public bool QueryableStandby { get; init; }
+
+    /// <summary>XC/XL: where pristine <c>initdb --nodename</c> results are kept and copied from instead of running
+    /// initdb for every node (no reuse when a <see cref="SuperUserPassword"/> is set). Null: initdb every time,
+    /// except that LabCluster then uses <c>{TempRoot}/initdb-templates</c>.</summary>
+    public string? InitDbTemplates { get; init; }
 }

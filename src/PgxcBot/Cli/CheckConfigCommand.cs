@@ -2,8 +2,10 @@ using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Cli;
 
-/// <summary><c>pgxcbot check-config</c>: every error and warning with its path; exit 2 on errors.
-/// Reads the file only; contacts nothing.</summary>
+/// <summary><c>pgxcbot check-config</c>: every error and warning with its path; exit 2 on errors. Contacts
+/// nothing. Checks the file, then what it refers to on this machine as the bot would see it at start
+/// (secret variables set, secret files and SSH keys readable, store location), unless <c>--file-only</c>
+/// (a config repository's CI, without the bot's secrets and keys).</summary>
 internal static class CheckConfigCommand
 {
     public static async Task<int> RunAsync(CliArguments arguments, CliIo io, CancellationToken cancellationToken)
@@ -13,7 +15,7 @@ internal static class CheckConfigCommand
             await io.Error.WriteLineAsync("error: check-config needs --config FILE (see config/pgxcbot.example.json).");
             return ExitCodes.BadConfig;
         }
-        var config = await ConfigFile.LoadAsync(arguments.ConfigPath, cancellationToken);
+        var config = await ConfigFile.LoadAsync(arguments.ConfigPath, cancellationToken, arguments.FileOnly ? null : io.Variables);
         config.WriteIssues(io.Out);
         var report = config.Report;
         var warnings = report.Warnings.Count == 1 ? "1 warning" : $"{report.Warnings.Count} warnings";

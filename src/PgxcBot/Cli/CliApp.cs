@@ -50,8 +50,9 @@ public static class CliApp
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await io.Error.WriteLineAsync("cancelled.");
-            return ExitCodes.Unexpected;
+            // A signal (Ctrl+C, SIGTERM, SIGHUP) in the middle of a command; everything was stopped on the way out.
+            await io.Error.WriteLineAsync("interrupted; stopped.");
+            return ExitCodes.Interrupted;
         }
         catch (Exception e)
         {

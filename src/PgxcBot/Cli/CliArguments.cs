@@ -11,11 +11,17 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
     /// <summary>console: run the monitor beside the REPL (--monitor / --no-monitor); null: only when interactive.</summary>
     public bool? Monitor { get; init; }
 
+    /// <summary>check-config: the file only, not the secrets, keys and store it refers to (--file-only).</summary>
+    public bool FileOnly { get; init; }
+
+    /// <summary>lab: postgres-xc | postgres-xl | postgresql (--flavor); null: postgresql.</summary>
+    public string? Flavor { get; init; }
+
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
-        string? command = null, config = null, actor = null, line = null, folder = null;
-        bool json = false, verbose = false, help = false, keep = false;
+        string? command = null, config = null, actor = null, line = null, folder = null, flavor = null;
+        bool json = false, verbose = false, help = false, keep = false, fileOnly = false;
         bool? monitor = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -37,12 +43,19 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                 case "--no-monitor":
                     monitor = false;
                     break;
+                case "--file-only":
+                    fileOnly = true;
+                    break;
                 case "--verbose" or "-v":
                     verbose = true;
                     break;
                 case "--folder":
                     if (i + 1 >= args.Count) return (null, "--folder needs a directory: --folder /tmp/my-lab");
                     folder = args[++i];
+                    break;
+                case "--flavor":
+                    if (i + 1 >= args.Count) return (null, "--flavor needs a flavor: --flavor postgres-xc | postgres-xl | postgresql");
+                    flavor = args[++i];
                     break;
                 case "--as":
                     if (i + 1 >= args.Count) return (null, "--as needs a user name: --as alice");
@@ -56,7 +69,7 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --monitor, --no-monitor, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --flavor F, --monitor, --no-monitor, --file-only, --verbose, --help");
                     else if (command is null)
                         command = arg;
                     else if (command is "run" or "lab" && line is null)
@@ -68,6 +81,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor }, null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly, Flavor = flavor }, null);
     }
 }

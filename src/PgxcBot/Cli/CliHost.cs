@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PgxcBot.Core.Operations;
 using PgxcBot.Outbox;
+using PgxcBot.Secrets;
 using PgxcBot.Hosting;
 using PgxcBot.Store;
 
@@ -24,7 +25,9 @@ internal static class CliHost
             await io.Error.WriteLineAsync($"error: {arguments.Command} needs --config FILE (see config/pgxcbot.example.json).");
             return ExitCodes.BadConfig;
         }
-        var config = await ConfigFile.LoadAsync(arguments.ConfigPath, cancellationToken);
+        // The file and what it refers to on this machine: an unset secret variable is a config error now, not a
+        // "datanode1 is down" later.
+        var config = await ConfigFile.LoadAsync(arguments.ConfigPath, cancellationToken, io.Variables);
         if (config.Report.HasErrors)
         {
             config.WriteIssues(io.Error);
@@ -46,6 +49,7 @@ internal static class CliHost
         // Under systemd (Type=notify in deploy/pgxcbot.service) the host reports READY and STOPPING; elsewhere a no-op.
         builder.Services.AddSystemd();
         builder.Services.AddPgxcBotCore(config.Loaded.Options, config.BaseDirectory);
+        builder.Services.AddSingleton<Core.Topology.ISecretResolver>(new SecretResolver(io.Variables));
         SqliteStore store;
         try
         {
@@ -86,12 +90,20 @@ internal static class CliHost
                     // An operation that was running when the bot last stopped is reported before anything else.
                     await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
                     await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
+                    return await command(host.Services, linked.Token);
                 }
                 catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    // The host is stopping already (e.g. an adapter refused for good): the command says why, at once.
+                    // A fatal adapter error stops the host too, possibly before the command got going: that is a failure to name.
+                    if (host.Services.GetService<PgxcBot.Discord.DiscordAdapterStatus>()?.Failure is { } failure)
+                    {
+                        await io.Error.WriteLineAsync($"error: {failure}");
+                        return ExitCodes.ChatRefused;
+                    }
+                    // The host was told to stop (its own signal handling) in the middle: a clean stop, not a crash.
+                    await io.Error.WriteLineAsync("interrupted; stopped.");
+                    return ExitCodes.Interrupted;
                 }
-                return await command(host.Services, linked.Token);
             }
             finally
             {

@@ -31,7 +31,17 @@ internal static class ConsoleCommand
                 await io.Out.WriteAsync("pgxc> ");
                 await io.Out.FlushAsync(cancellationToken);
             }
-            var line = await io.In.ReadLineAsync(cancellationToken);
+            string? line;
+            try
+            {
+                line = await io.ReadLineAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C, SIGTERM or a closed terminal while waiting for a line: a clean end, not an error.
+                await io.Error.WriteLineAsync("console: interrupted; stopping.");
+                return ExitCodes.Interrupted;
+            }
             if (line is null) break;
             line = line.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;

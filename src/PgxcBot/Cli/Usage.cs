@@ -8,7 +8,12 @@ internal static class Usage
         Usage:
           pgxcbot lab [--keep] [--folder DIR]    build a local lab (2 PostgreSQL pairs, 2 simulated coordinators)
                                                  and open the console on it; pgxcbot lab down removes a kept lab
-          pgxcbot check-config --config FILE     check the configuration; print every error and warning
+          pgxcbot lab --flavor postgres-xc|postgres-xl
+                                                 the lab on a real installation ($PGXCBOT_XC_HOME / $PGXCBOT_XL_HOME):
+                                                 GTM, 2 coordinators, 2 datanode pairs
+          pgxcbot check-config --config FILE [--file-only]
+                                                 check the configuration, then the secrets, SSH keys and store
+                                                 it refers to on this machine; print every error and warning
           pgxcbot status --config FILE [--json]  probe the cluster once and print its status
           pgxcbot console --config FILE [--as U] type chat commands (/pgxc status, /pgxc help); exit or quit to leave;
                                                  /pgxc as USER ... speaks for another user (approvals);
@@ -24,9 +29,10 @@ internal static class Usage
           --config, -c FILE   the JSON configuration (see config/pgxcbot.example.json)
           --json              status: print the snapshot and assessment as JSON on stdout
           --monitor           console: run the monitor even when input is redirected (--no-monitor: never)
+          --file-only         check-config: the file only (e.g. in a config repository's CI, without secrets)
           --verbose, -v       more log output (always on stderr)
 
         Exit codes: 0 ok/healthy, 1 status found a warning or worse, 2 bad configuration or command line,
-        3 unexpected error.
+        3 unexpected error, 130 console or lab ended by a signal (Ctrl+C, SIGTERM, SIGHUP; the lab is torn down).
         """;
 }

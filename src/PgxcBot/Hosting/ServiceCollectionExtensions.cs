@@ -57,8 +57,9 @@ public static class ServiceCollectionExtensions
 
         // Operations: the runbook engine over SSH (or the local transport) and SQL.
         services.AddSingleton<ISqlExecutor, NpgsqlSqlExecutor>();
+        // The whole SSH connect (TCP, handshake, login) within the configured connect timeout, as for PostgreSQL.
         services.AddSingleton(provider => new SshRemoteShell(provider.GetRequiredService<ISecretResolver>(),
-            provider.GetRequiredService<ClusterTopology>().Monitor.ConnectTimeout * 2, provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SshRemoteShell>>()));
+            provider.GetRequiredService<ClusterTopology>().Monitor.ConnectTimeout, provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SshRemoteShell>>()));
         services.AddSingleton<LocalShell>();
         services.AddSingleton<IRemoteShell, TransportRouter>();
         services.AddSingleton(provider => new StepExecutor(provider.GetRequiredService<IRemoteShell>(), provider.GetRequiredService<ISqlExecutor>(),

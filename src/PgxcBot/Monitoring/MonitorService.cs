@@ -153,7 +153,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                     .Concat(_ssh.Candidates(topology))
                     .ToArray();
                 var decision = _autopilot.Decide(assessment, candidates, topology.Monitor.LagWarningBytes);
-                var round = _engine.Evaluate(candidates);
+                var round = _engine.Evaluate(candidates, Unobserved(topology, snapshot));
                 var failover = _failover.Decide(assessment, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
                 await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
                 foreach (var intent in decision.Intents) Start(intent, cancellationToken);
@@ -192,6 +192,19 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         {
             _logger.LogWarning(e, "Could not store the masters' last sightings; they stay in memory until the store can write");
         }
+    }
+
+    /// <summary>What this poll could not look at: pairs and coordinators the bot did not contact (its own
+    /// password unavailable), and ssh hosts whose checks have no verdict yet.</summary>
+    private HashSet<string> Unobserved(ClusterTopology topology, Core.Observation.ClusterSnapshot snapshot)
+    {
+        var subjects = new HashSet<string>(_ssh.Undecided(topology), StringComparer.Ordinal);
+        foreach (var pair in snapshot.Pairs)
+            if (pair.Master.Status == Core.Observation.ProbeStatus.NotAttempted || pair.Slave?.Status == Core.Observation.ProbeStatus.NotAttempted)
+                subjects.Add(pair.Datanode);
+        foreach (var coordinator in snapshot.Coordinators.Where(c => c.Status == Core.Observation.ProbeStatus.NotAttempted))
+            subjects.Add(coordinator.Coordinator);
+        return subjects;
     }
 
     /// <summary>Short: a login that takes longer than this is as good as lost for a runbook step.</summary>

@@ -55,6 +55,25 @@ public sealed class SshWatch(IRemoteShell shell, TimeProvider time, ILogger<SshW
         return list;
     }
 
+    /// <summary>
+    /// The subjects (<c>host/NAME</c>) of ssh hosts without a verdict yet: never checked to the end (just
+    /// started, or restarted with an ssh-lost incident open), or failed fewer than
+    /// <see cref="FailuresToReport"/> times in a row. Their incidents must be held, not cleared: "no
+    /// candidate" from such a host means "not known yet", not "SSH works".
+    /// </summary>
+    public IReadOnlySet<string> Undecided(ClusterTopology topology)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        var undecided = new HashSet<string>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var host in topology.Hosts.Where(h => h.Transport == TransportKind.Ssh))
+                if (!_hosts.TryGetValue(host.Name, out var state) || state.Last is null || state.Failures is > 0 and < FailuresToReport)
+                    undecided.Add(SshAlerts.Subject(host.Name));
+        }
+        return undecided;
+    }
+
     /// <summary>The last check of <paramref name="hostName"/>, if any ran.</summary>
     public SshCheckResult? Last(string hostName)
     {

@@ -1,10 +1,12 @@
 using PgxcBot.Core.Topology;
+using PgxcBot.Ssh;
 
 namespace PgxcBot.Secrets;
 
 /// <summary>
 /// Reads secrets from an environment variable or a file. A file's trailing newline (as written by
-/// <c>echo</c>) is removed. Errors name the variable or file, never the value.
+/// <c>echo</c>) is removed. Errors name the variable or file, never the value. A secret file must be a
+/// regular file of at most 64 kB: a FIFO would block every probe that reads it.
 /// </summary>
 public sealed class SecretResolver : ISecretResolver
 {
@@ -24,7 +26,7 @@ public sealed class SecretResolver : ISecretResolver
             var value = readEnvironment(reference.Env);
             if (string.IsNullOrEmpty(value))
                 throw new SecretUnavailableException(
-                    $"environment variable {reference.Env} is not set or empty; export it in the bot's environment (e.g. the systemd unit's EnvironmentFile).");
+                    $"environment variable {reference.Env} is unset (or empty); set it in the bot's environment (the systemd unit's EnvironmentFile=/etc/pgxcbot/pgxcbot.env, docker --env-file) and start the bot again.");
             return value;
         }
         if (!string.IsNullOrWhiteSpace(reference.File))
@@ -32,11 +34,16 @@ public sealed class SecretResolver : ISecretResolver
         throw new SecretUnavailableException("secret reference names neither an environment variable nor a file; give {\"env\": ...} or {\"file\": ...}.");
     }
 
+    private const long MaxFileBytes = 64 * 1024;
+
     private static string ReadFile(string path)
     {
+        if (LocalFiles.NotARegularFile(path, "secret file") is { } notFile) throw new SecretUnavailableException(notFile);
         string text;
         try
         {
+            if (new FileInfo(path).Length > MaxFileBytes)
+                throw new SecretUnavailableException($"secret file {path} is larger than 64 kB: it is not a password or token file.");
             text = File.ReadAllText(path);
         }
         catch (FileNotFoundException)

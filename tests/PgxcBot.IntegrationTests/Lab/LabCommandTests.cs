@@ -44,7 +44,7 @@ public sealed class LabCommandTests : IDisposable
         Assert.Contains("repointed", run.Out);
         Assert.Contains("(stored: Promoted)", run.Out);
         Assert.Contains("/pgxc rebuild datanode1", run.Out);
-        Assert.False(Directory.Exists(_folder) && Directory.EnumerateFileSystemEntries(_folder).Any(), "the lab folder is removed on exit");
+        Assert.False(Directory.Exists(_folder), "the lab folder is removed on exit");
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class LabCommandTests : IDisposable
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
         Assert.Contains("Drill: kill the master of datanode1", run.Out);
         Assert.Contains("datanode1: MasterLost (stored: DegradedMasterLost)", run.Out);
-        Assert.True(run.Out.Contains("promoting it is safe", StringComparison.Ordinal), run.Out); // the bot saw the pair in sync at start
+        Assert.True(run.Out.Contains("promoting it is safe", StringComparison.OrdinalIgnoreCase), run.Out); // the bot saw the pair in sync at start
         Assert.Contains("Operation 1: promote datanode1 - awaiting approval", run.Out);
         Assert.Contains("Operation 1: promote datanode1 - succeeded", run.Out);
         Assert.Contains("(stored: Promoted)", run.Out);
@@ -115,6 +115,12 @@ public sealed class LabCommandTests : IDisposable
         var run = await LabAsync("exit\n", "--keep");
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.Contains("pgxcbot lab down", run.Error);
+        Assert.NotEmpty(Directory.GetFiles(_folder, "postmaster.pid", SearchOption.AllDirectories));
+
+        // A second lab in the kept lab's folder would delete its store: refused, with the command that frees it.
+        var second = await LabAsync("exit\n");
+        Assert.Equal(ExitCodes.BadConfig, second.ExitCode);
+        Assert.Contains($"holds a lab left behind (kept with --keep, or its console was killed): its servers may still run. Remove it with: pgxcbot lab down --folder {_folder}", second.Error);
         Assert.NotEmpty(Directory.GetFiles(_folder, "postmaster.pid", SearchOption.AllDirectories));
 
         var down = await LabAsync("", "down");

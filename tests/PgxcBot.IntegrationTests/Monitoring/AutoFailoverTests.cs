@@ -55,7 +55,7 @@ public sealed class AutoFailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await lab.Pair.Master.KillAsync(Ct);
 
         var (alert, _) = await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);
-        Assert.Equal("/pgxc promote datanode1", Assert.Single(alert.Message.Actions).Command);
+        Assert.Equal("/pgxc promote datanode1 --accept-data-loss", Assert.Single(alert.Message.Actions).Command);
         var (declined, _) = await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: no automatic failover", Deadline, "why it will not fail over", Ct);
         output.WriteLine(PlainTextRenderer.Render(declined.Message));
         Assert.Contains(declined.Message.Lines, l => l.Contains("not the synchronous standby", StringComparison.Ordinal));

@@ -114,7 +114,7 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(alert.MentionOnCall);
         var promote = Assert.Single(alert.Message.Actions);
         Assert.Equal(("Promote", "/pgxc promote datanode1", ActionStyle.Danger), (promote.Label, promote.Command, promote.Style));
-        Assert.Contains(alert.Message.Lines, l => l.Contains("promoting it is safe", StringComparison.Ordinal));
+        Assert.Contains(alert.Message.Lines, l => l.Contains("Promoting it is safe", StringComparison.Ordinal) && l.Contains("Evidence:", StringComparison.Ordinal));
         Assert.True(Stopwatch.GetElapsedTime(killedAt, at) < TimeSpan.FromSeconds(3));
     }
 
@@ -130,8 +130,8 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
         await lab.Pair.Slave.StartAsync(Ct);
         var (alert, _) = await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);
         output.WriteLine(PlainTextRenderer.Render(alert.Message));
-        Assert.Contains(alert.Message.Lines, l => l.Contains("NOT in sync", StringComparison.Ordinal) && l.Contains("promoting it loses at least", StringComparison.Ordinal));
-        Assert.Equal("/pgxc promote datanode1", Assert.Single(alert.Message.Actions).Command);
+        Assert.Contains(alert.Message.Lines, l => l.Contains("Promoting it loses at least", StringComparison.Ordinal) && l.Contains("synchronous_standby_names is empty", StringComparison.Ordinal));
+        Assert.Equal("/pgxc promote datanode1 --accept-data-loss", Assert.Single(alert.Message.Actions).Command);
     }
 
     [Fact]

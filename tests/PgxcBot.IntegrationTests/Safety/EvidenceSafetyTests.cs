@@ -3,6 +3,7 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Operations;
 using PgxcBot.IntegrationTests.Operations;
 using PgxcBot.IntegrationTests.Support;
+using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Safety;
 
@@ -23,7 +24,7 @@ public sealed class EvidenceSafetyTests : OperationLabTest
         var master = Lab.Pair.Master;
         await ExecuteAsync(Lab.Pair.Slave.ConnectionString, "ALTER SYSTEM SET primary_conninfo = ''", "SELECT pg_reload_conf()");
         await Poll.UntilAsync(() => Lab.ObserveAsync(Ct), a => a.Snapshot.Pairs[0].Master.Facts?.Replication.Count == 0, Deadline, "the slave to disconnect", Ct);
-        await using var impostor = ReplicationClient.Start(Lab.Pair, Lab.Pair.ApplicationName);
+        await using var impostor = LabReplicationClient.Start(Lab.Pair, Lab.Pair.ApplicationName);
         await Poll.UntilAsync(() => Lab.ObserveAsync(Ct), a => a.Snapshot.Pairs[0].Master.Facts?.Replication.Any(r => r.SyncState == "sync") == true,
             Deadline, "the impostor to be the synchronous standby", Ct);
         await ExecuteAsync(Lab.Pair.Slave.ConnectionString,

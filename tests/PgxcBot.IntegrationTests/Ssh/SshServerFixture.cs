@@ -74,6 +74,18 @@ public sealed class SshServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Makes another client key with ssh-keygen (PEM format with <paramref name="pem"/>, as
+    /// <c>ssh-keygen -m PEM</c> writes RSA keys with a passphrase: AES-128-CBC) and authorizes it; returns its path.</summary>
+    public async Task<string> AuthorizeNewKeyAsync(string name, string passphrase = "", bool pem = false, CancellationToken cancellationToken = default)
+    {
+        var key = Path.Combine(Folder, name);
+        var arguments = new List<string> { "-q", "-t", pem ? "rsa" : "ed25519", "-N", passphrase, "-f", key };
+        if (pem) arguments.AddRange(["-b", "2048", "-m", "PEM"]);
+        await RunAsync("ssh-keygen", cancellationToken, [.. arguments]);
+        await File.AppendAllTextAsync(Path.Combine(Folder, "authorized_keys"), await File.ReadAllTextAsync(key + ".pub", cancellationToken), cancellationToken);
+        return key;
+    }
+
     /// <summary>Starts sshd (again) on the same port, e.g. after <see cref="StopDaemon"/>.</summary>
     public async Task StartDaemonAsync(CancellationToken cancellationToken = default)
     {

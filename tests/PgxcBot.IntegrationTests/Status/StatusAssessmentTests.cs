@@ -123,7 +123,7 @@ public sealed class StatusAssessmentTests
         Assert.True(pair.SlaveInSync);
         var problem = Assert.Single(pair.Problems, p => p.Code == ProblemCodes.MasterUnreachable);
         Assert.Equal(Severity.Critical, problem.Severity);
-        Assert.Contains("promoting it is safe", problem.Sentence);
+        Assert.Contains("promoting it is safe", problem.Sentence, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("/pgxc promote datanode1", problem.NextStep);
         // Both coordinators still route to the (dead) configured master, which is the current master.
         Assert.All(assessment.CoordinatorViews, v => Assert.True(v.Matches));

@@ -55,6 +55,20 @@ public class SlaveEvidenceTests
     }
 
     [Fact]
+    public void A_client_with_the_slaves_name_and_address_is_not_the_slave_while_the_slave_says_it_receives_nothing()
+    {
+        var builder = new ClusterBuilder();
+        builder.Pair().Standby = builder.Pair().Standby with { WalReceiverStatus = null, SenderHost = null, SenderPort = null };
+
+        var pair = builder.Assess().Pairs[0];
+
+        Assert.False(pair.SlaveInSync);
+        Assert.Equal(ObservedCondition.SlaveLost, pair.Condition);
+        Assert.Contains(pair.Problems, p => p.Code == ProblemCodes.ReplicationClientConflict && p.Severity == Severity.Critical);
+        Assert.False(pair.LastMasterSighting!.SlaveInSync);
+    }
+
+    [Fact]
     public void After_such_a_sighting_a_lost_master_is_not_called_safe_to_promote()
     {
         var builder = new ClusterBuilder();
@@ -121,6 +135,38 @@ public class SlaveEvidenceTests
 
         Assert.True(pair.Promote!.Safe, pair.Promote.Summary);
         Assert.Contains(pair.Promote.Evidence, e => e.Contains("process title", StringComparison.Ordinal));
+    }
+
+    private static ClusterAssessment MasterDeadWithWalEnd(ClusterBuilder builder, ClusterAssessment before, Lsn walEnd)
+    {
+        builder.MasterKilled();
+        var snapshot = builder.Snapshot();
+        var master = snapshot.Pairs[0].Master with { Process = new ProcessFacts(false, null, null, null, null, null, TimeSpan.Zero) { WalEnd = walEnd } };
+        snapshot = snapshot with { Pairs = [snapshot.Pairs[0] with { Master = master }] };
+        return ClusterAssessor.Assess(builder.Topology(), snapshot, before);
+    }
+
+    [Fact]
+    public void The_dead_masters_WAL_on_disk_beyond_what_the_slave_has_is_never_safe_even_after_a_sync_sighting()
+    {
+        var builder = new ClusterBuilder();
+        var before = builder.Assess();
+        var pair = MasterDeadWithWalEnd(builder, before, new Lsn(ClusterBuilder.Head.Value + 30_000_000)).Pairs[0];
+
+        Assert.False(pair.Promote!.Safe);
+        Assert.Equal(30_000_000, pair.Promote.MissingBytes);
+        Assert.Contains("pg_waldump", string.Join(";", pair.Promote.Evidence));
+        Assert.Contains("may be only commits never acknowledged", pair.Promote.Summary);
+    }
+
+    [Fact]
+    public void A_slave_holding_everything_the_dead_master_wrote_is_safe_even_when_it_was_asynchronous()
+    {
+        var builder = new ClusterBuilder().Async();
+        var before = builder.Assess();
+        Assert.True(MasterDeadWithWalEnd(builder, before, ClusterBuilder.Head).Pairs[0].Promote!.Safe);
+        // pg_waldump names the first record after a page header; the slave's position is the page boundary.
+        Assert.True(MasterDeadWithWalEnd(new ClusterBuilder().Async(), before, new Lsn(ClusterBuilder.Head.Value + 24)).Pairs[0].Promote!.Safe);
     }
 
     [Fact]

@@ -15,7 +15,8 @@ public sealed class CheckConfigTests : IDisposable
     [InlineData("pgxcbot.postgresql.json")]
     public async Task Shipped_examples_pass(string file)
     {
-        var run = await CliRun.RunAsync(["check-config", "--config", Path.Combine(TestConfigs.RepoConfigDirectory(), file)]);
+        // --file-only: the examples' key files and secrets do not exist on a test machine.
+        var run = await CliRun.RunAsync(["check-config", "--file-only", "--config", Path.Combine(TestConfigs.RepoConfigDirectory(), file)]);
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.Contains(": valid (", run.Out);
@@ -41,7 +42,7 @@ public sealed class CheckConfigTests : IDisposable
     [Fact]
     public async Task Warnings_alone_exit_0_and_are_printed()
     {
-        var config = TestConfigs.Minimal();
+        var config = directory.Runnable();
         config.Remove("coordinators");
         var run = await CliRun.RunAsync(["check-config", "--config", directory.Write("warn.json", config.ToJsonString())]);
 

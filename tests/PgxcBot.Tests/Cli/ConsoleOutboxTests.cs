@@ -17,8 +17,9 @@ public sealed class ConsoleOutboxTests : IDisposable
 
     public ConsoleOutboxTests()
     {
-        _config = _directory.Write("pgxcbot.json", TestConfigs.Minimal().ToJsonString());
-        _cluster = new FakeCluster(TestConfigs.Validate(TestConfigs.Minimal(), _directory.Path).Topology!);
+        var config = _directory.Runnable();
+        _config = _directory.Write("pgxcbot.json", config.ToJsonString());
+        _cluster = new FakeCluster(TestConfigs.Validate(config, _directory.Path).Topology!);
     }
 
     public void Dispose() => _directory.Dispose();

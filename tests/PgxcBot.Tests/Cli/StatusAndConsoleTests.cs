@@ -15,7 +15,7 @@ public sealed class StatusAndConsoleTests : IDisposable
 
     public StatusAndConsoleTests()
     {
-        config = directory.Write("pgxcbot.json", TestConfigs.Minimal().ToJsonString());
+        config = directory.Write("pgxcbot.json", directory.Runnable().ToJsonString());
     }
 
     public void Dispose() => directory.Dispose();
@@ -147,6 +147,8 @@ public sealed class StatusAndConsoleTests : IDisposable
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Observation.IClusterObserver>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Operations.OperationService>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Outbox.OutboxSenderService>().For(provider.GetRequiredService<PgxcBot.Outbox.ConsoleTarget>().Name));
+        // The whole SSH connect within monitor.connectTimeoutSeconds (it used to get twice that).
+        Assert.Equal(PgxcBot.Core.Topology.MonitorSettings.Default.ConnectTimeout, provider.GetRequiredService<PgxcBot.Ssh.SshRemoteShell>().ConnectTimeout);
     }
 
     [Fact]

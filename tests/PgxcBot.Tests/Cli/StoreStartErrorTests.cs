@@ -16,7 +16,7 @@ public sealed class StoreStartErrorTests : IDisposable
 
     private string ConfigWithStore(string storePath)
     {
-        var config = TestConfigs.Minimal();
+        var config = _directory.Runnable();
         config["store"] = new System.Text.Json.Nodes.JsonObject { ["path"] = storePath };
         return _directory.Write("pgxcbot.json", config.ToJsonString());
     }
@@ -29,7 +29,7 @@ public sealed class StoreStartErrorTests : IDisposable
         var dir = Directory.CreateDirectory(Path.Combine(_directory.Path, "state")).FullName;
         var run = await StatusAsync(dir);
         Assert.Equal(ExitCodes.BadConfig, run.ExitCode);
-        Assert.Contains($"store.path '{dir}' is a directory, not a file", run.Error);
+        Assert.Contains($"store.path: {dir} is a directory", run.Error);
         Assert.Contains(Path.Combine(dir, "pgxcbot.db"), run.Error);
     }
 
@@ -39,8 +39,8 @@ public sealed class StoreStartErrorTests : IDisposable
         var file = Path.Combine(_directory.Path, "no", "such", "state.db");
         var run = await StatusAsync(file);
         Assert.Equal(ExitCodes.BadConfig, run.ExitCode);
-        Assert.Contains($"the directory '{Path.GetDirectoryName(file)}' does not exist", run.Error);
-        Assert.Contains("mkdir -p", run.Error);
+        Assert.Contains($"the directory {Path.GetDirectoryName(file)} of {file} does not exist", run.Error);
+        Assert.Contains("install -d -m 0700", run.Error);
     }
 
     [Theory]
@@ -64,7 +64,17 @@ public sealed class StoreStartErrorTests : IDisposable
         var file = Path.Combine(_directory.Path, "state.db");
         await PgxcBot.Store.SqliteStore.OpenAsync(file, null, default);
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        var config = ConfigWithStore(file);
+        // Local hosts: no SSH key for "nobody" to be refused first.
+        var json = TestConfigs.Minimal();
+        foreach (var host in json["hosts"]!.AsArray())
+        {
+            var h = host!.AsObject();
+            h["transport"] = "local";
+            h.Remove("keyFile");
+            h.Remove("hostKeyFingerprint");
+        }
+        json["store"] = new System.Text.Json.Nodes.JsonObject { ["path"] = file };
+        var config = _directory.Write("pgxcbot.json", json.ToJsonString());
 
         int exit;
         string error;
@@ -93,6 +103,7 @@ public sealed class StoreStartErrorTests : IDisposable
             info.ArgumentList.Add(arg);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["HOME"] = Path.GetTempPath();
+        foreach (var (name, value) in CliRun.TestVariables) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();

@@ -37,6 +37,17 @@ public class ExampleConfigTests
         Assert.Equal("datanode2_slave", dn2.ApplicationName);
         Assert.Equal(["node01:20004", "node02:20004"], topology.Coordinators.Select(c => c.Endpoint));
         Assert.Equal("PGXCBOT_DB_PASSWORD", topology.Database.Password!.Env);
-        Assert.Equal(Path.Combine(directory, "pgxcbot.db"), topology.StorePath);
+        Assert.Equal("/var/lib/pgxcbot/pgxcbot.db", topology.StorePath); // the unit's StateDirectory, not /etc/pgxcbot
+    }
+
+    [Theory]
+    [InlineData("pgxcbot.example.json")]
+    [InlineData("pgxcbot.postgres-xl.json")]
+    [InlineData("pgxcbot.postgresql.json")]
+    public void Every_example_keeps_its_store_in_the_units_state_directory(string file)
+    {
+        var directory = TestConfigs.RepoConfigDirectory();
+        var topology = TestConfigs.Validate(File.ReadAllText(Path.Combine(directory, file)), directory).Topology!;
+        Assert.StartsWith("/var/lib/pgxcbot/", topology.StorePath);
     }
 }

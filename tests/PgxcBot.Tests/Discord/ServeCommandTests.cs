@@ -31,7 +31,7 @@ public sealed class ServeCommandTests : IAsyncLifetime
     internal static string WriteConfig(TempConfigDirectory directory, FakeDiscord fake, bool registerCommandsAtStart = false)
     {
         var tokenFile = directory.Write("discord.token", fake.Token + "\n");
-        var config = TestConfigs.Minimal();
+        var config = directory.Runnable();
         config["discord"] = new JsonObject
         {
             ["applicationId"] = InteractionInjector.ApplicationId,
@@ -60,6 +60,33 @@ public sealed class ServeCommandTests : IAsyncLifetime
         Assert.Equal($"applications/{InteractionInjector.ApplicationId}/guilds/{InteractionInjector.GuildId}/commands", put.Path);
         Assert.Equal("pgxc", put.Body![0]!["name"]!.GetValue<string>());
         Assert.DoesNotContain(_fake.Token, run.Out + run.Error);
+    }
+
+    [Fact]
+    public async Task Discord_api_base_url_from_the_config_is_where_the_rest_client_goes()
+    {
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(_config))!.AsObject();
+        config["discord"]!["apiBaseUrl"] = _fake.ApiBase.AbsoluteUri; // http to loopback: allowed
+        var file = _directory.Write("with-base.json", config.ToJsonString());
+
+        var run = await CliRun.RunAsync(["register-commands", "--config", file]); // no DiscordRestOptions override
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        Assert.Single(_fake.Requests, r => r.Method == "PUT");
+    }
+
+    [Theory]
+    [InlineData("http://discord-proxy.example.com/api/v10/", "http is allowed only to this machine")]
+    [InlineData("https://user:pw@discord.com/api/v10/", "without user name")]
+    public async Task Discord_api_base_url_must_be_https_or_loopback(string url, string expected)
+    {
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(_config))!.AsObject();
+        config["discord"]!["apiBaseUrl"] = url;
+        var run = await CliRun.RunAsync(["check-config", "--config", _directory.Write("bad-base.json", config.ToJsonString())]);
+        Assert.Equal(ExitCodes.BadConfig, run.ExitCode);
+        Assert.Contains("error: discord.apiBaseUrl: ", run.Out);
+        Assert.Contains(expected, run.Out);
+        Assert.DoesNotContain("user:pw", run.Out); // credentials in a URL are not repeated
     }
 
     [Fact]

@@ -38,7 +38,10 @@ public sealed class ServeResilienceTests : IAsyncLifetime
     }
 
     private Task<int> ServeAsync() => Task.Run(() => CliApp.RunAsync(["serve", "--config", _config],
-        new CliIo(new StringReader(""), TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), true), services =>
+        new CliIo(new StringReader(""), TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), true)
+        {
+            Variables = name => CliRun.TestVariables.GetValueOrDefault(name),
+        }, services =>
         {
             services.AddSingleton(new DiscordRestOptions { ApiBase = _fake.ApiBase });
             services.AddSingleton(DiscordHarness.FastGateway());
@@ -54,7 +57,8 @@ public sealed class ServeResilienceTests : IAsyncLifetime
     public async Task Invalid_session_while_REST_is_down_keeps_the_bot_up_and_it_identifies_again_when_REST_is_back()
     {
         var serve = ServeAsync();
-        await Eventually.HoldsAsync(() => _fake.Gateway.Identifies == 1 && _services is not null, "the gateway ready", 30);
+        await Eventually.HoldsAsync(() => serve.IsCompleted || (_fake.Gateway.Identifies == 1 && _services is not null), "the gateway ready", 30);
+        Assert.False(serve.IsCompleted, "the bot stopped: " + _error);
 
         // Discord asks for a new session (op 9, not resumable) just as its REST API is unreachable.
         _fake.Down = true;
@@ -79,7 +83,8 @@ public sealed class ServeResilienceTests : IAsyncLifetime
     {
         _fake.Down = true; // registering the commands at start fails: DNS, network, Discord down
         var serve = ServeAsync();
-        await Eventually.HoldsAsync(() => _services is not null && _services.GetRequiredService<DiscordAdapterService>().Restarts >= 3, "the adapter restarting", 30);
+        await Eventually.HoldsAsync(() => serve.IsCompleted || (_services is not null && _services.GetRequiredService<DiscordAdapterService>().Restarts >= 3), "the adapter restarting", 30);
+        Assert.False(serve.IsCompleted, "the bot stopped: " + _error);
         var polls = Monitor.Polls;
         await Eventually.HoldsAsync(() => Monitor.Polls >= polls + 2, "the monitor polling on", 30);
         Assert.False(serve.IsCompleted);

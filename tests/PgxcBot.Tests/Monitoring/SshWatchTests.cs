@@ -173,7 +173,7 @@ public class SshWatchTests
     }
 
     /// <summary>Answers <c>true</c> per host: success, a failure, or a task that never ends.</summary>
-    private sealed class ScriptedShell : IRemoteShell
+    internal sealed class ScriptedShell : IRemoteShell
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<string, int> _calls = new(StringComparer.Ordinal);

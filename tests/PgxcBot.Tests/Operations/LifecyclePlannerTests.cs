@@ -240,7 +240,7 @@ public class LifecyclePlannerTests
             runbook.Steps.Select(s => s.Id));
         Assert.Equal("[node01]$ pg_ctl stop -w -t 60 -m fast -D /home/postgresxc/pgxc/datanode", Text(runbook, "stop-old-master"));
         var received = Assert.IsType<WalReceivedProbe>(runbook.Steps.Single(s => s.Id == "verify-slave-has-all-wal").Verify);
-        Assert.Equal("env LC_ALL=C pg_controldata -D /home/postgresxc/pgxc/datanode", received.ControlData.Text);
+        Assert.Equal("env LC_ALL=C pg_controldata /home/postgresxc/pgxc/datanode", received.ControlData.Text);
         Assert.Equal("SELECT pg_last_wal_receive_lsn()::text", received.ReceiveLsnSql);
         Assert.Equal("node02:20010", runbook.Steps.Single(s => s.Id == "promote-slave").MakesMaster);
         Assert.Contains("primary_conninfo = 'host=node02 port=20010", Data(runbook, "write-pgxcbot-server-conf"));

@@ -52,6 +52,22 @@ public sealed class SqliteOperationStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_switchover_plan_on_XL_keeps_how_its_standby_is_read_over_the_shell()
+    {
+        var topology = RunbookTopologies.TwoNodes(Flavor.PostgresXl);
+        var cluster = new FakeCluster(topology);
+        var plan = SwitchoverPlanner.Plan(topology, cluster.Snapshot(topology), new LifecycleRequest("datanode1")).Runbook!;
+        var store = new SqliteOperationStore(await SqliteStore.OpenAsync(DbPath, null, default));
+        var created = await store.CreateAsync(New(plan), default);
+
+        var loaded = (await store.GetAsync(created.Id, default))!;
+
+        var before = Assert.IsType<WalReceivedProbe>(plan.Steps.Single(s => s.Id == "verify-slave-has-all-wal").Verify).StandbyByShell!;
+        var after = Assert.IsType<WalReceivedProbe>(loaded.Plan.Steps.Single(s => s.Id == "verify-slave-has-all-wal").Verify).StandbyByShell!;
+        Assert.Equal((before.HostName, before.DataDir, before.Command.Text), (after.HostName, after.DataDir, after.Command.Text));
+    }
+
+    [Fact]
     public async Task Step_updates_are_kept_and_open_and_history_queries_filter_by_state_and_datanode()
     {
         var store = new SqliteOperationStore(await SqliteStore.OpenAsync(DbPath, null, default));

@@ -44,6 +44,26 @@ internal static class LifecyclePlanning
 
     public static bool SlaveStreams(DatanodePair pair, PairObservation? observed) => SlaveRow(pair, observed)?.State == "streaming";
 
+    /// <summary>
+    /// Null when the slave runs as a standby, else why not. A standby that answers SQL says so itself; a
+    /// stock Postgres-XL standby refuses every connection ("Was unable to obtain a snapshot from GTM"), so
+    /// there its host's process list and pg_controldata ("in archive recovery") are the evidence.
+    /// </summary>
+    public static string? RunningStandby(ServerProbe? slave)
+    {
+        if (slave is null) return "was not probed";
+        if (slave.Answered) return slave.Facts!.InRecovery ? null : "accepts writes (it is not a standby)";
+        var answer = $"does not answer SQL ({slave.Status}{(slave.Error is null ? "" : ": " + slave.Error)})";
+        if (slave.Status != ProbeStatus.NotQueryable) return answer;
+        return slave.Process switch
+        {
+            null => null, // running (it refused us rather than the connection) and nothing says otherwise
+            { PostmasterRunning: false } => $"{answer} and no server runs in its data directory",
+            { Control: { InRecovery: false } control } => $"{answer} and pg_controldata says '{control.State}', not a standby",
+            _ => null,
+        };
+    }
+
     /// <summary>The server version the steps are written for: the answering server's, else the flavor's base.</summary>
     public static int VersionNum(ClusterTopology topology, PairObservation? observed) =>
         observed?.Master.Facts?.ServerVersionNum ?? observed?.Slave?.Facts?.ServerVersionNum ?? topology.Flavor switch

@@ -38,7 +38,7 @@ public static class PromotePlanner
             return PlanResult.Refused(
                 $"the slave of {pair.Name} at {pair.Slave.Endpoint} is already writable: it was promoted before. Make the coordinators follow it instead.",
                 $"/pgxc repoint {pair.Name}");
-        if (RunningStandby(slave) is { } notReady)
+        if (LifecyclePlanning.RunningStandby(slave) is { } notReady)
             return PlanResult.Refused(
                 $"the slave of {pair.Name} at {pair.Slave.Endpoint} {notReady}; a promote needs a running standby.",
                 $"start the slave on {pair.Slave.HostName}, then /pgxc status");
@@ -105,26 +105,6 @@ public static class PromotePlanner
         return PlanResult.Planned(new Runbook("promote", pair.Name,
             $"Promote {pair.Name}'s slave on {newMaster.Endpoint} to master, fence the old master on {pair.Master.Endpoint}, repoint {topology.Coordinators.Count} coordinator(s){catalogs}.",
             steps, warnings, acks));
-    }
-
-    /// <summary>
-    /// Null when the slave runs as a standby, else why not. A standby that answers SQL says so itself; a
-    /// stock Postgres-XL standby refuses every connection ("Was unable to obtain a snapshot from GTM"), so
-    /// there its host's process list and pg_controldata ("in archive recovery") are the evidence.
-    /// </summary>
-    private static string? RunningStandby(ServerProbe? slave)
-    {
-        if (slave is null) return "was not probed";
-        if (slave.Answered) return null;
-        var answer = $"does not answer SQL ({slave.Status}{(slave.Error is null ? "" : ": " + slave.Error)})";
-        if (slave.Status != ProbeStatus.NotQueryable) return answer;
-        return slave.Process switch
-        {
-            null => null, // running (it refused us rather than the connection) and nothing says otherwise
-            { PostmasterRunning: false } => $"{answer} and no server runs in its data directory",
-            { Control: { InRecovery: false } control } => $"{answer} and pg_controldata says '{control.State}', not a standby",
-            _ => null,
-        };
     }
 
     private static IEnumerable<RunbookStep> FenceSteps(ClusterTopology topology, DatanodePair pair, int serverVersionNum)

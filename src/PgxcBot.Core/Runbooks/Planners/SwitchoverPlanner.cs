@@ -21,8 +21,8 @@ public static class SwitchoverPlanner
         if (pair.Slave is not { } slave) return LifecyclePlanning.NoSlaveConfigured(pair);
         var observed = LifecyclePlanning.Observed(snapshot, pair.Name);
         if (LifecyclePlanning.RequireWritableMaster(pair, observed) is { } refused) return refused;
-        if (observed!.Slave is not { Answered: true, Facts.InRecovery: true })
-            return PlanResult.Refused($"the slave of {pair.Name} at {slave.Endpoint} is not a running standby; a switchover needs one.", "/pgxc status");
+        if (LifecyclePlanning.RunningStandby(observed!.Slave) is { } notReady)
+            return PlanResult.Refused($"the slave of {pair.Name} at {slave.Endpoint} {notReady}; a switchover needs a running standby.", "/pgxc status");
         var row = LifecyclePlanning.SlaveRow(pair, observed);
         if (row is not { State: "streaming", SyncState: "sync" })
             return PlanResult.Refused(
@@ -53,7 +53,13 @@ public static class SwitchoverPlanner
 
         var tools = new PgTools(topology.FindHost(oldMaster.HostName)?.PgBinDir);
         var received = new WalReceivedProbe($"the slave received all WAL up to the old master's shutdown checkpoint", oldMaster.HostName,
-            tools.ControlData(oldMaster.DataDir), slaveTarget, $"SELECT {WalSql.ReceiveLsn(version)}::text");
+            tools.ControlData(oldMaster.DataDir), slaveTarget, $"SELECT {WalSql.ReceiveLsn(version)}::text")
+        {
+            // A stock XL standby refuses SQL: its host says how far it received.
+            StandbyByShell = topology.Flavor == Flavor.PostgresXl
+                ? new StandbyShell(slave.HostName, new PgTools(topology.FindHost(slave.HostName)?.PgBinDir).ProcessFacts(slave.DataDir), slave.DataDir)
+                : null,
+        };
         steps.Add(new RunbookStep("verify-slave-has-all-wal", "Verify the slave has every WAL record the old master wrote", Targets.Where(slave, $"{pair.Name} slave"),
             new WaitOnly("pg_controldata on the old master against pg_last_wal_receive_lsn() on the slave"), received, DoneWhen: null,
             TimeSpan.FromSeconds(30), Rerunnable: true,

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Topology;
+using PgxcBot.Hosting;
+using PgxcBot.Lab.Cluster;
+using PgxcBot.Lab.Pairs;
+using PgxcBot.Lab.Pgxc;
+using PgxcBot.Store;
+
+namespace PgxcBot.IntegrationTests.Flavors;
+
+/// <summary>
+/// One lab cluster of a flavor — PostgreSQL 15 with simulated coordinators, or a real Postgres-XC / XL
+/// cluster (GTM, two coordinators, two datanode pairs with stock standbys) — and the bot on it as the host
+/// wires it (config file → options → services). The same scenario code then runs on all three flavors.
+/// </summary>
+public sealed class FlavorLab : IAsyncDisposable
+{
+    public static readonly Actor Alice = Actor.Console("alice");
+    public static readonly Actor Bob = Actor.Console("bob");
+
+    private readonly ServiceProvider _services;
+    private readonly string _folder;
+
+    private FlavorLab(LabCluster cluster, ServiceProvider services, string folder)
+    {
+        Cluster = cluster;
+        _services = services;
+        _folder = folder;
+    }
+
+    public LabCluster Cluster { get; }
+    public Flavor Flavor => Cluster.Flavor;
+    public bool RealCoordinators => Flavor != Flavor.PostgreSql;
+    public OperationService Operations => _services.GetRequiredService<OperationService>();
+    public IClusterStatusSource Status => _services.GetRequiredService<IClusterStatusSource>();
+
+    /// <summary>Skips the test (naming the variable) when the flavor's installation is not set.</summary>
+    public static void SkipUnlessInstalled(Flavor flavor)
+    {
+        if (flavor == Flavor.PostgreSql) return;
+        Skip.If(PgxcInstallation.FromEnvironment(flavor) is null, $"{PgxcInstallation.VariableFor(flavor)} is not set: {PgxcInstallation.HowToSet(flavor)}");
+    }
+
+    public static async Task<FlavorLab> StartAsync(Flavor flavor, CancellationToken cancellationToken, bool cloneSlaves = true)
+    {
+        var options = new LabPairOptions { CloneSlave = cloneSlaves };
+        if (flavor != Flavor.PostgreSql) options = options with { Installation = PgxcInstallation.FromEnvironment(flavor) };
+        var cluster = await LabCluster.StartAsync(flavor, options, pairs: 2, LabReplicationMode.Sync, coordinators: 2,
+            maxDegreeOfParallelism: 2, cancellationToken);
+        try
+        {
+            var folder = Directory.CreateTempSubdirectory("pgxcbot-flavor-").FullName;
+            var json = LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), cluster.Installation?.Binaries ?? PgBinaries.Discover());
+            var loaded = ConfigLoader.Parse(json);
+            var topology = ConfigValidator.Validate(loaded, folder).Topology
+                           ?? throw new InvalidOperationException("the lab's own config does not validate");
+            var services = new ServiceCollection();
+            services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            services.AddPgxcBotCore(loaded.Options, folder);
+            services.AddPgxcBotStore(await SqliteStore.OpenAsync(topology.StorePath, null, cancellationToken));
+            services.AddSingleton<IOperationObserver, Quiet>();
+            return new FlavorLab(cluster, services.BuildServiceProvider(), folder);
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The bot's status now (observe, assess, let the pair machines follow, keep the sightings).</summary>
+    public async Task<ClusterAssessment> AssessAsync(CancellationToken cancellationToken) =>
+        (await Status.GetAsync(cancellationToken)).Assessment;
+
+    /// <summary>Asks the bot for the status until <paramref name="done"/> holds for datanode <paramref name="datanode"/>.</summary>
+    public Task<PairAssessment> UntilAsync(string datanode, Func<PairAssessment, bool> done, string what, CancellationToken cancellationToken) =>
+        Support.Poll.UntilAsync(async () => (await AssessAsync(cancellationToken)).Pairs.Single(p => p.Datanode == datanode), done,
+            TimeSpan.FromSeconds(90), what, cancellationToken);
+
+    /// <summary>Requests <paramref name="kind"/> as alice, approves it as bob when it waits, and returns the finished operation.</summary>
+    public async Task<Operation> RunAsync(string kind, string datanode, CancellationToken cancellationToken, params string[] flags)
+    {
+        var requested = await Operations.RequestAsync(kind, datanode, flags, Alice, cancellationToken);
+        var operation = requested.Operation ?? throw new InvalidOperationException($"{kind} {datanode} refused: {requested.Refusal} Next: {requested.NextStep}");
+        if (operation.State == OperationState.AwaitingApproval)
+            operation = (await Operations.ApproveAsync(operation.Id, operation.Nonce, Bob, flags, cancellationToken)).Operation!;
+        return operation;
+    }
+
+    /// <summary>Where application writes go: a coordinator on XC/XL, the datanode master on plain PostgreSQL
+    /// (the simulated coordinators hold no data).</summary>
+    public string WriteConnection(string datanode = "datanode1") => RealCoordinators
+        ? Cluster.AllCoordinators[0].ConnectionString("Pooling=false")
+        : Cluster.Pair(datanode).Master.ConnectionString + ";Pooling=false";
+
+    /// <summary>Runs statements on <paramref name="connectionString"/>, one by one, each as text results.</summary>
+    public static async Task<List<string>> QueryAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection) { AllResultTypesAreUnknown = true, CommandTimeout = 60 };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "null" : reader.GetString(i))));
+        return rows;
+    }
+
+    public static string Explain(Operation operation) =>
+        $"{operation.State}: {operation.Result}\n" + string.Join('\n', operation.Steps.Select(s => $"  {s.StepId}: {s.Status} {s.Summary} {s.Output}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await Cluster.DisposeAsync();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class Quiet : IOperationObserver
+    {
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,62 @@
+using Npgsql;
+using PgxcBot.Core.Topology;
+using PgxcBot.Lab.Cluster;
+using PgxcBot.Lab.Pairs;
+using PgxcBot.Lab.Pgxc;
+
+namespace PgxcBot.IntegrationTests.RealClusters;
+
+/// <summary>A small real Postgres-XC cluster of its own (one coordinator, one pair) that the test breaks.</summary>
+public sealed class XcLifecycleTests
+{
+    [XcFact]
+    public async Task Gtm_loss_lone_postmaster_kills_and_promote_then_clean_teardown()
+    {
+        using var cts = new CancellationTokenSource(RealClusterChecks.Budget);
+        var options = new LabPairOptions { Installation = PgxcInstallation.FromEnvironment(Flavor.PostgresXc) };
+        await using var cluster = await LabCluster.StartAsync(Flavor.PostgresXc, options, pairs: 1, LabReplicationMode.Sync,
+            coordinators: 1, maxDegreeOfParallelism: 1, cts.Token);
+        var pair = cluster.Pairs[0];
+        var coordinator = cluster.RealCoordinators[0];
+
+        // Without the GTM every node refuses queries; a restarted GTM serves them again without node restarts.
+        await cluster.Gtm!.KillAsync(cts.Token);
+        var noGtm = await Assert.ThrowsAsync<PostgresException>(() => RealClusterChecks.InRecoveryAsync(pair.Master, cts.Token));
+        Assert.Equal("08006", noGtm.SqlState);
+        Assert.StartsWith("GTM error, could not obtain snapshot", noGtm.MessageText, StringComparison.Ordinal);
+        await cluster.Gtm.StartAsync(cts.Token);
+        Assert.Equal(["1"], await RealClusterChecks.RowsAsync(coordinator.ConnectionString(), "SELECT 1::text", cts.Token));
+        await cluster.Gtm.StopAsync(cts.Token);
+        Assert.False(cluster.Gtm.IsRunning);
+        await cluster.Gtm.StartAsync(cts.Token);
+        Assert.Equal(["1"], await RealClusterChecks.RowsAsync(coordinator.ConnectionString(), "SELECT 1::text", cts.Token));
+
+        // XC datanodes have no pooler: a master whose postmaster alone was killed restarts at once.
+        var killedMaster = await pair.Master.KillPostmasterOnlyAsync(cts.Token);
+        Assert.Null(killedMaster.Pooler);
+        Assert.Null(pair.Master.PoolerPort);
+        await pair.Master.StartAsync(cts.Token);
+        Assert.Equal("false", await RealClusterChecks.InRecoveryAsync(pair.Master, cts.Token));
+
+        // A coordinator's pooler outlives its postmaster (on XC it did not exit by itself in minutes) and keeps
+        // its socket lock, so the coordinator cannot start.
+        var killed = await coordinator.KillPostmasterOnlyAsync(cts.Token);
+        Assert.True(killed.Pooler is { IsAlive: true }, $"no live pooler among {string.Join(", ", killed.Children)}");
+        var refused = await Assert.ThrowsAsync<LabCommandException>(() => coordinator.StartAsync(cts.Token));
+        Assert.Contains($".s.PGPOOL.{coordinator.PoolerPort}.lock\" already exists", refused.Message, StringComparison.Ordinal);
+
+        // A promote: XC's pg_ctl (9.3) does not wait, the lab polls until the slave leaves recovery. The master
+        // stops first (fast: it unregisters from the GTM), the way to avoid the GTM's re-registration hazard.
+        await pair.Master.StopAsync(cts.Token);
+        await pair.PromoteSlaveAsync(cts.Token);
+        Assert.Equal("false", await RealClusterChecks.InRecoveryAsync(pair.Slave, cts.Token));
+
+        // Teardown copes with a frozen GTM and new master and the lingering pooler.
+        await pair.Slave.FreezeAsync(cts.Token);
+        await cluster.Gtm.FreezeAsync(cts.Token);
+        var folder = cluster.Folder!;
+        await cluster.DisposeAsync();
+        Assert.Empty(cluster.ProcessesLeft());
+        Assert.False(Directory.Exists(folder));
+    }
+}
