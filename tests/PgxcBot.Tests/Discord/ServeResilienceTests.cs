@@ -96,6 +96,23 @@ public sealed class ServeResilienceTests : IAsyncLifetime
         Assert.Contains("Discord adapter failed", _error.ToString());
     }
 
+    [Fact]
+    public async Task A_token_Discord_rejects_when_the_outbox_posts_stops_the_bot_with_exit_4_naming_it()
+    {
+        var serve = ServeAsync();
+        await Eventually.HoldsAsync(() => serve.IsCompleted || (_fake.Gateway.Identifies == 1 && _services is not null), "the gateway ready", 30);
+        Assert.False(serve.IsCompleted, "the bot stopped: " + _error);
+
+        // The token is revoked while the gateway session lives on: the first alert the outbox posts gets 401.
+        _fake.Token = "revoked-" + _fake.Token;
+        var exit = await serve.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(ExitCodes.ChatRefused, exit);
+        Assert.Contains(_fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/messages", StringComparison.Ordinal) && r.Status == 401);
+        Assert.Contains("error: ", _error.ToString());
+        Assert.Contains("401", _error.ToString());
+    }
+
     /// <summary>Hands the test the host's services once it starts.</summary>
     private sealed class Capture(IServiceProvider services, Action<IServiceProvider> capture) : IHostedService
     {
