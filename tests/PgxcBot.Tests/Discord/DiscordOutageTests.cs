@@ -157,5 +157,4 @@ public sealed class DiscordOutageTests : IAsyncLifetime
             ? throw new StoreUnavailableException("the store (test) could not write the monitor's round: the database or its disk is full")
             : inner.SaveRoundAsync(round, cancellationToken);
     }
-
 }

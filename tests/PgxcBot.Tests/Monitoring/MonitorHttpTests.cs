@@ -6,7 +6,6 @@ using PgxcBot.Monitoring;
 using PgxcBot.Monitoring.Http;
 using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Domain;
-
 using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Monitoring;
@@ -161,5 +160,4 @@ public sealed class MonitorHttpTests : IAsyncLifetime
         public DateTimeOffset? LastPollAt { get; set; }
         public TimeSpan Interval => TimeSpan.FromSeconds(1);
     }
-
 }

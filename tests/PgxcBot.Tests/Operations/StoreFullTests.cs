@@ -211,7 +211,6 @@ public sealed class StoreFullTests : IDisposable
         public TimeSpan Interval => TimeSpan.FromSeconds(1);
     }
 
-
     /// <summary>Fills the (memory) store right after the given event of the given step.</summary>
     private sealed class FullAfter(MemoryOperationStore store, OperationEventKind kind, int? stepIndex) : IOperationObserver
     {
