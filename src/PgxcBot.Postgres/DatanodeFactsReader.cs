@@ -78,6 +78,8 @@ internal static class DatanodeFactsReader
             {
                 ClientPort = ReadInt(reader, "client_port"),
                 Pid = ReadInt(reader, "pid"),
+                BackendXmin = ReadString(reader, "backend_xmin") is { } xmin && long.TryParse(xmin, System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null,
             });
         }
         return facts with { Replication = replication };

@@ -54,7 +54,8 @@ internal static class ProbeSql
                {f.ReplicationColumn("sent")}::text AS sent_lsn, {f.ReplicationColumn("write")}::text AS write_lsn,
                {f.ReplicationColumn("flush")}::text AS flush_lsn, {f.ReplicationColumn("replay")}::text AS replay_lsn,
                {Lag(f, "write")} AS write_lag, {Lag(f, "flush")} AS flush_lag, {Lag(f, "replay")} AS replay_lag,
-               {(f.ReplyTime ? "reply_time" : "NULL::timestamptz")} AS reply_time
+               {(f.ReplyTime ? "reply_time" : "NULL::timestamptz")} AS reply_time,
+               {(f.ReplicationBackendXmin ? "backend_xmin::text" : "NULL::text")} AS backend_xmin
         FROM pg_stat_replication
         ORDER BY application_name, pid
         """;

@@ -151,6 +151,7 @@ internal sealed class PairAssessor
         }
         if (commitsBlocked) AddCommitsBlockedProblem();
         AddWalSenderProblems();
+        AddXlFeedbackProblem();
         AddSlaveSideProblems(condition);
 
         var health = _problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
@@ -445,6 +446,19 @@ internal sealed class PairAssessor
                 $"Another replication client on {MasterAt} calls itself {_pair.ApplicationName} but is not {Name}'s slave {SlaveAt}: {string.Join("; ", impostors.Select(SlaveWalSender.DescribeRow))}; {meaning}.",
                 $"Find and stop it (on {MasterAt}: SELECT pid, application_name, client_addr, client_port FROM pg_stat_replication), then /pgxc status {Name}"));
         }
+    }
+
+    /// <summary>On Postgres-XL, a slave that sends hot_standby_feedback (the master's WAL sender holds its
+    /// xmin) endangers the master: XL's cluster monitor PANICs when a local xmin precedes the GTM's global
+    /// xmin, which a restarted standby's feedback does (the flavor scenario hit "Found xid (0) or xmin (563)
+    /// precedes global xmin (60016)" and the master restarted under the coordinators).</summary>
+    private void AddXlFeedbackProblem()
+    {
+        if (_topology.Flavor != Flavor.PostgresXl || !MasterWritable || _pair.Slave is not { } slave) return;
+        if (_sender.Row is not { BackendXmin: { } xmin }) return;
+        _problems.Add(new Problem(ProblemCodes.XlStandbyFeedback, Severity.Warning, Name,
+            $"{Name}'s slave {SlaveAt} sends hot_standby_feedback (the master's WAL sender holds its xmin {xmin}). On Postgres-XL a standby's xmin can fall behind the GTM's global xmin, and the master's cluster monitor then stops with PANIC \"precedes global xmin\", restarting the master and failing queries through every coordinator.",
+            $"On {slave.HostName}, set hot_standby_feedback = off in {slave.DataDir}/postgresql.conf, then pg_ctl reload -D {slave.DataDir}"));
     }
 
     /// <summary>How to make the slave stream under the name synchronous_standby_names expects, for its flavor.</summary>

@@ -25,6 +25,9 @@ public static class ProblemCodes
     /// <summary>Other replication clients carry the slave's name, or several could be the slave.</summary>
     public const string ReplicationClientConflict = "replication-client-conflict";
     public const string PairNotObserved = "pair-not-observed";
+    /// <summary>A Postgres-XL slave sends hot_standby_feedback: its xmin can fall behind the GTM's global
+    /// xmin and the master's cluster monitor then PANICs.</summary>
+    public const string XlStandbyFeedback = "xl-standby-feedback";
     /// <summary>The GTM does not answer, or nodes cannot reach it: every transaction fails.</summary>
     public const string GtmUnreachable = "gtm-unreachable";
     public const string GtmProxyUnreachable = "gtm-proxy-unreachable";

@@ -49,6 +49,10 @@ public sealed record ReplicationRow(
 
     /// <summary>The WAL sender's process id on the master.</summary>
     public int? Pid { get; init; }
+
+    /// <summary>pg_stat_replication.backend_xmin: the xmin the standby reports with hot_standby_feedback
+    /// (null when feedback is off, or before PostgreSQL 9.4, so always on Postgres-XC).</summary>
+    public long? BackendXmin { get; init; }
 }
 
 /// <summary>What a server in recovery says about its own replication.</summary>

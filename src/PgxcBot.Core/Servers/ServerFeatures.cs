@@ -36,6 +36,9 @@ public sealed record ServerFeatures(int VersionNum)
     /// <summary>pg_stat_replication.reply_time, 12+.</summary>
     public bool ReplyTime => VersionNum >= 120000;
 
+    /// <summary>pg_stat_replication.backend_xmin (the standby's hot_standby_feedback xmin), 9.4+.</summary>
+    public bool ReplicationBackendXmin => VersionNum >= 90400;
+
     /// <summary>ALTER SYSTEM, 9.4+ (Postgres-XC has none).</summary>
     public bool AlterSystem => VersionNum >= 90400;
 

@@ -14,6 +14,7 @@ public sealed class LabLedgerWriter : IAsyncDisposable
     private readonly ConcurrentBag<int> _acknowledged = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private int _disposed;
 
     private LabLedgerWriter(string connectionString) => _loop = Task.Run(() => LoopAsync(connectionString));
 
@@ -42,6 +43,10 @@ public sealed class LabLedgerWriter : IAsyncDisposable
 
     /// <summary>Ends when the writer stopped by itself (its server went away).</summary>
     public Task Stopped => _loop;
+
+    /// <summary>The error that stopped the writer (null while it runs or when it was disposed), for a test's
+    /// failure message.</summary>
+    public Exception? Error { get; private set; }
 
     /// <summary>How many acknowledged rows <paramref name="server"/> has (all of them, if nothing was lost).</summary>
     public Task<long> CountOnAsync(LabServer server, CancellationToken cancellationToken) =>
@@ -73,11 +78,16 @@ public sealed class LabLedgerWriter : IAsyncDisposable
                 _acknowledged.Add(id);
             }
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or IOException) { }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or IOException)
+        {
+            if (!_stop.IsCancellationRequested) Error = e;
+        }
     }
 
+    /// <summary>Stops the writer and waits for its loop; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();

@@ -78,6 +78,7 @@ public sealed partial class LabPairBuilder
             await master.StartAsync(allowNewPort: true, cancellationToken).ConfigureAwait(false);
             if (!_options.CloneSlave)
             {
+                slave.ReservePoolerPort();
                 _logger.LogInformation("Lab master {Name} ready without a slave: 127.0.0.1:{MasterPort}, folder {Folder}", name, master.Port, folder);
                 return pair;
             }

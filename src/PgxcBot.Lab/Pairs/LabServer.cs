@@ -220,6 +220,13 @@ public sealed class LabServer
         catch (IOException) { return null; }
     }
 
+    /// <summary>Gives a server that does not exist yet (a slave add-slave will create) its own pooler port
+    /// on XL, so the configuration the bot reads names one, as it must for any XL server.</summary>
+    internal void ReservePoolerPort()
+    {
+        if (_node is { HasPooler: true } && PoolerPort is null) PoolerPort = FreePorts.Pick();
+    }
+
     /// <summary>Writes the lab settings (port, sockets, replication; on XC/XL the GTM and this server's own
     /// pooler_port) and makes postgresql.conf include them.</summary>
     internal void WriteLabConf(int port, bool minimalWal = false, bool repickPoolerPort = false)

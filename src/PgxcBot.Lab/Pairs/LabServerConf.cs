@@ -31,7 +31,11 @@ internal static class LabServerConf
             // 4 segments of 16 MB: the 64 MB PostgreSQL 15 keeps with wal_keep_size.
             "wal_keep_segments = 4",
             "hot_standby = on",
-            "hot_standby_feedback = on",
+            // Off on XL: a restarted standby reports a local xmin far behind the GTM's global xmin, and the
+            // master's cluster monitor then PANICs ("Found xid (0) or xmin (563) precedes global xmin
+            // (60016)", seen in the flavor scenario), restarting the master and breaking the coordinators'
+            // pooled connections. XC 9.3 has no cluster monitor.
+            xc ? "hot_standby_feedback = on" : "hot_standby_feedback = off",
             $"fsync = {(options.Fsync ? "on" : "off")}",
             $"shared_buffers = '{options.SharedBuffers}'",
             $"max_connections = {Number(options.MaxConnections)}",

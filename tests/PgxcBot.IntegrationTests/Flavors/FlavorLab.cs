@@ -2,9 +2,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
+using PgxcBot.IntegrationTests.Monitoring;
+using PgxcBot.Monitoring;
+using PgxcBot.Outbox;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
 using PgxcBot.Lab.Pgxc;
@@ -24,12 +29,27 @@ public sealed class FlavorLab : IAsyncDisposable
 
     private readonly ServiceProvider _services;
     private readonly string _folder;
+    private MonitorService? _monitor;
+    private OutboxSenderService? _sender;
 
-    private FlavorLab(LabCluster cluster, ServiceProvider services, string folder)
+    private FlavorLab(LabCluster cluster, ServiceProvider services, string folder, RecordingNotifier notifications)
     {
+        Notifications = notifications;
         Cluster = cluster;
         _services = services;
         _folder = folder;
+    }
+
+    /// <summary>What the monitor sent (empty unless the lab was started with the monitor).</summary>
+    public RecordingNotifier Notifications { get; }
+
+    private async Task StartMonitorAsync(CancellationToken cancellationToken)
+    {
+        _sender = _services.GetRequiredService<OutboxSenderService>();
+        await _sender.StartAsync(cancellationToken);
+        _monitor = _services.GetRequiredService<MonitorService>();
+        await _monitor.StartAsync(cancellationToken);
+        await _monitor.Started.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
     }
 
     public LabCluster Cluster { get; }
@@ -38,18 +58,15 @@ public sealed class FlavorLab : IAsyncDisposable
     public OperationService Operations => _services.GetRequiredService<OperationService>();
     public IClusterStatusSource Status => _services.GetRequiredService<IClusterStatusSource>();
 
-    /// <summary>Skips the test (naming the variable) when the flavor's installation is not set.</summary>
-    public static void SkipUnlessInstalled(Flavor flavor)
-    {
-        if (flavor == Flavor.PostgreSql) return;
-        Skip.If(PgxcInstallation.FromEnvironment(flavor) is null, $"{PgxcInstallation.VariableFor(flavor)} is not set: {PgxcInstallation.HowToSet(flavor)}");
-    }
-
-    public static async Task<FlavorLab> StartAsync(Flavor flavor, CancellationToken cancellationToken, bool cloneSlaves = true)
+    /// <param name="monitor">Also runs the monitor as the host wires it (its notifications in
+    /// <see cref="Notifications"/>), polling every second.</param>
+    public static async Task<FlavorLab> StartAsync(Flavor flavor, CancellationToken cancellationToken, bool cloneSlaves = true, bool monitor = false)
     {
         var options = new LabPairOptions { CloneSlave = cloneSlaves };
         if (flavor != Flavor.PostgreSql) options = options with { Installation = PgxcInstallation.FromEnvironment(flavor) };
-        var cluster = await LabCluster.StartAsync(flavor, options, pairs: 2, LabReplicationMode.Sync, coordinators: 2,
+        // Without slaves the masters start asynchronous: a synchronous master with no slave blocks every commit.
+        var mode = cloneSlaves ? LabReplicationMode.Sync : LabReplicationMode.Async;
+        var cluster = await LabCluster.StartAsync(flavor, options, pairs: 2, mode, coordinators: 2,
             maxDegreeOfParallelism: 2, cancellationToken);
         try
         {
@@ -63,7 +80,18 @@ public sealed class FlavorLab : IAsyncDisposable
             services.AddPgxcBotCore(loaded.Options, folder);
             services.AddPgxcBotStore(await SqliteStore.OpenAsync(topology.StorePath, null, cancellationToken));
             services.AddSingleton<IOperationObserver, Quiet>();
-            return new FlavorLab(cluster, services.BuildServiceProvider(), folder);
+            var notifications = new RecordingNotifier();
+            if (monitor)
+            {
+                // Alerts go through the store's outbox and a sender, as in production, to the recording channel.
+                services.AddSingleton<IOutboxChannel>(notifications);
+                services.AddSingleton(new OutboxRoute(RecordingNotifier.TargetName, ProgressStyle.None, Alerts: true));
+                services.AddPgxcBotOutboxSenders();
+                services.AddPgxcBotMonitor();
+            }
+            var lab = new FlavorLab(cluster, services.BuildServiceProvider(), folder, notifications);
+            if (monitor) await lab.StartMonitorAsync(cancellationToken);
+            return lab;
         }
         catch
         {
@@ -110,11 +138,31 @@ public sealed class FlavorLab : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>Writes the last lines of every datanode server's log: what a failed scenario needs to be understood.</summary>
+    public void WriteLogTails(Action<string> write, int lines = 25)
+    {
+        foreach (var pair in Cluster.Pairs)
+        foreach (var server in new[] { pair.Master, pair.Slave })
+        {
+            write($"--- {server.Label}: {server.LogFile}");
+            try
+            {
+                foreach (var line in File.ReadLines(server.LogFile).TakeLast(lines)) write(line);
+            }
+            catch (IOException e)
+            {
+                write($"(unreadable: {e.Message})");
+            }
+        }
+    }
+
     public static string Explain(Operation operation) =>
         $"{operation.State}: {operation.Result}\n" + string.Join('\n', operation.Steps.Select(s => $"  {s.StepId}: {s.Status} {s.Summary} {s.Output}"));
 
     public async ValueTask DisposeAsync()
     {
+        if (_monitor is not null) await _monitor.StopAsync(CancellationToken.None);
+        if (_sender is not null) await _sender.StopAsync(CancellationToken.None);
         await _services.DisposeAsync();
         await Cluster.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }

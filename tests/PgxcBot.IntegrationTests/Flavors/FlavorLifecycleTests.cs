@@ -24,10 +24,23 @@ public sealed class FlavorLifecycleTests(ITestOutputHelper output)
     [InlineData(Flavor.PostgresXl)]
     public async Task The_life_of_a_pair_runs_on_every_flavor_without_losing_an_acknowledged_row(Flavor flavor)
     {
-        FlavorLab.SkipUnlessInstalled(flavor);
+        FlavorSkip.UnlessInstalled(flavor);
         using var timeout = new CancellationTokenSource(Budget);
         var ct = timeout.Token;
         await using var lab = await FlavorLab.StartAsync(flavor, ct);
+        try
+        {
+            await LifeAsync(lab, flavor, ct);
+        }
+        catch
+        {
+            lab.WriteLogTails(output.WriteLine);
+            throw;
+        }
+    }
+
+    private async Task LifeAsync(FlavorLab lab, Flavor flavor, CancellationToken ct)
+    {
         var pair = lab.Cluster.Pair("datanode1");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Step(string what) => output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.0} s] {flavor}: {what}");
@@ -55,7 +68,16 @@ public sealed class FlavorLifecycleTests(ITestOutputHelper output)
 
         // The master dies under a writer; the promote the bot recommends keeps every acknowledged row.
         await using var writer = await LabLedgerWriter.StartAsync(lab.WriteConnection(), distributed: lab.RealCoordinators, ct);
-        await Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 200, TimeSpan.FromSeconds(60), "200 commits", ct);
+        try
+        {
+            await Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 200 || writer.Error is not null, TimeSpan.FromSeconds(60), "200 commits", ct);
+        }
+        catch (TimeoutException)
+        {
+            var stalled = await lab.AssessAsync(ct);
+            throw new Xunit.Sdk.XunitException($"the writer stalled at {writer.Count} commits; status: " + string.Join(" / ", stalled.Pairs.Select(p => $"{p.Datanode} {p.Condition} blocked={p.CommitsBlocked} {string.Join(" | ", p.Problems.Select(x => x.Sentence))}")));
+        }
+        Assert.True(writer.Error is null, $"the writer stopped after {writer.Count} commits: {writer.Error}");
         await lab.AssessAsync(ct);
         await pair.Master.KillAsync(ct);
         await writer.Stopped.WaitAsync(TimeSpan.FromSeconds(60), ct);

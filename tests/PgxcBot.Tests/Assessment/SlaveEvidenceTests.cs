@@ -277,4 +277,39 @@ public class SlaveEvidenceTests
     [InlineData(null, "10.0.0.2", false)]
     public void Client_addresses_compare_as_addresses(string? client, string configured, bool same) =>
         Assert.Equal(same, SlaveWalSender.SameAddress(client, System.Net.IPAddress.Parse(configured)));
+
+    [Fact]
+    public void An_xl_slave_sending_hot_standby_feedback_is_a_warning_with_the_setting_to_change()
+    {
+        var builder = new ClusterBuilder();
+        builder.Pair().Master = builder.Pair().Master with
+        {
+            Replication = [Sender("datanode1_slave", SlaveAddress, "sync") with { BackendXmin = 563 }],
+        };
+
+        var pair = builder.Assess().Pairs[0];
+
+        var feedback = Assert.Single(pair.Problems, p => p.Code == ProblemCodes.XlStandbyFeedback);
+        Assert.Equal(Severity.Warning, feedback.Severity);
+        Assert.Contains("xmin 563", feedback.Sentence);
+        Assert.Contains("hot_standby_feedback = off", feedback.NextStep);
+        Assert.Equal(ObservedCondition.Sync, pair.Condition);
+    }
+
+    [Theory]
+    [InlineData(PgxcBot.Core.Topology.Flavor.PostgreSql, 563L)]
+    [InlineData(PgxcBot.Core.Topology.Flavor.PostgresXc, 563L)]
+    [InlineData(PgxcBot.Core.Topology.Flavor.PostgresXl, null)]
+    public void Feedback_is_only_a_problem_on_xl_and_only_when_the_master_shows_it(PgxcBot.Core.Topology.Flavor flavor, long? xmin)
+    {
+        var builder = new ClusterBuilder();
+        builder.Pair().Master = builder.Pair().Master with
+        {
+            Replication = [Sender("datanode1_slave", SlaveAddress, "sync") with { BackendXmin = xmin }],
+        };
+
+        var pair = ClusterAssessor.Assess(builder.Topology() with { Flavor = flavor }, builder.Snapshot(), null).Pairs[0];
+
+        Assert.DoesNotContain(pair.Problems, p => p.Code == ProblemCodes.XlStandbyFeedback);
+    }
 }

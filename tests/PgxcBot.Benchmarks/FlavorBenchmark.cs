@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Topology;
+using PgxcBot.IntegrationTests.Flavors;
+using PgxcBot.IntegrationTests.Monitoring;
+using PgxcBot.Lab.Pairs;
+using PgxcBot.Lab.Pgxc;
+
+namespace PgxcBot.Benchmarks;
+
+/// <summary>
+/// <c>flavors</c>: the two figures README gives per flavor, on the flavor's own lab (PostgreSQL 15 with
+/// simulated coordinators; real Postgres-XC 1.2 / Postgres-XL 10 clusters when PGXCBOT_XC_HOME /
+/// PGXCBOT_XL_HOME are set), the bot wired as the host wires it with the monitor at its default 1 s:
+/// (1) commit stall after kill -9 of datanode1's sync slave: the longest gap between acknowledged commits of
+/// a writer (through a coordinator on XC/XL) until the monitor's switch to async released them;
+/// (2) promote: kill -9 of datanode1's master under a writer → the promote requested, approved and finished
+/// (observation, plan, steps, repoint of every coordinator), and the acknowledged rows found afterwards.
+/// </summary>
+internal sealed class FlavorBenchmark : IBenchmark
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    public string Name => "flavors";
+
+    public string Description => "commit stall and promote per flavor (PostgreSQL, XC, XL when installed). Options: --trials 5 --promotes 3";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var options = new BenchmarkOptions(arguments, "trials", "promotes");
+        var trials = options.Int("trials", 5, 1, 100);
+        var promotes = options.Int("promotes", 3, 1, 20);
+        var rows = new List<string>();
+        foreach (var flavor in new[] { Flavor.PostgreSql, Flavor.PostgresXc, Flavor.PostgresXl })
+        {
+            if (flavor != Flavor.PostgreSql && PgxcInstallation.FromEnvironment(flavor) is null)
+            {
+                await progress.WriteLineAsync($"flavors: {flavor} skipped: {PgxcInstallation.VariableFor(flavor)} is not set");
+                continue;
+            }
+            await progress.WriteLineAsync($"flavors: {flavor}: starting the lab...");
+            await using var lab = await FlavorLab.StartAsync(flavor, cancellationToken, monitor: true);
+            var stalls = await CommitStallsAsync(lab, trials, progress, cancellationToken);
+            var (took, steps, acknowledged, lost) = await PromotesAsync(lab, promotes, progress, cancellationToken);
+            rows.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {Label(flavor)} | {Cell(stalls)} | {Cell(took)} | {Cell(steps)} | {acknowledged} / {lost} |"));
+        }
+
+        await output.WriteLineAsync($"### Per flavor, monitor at 1 s ({MachineFacts.Describe(null)})");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("| flavor | commit stall after kill -9 of the sync slave (median / max) | promote: master killed → promoted, every coordinator repointed (median / max) | of which runbook steps (median / max) | rows acknowledged / lost |");
+        await output.WriteLineAsync("|---|---|---|---|---|");
+        foreach (var row in rows) await output.WriteLineAsync(row);
+        return 0;
+    }
+
+    private static string Label(Flavor flavor) => flavor switch
+    {
+        Flavor.PostgresXc => "Postgres-XC 1.2 (real GTM, 2 coordinators)",
+        Flavor.PostgresXl => "Postgres-XL 10r1.1 (real GTM, 2 coordinators, stock standbys)",
+        _ => "PostgreSQL 15 (simulated coordinators)",
+    };
+
+    private static string Cell(IReadOnlyCollection<double> samples)
+    {
+        var s = Stats.Of(samples);
+        return string.Create(CultureInfo.InvariantCulture, $"{s.Median:0} ms / {s.Max:0} ms (n={s.Count})");
+    }
+
+    private static async Task<List<double>> CommitStallsAsync(FlavorLab lab, int trials, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var stalls = new List<double>();
+        var slave = lab.Cluster.Pair("datanode1").Slave;
+        for (var i = 0; i < trials; i++)
+        {
+            await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.Sync && !p.CommitsBlocked, "datanode1 in sync", cancellationToken);
+            await using var writer = await CommitWriter.StartAsync(lab.WriteConnection(), cancellationToken);
+            await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, cancellationToken);
+            await Task.Delay(Random.Shared.Next(0, 1000), cancellationToken); // a random phase against the poll ticks
+            var killedAt = Stopwatch.GetTimestamp();
+            await slave.KillAsync(cancellationToken);
+            var (_, switchedAt) = await lab.Notifications.WaitForAsync(
+                n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
+                Deadline, "the switch to async", cancellationToken, killedAt);
+            await writer.WaitForCommitAfterAsync(switchedAt, Deadline, cancellationToken);
+            var stall = writer.LongestGapAround(killedAt).TotalMilliseconds;
+            stalls.Add(stall);
+            await progress.WriteLineAsync($"flavors: {lab.Flavor}: stall trial {i + 1}/{trials}: {stall:0} ms");
+            var restartedAt = Stopwatch.GetTimestamp();
+            await slave.StartAsync(cancellationToken);
+            await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", Deadline, "sync re-enabled", cancellationToken, restartedAt);
+        }
+        return stalls;
+    }
+
+    private static async Task<(List<double> Took, List<double> Steps, long Acknowledged, long Lost)> PromotesAsync(
+        FlavorLab lab, int promotes, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var took = new List<double>();
+        var steps = new List<double>();
+        long acknowledged = 0, lost = 0;
+        var pair = lab.Cluster.Pair("datanode1");
+        for (var i = 0; i < promotes; i++)
+        {
+            var before = await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.Sync, "datanode1 in sync", cancellationToken);
+            var (master, slave) = before.CurrentMaster!.Port == pair.Master.Port ? (pair.Master, pair.Slave) : (pair.Slave, pair.Master);
+            // Writes go through a coordinator on XC/XL; on plain PostgreSQL to whichever server is the master now.
+            var writeTo = lab.RealCoordinators ? lab.WriteConnection() : master.ConnectionString + ";Pooling=false";
+            var readAfter = lab.RealCoordinators ? lab.WriteConnection() : slave.ConnectionString + ";Pooling=false";
+            await FlavorLab.QueryAsync(writeTo, "DROP TABLE IF EXISTS ledger", cancellationToken);
+            await using var writer = await LabLedgerWriter.StartAsync(writeTo, distributed: lab.RealCoordinators, cancellationToken);
+            await IntegrationTests.Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 200 || writer.Error is not null, Deadline, "200 commits", cancellationToken);
+            if (writer.Error is not null) throw new InvalidOperationException($"the writer stopped: {writer.Error.Message}");
+
+            var killedAt = Stopwatch.GetTimestamp();
+            await master.KillAsync(cancellationToken);
+            await writer.Stopped.WaitAsync(Deadline, cancellationToken);
+            var lostMaster = await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.MasterLost, "the master seen lost", cancellationToken);
+            var flags = lostMaster.Promote?.Safe == true ? [] : new[] { OperationService.AcceptDataLoss };
+            var promote = await lab.RunAsync("promote", "datanode1", cancellationToken, flags);
+            if (promote.State != OperationState.Succeeded) throw new InvalidOperationException("promote failed: " + FlavorLab.Explain(promote));
+            took.Add(Stopwatch.GetElapsedTime(killedAt).TotalMilliseconds);
+            steps.Add(promote.Steps.Where(s => s.StartedAt is not null && s.EndedAt is not null).Sum(s => (s.EndedAt!.Value - s.StartedAt!.Value).TotalMilliseconds));
+
+            var found = await writer.CountAsync(readAfter, cancellationToken);
+            acknowledged += writer.Count;
+            lost += writer.Count - found;
+            await progress.WriteLineAsync($"flavors: {lab.Flavor}: promote {i + 1}/{promotes}: {took[^1]:0} ms (steps {steps[^1]:0} ms), {writer.Count - found} of {writer.Count} acknowledged rows missing");
+
+            var rebuild = await lab.RunAsync("rebuild", "datanode1", cancellationToken);
+            if (rebuild.State != OperationState.Succeeded) throw new InvalidOperationException("rebuild failed: " + FlavorLab.Explain(rebuild));
+        }
+        return (took, steps, acknowledged, lost);
+    }
+}
