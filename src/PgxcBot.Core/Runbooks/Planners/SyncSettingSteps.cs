@@ -39,7 +39,8 @@ internal static class SyncSettingSteps
         return
         [
             new RunbookStep($"{idPrefix}-include", "Include the bot's settings file from postgresql.conf (once)", where,
-                new RunCommand(master.HostName, ManagedConfig.EnsureIncluded(master.DataDir), [0]), Verify: null, DoneWhen: null,
+                // Nothing to do when the master already runs with the setting (a repeated add-slave or sync).
+                new RunCommand(master.HostName, ManagedConfig.EnsureIncluded(master.DataDir), [0]), Verify: null, DoneWhen: verify,
                 Timeout: TimeSpan.FromSeconds(15), Rerunnable: true, Attempts: 2),
             new RunbookStep($"{idPrefix}-write", title + " (in " + ManagedConfig.FileName + ")", where,
                 new RunCommand(master.HostName, ManagedConfig.Write(master.DataDir, content), [0]), Verify: null, DoneWhen: verify,
