@@ -24,7 +24,7 @@ public sealed class NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver 
             var password = secrets.Resolve(topology.Database.Password);
             // Coordinators and datanodes alike skip type loading: the runbooks read built-in types only.
             var source = _sources.Get(PgServerKind.Coordinator, target.Address, target.Port, topology.Database.User,
-                topology.Database.Database, password, topology.Monitor.ConnectTimeout, timeout);
+                target.Database ?? topology.Database.Database, password, topology.Monitor.ConnectTimeout, timeout);
             return await _bounded.RunAsync(source, (connection, ct) => RunAsync(connection, sql, ct),
                 topology.Monitor.ConnectTimeout, timeout, cancellationToken).ConfigureAwait(false);
         }

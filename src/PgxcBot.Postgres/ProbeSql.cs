@@ -63,6 +63,58 @@ internal static class ProbeSql
     private static string Lag(ServerFeatures f, string which) =>
         f.ReplicationLagColumns ? $"extract(epoch FROM {which}_lag)::float8" : "NULL::float8";
 
+    /// <summary>A setting in bytes, whatever unit pg_settings gives it in on this version (wal_segment_size is
+    /// in 8kB pages before 11, in bytes after; max_wal_size in 16MB segments on 9.5/9.6, in MB after).</summary>
+    private static string SettingBytes(string name) => $"""
+        (SELECT (setting::numeric * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN '8kB' THEN 8192 WHEN 'MB' THEN 1048576
+                                             WHEN '16MB' THEN 16777216 WHEN 'GB' THEN 1073741824 END)::bigint
+         FROM pg_settings WHERE name = '{name}')
+        """;
+
+    /// <summary>
+    /// What keeps WAL on the server (one row): segment size, wal_keep, the checkpoint distance, the WAL directory's
+    /// size when the bot may list it (10+: pg_ls_waldir(), superuser or pg_monitor; 9.x: pg_ls_dir('pg_xlog'),
+    /// superuser), the archiver (9.4+) and its .ready files (12+). Every privileged read is guarded, so a
+    /// monitoring role that lacks it reads NULL, never an error.
+    /// </summary>
+    public static string Wal(ServerFeatures f) => $"""
+        SELECT {SettingBytes("wal_segment_size")} AS segment_bytes,
+               {(f.WalKeepSize ? SettingBytes("wal_keep_size") : "NULL::bigint")} AS keep_bytes,
+               {(f.WalKeepSize ? "NULL::bigint" : "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_keep_segments')")} AS keep_segments,
+               {(f.MaxWalSize ? SettingBytes("max_wal_size") : "NULL::bigint")} AS max_wal_bytes,
+               {(f.MaxWalSize ? "NULL::bigint" : "(SELECT setting::bigint FROM pg_settings WHERE name = 'checkpoint_segments')")} AS checkpoint_segments,
+               CASE WHEN NOT pg_is_in_recovery() THEN {f.WalFileName(f.CurrentLsn)}::text END AS current_wal_file,
+               current_setting('archive_mode') AS archive_mode,
+               {WalDirectory(f)} AS wal_dir_bytes,
+               {(f.Archiver ? "(SELECT last_archived_wal FROM pg_stat_archiver)::text" : "NULL::text")} AS last_archived_wal,
+               {(f.Archiver ? "(SELECT last_archived_time FROM pg_stat_archiver)" : "NULL::timestamptz")} AS last_archived_time,
+               {(f.Archiver ? "(SELECT last_failed_wal FROM pg_stat_archiver)::text" : "NULL::text")} AS last_failed_wal,
+               {(f.Archiver ? "(SELECT last_failed_time FROM pg_stat_archiver)" : "NULL::timestamptz")} AS last_failed_time,
+               {(f.Archiver ? "(SELECT failed_count FROM pg_stat_archiver)::bigint" : "NULL::bigint")} AS failed_count,
+               {(f.LsArchiveStatusDir
+                   ? "CASE WHEN has_function_privilege('pg_ls_archive_statusdir()', 'EXECUTE') THEN (SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready')::int END"
+                   : "NULL::int")} AS archive_ready_files
+        """;
+
+    private static string WalDirectory(ServerFeatures f) => f.LsWalDir
+        ? "CASE WHEN has_function_privilege('pg_ls_waldir()', 'EXECUTE') THEN (SELECT coalesce(sum(size), 0) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$')::bigint END"
+        // 9.x: only a superuser may list pg_xlog; every segment there is one wal_segment_size.
+        : $"CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN (SELECT count(*) FROM pg_ls_dir('pg_xlog') AS f(name) WHERE name ~ '^[0-9A-F]{{24}}$')::bigint * {SettingBytes("wal_segment_size")} END";
+
+    /// <summary>Replication slots (9.4+; wal_status and safe_wal_size 13+); no rows before 9.4.</summary>
+    public static string Slots(ServerFeatures f) => f.ReplicationSlots
+        ? $"""
+          SELECT slot_name::text AS slot_name, slot_type::text AS slot_type, active, restart_lsn::text AS restart_lsn,
+                 {(f.SlotWalStatus ? "wal_status::text" : "NULL::text")} AS wal_status,
+                 {(f.SlotWalStatus ? "safe_wal_size::bigint" : "NULL::bigint")} AS safe_wal_size
+          FROM pg_replication_slots ORDER BY slot_name
+          """
+        : "SELECT NULL::text AS slot_name, NULL::text AS slot_type, NULL::bool AS active, NULL::text AS restart_lsn, NULL::text AS wal_status, NULL::bigint AS safe_wal_size WHERE false";
+
+    /// <summary>Prepared transactions, oldest first (pg_prepared_xacts exists on every version).</summary>
+    public const string Prepared =
+        "SELECT gid::text AS gid, transaction::text AS xid, prepared, extract(epoch FROM now() - prepared)::float8 AS age_seconds, owner::text AS owner, database::text AS database FROM pg_prepared_xacts ORDER BY prepared, gid";
+
     /// <summary>The coordinator's view of the cluster: every node it routes to.</summary>
     public const string PgxcNodes = "SELECT node_name::text, node_type::text, node_host::text, node_port::int FROM pgxc_node ORDER BY node_name";
 }

@@ -96,7 +96,18 @@ public static class SqliteMigrations
                 document   TEXT NOT NULL
             ) STRICT;
             """),
-        new(6, "the chat outbox (what is to be said, until a sender said it) and the messages it posted", """
+        new(6, "refused commands (history tells refusals too)", """
+            CREATE TABLE IF NOT EXISTS operation_refusal (
+                id       INTEGER PRIMARY KEY AUTOINCREMENT,
+                at       TEXT NOT NULL,
+                datanode TEXT,
+                -- Who, the command, why, what to do instead, as one JSON document.
+                document TEXT NOT NULL
+            ) STRICT;
+
+            CREATE INDEX IF NOT EXISTS operation_refusal_by_datanode ON operation_refusal (datanode, id DESC);
+            """),
+        new(7, "the chat outbox (what is to be said, until a sender said it) and the messages it posted", """
             -- Written in the transaction of the state change it reports; a sender per target delivers it and sets
             -- done_at. Pending rows are the ones with done_at NULL.
             CREATE TABLE outbox (

@@ -25,6 +25,37 @@ public enum ObservedCondition
     Unknown,
 }
 
+/// <summary>How the slave stands, as the servers show it: what decides between "start it", "check its host"
+/// and "read its log".</summary>
+public enum SlaveStanding
+{
+    /// <summary>No slave in the configuration.</summary>
+    None,
+    /// <summary>Its WAL sender streams and replies.</summary>
+    Streaming,
+    /// <summary>The master lists it as streaming but it confirms nothing: a frozen host or a partition.</summary>
+    Frozen,
+    /// <summary>Connected to the master, in another state than streaming (startup, catchup, backup).</summary>
+    ConnectedNotStreaming,
+    /// <summary>It runs (answers, or its postmaster runs) but is not connected to the master.</summary>
+    RunningNotConnected,
+    /// <summary>It does not run or does not answer at all.</summary>
+    NotRunning,
+    /// <summary>Nothing was observed of it.</summary>
+    NotProbed,
+}
+
+/// <summary>With no writable master: which case (the next step differs).</summary>
+public enum NoMasterCase
+{
+    /// <summary>Neither server answers.</summary>
+    BothDown,
+    /// <summary>Both answer, both in recovery.</summary>
+    BothInRecovery,
+    /// <summary>The master answers in recovery; the slave does not answer.</summary>
+    MasterInRecoverySlaveDown,
+}
+
 /// <summary>Replication distance of the slave behind the master.</summary>
 public sealed record ReplicationLag(long? Bytes, TimeSpan? Time);
 
@@ -60,6 +91,39 @@ public sealed record PairAssessment(
     /// <summary>While the master answers: the slave's standing with synchronous replication and its evidence
     /// (the setting, synchronous_commit, which WAL sender is the slave's, positions).</summary>
     public string? SyncEvidence { get; init; }
+
+    /// <summary>How the slave stands (streaming, frozen, not running, ...).</summary>
+    public SlaveStanding Slave { get; init; }
+
+    /// <summary>With <see cref="ObservedCondition.NoMaster"/>: which case.</summary>
+    public NoMasterCase? NoMaster { get; init; }
+
+    /// <summary>What the servers alone say a person must do by hand for the pair's condition (stop the stale
+    /// server of a split brain, check a frozen slave's host, ...); null when a bot command is the answer.
+    /// The advice (<see cref="Advice.PairAdvisor"/>) decides between this and the bot's commands.</summary>
+    public string? Remedy { get; init; }
+
+    /// <summary>The problems as the assessor found them, before the advice filled in next steps and
+    /// marked what an operation explains; the advice is always applied to these, so applying it twice
+    /// (first without, then with the bot's records) gives the same answer as once.</summary>
+    public IReadOnlyList<Problem> Found { get; init; } = [];
+
+    /// <summary>What the bot advises for the pair, from its condition, evidence and the bot's own records
+    /// (stored state, operations). Null before the advice is applied.</summary>
+    public Advice.PairAdvice? Advice { get; init; }
+
+    /// <summary>The prepared (two-phase) transactions on the pair's writable master, oldest first.</summary>
+    public IReadOnlyList<Observation.PreparedTransaction> Prepared { get; init; } = [];
+
+    /// <summary>Those of <see cref="Prepared"/> older than the threshold (monitor.preparedTransactionWarningSeconds): in doubt.</summary>
+    public IReadOnlyList<Observation.PreparedTransaction> InDoubt { get; init; } = [];
+
+    /// <summary>Its servers cannot reach the GTM: that, not the pair, is what to fix first.</summary>
+    public bool WaitsForGtm { get; init; }
+
+    /// <summary>The lag, only while the slave streams (a slave that does not stream has no lag to show,
+    /// only a gap).</summary>
+    public ReplicationLag? StreamingLag => Condition is ObservedCondition.Sync or ObservedCondition.Async ? Lag : null;
 }
 
 /// <summary>One cell of the datanode × coordinator matrix.</summary>
@@ -78,6 +142,10 @@ public sealed record ClusterAssessment(
 {
     /// <summary>Problems of the cluster as a whole (the GTM and its proxies).</summary>
     public IReadOnlyList<Problem> ClusterProblems { get; init; } = [];
+
+    /// <summary>The coordinator problems as the assessor found them, before the advice marked what an
+    /// operation explains (see <see cref="PairAssessment.Found"/>).</summary>
+    public IReadOnlyList<Problem>? FoundCoordinatorProblems { get; init; }
 
     public IEnumerable<Problem> AllProblems => ClusterProblems.Concat(Pairs.SelectMany(p => p.Problems)).Concat(CoordinatorProblems);
 

@@ -43,8 +43,12 @@ public static class ClusterAssessor
             return PairAssessor.Assess(topology, pair, observation, snapshot.TakenAt, sighting, earlier);
         }).ToArray();
 
+        pairs = [.. WatchAssessor.Assess(topology, snapshot, pairs)];
         var (views, coordinatorProblems) = CoordinatorAssessor.Assess(topology, snapshot, pairs);
         var (cluster, quietPairs, quietCoordinators) = GtmAssessor.Assess(topology, snapshot, pairs, coordinatorProblems);
-        return new ClusterAssessment(snapshot, quietPairs, views, quietCoordinators) { ClusterProblems = cluster };
+        // What the servers show, with the next steps the advice gives when nothing else is known; callers that
+        // know the bot's records (stored states, operations) apply the advice again with them.
+        var found = quietPairs.Select(p => p with { Found = p.Problems }).ToArray();
+        return Advice.ClusterAdvisor.Apply(topology, new ClusterAssessment(snapshot, found, views, quietCoordinators) { ClusterProblems = cluster });
     }
 }

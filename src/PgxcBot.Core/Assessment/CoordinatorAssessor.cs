@@ -47,7 +47,8 @@ internal static class CoordinatorAssessor
                     var target = master ?? pair.Master;
                     problems.Add(new Problem(ProblemCodes.CoordinatorMissingNode, Severity.Critical, config.Name,
                         $"Coordinator {config.Name} has no pgxc_node row for datanode {pair.Name}: queries through {config.Name} cannot reach the rows stored on {pair.Name}.",
-                        $"On {config.Name}: CREATE NODE {pair.Name} WITH (TYPE = 'datanode', HOST = '{target.Address}', PORT = {target.Port}); then SELECT pgxc_pool_reload();"));
+                        $"On {config.Name}: CREATE NODE {pair.Name} WITH (TYPE = 'datanode', HOST = '{target.Address}', PORT = {target.Port}); then SELECT pgxc_pool_reload();")
+                    { About = pair.Name });
                     continue;
                 }
                 var at = $"{row.NodeHost}:{row.NodePort}";
@@ -61,7 +62,7 @@ internal static class CoordinatorAssessor
                 {
                     problems.Add(new Problem(ProblemCodes.CoordinatorWrongTarget, Severity.Critical, config.Name,
                         $"Coordinator {config.Name} routes {pair.Name} to {at}, but {pair.Name}'s master is {masterAt}: queries through {config.Name} for rows on {pair.Name} go to the wrong server or fail.",
-                        $"/pgxc repoint {pair.Name}"));
+                        $"/pgxc repoint {pair.Name}") { About = pair.Name, Command = $"/pgxc repoint {pair.Name}", ActionLabel = "Repoint" });
                 }
             }
 
@@ -72,7 +73,7 @@ internal static class CoordinatorAssessor
                 var who = string.Join(", ", pointsAt.Select(p => $"{p.Coordinator} → {p.Target}"));
                 problems.Add(new Problem(ProblemCodes.CoordinatorsDisagree, Severity.Warning, pair.Name,
                     $"The coordinators disagree on where {pair.Name} is ({who}): the same query gives different results depending on the coordinator a client uses.",
-                    $"/pgxc repoint {pair.Name}"));
+                    $"/pgxc repoint {pair.Name}") { Command = $"/pgxc repoint {pair.Name}", ActionLabel = "Repoint" });
             }
         }
         return (views, problems);

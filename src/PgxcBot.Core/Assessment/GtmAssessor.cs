@@ -68,6 +68,6 @@ internal static class GtmAssessor
             or ProblemCodes.SlaveNotStreaming or ProblemCodes.SlaveUnobservable
             ? p with { Severity = Severity.Info, Sentence = p.Sentence + " It waits for the GTM: see the GTM problem.", NextStep = "/pgxc status" }
             : p).ToArray();
-        return pair with { Problems = problems, Health = problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max() };
+        return pair with { Problems = problems, Health = problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max(), WaitsForGtm = true };
     }
 }

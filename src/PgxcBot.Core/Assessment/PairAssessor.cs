@@ -13,6 +13,9 @@ internal sealed class PairAssessor
     private readonly MasterSighting? _previousSighting;
     private readonly EarlierObservation? _earlier;
     private readonly List<Problem> _problems = [];
+    /// <summary>What a person must do by hand for the pair's condition, when no bot command is the answer.</summary>
+    private string? _remedy;
+    private NoMasterCase? _noMaster;
 
     private readonly ServerFacts? _master;
     private readonly ServerFacts? _slave;
@@ -101,6 +104,8 @@ internal sealed class PairAssessor
             return new PairAssessment(pair.Name, ObservedCondition.Unknown, Severity.Warning, null, false, [problem])
             {
                 LastMasterSighting = previousSighting,
+                Found = [problem],
+                Slave = pair.Slave is null ? SlaveStanding.None : SlaveStanding.NotProbed,
             };
         }
         return new PairAssessor(topology, pair, observation, now, previousSighting, earlier).Run();
@@ -155,8 +160,13 @@ internal sealed class PairAssessor
         AddSlaveSideProblems(condition);
 
         var health = _problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
-        return new PairAssessment(Name, condition, health, lag, commitsBlocked, _problems.ToArray())
+        var found = _problems.ToArray();
+        return new PairAssessment(Name, condition, health, lag, commitsBlocked, found)
         {
+            Found = found,
+            Slave = Standing(),
+            NoMaster = _noMaster,
+            Remedy = _remedy,
             CurrentMaster = condition switch
             {
                 ObservedCondition.Promoted => _pair.Slave,
@@ -244,6 +254,25 @@ internal sealed class PairAssessor
         var hostMatches = HostMatches(host, _pair.Master.HostName, _pair.Master.Address);
         var portMatches = standby.SenderPort is not { } port || port == _pair.Master.Port;
         return hostMatches && portMatches;
+    }
+
+    /// <summary>How the slave stands, for the advice.</summary>
+    private SlaveStanding Standing()
+    {
+        if (_pair.Slave is null) return SlaveStanding.None;
+        if (_row is not null)
+        {
+            if (_row.State != "streaming") return SlaveStanding.ConnectedNotStreaming;
+            return IsFrozen(_row) ? SlaveStanding.Frozen : SlaveStanding.Streaming;
+        }
+        if (RowStreaming) return SlaveStanding.Streaming;
+        var probe = _observation.Slave;
+        if (probe is null) return SlaveStanding.NotProbed;
+        if (_slave?.Standby?.WalReceiverStatus == "streaming" && !MasterWritable) return SlaveStanding.Streaming;
+        if (probe.Answered || probe.Status is ProbeStatus.NotQueryable or ProbeStatus.AuthenticationFailed or ProbeStatus.GtmUnavailable
+            || probe.Process is { PostmasterRunning: true })
+            return SlaveStanding.RunningNotConnected;
+        return SlaveStanding.NotRunning;
     }
 
     // ---- lag -------------------------------------------------------------------------------------------
@@ -355,13 +384,15 @@ internal sealed class PairAssessor
         var waiting = waiters switch
         {
             null => "every commit waits (the number of waiting sessions is not known on this version)",
-            0 => "every commit will wait",
+            0 => "the next commit will wait (none waits now)",
             1 => "every commit waits; 1 session is waiting now",
             _ => $"every commit waits; {waiters} sessions are waiting now",
         };
+        // Nobody waits yet (a frozen slave and nobody writing): say that the next commit will wait, not that commits are blocked.
+        var headline = waiters == 0 ? $"Commits on {Name} will block" : $"Commits are blocked on {Name}";
         _problems.Add(new Problem(ProblemCodes.CommitsBlocked, Severity.Critical, Name,
-            $"Commits are blocked on {Name}: {why}, so {waiting}.",
-            $"/pgxc async {Name}"));
+            $"{headline}: {why}, so {waiting}.",
+            ""));
     }
 
     private void AddAsyncProblem()
@@ -370,13 +401,13 @@ internal sealed class PairAssessor
         {
             _problems.Add(new Problem(ProblemCodes.NoSlaveConfigured, Severity.Info, Name,
                 $"{Name} has no slave in the configuration: if its master {MasterAt} fails, {Name} is down until it is repaired.",
-                "Add a slave for this datanode to the configuration"));
+                ""));
             return;
         }
         if (_sender.How is SlaveIdentification.OtherName or SlaveIdentification.Ambiguous) return; // said by AddWalSenderProblems, with its own next step
         _problems.Add(new Problem(ProblemCodes.ReplicationAsync, Severity.Info, Name,
             $"{Name} replicates asynchronously to {SlaveAt} ({_requirement!.Why}): a master failure may lose the last commits.",
-            $"/pgxc sync {Name}"));
+            ""));
     }
 
     /// <summary>The slave's standing with the master's synchronous replication, with its evidence.</summary>
@@ -397,19 +428,10 @@ internal sealed class PairAssessor
     {
         var what = $"{Name}'s master {MasterAt} does not answer ({DescribeProbe(_observation.Master)}); the slave {SlaveAt} is read-only, so writes to rows on {Name} fail";
         var evidence = " Evidence: " + string.Join("; ", promote.Evidence) + ".";
-        if (promote.Safe)
-        {
-            _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
-                $"{what}. {Capitalize(promote.Summary)}.{evidence}",
-                $"/pgxc promote {Name}"));
-            return;
-        }
-        var next = sighting is null
-            ? $"Check {_pair.Master.HostName} first; if the master is gone for good and the loss is accepted: /pgxc promote {Name} --accept-data-loss"
-            : $"Bring {MasterAt} back if at all possible; to accept the loss: /pgxc promote {Name} --accept-data-loss";
+        // What a promote would lose, said before anyone presses the button; the advice picks the command form.
         _problems.Add(new Problem(ProblemCodes.MasterUnreachable, Severity.Critical, Name,
             $"{what}. {Capitalize(promote.Summary)}.{evidence}",
-            next));
+            ""));
     }
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
@@ -484,11 +506,12 @@ internal sealed class PairAssessor
             return;
         }
         var streams = SlaveStreamsFromMaster ? $", while the slave {SlaveAt} still streams from it" : "";
+        _remedy = _observation.Master.Status == ProbeStatus.AuthenticationFailed
+            ? $"Check the bot's database user and password on {MasterAt}, then /pgxc status"
+            : $"Check {MasterAt} (its log says why it refuses queries), then /pgxc status";
         _problems.Add(new Problem(ProblemCodes.MasterUnobservable, Severity.Critical, Name,
             $"{Name}'s master {MasterAt} is running but refuses the bot ({DescribeProbe(_observation.Master)}){streams}: the bot cannot judge {Name}, and promoting the slave would make a second master.",
-            _observation.Master.Status == ProbeStatus.AuthenticationFailed
-                ? $"Check the bot's database user and password on {MasterAt}, then /pgxc status"
-                : $"Check {MasterAt} (its log says why it refuses queries), then /pgxc status"));
+            ""));
     }
 
     private void AddPromotedProblem()
@@ -496,7 +519,7 @@ internal sealed class PairAssessor
         var master = _master is not null ? "is in recovery" : $"does not answer ({DescribeProbe(_observation.Master)})";
         _problems.Add(new Problem(ProblemCodes.SlavePromoted, Severity.Warning, Name,
             $"{Name}'s slave {SlaveAt} accepts writes and the configured master {MasterAt} {master}: the slave was promoted, so every coordinator must route {Name} to {SlaveAt} and the old master must be rebuilt as the new slave.",
-            $"/pgxc repoint {Name}"));
+            ""));
     }
 
     private void AddSplitBrainProblem()
@@ -507,13 +530,13 @@ internal sealed class PairAssessor
             ({ } m, { } s) when m > s => (SlaveAt, _pair.Slave!),
             _ => ((string?)null, (ServerLocation?)null),
         };
-        var next = stale is null
+        _remedy = stale is null
             ? "Stop at once the one of the two that the coordinators do not route to, then /pgxc status"
             : $"Stop {stale} now ({StopCommand(staleLocation!)}) so that only one server takes writes, then /pgxc status";
         var why = stale is null ? "" : $" {stale} is on the older timeline, so it is the stale one.";
         _problems.Add(new Problem(ProblemCodes.SplitBrain, Severity.Critical, Name,
             $"Split brain on {Name}: both {MasterAt} and {SlaveAt} accept writes, so commits can land on either and diverge.{why}",
-            next));
+            ""));
     }
 
     private void AddNoMasterProblem()
@@ -522,25 +545,28 @@ internal sealed class PairAssessor
         {
             var masterLsn = _master.Standby?.ReceiveLsn ?? _master.Standby?.ReplayLsn;
             var slaveLsn = _slave.Standby?.ReceiveLsn ?? _slave.Standby?.ReplayLsn;
-            var next = masterLsn is { } m && slaveLsn is { } s && m > s
+            _noMaster = NoMasterCase.BothInRecovery;
+            _remedy = masterLsn is { } m && slaveLsn is { } s && m > s
                 ? $"{MasterAt} has more WAL ({m} vs {s}): promote it by hand ({PromoteCommand(_pair.Master)}), then /pgxc status"
-                : $"/pgxc promote {Name}";
+                : null;
             _problems.Add(new Problem(ProblemCodes.NoMaster, Severity.Critical, Name,
                 $"Both servers of {Name} ({MasterAt} and {SlaveAt}) are in recovery: nothing takes writes, so writes to rows on {Name} fail.",
-                next));
+                ""));
             return;
         }
         if (_master is not null)
         {
+            _noMaster = NoMasterCase.MasterInRecoverySlaveDown;
+            _remedy = $"Start the slave on {_pair.Slave?.HostName ?? "its host"} or promote {MasterAt} by hand ({PromoteCommand(_pair.Master)}), then /pgxc status";
             _problems.Add(new Problem(ProblemCodes.NoMaster, Severity.Critical, Name,
                 $"{Name}'s master {MasterAt} is in recovery (read-only) and the slave {SlaveAt} does not answer ({DescribeProbe(_observation.Slave)}): nothing takes writes on {Name}.",
-                $"Start the slave on {_pair.Slave?.HostName ?? "its host"} or promote {MasterAt} by hand ({PromoteCommand(_pair.Master)}), then /pgxc status"));
+                ""));
             return;
         }
-        var hosts = _pair.Slave is null ? _pair.Master.HostName : $"{_pair.Master.HostName} and {_pair.Slave.HostName}";
+        _noMaster = NoMasterCase.BothDown;
         _problems.Add(new Problem(ProblemCodes.NoMaster, Severity.Critical, Name,
             $"Neither {MasterAt} ({DescribeProbe(_observation.Master)}) nor {SlaveAt} ({DescribeProbe(_observation.Slave)}) answers: {Name} is down and rows on it can be neither read nor written.",
-            $"Check that {hosts} are up and start the servers, then /pgxc status"));
+            ""));
     }
 
     // ---- slave side ------------------------------------------------------------------------------------
@@ -568,13 +594,15 @@ internal sealed class PairAssessor
             what = $"{SlaveAt} does not answer ({DescribeProbe(probe)}) and is not connected to the master";
 
         // With commits blocked, the commits-blocked problem carries "/pgxc async"; this one says how to
-        // get the slave back, which is the step after that.
-        var next = code == ProblemCodes.SlaveFrozen || _row is not null
-                ? $"Check {slave.HostName} (load, disk, network), then /pgxc status"
-                : $"Start the slave on {slave.HostName} ({StartCommand(slave)}), then /pgxc status";
+        // get the slave back, which is the step after that. A slave that does not run is started by the bot
+        // (the advice); what else keeps it from streaming only a person on its host can see.
+        if (code == ProblemCodes.SlaveFrozen || _row is not null)
+            _remedy = $"Check {slave.HostName} (load, disk, network), then /pgxc status";
+        else if (probe is not null && (probe.Answered || probe.Status == ProbeStatus.NotQueryable))
+            _remedy = $"Read the slave's log on {slave.HostName} ({slave.DataDir}): if it cannot follow the master (e.g. \"requested WAL segment has already been removed\"), rebuild it with /pgxc rebuild {Name}";
         _problems.Add(new Problem(code, Severity.Warning, Name,
             $"{Name}'s slave is not streaming: {what}. {Name} has no standby now, so a master failure would take it down.",
-            next));
+            ""));
     }
 
     private string StalledWaiters() => _master?.SyncRepWaiters is > 0 and var n ? $", while {n} commit(s) wait for it" : "";
@@ -639,7 +667,6 @@ internal sealed class PairAssessor
     }
 
     private string PgCtlZ => _topology.Flavor == Flavor.PostgreSql ? "" : " -Z datanode";
-    private string StartCommand(ServerLocation l) => $"pg_ctl start{PgCtlZ} -D {l.DataDir}";
     private string RestartCommand(ServerLocation l) => $"pg_ctl restart{PgCtlZ} -m fast -D {l.DataDir}";
     private string StopCommand(ServerLocation l) => $"pg_ctl stop{PgCtlZ} -m fast -D {l.DataDir} on {l.HostName}";
     private string PromoteCommand(ServerLocation l) => $"pg_ctl promote{PgCtlZ} -D {l.DataDir} on {l.HostName}";

@@ -25,6 +25,16 @@ public static class ProblemCodes
     /// <summary>Other replication clients carry the slave's name, or several could be the slave.</summary>
     public const string ReplicationClientConflict = "replication-client-conflict";
     public const string PairNotObserved = "pair-not-observed";
+    /// <summary>A replication slot holds back WAL (inactive, far behind, or it lost WAL it needed).</summary>
+    public const string WalSlotRetaining = "wal-slot-retaining";
+    /// <summary>archive_command fails: every segment since the last archived one is kept.</summary>
+    public const string WalArchivingFailing = "wal-archiving-failing";
+    /// <summary>The WAL directory holds more than the thresholds allow.</summary>
+    public const string WalRetained = "wal-retained";
+    /// <summary>The WAL and prepared-transaction watch could not be read on a master.</summary>
+    public const string WatchUnreadable = "watch-unreadable";
+    /// <summary>A prepared (two-phase) transaction older than the threshold, or left in doubt by a promote.</summary>
+    public const string PreparedTransactionStuck = "prepared-transaction-stuck";
     /// <summary>A Postgres-XL slave sends hot_standby_feedback: its xmin can fall behind the GTM's global
     /// xmin and the master's cluster monitor then PANICs.</summary>
     public const string XlStandbyFeedback = "xl-standby-feedback";

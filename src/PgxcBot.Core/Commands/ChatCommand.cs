@@ -33,6 +33,9 @@ public sealed record StopCommand(string Datanode) : ChatCommand(CommandCatalogue
 /// <summary><c>/pgxc start datanode [--async-only]</c>.</summary>
 public sealed record StartCommand(string Datanode, bool AsyncOnly) : ChatCommand(CommandCatalogue.Start);
 
+/// <summary>Finish the prepared transactions left in doubt on a datanode, by pgxc_clean's rule.</summary>
+public sealed record Resolve2pcCommand(string Datanode) : ChatCommand(CommandCatalogue.Resolve2pc);
+
 /// <summary><c>/pgxc approve N [--plan NONCE] [--fencing-unverified]</c>.</summary>
 public sealed record ApproveCommand(long OperationId, string? PlanNonce, IReadOnlyList<string> Acknowledgements) : ChatCommand(CommandCatalogue.Approve);
 

@@ -10,7 +10,7 @@ public static class CommandCatalogue
     public const string Prefix = "/pgxc";
 
     /// <summary>Operations that <c>plan</c> can preview.</summary>
-    public static IReadOnlyList<string> PlannableOperations { get; } = ["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start"];
+    public static IReadOnlyList<string> PlannableOperations { get; } = ["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start", "resolve-2pc"];
 
     private static CommandArgument Datanode(string what) =>
         new("datanode", what, ArgumentKind.Datanode, Required: true);
@@ -44,10 +44,13 @@ public static class CommandCatalogue
 
     public static CommandSpec Async { get; } = new("async",
         "Switch the master to asynchronous replication so that commits stop waiting for a lost slave.",
-        [Datanode("The datanode pair.")], [], NeedsApproval: true, Available: true);
+        [Datanode("The datanode pair.")], [], NeedsApproval: true, Available: true)
+    {
+        ApprovalNote = "needs approval only when it lowers durability (a healthy sync slave)",
+    };
 
     public static CommandSpec Repoint { get; } = new("repoint",
-        "Point every coordinator's pgxc_node entry for the datanode at its current master (ALTER NODE).",
+        "Point every coordinator and every datanode catalog (pgxc_node) at the datanode's current master.",
         [Datanode("The datanode to repoint.")], [], NeedsApproval: false, Available: true);
 
     private static CommandOption AsyncOnlyOption { get; } = new("async-only", "Stop at asynchronous replication; do not make the slave synchronous.");
@@ -75,6 +78,10 @@ public static class CommandCatalogue
     public static CommandSpec Start { get; } = new("start",
         "Start a datanode pair: the master, then the slave, then synchronous replication again.",
         [Datanode("The datanode pair to start.")], [AsyncOnlyOption], NeedsApproval: true, Available: true);
+
+    public static CommandSpec Resolve2pc { get; } = new("resolve-2pc",
+        "Commit or roll back the prepared transactions left in doubt on a datanode, by pgxc_clean's rule.",
+        [Datanode("The datanode whose in-doubt prepared transactions are resolved.")], [], NeedsApproval: true, Available: true);
 
     private static CommandArgument OperationId(string what) =>
         new("operation", what, ArgumentKind.OperationId, Required: true);
@@ -105,7 +112,7 @@ public static class CommandCatalogue
         NeedsApproval: false, Available: true);
 
     public static IReadOnlyList<CommandSpec> All { get; } =
-        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Approve, Cancel, Resume, History];
+        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History];
 
     /// <summary>The command of that name (case-insensitive), or null.</summary>
     public static CommandSpec? Find(string name) =>

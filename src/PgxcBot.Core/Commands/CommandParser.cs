@@ -180,6 +180,7 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             "switchover" => new SwitchoverCommand(Required("datanode")),
             "stop" => new StopCommand(Required("datanode")),
             "start" => new StartCommand(Required("datanode"), flags.Contains("async-only")),
+            "resolve-2pc" => new Resolve2pcCommand(Required("datanode")),
             "approve" => new ApproveCommand(Id(), words.GetValueOrDefault("plan"), flags.Order(StringComparer.Ordinal).ToArray()),
             "cancel" => new CancelCommand(Id(), flags.Contains("abandon")),
             "resume" => new ResumeCommand(Id()),

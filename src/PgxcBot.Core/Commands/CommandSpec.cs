@@ -40,6 +40,9 @@ public sealed record CommandSpec(
     bool NeedsApproval,
     bool Available)
 {
+    /// <summary>When approval depends on the situation: says when (help and the README say the same).</summary>
+    public string? ApprovalNote { get; init; }
+
     /// <summary>The usage line, e.g. <c>/pgxc promote &lt;datanode&gt; [--accept-data-loss]</c>.</summary>
     public string Usage
     {

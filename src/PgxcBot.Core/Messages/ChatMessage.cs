@@ -27,4 +27,11 @@ public sealed record ChatMessage(
 {
     public static ChatMessage Simple(string title, Severity severity, params string[] lines) =>
         new(title, severity, [], lines, [], []);
+
+    /// <summary>A shorter form of <see cref="Lines"/> (one line per step of a plan) for a chat that cannot show
+    /// them all: it shows this with the whole message attached, never a cut one. Null: cut <see cref="Lines"/>.</summary>
+    public IReadOnlyList<string>? Compact { get; init; }
+
+    /// <summary>The name to give the whole message when it is attached as a file ("operation-7-b5811d.txt").</summary>
+    public string? AttachmentName { get; init; }
 }

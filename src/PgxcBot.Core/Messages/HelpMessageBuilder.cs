@@ -16,6 +16,9 @@ public static class HelpMessageBuilder
             lines.Add($"    {spec.Description}");
         }
         lines.Add($"Details of one command: {CommandCatalogue.Prefix} help <command>");
+        lines.Add("");
+        lines.Add("What the bot advises when (the same advice status, alerts and refusals give):");
+        lines.AddRange(Advice.PairAdvisor.Guide("<datanode>").Select(g => $"  {g.Situation}: {g.Next}"));
         return new ChatMessage("PgxcBot commands", Severity.Info, [], lines, [], []);
     }
 
@@ -43,7 +46,8 @@ public static class HelpMessageBuilder
     private static string Notes(CommandSpec spec)
     {
         var notes = new List<string>();
-        if (spec.NeedsApproval) notes.Add("needs approval");
+        if (spec.ApprovalNote is { } when) notes.Add(when);
+        else if (spec.NeedsApproval) notes.Add("needs approval");
         if (!spec.Available) notes.Add("not yet available");
         return notes.Count == 0 ? "" : $"  ({string.Join(", ", notes)})";
     }

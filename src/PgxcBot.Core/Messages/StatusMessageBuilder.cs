@@ -23,13 +23,13 @@ public static class StatusMessageBuilder
         IReadOnlyDictionary<string, PairState>? pairStates = null,
         string? onlyDatanode = null)
     {
+        // The next steps and what an operation explains come with the assessment (the advice: Advice.ClusterAdvisor).
         var pairs = assessment.Pairs
             .Where(p => onlyDatanode is null || p.Datanode == onlyDatanode)
-            .Select(p => AfterPromote(p, pairStates))
             .ToList();
         var coordinatorProblems = onlyDatanode is null
             ? assessment.CoordinatorProblems
-            : assessment.CoordinatorProblems.Where(p => p.Subject == onlyDatanode).ToList();
+            : assessment.CoordinatorProblems.Where(p => p.Concerns == onlyDatanode).ToList();
         var problems = assessment.ClusterProblems.Concat(pairs.SelectMany(p => p.Problems)).Concat(coordinatorProblems).ToList();
         var worst = problems.Select(p => p.Severity).DefaultIfEmpty(Severity.Ok).Max();
 
@@ -41,6 +41,9 @@ public static class StatusMessageBuilder
         {
             lines.Add(PairLine(pair, assessment.Snapshot, pairStates));
             lines.AddRange(pair.Problems.SelectMany(ProblemLines));
+            // The pair's one next step, when no problem line says it already (e.g. resume the operation that holds it).
+            if (pair.Advice?.Next is { } next && pair.Problems.All(p => p.NextStep != next.Text))
+                lines.Add($"    → next: {next.Text}");
         }
         if (coordinatorProblems.Count > 0)
         {
@@ -63,7 +66,9 @@ public static class StatusMessageBuilder
             new("Took", Humanize.Duration(snapshot.Elapsed), Inline: true),
             new("Pairs", $"{pairs.Count(p => p.Health <= Severity.Info && p.Condition is ObservedCondition.Sync or ObservedCondition.Async)} of {pairs.Count} healthy", Inline: true),
         };
-        return new ChatMessage(Title(worst, problems, onlyDatanode), worst, fields, lines, tables, Actions(problems));
+        var advised = pairs.Where(p => p.Advice is { ExplainsAll: false, Next.Command: not null })
+            .Select(p => new Problem("advice", p.Health, p.Datanode, "", p.Advice!.Next!.Text) { Command = p.Advice.Next.Command, ActionLabel = p.Advice.Next.Label });
+        return new ChatMessage(Title(worst, problems, onlyDatanode), worst, fields, lines, tables, Actions(advised.Concat(problems)));
     }
 
     private static string Title(Severity worst, IReadOnlyList<Problem> problems, string? onlyDatanode)
@@ -88,7 +93,14 @@ public static class StatusMessageBuilder
         var master = observation is null ? "?" : Endpoint(observation.Master);
         var slave = observation?.Slave is null ? "none" : Endpoint(observation.Slave);
         var blocked = pair.CommitsBlocked ? " — COMMITS BLOCKED" : "";
-        return $"{SeverityText.Marker(pair.Health)} {pair.Datanode}: {condition} — master {master}, slave {slave} — lag {Lag(pair.Lag)}{blocked}";
+        var lag = observation?.Slave is null ? "" : pair.StreamingLag is { } streaming ? $" — lag {Lag(streaming)}" : " — not streaming";
+        var operation = pair.Advice switch
+        {
+            { ExplainsAll: true, ExplainedBy: { } op } => $" — operation {op.Id} ({op.Kind}) running: {op.Progress}",
+            { ExplainedBy: { } op } => $" — stopped by operation {op.Id} at {Operations.OperationStories.Time(op.At)}",
+            _ => "",
+        };
+        return $"{SeverityText.Marker(pair.Health)} {pair.Datanode}: {condition} — master {master}, slave {slave}{lag}{blocked}{operation}";
     }
 
     private static string GtmLine(GtmObservation gtm)
@@ -113,24 +125,6 @@ public static class StatusMessageBuilder
         if (lag.Time is { } time) parts.Add(Humanize.Duration(time));
         return string.Join(" / ", parts);
     }
-
-    /// <summary>
-    /// After a promote the "slave" is the fenced old master: starting it would bring back a server that
-    /// diverged from the new master. Its next step is a rebuild, which the observation alone cannot know.
-    /// </summary>
-    private static PairAssessment AfterPromote(PairAssessment pair, IReadOnlyDictionary<string, PairState>? states) =>
-        states?.GetValueOrDefault(pair.Datanode) != PairState.Promoted
-            ? pair
-            : pair with
-            {
-                Problems = pair.Problems.Select(p => p.Code == ProblemCodes.SlaveNotStreaming
-                    ? p with
-                    {
-                        Sentence = p.Sentence + " It is the old master, fenced by the promote: rebuild it from the new master; starting it as it is would bring back diverged data.",
-                        NextStep = $"{CommandCatalogue.Prefix} rebuild {pair.Datanode}",
-                    }
-                    : p).ToList(),
-            };
 
     private static IEnumerable<string> ProblemLines(Problem problem)
     {
@@ -188,15 +182,17 @@ public static class StatusMessageBuilder
         }
     }
 
+    /// <summary>The advised commands as buttons, worst problem first, with the advice's labels ("Promote
+    /// (accept data loss)"). Nothing for what a running operation explains (its next step is to wait).</summary>
     private static IReadOnlyList<ChatAction> Actions(IEnumerable<Problem> problems) =>
         problems
             .OrderByDescending(p => p.Severity)
-            .Select(p => p.NextStep.Trim())
-            .Where(step => step.StartsWith(CommandCatalogue.Prefix + " ", StringComparison.Ordinal))
-            .Distinct(StringComparer.Ordinal)
+            .Select(p => (Command: (p.Command ?? p.NextStep).Trim(), p.ActionLabel))
+            .Where(step => step.Command.StartsWith(CommandCatalogue.Prefix + " ", StringComparison.Ordinal) && !step.Command.StartsWith(CommandCatalogue.Prefix + " status", StringComparison.Ordinal))
+            .DistinctBy(step => step.Command, StringComparer.Ordinal)
             .Take(5) // a Discord action row holds five buttons
-            .Select(step => new ChatAction(step[(CommandCatalogue.Prefix.Length + 1)..], step,
-                step.Contains(" promote ", StringComparison.Ordinal) ? ActionStyle.Danger : ActionStyle.Primary))
+            .Select(step => new ChatAction(step.ActionLabel ?? step.Command[(CommandCatalogue.Prefix.Length + 1)..], step.Command,
+                step.Command.Contains(" promote ", StringComparison.Ordinal) ? ActionStyle.Danger : ActionStyle.Primary))
             .ToList();
 
     private static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";

@@ -36,4 +36,8 @@ public static class AlertKinds
     public const string CoordinatorUnreachable = "coordinator-unreachable";
     public const string CoordinatorRoute = "coordinator-route";
     public const string SshLost = "ssh-lost";
+    /// <summary>Something makes a master keep WAL it would otherwise recycle (slots, archiving, the directory's size).</summary>
+    public const string WalRetention = "wal-retention";
+    /// <summary>Prepared transactions left in doubt.</summary>
+    public const string PreparedTransactions = "prepared-transactions";
 }

@@ -10,27 +10,44 @@ public static class DegradeMessages
     public static ChatMessage Degraded(AlertCandidate slaveLost, DegradeRecord record, AutomationPolicy resync)
     {
         var name = record.Datanode;
-        var blocked = record.BlockedFor is { } span ? Humanize.Duration(span) : "an unknown time";
-        var lines = new List<string>(slaveLost.Sentences)
+        var released = IncidentMessages.Clock(record.ReleasedAt!.Value);
+        var lines = new List<string>(slaveLost.Sentences);
+        if (record.NoCommitWaited)
         {
-            $"Commits on {name} waited for the lost synchronous slave from about {IncidentMessages.Clock(record.LostAt)} UTC ({record.LostEvidence}). " +
-            $"The bot switched {name} to asynchronous replication{Op(record.OperationId)}; commits flow again since {IncidentMessages.Clock(record.ReleasedAt!.Value)} UTC: they were blocked for about {blocked}.",
-            $"Until the slave is back, {name} has no standby: if its master fails now, {name} is down and the commits since the loss exist only on the master.",
-            resync switch
-            {
-                AutomationPolicy.Auto => "When the slave streams again and has caught up, the bot re-enables sync by itself and says so.",
-                AutomationPolicy.Ask => "When the slave streams again and has caught up, the bot offers to re-enable sync.",
-                _ => $"When the slave is back, re-enable sync with /pgxc sync {name}.",
-            },
-        };
+            // Say only what is true: the slave stopped answering, nobody was writing, nothing was blocked.
+            lines.Add($"The slave of {name} has been unresponsive since about {IncidentMessages.Clock(record.LostAt)} UTC ({record.LostEvidence}). " +
+                      $"No commit was waiting for it: the bot switched {name} to asynchronous replication{Op(record.OperationId)} at {released} UTC, so the next commit does not wait either.");
+        }
+        else
+        {
+            var blocked = record.BlockedFor is { } span ? Humanize.Duration(span) : "an unknown time";
+            var first = record.FirstWaitAt is { } at ? $"from {IncidentMessages.Clock(at)} UTC (the first waiting commit)" : $"from about {IncidentMessages.Clock(record.LostAt)} UTC";
+            lines.Add($"Commits on {name} waited for the lost synchronous slave {first}; the slave has been unresponsive since about {IncidentMessages.Clock(record.LostAt)} UTC ({record.LostEvidence}). " +
+                      $"The bot switched {name} to asynchronous replication{Op(record.OperationId)}; commits flow again since {released} UTC: they were blocked for about {blocked}.");
+        }
+        lines.Add($"Until the slave is back, {name} has no standby: if its master fails now, {name} is down and the commits since the loss exist only on the master.");
+        lines.Add(resync switch
+        {
+            AutomationPolicy.Auto => "When the slave streams again and has caught up, the bot re-enables sync by itself and says so.",
+            AutomationPolicy.Ask => "When the slave streams again and has caught up, the bot offers to re-enable sync.",
+            _ => $"When the slave is back, re-enable sync with /pgxc sync {name}.",
+        });
         if (slaveLost.NextStep.Length > 0) lines.Add("Next: " + slaveLost.NextStep);
-        return new ChatMessage($"{name}: slave lost, switched to async, commits released", Severity.Warning,
-            [
-                new MessageField("Slave lost", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true),
-                new MessageField("Commits released", IncidentMessages.Clock(record.ReleasedAt!.Value) + " UTC", Inline: true),
-                new MessageField("Blocked for", blocked, Inline: true),
-            ],
-            lines, [], slaveLost.Actions);
+        var fields = new List<MessageField> { new("Slave unresponsive since", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true) };
+        if (record.NoCommitWaited)
+        {
+            fields.Add(new MessageField("Switched to async", released + " UTC", Inline: true));
+            fields.Add(new MessageField("Commits blocked", "none waited", Inline: true));
+        }
+        else
+        {
+            fields.Add(new MessageField("Commits released", released + " UTC", Inline: true));
+            fields.Add(new MessageField("Blocked for", record.BlockedFor is { } b ? Humanize.Duration(b) : "unknown", Inline: true));
+        }
+        var title = record.NoCommitWaited
+            ? $"{name}: slave unresponsive, switched to async (no commit waited)"
+            : $"{name}: slave lost, switched to async, commits released";
+        return new ChatMessage(title, Severity.Warning, fields, lines, [], slaveLost.Actions);
     }
 
     public static ChatMessage DegradeFailed(AlertCandidate blocked, DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
@@ -57,11 +74,13 @@ public static class DegradeMessages
             $"Next: /pgxc sync {datanode}"],
         [], [new ChatAction("Sync", $"/pgxc sync {datanode}", ActionStyle.Success)]);
 
+    /// <summary>The one all-clear of a slave the bot degraded: it streams, has caught up, and is synchronous again.</summary>
     public static ChatMessage Resynced(DegradeRecord record, MonitorOperationOutcome outcome) => new(
         $"{record.Datanode}: back in sync", Severity.Ok,
         [new MessageField("Sync since", IncidentMessages.Clock(outcome.FinishedAt) + " UTC", Inline: true),
             new MessageField("Async for", Humanize.Duration(outcome.FinishedAt - (record.ReleasedAt ?? record.LostAt)), Inline: true)],
-        [$"The slave of {record.Datanode} streams and has caught up, so the bot re-enabled synchronous replication{Op(outcome.OperationId)}. Commits wait for the slave again: a master failure now loses no acknowledged commit."],
+        [$"The slave of {record.Datanode} streams and has caught up, so the bot re-enabled synchronous replication{Op(outcome.OperationId)}. Commits wait for the slave again: a master failure now loses no acknowledged commit.",
+            "This is the all-clear of the slave-lost incident: the slave is back and nothing more needs doing."],
         [], []);
 
     public static ChatMessage ResyncFailed(DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(

@@ -34,8 +34,17 @@ public sealed record DegradeRecord(
     long? OperationId,
     DateTimeOffset? RetryAfter)
 {
-    /// <summary>How long commits waited, from the estimated loss to the release.</summary>
-    public TimeSpan? BlockedFor => ReleasedAt - LostAt;
+    /// <summary>When the first commit started waiting for the lost slave (the oldest waiter's start, 9.6+; the
+    /// estimated loss on 9.x); null when none waited or unknown (a record written by an older bot).</summary>
+    public DateTimeOffset? FirstWaitAt { get; init; }
+
+    /// <summary>The master showed that no commit was waiting when the bot switched to async: the slave was
+    /// unresponsive, but nobody was writing.</summary>
+    public bool NoCommitWaited { get; init; }
+
+    /// <summary>How long commits waited: from the first waiting commit to the release; zero when none waited.
+    /// A record without <see cref="FirstWaitAt"/> (older bot) counts from the estimated loss.</summary>
+    public TimeSpan? BlockedFor => NoCommitWaited ? TimeSpan.Zero : ReleasedAt - (FirstWaitAt ?? LostAt);
 }
 
 /// <summary>How an operation the monitor started ended.</summary>

@@ -90,7 +90,7 @@ public sealed class FailoverAutopilot(AlertSettings settings, TimeProvider time)
                     else
                     {
                         _records[name] = new FailoverRecord(name, FailoverPhase.Declined, null, null);
-                        notes.Add(Note(name, FailoverMessages.Declined(name, reason)));
+                        notes.Add(Note(name, FailoverMessages.Declined(name, reason, pair.Advice?.ForCondition)));
                     }
                     break;
                 case { Phase: FailoverPhase.Declined } when !lost:

@@ -21,14 +21,18 @@ public static class FailoverMessages
         ],
         [], [new ChatAction("Cancel", $"/pgxc cancel {operationId}", ActionStyle.Primary)]);
 
-    public static ChatMessage Declined(string datanode, string reason) => new(
-        $"{datanode}: no automatic failover", Severity.Critical, [],
-        [
-            $"alerts.autoFailover is on, but the bot will not promote {datanode} by itself: {reason.TrimEnd('.')}.",
-            "It fails over only when the slave was in sync and the old master can be fenced. A person decides: bring the master back, or promote (the button starts the approval flow and states what would be lost).",
-            $"Next: /pgxc promote {datanode}",
-        ],
-        [], [new ChatAction("Promote", $"/pgxc promote {datanode}", ActionStyle.Danger)]);
+    /// <param name="step">The advised step for the lost master (its command and label say whether it accepts data loss).</param>
+    public static ChatMessage Declined(string datanode, string reason, Advice.NextStep? step = null)
+    {
+        step ??= Advice.NextStep.Run($"/pgxc promote {datanode}", "Promote");
+        return new ChatMessage($"{datanode}: no automatic failover", Severity.Critical, [],
+            [
+                $"alerts.autoFailover is on, but the bot will not promote {datanode} by itself: {reason.TrimEnd('.')}.",
+                "It fails over only when the slave was in sync and the old master can be fenced. A person decides: bring the master back, or promote (the button starts the approval flow; the plan states what would be lost).",
+                $"Next: {step.Text}",
+            ],
+            [], step.Command is { } command ? [new ChatAction(step.Label ?? "Promote", command, ActionStyle.Danger)] : []);
+    }
 
     public static ChatMessage CancelledMasterBack(string datanode, long? operationId, bool succeeded, string summary) => succeeded
         ? new ChatMessage($"{datanode}: automatic failover cancelled, the master is back", Severity.Warning, [],

@@ -41,12 +41,15 @@ public sealed class IncidentEngine
 
     public Incident? Find(string key) => _incidents.GetValueOrDefault(key);
 
-    /// <summary>One poll: <paramref name="seen"/> is everything alert-worthy the poll found.
+    /// <summary>One poll: <paramref name="seen"/> is everything alert-worthy the poll found; <paramref name="held"/>
+    /// the keys of what an operation explains this poll (<see cref="AlertRules.Held"/>): an incident under such a
+    /// key is left exactly as it is (neither seen nor missing), so it neither reminds, clears nor counts as
+    /// flapping while the bot's own operation runs, and gets its one all-clear once the operation has fixed it.
     /// <paramref name="unobserved"/> are the subjects (a datanode, a coordinator, host/NAME) this poll
     /// could not look at: the bot could not authenticate, or an SSH check has not come to a verdict yet
     /// (e.g. just after a restart). Their incidents are left as they are, neither seen nor missing: a
     /// non-observation must not announce a recovery, which the next real observation would then take back.</summary>
-    public IncidentRound Evaluate(IReadOnlyList<AlertCandidate> seen, IReadOnlySet<string>? unobserved = null)
+    public IncidentRound Evaluate(IReadOnlyList<AlertCandidate> seen, IReadOnlySet<string>? held = null, IReadOnlySet<string>? unobserved = null)
     {
         ArgumentNullException.ThrowIfNull(seen);
         var now = _time.GetUtcNow();
@@ -60,7 +63,9 @@ public sealed class IncidentEngine
             var (next, note) = Seen(_incidents.GetValueOrDefault(candidate.Key), candidate, now);
             Apply(next, note, notifications, changed);
         }
-        foreach (var incident in _incidents.Values.Where(i => !seenKeys.Contains(i.Key) && unobserved?.Contains(i.Latest.Subject) != true).ToArray())
+        foreach (var incident in _incidents.Values.Where(i => !seenKeys.Contains(i.Key)
+                     && (held is null || !AlertRules.Holds(held, i.Key))
+                     && unobserved?.Contains(i.Latest.Subject) != true).ToArray())
         {
             var (next, note) = Missing(incident, now);
             Apply(next, note, notifications, changed);
@@ -94,6 +99,25 @@ public sealed class IncidentEngine
         _incidents[incident.Key] = incident;
         var kind = wasOpen ? NotificationKind.Reminder : NotificationKind.Raised;
         return new IncidentRound([new Notification(incident.Key, kind, message, Page(candidate.Severity))], [incident]);
+    }
+
+    /// <summary>
+    /// Ends an open incident without a message of its own, because the caller sends the one all-clear (the
+    /// autopilot's "back in sync" for a slave-lost incident it held). The incident goes to Resolving, as a
+    /// cleared one does, so a return within the reopen window is still the same incident.
+    /// </summary>
+    public IncidentRound Resolve(string key)
+    {
+        if (_incidents.GetValueOrDefault(key) is not { Status: IncidentStatus.Open or IncidentStatus.Pending } incident) return IncidentRound.Empty;
+        var now = _time.GetUtcNow();
+        if (incident.Status == IncidentStatus.Pending)
+        {
+            _incidents.Remove(key);
+            return IncidentRound.Empty;
+        }
+        var resolved = incident with { Status = IncidentStatus.Resolving, ClearedAt = now, LastNotifiedAt = now, ConsecutiveSeen = 0 };
+        _incidents[key] = resolved;
+        return new IncidentRound([], [resolved]);
     }
 
     /// <summary>An extra message on an incident (e.g. "sync re-enabled" after the slave-lost incident

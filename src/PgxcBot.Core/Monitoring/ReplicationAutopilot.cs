@@ -19,6 +19,10 @@ public sealed record AutopilotDecision(
     IReadOnlyList<string> Removed)
 {
     public static AutopilotDecision None { get; } = new([], [], [], [], []);
+
+    /// <summary>Incident keys to close without a message of their own: the autopilot's note is their all-clear
+    /// (one recovery, one "cleared" message).</summary>
+    public IReadOnlyList<string> Resolved { get; init; } = [];
 }
 
 /// <summary>
@@ -55,6 +59,24 @@ public sealed class ReplicationAutopilot
     /// would only repeat what the bot is already fixing.</summary>
     public bool IsDegrading(string datanode) => _records.GetValueOrDefault(datanode)?.Phase == DegradePhase.Degrading;
 
+    /// <summary>
+    /// The slave-lost incidents whose all-clear the autopilot will give itself: pairs it degraded whose slave
+    /// streams again and that it will (or does) re-enable sync for. Their incident is held (neither reminded nor
+    /// cleared by the engine), and the "back in sync" message is the one all-clear.
+    /// </summary>
+    public IEnumerable<string> HeldKeys(ClusterAssessment assessment)
+    {
+        ArgumentNullException.ThrowIfNull(assessment);
+        if (_settings.ResyncPolicy != AutomationPolicy.Auto) yield break;
+        foreach (var pair in assessment.Pairs)
+        {
+            if (_records.GetValueOrDefault(pair.Datanode) is not { } record) continue;
+            if (record.Phase == DegradePhase.Resyncing
+                || (record.Phase == DegradePhase.Degraded && pair.Condition == ObservedCondition.Async))
+                yield return KeyFor(pair.Datanode);
+        }
+    }
+
     /// <summary>Per poll.</summary>
     /// <param name="lagLimitBytes">Caught up means at most this far behind (the lag warning level).</param>
     public AutopilotDecision Decide(ClusterAssessment assessment, IReadOnlyList<AlertCandidate> candidates, long lagLimitBytes)
@@ -80,8 +102,9 @@ public sealed class ReplicationAutopilot
                     || (record.Phase == DegradePhase.Failed && (record.RetryAfter is null || now >= record.RetryAfter));
                 if (!mayAct || _settings.DegradePolicy == AutomationPolicy.Off) continue;
                 var (lostAt, evidence) = EstimateLoss(assessment, pair, now);
+                var (firstWait, noneWaited) = FirstWait(assessment, pair, lostAt);
                 var next = new DegradeRecord(name, _settings.DegradePolicy == AutomationPolicy.Auto ? DegradePhase.Degrading : DegradePhase.Offered,
-                    lostAt, evidence, now, null, null, null);
+                    lostAt, evidence, now, null, null, null) { FirstWaitAt = firstWait, NoCommitWaited = noneWaited };
                 Keep(next, changed);
                 if (next.Phase == DegradePhase.Degrading)
                     intents.Add(new AutopilotIntent(name, "async"));
@@ -162,6 +185,7 @@ public sealed class ReplicationAutopilot
         {
             Drop(intent.Datanode, removed);
             notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Cleared, DegradeMessages.Resynced(record, outcome)));
+            return new AutopilotDecision([], announcements, notes, changed, removed) { Resolved = [KeyFor(intent.Datanode)] };
         }
         else
         {
@@ -186,6 +210,20 @@ public sealed class ReplicationAutopilot
         if (_lastStreaming.TryGetValue(pair.Datanode, out var seen) && seen < assessment.Snapshot.TakenAt)
             return (seen, $"the last poll that saw the slave streaming was at {IncidentMessages.Clock(seen)} UTC");
         return (assessment.Snapshot.TakenAt, $"the bot first saw it at {IncidentMessages.Clock(assessment.Snapshot.TakenAt)} UTC");
+    }
+
+    /// <summary>
+    /// When the first commit started waiting for the lost slave: now minus the oldest waiter's age (9.6+ says it),
+    /// else (9.x, waiters seen in process titles) the estimated loss; null with <c>true</c> when the master shows
+    /// that no commit waits at all (a frozen slave nobody wrote to).
+    /// </summary>
+    private static (DateTimeOffset? At, bool NoneWaited) FirstWait(ClusterAssessment assessment, PairAssessment pair, DateTimeOffset lostAt)
+    {
+        var master = assessment.Snapshot.Pairs.FirstOrDefault(p => p.Datanode == pair.Datanode)?.Master;
+        if (master?.Facts is not { } facts) return (lostAt, false);
+        if (facts.OldestSyncRepWait is { } age) return (assessment.Snapshot.TakenAt - age, false);
+        if (facts.SyncRepWaitersKnown && facts.SyncRepWaiters == 0) return (null, true);
+        return (lostAt, false);
     }
 
     private void Keep(DegradeRecord record, List<DegradeRecord> changed)

@@ -99,6 +99,15 @@ public sealed record ServerFacts(
     /// </summary>
     public Flavor? ReportedFlavor { get; init; }
 
+    /// <summary>What keeps WAL on the server's disk (slots, archiver, settings); null when not read.</summary>
+    public WalFacts? Wal { get; init; }
+
+    /// <summary>The prepared (two-phase) transactions on the server, oldest first.</summary>
+    public IReadOnlyList<PreparedTransaction> Prepared { get; init; } = [];
+
+    /// <summary>Why the WAL and prepared-transaction watch could not be read (the rest of the facts stand).</summary>
+    public string? WatchError { get; init; }
+
     /// <summary>True when the number of SyncRep waiters is known (PostgreSQL 9.6+ has wait_event; 9.x needs
     /// the process titles, see <see cref="ProcessFacts"/>).</summary>
     public bool SyncRepWaitersKnown { get; init; } = true;

@@ -17,7 +17,7 @@ public sealed record ApprovalPolicy(
     IReadOnlySet<string> KindsNeedingApproval)
 {
     public static readonly IReadOnlySet<string> DefaultKindsNeedingApproval =
-        new HashSet<string>(["promote", "switchover", "stop", "start", "rebuild", "add-slave", "async"], StringComparer.Ordinal);
+        new HashSet<string>(["promote", "switchover", "stop", "start", "rebuild", "add-slave", "async", "resolve-2pc"], StringComparer.Ordinal);
 
     public static readonly TimeSpan DefaultExpiry = TimeSpan.FromMinutes(10);
 

@@ -149,7 +149,8 @@ public sealed partial class OperationService
                 await EmitAsync(new OperationEvent(OperationEventKind.StepFinished, known, i), cancellationToken).ConfigureAwait(false);
 
                 if (outcome.Status != StepStatus.Failed) continue;
-                failures.Add($"{step.Title}: {outcome.Summary}" + (step.IfFailed is { } note ? $" ({note})" : ""));
+                // By number and title: the error itself is in the step's own record (said once, under the step).
+                failures.Add($"step {i + 1} \"{step.Title}\"" + (step.IfFailed is { } note ? $" ({note})" : ""));
                 if (step.OnFailure == OnFailure.Stop)
                 {
                     var notRun = steps.Length - i - 1;
@@ -161,12 +162,18 @@ public sealed partial class OperationService
             }
 
             if (failures.Count > 0)
+            {
+                // What finishes this operation, then whatever the pair needs after it (the advice).
+                var finish = known.Kind is "promote" or "repoint" ? $"/pgxc repoint {known.Datanode}" : $"/pgxc resume {known.Id}";
+                var next = Advice.OperationAdvice.After(await AdvisedAfterAsync(known, OperationState.Failed, cancellationToken).ConfigureAwait(false), known.Datanode, finish);
                 return await FinishAsync(stored, known, OperationState.Failed, origin,
-                    $"done except {failures.Count} step(s): {string.Join("; ", failures)}. " +
-                    (known.Kind is "promote" or "repoint" ? $"Finish with /pgxc repoint {known.Datanode}." : $"Resume with /pgxc resume {known.Id}."),
+                    $"done except {failures.Count} step(s): {string.Join("; ", failures)}. Next: {next}.",
                     cancellationToken).ConfigureAwait(false);
+            }
 
-            var finished = await FinishAsync(stored, known, OperationState.Succeeded, origin, known.Plan.Summary, cancellationToken).ConfigureAwait(false);
+            var after = await AdvisedAfterAsync(known, OperationState.Succeeded, cancellationToken).ConfigureAwait(false);
+            var result = after is null ? known.Plan.Summary : $"{known.Plan.Summary} Next: {Advice.OperationAdvice.After(after, known.Datanode)}.";
+            var finished = await FinishAsync(stored, known, OperationState.Succeeded, origin, result, cancellationToken).ConfigureAwait(false);
             if (finished.Operation?.State != OperationState.Succeeded) return finished;
             try
             {
@@ -184,6 +191,30 @@ public sealed partial class OperationService
             // Whatever broke (a bug, an observer), say what ran instead of leaving "running" behind.
             return await StopAsync(stored, known, new Change(null, null, $"{e.GetType().Name}: {e.Message}", null),
                 "the rest of the operation (an unexpected error stopped it)", origin, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The pair as it stands once this operation has ended, with the advice (the same words status and alerts
+    /// use), from a fresh look at the servers. Null without an advice source, or when the look fails: the
+    /// result then says only what ran.
+    /// </summary>
+    private async Task<Assessment.PairAssessment?> AdvisedAfterAsync(Operation known, OperationState ending, CancellationToken cancellationToken)
+    {
+        if (advice is null) return null;
+        try
+        {
+            var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = await observer.ObserveAsync(topology, cancellationToken).ConfigureAwait(false);
+            var assessed = await evidence.AssessAsync(topology, snapshot, cancellationToken).ConfigureAwait(false);
+            var ended = (known with { State = ending, LeaseExpiresAt = null })
+                .With(ending == OperationState.Succeeded ? DecisionKind.Succeeded : DecisionKind.Failed, null, time.GetUtcNow());
+            var advised = await advice.AdviseAsync(topology, assessed, cancellationToken, ended).ConfigureAwait(false);
+            return advised.Pairs.FirstOrDefault(p => p.Datanode == known.Datanode);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
         }
     }
 

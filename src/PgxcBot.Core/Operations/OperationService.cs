@@ -35,7 +35,8 @@ public sealed partial class OperationService(
     IPairOperationSink pairs,
     TimeProvider time,
     OperationRuns? runs = null,
-    OutboxAnnouncer? announcer = null)
+    OutboxAnnouncer? announcer = null,
+    Advice.AdviceSource? advice = null)
 {
     public const string AcceptDataLoss = "accept-data-loss";
     /// <summary>add-slave: a non-empty slave data directory may be renamed aside (never deleted).</summary>
@@ -72,12 +73,17 @@ public sealed partial class OperationService(
         try
         {
             await FlushParkedAsync(cancellationToken).ConfigureAwait(false);
-            if (await OpenOperationForAsync(datanode, cancellationToken).ConfigureAwait(false) is { } open) return Busy(datanode, Known(open));
+            // The async switch releases blocked commits: it never waits for a person (a request awaiting
+            // approval, an interrupted operation). Anything else waits for the pair to be free.
+            if (await OpenOperationForAsync(datanode, cancellationToken).ConfigureAwait(false) is { } open && !(kind == "async" && WaitsForPerson(open)))
+                return Busy(datanode, Known(open));
 
             topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
             var snapshot = await observer.ObserveAsync(topology, cancellationToken).ConfigureAwait(false);
             var plan = await PlanAsync(kind, datanode, flags, topology, snapshot, cancellationToken).ConfigureAwait(false);
-            if (plan.IsRefused) return OperationReply.Refused($"{kind} {datanode} refused: {plan.Refusal}", plan.NextStep);
+            if (plan.IsRefused)
+                return OperationReply.Refused($"{kind} {datanode} refused: {plan.Refusal}",
+                    await RefusalNextAsync(kind, datanode, plan.NextStep, topology, snapshot, cancellationToken).ConfigureAwait(false));
 
             var runbook = plan.Runbook!;
             var now = time.GetUtcNow();
@@ -86,7 +92,8 @@ public sealed partial class OperationService(
                 needsApproval ? OperationState.AwaitingApproval : OperationState.Planned,
                 requester, now, null, null, needsApproval ? now + policy.Expiry : null, NewNonce(),
                 runbook, Operation.PendingSteps(runbook), null, flags).With(DecisionKind.Requested, requester, now);
-            var (created, busy, shown) = await CreateAsync(fresh, origin, cancellationToken).ConfigureAwait(false);
+            var beside = kind == "async" && !runbook.LowersDurability;
+            var (created, busy, shown) = await CreateAsync(fresh, origin, cancellationToken, beside).ConfigureAwait(false);
             if (busy is not null) return Busy(datanode, busy);
             operation = created!;
             announced = shown;
@@ -347,7 +354,10 @@ public sealed partial class OperationService(
     /// <summary>One unit of work: expired requests of the pair are closed, abandoned runs marked interrupted,
     /// then the new operation is stored unless another one of the pair is still open; what chat is to be told
     /// about each goes in the same unit.</summary>
-    private async Task<(Operation? Created, Operation? Busy, bool Announced)> CreateAsync(Operation fresh, ChatOrigin? origin, CancellationToken cancellationToken)
+    /// <param name="besideWaiting">The new operation may run beside operations that wait for a person
+    /// (awaiting approval, interrupted): the async switch that releases blocked commits.</param>
+    private async Task<(Operation? Created, Operation? Busy, bool Announced)> CreateAsync(Operation fresh, ChatOrigin? origin, CancellationToken cancellationToken,
+        bool besideWaiting = false)
     {
         var marked = new List<Operation>();
         Operation? busy = null, created = null;
@@ -367,9 +377,10 @@ public sealed partial class OperationService(
                 {
                     marked.Add(interrupted);
                     await AnnounceAsync(work, new OperationEvent(OperationEventKind.Interrupted, interrupted), null, cancellationToken).ConfigureAwait(false);
-                    busy ??= interrupted;
+                    if (!besideWaiting) busy ??= interrupted;
                     continue;
                 }
+                if (besideWaiting && WaitsForPerson(open)) continue;
                 busy ??= open;
             }
             if (busy is null)
@@ -409,6 +420,24 @@ public sealed partial class OperationService(
     /// <summary>Still the operation that was checked: same state, plan version and revision.</summary>
     private static bool Same(Operation current, Operation checkedOne) =>
         current.State == checkedOne.State && current.Nonce == checkedOne.Nonce && current.Revision == checkedOne.Revision;
+
+    /// <summary>Nothing happens to it until a person acts: awaiting approval, or interrupted (resume or cancel).</summary>
+    private static bool WaitsForPerson(Operation operation) => operation.State is OperationState.AwaitingApproval or OperationState.Interrupted;
+
+    /// <summary>
+    /// The next step of a refusal, consistent with the advice for the pair: when the pair needs something else
+    /// first than what was asked (a sync after a promote: the old master must be rebuilt), the advice; when the
+    /// planner's own next step already says the advised command, or the advice is to do what was asked (refused
+    /// for a reason of its own, e.g. the slave's host does not answer), the planner's.
+    /// </summary>
+    private async Task<string?> RefusalNextAsync(string kind, string datanode, string? plannerNext, ClusterTopology topology, ClusterSnapshot snapshot,
+        CancellationToken cancellationToken)
+    {
+        if (advice is null || topology.FindDatanode(datanode) is null) return plannerNext;
+        var assessed = await evidence.AssessAsync(topology, snapshot, cancellationToken).ConfigureAwait(false);
+        var advised = await advice.AdviseAsync(topology, assessed, cancellationToken).ConfigureAwait(false);
+        return Advice.RefusalAdvice.Next(kind, plannerNext, advised.Pairs.FirstOrDefault(p => p.Datanode == datanode)?.Advice);
+    }
 
     private static bool Expirable(Operation operation) => operation is { State: OperationState.AwaitingApproval, ApprovalExpiresAt: not null };
 
@@ -484,6 +513,16 @@ public sealed partial class OperationService(
             }
             case "switchover":
                 return SwitchoverPlanner.Plan(topology, snapshot, new LifecycleRequest(datanode));
+            case "resolve-2pc":
+            {
+                // In doubt: older than the threshold, or prepared before the promote that made this master (the advice knows).
+                var assessed = await evidence.AssessAsync(topology, snapshot, cancellationToken).ConfigureAwait(false);
+                if (advice is not null) assessed = await advice.AdviseAsync(topology, assessed, cancellationToken).ConfigureAwait(false);
+                var assessedPair = assessed.Pairs.FirstOrDefault(p => p.Datanode == datanode);
+                IReadOnlyList<PreparedTransaction> inDoubt = assessedPair is null ? [] : [.. assessedPair.InDoubt, .. assessedPair.Advice?.InDoubtAfterPromote ?? []];
+                var twoPhase = await new TwoPhaseFactsSource(executor.Sql).GatherAsync(topology, snapshot, inDoubt, cancellationToken).ConfigureAwait(false);
+                return Resolve2pcPlanner.Plan(topology, snapshot, datanode, inDoubt, twoPhase);
+            }
             case "stop":
                 return StopStartPlanners.Stop(topology, snapshot, new LifecycleRequest(datanode));
             case "start":

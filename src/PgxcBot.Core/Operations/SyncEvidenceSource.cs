@@ -13,6 +13,25 @@ namespace PgxcBot.Core.Operations;
 /// </summary>
 public sealed class SyncEvidenceSource(AssessmentMemory? memory = null, IMasterSightingStore? sightings = null)
 {
+    /// <summary>The assessment of <paramref name="snapshot"/> with what the bot remembers of earlier ones (the
+    /// masters' last sightings: in memory, else stored), so that a lost master is judged as status judges it.</summary>
+    public async Task<ClusterAssessment> AssessAsync(ClusterTopology topology, ClusterSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, MasterSighting>? stored = null;
+        if (memory?.Latest is null && sightings is not null)
+        {
+            try
+            {
+                stored = await sightings.GetAllAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Judged without them: "never seen", which can only make a promote look less safe.
+            }
+        }
+        return ClusterAssessor.Assess(topology, snapshot, memory?.Latest, stored);
+    }
+
     public async Task<SlaveSyncEvidence> GetAsync(ClusterTopology topology, ClusterSnapshot snapshot, string datanode, CancellationToken cancellationToken)
     {
         var pair = topology.FindDatanode(datanode);

@@ -3,7 +3,11 @@ namespace PgxcBot.Core.Runbooks;
 /// <summary>A server the bot talks SQL to: a coordinator, or one server of a datanode pair.</summary>
 public sealed record SqlTarget(string Name, string Address, int Port)
 {
-    public override string ToString() => $"{Name} ({Address}:{Port})";
+    /// <summary>The database to connect to; null: the configured one (database.database). COMMIT PREPARED must
+    /// run in the database the transaction was prepared in.</summary>
+    public string? Database { get; init; }
+
+    public override string ToString() => $"{Name} ({Address}:{Port}{(Database is null ? "" : "/" + Database)})";
 }
 
 /// <summary>Rows as text, as psql shows them (booleans t/f, numbers invariant); null for SQL NULL.</summary>

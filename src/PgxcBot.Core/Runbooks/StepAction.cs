@@ -22,7 +22,7 @@ public sealed record RunCommand(string HostName, ShellCommand Command, IReadOnly
 /// </summary>
 public sealed record RunSql(SqlTarget Target, IReadOnlyList<string> Statements) : StepAction
 {
-    public override string Text => string.Join('\n', Statements.Select(s => $"[{Target.Name} {Target.Address}:{Target.Port}]=# {s};"));
+    public override string Text => string.Join('\n', Statements.Select(s => $"[{Target.Name} {Target.Address}:{Target.Port}{(Target.Database is null ? "" : "/" + Target.Database)}]=# {s};"));
 }
 
 /// <summary>Nothing to run: the step only waits for its verification (e.g. "the slave has caught up").</summary>

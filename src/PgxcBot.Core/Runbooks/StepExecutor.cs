@@ -15,6 +15,9 @@ public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvi
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The SQL port the steps run through (planners that must ask the servers first use it too).</summary>
+    public ISqlExecutor Sql => sql;
+
     public async Task<StepOutcome> RunAsync(RunbookStep step, ClusterTopology topology, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();

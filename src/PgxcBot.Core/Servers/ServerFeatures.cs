@@ -36,6 +36,27 @@ public sealed record ServerFeatures(int VersionNum)
     /// <summary>pg_stat_replication.reply_time, 12+.</summary>
     public bool ReplyTime => VersionNum >= 120000;
 
+    /// <summary>pg_replication_slots, 9.4+ (Postgres-XC has no slots).</summary>
+    public bool ReplicationSlots => VersionNum >= 90400;
+
+    /// <summary>pg_replication_slots.wal_status and safe_wal_size, 13+.</summary>
+    public bool SlotWalStatus => VersionNum >= 130000;
+
+    /// <summary>pg_stat_archiver, 9.4+.</summary>
+    public bool Archiver => VersionNum >= 90400;
+
+    /// <summary>wal_keep_size (13+); before it, wal_keep_segments.</summary>
+    public bool WalKeepSize => VersionNum >= 130000;
+
+    /// <summary>max_wal_size (9.5+); before it, checkpoint_segments.</summary>
+    public bool MaxWalSize => VersionNum >= 90500;
+
+    /// <summary>pg_ls_waldir(), 10+ (superuser or pg_monitor); before it, pg_ls_dir('pg_xlog') for a superuser.</summary>
+    public bool LsWalDir => VersionNum >= 100000;
+
+    /// <summary>pg_ls_archive_statusdir(), 12+ (superuser or pg_monitor).</summary>
+    public bool LsArchiveStatusDir => VersionNum >= 120000;
+
     /// <summary>pg_stat_replication.backend_xmin (the standby's hot_standby_feedback xmin), 9.4+.</summary>
     public bool ReplicationBackendXmin => VersionNum >= 90400;
 

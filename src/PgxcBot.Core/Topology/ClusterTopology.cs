@@ -73,6 +73,20 @@ public sealed record MonitorSettings(
 
     /// <summary>Where /metrics and /healthz are served (<c>monitor.httpListen</c>); null (the default): no HTTP.</summary>
     public System.Net.IPEndPoint? HttpListen { get; init; }
+
+    /// <summary>WAL a master keeps beyond need that is a warning (<c>monitor.walRetainedWarningBytes</c>, 1 GiB):
+    /// the WAL directory's size, or what one slot or the archiver holds back.</summary>
+    public long WalRetainedWarningBytes { get; init; } = 1L << 30;
+
+    /// <summary>... and critical (<c>monitor.walRetainedCriticalBytes</c>, 8 GiB).</summary>
+    public long WalRetainedCriticalBytes { get; init; } = 8L << 30;
+
+    /// <summary>A prepared transaction older than this is stuck (<c>monitor.preparedTransactionWarningSeconds</c>,
+    /// 60 s): coordinators finish theirs in milliseconds.</summary>
+    public TimeSpan PreparedWarning { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>... and critical (<c>monitor.preparedTransactionCriticalSeconds</c>, 15 min).</summary>
+    public TimeSpan PreparedCritical { get; init; } = TimeSpan.FromMinutes(15);
 }
 
 public sealed record DatabaseCredentials(string User, string Database, SecretReference? Password);

@@ -32,6 +32,8 @@ internal sealed record DurationRule(string Unit, double Min, double Max, double 
         "A probe's queries need a few round trips: below 0.5 s a busy but healthy server would look hung.");
     public static readonly DurationRule LagSeconds = new("seconds", 1, 86_400, 10,
         "It is how far behind (in time) the slave may replay before an alert.");
+    public static readonly DurationRule PreparedAge = new("seconds", 1, 7 * 86_400, 60,
+        "It is how old a prepared (two-phase) transaction may get before an alert: it holds locks and keeps WAL.");
     public static readonly DurationRule ApprovalExpiry = new("minutes", 1, 1440, 10,
         "It is how long a request stays approvable.");
     public static readonly DurationRule Reminder = new("minutes", 1, 7 * 24 * 60, 30,

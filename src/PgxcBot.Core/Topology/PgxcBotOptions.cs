@@ -134,6 +134,14 @@ public sealed class MonitorOptions
     public long? LagCriticalBytes { get; set; }
     public double? LagWarningSeconds { get; set; }
     public double? LagCriticalSeconds { get; set; }
+    /// <summary>WAL kept on a master (its pg_wal, or what one slot or the archiver holds back) that warns; default 1 GiB.</summary>
+    public long? WalRetainedWarningBytes { get; set; }
+    /// <summary>... that is critical; default 8 GiB.</summary>
+    public long? WalRetainedCriticalBytes { get; set; }
+    /// <summary>Age of a prepared transaction that warns; default 60 s.</summary>
+    public double? PreparedTransactionWarningSeconds { get; set; }
+    /// <summary>... that is critical; default 900 s.</summary>
+    public double? PreparedTransactionCriticalSeconds { get; set; }
     /// <summary>Optional "address:port" for /metrics (Prometheus) and /healthz, e.g. "127.0.0.1:9187"; off when absent.</summary>
     public string? HttpListen { get; set; }
 }

@@ -275,6 +275,14 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         ok &= Duration("monitor.lagCriticalSeconds", m.LagCriticalSeconds, DurationRule.LagSeconds with { Default = 60 }, d.LagCritical, out var lagCritical);
         ok &= Bytes("monitor.lagWarningBytes", m.LagWarningBytes, d.LagWarningBytes, out var warningBytes);
         ok &= Bytes("monitor.lagCriticalBytes", m.LagCriticalBytes, d.LagCriticalBytes, out var criticalBytes);
+        ok &= Bytes("monitor.walRetainedWarningBytes", m.WalRetainedWarningBytes, d.WalRetainedWarningBytes, out var walWarning, WalRetainedWhy);
+        ok &= Bytes("monitor.walRetainedCriticalBytes", m.WalRetainedCriticalBytes, d.WalRetainedCriticalBytes, out var walCritical, WalRetainedWhy);
+        ok &= Duration("monitor.preparedTransactionWarningSeconds", m.PreparedTransactionWarningSeconds, DurationRule.PreparedAge, d.PreparedWarning, out var preparedWarning);
+        ok &= Duration("monitor.preparedTransactionCriticalSeconds", m.PreparedTransactionCriticalSeconds, DurationRule.PreparedAge with { Default = 900 }, d.PreparedCritical, out var preparedCritical);
+        if (walWarning > walCritical)
+            ok = Fail("monitor.walRetainedWarningBytes", $"{walWarning} is above monitor.walRetainedCriticalBytes ({walCritical}); the warning level must be at most the critical level.");
+        if (preparedWarning > preparedCritical)
+            ok = Fail("monitor.preparedTransactionWarningSeconds", $"{ConfigValidator.Format(preparedWarning.TotalSeconds)} is above monitor.preparedTransactionCriticalSeconds ({ConfigValidator.Format(preparedCritical.TotalSeconds)}); the warning level must be at most the critical level.");
         if (warningBytes > criticalBytes)
             ok = Fail("monitor.lagWarningBytes", $"{warningBytes} is above monitor.lagCriticalBytes ({criticalBytes}); the warning level must be at most the critical level.");
         if (lagWarning > lagCritical)
@@ -284,7 +292,16 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             Warn("monitor.connectTimeoutSeconds", $"{ConfigValidator.Format(connect.TotalSeconds)} s is not shorter than monitor.intervalSeconds ({ConfigValidator.Format(interval.TotalSeconds)} s): one black-holed host makes every round late. Use a connect timeout below the interval.");
         var http = m.HttpListen is null ? null : HttpListen(m.HttpListen);
         if (m.HttpListen is not null && http is null) ok = false;
-        return ok ? new MonitorSettings(interval, connect, command, warningBytes, criticalBytes, lagWarning, lagCritical) { HttpListen = http } : null;
+        return ok
+            ? new MonitorSettings(interval, connect, command, warningBytes, criticalBytes, lagWarning, lagCritical)
+            {
+                HttpListen = http,
+                WalRetainedWarningBytes = walWarning,
+                WalRetainedCriticalBytes = walCritical,
+                PreparedWarning = preparedWarning,
+                PreparedCritical = preparedCritical,
+            }
+            : null;
     }
 
     /// <summary>"127.0.0.1:9187", "[::1]:9187" or "localhost:9187"; a host name would need a lookup at start.</summary>
@@ -449,10 +466,13 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         return true;
     }
 
-    private bool Bytes(string path, long? value, long fallback, out long result)
+    private const string LagBytesWhy = "It is the replication distance (in bytes of WAL) that raises an alert.";
+    private const string WalRetainedWhy = "It is how much WAL a master may keep (for slots, archiving or wal_keep) before an alert.";
+
+    private bool Bytes(string path, long? value, long fallback, out long result, string why = LagBytesWhy)
     {
         result = value ?? fallback;
-        return value is null || Check(path, FieldRules.Count(value.Value, 1, 1L << 50, "bytes", "It is the replication distance (in bytes of WAL) that raises an alert."));
+        return value is null || Check(path, FieldRules.Count(value.Value, 1, 1L << 50, "bytes", why));
     }
 
     /// <summary>Reports <paramref name="problem"/> at <paramref name="path"/>; true when there is none.</summary>

@@ -170,7 +170,7 @@ public sealed partial class InteractionDispatcher(
         }
         else
         {
-            await session.ShowAsync(DiscordMessageRenderer.Render(reply.Message, render), cancellationToken).ConfigureAwait(false);
+            await session.ShowAsync(DiscordMessageRenderer.RenderWhole(reply.Message, render), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -23,12 +23,12 @@ internal sealed class InteractionSession(Interaction interaction, AnswerTarget t
     /// <summary>Whether the first answer was given.</summary>
     public bool Responded => _responded;
 
-    /// <summary>Sends the first answer; whatever happens, the interaction no longer waits for one.</summary>
-    private async Task FirstAsync(JsonObject response, CancellationToken cancellationToken)
+    /// <summary>Sends the first answer (with the files its message carries); whatever happens, the interaction no longer waits for one.</summary>
+    private async Task FirstAsync(JsonObject response, CancellationToken cancellationToken, IReadOnlyList<Rendering.DiscordAttachment>? files = null)
     {
         try
         {
-            await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, response, cancellationToken).ConfigureAwait(false);
+            await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, response, cancellationToken, files).ConfigureAwait(false);
             _responded = true;
         }
         finally
@@ -38,19 +38,25 @@ internal sealed class InteractionSession(Interaction interaction, AnswerTarget t
     }
 
     /// <summary>Shows <paramref name="message"/> to everyone in the channel: the first answer, or an edit of it.</summary>
-    public async Task ShowAsync(JsonObject message, CancellationToken cancellationToken)
+    public Task ShowAsync(JsonObject message, CancellationToken cancellationToken) =>
+        ShowAsync(new Rendering.RenderedMessage(message, []), cancellationToken);
+
+    /// <summary>Shows a message and its files (the whole plan when it does not fit an embed).</summary>
+    public async Task ShowAsync(Rendering.RenderedMessage rendered, CancellationToken cancellationToken)
     {
+        var message = rendered.Payload;
+        var files = rendered.Files.Count == 0 ? null : rendered.Files;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!_responded)
             {
                 var type = target == AnswerTarget.NewMessage ? 4 : 7; // CHANNEL_MESSAGE_WITH_SOURCE | UPDATE_MESSAGE
-                await FirstAsync(new JsonObject { ["type"] = type, ["data"] = message }, cancellationToken).ConfigureAwait(false);
+                await FirstAsync(new JsonObject { ["type"] = type, ["data"] = message }, cancellationToken, files).ConfigureAwait(false);
             }
             else
             {
-                await api.EditOriginalAsync(interaction.ApplicationId, interaction.Token, message, cancellationToken).ConfigureAwait(false);
+                await api.EditOriginalAsync(interaction.ApplicationId, interaction.Token, message, cancellationToken, files).ConfigureAwait(false);
             }
         }
         finally

@@ -75,10 +75,11 @@ public sealed partial class DiscordOutboxChannel(
     private async Task<DeliveryResult> PostAsync(OutboxEntry entry, PostedMessage? posted, CancellationToken cancellationToken)
     {
         var mention = entry.MentionOnCall ? settings.OnCallRoleId : null;
-        var payload = DiscordMessageRenderer.Render(entry.Body, new RenderOptions(MentionRoleId: mention));
+        var rendered = DiscordMessageRenderer.RenderWhole(entry.Body, new RenderOptions(MentionRoleId: mention));
+        var payload = rendered.Payload;
         if (entry.Kind != OutboxKind.Alert && posted is { ExternalId.Length: > 0 } thread)
             payload["message_reference"] = new JsonObject { ["message_id"] = thread.ExternalId, ["fail_if_not_exists"] = false };
-        var id = await api.CreateMessageAsync(settings.ChannelId, payload, cancellationToken, entry.Nonce).ConfigureAwait(false);
+        var id = await api.CreateMessageAsync(settings.ChannelId, payload, cancellationToken, entry.Nonce, Files(rendered)).ConfigureAwait(false);
         LogPosted(logger, entry.Kind.ToString(), entry.MessageKey ?? "", id);
         // The alert is what its reminders and recovery reply to.
         return DeliveryResult.Done(entry is { Kind: OutboxKind.Alert, MessageKey: { } key }
@@ -92,7 +93,12 @@ public sealed partial class DiscordOutboxChannel(
         var address = DiscordAddress.Parse(entry.Address) ?? DiscordAddress.Parse(posted?.Address);
         if (address is null)
             return DeliveryResult.Nowhere($"no Discord message shows {key} (it was not asked for in Discord)");
-        var payload = DiscordMessageRenderer.Render(entry.Body, new RenderOptions(DisabledComponents: address.Disabled));
+        // The whole message, always: an approver never approves a cut plan. What does not fit one Discord message is
+        // shown step by step with the whole of it attached as a file; an edit that fits drops an earlier, stale file.
+        var rendered = DiscordMessageRenderer.RenderWhole(entry.Body, new RenderOptions(DisabledComponents: address.Disabled));
+        var payload = rendered.Payload;
+        var files = Files(rendered);
+        payload["attachments"] ??= new JsonArray();
 
         if (address is { Token: { } token, ApplicationId: { } application } && TokenLives(address) && !_deadTokens.ContainsKey(address.InteractionId ?? token))
         {
@@ -100,7 +106,7 @@ public sealed partial class DiscordOutboxChannel(
                 return DeliveryResult.Wait(options.FirstAnswerPoll, "the interaction has not had its first answer yet");
             try
             {
-                var message = await api.EditOriginalAsync(application, token, payload, cancellationToken).ConfigureAwait(false);
+                var message = await api.EditOriginalAsync(application, token, payload, cancellationToken, files).ConfigureAwait(false);
                 var now = address with { MessageId = Text(message, "id") ?? address.MessageId, ChannelId = Text(message, "channel_id") ?? address.ChannelId };
                 return DeliveryResult.Done(new PostedMessage(TargetName, key, now.MessageId ?? "", now.ToJson(), entry.Id));
             }
@@ -117,7 +123,7 @@ public sealed partial class DiscordOutboxChannel(
         {
             try
             {
-                await api.EditMessageAsync(channel, messageId, payload, cancellationToken).ConfigureAwait(false);
+                await api.EditMessageAsync(channel, messageId, payload, cancellationToken, files).ConfigureAwait(false);
                 return DeliveryResult.Done(new PostedMessage(TargetName, key, messageId, bot.ToJson(), entry.Id));
             }
             catch (DiscordApiException e) when (e.Status == HttpStatusCode.NotFound)
@@ -127,10 +133,12 @@ public sealed partial class DiscordOutboxChannel(
             }
         }
         var target = bot.ChannelId ?? settings.ChannelId;
-        var id = await api.CreateMessageAsync(target, payload, cancellationToken, entry.Nonce).ConfigureAwait(false);
+        var id = await api.CreateMessageAsync(target, payload, cancellationToken, entry.Nonce, files).ConfigureAwait(false);
         LogReposted(logger, key, id);
         return DeliveryResult.Done(new PostedMessage(TargetName, key, id, (bot with { ChannelId = target, MessageId = id }).ToJson(), entry.Id));
     }
+
+    private static IReadOnlyList<DiscordAttachment>? Files(RenderedMessage rendered) => rendered.Files.Count == 0 ? null : rendered.Files;
 
     private bool TokenLives(DiscordAddress address) =>
         address.CreatedAt is { } created && time.GetUtcNow() - created < options.InteractionTokenLifetime - options.InteractionTokenMargin;

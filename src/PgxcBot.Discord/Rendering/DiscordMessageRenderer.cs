@@ -11,6 +11,12 @@ namespace PgxcBot.Discord.Rendering;
 /// message it replaces shown disabled.</summary>
 public sealed record RenderOptions(bool Ephemeral = false, string? MentionRoleId = null, JsonArray? DisabledComponents = null);
 
+/// <summary>A file sent with a message (multipart/form-data <c>files[n]</c>).</summary>
+public sealed record DiscordAttachment(string FileName, byte[] Content, string ContentType = "text/plain; charset=utf-8");
+
+/// <summary>A rendered message and the files that go with it (none when everything fits).</summary>
+public sealed record RenderedMessage(JsonObject Payload, IReadOnlyList<DiscordAttachment> Files);
+
 /// <summary>
 /// Renders a chat-neutral <see cref="ChatMessage"/> as a Discord message: one embed (title, colour by severity,
 /// fields, the lines as description, tables as code blocks) and the actions as buttons. Every Discord limit is
@@ -21,6 +27,35 @@ public static class DiscordMessageRenderer
 {
     public const int EphemeralFlag = 64;
     private const string Cut = "… (truncated to fit Discord; the console and /pgxc history show everything)";
+
+    /// <summary>
+    /// Renders without ever hiding a line from the reader: when the message does not fit one Discord message,
+    /// the embed shows its compact form (<see cref="ChatMessage.Compact"/>: one line per step) and the whole
+    /// message, every step and command, goes with it as an attached text file. An approver thus always has the
+    /// whole plan in front of them.
+    /// </summary>
+    public static RenderedMessage RenderWhole(ChatMessage message, RenderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (Fits(message)) return new RenderedMessage(Render(message, options), []);
+        var name = message.AttachmentName ?? "message.txt";
+        var shown = message with
+        {
+            Lines = [.. message.Compact ?? message.Lines, "", $"Too long for one Discord message: the whole of it, every step and command, is attached as {name}."],
+        };
+        var payload = Render(shown, options);
+        payload["attachments"] = new JsonArray(new JsonObject { ["id"] = 0, ["filename"] = name, ["description"] = "the whole message" });
+        return new RenderedMessage(payload, [new DiscordAttachment(name, Encoding.UTF8.GetBytes(PlainTextRenderer.Render(message)))]);
+    }
+
+    /// <summary>True when every line and table of <paramref name="message"/> fits the embed (nothing would be cut).</summary>
+    public static bool Fits(ChatMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var embed = Embed(message);
+        var description = embed["description"]?.GetValue<string>() ?? "";
+        return !description.Contains(Cut, StringComparison.Ordinal) && !description.EndsWith('…');
+    }
 
     public static JsonObject Render(ChatMessage message, RenderOptions? options = null)
     {
@@ -85,10 +120,14 @@ public static class DiscordMessageRenderer
         return embed;
     }
 
+    /// <summary>Wider than this, a table is written as one line per row: a phone shows about 40-60 characters of
+    /// a code block and scrolls the rest out of sight, while text wraps.</summary>
+    public const int PhoneTableWidth = 56;
+
     // Tables first (the repoint result matters most), then as many lines as fit, with a note when cut.
     private static string Description(ChatMessage message, int budget)
     {
-        var tables = message.Tables.Select(t => "```\n" + Table(t) + "```").ToList();
+        var tables = message.Tables.Select(t => Width(t) <= PhoneTableWidth ? "```\n" + Table(t) + "```" : RowsAsLines(t)).ToList();
         var tableText = string.Join("\n", tables);
         if (tableText.Length > budget / 2 && tableText.Length > budget - 200)
             tableText = "```\n" + Fit(string.Join("\n", message.Tables.Select(Table)), budget / 2 - 10, "\n" + Cut) + "```";
@@ -110,13 +149,32 @@ public static class DiscordMessageRenderer
         return Fit(text.Length == 0 ? "-" : text, DiscordLimits.EmbedDescription, "…");
     }
 
-    private static string Table(Core.Messages.MessageTable table)
+    /// <summary>The widest cell of each column, header included.</summary>
+    private static int[] ColumnWidths(Core.Messages.MessageTable table)
     {
         var columns = Math.Max(table.Header.Count, table.Rows.Select(r => r.Count).DefaultIfEmpty(0).Max());
         var widths = new int[columns];
         foreach (var row in table.Rows.Prepend(table.Header))
             for (var i = 0; i < row.Count; i++)
                 widths[i] = Math.Max(widths[i], row[i].Length);
+        return widths;
+    }
+
+    /// <summary>A row's length when the table is written as aligned columns (two spaces between them).</summary>
+    private static int Width(Core.Messages.MessageTable table)
+    {
+        var widths = ColumnWidths(table);
+        return widths.Sum() + 2 * Math.Max(0, widths.Length - 1);
+    }
+
+    /// <summary>"**datanode1**: coord1 127.0.0.1:42977 · coord2 ✗ 127.0.0.1:1", one line per row.</summary>
+    private static string RowsAsLines(Core.Messages.MessageTable table) =>
+        string.Join("\n", table.Rows.Select(row => $"**{Escape(row.Count > 0 ? row[0] : "")}**: " +
+            string.Join(" · ", row.Skip(1).Select((cell, i) => $"{Escape(i + 1 < table.Header.Count ? table.Header[i + 1] : "")} {Escape(cell)}".Trim()))));
+
+    private static string Table(Core.Messages.MessageTable table)
+    {
+        var widths = ColumnWidths(table);
         var text = new StringBuilder();
         void Row(IReadOnlyList<string> row) =>
             text.Append(string.Join("  ", widths.Select((w, i) => (i < row.Count ? row[i] : "").PadRight(w))).TrimEnd()).Append('\n');

@@ -33,7 +33,8 @@ public sealed class DiscordApi(DiscordRestClient rest)
     /// <summary>Posts a message with the bot token; returns its id. With <paramref name="nonce"/> (at most 25 characters)
     /// the post carries <c>nonce</c> and <c>enforce_nonce: true</c>: a retry of a post Discord already created (a 5xx or a
     /// timeout after it took it) returns that message instead of a second one (Discord API, "Create Message").</summary>
-    public async Task<string> CreateMessageAsync(string channelId, JsonObject message, CancellationToken cancellationToken, string? nonce = null)
+    public async Task<string> CreateMessageAsync(string channelId, JsonObject message, CancellationToken cancellationToken, string? nonce = null,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null)
     {
         if (nonce is not null)
         {
@@ -41,23 +42,27 @@ public sealed class DiscordApi(DiscordRestClient rest)
             message["nonce"] = nonce;
             message["enforce_nonce"] = true;
         }
-        var answer = await rest.SendAsync(HttpMethod.Post, $"channels/{channelId}/messages", message, cancellationToken).ConfigureAwait(false);
+        var answer = await rest.SendAsync(HttpMethod.Post, $"channels/{channelId}/messages", message, files, cancellationToken).ConfigureAwait(false);
         return answer?.GetProperty("id").GetString() ?? "";
     }
 
     /// <summary>Edits a message with the bot token (the bot's own messages, and after its 15 minutes an interaction's).
-    /// Returns the message as Discord now holds it.</summary>
-    public Task<JsonElement?> EditMessageAsync(string channelId, string messageId, JsonObject message, CancellationToken cancellationToken) =>
-        rest.SendAsync(HttpMethod.Patch, $"channels/{channelId}/messages/{messageId}", message, cancellationToken);
+    /// Returns the message as Discord now holds it. With files, as <see cref="EditOriginalAsync"/>.</summary>
+    public Task<JsonElement?> EditMessageAsync(string channelId, string messageId, JsonObject message, CancellationToken cancellationToken,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
+        rest.SendAsync(HttpMethod.Patch, $"channels/{channelId}/messages/{messageId}", message, files, cancellationToken);
 
-    /// <summary>The first answer to an interaction (within 3 s of its creation).</summary>
-    public Task CreateInteractionResponseAsync(string interactionId, string token, JsonObject response, CancellationToken cancellationToken) =>
-        rest.SendAsync(HttpMethod.Post, $"interactions/{interactionId}/{token}/callback", response, cancellationToken);
+    /// <summary>The first answer to an interaction (within 3 s of its creation), with the files its message carries.</summary>
+    public Task CreateInteractionResponseAsync(string interactionId, string token, JsonObject response, CancellationToken cancellationToken,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
+        rest.SendAsync(HttpMethod.Post, $"interactions/{interactionId}/{token}/callback", response, files, cancellationToken);
 
     /// <summary>Edits the interaction's original message (the answer, or for a button the message it sits on); returns
-    /// the message (its id and channel_id) as Discord now holds it.</summary>
-    public Task<JsonElement?> EditOriginalAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken) =>
-        rest.SendAsync(HttpMethod.Patch, $"webhooks/{applicationId}/{token}/messages/@original", message, cancellationToken);
+    /// the message (its id and channel_id) as Discord now holds it. With files, the message's <c>attachments</c> list
+    /// says which to keep: the new ones replace the old.</summary>
+    public Task<JsonElement?> EditOriginalAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
+        rest.SendAsync(HttpMethod.Patch, $"webhooks/{applicationId}/{token}/messages/@original", message, files, cancellationToken);
 
     public Task CreateFollowupAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken) =>
         rest.SendAsync(HttpMethod.Post, $"webhooks/{applicationId}/{token}", message, cancellationToken);

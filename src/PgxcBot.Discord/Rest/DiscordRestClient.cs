@@ -42,14 +42,35 @@ public sealed partial class DiscordRestClient
     /// <summary>Sends one request; returns the answer's JSON, or null for 204.</summary>
     /// <param name="path">Relative to the API base, e.g. <c>channels/123/messages</c>.</param>
     /// <exception cref="DiscordApiException">Discord refused the request for a reason retrying will not fix.</exception>
-    public Task<JsonElement?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    public Task<JsonElement?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken) =>
+        SendAsync(method, path, body, null, cancellationToken);
+
+    /// <summary>Sends one request with files: multipart/form-data with the JSON as <c>payload_json</c> and each
+    /// file as <c>files[n]</c> (Discord's "Uploading Files"); plain JSON when there are none.</summary>
+    public Task<JsonElement?> SendAsync(HttpMethod method, string path, JsonNode? body, IReadOnlyList<Rendering.DiscordAttachment>? files,
+        CancellationToken cancellationToken)
     {
         var route = DiscordRoute.Of(method, path);
         var json = body?.ToJsonString();
-        return _lanes.RunAsync(route.Lane, () => SendInOrderAsync(route, json, cancellationToken));
+        return _lanes.RunAsync(route.Lane, () => SendInOrderAsync(route, json, files, cancellationToken));
     }
 
-    private async Task<JsonElement?> SendInOrderAsync(DiscordRoute route, string? json, CancellationToken cancellationToken)
+    private static HttpContent Content(string json, IReadOnlyList<Rendering.DiscordAttachment>? files)
+    {
+        if (files is not { Count: > 0 }) return new StringContent(json, Encoding.UTF8, "application/json");
+        var form = new MultipartFormDataContent();
+        form.Add(new StringContent(json, Encoding.UTF8, "application/json"), "payload_json");
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = new ByteArrayContent(files[i].Content);
+            file.Headers.ContentType = MediaTypeHeaderValue.Parse(files[i].ContentType);
+            form.Add(file, $"files[{i}]", files[i].FileName);
+        }
+        return form;
+    }
+
+    private async Task<JsonElement?> SendInOrderAsync(DiscordRoute route, string? json, IReadOnlyList<Rendering.DiscordAttachment>? files,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -60,7 +81,7 @@ public sealed partial class DiscordRestClient
             using var request = new HttpRequestMessage(route.Method, new Uri(_options.ApiBase, route.Path));
             request.Headers.UserAgent.ParseAdd($"DiscordBot ({_options.UserAgentUrl}, {_options.UserAgentVersion})");
             if (route.Authenticated) request.Headers.Authorization = new AuthenticationHeaderValue("Bot", _token());
-            if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            if (json is not null) request.Content = Content(json, files);
 
             using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             _buckets.Learn(route, response.Headers);

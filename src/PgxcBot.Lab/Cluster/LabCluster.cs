@@ -85,7 +85,8 @@ public sealed class LabCluster : IAsyncDisposable
 
     /// <summary>
     /// Builds <paramref name="pairs"/> pairs (at most <paramref name="maxDegreeOfParallelism"/> at a time)
-    /// and starts <paramref name="coordinators"/> simulators routing to their masters. On failure
+    /// and starts <paramref name="coordinators"/> simulators routing to their masters, their catalogs as pgxc_ctl
+    /// leaves a real cluster's (every coordinator listed, each datanode's own row typed datanode). On failure
     /// everything started so far is stopped before the exception propagates.
     /// </summary>
     public static async Task<LabCluster> StartAsync(LabPairOptions pairOptions, int pairs, LabReplicationMode mode,
@@ -112,10 +113,17 @@ public sealed class LabCluster : IAsyncDisposable
                     DatanodeUser = pairOptions.SuperUser,
                     DatanodePassword = pairOptions.SuperUserPassword,
                     DatanodeDatabase = "postgres",
+                    // As pgxc_ctl leaves a real cluster (and the real lab builds one): each datanode's own row typed datanode.
+                    DatanodeSelfRowIsCoordinator = false,
                 }, loggerFactory.CreateLogger<CoordinatorSimulator>());
                 started.Add(simulator);
                 await simulator.StartAsync(cancellationToken).ConfigureAwait(false);
             }
+            // Every catalog lists every coordinator, as on a real cluster (the coordinator contract tests compare them);
+            // ports are known only once each simulator is bound.
+            foreach (var simulator in started)
+                foreach (var other in started.Where(o => o != simulator))
+                    simulator.AddNode(SimulatedNode.Coordinator(other.NodeName, other.Host, other.Port));
         }
         catch
         {

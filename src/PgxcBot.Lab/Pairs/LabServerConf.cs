@@ -30,6 +30,8 @@ internal static class LabServerConf
         [
             // 4 segments of 16 MB: the 64 MB PostgreSQL 15 keeps with wal_keep_size.
             "wal_keep_segments = 4",
+            // Two-phase commit: XC/XL datanodes need it for their own 2PC, and the bot's 2PC checks are tested with it.
+            "max_prepared_transactions = 10",
             "hot_standby = on",
             // Off on XL: a restarted standby reports a local xmin far behind the GTM's global xmin, and the
             // master's cluster monitor then PANICs ("Found xid (0) or xmin (563) precedes global xmin
@@ -53,7 +55,7 @@ internal static class LabServerConf
         return [.. lines];
     }
 
-    // PostgreSQL 15: exactly the lines the lab always wrote.
+    // PostgreSQL 15: the lines the lab always wrote, and prepared transactions for the 2PC checks.
     private static string[] PostgreSql(LabPairOptions options, int port, string socketDir, bool minimalWal) =>
     [
         "# Written by the pgxcbot lab pair builder.",
@@ -63,6 +65,7 @@ internal static class LabServerConf
         minimalWal ? "wal_level = minimal" : "wal_level = replica",
         minimalWal ? "max_wal_senders = 0" : "max_wal_senders = 10",
         "max_replication_slots = 10",
+        "max_prepared_transactions = 10",
         "wal_keep_size = '64MB'",
         "hot_standby = on",
         "hot_standby_feedback = on",

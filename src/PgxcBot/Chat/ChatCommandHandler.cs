@@ -20,7 +20,9 @@ public sealed partial class ChatCommandHandler(
     OperationService operations,
     IOperationStore operationStore,
     IPairStateStore pairStates,
-    ILogger<ChatCommandHandler> logger) : IChatCommandHandler
+    ILogger<ChatCommandHandler> logger,
+    IRefusalLog? refusals = null,
+    TimeProvider? time = null) : IChatCommandHandler
 {
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
@@ -48,23 +50,24 @@ public sealed partial class ChatCommandHandler(
                 HelpCommand help => ChatReply.Answer(HelpMessageBuilder.Build(CommandCatalogue.Find(help.Topic)!)),
                 StatusCommand s => ChatReply.Answer(await StatusAsync(s, cancellationToken)),
                 PlanCommand plan => ChatReply.Answer(await PreviewAsync(plan, cancellationToken)),
-                PromoteCommand p => Reply(await operations.RequestAsync("promote", p.Datanode,
-                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, origin), $"promote {p.Datanode}"),
-                SyncCommand s => Reply(await operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, origin), $"sync {s.Datanode}"),
-                AsyncCommand a => Reply(await operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, origin), $"async {a.Datanode}"),
-                RepointCommand r => Reply(await operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, origin), $"repoint {r.Datanode}"),
-                AddSlaveCommand a => Reply(await operations.RequestAsync("add-slave", a.Datanode,
-                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"add-slave {a.Datanode}"),
-                RebuildCommand r => Reply(await operations.RequestAsync("rebuild", r.Datanode,
-                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"rebuild {r.Datanode}"),
-                SwitchoverCommand s => Reply(await operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, origin), $"switchover {s.Datanode}"),
-                StopCommand s => Reply(await operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, origin), $"stop {s.Datanode}"),
-                StartCommand s => Reply(await operations.RequestAsync("start", s.Datanode,
-                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"start {s.Datanode}"),
-                ApproveCommand a => Reply(await operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, origin),
-                    $"approve {a.OperationId}"),
-                CancelCommand c => Reply(await operations.CancelAsync(c.OperationId, actor, cancellationToken, origin, c.Abandon), $"cancel {c.OperationId}"),
-                ResumeCommand r => Reply(await operations.ResumeAsync(r.OperationId, actor, cancellationToken, origin), $"resume {r.OperationId}"),
+                PromoteCommand p => await OpAsync(operations.RequestAsync("promote", p.Datanode,
+                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, origin), $"promote {p.Datanode}", p.Datanode, null, actor, cancellationToken),
+                SyncCommand s => await OpAsync(operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, origin), $"sync {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                AsyncCommand a => await OpAsync(operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, origin), $"async {a.Datanode}", a.Datanode, null, actor, cancellationToken),
+                RepointCommand r => await OpAsync(operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, origin), $"repoint {r.Datanode}", r.Datanode, null, actor, cancellationToken),
+                AddSlaveCommand a => await OpAsync(operations.RequestAsync("add-slave", a.Datanode,
+                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"add-slave {a.Datanode}", a.Datanode, null, actor, cancellationToken),
+                RebuildCommand r => await OpAsync(operations.RequestAsync("rebuild", r.Datanode,
+                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"rebuild {r.Datanode}", r.Datanode, null, actor, cancellationToken),
+                SwitchoverCommand s => await OpAsync(operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, origin), $"switchover {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                StopCommand s => await OpAsync(operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, origin), $"stop {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                StartCommand s => await OpAsync(operations.RequestAsync("start", s.Datanode,
+                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"start {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                Resolve2pcCommand r => await OpAsync(operations.RequestAsync("resolve-2pc", r.Datanode, [], actor, cancellationToken, origin), $"resolve-2pc {r.Datanode}", r.Datanode, null, actor, cancellationToken),
+                ApproveCommand a => await OpAsync(operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, origin),
+                    $"approve {a.OperationId}", null, a.OperationId, actor, cancellationToken),
+                CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, origin, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
+                ResumeCommand r => await OpAsync(operations.ResumeAsync(r.OperationId, actor, cancellationToken, origin), $"resume {r.OperationId}", null, r.OperationId, actor, cancellationToken),
                 HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
                 _ => ChatReply.Refusal(HelpMessageBuilder.NotYetAvailable(command.Spec)),
             };
@@ -97,7 +100,27 @@ public sealed partial class ChatCommandHandler(
     {
         var past = await operationStore.GetHistoryAsync(command.Datanode, command.Limit, cancellationToken);
         var transitions = command.Datanode is null ? [] : await pairStates.GetHistoryAsync(command.Datanode, command.Limit, cancellationToken);
-        return OperationMessageBuilder.History(past, command.Datanode, transitions);
+        IReadOnlyList<OperationRefusal> refused = refusals is null ? [] : await refusals.GetAsync(command.Datanode, command.Limit, cancellationToken);
+        return OperationMessageBuilder.History(past, command.Datanode, transitions, refused);
+    }
+
+    /// <summary>The answer to an operation command; a refusal is also kept for history (who, what, why, when).</summary>
+    private async Task<ChatReply> OpAsync(Task<OperationReply> call, string what, string? datanode, long? operationId, Actor actor, CancellationToken cancellationToken)
+    {
+        var reply = await call;
+        if (reply.IsRefused && refusals is not null)
+        {
+            try
+            {
+                await refusals.RecordAsync(new OperationRefusal((time ?? TimeProvider.System).GetUtcNow(), actor, what,
+                    datanode ?? reply.Operation?.Datanode, operationId, reply.Refusal!, reply.NextStep), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogRefusalNotKept(logger, what, e);
+            }
+        }
+        return Reply(reply, what);
     }
 
     private static string[] Flags(params (bool On, string Flag)[] flags) => flags.Where(f => f.On).Select(f => f.Flag).ToArray();
@@ -111,6 +134,9 @@ public sealed partial class ChatCommandHandler(
         var answer = ChatReply.Answer(reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] });
         return answer with { ShownByOutbox = reply.Announced };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The refusal of {Command} could not be kept for history")]
+    private static partial void LogRefusalNotKept(ILogger logger, string command, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chat command {Command} failed")]
     private static partial void LogCommandFailed(ILogger logger, string command, Exception exception);

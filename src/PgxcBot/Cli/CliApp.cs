@@ -19,11 +19,13 @@ public static class CliApp
         CancellationToken cancellationToken = default)
     {
         var (arguments, error) = CliArguments.Parse(args);
+        // status is a Nagios check: whatever keeps it from running is UNKNOWN (3), never "CRITICAL" (2).
+        var isStatus = args.FirstOrDefault(a => !a.StartsWith('-')) == "status";
         if (arguments is null)
         {
             await io.Error.WriteLineAsync($"error: {error}");
             await io.Error.WriteLineAsync(Usage.Text);
-            return ExitCodes.BadConfig;
+            return isStatus ? NagiosCodes.Unknown : ExitCodes.BadConfig;
         }
         if (arguments.Help)
         {
@@ -35,8 +37,7 @@ public static class CliApp
             return arguments.Command switch
             {
                 "check-config" => await CheckConfigCommand.RunAsync(arguments, io, cancellationToken),
-                "status" => await CliHost.RunAsync(arguments, io, overrides,
-                    (services, ct) => StatusCliCommand.RunAsync(services, arguments, io, ct), cancellationToken),
+                "status" => await StatusAsync(arguments, io, overrides, cancellationToken),
                 "console" => await CliHost.RunAsync(arguments, io, ConsoleMonitor.With(arguments, io, overrides),
                     (services, ct) => ConsoleCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "lab" => await LabCommand.RunAsync(arguments, io, cancellationToken),
@@ -59,6 +60,18 @@ public static class CliApp
             await io.Error.WriteLineAsync($"error: {e.GetType().Name}: {e.Message}");
             return ExitCodes.Unexpected;
         }
+    }
+
+    /// <summary>Runs status; the Nagios code it gives, or UNKNOWN when it never got to give one (bad config, store).</summary>
+    private static async Task<int> StatusAsync(CliArguments arguments, CliIo io, Action<IServiceCollection>? overrides, CancellationToken cancellationToken)
+    {
+        int? verdict = null;
+        await CliHost.RunAsync(arguments, io, overrides, async (services, ct) =>
+        {
+            verdict = await StatusCliCommand.RunAsync(services, arguments, io, ct);
+            return verdict.Value;
+        }, cancellationToken);
+        return verdict ?? NagiosCodes.Unknown;
     }
 
     /// <summary>The pair state machine as Mermaid, generated from the transition table (the README embeds it).</summary>

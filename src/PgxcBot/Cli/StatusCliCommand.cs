@@ -1,13 +1,13 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Hosting;
 
 namespace PgxcBot.Cli;
 
-/// <summary><c>pgxcbot status</c>: one observation and assessment; exit 0 when healthy, 1 when a Warning or
-/// worse exists. With --json, stdout holds only the JSON document.</summary>
+/// <summary><c>pgxcbot status</c>: one observation and assessment; exits with the Nagios code of the worst problem
+/// (<see cref="NagiosCodes"/>: 0 OK, 1 WARNING, 2 CRITICAL; 3 UNKNOWN is the caller's when it cannot run). With
+/// --json, stdout holds only the JSON document.</summary>
 internal static class StatusCliCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken)
@@ -18,6 +18,6 @@ internal static class StatusCliCommand
             await io.Out.WriteLineAsync(JsonSerializer.Serialize(StatusDocument.From(assessment), StatusDocument.SerializerOptions));
         else
             await io.Out.WriteAsync(PlainTextRenderer.Render(StatusMessageBuilder.Build(assessment, status.States)));
-        return assessment.Worst >= Severity.Warning ? ExitCodes.Unhealthy : ExitCodes.Ok;
+        return NagiosCodes.For(assessment.Worst);
     }
 }

@@ -32,7 +32,8 @@ internal static class Usage
           --file-only         check-config: the file only (e.g. in a config repository's CI, without secrets)
           --verbose, -v       more log output (always on stderr)
 
-        Exit codes: 0 ok/healthy, 1 status found a warning or worse, 2 bad configuration or command line,
-        3 unexpected error, 130 console or lab ended by a signal (Ctrl+C, SIGTERM, SIGHUP; the lab is torn down).
+        Exit codes: 0 ok, 2 bad configuration or command line, 3 unexpected error, 130 console or lab ended by a
+        signal (Ctrl+C, SIGTERM, SIGHUP; the lab is torn down); run: 1 when the answer is a warning or worse.
+        status follows Nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (it could not run).
         """;
 }

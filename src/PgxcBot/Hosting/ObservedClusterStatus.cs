@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PgxcBot.Core.Advice;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
@@ -17,6 +18,7 @@ internal sealed partial class ObservedClusterStatus(
     IPairStateStore states,
     AssessmentMemory memory,
     MasterSightings sightings,
+    AdviceSource advice,
     ILogger<ObservedClusterStatus> logger) : IClusterStatusSource
 {
     public async Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
@@ -43,7 +45,8 @@ internal sealed partial class ObservedClusterStatus(
         var byPair = new Dictionary<string, PairState>(StringComparer.Ordinal);
         foreach (var pair in current.Datanodes)
             if (await states.GetStateAsync(pair.Name, cancellationToken) is { } state) byPair[pair.Name] = state;
-        return new ClusterStatus(assessment, byPair);
+        // The next steps from the one advice: the same words the monitor's alerts and the refusals use.
+        return new ClusterStatus(await advice.AdviseAsync(current, assessment, cancellationToken), byPair);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store the masters' last sightings; they stay in memory")]

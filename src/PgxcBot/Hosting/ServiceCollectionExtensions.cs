@@ -72,6 +72,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => new SyncEvidenceSource(provider.GetRequiredService<AssessmentMemory>(), provider.GetService<IMasterSightingStore>()));
         services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Approvals);
         services.AddSingleton<IPairOperationSink, PairOperationSink>();
+        services.AddSingleton<PgxcBot.Core.Advice.AdviceSource>();
         // A bot restarted on this host finds its predecessor's run interrupted at once, without waiting for the lease.
         services.AddSingleton(_ => new OperationRuns(processAlive: ProcessLiveness.IsAlive));
         // Chat is told through the outbox; the engine's own hooks stay empty in production.
@@ -100,6 +101,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         services.AddSingleton<IMasterSightingStore>(new SqliteMasterSightingStore(store));
         services.AddSingleton<IOutboxStore>(new SqliteOutboxStore(store));
+        services.AddSingleton<IRefusalLog>(new SqliteRefusalLog(store));
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PgxcBot.Core.Advice;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
@@ -49,13 +50,15 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private ClusterAssessment? _previous;
     private readonly AssessmentMemory? _memory;
     private readonly MasterSightings _sightings;
+    private readonly AdviceSource? _advice;
     private long _polls;
     private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         OutboxAnnouncer announcer, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
-        AssessmentMemory? memory = null, MasterSightings? sightings = null)
+        AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null)
     {
+        _advice = advice;
         _ssh = ssh;
         _sightings = sightings ?? new MasterSightings(null);
         _memory = memory;
@@ -145,16 +148,20 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             foreach (var t in transitions)
                 _logger.LogInformation("{Datanode}: {From} -> {To}: {Reason}", t.Datanode, t.From, t.To, t.Reason);
 
+            // The one advice: next steps and what the bot's own operations explain (never paged for).
+            var advised = _advice is null ? assessment : await _advice.AdviseAsync(topology, assessment, cancellationToken).ConfigureAwait(false);
+
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var candidates = AlertRules.From(assessment)
+                var candidates = AlertRules.From(advised)
                     .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
                     .Concat(_ssh.Candidates(topology))
                     .ToArray();
-                var decision = _autopilot.Decide(assessment, candidates, topology.Monitor.LagWarningBytes);
-                var round = _engine.Evaluate(candidates, Unobserved(topology, snapshot));
-                var failover = _failover.Decide(assessment, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
+                var decision = _autopilot.Decide(advised, candidates, topology.Monitor.LagWarningBytes);
+                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(advised)).ToHashSet(StringComparer.Ordinal);
+                var round = _engine.Evaluate(candidates, held, Unobserved(topology, snapshot));
+                var failover = _failover.Decide(advised, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
                 await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
                 foreach (var intent in decision.Intents) Start(intent, cancellationToken);
                 foreach (var intent in failover.Intents) StartFailover(intent, topology, cancellationToken);
@@ -369,6 +376,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             notifications.AddRange(announced.Notifications);
             changed.AddRange(announced.Changed);
         }
+        foreach (var key in decision.Resolved)
+            changed.AddRange(_engine.Resolve(key).Changed); // its all-clear is the autopilot's note: one message, not two
         notifications.AddRange(decision.Notes);
         notifications.AddRange(more ?? []);
 

@@ -98,7 +98,9 @@ internal sealed class RealGtmLab : IAsyncDisposable
     /// initdb --nodename <paramref name="nodeName"/> into <paramref name="dirName"/>, pointed at this GTM (XL:
     /// with its own pooler_port), then pg_ctl start -w -Z datanode.
     /// </summary>
-    public async Task<RealDatanode> StartDatanodeAsync(string nodeName, string dirName, CancellationToken cancellationToken)
+    /// <param name="extraConf">More postgresql.conf lines (e.g. archiving) for this datanode.</param>
+    public async Task<RealDatanode> StartDatanodeAsync(string nodeName, string dirName, CancellationToken cancellationToken,
+        IReadOnlyList<string>? extraConf = null)
     {
         var dataDir = Path.Combine(Folder, dirName);
         await RunAsync("initdb", ["-D", dataDir, "--nodename", nodeName, "-U", "postgres", "--auth=trust", "-N"], cancellationToken);
@@ -113,6 +115,7 @@ internal sealed class RealGtmLab : IAsyncDisposable
                 "fsync = off", "shared_buffers = 16MB", "max_connections = 20",
             ];
             if (Flavor == Flavor.PostgresXl) conf.Add($"pooler_port = {FreePorts.Pick()}");
+            conf.AddRange(extraConf ?? []);
             File.AppendAllLines(Path.Combine(dataDir, "postgresql.conf"), conf);
             var started = await RunAsync("pg_ctl", ["start", "-w", "-t", "60", "-Z", "datanode", "-D", dataDir, "-l", datanode.LogFile],
                 cancellationToken, allowFailure: true);

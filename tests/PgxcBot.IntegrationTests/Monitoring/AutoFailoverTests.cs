@@ -58,8 +58,10 @@ public sealed class AutoFailoverTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("/pgxc promote datanode1 --accept-data-loss", Assert.Single(alert.Message.Actions).Command);
         var (declined, _) = await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: no automatic failover", Deadline, "why it will not fail over", Ct);
         output.WriteLine(PlainTextRenderer.Render(declined.Message));
-        Assert.Contains(declined.Message.Lines, l => l.Contains("not the synchronous standby", StringComparison.Ordinal));
-        Assert.Equal("/pgxc promote datanode1", Assert.Single(declined.Message.Actions).Command);
+        Assert.Contains(declined.Message.Lines, l => l.Contains("not a synchronous standby", StringComparison.Ordinal));
+        // The advice's own step: a plain promote would be refused, so the button says what it accepts.
+        var button = Assert.Single(declined.Message.Actions);
+        Assert.Equal(("Promote (accept data loss)", "/pgxc promote datanode1 --accept-data-loss"), (button.Label, button.Command));
 
         await lab.PollsAsync(6, Ct); // twice the grace period
         Assert.True(await lab.QueryAsync<bool>(lab.Pair.Slave, "SELECT pg_is_in_recovery()", Ct));

@@ -105,7 +105,18 @@ public sealed class OperationHarness : IAsyncDisposable
         TopologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
         Tracker = new PairStateTracker(Store, time);
         Service = new OperationService(TopologyState, Observer, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(Memory), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker), time);
+            new SyncEvidenceSource(Memory), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker), time,
+            advice: Advice);
+    }
+
+    /// <summary>The advice over this harness's store (as the host wires it).</summary>
+    public PgxcBot.Core.Advice.AdviceSource Advice => new(new SqliteOperationStore(Store), Store, TimeProvider.System);
+
+    /// <summary><see cref="ObserveAsync"/> with the advice applied: what status and the monitor say.</summary>
+    public async Task<ClusterAssessment> StatusAsync(CancellationToken cancellationToken)
+    {
+        var assessment = await ObserveAsync(cancellationToken);
+        return await Advice.AdviseAsync(await TopologyState.CurrentAsync(cancellationToken), assessment, cancellationToken);
     }
 
     /// <summary>Observes, assesses, and lets the pair state machine follow, as the monitor does each poll.</summary>

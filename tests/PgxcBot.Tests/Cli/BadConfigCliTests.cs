@@ -217,7 +217,7 @@ public sealed class BadConfigCliTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unset_password_variable_exits_2_naming_it_in_check_config_and_at_start()
+    public async Task An_unset_password_variable_is_a_bad_config_in_check_config_and_unknown_in_status_naming_it()
     {
         var config = _directory.Write("pgxcbot.json", _directory.Runnable().ToJsonString());
         var empty = new Dictionary<string, string>();
@@ -226,7 +226,8 @@ public sealed class BadConfigCliTests : IDisposable
         var status = await CliRun.RunAsync(["status", "--config", config], variables: empty);
 
         AssertBadConfig(check, "database.password.env", "environment variable PGXCBOT_DB_PASSWORD is unset");
-        Assert.Equal(ExitCodes.BadConfig, status.ExitCode);
+        // status is a Nagios check: a status it cannot take is UNKNOWN (3), whatever kept it from running.
+        Assert.Equal(NagiosCodes.Unknown, status.ExitCode);
         Assert.Contains("error: database.password.env: the database password cannot be read: environment variable PGXCBOT_DB_PASSWORD is unset", status.Error);
         Assert.Equal("", status.Out);
     }

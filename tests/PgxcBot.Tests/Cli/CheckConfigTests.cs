@@ -75,7 +75,7 @@ public sealed class CheckConfigTests : IDisposable
 
     [Fact]
     public async Task Unknown_option_exits_2() =>
-        Assert.Equal(ExitCodes.BadConfig, (await CliRun.RunAsync(["status", "--jsn"])).ExitCode);
+        Assert.Equal(ExitCodes.BadConfig, (await CliRun.RunAsync(["check-config", "--jsn"])).ExitCode);
 
     [Fact]
     public async Task Help_prints_usage_and_exits_0()

@@ -44,12 +44,42 @@ public sealed class StatusAndConsoleTests : IDisposable
     }
 
     [Fact]
-    public async Task Status_with_a_problem_exits_1()
+    public async Task Status_with_a_critical_problem_exits_2_as_nagios_critical()
     {
         var run = await CliRun.RunAsync(["status", "--config", config], overrides: With(new FixedStatus(Scenarios.MasterLost)));
 
-        Assert.Equal(ExitCodes.Unhealthy, run.ExitCode);
+        Assert.Equal(NagiosCodes.Critical, run.ExitCode);
         Assert.Contains("→ next: /pgxc promote datanode1", run.Out);
+    }
+
+    [Fact]
+    public async Task Status_with_only_a_warning_exits_1_as_nagios_warning_and_information_only_exits_0()
+    {
+        static ClusterAssessment With(Severity severity)
+        {
+            var healthy = Scenarios.Healthy();
+            var problem = new Problem("lag-warning", severity, "datanode1", "datanode1's slave is behind.", "watch it");
+            return healthy with { Pairs = [healthy.Pairs[0] with { Health = severity, Problems = [problem] }] };
+        }
+        var warning = await CliRun.RunAsync(["status", "--config", config], overrides: StatusAndConsoleTests.With(new FixedStatus(() => With(Severity.Warning))));
+        Assert.Equal(NagiosCodes.Warning, warning.ExitCode);
+        var info = await CliRun.RunAsync(["status", "--config", config], overrides: StatusAndConsoleTests.With(new FixedStatus(() => With(Severity.Info))));
+        Assert.Equal(NagiosCodes.Ok, info.ExitCode);
+    }
+
+    [Fact]
+    public async Task Status_that_cannot_run_is_nagios_unknown_whatever_the_reason()
+    {
+        var badLine = await CliRun.RunAsync(["status", "--config", config, "--no-such-option"]);
+        Assert.Equal(NagiosCodes.Unknown, badLine.ExitCode);
+        var noConfig = await CliRun.RunAsync(["status"]);
+        Assert.Equal(NagiosCodes.Unknown, noConfig.ExitCode);
+        var storeDir = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(config)!, "state-dir")).FullName;
+        var withStore = TestConfigs.Minimal();
+        withStore["store"] = new System.Text.Json.Nodes.JsonObject { ["path"] = storeDir };
+        var badStore = await CliRun.RunAsync(["status", "--config", directory.Write("store.json", withStore.ToJsonString())]);
+        Assert.Equal(NagiosCodes.Unknown, badStore.ExitCode);
+        Assert.Contains("is a directory", badStore.Error);
     }
 
     [Fact]
@@ -57,7 +87,7 @@ public sealed class StatusAndConsoleTests : IDisposable
     {
         var run = await CliRun.RunAsync(["status", "--config", config, "--json"], overrides: With(new FixedStatus(Scenarios.MasterLost)));
 
-        Assert.Equal(ExitCodes.Unhealthy, run.ExitCode);
+        Assert.Equal(NagiosCodes.Critical, run.ExitCode);
         using var document = JsonDocument.Parse(run.Out);
         var root = document.RootElement;
         Assert.Equal("Critical", root.GetProperty("worst").GetString());
@@ -67,14 +97,14 @@ public sealed class StatusAndConsoleTests : IDisposable
     }
 
     [Fact]
-    public async Task Status_with_a_bad_config_exits_2_before_observing()
+    public async Task Status_with_a_bad_config_exits_3_unknown_before_observing()
     {
         var source = new FixedStatus(Scenarios.Healthy);
         var bad = directory.Write("bad.json", TestConfigs.FiveMistakes());
 
         var run = await CliRun.RunAsync(["status", "--config", bad], overrides: With(source));
 
-        Assert.Equal(ExitCodes.BadConfig, run.ExitCode);
+        Assert.Equal(NagiosCodes.Unknown, run.ExitCode);
         Assert.Contains("error: datanodes[0].slave.port: 70000", run.Error);
         Assert.Equal("", run.Out);
         Assert.Equal(0, source.Calls);
@@ -86,7 +116,7 @@ public sealed class StatusAndConsoleTests : IDisposable
         var run = await CliRun.RunAsync(["status", "--config", config],
             overrides: With(new FixedStatus(() => throw new InvalidOperationException("observer exploded"))));
 
-        Assert.Equal(ExitCodes.Unexpected, run.ExitCode);
+        Assert.Equal(NagiosCodes.Unknown, run.ExitCode);
         Assert.Contains("observer exploded", run.Error);
         Assert.Equal("", run.Out);
     }

@@ -21,7 +21,8 @@ public sealed class StoreStartErrorTests : IDisposable
         return _directory.Write("pgxcbot.json", config.ToJsonString());
     }
 
-    private async Task<CliRun> StatusAsync(string storePath) => await CliRun.RunAsync(["status", "--config", ConfigWithStore(storePath)]);
+    // status is a Nagios check (a store that cannot open is UNKNOWN there, see StatusAndConsoleTests); every other command says 2.
+    private async Task<CliRun> StatusAsync(string storePath) => await CliRun.RunAsync(["run", "/pgxc status", "--config", ConfigWithStore(storePath)]);
 
     [Fact]
     public async Task A_directory_as_store_path_is_exit_2_naming_it_and_a_file_to_use()
@@ -80,14 +81,14 @@ public sealed class StoreStartErrorTests : IDisposable
         string error;
         if (Environment.UserName != "root")
         {
-            var run = await CliRun.RunAsync(["status", "--config", config]);
+            var run = await CliRun.RunAsync(["run", "/pgxc status", "--config", config]);
             (exit, error) = (run.ExitCode, run.Error);
         }
         else
         {
             // Root writes any file: run the real CLI as "nobody", for whom the file is read-only.
             File.SetUnixFileMode(_directory.Path, (UnixFileMode)0b111_101_101);
-            (exit, error) = await RunAsNobodyAsync(["status", "--config", config]);
+            (exit, error) = await RunAsNobodyAsync(["run", "/pgxc status", "--config", config]);
         }
         Assert.Equal(ExitCodes.BadConfig, exit);
         Assert.Contains($"store.path '{file}' is read-only for this process", error);

@@ -40,7 +40,7 @@ public class CommandParserTests
     public void Unknown_command_suggests_the_closest_and_lists_the_valid_ones()
     {
         Assert.Equal(
-            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, approve, cancel, resume, history.",
+            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, resolve-2pc, approve, cancel, resume, history.",
             Error("/pgxc promte datanode1"));
     }
 
@@ -121,7 +121,7 @@ public class CommandParserTests
     public void Plan_takes_an_operation_and_a_datanode()
     {
         Assert.Equal(new PlanCommand("promote", "datanode2"), Parsed("/pgxc plan promote datanode2"));
-        Assert.Equal("'promot' is not a valid operation; did you mean promote? Valid: promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start.",
+        Assert.Equal("'promot' is not a valid operation; did you mean promote? Valid: promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, resolve-2pc.",
             Error("/pgxc plan promot datanode2"));
     }
 

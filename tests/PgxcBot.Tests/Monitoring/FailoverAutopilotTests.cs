@@ -88,7 +88,8 @@ public class FailoverAutopilotTests
         var note = Assert.Single(decision.Notes);
         Assert.Equal("datanode1: no automatic failover", note.Message.Title);
         Assert.Contains("not a synchronous standby", PlainTextRenderer.Render(note.Message));
-        Assert.Equal(new ChatAction("Promote", "/pgxc promote datanode1", ActionStyle.Danger), Assert.Single(note.Message.Actions));
+        // The promote a person can run says what it accepts: a plain Promote would be refused.
+        Assert.Equal(new ChatAction("Promote (accept data loss)", "/pgxc promote datanode1 --accept-data-loss", ActionStyle.Danger), Assert.Single(note.Message.Actions));
 
         for (var i = 0; i < 100; i++)
         {

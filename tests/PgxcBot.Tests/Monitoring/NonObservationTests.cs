@@ -100,7 +100,7 @@ public class NonObservationTests
         for (var i = 0; i < 30; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(1));
-            Assert.DoesNotContain(engine.Evaluate([], unobserved).Notifications, n => n.Kind == NotificationKind.Cleared);
+            Assert.DoesNotContain(engine.Evaluate([], unobserved: unobserved).Notifications, n => n.Kind == NotificationKind.Cleared);
         }
         Assert.Equal(IncidentStatus.Open, engine.Find(masterLost.Key)!.Status);
 
@@ -117,7 +117,7 @@ public class NonObservationTests
         time.Advance(TimeSpan.FromSeconds(1));
         watch.Tick(topology, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), CancellationToken.None);
         if (waitForChecks) await watch.WhenIdleAsync();
-        return engine.Evaluate(watch.Candidates(topology), holdUndecided ? watch.Undecided(topology) : null).Notifications.ToList();
+        return engine.Evaluate(watch.Candidates(topology), unobserved: holdUndecided ? watch.Undecided(topology) : null).Notifications.ToList();
     }
 
     [Theory]

@@ -21,7 +21,10 @@ public class ReplicationAutopilotTests
         var healthy = new ClusterBuilder { TakenAt = ClusterBuilder.Now.AddSeconds(-1) }.Assess();
         Assert.Empty(Decide(autopilot, healthy).Intents);
 
-        var lost = new ClusterBuilder().SlaveKilled().Assess();
+        var builder = new ClusterBuilder().SlaveKilled();
+        // Two commits wait, the oldest for 0.8 s: the blocked time counts from it.
+        builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 2, OldestSyncRepWait = TimeSpan.FromMilliseconds(800) };
+        var lost = builder.Assess();
         var decision = Decide(autopilot, lost);
         Assert.Equal(new AutopilotIntent("datanode1", "async"), Assert.Single(decision.Intents));
         Assert.True(autopilot.IsDegrading("datanode1"));
@@ -33,11 +36,37 @@ public class ReplicationAutopilotTests
             new MonitorOperationOutcome(true, 7, "done", ClusterBuilder.Now.AddMilliseconds(300)), slaveLost);
         var told = Assert.Single(done.Announcements).Message;
         var text = PlainTextRenderer.Render(told);
-        Assert.Contains("Slave lost: 02:59:59.0 UTC", text); // the last poll that saw it streaming
+        Assert.Contains("Slave unresponsive since: 02:59:59.0 UTC", text); // the last poll that saw it streaming
         Assert.Contains("Commits released: 03:00:00.3 UTC", text);
-        Assert.Contains("Blocked for: 1.3 s", text);
+        Assert.Contains("from 02:59:59.2 UTC (the first waiting commit)", text);
+        Assert.Contains("Blocked for: 1.1 s", text); // from the first waiting commit, not from the loss
         Assert.Contains("(operation 7)", text);
         Assert.Equal(DegradePhase.Degraded, Assert.Single(done.Changed).Phase);
+    }
+
+    [Fact]
+    public void A_frozen_slave_nobody_writes_to_is_told_as_unresponsive_with_no_commit_waiting()
+    {
+        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var builder = new ClusterBuilder();
+        // Its last reply 31 s ago and nothing to confirm since: no commit waits.
+        builder.Pair().Row = builder.Pair().Row with { ReplyTime = ClusterBuilder.Now.AddSeconds(-31) };
+        var frozen = builder.Assess();
+        var blocked = frozen.Pairs[0].Problems.Single(p => p.Code == ProblemCodes.CommitsBlocked);
+        Assert.StartsWith("Commits on datanode1 will block", blocked.Sentence);
+        Assert.Contains("the next commit will wait (none waits now)", blocked.Sentence);
+
+        Assert.Single(Decide(autopilot, frozen).Intents);
+        var slaveLost = AlertRules.From(frozen).Single(c => c.Kind == AlertKinds.SlaveLost);
+        var done = autopilot.Completed(new AutopilotIntent("datanode1", "async"),
+            new MonitorOperationOutcome(true, 3, "done", ClusterBuilder.Now.AddMilliseconds(200)), slaveLost);
+        var text = PlainTextRenderer.Render(Assert.Single(done.Announcements).Message);
+        Assert.Contains("slave unresponsive, switched to async (no commit waited)", text);
+        Assert.Contains("unresponsive since about 02:59:29.0 UTC", text);
+        Assert.Contains("No commit was waiting for it", text);
+        Assert.Contains("Commits blocked: none waited", text);
+        Assert.DoesNotContain("blocked for about", text);
+        Assert.Equal(TimeSpan.Zero, autopilot.Find("datanode1")!.BlockedFor);
     }
 
     [Fact]

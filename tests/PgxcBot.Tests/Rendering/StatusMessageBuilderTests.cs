@@ -17,7 +17,7 @@ public class StatusMessageBuilderTests
         var expected = """
             [CRITICAL] Cluster: CRITICAL — 1 critical problem, 2 warnings
             Checked: 2026-11-26 03:00:00 UTC   Took: 2 s   Pairs: 1 of 2 healthy
-            [CRITICAL] datanode1: MasterLost (stored: Sync) — master node01:20006 (timeout), slave node02:20010 — lag 4.2 s
+            [CRITICAL] datanode1: MasterLost (stored: Sync) — master node01:20006 (timeout), slave node02:20010 — not streaming
                 [CRITICAL] datanode1's master node01:20006 does not answer (timeout); its slave node02:20010 was in sync.
                   → next: /pgxc promote datanode1
             [OK] datanode2: Sync — master node02:20008, slave node01:20010 — lag 0 bytes / 0 s

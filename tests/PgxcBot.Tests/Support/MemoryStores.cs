@@ -326,3 +326,21 @@ internal sealed class MemoryOutboxStore : PgxcBot.Core.Outbox.IOutboxStore
 
     public Task WaitForEntriesAsync(CancellationToken cancellationToken) => _pulse.WaitAsync(cancellationToken);
 }
+
+/// <summary>Refusals kept in memory, newest first on read.</summary>
+internal sealed class MemoryRefusalLog : IRefusalLog
+{
+    public List<OperationRefusal> Kept { get; } = [];
+
+    public Task RecordAsync(OperationRefusal refusal, CancellationToken cancellationToken)
+    {
+        lock (Kept) Kept.Add(refusal);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<OperationRefusal>> GetAsync(string? datanode, int limit, CancellationToken cancellationToken)
+    {
+        lock (Kept)
+            return Task.FromResult<IReadOnlyList<OperationRefusal>>(Kept.Where(r => datanode is null || r.Datanode == datanode).Reverse().Take(limit).ToArray());
+    }
+}

@@ -18,6 +18,9 @@ namespace PgxcBot.Tests.Discord.Fake;
 internal sealed record RecordedRequest(string Method, string Path, JsonNode? Body, string? Authorization, string? UserAgent, int Status)
 {
     public long At { get; init; }
+
+    /// <summary>Files sent with it (multipart), name and text.</summary>
+    public IReadOnlyList<(string Name, string Text)> Files { get; init; } = [];
 }
 
 /// <summary>
@@ -135,8 +138,21 @@ internal sealed class FakeDiscord : IAsyncDisposable
         }
         var route = path["/api/v10/".Length..];
         JsonNode? body = null;
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        var files = new List<(string Name, string Text)>();
+        if (context.Request.HasFormContentType)
         {
+            // Multipart: the JSON in payload_json, files as files[n] (Discord's "Uploading Files").
+            var form = await context.Request.ReadFormAsync();
+            if (form.TryGetValue("payload_json", out var payload)) body = JsonNode.Parse(payload.ToString());
+            foreach (var file in form.Files)
+            {
+                using var fileReader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
+                files.Add((file.FileName, await fileReader.ReadToEndAsync()));
+            }
+        }
+        else
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var text = await reader.ReadToEndAsync();
             if (text.Length > 0) body = JsonNode.Parse(text);
         }
@@ -146,7 +162,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var at = System.Diagnostics.Stopwatch.GetTimestamp();
         if (Down)
         {
-            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at });
+            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
             context.Abort();
             return;
         }
@@ -160,7 +176,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at });
+                _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
                 return; // the client gave up
             }
             finally
@@ -171,7 +187,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var (status, json) = Answer(method, route, body, auth, context.Response);
         if (status is >= 200 and < 300 && FailAfterEffect.TryPeek(out var fail) && route.Contains(fail.PathContains, StringComparison.Ordinal) && FailAfterEffect.TryDequeue(out _))
             (status, json) = (fail.Status, new JsonObject { ["message"] = "scripted failure after the request took effect", ["code"] = 0 });
-        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at });
+        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at, Files = files });
         context.Response.StatusCode = status;
         if (json is not null)
         {

@@ -1,0 +1,70 @@
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Core.Advice;
+
+/// <summary>
+/// Reads what the advice needs from the bot's records (stored pair states, recent and open operations, recent
+/// state changes) and applies <see cref="ClusterAdvisor"/> to an assessment. Status, the monitor, refusals and
+/// the final message of an operation all go through here. A store that cannot be read costs only the records:
+/// the advice then rests on the servers alone, never fails.
+/// </summary>
+public sealed class AdviceSource(IOperationStore operations, IPairStateStore pairStates, TimeProvider time)
+{
+    /// <summary>How many recent operations are read per call (across every datanode): enough to find each
+    /// pair's last one unless that many ran on other pairs since.</summary>
+    public const int RecentOperations = 50;
+
+    /// <summary>The assessment with the advice applied.</summary>
+    /// <param name="finished">An operation that has just ended but may not be recorded as ended yet (its final
+    /// message is being written): taken as finished, whatever the store still says.</param>
+    public async Task<ClusterAssessment> AdviseAsync(ClusterTopology topology, ClusterAssessment assessment, CancellationToken cancellationToken,
+        Operation? finished = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(assessment);
+        var standings = await StandingsAsync(topology, cancellationToken, finished).ConfigureAwait(false);
+        return ClusterAdvisor.Apply(topology, assessment, standings);
+    }
+
+    /// <summary>Every configured pair's standing; <see cref="PairStanding.None"/> for a pair whose records cannot be read.</summary>
+    public async Task<IReadOnlyDictionary<string, PairStanding>> StandingsAsync(ClusterTopology topology, CancellationToken cancellationToken,
+        Operation? finished = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        var result = new Dictionary<string, PairStanding>(StringComparer.Ordinal);
+        IReadOnlyList<Operation> recent;
+        try
+        {
+            var open = await operations.GetOpenAsync(cancellationToken).ConfigureAwait(false);
+            var history = await operations.GetHistoryAsync(null, RecentOperations, cancellationToken).ConfigureAwait(false);
+            recent = open.Concat(history).Where(o => finished is null || o.Id != finished.Id).ToList();
+            if (finished is not null) recent = [.. recent, finished];
+        }
+        catch (StoreUnavailableException)
+        {
+            recent = finished is null ? [] : [finished];
+        }
+        var now = time.GetUtcNow();
+        foreach (var pair in topology.Datanodes)
+        {
+            PairState? stored = null;
+            IReadOnlyList<PairTransition> changes = [];
+            try
+            {
+                stored = await pairStates.GetStateAsync(pair.Name, cancellationToken).ConfigureAwait(false);
+                // State changes matter only to tell "still stopped / still fenced" from "started or rebuilt since".
+                if (recent.Any(o => o.Datanode == pair.Name && o.Kind is "stop" or "promote"))
+                    changes = await pairStates.GetHistoryAsync(pair.Name, 10, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The servers still speak: advise from them alone.
+            }
+            result[pair.Name] = PairStandings.From(pair.Name, stored, recent, changes, now);
+        }
+        return result;
+    }
+}

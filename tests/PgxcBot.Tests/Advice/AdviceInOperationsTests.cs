@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Time.Testing;
+using PgxcBot.Core.Advice;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Tests.Operations;
+using PgxcBot.Tests.Support;
+
+namespace PgxcBot.Tests.Advice;
+
+/// <summary>The advice where operations speak: the final message, refusals, and the async switch that never
+/// waits for a person.</summary>
+public class AdviceInOperationsTests
+{
+    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
+    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
+    private readonly FakeCluster _cluster;
+    private readonly MemoryOperationStore _operations = new();
+    private readonly MemoryPairStateStore _pairs = new();
+    private readonly TopologyState _topology;
+    private readonly AdviceSource _advice;
+    private readonly OperationService _service;
+
+    public AdviceInOperationsTests()
+    {
+        var topology = RunbookTopologies.TwoNodes();
+        _cluster = new FakeCluster(topology);
+        _topology = new TopologyState(topology, new MemoryTopologyStore(), _time);
+        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
+            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        _advice = new AdviceSource(_operations, _pairs, _time);
+        var tracker = new PairStateTracker(_pairs, _time);
+        _service = new OperationService(_topology, _cluster, _operations, new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster,
+            new SyncEvidenceSource(_cluster.Memory), policy, new NoEvents(), new PairOperationSink(_topology, _cluster, tracker), _time, advice: _advice);
+        _pairs.States["datanode1"] = PairState.Sync;
+        _pairs.States["datanode2"] = PairState.Sync;
+    }
+
+    private async Task<ClusterAssessment> StatusAsync()
+    {
+        var topology = await _topology.CurrentAsync(default);
+        var assessed = ClusterAssessor.Assess(topology, _cluster.Snapshot(topology), _cluster.Memory.Latest);
+        return await _advice.AdviseAsync(topology, assessed, default);
+    }
+
+    private async Task<Operation> PromoteAsync()
+    {
+        _cluster.Sight();
+        _cluster.Servers["node01:20006"].Running = false;
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        return (await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default)).Operation!;
+    }
+
+    [Fact]
+    public async Task After_a_promote_the_final_message_status_and_a_refused_sync_all_say_rebuild()
+    {
+        var promoted = await PromoteAsync();
+        Assert.Equal(OperationState.Succeeded, promoted.State);
+        Assert.EndsWith("Next: /pgxc rebuild datanode1.", promoted.Result);
+        Assert.Contains("Next: /pgxc rebuild datanode1.", PlainTextRenderer.Render(OperationMessageBuilder.Build(promoted)));
+
+        var status = await StatusAsync();
+        var pair = status.Pairs.Single(p => p.Datanode == "datanode1");
+        Assert.Equal("/pgxc rebuild datanode1", pair.Advice!.Next!.Text);
+        Assert.Contains("→ next: /pgxc rebuild datanode1", PlainTextRenderer.Render(StatusMessageBuilder.Build(status)));
+        var alert = Core.Monitoring.AlertRules.From(status).Single(c => c.Subject == "datanode1");
+        Assert.Equal("/pgxc rebuild datanode1", alert.NextStep);
+
+        var sync = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
+        Assert.NotNull(sync.Refusal);
+        Assert.Equal("/pgxc rebuild datanode1", sync.NextStep);
+    }
+
+    [Fact]
+    public async Task A_promote_that_only_failed_a_repoint_says_repoint_first_then_rebuild()
+    {
+        _cluster.Sight();
+        _cluster.Servers["node01:20006"].Running = false;
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        _cluster.DownCoordinators.Add("coord2");
+        var result = (await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default)).Operation!;
+        Assert.Equal(OperationState.Failed, result.State);
+        Assert.EndsWith("Next: /pgxc repoint datanode1, then /pgxc rebuild datanode1.", result.Result);
+    }
+
+    [Fact]
+    public async Task The_async_switch_runs_beside_a_request_awaiting_approval_and_nothing_else_does()
+    {
+        // The slave is gone while the master lives: every commit waits for it.
+        _cluster.Servers["node02:20010"].Running = false;
+        var waiting = await _service.RequestAsync("stop", "datanode1", [], Alice, default);
+        Assert.True(waiting.Operation?.State == OperationState.AwaitingApproval, waiting.Refusal);
+
+        var async = await _service.RequestAsync("async", "datanode1", [], Alice, default);
+        Assert.Null(async.Refusal);
+        Assert.Equal(OperationState.Succeeded, async.Operation!.State);
+        Assert.Equal("", _cluster.Servers["node01:20006"].SyncNames);
+        Assert.Equal(OperationState.AwaitingApproval, (await _operations.GetAsync(waiting.Operation!.Id, default))!.State);
+
+        var sync = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
+        Assert.Contains("one operation per pair", sync.Refusal);
+    }
+
+    [Fact]
+    public async Task A_healthy_pair_after_a_sync_needs_nothing_more_and_the_message_says_so()
+    {
+        _cluster.Servers["node01:20006"].SyncNames = "";
+        var sync = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
+        Assert.Equal(OperationState.Succeeded, sync.Operation!.State);
+        Assert.EndsWith("Next: nothing; datanode1 is healthy, in sync.", sync.Operation.Result);
+    }
+
+    private sealed class NoEvents : IOperationObserver
+    {
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
