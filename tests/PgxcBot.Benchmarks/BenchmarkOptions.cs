@@ -28,6 +28,9 @@ internal sealed class BenchmarkOptions
         return value;
     }
 
+    /// <summary>The option's text, or <paramref name="defaultValue"/> when it is not given.</summary>
+    public string String(string name, string defaultValue) => _values.TryGetValue(name, out var text) ? text : defaultValue;
+
     public IReadOnlyList<int> IntList(string name, IReadOnlyList<int> defaultValue, int min, int max)
     {
         if (!_values.TryGetValue(name, out var text)) return defaultValue;

@@ -25,15 +25,24 @@ internal sealed class FlavorBenchmark : IBenchmark
 
     public string Name => "flavors";
 
-    public string Description => "commit stall and promote per flavor (PostgreSQL, XC, XL when installed). Options: --trials 5 --promotes 3";
+    public string Description => "commit stall and promote per flavor (PostgreSQL, XC, XL when installed). Options: --trials 5 --promotes 3 --flavor all|postgresql|postgres-xc|postgres-xl";
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
-        var options = new BenchmarkOptions(arguments, "trials", "promotes");
+        var options = new BenchmarkOptions(arguments, "trials", "promotes", "flavor");
         var trials = options.Int("trials", 5, 1, 100);
         var promotes = options.Int("promotes", 3, 1, 20);
+        var only = options.String("flavor", "all");
+        Flavor[] flavors = only switch
+        {
+            "all" => [Flavor.PostgreSql, Flavor.PostgresXc, Flavor.PostgresXl],
+            "postgresql" => [Flavor.PostgreSql],
+            "postgres-xc" => [Flavor.PostgresXc],
+            "postgres-xl" => [Flavor.PostgresXl],
+            _ => throw new BenchmarkArgumentException($"--flavor {only} is not all, postgresql, postgres-xc or postgres-xl"),
+        };
         var rows = new List<string>();
-        foreach (var flavor in new[] { Flavor.PostgreSql, Flavor.PostgresXc, Flavor.PostgresXl })
+        foreach (var flavor in flavors)
         {
             if (flavor != Flavor.PostgreSql && PgxcInstallation.FromEnvironment(flavor) is null)
             {
@@ -43,14 +52,14 @@ internal sealed class FlavorBenchmark : IBenchmark
             await progress.WriteLineAsync($"flavors: {flavor}: starting the lab...");
             await using var lab = await FlavorLab.StartAsync(flavor, cancellationToken, monitor: true);
             var stalls = await CommitStallsAsync(lab, trials, progress, cancellationToken);
-            var (took, steps, acknowledged, lost) = await PromotesAsync(lab, promotes, progress, cancellationToken);
+            var (took, steps, acknowledged, lost, lostWhenSafe) = await PromotesAsync(lab, promotes, progress, cancellationToken);
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {Label(flavor)} | {Cell(stalls)} | {Cell(took)} | {Cell(steps)} | {acknowledged} / {lost} |"));
+                $"| {Label(flavor)} | {Cell(stalls)} | {Cell(took)} | {Cell(steps)} | {acknowledged} / {lost} / {lostWhenSafe} |"));
         }
 
         await output.WriteLineAsync($"### Per flavor, monitor at 1 s ({MachineFacts.Describe(null)})");
         await output.WriteLineAsync();
-        await output.WriteLineAsync("| flavor | commit stall after kill -9 of the sync slave (median / max) | promote: master killed → promoted, every coordinator repointed (median / max) | of which runbook steps (median / max) | rows acknowledged / lost |");
+        await output.WriteLineAsync("| flavor | commit stall after kill -9 of the sync slave (median / max) | promote: master killed → promoted, every coordinator repointed (median / max) | of which runbook steps (median / max) | rows acknowledged / lost / lost in promotes called safe |");
         await output.WriteLineAsync("|---|---|---|---|---|");
         foreach (var row in rows) await output.WriteLineAsync(row);
         return 0;
@@ -95,12 +104,12 @@ internal sealed class FlavorBenchmark : IBenchmark
         return stalls;
     }
 
-    private static async Task<(List<double> Took, List<double> Steps, long Acknowledged, long Lost)> PromotesAsync(
+    private static async Task<(List<double> Took, List<double> Steps, long Acknowledged, long Lost, long LostWhenSafe)> PromotesAsync(
         FlavorLab lab, int promotes, TextWriter progress, CancellationToken cancellationToken)
     {
         var took = new List<double>();
         var steps = new List<double>();
-        long acknowledged = 0, lost = 0;
+        long acknowledged = 0, lost = 0, lostWhenSafe = 0;
         var pair = lab.Cluster.Pair("datanode1");
         for (var i = 0; i < promotes; i++)
         {
@@ -125,13 +134,33 @@ internal sealed class FlavorBenchmark : IBenchmark
             steps.Add(promote.Steps.Where(s => s.StartedAt is not null && s.EndedAt is not null).Sum(s => (s.EndedAt!.Value - s.StartedAt!.Value).TotalMilliseconds));
 
             var found = await writer.CountAsync(readAfter, cancellationToken);
+            if (found < writer.Count)
+            {
+                // Missing rows: missing for good, or not visible yet? Count again after a moment, and on every
+                // datanode master directly, so the figure says which.
+                await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+                var later = await writer.CountAsync(readAfter, cancellationToken);
+                var direct = new List<string>();
+                foreach (var p in lab.Cluster.Pairs)
+                foreach (var server in new[] { p.Master, p.Slave }.Where(s => s.IsRunning))
+                {
+                    try { direct.Add($"{server.Label} of {p.Name}: {await writer.CountAsync(server.ConnectionString + ";Pooling=false", cancellationToken)}"); }
+                    catch (Npgsql.NpgsqlException e) { direct.Add($"{server.Label} of {p.Name}: {e.Message}"); }
+                }
+                var present = (await FlavorLab.QueryAsync(readAfter, "SELECT id::text FROM ledger", cancellationToken)).ToHashSet(StringComparer.Ordinal);
+                var missing = writer.Acknowledged.Where(id => !present.Contains(id.ToString(CultureInfo.InvariantCulture))).Order();
+                await progress.WriteLineAsync($"flavors: {lab.Flavor}: {writer.Count - found} missing; 5 s later {writer.Count - later}; directly: {string.Join("; ", direct)}; " +
+                    $"missing ids {string.Join(",", missing)} of acknowledged 1..{writer.Acknowledged.Max()}; writer error: {writer.Error?.Message}");
+                found = later;
+            }
             acknowledged += writer.Count;
             lost += writer.Count - found;
-            await progress.WriteLineAsync($"flavors: {lab.Flavor}: promote {i + 1}/{promotes}: {took[^1]:0} ms (steps {steps[^1]:0} ms), {writer.Count - found} of {writer.Count} acknowledged rows missing");
+            if (lostMaster.Promote?.Safe == true) lostWhenSafe += writer.Count - found;
+            await progress.WriteLineAsync($"flavors: {lab.Flavor}: promote {i + 1}/{promotes}: {took[^1]:0} ms (steps {steps[^1]:0} ms), {writer.Count - found} of {writer.Count} acknowledged rows missing; the bot said: {lostMaster.Promote?.Summary}");
 
             var rebuild = await lab.RunAsync("rebuild", "datanode1", cancellationToken);
             if (rebuild.State != OperationState.Succeeded) throw new InvalidOperationException("rebuild failed: " + FlavorLab.Explain(rebuild));
         }
-        return (took, steps, acknowledged, lost);
+        return (took, steps, acknowledged, lost, lostWhenSafe);
     }
 }

@@ -16,6 +16,9 @@ public sealed class CoordinatorContractCatalogueTests
     {
         ["ProbeSql.Facts"] = "datanode masters and slaves only",
         ["ProbeSql.Replication"] = "datanode masters and slaves only",
+        ["ProbeSql.Prepared"] = "datanode masters only (prepared transactions)",
+        ["ProbeSql.Slots"] = "datanode masters only (replication slots)",
+        ["ProbeSql.Wal"] = "datanode masters only (WAL retention)",
     };
 
     [Fact]

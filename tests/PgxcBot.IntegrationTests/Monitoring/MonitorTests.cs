@@ -49,7 +49,9 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
             await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp() + Stopwatch.Frequency / 5, Deadline, Ct);
             var stall = writer.LongestGapAround(frozenAt);
             output.WriteLine($"commit stall with a frozen slave: {stall.TotalMilliseconds:0} ms");
-            Assert.True(stall < TimeSpan.FromSeconds(5), $"commits were blocked for {stall.TotalSeconds:0.0} s");
+            // Behaviour, not speed (the benchmark measures that): released long before wal_sender_timeout's 60 s,
+            // with room for a loaded 2-core machine (5.4 s seen at load 14).
+            Assert.True(stall < TimeSpan.FromSeconds(15), $"commits were blocked for {stall.TotalSeconds:0.0} s");
 
             // The switch may be told in the raise itself or, when flap damping raised the alert first, as its update.
             await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/slave-lost"), Deadline, "the slave-lost alert", Ct);

@@ -226,6 +226,9 @@ public class AdviceTableTests
         var refusal = RefusalAdvice.Next("switchover", "/pgxc status", advice);
         Assert.Equal(row.Next is null ? "/pgxc status" : advice.Summary, refusal);
 
+        // A refusal whose fix is the same request with a change keeps that fix.
+        Assert.Equal("/pgxc add-slave datanode1 --move-aside", RefusalAdvice.Next("add-slave", "/pgxc add-slave datanode1 --move-aside", advice));
+
         // The final message of an operation that left the pair like this.
         var final = OperationAdvice.After(pair, "datanode1");
         Assert.Equal(row.Next is null ? "nothing; datanode1 is healthy, in sync" : advice.Summary, final);
