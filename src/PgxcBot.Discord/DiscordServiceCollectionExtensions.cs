@@ -3,12 +3,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Topology;
 using PgxcBot.Discord.Gateway;
 using PgxcBot.Discord.Http;
 using PgxcBot.Discord.Interactions;
-using PgxcBot.Discord.Notifications;
+using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
 
 namespace PgxcBot.Discord;
@@ -17,11 +17,13 @@ public static class DiscordServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the Discord adapter: REST client and API, the interaction dispatcher (over the registered
-    /// <see cref="IChatCommandHandler"/>), gateway client, HTTP endpoint, command registrar and the alert
-    /// notifier (<see cref="INotifier"/>, when the config has a discord section). With
-    /// <paramref name="runAdapter"/> the adapter also runs as a hosted service (gateway or http mode as configured).
-    /// Timings and base URLs are singletons that tests replace (<see cref="DiscordRestOptions"/>,
-    /// <see cref="GatewayOptions"/>, <see cref="InteractionTimings"/>).
+    /// <see cref="IChatCommandHandler"/>), gateway client, HTTP endpoint, command registrar. With
+    /// <paramref name="runAdapter"/> the adapter also runs as a hosted service (gateway or http mode as configured)
+    /// and is this process's chat: the outbox target <c>discord</c> (alerts, and every operation's live message) when
+    /// the config has a discord section, otherwise <c>log</c> (alerts in the log). Timings and base URLs are
+    /// singletons that tests replace (<see cref="DiscordRestOptions"/>, <see cref="GatewayOptions"/>,
+    /// <see cref="InteractionTimings"/>, <see cref="DiscordOutboxOptions"/>, <see cref="DiscordAdapterOptions"/>).
+    /// The host runs the outbox senders.
     /// </summary>
     public static IServiceCollection AddPgxcBotDiscord(this IServiceCollection services, bool runAdapter = true)
     {
@@ -33,7 +35,10 @@ public static class DiscordServiceCollectionExtensions
         });
         services.TryAddSingleton(new GatewayOptions());
         services.TryAddSingleton(new InteractionTimings());
-        services.AddSingleton<DiscordAdapterStatus>();
+        services.TryAddSingleton(new DiscordOutboxOptions());
+        services.TryAddSingleton(new DiscordAdapterOptions());
+        services.TryAddSingleton<DiscordAdapterStatus>();
+        services.TryAddSingleton<InteractionResponses>();
         services.AddSingleton(p => p.GetRequiredService<ClusterTopology>().Discord
             ?? throw new InvalidOperationException("the configuration has no discord section; add one (see src/PgxcBot.Discord/README.md)"));
         services.AddSingleton(p =>
@@ -50,7 +55,8 @@ public static class DiscordServiceCollectionExtensions
         services.AddSingleton(p => new InteractionDispatcher(
             p.GetRequiredService<IChatCommandHandler>(), p.GetRequiredService<DiscordApi>(),
             p.GetRequiredService<ClusterTopology>().Datanodes.Select(d => d.Name).ToArray(),
-            p.GetRequiredService<InteractionTimings>(), p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<InteractionDispatcher>>()));
+            p.GetRequiredService<InteractionTimings>(), p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<InteractionDispatcher>>(),
+            p.GetRequiredService<InteractionResponses>()));
         services.AddSingleton(p =>
         {
             var settings = p.GetRequiredService<DiscordSettings>();
@@ -69,12 +75,16 @@ public static class DiscordServiceCollectionExtensions
             return new InteractionsEndpoint(new SignatureVerifier(hex), p.GetRequiredService<InteractionDispatcher>(), settings.TimestampWindow,
                 p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<InteractionsEndpoint>>());
         });
-        services.AddSingleton<DiscordNotifier>();
-        services.AddSingleton<INotifier>(p => p.GetRequiredService<ClusterTopology>().Discord is null
-            ? new LoggingNotifier(p.GetRequiredService<ILogger<LoggingNotifier>>())
-            : p.GetRequiredService<DiscordNotifier>());
+        services.AddSingleton<DiscordOutboxChannel>();
         if (runAdapter)
         {
+            // Without a discord section, alerts still reach the log rather than nowhere.
+            services.AddSingleton<IOutboxChannel>(p => p.GetRequiredService<ClusterTopology>().Discord is null
+                ? new LogOutboxChannel(p.GetRequiredService<ILogger<LogOutboxChannel>>())
+                : p.GetRequiredService<DiscordOutboxChannel>());
+            services.AddSingleton(p => p.GetRequiredService<ClusterTopology>().Discord is null
+                ? new OutboxRoute(LogOutboxChannel.TargetName, ProgressStyle.None, Alerts: true)
+                : new OutboxRoute(DiscordOutboxChannel.TargetName, ProgressStyle.Message, Alerts: true));
             services.AddSingleton<DiscordAdapterService>();
             services.AddHostedService(p => p.GetRequiredService<DiscordAdapterService>());
         }

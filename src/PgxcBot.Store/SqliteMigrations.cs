@@ -107,8 +107,45 @@ public static class SqliteMigrations
 
             CREATE INDEX IF NOT EXISTS operation_refusal_by_datanode ON operation_refusal (datanode, id DESC);
             """),
-        // Reserved for the chat outbox branch, which owns version 7 (replaced by it at the merge).
-        new(7, "reserved (the chat outbox)", "SELECT 1;"),
+        new(7, "the chat outbox (what is to be said, until a sender said it) and the messages it posted", """
+            -- Written in the transaction of the state change it reports; a sender per target delivers it and sets
+            -- done_at. Pending rows are the ones with done_at NULL.
+            CREATE TABLE outbox (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                created_at      TEXT NOT NULL,
+                created_ms      INTEGER NOT NULL,
+                target          TEXT NOT NULL,
+                kind            TEXT NOT NULL,
+                message_key     TEXT,
+                -- The chat-neutral message (title, severity, fields, lines, tables, actions) as JSON.
+                body            TEXT NOT NULL,
+                nonce           TEXT NOT NULL,
+                -- The adapter's own address of the answer (e.g. the Discord interaction to edit), as it wrote it.
+                address         TEXT,
+                final           INTEGER NOT NULL DEFAULT 0,
+                mention_on_call INTEGER NOT NULL DEFAULT 0,
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                next_attempt_ms INTEGER,
+                last_error      TEXT,
+                done_at         TEXT,
+                outcome         TEXT
+            ) STRICT;
+
+            CREATE INDEX outbox_pending ON outbox (target, id) WHERE done_at IS NULL;
+            CREATE INDEX outbox_by_age ON outbox (created_ms);
+
+            -- What a target made of a message key: the chat's message id and address, and the newest entry
+            -- delivered to it (an older one must never overwrite it).
+            CREATE TABLE outbox_posted (
+                target       TEXT NOT NULL,
+                message_key  TEXT NOT NULL,
+                external_id  TEXT NOT NULL,
+                address      TEXT,
+                delivered_id INTEGER NOT NULL,
+                updated_ms   INTEGER NOT NULL,
+                PRIMARY KEY (target, message_key)
+            ) STRICT;
+            """),
         new(8, "maintenance windows, silences and incident owners", SqliteMaintenanceStore.Schema),
     ];
 }

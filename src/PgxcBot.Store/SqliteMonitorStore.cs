@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using PgxcBot.Core.Monitoring;
 
 namespace PgxcBot.Store;
 
-/// <summary>Incidents and degraded pairs in the bot's SQLite file (migration 3).</summary>
+/// <summary>Incidents and degraded pairs in the bot's SQLite file (migration 3), stored with the chat outbox entries
+/// that tell about them (migration 6) in one transaction per monitor round.</summary>
 public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : IMonitorStateStore
 {
     public async Task<IReadOnlyList<Incident>> GetActiveIncidentsAsync(CancellationToken cancellationToken)
@@ -83,5 +85,53 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
+    public async Task SaveRoundAsync(MonitorRound round, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        if (round.IsEmpty) return;
+        await store.WriteAsync("the monitor's incidents and alerts", async connection =>
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var incident in round.Incidents)
+                await ExecuteAsync(connection, tx, """
+                    INSERT INTO alert_incident (incident_key, status, updated_at, document) VALUES ($key, $status, $at, $document)
+                    ON CONFLICT (incident_key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, document = excluded.document;
+                    """, c =>
+                {
+                    c.Parameters.AddWithValue("$key", incident.Key);
+                    c.Parameters.AddWithValue("$status", incident.Status.ToString());
+                    c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Options));
+                }, cancellationToken).ConfigureAwait(false);
+            foreach (var record in round.Degraded)
+                await ExecuteAsync(connection, tx, """
+                    INSERT INTO monitor_degrade (datanode, updated_at, document) VALUES ($datanode, $at, $document)
+                    ON CONFLICT (datanode) DO UPDATE SET updated_at = excluded.updated_at, document = excluded.document;
+                    """, c =>
+                {
+                    c.Parameters.AddWithValue("$datanode", record.Datanode);
+                    c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Options));
+                }, cancellationToken).ConfigureAwait(false);
+            foreach (var datanode in round.NoLongerDegraded)
+                await ExecuteAsync(connection, tx, "DELETE FROM monitor_degrade WHERE datanode = $datanode;",
+                    c => c.Parameters.AddWithValue("$datanode", datanode), cancellationToken).ConfigureAwait(false);
+            await SqliteOutboxStore.InsertAsync(connection, tx, round.Outbox, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        if (round.Outbox.Count > 0) store.Pulse.Fire();
+    }
+
+    private async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction tx, string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        if (sql.Contains("$at", StringComparison.Ordinal)) command.Parameters.AddWithValue("$at", Now());
+        bind(command);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private string Now() => time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }
+

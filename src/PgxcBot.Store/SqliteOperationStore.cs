@@ -124,6 +124,7 @@ public sealed class SqliteOperationStore(SqliteStore store, TimeProvider? time =
     private sealed class UnitOfWork(SqliteOperationStore owner, SqliteConnection connection, SqliteTransaction tx) : IOperationUnitOfWork
     {
         private bool _committed;
+        private bool _enqueued;
 
         public Task<Operation?> GetAsync(long id, CancellationToken cancellationToken) =>
             Guard($"operation {id}", write: false, async () =>
@@ -191,12 +192,21 @@ public sealed class SqliteOperationStore(SqliteStore store, TimeProvider? time =
                 return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? written : (Operation?)null;
             });
 
+        public Task EnqueueAsync(IReadOnlyList<Core.Outbox.OutboxEntry> entries, CancellationToken cancellationToken) =>
+            Guard("the chat outbox", write: true, async () =>
+            {
+                await SqliteOutboxStore.InsertAsync(connection, tx, entries, cancellationToken).ConfigureAwait(false);
+                _enqueued |= entries.Count > 0;
+                return true;
+            });
+
         public Task CommitAsync(CancellationToken cancellationToken) =>
             Guard("a change of operations", write: true, async () =>
             {
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                 _committed = true;
                 owner.Store.WriteSucceeded();
+                if (_enqueued) owner.Store.Pulse.Fire();
                 return true;
             });
 

@@ -42,6 +42,9 @@ public sealed class SqliteStore : IPairStateStore
     /// <summary>PRAGMA user_version after the migrations ran.</summary>
     public int SchemaVersion { get; }
 
+    /// <summary>Fired after each transaction of this process that wrote chat outbox entries (see <see cref="SqliteOutboxStore"/>).</summary>
+    public Core.Outbox.OutboxPulse Pulse { get; } = new();
+
     /// <summary>
     /// Opens (creating if needed) the database at <paramref name="path"/>, switches it to WAL and applies
     /// every migration of <see cref="SqliteMigrations.All"/> it does not have yet. Throws

@@ -27,7 +27,8 @@ internal sealed class LabBot : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
-    public static async Task<LabBot> StartAsync(LabCluster cluster, CancellationToken cancellationToken)
+    /// <param name="extra">More services (e.g. a chat target of the outbox), added after the bot's own.</param>
+    public static async Task<LabBot> StartAsync(LabCluster cluster, CancellationToken cancellationToken, Action<IServiceCollection>? extra = null)
     {
         var folder = Directory.CreateTempSubdirectory("pgxcbot-bench-").FullName;
         var json = LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), PgBinaries.Discover());
@@ -39,6 +40,7 @@ internal sealed class LabBot : IAsyncDisposable
         services.AddPgxcBotCore(loaded.Options, folder);
         services.AddPgxcBotStore(await SqliteStore.OpenAsync(topology.StorePath, null, cancellationToken));
         services.AddSingleton<IOperationObserver, Quiet>();
+        extra?.Invoke(services);
         return new LabBot(services.BuildServiceProvider(), folder);
     }
 

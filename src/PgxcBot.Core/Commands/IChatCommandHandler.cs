@@ -1,10 +1,13 @@
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 
 namespace PgxcBot.Core.Commands;
 
 /// <summary>The answer to a chat command, and whether it was a refusal (chat adapters show refusals to the asker only).</summary>
-public sealed record ChatReply(ChatMessage Message, bool IsRefusal)
+/// <param name="ShownByOutbox">The operation's live message in the asker's chat shows this answer already, through
+/// the outbox: the adapter gives its first answer to the interaction (within its deadline) but need not repeat it.</param>
+public sealed record ChatReply(ChatMessage Message, bool IsRefusal, bool ShownByOutbox = false)
 {
     public static ChatReply Answer(ChatMessage message) => new(message, false);
     public static ChatReply Refusal(ChatMessage message) => new(message, true);
@@ -20,6 +23,6 @@ public interface IChatCommandHandler
     CommandParser Parser { get; }
 
     /// <summary>Answers <paramref name="command"/> for <paramref name="actor"/>; never throws for a failed command.</summary>
-    /// <param name="progress">Told every event of an operation this command starts or continues.</param>
-    Task<ChatReply> AnswerAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null);
+    /// <param name="origin">Where the command came from: the operation it starts or continues shows its progress there.</param>
+    Task<ChatReply> AnswerAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null);
 }

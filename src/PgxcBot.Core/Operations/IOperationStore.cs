@@ -12,8 +12,8 @@ namespace PgxcBot.Core.Operations;
 /// when it is written. <see cref="IOperationUnitOfWork.TryReplaceAsync"/> is a compare-and-set on the
 /// expected state, plan version (<see cref="Operation.Nonce"/>) and <see cref="Operation.Revision"/>, and
 /// says whether it won. Nothing is visible to others before <see cref="IOperationUnitOfWork.CommitAsync"/>;
-/// a unit disposed without commit rolls back. Other writes that must go with a state change (a later chat
-/// outbox) join the same unit of work.
+/// a unit disposed without commit rolls back. What chat is to say about a state change joins the same unit of
+/// work (<see cref="IOperationUnitOfWork.EnqueueAsync"/>): the change and its message are stored together or not at all.
 /// </para>
 /// <para>
 /// A store that cannot be read or written (disk full, read-only, I/O error, locked for too long) throws
@@ -61,6 +61,10 @@ public interface IOperationUnitOfWork : IAsyncDisposable
     /// (another writer won; read it again to say what it did).
     /// </summary>
     Task<Operation?> TryReplaceAsync(Operation expected, Operation next, CancellationToken cancellationToken);
+
+    /// <summary>Adds <paramref name="entries"/> to the chat outbox (<see cref="Outbox.IOutboxStore"/>) in this unit: they are
+    /// stored, and visible to the senders, only if the unit commits.</summary>
+    Task EnqueueAsync(IReadOnlyList<Outbox.OutboxEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>Makes every write of this unit visible at once.</summary>
     Task CommitAsync(CancellationToken cancellationToken);

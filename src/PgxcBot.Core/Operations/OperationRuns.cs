@@ -84,9 +84,10 @@ public sealed class OperationRuns
     /// <summary>An outcome the store could not record: written over <see cref="Stored"/> once it can.</summary>
     /// <param name="Stored">What the store holds (the last version it accepted).</param>
     /// <param name="Known">What this process knows happened (the steps that ran, and how it ended).</param>
-    internal sealed record Unrecorded(Operation Stored, Operation Known);
+    /// <param name="Origin">The chat that asked, told the outcome once it is written.</param>
+    internal sealed record Unrecorded(Operation Stored, Operation Known, Outbox.ChatOrigin? Origin);
 
-    internal void Park(Operation stored, Operation known) => _unrecorded[known.Id] = new Unrecorded(stored, known);
+    internal void Park(Operation stored, Operation known, Outbox.ChatOrigin? origin) => _unrecorded[known.Id] = new Unrecorded(stored, known, origin);
 
     internal IReadOnlyList<Unrecorded> Parked => _unrecorded.Values.OrderBy(u => u.Known.Id).ToArray();
 

@@ -1,3 +1,4 @@
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Topology;
 
@@ -14,18 +15,23 @@ public sealed partial class OperationService
     }
 
     /// <summary>The outcome of one unit of work: <see cref="Written"/> when it won, else the refusal and what the
-    /// store holds (<see cref="Current"/>; null when there is no such operation).</summary>
-    private readonly record struct Change(Operation? Written, Operation? Current, string? Refusal, string? NextStep);
+    /// store holds (<see cref="Current"/>; null when there is no such operation). <see cref="Announced"/>: the
+    /// origin's chat was told in the same unit.</summary>
+    private readonly record struct Change(Operation? Written, Operation? Current, string? Refusal, string? NextStep, bool Announced = false);
 
-    private Task<Change> ChangeAsync(long id, Func<Operation, Verdict> decide, CancellationToken cancellationToken) =>
-        ChangeAsync(id, (cur, _, _) => Task.FromResult(decide(cur)), cancellationToken);
+    /// <summary>What chat is to be told when a change wins: the event (of the written version) and the chat that asked.</summary>
+    private sealed record Say(OperationEventKind Kind, ChatOrigin? Origin, int? StepIndex = null);
+
+    private Task<Change> ChangeAsync(long id, Func<Operation, Verdict> decide, CancellationToken cancellationToken, Say? say = null) =>
+        ChangeAsync(id, (cur, _, _) => Task.FromResult(decide(cur)), cancellationToken, say);
 
     /// <summary>
     /// Reads operation <paramref name="id"/> under the store's write lock, lets <paramref name="decide"/> choose on
-    /// that version, and writes the choice as a compare-and-set in the same unit of work. Throws
-    /// <see cref="StoreUnavailableException"/> when the store cannot be read or written.
+    /// that version, and writes the choice as a compare-and-set in the same unit of work, with what chat is to be told
+    /// about it (<paramref name="say"/>). Throws <see cref="StoreUnavailableException"/> when the store cannot be read or written.
     /// </summary>
-    private async Task<Change> ChangeAsync(long id, Func<Operation, IOperationUnitOfWork, CancellationToken, Task<Verdict>> decide, CancellationToken cancellationToken)
+    private async Task<Change> ChangeAsync(long id, Func<Operation, IOperationUnitOfWork, CancellationToken, Task<Verdict>> decide, CancellationToken cancellationToken,
+        Say? say = null)
     {
         await using var work = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
         var current = await work.GetAsync(id, cancellationToken).ConfigureAwait(false);
@@ -39,29 +45,31 @@ public sealed partial class OperationService
             var now = await work.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? current;
             return new Change(null, now, OperationStories.WhatHappened(now) + ".", NextFor(now));
         }
+        var announced = say is not null &&
+                        await AnnounceAsync(work, new OperationEvent(say.Kind, written, say.StepIndex), say.Origin, cancellationToken).ConfigureAwait(false);
         await work.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new Change(written, written, null, null);
+        return new Change(written, written, null, null, announced);
     }
 
     /// <summary>Moves the operation to Running as <paramref name="decide"/> says (approve, start, resume) and runs it.</summary>
-    private async Task<OperationReply> ClaimAndRunAsync(long id, Func<Operation, Verdict> decide, ClusterTopology topology, IOperationObserver? progress,
+    private async Task<OperationReply> ClaimAndRunAsync(long id, Func<Operation, Verdict> decide, ClusterTopology topology, ChatOrigin? origin,
         string what, CancellationToken cancellationToken) =>
-        await ClaimAndRunAsync(id, (cur, _, _) => Task.FromResult(decide(cur)), topology, progress, what, cancellationToken).ConfigureAwait(false);
+        await ClaimAndRunAsync(id, (cur, _, _) => Task.FromResult(decide(cur)), topology, origin, what, cancellationToken).ConfigureAwait(false);
 
     private async Task<OperationReply> ClaimAndRunAsync(long id, Func<Operation, IOperationUnitOfWork, CancellationToken, Task<Verdict>> decide,
-        ClusterTopology topology, IOperationObserver? progress, string what, CancellationToken cancellationToken)
+        ClusterTopology topology, ChatOrigin? origin, string what, CancellationToken cancellationToken)
     {
         Change change;
         try
         {
-            change = await ChangeAsync(id, decide, cancellationToken).ConfigureAwait(false);
+            change = await ChangeAsync(id, decide, cancellationToken, new Say(OperationEventKind.Started, origin)).ConfigureAwait(false);
         }
         catch (StoreUnavailableException e)
         {
             return OperationReply.Refused($"{what} could not be stored: {e.Message}. Nothing ran.", "fix the store (GET /healthz says why), then try again");
         }
         if (change.Written is not { } claimed) return OperationReply.Refused(change.Refusal!, change.NextStep, change.Current);
-        return await RunAsync(claimed, topology, progress, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(claimed, topology, origin, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -70,14 +78,14 @@ public sealed partial class OperationService
     /// store cannot record a step, nothing more runs: the answer says exactly which steps ran, and what the
     /// store could not record is written as soon as it can write again (<see cref="FlushParkedAsync"/>).
     /// </summary>
-    private async Task<OperationReply> RunAsync(Operation claimed, ClusterTopology topology, IOperationObserver? progress, CancellationToken cancellationToken)
+    private async Task<OperationReply> RunAsync(Operation claimed, ClusterTopology topology, ChatOrigin? origin, CancellationToken cancellationToken)
     {
         _runs.Begin(claimed.Id);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewing = RenewLeaseAsync(claimed.Id, renewal.Token);
         try
         {
-            return await RunStepsAsync(claimed, topology, progress, cancellationToken).ConfigureAwait(false);
+            return await RunStepsAsync(claimed, topology, origin, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -88,11 +96,12 @@ public sealed partial class OperationService
         }
     }
 
-    private async Task<OperationReply> RunStepsAsync(Operation claimed, ClusterTopology topology, IOperationObserver? progress, CancellationToken cancellationToken)
+    private async Task<OperationReply> RunStepsAsync(Operation claimed, ClusterTopology topology, ChatOrigin? origin, CancellationToken cancellationToken)
     {
         var stored = claimed;   // what the store holds
         var known = claimed;    // what this process knows happened (ahead of the store while a write is pending)
-        await EmitAsync(new OperationEvent(OperationEventKind.Started, known), progress, cancellationToken).ConfigureAwait(false);
+        // Chat was told with the claim, in its unit of work.
+        await EmitAsync(new OperationEvent(OperationEventKind.Started, known), cancellationToken).ConfigureAwait(false);
         try
         {
             var steps = known.Steps.ToArray();
@@ -104,17 +113,17 @@ public sealed partial class OperationService
 
                 steps[i] = steps[i] with { Status = StepStatus.Running, StartedAt = time.GetUtcNow(), EndedAt = null, Summary = null, Output = null };
                 known = known with { Steps = steps.ToArray() };
-                var record = await RecordAsync(stored, known, cancellationToken).ConfigureAwait(false);
+                var record = await RecordAsync(stored, known, cancellationToken, new Say(OperationEventKind.StepStarted, origin, i)).ConfigureAwait(false);
                 if (record.Written is null)
                 {
                     // Not recorded as started, so not started: the rule is "stored before it runs".
                     steps[i] = steps[i] with { Status = StepStatus.Pending, StartedAt = null };
                     known = known with { Steps = steps.ToArray() };
-                    return await StopAsync(stored, known, record, $"the start of step {i + 1} \"{step.Title}\", which therefore did not run", progress, cancellationToken)
+                    return await StopAsync(stored, known, record, $"the start of step {i + 1} \"{step.Title}\", which therefore did not run", origin, cancellationToken)
                         .ConfigureAwait(false);
                 }
                 stored = known = record.Written;
-                await EmitAsync(new OperationEvent(OperationEventKind.StepStarted, known, i), progress, cancellationToken).ConfigureAwait(false);
+                await EmitAsync(new OperationEvent(OperationEventKind.StepStarted, known, i), cancellationToken).ConfigureAwait(false);
 
                 var outcome = await executor.RunAsync(step, topology, cancellationToken).ConfigureAwait(false);
                 steps[i] = steps[i] with { Status = outcome.Status, EndedAt = time.GetUtcNow(), Summary = outcome.Summary, Output = outcome.Output };
@@ -130,14 +139,14 @@ public sealed partial class OperationService
                     catch (StoreUnavailableException e)
                     {
                         return await StopAsync(stored, known, new Change(null, null, e.Message, null),
-                            $"the new roles of {known.Datanode} (its master is now {newMaster})", progress, cancellationToken).ConfigureAwait(false);
+                            $"the new roles of {known.Datanode} (its master is now {newMaster})", origin, cancellationToken).ConfigureAwait(false);
                     }
                 }
-                record = await RecordAsync(stored, known, cancellationToken).ConfigureAwait(false);
+                record = await RecordAsync(stored, known, cancellationToken, new Say(OperationEventKind.StepFinished, origin, i)).ConfigureAwait(false);
                 if (record.Written is null)
-                    return await StopAsync(stored, known, record, $"the end of step {i + 1} \"{step.Title}\"", progress, cancellationToken).ConfigureAwait(false);
+                    return await StopAsync(stored, known, record, $"the end of step {i + 1} \"{step.Title}\"", origin, cancellationToken).ConfigureAwait(false);
                 stored = known = record.Written;
-                await EmitAsync(new OperationEvent(OperationEventKind.StepFinished, known, i), progress, cancellationToken).ConfigureAwait(false);
+                await EmitAsync(new OperationEvent(OperationEventKind.StepFinished, known, i), cancellationToken).ConfigureAwait(false);
 
                 if (outcome.Status != StepStatus.Failed) continue;
                 // By number and title: the error itself is in the step's own record (said once, under the step).
@@ -145,7 +154,7 @@ public sealed partial class OperationService
                 if (step.OnFailure == OnFailure.Stop)
                 {
                     var notRun = steps.Length - i - 1;
-                    return await FinishAsync(stored, known, OperationState.Failed, progress,
+                    return await FinishAsync(stored, known, OperationState.Failed, origin,
                         $"failed at \"{step.Title}\": {outcome.Summary}. {notRun} later step(s) did not run. " +
                         (step.IfFailed is { } meaning ? meaning + " " : "") +
                         $"Fix the cause, then /pgxc resume {known.Id} (steps already done are skipped).", cancellationToken).ConfigureAwait(false);
@@ -157,14 +166,14 @@ public sealed partial class OperationService
                 // What finishes this operation, then whatever the pair needs after it (the advice).
                 var finish = known.Kind is "promote" or "repoint" ? $"/pgxc repoint {known.Datanode}" : $"/pgxc resume {known.Id}";
                 var next = Advice.OperationAdvice.After(await AdvisedAfterAsync(known, OperationState.Failed, cancellationToken).ConfigureAwait(false), known.Datanode, finish);
-                return await FinishAsync(stored, known, OperationState.Failed, progress,
+                return await FinishAsync(stored, known, OperationState.Failed, origin,
                     $"done except {failures.Count} step(s): {string.Join("; ", failures)}. Next: {next}.",
                     cancellationToken).ConfigureAwait(false);
             }
 
             var after = await AdvisedAfterAsync(known, OperationState.Succeeded, cancellationToken).ConfigureAwait(false);
             var result = after is null ? known.Plan.Summary : $"{known.Plan.Summary} Next: {Advice.OperationAdvice.After(after, known.Datanode)}.";
-            var finished = await FinishAsync(stored, known, OperationState.Succeeded, progress, result, cancellationToken).ConfigureAwait(false);
+            var finished = await FinishAsync(stored, known, OperationState.Succeeded, origin, result, cancellationToken).ConfigureAwait(false);
             if (finished.Operation?.State != OperationState.Succeeded) return finished;
             try
             {
@@ -181,7 +190,7 @@ public sealed partial class OperationService
         {
             // Whatever broke (a bug, an observer), say what ran instead of leaving "running" behind.
             return await StopAsync(stored, known, new Change(null, null, $"{e.GetType().Name}: {e.Message}", null),
-                "the rest of the operation (an unexpected error stopped it)", progress, cancellationToken).ConfigureAwait(false);
+                "the rest of the operation (an unexpected error stopped it)", origin, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -214,7 +223,7 @@ public sealed partial class OperationService
     /// version, Running under this process (nobody took it over). A failure to write is an answer, not an
     /// exception: the caller stops and says so.
     /// </summary>
-    private async Task<Change> RecordAsync(Operation stored, Operation next, CancellationToken cancellationToken)
+    private async Task<Change> RecordAsync(Operation stored, Operation next, CancellationToken cancellationToken, Say? say)
     {
         try
         {
@@ -222,7 +231,7 @@ public sealed partial class OperationService
             return await ChangeAsync(stored.Id, cur =>
                 cur.Revision == stored.Revision && cur.State == OperationState.Running && cur.Runner == _runs.RunnerId
                     ? Verdict.To(renewed)
-                    : Verdict.No($"another process took the operation over: {OperationStories.WhatHappened(cur)}"), cancellationToken).ConfigureAwait(false);
+                    : Verdict.No($"another process took the operation over: {OperationStories.WhatHappened(cur)}"), cancellationToken, say).ConfigureAwait(false);
         }
         catch (StoreUnavailableException e)
         {
@@ -231,26 +240,27 @@ public sealed partial class OperationService
     }
 
     /// <summary>The operation ends (succeeded or failed) and is recorded; if the store cannot take it, it is parked.</summary>
-    private async Task<OperationReply> FinishAsync(Operation stored, Operation known, OperationState state, IOperationObserver? progress, string result,
+    private async Task<OperationReply> FinishAsync(Operation stored, Operation known, OperationState state, ChatOrigin? origin, string result,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var finished = (known with { State = state, Result = result, LeaseExpiresAt = null })
             .With(state == OperationState.Succeeded ? DecisionKind.Succeeded : DecisionKind.Failed, null, now);
-        var record = await RecordAsync(stored, finished, cancellationToken).ConfigureAwait(false);
+        var record = await RecordAsync(stored, finished, cancellationToken, new Say(OperationEventKind.Finished, origin)).ConfigureAwait(false);
         if (record.Written is { } written)
         {
-            await EmitAsync(new OperationEvent(OperationEventKind.Finished, written), progress, cancellationToken).ConfigureAwait(false);
-            return OperationReply.Of(written);
+            await EmitAsync(new OperationEvent(OperationEventKind.Finished, written), cancellationToken).ConfigureAwait(false);
+            return OperationReply.Of(written) with { Announced = record.Announced };
         }
-        if (record.Current is null) _runs.Park(stored, finished);
+        // Not stored, so not in the outbox either: the caller's answer says it now, and chat is told when the store takes it.
+        if (record.Current is null) _runs.Park(stored, finished, origin);
         var told = finished with
         {
             Result = result + (record.Current is null
                 ? $" The store could not record this result ({record.Refusal}); it is written as soon as the store can write again."
                 : $" This result was not recorded: {record.Refusal}."),
         };
-        await EmitAsync(new OperationEvent(OperationEventKind.Finished, told), progress, cancellationToken).ConfigureAwait(false);
+        await EmitAsync(new OperationEvent(OperationEventKind.Finished, told), cancellationToken).ConfigureAwait(false);
         return OperationReply.Of(told);
     }
 
@@ -259,7 +269,7 @@ public sealed partial class OperationService
     /// runs. The answer says exactly which steps ran, from what this process knows. The Interrupted record is
     /// written now if the store takes it, otherwise parked and written when it can (a resume does that first).
     /// </summary>
-    private async Task<OperationReply> StopAsync(Operation stored, Operation known, Change failure, string what, IOperationObserver? progress,
+    private async Task<OperationReply> StopAsync(Operation stored, Operation known, Change failure, string what, ChatOrigin? origin,
         CancellationToken cancellationToken)
     {
         var id = known.Id;
@@ -278,19 +288,21 @@ public sealed partial class OperationService
                            $" Fix the store (GET /healthz says why), then /pgxc resume {id}: each remaining step checks the servers first.");
         var interrupted = (known with { State = OperationState.Interrupted, Result = result, LeaseExpiresAt = null })
             .With(DecisionKind.Interrupted, null, time.GetUtcNow());
+        var announced = false;
         if (!takenOver)
         {
-            var record = await RecordAsync(stored, interrupted, cancellationToken).ConfigureAwait(false);
-            if (record.Written is { } written) interrupted = written;
-            else if (record.Current is null) _runs.Park(stored, interrupted);
+            var record = await RecordAsync(stored, interrupted, cancellationToken, new Say(OperationEventKind.Interrupted, origin)).ConfigureAwait(false);
+            if (record.Written is { } written) (interrupted, announced) = (written, record.Announced);
+            else if (record.Current is null) _runs.Park(stored, interrupted, origin);
         }
-        await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, interrupted), progress, cancellationToken).ConfigureAwait(false);
-        return OperationReply.Of(interrupted);
+        await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, interrupted), cancellationToken).ConfigureAwait(false);
+        return OperationReply.Of(interrupted) with { Announced = announced };
     }
 
     /// <summary>
     /// Writes what the store could not record before (parked outcomes), each as a compare-and-set over the
-    /// version the store still holds. Returns the operations still not written, with why.
+    /// version the store still holds, with its outcome for chat (which could not be queued either). Returns the
+    /// operations still not written, with why.
     /// </summary>
     private async Task<IReadOnlyDictionary<long, string>> FlushParkedAsync(CancellationToken cancellationToken)
     {
@@ -306,7 +318,8 @@ public sealed partial class OperationService
                     if (cur.State == OperationState.Interrupted && cur.Steps.Select(s => s.Status).SequenceEqual(parked.Stored.Steps.Select(s => s.Status)))
                         return Verdict.To(cur with { Steps = parked.Known.Steps, Result = parked.Known.Result });
                     return Verdict.No("");
-                }, cancellationToken).ConfigureAwait(false);
+                }, cancellationToken, new Say(parked.Known.State == OperationState.Interrupted ? OperationEventKind.Interrupted : OperationEventKind.Finished, parked.Origin))
+                    .ConfigureAwait(false);
                 _runs.Forget(parked.Known.Id);
             }
             catch (StoreUnavailableException e)

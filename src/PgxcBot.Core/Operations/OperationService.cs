@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Runbooks.Planners;
@@ -15,6 +16,12 @@ namespace PgxcBot.Core.Operations;
 /// on the version the store holds now (<see cref="IOperationStore"/>): whatever the number of clicks,
 /// processes or replicas, AwaitingApproval → Running happens once, and the loser is told what the winner did.
 /// </para>
+/// <para>
+/// Chat is never waited for: what is to be said about a change (the operation's live message, a terminal's step
+/// line) is written to the store's outbox in the unit of work of the change (<paramref name="announcer"/>), and
+/// the senders deliver it afterwards. <paramref name="events"/> are in-process hooks only (tests, metrics): they
+/// must return at once and never talk to a chat.
+/// </para>
 /// </summary>
 public sealed partial class OperationService(
     TopologyState topologyState,
@@ -28,6 +35,7 @@ public sealed partial class OperationService(
     IPairOperationSink pairs,
     TimeProvider time,
     OperationRuns? runs = null,
+    OutboxAnnouncer? announcer = null,
     Advice.AdviceSource? advice = null)
 {
     public const string AcceptDataLoss = "accept-data-loss";
@@ -52,15 +60,16 @@ public sealed partial class OperationService(
     /// Plans an operation and either runs it at once (no approval needed) or stores it awaiting approval.
     /// The pair's one-operation rule is checked again in the unit of work that stores it.
     /// </summary>
-    /// <param name="progress">Also told every event of this operation (e.g. the chat message that asked for it).</param>
+    /// <param name="origin">The chat message that asked for it: the operation's progress is shown there.</param>
     public async Task<OperationReply> RequestAsync(string kind, string datanode, IReadOnlyList<string> flags, Actor requester, CancellationToken cancellationToken,
-        IOperationObserver? progress = null)
+        ChatOrigin? origin = null)
     {
         var allowed = policy.CanRequest(requester);
         if (!allowed.Allowed) return OperationReply.Refused(allowed.Reason!);
 
         Operation operation;
         ClusterTopology topology;
+        bool announced;
         try
         {
             await FlushParkedAsync(cancellationToken).ConfigureAwait(false);
@@ -84,9 +93,10 @@ public sealed partial class OperationService(
                 requester, now, null, null, needsApproval ? now + policy.Expiry : null, NewNonce(),
                 runbook, Operation.PendingSteps(runbook), null, flags).With(DecisionKind.Requested, requester, now);
             var beside = kind == "async" && !runbook.LowersDurability;
-            var (created, busy) = await CreateAsync(fresh, cancellationToken, beside).ConfigureAwait(false);
+            var (created, busy, shown) = await CreateAsync(fresh, origin, cancellationToken, beside).ConfigureAwait(false);
             if (busy is not null) return Busy(datanode, busy);
             operation = created!;
+            announced = shown;
         }
         catch (StoreUnavailableException e)
         {
@@ -96,13 +106,13 @@ public sealed partial class OperationService(
 
         if (operation.State == OperationState.AwaitingApproval)
         {
-            await EmitAsync(new OperationEvent(OperationEventKind.AwaitingApproval, operation), progress, cancellationToken).ConfigureAwait(false);
-            return OperationReply.Of(operation, $"waiting for approval by another authorised person until {operation.ApprovalExpiresAt:HH:mm:ss} UTC");
+            await EmitAsync(new OperationEvent(OperationEventKind.AwaitingApproval, operation), cancellationToken).ConfigureAwait(false);
+            return OperationReply.Of(operation, $"waiting for approval by another authorised person until {operation.ApprovalExpiresAt:HH:mm:ss} UTC") with { Announced = announced };
         }
         return await ClaimAndRunAsync(operation.Id, cur => cur.State == OperationState.Planned && cur.Revision == operation.Revision
                 ? Verdict.To(Claim(cur, DecisionKind.Started, requester))
                 : Verdict.No(OperationStories.WhatHappened(cur) + "."),
-            topology, progress, $"operation {operation.Id}", cancellationToken).ConfigureAwait(false);
+            topology, origin, $"operation {operation.Id}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -112,7 +122,7 @@ public sealed partial class OperationService(
     /// is still open; a second approver is told who approved first.
     /// </summary>
     public async Task<OperationReply> ApproveAsync(long id, string? nonce, Actor approver, IReadOnlyList<string> acknowledgements, CancellationToken cancellationToken,
-        IOperationObserver? progress = null)
+        ChatOrigin? origin = null)
     {
         Operation operation;
         ClusterTopology topology;
@@ -130,10 +140,10 @@ public sealed partial class OperationService(
 
             if (operation.ApprovalExpiresAt is { } expires && time.GetUtcNow() >= expires)
             {
-                await ChangeAsync(id, cur => Expirable(cur) && cur.ApprovalExpiresAt <= time.GetUtcNow() ? Verdict.To(Expire(cur)) : Verdict.No(""),
-                    cancellationToken).ConfigureAwait(false);
+                var expired = await ChangeAsync(id, cur => Expirable(cur) && cur.ApprovalExpiresAt <= time.GetUtcNow() ? Verdict.To(Expire(cur)) : Verdict.No(""),
+                    cancellationToken, new Say(OperationEventKind.Finished, origin)).ConfigureAwait(false);
                 return OperationReply.Refused($"the approval window of operation {id} closed at {expires:HH:mm:ss} UTC; nothing ran. Request it again to get a fresh plan.",
-                    $"/pgxc {operation.Kind} {operation.Datanode}", operation);
+                    $"/pgxc {operation.Kind} {operation.Datanode}", expired.Written ?? operation) with { Announced = expired.Announced };
             }
             var decision = policy.CanApprove(approver, operation, time.GetUtcNow());
             if (!decision.Allowed) return OperationReply.Refused(decision.Reason!, null, operation);
@@ -150,10 +160,10 @@ public sealed partial class OperationService(
                 var reason = $"not run: at approval the preconditions no longer held: {fresh.Refusal}";
                 var change = await ChangeAsync(id, cur => Same(cur, operation)
                     ? Verdict.To((cur with { State = OperationState.Cancelled, Result = reason }).With(DecisionKind.Cancelled, approver, time.GetUtcNow()))
-                    : Verdict.No(""), cancellationToken).ConfigureAwait(false);
+                    : Verdict.No(""), cancellationToken, new Say(OperationEventKind.Finished, origin)).ConfigureAwait(false);
                 if (change.Written is not { } cancelled) return Lost(change.Current ?? operation, "nothing to approve");
-                await EmitAsync(new OperationEvent(OperationEventKind.Finished, cancelled), progress, cancellationToken).ConfigureAwait(false);
-                return OperationReply.Refused(reason, fresh.NextStep, cancelled);
+                await EmitAsync(new OperationEvent(OperationEventKind.Finished, cancelled), cancellationToken).ConfigureAwait(false);
+                return OperationReply.Refused(reason, fresh.NextStep, cancelled) with { Announced = change.Announced };
             }
             if (fresh.Runbook!.Fingerprint != operation.Plan.Fingerprint)
             {
@@ -163,12 +173,12 @@ public sealed partial class OperationService(
                     {
                         Plan = fresh.Runbook, Steps = Operation.PendingSteps(fresh.Runbook), Nonce = NewNonce(), ApprovalExpiresAt = now + policy.Expiry,
                     }).With(DecisionKind.Replanned, approver, now))
-                    : Verdict.No(""), cancellationToken).ConfigureAwait(false);
+                    : Verdict.No(""), cancellationToken, new Say(OperationEventKind.PlanChanged, origin)).ConfigureAwait(false);
                 if (change.Written is not { } replanned) return Lost(change.Current ?? operation, "nothing to approve");
-                await EmitAsync(new OperationEvent(OperationEventKind.PlanChanged, replanned), progress, cancellationToken).ConfigureAwait(false);
+                await EmitAsync(new OperationEvent(OperationEventKind.PlanChanged, replanned), cancellationToken).ConfigureAwait(false);
                 return OperationReply.Refused(
                     $"the cluster changed since operation {id} was requested, and so did its plan. Nothing ran. Read the new plan; it needs a new approval.",
-                    $"/pgxc approve {id}", replanned) with { PlanChanged = true };
+                    $"/pgxc approve {id}", replanned) with { PlanChanged = true, Announced = change.Announced };
             }
         }
         catch (StoreUnavailableException e)
@@ -185,7 +195,7 @@ public sealed partial class OperationService(
             if (cur.ApprovalExpiresAt is { } closes && now >= closes)
                 return Verdict.No($"the approval window of operation {id} closed at {closes:HH:mm:ss} UTC while the plan was checked; nothing ran. Request it again.");
             return Verdict.To(Claim(cur with { ApprovedBy = approver, ApprovedAt = now }, DecisionKind.Approved, approver));
-        }, topology, progress, $"the approval of operation {id}", cancellationToken).ConfigureAwait(false);
+        }, topology, origin, $"the approval of operation {id}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -193,29 +203,31 @@ public sealed partial class OperationService(
     /// gone). Needs a listed requester or approver. Past a point of no return it is refused with the resume
     /// command, unless <paramref name="abandon"/> (an approver who finished or undid the rest by hand).
     /// </summary>
-    public async Task<OperationReply> CancelAsync(long id, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null, bool abandon = false)
+    public async Task<OperationReply> CancelAsync(long id, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null, bool abandon = false)
     {
         Operation cancelled;
+        bool announced;
         try
         {
             await FlushParkedAsync(cancellationToken).ConfigureAwait(false);
-            var change = await ChangeAsync(id, cur => DecideCancel(cur, actor, abandon), cancellationToken).ConfigureAwait(false);
+            var change = await ChangeAsync(id, cur => DecideCancel(cur, actor, abandon), cancellationToken, new Say(OperationEventKind.Finished, origin)).ConfigureAwait(false);
             if (change.Current is null) return OperationReply.Refused($"there is no operation {id}.", "/pgxc history");
             if (change.Written is null) return OperationReply.Refused(change.Refusal!, change.NextStep, change.Current);
             cancelled = change.Written;
+            announced = change.Announced;
         }
         catch (StoreUnavailableException e)
         {
             return OperationReply.Refused($"operation {id} could not be cancelled: {e.Message}. Nothing changed.",
                 $"fix the store (GET /healthz says why), then /pgxc cancel {id}");
         }
-        await EmitAsync(new OperationEvent(OperationEventKind.Finished, cancelled), progress, cancellationToken).ConfigureAwait(false);
-        return OperationReply.Of(cancelled);
+        await EmitAsync(new OperationEvent(OperationEventKind.Finished, cancelled), cancellationToken).ConfigureAwait(false);
+        return OperationReply.Of(cancelled) with { Announced = announced };
     }
 
     /// <summary>Continues an interrupted (or failed) operation: steps already done are skipped after asking the
     /// servers. Needs a listed requester or approver; refused while another operation of the pair is open.</summary>
-    public async Task<OperationReply> ResumeAsync(long id, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
+    public async Task<OperationReply> ResumeAsync(long id, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null)
     {
         ClusterTopology topology;
         try
@@ -230,7 +242,7 @@ public sealed partial class OperationService(
         {
             return OperationReply.Refused($"operation {id} cannot be resumed yet: {e.Message}. Nothing ran.", $"fix the store (GET /healthz says why), then /pgxc resume {id}");
         }
-        return await ClaimAndRunAsync(id, (cur, work, ct) => DecideResumeAsync(cur, actor, work, ct), topology, progress, $"the resume of operation {id}",
+        return await ClaimAndRunAsync(id, (cur, work, ct) => DecideResumeAsync(cur, actor, work, ct), topology, origin, $"the resume of operation {id}",
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -245,9 +257,9 @@ public sealed partial class OperationService(
         {
             if (operation.State != OperationState.Running) continue;
             var change = await ChangeAsync(operation.Id, cur => _runs.IsAbandoned(cur, time.GetUtcNow())
-                ? Verdict.To(Interrupt(cur, time.GetUtcNow())) : Verdict.No(""), cancellationToken).ConfigureAwait(false);
+                ? Verdict.To(Interrupt(cur, time.GetUtcNow())) : Verdict.No(""), cancellationToken, new Say(OperationEventKind.Interrupted, null)).ConfigureAwait(false);
             if (change.Written is not { } marked) continue;
-            await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, marked), null, cancellationToken).ConfigureAwait(false);
+            await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, marked), cancellationToken).ConfigureAwait(false);
             interrupted.Add(marked);
         }
         return interrupted;
@@ -340,13 +352,16 @@ public sealed partial class OperationService(
     }
 
     /// <summary>One unit of work: expired requests of the pair are closed, abandoned runs marked interrupted,
-    /// then the new operation is stored unless another one of the pair is still open.</summary>
+    /// then the new operation is stored unless another one of the pair is still open; what chat is to be told
+    /// about each goes in the same unit.</summary>
     /// <param name="besideWaiting">The new operation may run beside operations that wait for a person
     /// (awaiting approval, interrupted): the async switch that releases blocked commits.</param>
-    private async Task<(Operation? Created, Operation? Busy)> CreateAsync(Operation fresh, CancellationToken cancellationToken, bool besideWaiting = false)
+    private async Task<(Operation? Created, Operation? Busy, bool Announced)> CreateAsync(Operation fresh, ChatOrigin? origin, CancellationToken cancellationToken,
+        bool besideWaiting = false)
     {
         var marked = new List<Operation>();
         Operation? busy = null, created = null;
+        var announced = false;
         await using (var work = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
         {
             var now = time.GetUtcNow();
@@ -354,24 +369,31 @@ public sealed partial class OperationService(
             {
                 if (Expirable(open) && open.ApprovalExpiresAt <= now)
                 {
-                    await work.TryReplaceAsync(open, Expire(open), cancellationToken).ConfigureAwait(false);
+                    if (await work.TryReplaceAsync(open, Expire(open), cancellationToken).ConfigureAwait(false) is { } expired)
+                        await AnnounceAsync(work, new OperationEvent(OperationEventKind.Finished, expired), null, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 if (_runs.IsAbandoned(open, now) && await work.TryReplaceAsync(open, Interrupt(open, now), cancellationToken).ConfigureAwait(false) is { } interrupted)
                 {
                     marked.Add(interrupted);
+                    await AnnounceAsync(work, new OperationEvent(OperationEventKind.Interrupted, interrupted), null, cancellationToken).ConfigureAwait(false);
                     if (!besideWaiting) busy ??= interrupted;
                     continue;
                 }
                 if (besideWaiting && WaitsForPerson(open)) continue;
                 busy ??= open;
             }
-            if (busy is null) created = await work.InsertAsync(fresh, cancellationToken).ConfigureAwait(false);
+            if (busy is null)
+            {
+                created = await work.InsertAsync(fresh, cancellationToken).ConfigureAwait(false);
+                if (created.State == OperationState.AwaitingApproval)
+                    announced = await AnnounceAsync(work, new OperationEvent(OperationEventKind.AwaitingApproval, created), origin, cancellationToken).ConfigureAwait(false);
+            }
             await work.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         foreach (var operation in marked)
-            await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, operation), null, cancellationToken).ConfigureAwait(false);
-        return (created, busy);
+            await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, operation), cancellationToken).ConfigureAwait(false);
+        return (created, busy, announced);
     }
 
     /// <summary>The stored operation, or what this process knows happened to it when the store could not record
@@ -448,10 +470,17 @@ public sealed partial class OperationService(
         return (cur with { State = OperationState.Interrupted, Result = result, LeaseExpiresAt = null }).With(DecisionKind.Interrupted, null, now);
     }
 
-    private async Task EmitAsync(OperationEvent operationEvent, IOperationObserver? progress, CancellationToken cancellationToken)
+    /// <summary>Tells the in-process hooks (never a chat: chat is told through the outbox, in the unit of work).</summary>
+    private Task EmitAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => events.OnEventAsync(operationEvent, cancellationToken);
+
+    /// <summary>Writes what chat is to be told about <paramref name="operationEvent"/> in <paramref name="work"/>. True when
+    /// <paramref name="origin"/>'s chat shows it (so its adapter need not).</summary>
+    private async Task<bool> AnnounceAsync(IOperationUnitOfWork work, OperationEvent operationEvent, ChatOrigin? origin, CancellationToken cancellationToken)
     {
-        await events.OnEventAsync(operationEvent, cancellationToken).ConfigureAwait(false);
-        if (progress is not null) await progress.OnEventAsync(operationEvent, cancellationToken).ConfigureAwait(false);
+        if (announcer is null) return false;
+        var entries = announcer.ForOperation(operationEvent, origin);
+        if (entries.Count > 0) await work.EnqueueAsync(entries, cancellationToken).ConfigureAwait(false);
+        return announcer.Shows(origin);
     }
 
     private async Task<PlanResult> PlanAsync(string kind, string datanode, IReadOnlyList<string> flags, ClusterTopology topology, ClusterSnapshot snapshot,

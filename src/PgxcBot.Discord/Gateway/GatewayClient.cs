@@ -14,7 +14,9 @@ namespace PgxcBot.Discord.Gateway;
 /// session exists; READY keeps session_id and resume_gateway_url. A missing heartbeat ACK (zombie connection),
 /// Reconnect (op 7), a resumable close or a dropped connection lead to Resume; Invalid Session to Resume or a
 /// new Identify as its flag says, after 1-5 s; close codes 4004 and 4010-4014 stop with
-/// <see cref="GatewayFatalException"/> naming the cause. Repeated failures back off exponentially with jitter.
+/// <see cref="GatewayFatalException"/> naming the cause, and so does a bot token REST rejects
+/// (<see cref="DiscordUnauthorizedException"/>); anything else (REST or DNS down when a new session needs
+/// <c>GET /gateway/bot</c>, a dropped socket) is retried. Repeated failures back off exponentially with jitter.
 /// Resume is preferred: Identifies are limited per day, and going over resets the token.
 /// </summary>
 public sealed partial class GatewayClient(
@@ -61,23 +63,21 @@ public sealed partial class GatewayClient(
         while (!cancellationToken.IsCancellationRequested)
         {
             var resume = _sessionId is not null && _resumeUrl is not null;
-            string url;
-            if (resume)
-            {
-                url = _resumeUrl!;
-            }
-            else
-            {
-                url = await PrepareIdentifyAsync(cancellationToken).ConfigureAwait(false);
-            }
             (Next next, bool reachedReady, TimeSpan extraDelay) outcome;
             try
             {
-                outcome = await ConnectAsync(url, resume, cancellationToken).ConfigureAwait(false);
+                // A new session starts with GET /gateway/bot: REST being down (DNS, connection refused, 5xx) is a
+                // failed connection like any other, retried with back-off; only a rejected token is fatal.
+                var url = resume ? _resumeUrl : await GatewayUrlAsync(cancellationToken).ConfigureAwait(false);
+                outcome = url is null
+                    ? (Next.Resume, false, TimeSpan.Zero)
+                    : await ConnectAsync(url, resume, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is WebSocketException or IOException or System.Net.Http.HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception e) when (e is WebSocketException or IOException or System.Net.Http.HttpRequestException or JsonException or KeyNotFoundException
+                                          || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 LogConnectionLost(logger, e.Message);
+                // Resumable as long as a session exists (the next round identifies when there is none).
                 outcome = (Next.Resume, false, TimeSpan.Zero);
             }
             finally
@@ -93,6 +93,21 @@ public sealed partial class GatewayClient(
                 LogReconnecting(logger, delay.TotalSeconds, outcome.next == Next.Resume && _sessionId is not null ? "resume" : "identify", failures);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Where to open a new session, or null (logged) when Discord's REST API cannot say now.</summary>
+    private async Task<string?> GatewayUrlAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PrepareIdentifyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when ((e is DiscordApiException && e is not DiscordUnauthorizedException) || e is System.Net.Http.HttpRequestException or IOException
+                                  or JsonException or KeyNotFoundException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogGatewayUrlFailed(logger, e.Message);
+            return null;
         }
     }
 
@@ -346,6 +361,8 @@ public sealed partial class GatewayClient(
     private static partial void LogInvalidSession(ILogger logger, bool resumable, double delaySeconds);
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway closed the connection: {Code} {Reason}")]
     private static partial void LogClosed(ILogger logger, int code, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gateway: could not ask Discord where to connect (GET /gateway/bot): {Reason}; retrying with back-off")]
+    private static partial void LogGatewayUrlFailed(ILogger logger, string reason);
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway connection lost: {Reason}")]
     private static partial void LogConnectionLost(ILogger logger, string reason);
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway: reconnecting in {DelaySeconds} s to {How} (consecutive failures {Failures})")]

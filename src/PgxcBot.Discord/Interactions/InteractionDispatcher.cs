@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
+using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rendering;
 using PgxcBot.Discord.Rest;
 
@@ -19,8 +20,14 @@ public sealed class InteractionTimings
 /// <summary>
 /// Turns interactions (from the gateway or the HTTP endpoint alike) into chat commands for the one parser and
 /// handler, with the person who typed or clicked as the actor, and sends the answers: at once when quick,
-/// otherwise deferred then edited; one live message per operation edited at every step; refusals to the
-/// asker only. Interactions are handled in the background, so the gateway's receive loop never waits.
+/// otherwise deferred then edited; refusals to the asker only. Interactions are handled in the background, so
+/// the gateway's receive loop never waits.
+/// <para>
+/// An operation's live message is not drawn here: the command carries its origin (this interaction's message) to
+/// the engine, which writes each state to the outbox, and the outbox sender edits the message (coalesced, in
+/// order, after this dispatcher's first answer). The dispatcher only gives that first answer, within Discord's
+/// 3 seconds: a deferral, so that every state the message shows comes from the outbox, in order.
+/// </para>
 /// </summary>
 public sealed partial class InteractionDispatcher(
     IChatCommandHandler handler,
@@ -28,8 +35,11 @@ public sealed partial class InteractionDispatcher(
     IReadOnlyList<string> datanodes,
     InteractionTimings timings,
     TimeProvider time,
-    ILogger<InteractionDispatcher> logger)
+    ILogger<InteractionDispatcher> logger,
+    InteractionResponses? responses = null)
 {
+    private readonly InteractionResponses _responses = responses ?? new InteractionResponses();
+
     private readonly ConcurrentDictionary<Task, byte> _running = new();
 
     /// <summary>Starts handling <paramref name="interaction"/> in the background and returns at once.</summary>
@@ -97,7 +107,21 @@ public sealed partial class InteractionDispatcher(
         var target = interaction.Type == InteractionType.MessageComponent && command is ApproveCommand or CancelCommand or ResumeCommand
             ? AnswerTarget.SourceMessage
             : AnswerTarget.NewMessage;
-        var session = new InteractionSession(interaction, target, api);
+        _responses.Expect(interaction.Id);
+        var session = new InteractionSession(interaction, target, api, () => _responses.Answered(interaction.Id));
+        try
+        {
+            await RunAsync(interaction, session, target, command, parsed, error, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _responses.Answered(interaction.Id);
+        }
+    }
+
+    private async Task RunAsync(Interaction interaction, InteractionSession session, AnswerTarget target, ChatCommand? command, CommandParseResult? parsed, string? error,
+        CancellationToken cancellationToken)
+    {
         var render = new RenderOptions(DisabledComponents: target == AnswerTarget.SourceMessage ? interaction.MessageComponents : null);
 
         if (command is null)
@@ -116,8 +140,8 @@ public sealed partial class InteractionDispatcher(
         }
         LogCommand(logger, interaction.Id, command.Spec.Name, actor.Id, interaction.Type.ToString());
 
-        var progress = new SessionProgress(session, render, logger, interaction.Id);
-        var work = handler.AnswerAsync(command, actor, cancellationToken, progress);
+        var origin = new ChatOrigin(DiscordOutboxChannel.TargetName, DiscordAddress.Of(interaction, target, render.DisabledComponents).ToJson());
+        var work = handler.AnswerAsync(command, actor, cancellationToken, origin);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var timer = Task.Delay(timings.AnswerAtOnceWithin, time, deadline.Token);
         if (await Task.WhenAny(work, timer).ConfigureAwait(false) != work)
@@ -128,7 +152,18 @@ public sealed partial class InteractionDispatcher(
         await deadline.CancelAsync().ConfigureAwait(false);
 
         var reply = await work.ConfigureAwait(false);
-        if (reply.IsRefusal)
+        if (reply.ShownByOutbox && (!reply.IsRefusal || target == AnswerTarget.SourceMessage))
+        {
+            // The operation's message shows this state through the outbox; the interaction still gets its first answer
+            // in time, and a refusal goes to the clicker alone.
+            await session.DeferAsync(cancellationToken).ConfigureAwait(false);
+            if (reply.IsRefusal)
+            {
+                LogRefused(logger, interaction.Id, actor.Id, reply.Message.Title);
+                await session.RefuseAsync(DiscordMessageRenderer.Render(reply.Message, new RenderOptions(Ephemeral: true)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else if (reply.IsRefusal)
         {
             LogRefused(logger, interaction.Id, actor.Id, reply.Message.Title);
             await session.RefuseAsync(DiscordMessageRenderer.Render(reply.Message, new RenderOptions(Ephemeral: true)), cancellationToken).ConfigureAwait(false);
@@ -136,24 +171,6 @@ public sealed partial class InteractionDispatcher(
         else
         {
             await session.ShowAsync(DiscordMessageRenderer.RenderWhole(reply.Message, render), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Edits the interaction's message at every event of its operation. Never throws into the engine:
-    /// a failed edit is logged and the operation goes on.</summary>
-    private sealed class SessionProgress(InteractionSession session, RenderOptions render, ILogger logger, string interactionId) : IOperationObserver
-    {
-        public async Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken)
-        {
-            try
-            {
-                // The whole plan, always: an approver never approves a cut one (attached when it does not fit).
-                await session.ShowAsync(DiscordMessageRenderer.RenderWhole(OperationMessageBuilder.Build(operationEvent.Operation), render), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogProgressFailed(logger, interactionId, operationEvent.Operation.Id, operationEvent.Kind.ToString(), e);
-            }
         }
     }
 
@@ -175,6 +192,4 @@ public sealed partial class InteractionDispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "Interaction {InteractionId} could not be answered")]
     private static partial void LogFailed(ILogger logger, string interactionId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Interaction {InteractionId}: progress of operation {OperationId} ({Event}) could not be shown")]
-    private static partial void LogProgressFailed(ILogger logger, string interactionId, long operationId, string @event, Exception exception);
 }

@@ -12,12 +12,30 @@ public enum AnswerTarget { NewMessage, SourceMessage }
 /// it is ready, otherwise a deferral), then edits of the same message. Serialised, so a progress event and
 /// the deadline's deferral never race. A refusal goes to the asker only (ephemeral).
 /// </summary>
-internal sealed class InteractionSession(Interaction interaction, AnswerTarget target, DiscordApi api)
+/// <param name="firstAnswered">Called once the first answer was sent, or failed (then nothing can follow it either).</param>
+internal sealed class InteractionSession(Interaction interaction, AnswerTarget target, DiscordApi api, Action? firstAnswered = null)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _responded;
 
     public AnswerTarget Target => target;
+
+    /// <summary>Whether the first answer was given.</summary>
+    public bool Responded => _responded;
+
+    /// <summary>Sends the first answer (with the files its message carries); whatever happens, the interaction no longer waits for one.</summary>
+    private async Task FirstAsync(JsonObject response, CancellationToken cancellationToken, IReadOnlyList<Rendering.DiscordAttachment>? files = null)
+    {
+        try
+        {
+            await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, response, cancellationToken, files).ConfigureAwait(false);
+            _responded = true;
+        }
+        finally
+        {
+            firstAnswered?.Invoke();
+        }
+    }
 
     /// <summary>Shows <paramref name="message"/> to everyone in the channel: the first answer, or an edit of it.</summary>
     public Task ShowAsync(JsonObject message, CancellationToken cancellationToken) =>
@@ -34,9 +52,7 @@ internal sealed class InteractionSession(Interaction interaction, AnswerTarget t
             if (!_responded)
             {
                 var type = target == AnswerTarget.NewMessage ? 4 : 7; // CHANNEL_MESSAGE_WITH_SOURCE | UPDATE_MESSAGE
-                await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = type, ["data"] = message }, cancellationToken, files)
-                    .ConfigureAwait(false);
-                _responded = true;
+                await FirstAsync(new JsonObject { ["type"] = type, ["data"] = message }, cancellationToken, files).ConfigureAwait(false);
             }
             else
             {
@@ -57,8 +73,7 @@ internal sealed class InteractionSession(Interaction interaction, AnswerTarget t
         {
             if (_responded) return;
             var type = target == AnswerTarget.NewMessage ? 5 : 6; // DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE | DEFERRED_UPDATE_MESSAGE
-            await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = type }, cancellationToken).ConfigureAwait(false);
-            _responded = true;
+            await FirstAsync(new JsonObject { ["type"] = type }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -75,8 +90,7 @@ internal sealed class InteractionSession(Interaction interaction, AnswerTarget t
         {
             if (!_responded)
             {
-                await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = 4, ["data"] = ephemeralMessage }, cancellationToken).ConfigureAwait(false);
-                _responded = true;
+                await FirstAsync(new JsonObject { ["type"] = 4, ["data"] = ephemeralMessage }, cancellationToken).ConfigureAwait(false);
             }
             else if (target == AnswerTarget.NewMessage)
             {
@@ -96,9 +110,5 @@ internal sealed class InteractionSession(Interaction interaction, AnswerTarget t
     }
 
     /// <summary>An answer that needs no deferral logic (autocomplete).</summary>
-    public async Task RespondRawAsync(JsonObject response, CancellationToken cancellationToken)
-    {
-        await api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, response, cancellationToken).ConfigureAwait(false);
-        _responded = true;
-    }
+    public Task RespondRawAsync(JsonObject response, CancellationToken cancellationToken) => FirstAsync(response, cancellationToken);
 }

@@ -30,24 +30,37 @@ public sealed class DiscordApi(DiscordRestClient rest)
     public Task<JsonElement?> BulkOverwriteGuildCommandsAsync(string applicationId, string guildId, JsonArray commands, CancellationToken cancellationToken) =>
         rest.SendAsync(HttpMethod.Put, $"applications/{applicationId}/guilds/{guildId}/commands", commands, cancellationToken);
 
-    /// <summary>Posts a message; returns its id.</summary>
-    public async Task<string> CreateMessageAsync(string channelId, JsonObject message, CancellationToken cancellationToken)
+    /// <summary>Posts a message with the bot token; returns its id. With <paramref name="nonce"/> (at most 25 characters)
+    /// the post carries <c>nonce</c> and <c>enforce_nonce: true</c>: a retry of a post Discord already created (a 5xx or a
+    /// timeout after it took it) returns that message instead of a second one (Discord API, "Create Message").</summary>
+    public async Task<string> CreateMessageAsync(string channelId, JsonObject message, CancellationToken cancellationToken, string? nonce = null,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null)
     {
-        var answer = await rest.SendAsync(HttpMethod.Post, $"channels/{channelId}/messages", message, cancellationToken).ConfigureAwait(false);
+        if (nonce is not null)
+        {
+            message = (JsonObject)message.DeepClone();
+            message["nonce"] = nonce;
+            message["enforce_nonce"] = true;
+        }
+        var answer = await rest.SendAsync(HttpMethod.Post, $"channels/{channelId}/messages", message, files, cancellationToken).ConfigureAwait(false);
         return answer?.GetProperty("id").GetString() ?? "";
     }
 
-    public Task EditMessageAsync(string channelId, string messageId, JsonObject message, CancellationToken cancellationToken) =>
-        rest.SendAsync(HttpMethod.Patch, $"channels/{channelId}/messages/{messageId}", message, cancellationToken);
+    /// <summary>Edits a message with the bot token (the bot's own messages, and after its 15 minutes an interaction's).
+    /// Returns the message as Discord now holds it. With files, as <see cref="EditOriginalAsync"/>.</summary>
+    public Task<JsonElement?> EditMessageAsync(string channelId, string messageId, JsonObject message, CancellationToken cancellationToken,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
+        rest.SendAsync(HttpMethod.Patch, $"channels/{channelId}/messages/{messageId}", message, files, cancellationToken);
 
     /// <summary>The first answer to an interaction (within 3 s of its creation), with the files its message carries.</summary>
     public Task CreateInteractionResponseAsync(string interactionId, string token, JsonObject response, CancellationToken cancellationToken,
         IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
         rest.SendAsync(HttpMethod.Post, $"interactions/{interactionId}/{token}/callback", response, files, cancellationToken);
 
-    /// <summary>Edits the interaction's original message (the answer, or for a button the message it sits on). With
-    /// files, the message's <c>attachments</c> list says which to keep: the new ones replace the old.</summary>
-    public Task EditOriginalAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken,
+    /// <summary>Edits the interaction's original message (the answer, or for a button the message it sits on); returns
+    /// the message (its id and channel_id) as Discord now holds it. With files, the message's <c>attachments</c> list
+    /// says which to keep: the new ones replace the old.</summary>
+    public Task<JsonElement?> EditOriginalAsync(string applicationId, string token, JsonObject message, CancellationToken cancellationToken,
         IReadOnlyList<Rendering.DiscordAttachment>? files = null) =>
         rest.SendAsync(HttpMethod.Patch, $"webhooks/{applicationId}/{token}/messages/@original", message, files, cancellationToken);
 

@@ -18,6 +18,8 @@ internal sealed class RateLimitBuckets(TimeProvider time)
     }
 
     private readonly Dictionary<string, string> _routeToBucket = new(StringComparer.Ordinal);
+    // A 429 on a route whose bucket the answer did not name: that route (and major parameter) waits on its own.
+    private readonly Dictionary<string, DateTimeOffset> _routeUntil = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private DateTimeOffset _globalUntil = DateTimeOffset.MinValue;
     private readonly Lock _lock = new();
@@ -29,6 +31,11 @@ internal sealed class RateLimitBuckets(TimeProvider time)
         {
             var now = time.GetUtcNow();
             if (!route.ExemptFromGlobal && now < _globalUntil) return _globalUntil - now;
+            if (_routeUntil.TryGetValue(route.RouteKey + "|" + route.Major, out var routeUntil))
+            {
+                if (now < routeUntil) return routeUntil - now;
+                _routeUntil.Remove(route.RouteKey + "|" + route.Major);
+            }
             if (!_routeToBucket.TryGetValue(route.RouteKey, out var hash)) return TimeSpan.Zero;
             if (!_buckets.TryGetValue(hash + "|" + route.Major, out var bucket)) return TimeSpan.Zero;
             if (now >= bucket.ResetAt)
@@ -60,7 +67,11 @@ internal sealed class RateLimitBuckets(TimeProvider time)
         }
     }
 
-    /// <summary>A 429: for a global one every non-exempt request waits; for a route one the bucket is empty until then.</summary>
+    /// <summary>
+    /// A 429: for a global one every non-exempt request waits; for a route one the bucket is empty for exactly
+    /// <paramref name="retryAfter"/>, Discord's own answer to "when may I try again" (the window the 429's headers
+    /// describe may be longer: waiting it out would slow every retry for nothing).
+    /// </summary>
     public void Limited(DiscordRoute route, TimeSpan retryAfter, bool global)
     {
         lock (_lock)
@@ -74,7 +85,11 @@ internal sealed class RateLimitBuckets(TimeProvider time)
             if (_routeToBucket.TryGetValue(route.RouteKey, out var hash) && _buckets.TryGetValue(hash + "|" + route.Major, out var bucket))
             {
                 bucket.Remaining = 0;
-                if (until > bucket.ResetAt) bucket.ResetAt = until;
+                bucket.ResetAt = until;
+            }
+            else
+            {
+                _routeUntil[route.RouteKey + "|" + route.Major] = until;
             }
         }
     }
@@ -85,6 +100,8 @@ internal sealed class RateLimitBuckets(TimeProvider time)
         var now = time.GetUtcNow();
         foreach (var key in _buckets.Where(b => now - b.Value.ResetAt > TimeSpan.FromMinutes(1)).Select(b => b.Key).ToArray())
             _buckets.Remove(key);
+        foreach (var key in _routeUntil.Where(r => now > r.Value).Select(r => r.Key).ToArray())
+            _routeUntil.Remove(key);
     }
 
     internal static string? Header(HttpResponseHeaders headers, string name) =>

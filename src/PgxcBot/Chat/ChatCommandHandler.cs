@@ -3,6 +3,7 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
@@ -28,21 +29,20 @@ public sealed partial class ChatCommandHandler(
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
     /// <summary>Parses <paramref name="line"/> and answers it; a parse error is answered with what is valid.</summary>
-    public async Task<ChatMessage> HandleLineAsync(string line, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
+    public async Task<ChatMessage> HandleLineAsync(string line, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null)
     {
         var parsed = Parser.Parse(line);
         if (parsed.Command is null)
             return ChatMessage.Simple("Not understood", Severity.Warning, parsed.Error!);
-        return await HandleAsync(parsed.Command, actor, cancellationToken, progress);
+        return await HandleAsync(parsed.Command, actor, cancellationToken, origin);
     }
 
-    /// <param name="progress">Told every event of an operation this command starts or continues, e.g. to edit
-    /// the chat message that asked for it.</param>
-    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null) =>
-        (await AnswerAsync(command, actor, cancellationToken, progress)).Message;
+    /// <param name="origin">Where the command came from: an operation it starts or continues shows its progress there.</param>
+    public async Task<ChatMessage> HandleAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null) =>
+        (await AnswerAsync(command, actor, cancellationToken, origin)).Message;
 
     /// <inheritdoc />
-    public async Task<ChatReply> AnswerAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, IOperationObserver? progress = null)
+    public async Task<ChatReply> AnswerAsync(ChatCommand command, Actor actor, CancellationToken cancellationToken, ChatOrigin? origin = null)
     {
         try
         {
@@ -53,23 +53,23 @@ public sealed partial class ChatCommandHandler(
                 StatusCommand s => ChatReply.Answer(await StatusAsync(s, cancellationToken)),
                 PlanCommand plan => ChatReply.Answer(await PreviewAsync(plan, cancellationToken)),
                 PromoteCommand p => await OpAsync(operations.RequestAsync("promote", p.Datanode,
-                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, progress), $"promote {p.Datanode}", p.Datanode, null, actor, cancellationToken),
-                SyncCommand s => await OpAsync(operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, progress), $"sync {s.Datanode}", s.Datanode, null, actor, cancellationToken),
-                AsyncCommand a => await OpAsync(operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, progress), $"async {a.Datanode}", a.Datanode, null, actor, cancellationToken),
-                RepointCommand r => await OpAsync(operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, progress), $"repoint {r.Datanode}", r.Datanode, null, actor, cancellationToken),
+                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, origin), $"promote {p.Datanode}", p.Datanode, null, actor, cancellationToken),
+                SyncCommand s => await OpAsync(operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, origin), $"sync {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                AsyncCommand a => await OpAsync(operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, origin), $"async {a.Datanode}", a.Datanode, null, actor, cancellationToken),
+                RepointCommand r => await OpAsync(operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, origin), $"repoint {r.Datanode}", r.Datanode, null, actor, cancellationToken),
                 AddSlaveCommand a => await OpAsync(operations.RequestAsync("add-slave", a.Datanode,
-                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"add-slave {a.Datanode}", a.Datanode, null, actor, cancellationToken),
+                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"add-slave {a.Datanode}", a.Datanode, null, actor, cancellationToken),
                 RebuildCommand r => await OpAsync(operations.RequestAsync("rebuild", r.Datanode,
-                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"rebuild {r.Datanode}", r.Datanode, null, actor, cancellationToken),
-                SwitchoverCommand s => await OpAsync(operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, progress), $"switchover {s.Datanode}", s.Datanode, null, actor, cancellationToken),
-                StopCommand s => await OpAsync(operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, progress), $"stop {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"rebuild {r.Datanode}", r.Datanode, null, actor, cancellationToken),
+                SwitchoverCommand s => await OpAsync(operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, origin), $"switchover {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                StopCommand s => await OpAsync(operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, origin), $"stop {s.Datanode}", s.Datanode, null, actor, cancellationToken),
                 StartCommand s => await OpAsync(operations.RequestAsync("start", s.Datanode,
-                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, progress), $"start {s.Datanode}", s.Datanode, null, actor, cancellationToken),
-                Resolve2pcCommand r => await OpAsync(operations.RequestAsync("resolve-2pc", r.Datanode, [], actor, cancellationToken, progress), $"resolve-2pc {r.Datanode}", r.Datanode, null, actor, cancellationToken),
-                ApproveCommand a => await OpAsync(operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, progress),
+                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"start {s.Datanode}", s.Datanode, null, actor, cancellationToken),
+                Resolve2pcCommand r => await OpAsync(operations.RequestAsync("resolve-2pc", r.Datanode, [], actor, cancellationToken, origin), $"resolve-2pc {r.Datanode}", r.Datanode, null, actor, cancellationToken),
+                ApproveCommand a => await OpAsync(operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, origin),
                     $"approve {a.OperationId}", null, a.OperationId, actor, cancellationToken),
-                CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, progress, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
-                ResumeCommand r => await OpAsync(operations.ResumeAsync(r.OperationId, actor, cancellationToken, progress), $"resume {r.OperationId}", null, r.OperationId, actor, cancellationToken),
+                CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, origin, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
+                ResumeCommand r => await OpAsync(operations.ResumeAsync(r.OperationId, actor, cancellationToken, origin), $"resume {r.OperationId}", null, r.OperationId, actor, cancellationToken),
                 HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
                 MaintenanceCommand m => await MaintenanceAsync(m, actor, cancellationToken),
                 SilenceCommand s => await SilenceAsync(s, actor, cancellationToken),
@@ -137,9 +137,12 @@ public sealed partial class ChatCommandHandler(
 
     private static ChatReply Reply(OperationReply reply, string what)
     {
-        if (reply.IsRefused) return ChatReply.Refusal(OperationMessageBuilder.Refused(reply, what));
+        if (reply.IsRefused) return ChatReply.Refusal(OperationMessageBuilder.Refused(reply, what)) with { ShownByOutbox = reply.Announced };
         var message = OperationMessageBuilder.Build(reply.Operation!);
-        return ChatReply.Answer(reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] });
+        // A chat whose live message shows the operation (through the outbox) does not repeat this answer: the note
+        // ("waiting for approval until ...", "the pair's state is corrected at the next poll") is for the terminal.
+        var answer = ChatReply.Answer(reply.Note is null ? message : message with { Lines = [.. message.Lines, "", reply.Note] });
+        return answer with { ShownByOutbox = reply.Announced };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The refusal of {Command} could not be kept for history")]

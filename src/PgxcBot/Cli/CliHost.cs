@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PgxcBot.Chat;
 using PgxcBot.Core.Operations;
+using PgxcBot.Outbox;
 using PgxcBot.Secrets;
 using PgxcBot.Hosting;
 using PgxcBot.Store;
@@ -63,7 +63,9 @@ internal static class CliHost
         }
         builder.Services.AddPgxcBotStore(store);
         builder.Services.AddSingleton(io);
-        builder.Services.AddSingleton<IOperationObserver, ConsoleOperationObserver>();
+        // The terminal is a chat target like any other: progress lines (and, with the monitor, alerts) reach it
+        // through the outbox.
+        builder.Services.AddPgxcBotConsoleOutbox(io.Out);
         overrides?.Invoke(builder.Services);
 
         var host = builder.Build();
@@ -96,7 +98,7 @@ internal static class CliHost
                     if (host.Services.GetService<PgxcBot.Discord.DiscordAdapterStatus>()?.Failure is { } failure)
                     {
                         await io.Error.WriteLineAsync($"error: {failure}");
-                        return ExitCodes.Unexpected;
+                        return ExitCodes.ChatRefused;
                     }
                     // The host was told to stop (its own signal handling) in the middle: a clean stop, not a crash.
                     await io.Error.WriteLineAsync("interrupted; stopped.");

@@ -50,6 +50,8 @@ internal static class ConsoleCommand
             if (!interactive) await io.Out.WriteLineAsync($"{actor.Id}> {command}");
             var message = (local is null ? null : await local(command, cancellationToken))
                           ?? await handler.HandleLineAsync(command, actor, cancellationToken);
+            // The step lines come through the outbox; print what is still queued before the answer.
+            await FlushAsync(services, cancellationToken);
             await io.Out.WriteAsync(PlainTextRenderer.Render(message));
             await io.Out.FlushAsync(cancellationToken);
         }
@@ -62,8 +64,17 @@ internal static class ConsoleCommand
         var handler = services.GetRequiredService<ChatCommandHandler>();
         var (actor, command) = SpeakingAs(arguments.Line!, Actor.Console(arguments.As ?? Environment.UserName));
         var message = await handler.HandleLineAsync(command, actor, cancellationToken);
+        await FlushAsync(services, cancellationToken);
         await io.Out.WriteAsync(PlainTextRenderer.Render(message));
         return message.Severity >= Severity.Warning ? ExitCodes.Unhealthy : ExitCodes.Ok;
+    }
+
+    /// <summary>Prints what this terminal's outbox still holds (step lines of the command just answered).</summary>
+    private static async Task FlushAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var target = services.GetService<Outbox.ConsoleTarget>();
+        if (target is not null && services.GetService<Outbox.OutboxSenderService>()?.For(target.Name) is { } sender)
+            await sender.FlushAsync(cancellationToken);
     }
 
     /// <summary>"/pgxc as bob approve 3" → bob, "/pgxc approve 3".</summary>

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Core.Messages;
 using PgxcBot.Monitoring;
 
 namespace PgxcBot.Cli;
@@ -13,7 +12,7 @@ internal static class ConsoleMonitor
         if (!(arguments.Monitor ?? !io.InputRedirected)) return overrides;
         return services =>
         {
-            services.AddSingleton<INotifier>(new ConsoleNotifier(io.Out));
+            services.AddSingleton(p => new Core.Outbox.OutboxRoute(p.GetRequiredService<Outbox.ConsoleTarget>().Name, Core.Outbox.ProgressStyle.None, Alerts: true));
             services.AddPgxcBotMonitor();
             overrides?.Invoke(services);
         };

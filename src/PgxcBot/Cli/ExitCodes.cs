@@ -12,6 +12,10 @@ public static class ExitCodes
     public const int BadConfig = 2;
     /// <summary>Anything unexpected; stderr says what.</summary>
     public const int Unexpected = 3;
+    /// <summary>serve: the chat adapter cannot work as configured, for good (Discord rejected the bot token, gateway
+    /// close code 4004 or 4010-4014, the token's file or variable became unreadable while running; at start that is
+    /// exit 2); stderr names the cause. Passing failures (Discord down, slow, rate-limiting) never end the bot.</summary>
+    public const int ChatRefused = 4;
     /// <summary>The console or lab was ended by a signal (Ctrl+C, SIGTERM, a closed terminal) and stopped
     /// cleanly (a lab's servers torn down): 128 + SIGINT, as shells report an interrupted command.</summary>
     public const int Interrupted = 130;

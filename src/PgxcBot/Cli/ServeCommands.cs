@@ -12,7 +12,7 @@ internal static class ServeCommands
     public static Task<int> ServeAsync(CliArguments arguments, CliIo io, Action<IServiceCollection>? overrides, CancellationToken cancellationToken) =>
         CliHost.RunAsync(arguments, io, services =>
         {
-            // Alerts go to Discord when configured (its notifier wins over the monitor's default).
+            // Alerts go to Discord when configured, else to the log (the Discord registration decides).
             services.AddPgxcBotMonitor();
             services.AddPgxcBotDiscord();
             overrides?.Invoke(services);
@@ -29,7 +29,7 @@ internal static class ServeCommands
             if (provider.GetRequiredService<DiscordAdapterStatus>().Failure is { } failure)
             {
                 await io.Error.WriteLineAsync($"error: {failure}");
-                return ExitCodes.Unexpected;
+                return ExitCodes.ChatRefused;
             }
             return ExitCodes.Ok;
         }, cancellationToken);

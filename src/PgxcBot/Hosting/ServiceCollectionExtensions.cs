@@ -1,9 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PgxcBot.Chat;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks;
@@ -73,6 +75,15 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PgxcBot.Core.Advice.AdviceSource>();
         // A bot restarted on this host finds its predecessor's run interrupted at once, without waiting for the lease.
         services.AddSingleton(_ => new OperationRuns(processAlive: ProcessLiveness.IsAlive));
+        // Chat is told through the outbox; the engine's own hooks stay empty in production.
+        services.TryAddSingleton<IOperationObserver>(NoOperationObserver.Instance);
+        services.AddSingleton(provider => new OutboxRoutes(provider.GetServices<OutboxRoute>()));
+        services.AddSingleton(provider => new OutboxAnnouncer(provider.GetRequiredService<OutboxRoutes>(), provider.GetRequiredService<TimeProvider>()));
+        // With Discord configured, every process keeps an operation's Discord message current (a CLI approval
+        // included): the Discord sender of `pgxcbot serve` delivers what they write.
+        services.AddSingleton(provider => provider.GetRequiredService<ClusterTopology>().Discord is null
+            ? new OutboxRoute("discord", ProgressStyle.None, Alerts: false)
+            : new OutboxRoute("discord", ProgressStyle.Message, Alerts: false));
         services.AddSingleton<OperationService>();
         services.AddSingleton<StartupReconciler>();
         return services;
@@ -80,7 +91,7 @@ public static class ServiceCollectionExtensions
 
     /// <summary>
     /// Registers the opened SQLite store behind the narrow store interfaces (pair states, operations,
-    /// stored roles). Opened before the host is built, because opening applies migrations asynchronously.
+    /// stored roles, the chat outbox). Opened before the host is built, because opening applies migrations asynchronously.
     /// </summary>
     public static IServiceCollection AddPgxcBotStore(this IServiceCollection services, SqliteStore store)
     {
@@ -89,6 +100,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOperationStore>(provider => new SqliteOperationStore(store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITopologyStore>(new SqliteTopologyStore(store));
         services.AddSingleton<IMasterSightingStore>(new SqliteMasterSightingStore(store));
+        services.AddSingleton<IOutboxStore>(new SqliteOutboxStore(store));
         services.AddSingleton<IRefusalLog>(new SqliteRefusalLog(store));
         services.AddSingleton<PgxcBot.Core.Monitoring.IMaintenanceStore>(new SqliteMaintenanceStore(store));
         return services;

@@ -1,4 +1,5 @@
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks;
@@ -31,7 +32,7 @@ public sealed class MonitorOperations
 
     public MonitorOperations(TopologyState topology, SharedSnapshotObserver observer, IOperationStore store, StepExecutor executor,
         IRemoteShell shell, SyncEvidenceSource evidence, ApprovalPolicy policy, IOperationObserver events, PairStateTracker tracker,
-        OperationRuns runs, TimeProvider time, PgxcBot.Core.Advice.AdviceSource? advice = null)
+        OperationRuns runs, TimeProvider time, OutboxAnnouncer? announcer = null, PgxcBot.Core.Advice.AdviceSource? advice = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(policy);
@@ -42,7 +43,7 @@ public sealed class MonitorOperations
             KindsNeedingApproval = new HashSet<string>(policy.KindsNeedingApproval.Where(k => k != "async"), StringComparer.Ordinal),
         };
         var sink = new PairOperationSink(topology, observer, tracker);
-        Service = new OperationService(topology, observer, store, executor, shell, evidence, own, events, sink, time, runs, advice);
+        Service = new OperationService(topology, observer, store, executor, shell, evidence, own, events, sink, time, runs, announcer, advice);
 
         var alerts = topology.Configured.Alerts;
         if (alerts.AutoFailover)
@@ -53,7 +54,7 @@ public sealed class MonitorOperations
             var expiry = alerts.FailoverGrace * 2 + TimeSpan.FromMinutes(1);
             var failover = new ApprovalPolicy(system, none, system, none, AllowSelfApproval: true,
                 expiry > policy.Expiry ? expiry : policy.Expiry, new HashSet<string>(["promote"], StringComparer.Ordinal));
-            _failover = new OperationService(topology, observer, store, executor, shell, evidence, failover, events, sink, time, runs, advice);
+            _failover = new OperationService(topology, observer, store, executor, shell, evidence, failover, events, sink, time, runs, announcer, advice);
         }
     }
 

@@ -6,6 +6,7 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring.Http;
@@ -16,9 +17,14 @@ namespace PgxcBot.Monitoring;
 /// Polls the whole cluster every <see cref="MonitorSettings.Interval"/>, on the interval's ticks (a slow
 /// poll skips ticks; it never drifts and never overlaps itself). Per poll: observe (probe timeouts capped
 /// below the interval) → assess with the previous assessment (last master sighting, slave silence) →
-/// pair state machines → automatic degrade / re-sync → incidents → notifier. Blocked commits are acted
+/// pair state machines → automatic degrade / re-sync → incidents → outbox. Blocked commits are acted
 /// on at the first poll that sees them; the operation runs beside the loop, so polling goes on.
 /// A failing poll is logged and the next one runs as usual.
+/// <para>
+/// Chat is never waited for: a round's alerts are written to the store's outbox in the same transaction as the
+/// incidents they announce (an incident is "notified" exactly when its message is durably queued), and the
+/// senders deliver them. A round the store cannot take is kept and written, whole and in order, with the next one.
+/// </para>
 /// </summary>
 public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 {
@@ -26,7 +32,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly SharedSnapshotObserver _observer;
     private readonly PairStateTracker _tracker;
     private readonly IMonitorStateStore _store;
-    private readonly INotifier _notifier;
+    private readonly OutboxAnnouncer _announcer;
+    private readonly List<MonitorRound> _unsaved = [];
     private readonly MonitorOperations _operations;
     private readonly MonitorMetrics _metrics;
     private readonly SshWatch _ssh;
@@ -49,7 +56,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
-        INotifier notifier, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
+        OutboxAnnouncer announcer, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
         AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null, MaintenanceGate? maintenance = null)
     {
         _maintenance = maintenance ?? new MaintenanceGate(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<MaintenanceGate>.Instance);
@@ -61,7 +68,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         _observer = observer;
         _tracker = tracker;
         _store = store;
-        _notifier = notifier;
+        _announcer = announcer;
         _operations = operations;
         _metrics = metrics;
         _time = time;
@@ -382,11 +389,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         notifications.AddRange(decision.Notes);
         notifications.AddRange(more ?? []);
 
-        // Stored before they are sent: a crash between the two loses a message, never repeats one.
-        await _store.SaveIncidentsAsync(changed, cancellationToken).ConfigureAwait(false);
-        foreach (var record in decision.Changed) await _store.SaveDegradeAsync(record, cancellationToken).ConfigureAwait(false);
-        foreach (var datanode in decision.Removed) await _store.RemoveDegradeAsync(datanode, cancellationToken).ConfigureAwait(false);
-
+        var entries = new List<OutboxEntry>();
         foreach (var notification in notifications)
         {
             if (notification.Kind == NotificationKind.Raised)
@@ -394,14 +397,28 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                 var kind = notification.IncidentKey[(notification.IncidentKey.LastIndexOf('/') + 1)..];
                 _metrics.AlertRaised(kind, notification.Message.Severity);
             }
-            try
-            {
-                await _notifier.NotifyAsync(notification, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _logger.LogError(e, "Could not send the notification for {IncidentKey}", notification.IncidentKey);
-            }
+            var routed = _announcer.ForAlert(notification);
+            // No chat configured for alerts (a bare host): the log still says it.
+            if (routed.Count == 0) _logger.LogWarning("Alert {Kind} {IncidentKey}: {Text}", notification.Kind, notification.IncidentKey, PlainTextRenderer.Render(notification.Message));
+            entries.AddRange(routed);
+        }
+
+        // The incidents and the messages announcing them are stored together: "notified" means durably queued. The
+        // senders deliver them; a crash after this loses nothing, and the nonce keeps a retried post single.
+        var toStore = MonitorRound.Merge(_unsaved, new MonitorRound(changed, decision.Changed, decision.Removed, entries));
+        if (toStore.IsEmpty) return;
+        try
+        {
+            await _store.SaveRoundAsync(toStore, cancellationToken).ConfigureAwait(false);
+            _unsaved.Clear();
+        }
+        catch (StoreUnavailableException e)
+        {
+            // Kept in memory, in order, and written with the next round that the store takes.
+            _unsaved.Clear();
+            _unsaved.Add(toStore);
+            _logger.LogError("Could not store the monitor's round ({Incidents} incident change(s), {Messages} chat message(s)): {Reason}; " +
+                             "kept in memory and written as soon as the store can write", toStore.Incidents.Count, toStore.Outbox.Count, e.Message);
         }
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
 using PgxcBot.Store;
@@ -14,13 +13,12 @@ public static class MonitorServiceCollectionExtensions
     /// <summary>
     /// Registers the monitor: the hosted polling service, its metrics, its stored incidents (the
     /// SQLite store registered by AddPgxcBotStore), and the operation service it acts through. Needs
-    /// AddPgxcBotCore and AddPgxcBotStore. Notifications go to the registered <see cref="INotifier"/>;
-    /// without one, to the process's standard output. With <c>monitor.httpListen</c>, also /metrics and /healthz.
+    /// AddPgxcBotCore and AddPgxcBotStore. Alerts go to the outbox targets registered with alerts
+    /// (<see cref="Core.Outbox.OutboxRoute"/>); without any, to the log. With <c>monitor.httpListen</c>, also /metrics and /healthz.
     /// </summary>
     public static IServiceCollection AddPgxcBotMonitor(this IServiceCollection services)
     {
         services.AddMetrics();
-        services.TryAddSingleton<INotifier>(_ => new ConsoleNotifier(Console.Out));
         services.TryAddSingleton<IMonitorStateStore>(provider =>
             new SqliteMonitorStore(provider.GetRequiredService<SqliteStore>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(provider =>

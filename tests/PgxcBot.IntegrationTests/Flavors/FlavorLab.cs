@@ -4,10 +4,12 @@ using Npgsql;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
 using PgxcBot.IntegrationTests.Monitoring;
 using PgxcBot.Monitoring;
+using PgxcBot.Outbox;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
 using PgxcBot.Lab.Pgxc;
@@ -28,6 +30,7 @@ public sealed class FlavorLab : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly string _folder;
     private MonitorService? _monitor;
+    private OutboxSenderService? _sender;
 
     private FlavorLab(LabCluster cluster, ServiceProvider services, string folder, RecordingNotifier notifications)
     {
@@ -42,6 +45,8 @@ public sealed class FlavorLab : IAsyncDisposable
 
     private async Task StartMonitorAsync(CancellationToken cancellationToken)
     {
+        _sender = _services.GetRequiredService<OutboxSenderService>();
+        await _sender.StartAsync(cancellationToken);
         _monitor = _services.GetRequiredService<MonitorService>();
         await _monitor.StartAsync(cancellationToken);
         await _monitor.Started.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
@@ -78,7 +83,10 @@ public sealed class FlavorLab : IAsyncDisposable
             var notifications = new RecordingNotifier();
             if (monitor)
             {
-                services.AddSingleton<INotifier>(notifications);
+                // Alerts go through the store's outbox and a sender, as in production, to the recording channel.
+                services.AddSingleton<IOutboxChannel>(notifications);
+                services.AddSingleton(new OutboxRoute(RecordingNotifier.TargetName, ProgressStyle.None, Alerts: true));
+                services.AddPgxcBotOutboxSenders();
                 services.AddPgxcBotMonitor();
             }
             var lab = new FlavorLab(cluster, services.BuildServiceProvider(), folder, notifications);
@@ -154,6 +162,7 @@ public sealed class FlavorLab : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_monitor is not null) await _monitor.StopAsync(CancellationToken.None);
+        if (_sender is not null) await _sender.StopAsync(CancellationToken.None);
         await _services.DisposeAsync();
         await Cluster.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }

@@ -7,12 +7,14 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Topology;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
 using PgxcBot.Monitoring;
+using PgxcBot.Outbox;
 using PgxcBot.Postgres;
 using PgxcBot.Ssh;
 using PgxcBot.Store;
@@ -21,8 +23,9 @@ namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>
 /// A real pair (plus two simulated coordinators) watched by the real monitor at its default 1 s
-/// interval, wired as the host wires it, over a SQLite store in a temp folder; notifications are
-/// recorded. <see cref="RestartMonitorAsync"/> replaces every bot service, as a process restart would.
+/// interval, wired as the host wires it, over a SQLite store in a temp folder; alerts go through the store's
+/// outbox and its sender, as in production, to a recording channel. <see cref="RestartMonitorAsync"/> replaces
+/// every bot service, as a process restart would.
 /// Shared with the benchmarks (linked source), so it uses no test framework.
 /// </summary>
 public sealed class MonitorLab : IAsyncDisposable
@@ -30,6 +33,7 @@ public sealed class MonitorLab : IAsyncDisposable
     private readonly string _folder;
     private readonly List<IAsyncDisposable> _disposables = [];
     private CancellationTokenSource? _monitorStop;
+    private Task _sender = Task.CompletedTask;
 
     private MonitorLab(LabCluster cluster, ClusterTopology topology, string folder)
     {
@@ -86,13 +90,16 @@ public sealed class MonitorLab : IAsyncDisposable
         // As the host wires it: the monitor's assessments are what a promote is judged by, kept in memory and in the store.
         var memory = new AssessmentMemory();
         var sightingStore = new SqliteMasterSightingStore(Store);
+        var announcer = new OutboxAnnouncer(new OutboxRoutes([new OutboxRoute(RecordingNotifier.TargetName, ProgressStyle.None, Alerts: true)]), time);
         var operations = new MonitorOperations(topologyState, shared, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(memory, sightingStore), Topology.Approvals, new NoEvents(), tracker, new OperationRuns(), time);
-        Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), Notifications, operations,
+            new SyncEvidenceSource(memory, sightingStore), Topology.Approvals, new NoEvents(), tracker, new OperationRuns(), time, announcer);
+        Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), announcer, operations,
             new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance, new SshWatch(shell, time, NullLogger<SshWatch>.Instance),
             memory, new MasterSightings(sightingStore),
             maintenance: new MaintenanceGate(time, NullLogger<MaintenanceGate>.Instance, Maintenance = new SqliteMaintenanceStore(Store)));
         _monitorStop = new CancellationTokenSource();
+        var sender = new OutboxSender(new SqliteOutboxStore(Store), Notifications, new OutboxSenderOptions(), time, NullLogger<OutboxSender>.Instance);
+        _sender = sender.RunAsync(_monitorStop.Token);
         await Monitor.StartAsync(_monitorStop.Token);
         await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
@@ -101,6 +108,8 @@ public sealed class MonitorLab : IAsyncDisposable
     {
         if (_monitorStop is null) return;
         await Monitor.StopAsync(CancellationToken.None);
+        await _monitorStop.CancelAsync();
+        await _sender;
         Monitor.Dispose();
         _monitorStop.Dispose();
         _monitorStop = null;
@@ -157,17 +166,29 @@ public sealed class MonitorLab : IAsyncDisposable
     }
 }
 
-/// <summary>Keeps every notification, with when it arrived.</summary>
-public sealed class RecordingNotifier : INotifier
+/// <summary>A chat channel that keeps every alert it is delivered (as the notification it was), with when it arrived.</summary>
+public sealed class RecordingNotifier : IOutboxChannel
 {
+    public const string TargetName = "recording";
+
     private readonly ConcurrentQueue<(long At, Notification Notification)> _all = new();
 
     public IReadOnlyList<Notification> All => _all.Select(n => n.Notification).ToArray();
 
-    public Task NotifyAsync(Notification notification, CancellationToken cancellationToken)
+    public string Target => TargetName;
+
+    public bool EditsInPlace => false;
+
+    public Task<DeliveryResult> DeliverAsync(OutboxEntry entry, PostedMessage? posted, CancellationToken cancellationToken)
     {
-        _all.Enqueue((Stopwatch.GetTimestamp(), notification));
-        return Task.CompletedTask;
+        var kind = entry.Kind switch
+        {
+            OutboxKind.Alert => NotificationKind.Raised,
+            OutboxKind.Recovery => NotificationKind.Cleared,
+            _ => NotificationKind.Reminder,
+        };
+        _all.Enqueue((Stopwatch.GetTimestamp(), new Notification(entry.MessageKey ?? "", kind, entry.Body, entry.MentionOnCall)));
+        return Task.FromResult(DeliveryResult.Done());
     }
 
     /// <summary>The first notification (arrived after <paramref name="since"/>, a Stopwatch timestamp)

@@ -168,13 +168,15 @@ public sealed class StatusAndConsoleTests : IDisposable
         services.AddPgxcBotCore(PgxcBot.Core.Topology.ConfigLoader.Parse(TestConfigs.Minimal().ToJsonString()).Options, directory.Path);
         services.AddPgxcBotStore(await PgxcBot.Store.SqliteStore.OpenAsync(Path.Combine(directory.Path, "pgxcbot.db"), null, default));
         var io = new CliIo(TextReader.Null, TextWriter.Null, TextWriter.Null, InputRedirected: true);
-        services.AddSingleton<PgxcBot.Core.Operations.IOperationObserver>(new PgxcBot.Chat.ConsoleOperationObserver(io));
+        services.AddSingleton(io);
+        PgxcBot.Outbox.OutboxServiceCollectionExtensions.AddPgxcBotConsoleOutbox(services, io.Out);
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         Assert.Equal(Path.Combine(directory.Path, "pgxcbot.db"), provider.GetRequiredService<PgxcBot.Core.Topology.ClusterTopology>().StorePath);
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Chat.ChatCommandHandler>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Observation.IClusterObserver>());
         Assert.NotNull(provider.GetRequiredService<PgxcBot.Core.Operations.OperationService>());
+        Assert.NotNull(provider.GetRequiredService<PgxcBot.Outbox.OutboxSenderService>().For(provider.GetRequiredService<PgxcBot.Outbox.ConsoleTarget>().Name));
         // The whole SSH connect within monitor.connectTimeoutSeconds (it used to get twice that).
         Assert.Equal(PgxcBot.Core.Topology.MonitorSettings.Default.ConnectTimeout, provider.GetRequiredService<PgxcBot.Ssh.SshRemoteShell>().ConnectTimeout);
     }

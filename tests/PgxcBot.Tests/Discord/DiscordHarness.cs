@@ -3,12 +3,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
+using PgxcBot.Core.Topology;
+using PgxcBot.Discord;
 using PgxcBot.Discord.Gateway;
 using PgxcBot.Discord.Interactions;
+using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Hosting;
+using PgxcBot.Outbox;
+using PgxcBot.Store;
 using PgxcBot.Tests.Discord.Fake;
 using PgxcBot.Tests.Operations;
 using PgxcBot.Tests.Rendering;
@@ -18,12 +24,14 @@ namespace PgxcBot.Tests.Discord;
 
 /// <summary>
 /// The Discord adapter wired to a fake Discord and to the real chat handler over an in-memory cluster
-/// (<see cref="FakeCluster"/>), the way the host wires it. Alice and Bob are DBAs; Mallory is a guest.
+/// (<see cref="FakeCluster"/>), the way the host wires it: operations in a SQLite store (a temp file) whose outbox
+/// the Discord sender delivers. Alice and Bob are DBAs; Mallory is a guest.
 /// </summary>
 internal sealed class DiscordHarness : IAsyncDisposable
 {
     public const string Alice = "5390000000000000001", Bob = "5390000000000000002", Mallory = "5390000000000000003";
     public const string DbaRole = "7770000000000000000", GuestRole = "7770000000000000001";
+    public const string OnCallRole = "1900000000000000000";
 
     public FakeDiscord Fake { get; private set; } = null!;
     public InteractionInjector Inject { get; private set; } = null!;
@@ -34,12 +42,37 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public MemoryPairStateStore Pairs { get; } = new();
     public HttpClient Http { get; } = new();
     public InteractionTimings Timings { get; } = new();
+    public InteractionResponses Responses { get; } = new();
+    public DiscordAdapterStatus Status { get; } = new();
+    public SqliteStore Store { get; private set; } = null!;
+    public SqliteOutboxStore Outbox { get; private set; } = null!;
+    public OutboxAnnouncer Announcer { get; private set; } = null!;
+    public OperationService Service { get; private set; } = null!;
+    public DiscordOutboxChannel Channel { get; private set; } = null!;
+    public OutboxSenderOptions SenderOptions { get; private set; } = new() { LookEvery = TimeSpan.FromMilliseconds(200), BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) };
+    public TimeProvider SenderTime { get; private set; } = TimeProvider.System;
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    public ClusterTopology Topology { get; } = RunbookTopologies.TwoNodes();
+
+    /// <summary>Awaited at every event of every operation, in the engine (a test's hook, e.g. a step that takes long).</summary>
+    public Func<OperationEvent, Task>? OnEvent { get; set; }
+
+    public static readonly DiscordSettings Settings = new(DiscordMode.Gateway, InteractionInjector.ApplicationId, InteractionInjector.GuildId, InteractionInjector.ChannelId,
+        OnCallRole, new SecretReference { Env = "X" }, null, null, "127.0.0.1", 0, "/interactions", TimeSpan.FromMinutes(5), false);
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("pgxcbot-discord-").FullName;
     private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource? _senderStop;
+    private Task _sender = Task.CompletedTask;
     public CancellationToken Stopping => _stop.Token;
 
-    public static async Task<DiscordHarness> StartAsync(DiscordRestOptions? restOptions = null)
+    /// <param name="senderTime">The clock of the outbox sender and channel (token age, back-off); the system clock by default.</param>
+    /// <param name="senderOptions">The sender's pacing; by default short (tests on the system clock).</param>
+    public static async Task<DiscordHarness> StartAsync(DiscordRestOptions? restOptions = null, TimeProvider? senderTime = null, bool runSender = true,
+        DiscordOutboxOptions? outboxOptions = null, OutboxSenderOptions? senderOptions = null)
     {
-        var harness = new DiscordHarness();
+        var harness = new DiscordHarness { SenderTime = senderTime ?? TimeProvider.System };
+        if (senderOptions is not null) harness.SenderOptions = senderOptions;
         harness.Fake = await FakeDiscord.StartAsync();
         harness.Inject = new InteractionInjector(harness.Fake);
         var options = restOptions ?? new DiscordRestOptions();
@@ -47,19 +80,43 @@ internal sealed class DiscordHarness : IAsyncDisposable
         harness.Rest = new DiscordRestClient(harness.Http, options, () => harness.Fake.Token, TimeProvider.System, NullLogger<DiscordRestClient>.Instance);
         harness.Api = new DiscordApi(harness.Rest);
 
-        var topology = RunbookTopologies.TwoNodes();
+        harness.Store = await SqliteStore.OpenAsync(Path.Combine(harness._folder, "state.db"), null, default);
+        harness.Outbox = new SqliteOutboxStore(harness.Store);
+        var topology = harness.Topology;
         harness.Cluster = new FakeCluster(topology);
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = harness.Time;
         var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { DbaRole }, new HashSet<string>(), new HashSet<string> { DbaRole },
             AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
-        var operations = new MemoryOperationStore();
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), harness.Cluster, operations,
+        var operations = new SqliteOperationStore(harness.Store, time);
+        harness.Announcer = new OutboxAnnouncer(new OutboxRoutes([new OutboxRoute(DiscordOutboxChannel.TargetName, ProgressStyle.Message, Alerts: true)]), time);
+        harness.Service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), harness.Cluster, operations,
             new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Cluster.Memory), policy,
-            new NoEvents(), new NoSink(), time);
-        var handler = new ChatCommandHandler(topology, new FixedStatus(harness), service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance);
+            new Hook(harness), new NoSink(), time, new OperationRuns(), harness.Announcer);
+        var handler = new ChatCommandHandler(topology, new FixedStatus(harness), harness.Service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance);
         harness.Dispatcher = new InteractionDispatcher(handler, harness.Api, topology.Datanodes.Select(d => d.Name).ToArray(), harness.Timings,
-            TimeProvider.System, NullLogger<InteractionDispatcher>.Instance);
+            TimeProvider.System, NullLogger<InteractionDispatcher>.Instance, harness.Responses);
+        harness.Channel = new DiscordOutboxChannel(harness.Api, Settings, harness.Responses, outboxOptions ?? new DiscordOutboxOptions(), harness.Status,
+            harness.SenderTime, NullLogger<DiscordOutboxChannel>.Instance);
+        if (runSender) harness.StartSender();
         return harness;
+    }
+
+    /// <summary>Starts the Discord outbox sender (as a restarted bot would).</summary>
+    public void StartSender()
+    {
+        _senderStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var sender = new OutboxSender(Outbox, Channel, SenderOptions, SenderTime, NullLogger<OutboxSender>.Instance);
+        _sender = sender.RunAsync(_senderStop.Token);
+    }
+
+    /// <summary>Stops the sender (as a bot that dies would); what it did not deliver stays in the outbox.</summary>
+    public async Task StopSenderAsync()
+    {
+        if (_senderStop is null) return;
+        await _senderStop.CancelAsync();
+        await _sender;
+        _senderStop.Dispose();
+        _senderStop = null;
     }
 
     /// <summary>The runbook's failure: datanode1's master died while its slave was in sync.</summary>
@@ -90,13 +147,19 @@ internal sealed class DiscordHarness : IAsyncDisposable
         return Fake.Requests.Where(r => r.Path.Contains("/" + token, StringComparison.Ordinal)).ToArray();
     }
 
+    /// <summary>The outbox entries still waiting for Discord.</summary>
+    public async Task<IReadOnlyList<OutboxEntry>> PendingAsync() => await Outbox.GetPendingAsync(DiscordOutboxChannel.TargetName, 1000, default);
+
     public async ValueTask DisposeAsync()
     {
+        Fake.ReleaseHangs();
         await _stop.CancelAsync();
+        await _sender;
         await Dispatcher.DrainAsync(TimeSpan.FromSeconds(5));
         await Fake.DisposeAsync();
         Http.Dispose();
         _stop.Dispose();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 
     /// <summary>When set, status waits for it: a slow cluster.</summary>
@@ -111,9 +174,10 @@ internal sealed class DiscordHarness : IAsyncDisposable
         }
     }
 
-    private sealed class NoEvents : IOperationObserver
+    private sealed class Hook(DiscordHarness harness) : IOperationObserver
     {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) =>
+            harness.OnEvent?.Invoke(operationEvent) ?? Task.CompletedTask;
     }
 
     private sealed class NoSink : IPairOperationSink

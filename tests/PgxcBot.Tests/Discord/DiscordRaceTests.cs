@@ -35,8 +35,9 @@ public sealed class DiscordRaceTests
             h.MasterDiedWhileSync();
             var promote = h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
             await h.Dispatcher.HandleAsync(Parse(promote), h.Stopping);
-            var plan = h.AnswersTo(promote)[0];
-            var components = plan.Body!["data"]!["components"]!.AsArray();
+            await Eventually.HoldsAsync(() => h.AnswersTo(promote).Any(a => a.Method == "PATCH" && a.Status == 200), "the plan shown through the outbox");
+            var plan = h.AnswersTo(promote).Last(a => a.Method == "PATCH");
+            var components = plan.Body!["components"]!.AsArray();
             var approveId = components[0]!["components"]![0]!["custom_id"]!.GetValue<string>();
 
             // Bob double-clicks, Carol clicks too: four interactions at the same instant.
@@ -57,6 +58,8 @@ public sealed class DiscordRaceTests
             await Task.WhenAll(handled).WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(1, h.Cluster.Ran("pg_ctl promote"));
+            await Eventually.HoldsAsync(() => clicks.Any(c => h.AnswersTo(c).Where(Redraws).Any(r => Embed(Shown(r))["title"]!.GetValue<string>().Contains("succeeded", StringComparison.Ordinal))),
+                "the outcome shown on the plan message");
             var answers = clicks.Select(h.AnswersTo).ToArray();
             var winner = Assert.Single(answers, a => a.Any(Redraws));
             var shown = winner.Where(Redraws).Select(r => Embed(Shown(r))["title"]!.GetValue<string>()).ToArray();

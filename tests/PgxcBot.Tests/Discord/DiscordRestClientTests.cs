@@ -2,9 +2,10 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
-using PgxcBot.Core.Topology;
-using PgxcBot.Discord.Notifications;
+using PgxcBot.Core.Outbox;
+using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
+using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 
@@ -15,11 +16,14 @@ public sealed class DiscordRestClientTests : IAsyncLifetime
     public async Task InitializeAsync() => _h = await DiscordHarness.StartAsync();
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
-    private static readonly DiscordSettings Settings = new(DiscordMode.Gateway, "1200000000000000000", "1100000000000000000", "1150000000000000000",
-        "1900000000000000000", new SecretReference { Env = "X" }, null, null, "127.0.0.1", 0, "/interactions", TimeSpan.FromMinutes(5), false);
-
     private static Notification Alert(int n, bool critical = false) =>
         new($"incident-{n}", NotificationKind.Raised, ChatMessage.Simple($"alert {n}", critical ? Severity.Critical : Severity.Warning, $"line {n}"), critical);
+
+    private async Task QueueAsync(params Notification[] notifications) =>
+        await _h.Outbox.EnqueueAsync(notifications.SelectMany(_h.Announcer.ForAlert).ToArray(), CancellationToken.None);
+
+    private async Task DeliveredAsync() =>
+        await Eventually.HoldsAsync(() => _h.PendingAsync().GetAwaiter().GetResult().Count == 0, "every alert delivered", 30);
 
     [Fact]
     public async Task A_429_storm_delivers_every_message_once_and_in_order()
@@ -28,9 +32,8 @@ public sealed class DiscordRestClientTests : IAsyncLifetime
         _h.Fake.BucketWindow = TimeSpan.FromMilliseconds(300);
         foreach (var global in new[] { false, true, false, false, true })
             _h.Fake.Script.Enqueue(("messages", 429, 0.05, global)); // and scripted ones, route and global
-        var notifier = new DiscordNotifier(_h.Api, Settings, NullLogger<DiscordNotifier>.Instance);
-
-        await Task.WhenAll(Enumerable.Range(1, 15).Select(n => notifier.NotifyAsync(Alert(n), CancellationToken.None)).ToArray());
+        await QueueAsync(Enumerable.Range(1, 15).Select(n => Alert(n)).ToArray());
+        await DeliveredAsync();
 
         var posts = _h.Fake.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/messages", StringComparison.Ordinal)).ToArray();
         Assert.Contains(posts, p => p.Status == 429); // there was a storm
@@ -73,15 +76,14 @@ public sealed class DiscordRestClientTests : IAsyncLifetime
     [Fact]
     public async Task Critical_alerts_mention_only_the_on_call_role_and_reminders_reply_to_the_alert()
     {
-        var notifier = new DiscordNotifier(_h.Api, Settings, NullLogger<DiscordNotifier>.Instance);
-        await notifier.NotifyAsync(Alert(1, critical: true) with
+        await QueueAsync(Alert(1, critical: true) with
         {
             Message = ChatMessage.Simple("Master lost", Severity.Critical, "datanode1 master down") with
             {
                 Actions = [new ChatAction("Promote datanode1", "/pgxc promote datanode1", ActionStyle.Danger)],
             },
-        }, CancellationToken.None);
-        await notifier.NotifyAsync(new Notification("incident-1", NotificationKind.Reminder, ChatMessage.Simple("still lost", Severity.Critical)), CancellationToken.None);
+        }, new Notification("incident-1", NotificationKind.Reminder, ChatMessage.Simple("still lost", Severity.Critical)));
+        await DeliveredAsync();
 
         var (raise, reminder) = (_h.Fake.Requests[0], _h.Fake.Requests[1]);
         Assert.Equal("<@&1900000000000000000>", raise.Body!["content"]!.GetValue<string>());
@@ -89,6 +91,7 @@ public sealed class DiscordRestClientTests : IAsyncLifetime
         Assert.Equal("1900000000000000000", Assert.Single(raise.Body["allowed_mentions"]!["roles"]!.AsArray())!.GetValue<string>());
         Assert.Equal("pgxc:promote:datanode1", raise.Body["components"]![0]!["components"]![0]!["custom_id"]!.GetValue<string>());
         Assert.Equal("", reminder.Body!["content"]!.GetValue<string>());
-        Assert.NotNull(reminder.Body["message_reference"]!["message_id"]);
+        Assert.Equal(_h.Fake.ChannelMessages.Keys.Single(k => _h.Fake.ChannelMessages[k]["content"]!.GetValue<string>().Length > 0),
+            reminder.Body["message_reference"]!["message_id"]!.GetValue<string>());
     }
 }

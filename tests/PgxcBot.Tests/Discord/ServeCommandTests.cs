@@ -18,22 +18,29 @@ public sealed class ServeCommandTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _fake = await FakeDiscord.StartAsync();
-        var tokenFile = _directory.Write("discord.token", _fake.Token + "\n");
-        var config = _directory.Runnable();
-        config["discord"] = new JsonObject
-        {
-            ["applicationId"] = InteractionInjector.ApplicationId,
-            ["guildId"] = InteractionInjector.GuildId,
-            ["channelId"] = InteractionInjector.ChannelId,
-            ["token"] = new JsonObject { ["file"] = tokenFile },
-        };
-        _config = _directory.Write("pgxcbot.json", config.ToJsonString());
+        _config = WriteConfig(_directory, _fake);
     }
 
     public async Task DisposeAsync()
     {
         await _fake.DisposeAsync();
         _directory.Dispose();
+    }
+
+    /// <summary>The minimal config with a discord section whose token (in a file) the fake accepts.</summary>
+    internal static string WriteConfig(TempConfigDirectory directory, FakeDiscord fake, bool registerCommandsAtStart = false)
+    {
+        var tokenFile = directory.Write("discord.token", fake.Token + "\n");
+        var config = directory.Runnable();
+        config["discord"] = new JsonObject
+        {
+            ["applicationId"] = InteractionInjector.ApplicationId,
+            ["guildId"] = InteractionInjector.GuildId,
+            ["channelId"] = InteractionInjector.ChannelId,
+            ["token"] = new JsonObject { ["file"] = tokenFile },
+            ["registerCommandsAtStart"] = registerCommandsAtStart,
+        };
+        return directory.Write("pgxcbot.json", config.ToJsonString());
     }
 
     private Action<IServiceCollection> AtTheFake => services =>
@@ -89,7 +96,7 @@ public sealed class ServeCommandTests : IAsyncLifetime
 
         var run = await CliRun.RunAsync(["serve", "--config", _config], overrides: AtTheFake);
 
-        Assert.Equal(ExitCodes.Unexpected, run.ExitCode);
+        Assert.Equal(ExitCodes.ChatRefused, run.ExitCode);
         Assert.Contains("4004 authentication failed", run.Error);
         Assert.Equal(1, _fake.Gateway.Connections);
         Assert.DoesNotContain(_fake.Token, run.Out + run.Error);

@@ -1,13 +1,19 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Runbooks;
+using PgxcBot.Discord.Interactions;
+using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rendering;
+using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 
-/// <summary>On Discord the approver always sees the whole plan; a promote that only missed a repoint says so;
+/// <summary>On Discord the approver always sees the whole plan (through the outbox too: its entry keeps the whole
+/// message and the Discord sender attaches it when it does not fit); a promote that only missed a repoint says so;
 /// an error is said once; tables fit a phone.</summary>
 public sealed class WholePlanTests : IAsyncLifetime
 {
@@ -77,16 +83,77 @@ public sealed class WholePlanTests : IAsyncLifetime
         Assert.Empty(small.Files); // what fits is shown whole, with no file
     }
 
-    [Fact]
-    public async Task The_attachment_goes_to_discord_as_multipart_with_payload_json()
+    /// <summary>A progress entry as the engine writes it: the operation's message, to the interaction's message.</summary>
+    private static OutboxEntry Progress(ChatMessage message, string nonce, string? address, bool final = false) =>
+        new(0, DateTimeOffset.UtcNow, DiscordOutboxChannel.TargetName, OutboxKind.Progress, "operation/7", message, nonce) { Address = address, Final = final };
+
+    private static Interaction Parse(JsonObject interaction)
     {
-        var rendered = DiscordMessageRenderer.RenderWhole(OperationMessageBuilder.Build(BigPromote(16, 32)));
-        await _h.Api.EditOriginalAsync("1200000000000000000", "token-1", rendered.Payload, CancellationToken.None, rendered.Files);
-        var request = Assert.Single(_h.Fake.Requests);
-        Assert.Equal("PATCH", request.Method);
-        Assert.Equal("operation-7-b5811d565684.txt", Assert.Single(request.Files).Name);
-        Assert.Contains("datanode32", request.Files[0].Text);
-        Assert.Equal("operation-7-b5811d565684.txt", request.Body!["attachments"]![0]!["filename"]!.GetValue<string>());
+        using var document = JsonDocument.Parse(interaction.ToJsonString());
+        return Interaction.Parse(document.RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task The_whole_plan_goes_through_the_outbox_to_discord_as_multipart_with_payload_json_before_and_after_the_token_expires()
+    {
+        // The dispatcher's first answer (a deferral); then the engine's progress entry, through the SQLite outbox and the sender.
+        var interaction = Parse(_h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
+        await _h.Api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = 5 }, CancellationToken.None);
+        var plan = OperationMessageBuilder.Build(BigPromote(16, 32));
+        var address = DiscordAddress.Of(interaction, AnswerTarget.NewMessage, null).ToJson();
+        await _h.Outbox.EnqueueAsync([Progress(plan, "whole-plan-1", address)], CancellationToken.None);
+
+        await Eventually.HoldsAsync(() => _h.Fake.Requests.Any(r => r.Method == "PATCH" && r.Status == 200), "the plan shown");
+        var shown = _h.Fake.Requests.Single(r => r.Method == "PATCH" && r.Status == 200);
+        Assert.EndsWith("/messages/@original", shown.Path);
+        var file = Assert.Single(shown.Files);
+        Assert.Equal("operation-7-b5811d565684.txt", file.Name);
+        Assert.Equal(PlainTextRenderer.Render(plan), file.Text); // the store kept the whole message, compact form and file name included
+        Assert.Contains("EXECUTE DIRECT ON (\"datanode32\")", file.Text);
+        Assert.Equal("operation-7-b5811d565684.txt", shown.Body!["attachments"]![0]!["filename"]!.GetValue<string>());
+        Assert.Contains("4-51. [ ] Repoint 48 targets at the new master", shown.Body["embeds"]![0]!["description"]!.GetValue<string>());
+
+        // Past the token's life the bot token edits the same message: the outcome is attached whole as well.
+        _h.Fake.ExpireToken(interaction.Token);
+        var outcome = OperationMessageBuilder.Build(BigPromote(16, 32, _ => StepStatus.Succeeded));
+        await _h.Outbox.EnqueueAsync([Progress(outcome, "whole-plan-2", null, final: true)], CancellationToken.None);
+        await Eventually.HoldsAsync(() => _h.Fake.Requests.Any(r => r.Method == "PATCH" && r.Path.StartsWith("channels/", StringComparison.Ordinal) && r.Status == 200),
+            "the outcome edited with the bot token");
+        var edited = _h.Fake.Requests.Single(r => r.Method == "PATCH" && r.Path.StartsWith("channels/", StringComparison.Ordinal));
+        Assert.Equal("Bot " + _h.Fake.Token, edited.Authorization);
+        Assert.Equal(PlainTextRenderer.Render(outcome), Assert.Single(edited.Files).Text);
+        Assert.Empty(_h.Fake.ChannelMessages); // the same message, not a new one
+        await Eventually.HoldsAsync(() => _h.PendingAsync().GetAwaiter().GetResult().Count == 0, "the outbox empty");
+    }
+
+    [Fact]
+    public async Task A_progress_state_that_fits_again_is_shown_without_the_earlier_file()
+    {
+        var interaction = Parse(_h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
+        await _h.Api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = 5 }, CancellationToken.None);
+        var address = DiscordAddress.Of(interaction, AnswerTarget.NewMessage, null).ToJson();
+        await _h.Outbox.EnqueueAsync([Progress(OperationMessageBuilder.Build(BigPromote(2, 2)), "fits-1", address)], CancellationToken.None);
+
+        await Eventually.HoldsAsync(() => _h.Fake.Requests.Any(r => r.Method == "PATCH" && r.Status == 200), "the plan shown");
+        var shown = _h.Fake.Requests.Single(r => r.Method == "PATCH" && r.Status == 200);
+        Assert.Empty(shown.Files);
+        // An edit lists the attachments to keep: none, so a stale whole-plan file of an earlier state never stays beside a newer one.
+        Assert.Empty(shown.Body!["attachments"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_first_answer_too_long_for_discord_carries_the_whole_message_as_a_file()
+    {
+        var interaction = Parse(_h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
+        var session = new InteractionSession(interaction, AnswerTarget.NewMessage, _h.Api);
+        var plan = OperationMessageBuilder.Build(BigPromote(16, 32));
+        await session.ShowAsync(DiscordMessageRenderer.RenderWhole(plan), CancellationToken.None);
+
+        var answer = Assert.Single(_h.Fake.Requests);
+        Assert.Equal("POST", answer.Method);
+        Assert.Equal(PlainTextRenderer.Render(plan), Assert.Single(answer.Files).Text);
+        Assert.Equal(4, answer.Body!["type"]!.GetValue<int>());
+        Assert.Equal("operation-7-b5811d565684.txt", answer.Body["data"]!["attachments"]![0]!["filename"]!.GetValue<string>());
     }
 
     [Fact]

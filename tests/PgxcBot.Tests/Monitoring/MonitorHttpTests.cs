@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -7,6 +6,7 @@ using PgxcBot.Monitoring;
 using PgxcBot.Monitoring.Http;
 using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Monitoring;
 
@@ -15,7 +15,7 @@ public sealed class MonitorHttpTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(ClusterBuilder.Now);
     private readonly FakeHealth _health = new();
-    private readonly TestMeterFactory _meters = new();
+    private readonly TestMeters _meters = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private MonitorMetrics _metrics = null!;
     private MonitorHttpEndpoint _endpoint = null!;
@@ -159,17 +159,5 @@ public sealed class MonitorHttpTests : IAsyncLifetime
     {
         public DateTimeOffset? LastPollAt { get; set; }
         public TimeSpan Interval => TimeSpan.FromSeconds(1);
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -179,14 +178,14 @@ public sealed class StoreFullTests : IDisposable
 
     private async Task<Health> HealthAsync(SqliteStore store)
     {
-        var meters = new Meters();
+        var meters = new TestMeters();
         var metrics = new MonitorMetrics(meters);
         var endpoint = new MonitorHttpEndpoint(metrics, new FreshPolls(_time), store.CheckWritableAsync, _time, NullLogger<MonitorHttpEndpoint>.Instance);
         await endpoint.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), CancellationToken.None);
         return new Health(endpoint, metrics, meters);
     }
 
-    private sealed class Health(MonitorHttpEndpoint endpoint, MonitorMetrics metrics, Meters meters) : IAsyncDisposable
+    private sealed class Health(MonitorHttpEndpoint endpoint, MonitorMetrics metrics, TestMeters meters) : IAsyncDisposable
     {
         private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -210,18 +209,6 @@ public sealed class StoreFullTests : IDisposable
     {
         public DateTimeOffset? LastPollAt => time.GetUtcNow();
         public TimeSpan Interval => TimeSpan.FromSeconds(1);
-    }
-
-    private sealed class Meters : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 
     /// <summary>Fills the (memory) store right after the given event of the given step.</summary>

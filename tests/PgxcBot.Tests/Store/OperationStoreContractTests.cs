@@ -1,4 +1,7 @@
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Store;
 using PgxcBot.Tests.Operations;
@@ -15,12 +18,14 @@ public abstract class OperationStoreContract : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 3, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Two handles on the same store, as two processes would have them.</summary>
-    protected abstract Task<(IOperationStore First, IOperationStore Second)> OpenAsync();
+    /// <summary>Two handles on the same store, as two processes would have them, and the store's chat outbox
+    /// (the one their units of work write to), as a third handle.</summary>
+    protected abstract Task<(IOperationStore First, IOperationStore Second, IOutboxStore Outbox)> OpenAsync();
 
     private IOperationStore _a = null!, _b = null!;
+    private IOutboxStore _outbox = null!;
 
-    public async Task InitializeAsync() => (_a, _b) = await OpenAsync();
+    public async Task InitializeAsync() => (_a, _b, _outbox) = await OpenAsync();
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
@@ -117,16 +122,80 @@ public abstract class OperationStoreContract : IAsyncLifetime
         // The renewal is not a change of state: a compare-and-set on the same revision still wins.
         Assert.NotNull(await _a.ReplaceAsync(running, running with { State = OperationState.Succeeded }, default));
     }
+
+    private static OutboxEntry Entry(string target, OutboxKind kind, string? key, string title) =>
+        OutboxEntry.New(T0, target, kind, key, ChatMessage.Simple(title, Severity.Info, "line")) with { Address = "{\"a\":1}", MentionOnCall = kind == OutboxKind.Alert };
+
+    [Fact]
+    public async Task Chat_entries_of_a_unit_of_work_are_stored_with_its_change_or_not_at_all()
+    {
+        var created = await _a.CreateAsync(New(), default);
+        await using (var work = await _a.BeginAsync(default))
+        {
+            await work.TryReplaceAsync(created, created with { State = OperationState.Cancelled }, default);
+            await work.EnqueueAsync([Entry("discord", OutboxKind.Progress, "operation/1", "rolled back")], default);
+            Assert.Empty(await _outbox.GetPendingAsync("discord", 10, default)); // not visible before commit
+        }
+        Assert.Empty(await _outbox.GetPendingAsync("discord", 10, default));     // and gone with the rollback
+
+        var woken = _outbox.WaitForEntriesAsync(default);
+        await using (var work = await _b.BeginAsync(default))
+        {
+            var current = (await work.GetAsync(created.Id, default))!;
+            await work.TryReplaceAsync(current, current with { State = OperationState.Cancelled }, default);
+            await work.EnqueueAsync([Entry("discord", OutboxKind.Progress, "operation/1", "one"), Entry("console/x", OutboxKind.Progress, "operation/1", "two")], default);
+            await work.CommitAsync(default);
+        }
+        var pending = Assert.Single(await _outbox.GetPendingAsync("discord", 10, default));
+        Assert.Equal(("one", "{\"a\":1}", OutboxKind.Progress, "operation/1"), (pending.Body.Title, pending.Address, pending.Kind, pending.MessageKey));
+        Assert.Equal(OperationState.Cancelled, (await _a.GetAsync(created.Id, default))!.State);
+        Assert.Single(await _outbox.GetPendingAsync("console/x", 10, default));
+        // A sender of the process that wrote is woken; another process finds the entries at its next look.
+        if (ReferenceEquals(_a, _b)) await woken.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Pending_entries_come_in_order_until_done_and_a_message_never_goes_back_to_an_older_entry()
+    {
+        await _outbox.EnqueueAsync([Entry("discord", OutboxKind.Alert, "datanode1/master-lost", "alert"), Entry("discord", OutboxKind.Reminder, "datanode1/master-lost", "reminder"),
+            Entry("discord", OutboxKind.Recovery, "datanode1/master-lost", "recovered")], default);
+        var pending = await _outbox.GetPendingAsync("discord", 10, default);
+        Assert.Equal(["alert", "reminder", "recovered"], pending.Select(e => e.Body.Title));
+        Assert.True(pending[0].Id < pending[1].Id && pending[1].Id < pending[2].Id);
+        Assert.True(pending[0].MentionOnCall);
+        Assert.Equal(3, pending.Select(e => e.Nonce).Distinct().Count());
+        Assert.All(pending, e => Assert.InRange(e.Nonce.Length, 1, 25));
+
+        await _outbox.RecordFailureAsync(pending[0].Id, "Discord is unreachable", T0.AddSeconds(2), default);
+        await _outbox.RecordFailureAsync(pending[0].Id, "Discord is unreachable", T0.AddSeconds(6), default);
+        var failed = (await _outbox.GetPendingAsync("discord", 10, default))[0];
+        Assert.Equal((2, "Discord is unreachable", T0.AddSeconds(6)), (failed.Attempts, failed.LastError, failed.NextAttemptAt));
+
+        await _outbox.CompleteAsync([pending[0].Id], OutboxOutcome.Delivered, T0.AddSeconds(7),
+            new PostedMessage("discord", "datanode1/master-lost", "111", "{}", pending[2].Id), default);
+        await _outbox.CompleteAsync([pending[1].Id], OutboxOutcome.Superseded, T0.AddSeconds(7),
+            new PostedMessage("discord", "datanode1/master-lost", "222", "{}", pending[1].Id), default);
+        Assert.Equal([pending[2].Id], (await _outbox.GetPendingAsync("discord", 10, default)).Select(e => e.Id));
+        var posted = (await _outbox.GetPostedAsync("discord", "datanode1/master-lost", default))!;
+        Assert.Equal(("222", pending[2].Id), (posted.ExternalId, posted.DeliveredId)); // the newest delivered id stays
+        Assert.Null(await _outbox.GetPostedAsync("console/x", "datanode1/master-lost", default));
+
+        // Done twice is still done once; an old entry is pruned.
+        await _outbox.CompleteAsync([pending[0].Id], OutboxOutcome.Dropped, T0.AddSeconds(8), null, default);
+        Assert.Equal(3, await _outbox.PruneAsync(T0.AddDays(8), default));
+        Assert.Empty(await _outbox.GetPendingAsync("discord", 10, default));
+    }
 }
 
 public sealed class SqliteOperationStoreContractTests : OperationStoreContract, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("pgxcbot-contract-").FullName;
 
-    protected override async Task<(IOperationStore First, IOperationStore Second)> OpenAsync()
+    protected override async Task<(IOperationStore First, IOperationStore Second, IOutboxStore Outbox)> OpenAsync()
     {
         var path = Path.Combine(_dir, "state.db");
-        return (new SqliteOperationStore(await SqliteStore.OpenAsync(path, null, default)), new SqliteOperationStore(await SqliteStore.OpenAsync(path, null, default)));
+        return (new SqliteOperationStore(await SqliteStore.OpenAsync(path, null, default)), new SqliteOperationStore(await SqliteStore.OpenAsync(path, null, default)),
+            new SqliteOutboxStore(await SqliteStore.OpenAsync(path, null, default)));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -134,9 +203,9 @@ public sealed class SqliteOperationStoreContractTests : OperationStoreContract, 
 
 public sealed class MemoryOperationStoreContractTests : OperationStoreContract
 {
-    protected override Task<(IOperationStore First, IOperationStore Second)> OpenAsync()
+    protected override Task<(IOperationStore First, IOperationStore Second, IOutboxStore Outbox)> OpenAsync()
     {
         var store = new MemoryOperationStore();
-        return Task.FromResult<(IOperationStore, IOperationStore)>((store, store));
+        return Task.FromResult<(IOperationStore, IOperationStore, IOutboxStore)>((store, store, store.Outbox));
     }
 }

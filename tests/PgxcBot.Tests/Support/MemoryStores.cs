@@ -48,6 +48,9 @@ internal sealed class MemoryOperationStore : IOperationStore
     /// <summary>While true, every write throws <see cref="StoreUnavailableException"/> (reads still work).</summary>
     public bool Full { get; set; }
 
+    /// <summary>The chat outbox that units of work of this store write to (committed with them).</summary>
+    public MemoryOutboxStore Outbox { get; } = new();
+
     /// <summary>Puts <paramref name="operation"/> in the store as it is (next revision), as a bot that died would have left it.</summary>
     public Operation Overwrite(Operation operation)
     {
@@ -103,7 +106,15 @@ internal sealed class MemoryOperationStore : IOperationStore
     {
         private readonly Dictionary<long, Operation> _staged = new();
         private readonly List<Operation> _order = [];
+        private readonly List<PgxcBot.Core.Outbox.OutboxEntry> _outbox = [];
         private bool _done;
+
+        public Task EnqueueAsync(IReadOnlyList<PgxcBot.Core.Outbox.OutboxEntry> entries, CancellationToken cancellationToken)
+        {
+            owner.ThrowIfFull("the chat outbox");
+            _outbox.AddRange(entries);
+            return Task.CompletedTask;
+        }
 
         private Operation? Current(long id)
         {
@@ -149,6 +160,7 @@ internal sealed class MemoryOperationStore : IOperationStore
                 foreach (var (id, operation) in _staged) owner._operations[id] = operation;
                 owner._writes.AddRange(_order);
             }
+            if (_outbox.Count > 0) owner.Outbox.Add(_outbox);
             Release();
             return Task.CompletedTask;
         }
@@ -226,6 +238,93 @@ internal sealed class MemorySightingStore : PgxcBot.Core.Assessment.IMasterSight
 
     public Task<IReadOnlyDictionary<string, PgxcBot.Core.Assessment.MasterSighting>> GetAllAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, PgxcBot.Core.Assessment.MasterSighting>>(new Dictionary<string, PgxcBot.Core.Assessment.MasterSighting>(_sightings));
+}
+
+/// <summary>The outbox contract in memory: ids in enqueue order, pending until completed, posted messages whose
+/// delivered id never goes down. <see cref="Full"/> makes writes fail as on a full disk.</summary>
+internal sealed class MemoryOutboxStore : PgxcBot.Core.Outbox.IOutboxStore
+{
+    private readonly Lock _lock = new();
+    private readonly List<PgxcBot.Core.Outbox.OutboxEntry> _entries = [];
+    private readonly Dictionary<(string, string), PgxcBot.Core.Outbox.PostedMessage> _posted = new();
+    private readonly PgxcBot.Core.Outbox.OutboxPulse _pulse = new();
+    private long _lastId;
+
+    public bool Full { get; set; }
+
+    /// <summary>Every entry as it stands now (pending and done), in id order.</summary>
+    public IReadOnlyList<PgxcBot.Core.Outbox.OutboxEntry> All
+    {
+        get { lock (_lock) return _entries.ToArray(); }
+    }
+
+    internal void Add(IReadOnlyList<PgxcBot.Core.Outbox.OutboxEntry> entries)
+    {
+        lock (_lock)
+            foreach (var entry in entries)
+                _entries.Add(entry with { Id = ++_lastId });
+        _pulse.Fire();
+    }
+
+    private void ThrowIfFull(string what)
+    {
+        if (Full) throw new StoreUnavailableException($"the store (memory) could not write {what}: the database or its disk is full");
+    }
+
+    public Task EnqueueAsync(IReadOnlyList<PgxcBot.Core.Outbox.OutboxEntry> entries, CancellationToken cancellationToken)
+    {
+        ThrowIfFull("the chat outbox");
+        Add(entries);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<PgxcBot.Core.Outbox.OutboxEntry>> GetPendingAsync(string target, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+            return Task.FromResult<IReadOnlyList<PgxcBot.Core.Outbox.OutboxEntry>>(_entries.Where(e => e.Target == target && e.DoneAt is null).Take(limit).ToArray());
+    }
+
+    public Task CompleteAsync(IReadOnlyList<long> ids, PgxcBot.Core.Outbox.OutboxOutcome outcome, DateTimeOffset at, PgxcBot.Core.Outbox.PostedMessage? posted,
+        CancellationToken cancellationToken)
+    {
+        ThrowIfFull("the delivery of chat messages");
+        lock (_lock)
+        {
+            for (var i = 0; i < _entries.Count; i++)
+                if (ids.Contains(_entries[i].Id) && _entries[i].DoneAt is null)
+                    _entries[i] = _entries[i] with { DoneAt = at, Outcome = outcome };
+            if (posted is not null)
+            {
+                var key = (posted.Target, posted.MessageKey);
+                var before = _posted.GetValueOrDefault(key);
+                _posted[key] = posted with { DeliveredId = Math.Max(before?.DeliveredId ?? 0, posted.DeliveredId) };
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task RecordFailureAsync(long id, string error, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken)
+    {
+        ThrowIfFull($"a failed delivery of chat message {id}");
+        lock (_lock)
+        {
+            var i = _entries.FindIndex(e => e.Id == id && e.DoneAt is null);
+            if (i >= 0) _entries[i] = _entries[i] with { Attempts = _entries[i].Attempts + 1, LastError = error, NextAttemptAt = nextAttemptAt };
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<PgxcBot.Core.Outbox.PostedMessage?> GetPostedAsync(string target, string messageKey, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(_posted.GetValueOrDefault((target, messageKey)));
+    }
+
+    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(_entries.RemoveAll(e => e.CreatedAt < before));
+    }
+
+    public Task WaitForEntriesAsync(CancellationToken cancellationToken) => _pulse.WaitAsync(cancellationToken);
 }
 
 /// <summary>Refusals kept in memory, newest first on read.</summary>

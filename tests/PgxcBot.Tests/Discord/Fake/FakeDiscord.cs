@@ -13,9 +13,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace PgxcBot.Tests.Discord.Fake;
 
-/// <summary>One request the fake received (the body as sent, and the headers that matter).</summary>
+/// <summary>One request the fake received (the body as sent, and the headers that matter); <see cref="At"/> is a
+/// Stopwatch timestamp of its arrival, <see cref="Status"/> what the fake answered (0: no answer, the connection was cut).</summary>
 internal sealed record RecordedRequest(string Method, string Path, JsonNode? Body, string? Authorization, string? UserAgent, int Status)
 {
+    public long At { get; init; }
+
     /// <summary>Files sent with it (multipart), name and text.</summary>
     public IReadOnlyList<(string Name, string Text)> Files { get; init; } = [];
 }
@@ -24,7 +27,11 @@ internal sealed record RecordedRequest(string Method, string Path, JsonNode? Bod
 /// A fake Discord on 127.0.0.1 (a free port): the REST endpoints the bot uses, answering with realistic
 /// rate-limit headers (a bucket per route and major parameter, N requests per window, a real 429 when
 /// exceeded) and scripted 429s (route or global); and a gateway WebSocket (<see cref="Gateway"/>).
-/// Everything received is recorded for the assertions.
+/// Like Discord it keeps messages: an interaction's original message exists once its first answer was given
+/// (before that, editing it is 404 Unknown Message), a channel post with <c>enforce_nonce</c> and a nonce seen
+/// before returns the first message instead of a second one, and an expired interaction token is refused (401,
+/// 50027). Faults a test can inject: REST down (connections cut), requests that hang until released, an error
+/// after the request took effect, a 429 storm on some routes. Everything received is recorded for the assertions.
 /// </summary>
 internal sealed class FakeDiscord : IAsyncDisposable
 {
@@ -32,7 +39,46 @@ internal sealed class FakeDiscord : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly Lock _limitLock = new();
     private readonly Dictionary<string, (int Used, DateTimeOffset ResetAt)> _buckets = new();
+    private readonly ConcurrentDictionary<string, string> _originals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _sourceMessages = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, JsonObject> _nonces = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _expired = new(StringComparer.Ordinal);
+    private readonly PgxcBot.Core.Outbox.OutboxPulse _release = new();
+    private readonly Random _storm = new(42);
     private long _nextId;
+
+    /// <summary>Messages created in channels (by POST), by id: each one a user would see.</summary>
+    public ConcurrentDictionary<string, JsonObject> ChannelMessages { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>While true, every REST request's connection is cut without an answer (Discord unreachable: DNS, network).</summary>
+    public bool Down
+    {
+        get => Volatile.Read(ref _down);
+        set => Volatile.Write(ref _down, value);
+    }
+    private bool _down;
+
+    /// <summary>Requests whose path contains the key hang (no answer) until <see cref="ReleaseHangs"/>; each entry hangs that many requests.</summary>
+    public ConcurrentQueue<string> Hangs { get; } = new();
+
+    /// <summary>How many requests are hanging now.</summary>
+    public int Hanging => Volatile.Read(ref _hanging);
+    private int _hanging;
+
+    /// <summary>Requests whose path contains the key take effect, then get this status (a 5xx after Discord created the message).</summary>
+    public ConcurrentQueue<(string PathContains, int Status)> FailAfterEffect { get; } = new();
+
+    /// <summary>A 429 storm: requests whose path contains <c>PathContains</c> get a 429 with <c>RetryAfter</c> seconds with this probability.</summary>
+    public (string PathContains, double Probability, double RetryAfter)? Storm { get; set; }
+
+    /// <summary>The message a button click's interaction sits on (so that its @original is that message).</summary>
+    public void RegisterSourceMessage(string token, string messageId) => _sourceMessages[token] = messageId;
+
+    /// <summary>From now on the interaction token is refused (its 15 minutes are over).</summary>
+    public void ExpireToken(string token) => _expired[token] = 0;
+
+    /// <summary>Answers every hanging request (with what it would have got).</summary>
+    public void ReleaseHangs() => _release.Fire();
 
     public Uri ApiBase { get; }
     public Uri GatewayUrl { get; }
@@ -113,8 +159,35 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var method = context.Request.Method;
         var auth = context.Request.Headers.Authorization.ToString();
         var agent = context.Request.Headers.UserAgent.ToString();
+        var at = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (Down)
+        {
+            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+            context.Abort();
+            return;
+        }
+        if (Hangs.TryPeek(out var hang) && route.Contains(hang, StringComparison.Ordinal) && Hangs.TryDequeue(out _))
+        {
+            var released = _release.WaitAsync(context.RequestAborted);
+            Interlocked.Increment(ref _hanging);
+            try
+            {
+                await released;
+            }
+            catch (OperationCanceledException)
+            {
+                _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+                return; // the client gave up
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _hanging);
+            }
+        }
         var (status, json) = Answer(method, route, body, auth, context.Response);
-        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { Files = files });
+        if (status is >= 200 and < 300 && FailAfterEffect.TryPeek(out var fail) && route.Contains(fail.PathContains, StringComparison.Ordinal) && FailAfterEffect.TryDequeue(out _))
+            (status, json) = (fail.Status, new JsonObject { ["message"] = "scripted failure after the request took effect", ["code"] = 0 });
+        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at, Files = files });
         context.Response.StatusCode = status;
         if (json is not null)
         {
@@ -141,6 +214,19 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }
             return (next.Status, new JsonObject { ["message"] = "scripted", ["code"] = next.Status == 404 ? 10062 : 0 });
         }
+        if (Storm is { } storm && route.Contains(storm.PathContains, StringComparison.Ordinal))
+        {
+            bool hit;
+            lock (_storm) hit = _storm.NextDouble() < storm.Probability;
+            if (hit)
+            {
+                response.Headers["Retry-After"] = Math.Ceiling(storm.RetryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                response.Headers["X-RateLimit-Scope"] = "user";
+                return (429, new JsonObject { ["message"] = "You are being rate limited.", ["retry_after"] = storm.RetryAfter, ["global"] = false });
+            }
+        }
+        if (tokenRoute && segments.Length > 2 && _expired.ContainsKey(segments[2]))
+            return (401, new JsonObject { ["message"] = "Invalid Webhook Token", ["code"] = 50027 });
 
         // A realistic bucket: per route kind and major parameter, BucketLimit per window.
         var kind = tokenRoute ? segments[0] : segments[0] + (segments.Length > 2 ? "/" + segments[2] : "");
@@ -177,13 +263,37 @@ internal sealed class FakeDiscord : IAsyncDisposable
                 ["session_start_limit"] = new JsonObject { ["total"] = 1000, ["remaining"] = IdentifyRemaining, ["reset_after"] = 14400000, ["max_concurrency"] = 1 },
             }),
             ("PUT", ["applications", _, "guilds", _, "commands"]) => (200, body?.DeepClone()),
-            ("POST", ["channels", var channel, "messages"]) => (200, Message(NewId(), channel, body)),
+            ("POST", ["channels", var channel, "messages"]) => Post(channel, body),
             ("PATCH", ["channels", var channel, "messages", var id]) => (200, Message(id, channel, body)),
-            ("POST", ["interactions", _, _, "callback"]) => (204, null),
-            ("PATCH", ["webhooks", _, _, "messages", "@original"]) => (200, Message(NewId(), "", body)),
+            ("POST", ["interactions", _, var token, "callback"]) => Callback(token, body),
+            ("PATCH", ["webhooks", _, var token, "messages", "@original"]) => _originals.TryGetValue(token, out var original)
+                ? (200, Message(original, InteractionInjector.ChannelId, body))
+                : (404, new JsonObject { ["message"] = "Unknown Message", ["code"] = 10008 }),
             ("POST", ["webhooks", _, _]) => (200, Message(NewId(), "", body)),
             _ => (404, new JsonObject { ["message"] = "404: Not Found", ["code"] = 0 }),
         };
+    }
+
+    /// <summary>A channel post; with enforce_nonce and a nonce seen before, the first message again (Discord's dedup).</summary>
+    private (int, JsonNode?) Post(string channel, JsonNode? body)
+    {
+        var nonce = body?["nonce"]?.GetValue<string>();
+        var enforce = body?["enforce_nonce"]?.GetValue<bool>() == true;
+        if (enforce && nonce is not null && _nonces.TryGetValue(channel + "/" + nonce, out var first)) return (200, first.DeepClone());
+        var message = Message(NewId(), channel, body);
+        ChannelMessages[message["id"]!.GetValue<string>()] = message;
+        if (enforce && nonce is not null) _nonces[channel + "/" + nonce] = message;
+        return (200, message.DeepClone());
+    }
+
+    /// <summary>The first answer: a new message (4, 5) or the clicked one (6, 7) becomes the interaction's original.</summary>
+    private (int, JsonNode?) Callback(string token, JsonNode? body)
+    {
+        var type = body?["type"]?.GetValue<int>() ?? 0;
+        if (_originals.ContainsKey(token)) return (400, new JsonObject { ["message"] = "Interaction has already been acknowledged.", ["code"] = 40060 });
+        if (type is 4 or 5) _originals[token] = NewId();
+        else if (type is 6 or 7) _originals[token] = _sourceMessages.GetValueOrDefault(token) ?? NewId();
+        return (204, null);
     }
 
     private static JsonObject Message(string id, string channel, JsonNode? body)

@@ -32,6 +32,7 @@ internal sealed class InteractionInjector(FakeDiscord discord)
     {
         var interaction = Base(3, userId, userName, roles, new JsonObject { ["custom_id"] = customId, ["component_type"] = 2 });
         interaction["message"] = new JsonObject { ["id"] = messageId, ["channel_id"] = ChannelId, ["components"] = components?.DeepClone() ?? new JsonArray() };
+        discord.RegisterSourceMessage(interaction["token"]!.GetValue<string>(), messageId);
         return interaction;
     }
 

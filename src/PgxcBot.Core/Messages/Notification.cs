@@ -12,13 +12,8 @@ public enum NotificationKind
 
 /// <summary>
 /// An alert or an announcement for the team's channel. <see cref="IncidentKey"/> ties a raise, its reminders
-/// and its clearing together, so a chat adapter can thread or edit them.
+/// and its clearing together, so a chat adapter can thread or edit them. The monitor stores it in the chat
+/// outbox with its round (<see cref="Outbox.OutboxAnnouncer"/>); a sender per chat delivers it.
 /// </summary>
 /// <param name="MentionOnCall">Critical alerts may page the configured on-call role.</param>
 public sealed record Notification(string IncidentKey, NotificationKind Kind, ChatMessage Message, bool MentionOnCall = false);
-
-/// <summary>The chat-neutral port alerts go out through: the console prints them, Discord posts them.</summary>
-public interface INotifier
-{
-    Task NotifyAsync(Notification notification, CancellationToken cancellationToken);
-}

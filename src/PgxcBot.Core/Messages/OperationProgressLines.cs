@@ -1,16 +1,19 @@
-using PgxcBot.Cli;
+using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Runbooks;
 
-namespace PgxcBot.Chat;
+namespace PgxcBot.Core.Messages;
 
-/// <summary>Live progress on the console: one line per step as it starts and ends.</summary>
-public sealed class ConsoleOperationObserver(CliIo io) : IOperationObserver
+/// <summary>Live progress for a terminal, which cannot edit what it printed: one line per step as it starts and ends.</summary>
+public static class OperationProgressLines
 {
-    public async Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken)
+    /// <summary>The line for <paramref name="operationEvent"/>, or null when a terminal prints nothing for it (the
+    /// command's own answer says it: awaiting approval, finished).</summary>
+    public static string? For(OperationEvent operationEvent)
     {
+        ArgumentNullException.ThrowIfNull(operationEvent);
         var operation = operationEvent.Operation;
-        var line = operationEvent.Kind switch
+        return operationEvent.Kind switch
         {
             OperationEventKind.Started => $"-- operation {operation.Id}: {operation.Kind} {operation.Datanode} running ({operation.Steps.Count} steps)",
             OperationEventKind.StepStarted when operationEvent.StepIndex is { } i => $"   [..] {operation.Steps[i].Title}",
@@ -18,14 +21,11 @@ public sealed class ConsoleOperationObserver(CliIo io) : IOperationObserver
             OperationEventKind.Interrupted => $"-- operation {operation.Id}: {operation.Result}",
             _ => null,
         };
-        if (line is null) return;
-        await io.Out.WriteLineAsync(line.AsMemory(), cancellationToken);
-        await io.Out.FlushAsync(cancellationToken);
     }
 
     private static string Finished(StepRecord step)
     {
-        var took = step is { StartedAt: { } s, EndedAt: { } e } ? $" ({Core.Assessment.Humanize.Duration(e - s)})" : "";
+        var took = step is { StartedAt: { } s, EndedAt: { } e } ? $" ({Humanize.Duration(e - s)})" : "";
         var marker = step.Status switch
         {
             StepStatus.Succeeded => "[ok]",
