@@ -104,49 +104,6 @@ internal sealed class FlavorBenchmark : IBenchmark
         return stalls;
     }
 
-    /// <summary>How many heap INSERT records for the ledger table each datanode server's pg_wal holds (pg_waldump
-    /// over the whole directory): tells a row that never reached a datanode's WAL from one that is there but not
-    /// visible. <paramref name="killed"/> is the dead master (its WAL read from its data directory).</summary>
-    private static async Task<string> WalInsertsAsync(FlavorLab lab, LabServer killed, CancellationToken cancellationToken)
-    {
-        var results = new List<string>();
-        var bin = lab.Cluster.Installation?.Binaries.BinDir ?? PgBinaries.Discover().BinDir;
-        foreach (var pair in lab.Cluster.Pairs)
-        {
-            var live = new[] { pair.Master, pair.Slave }.FirstOrDefault(s => s.IsRunning && s != killed);
-            if (live is null) continue;
-            string filenode;
-            try
-            {
-                var rows = await FlavorLab.QueryAsync(live.ConnectionString + ";Pooling=false",
-                    "SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/' || pg_relation_filenode('ledger')::text", cancellationToken);
-                filenode = rows[0];
-            }
-            catch (Npgsql.NpgsqlException e)
-            {
-                results.Add($"{pair.Name} {live.Label}: {e.Message}");
-                continue;
-            }
-            foreach (var server in new[] { pair.Master, pair.Slave })
-            {
-                var wal = Path.Combine(server.DataDir, "pg_wal");
-                if (!Directory.Exists(wal)) continue;
-                var first = Directory.GetFiles(wal).Select(Path.GetFileName).Where(n => n!.Length == 24).Order(StringComparer.Ordinal).FirstOrDefault();
-                if (first is null) continue;
-                var dump = new System.Diagnostics.ProcessStartInfo(Path.Combine(bin, "pg_waldump"), ["-p", wal, first])
-                    { RedirectStandardOutput = true, RedirectStandardError = true };
-                using var process = System.Diagnostics.Process.Start(dump)!;
-                var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-                _ = process.StandardError.ReadToEndAsync(cancellationToken);
-                await process.WaitForExitAsync(cancellationToken);
-                var inserts = (await stdout).Split('\n').Count(l => l.Contains("desc: INSERT", StringComparison.Ordinal) && l.Contains($"/{filenode} ", StringComparison.Ordinal));
-                var commits = (await stdout).Split('\n').Count(l => l.Contains("desc: COMMIT", StringComparison.Ordinal));
-                results.Add($"{pair.Name} {server.Label}{(server == killed ? " (killed)" : "")}: {inserts} inserts, {commits} commits in WAL");
-            }
-        }
-        return string.Join("; ", results);
-    }
-
     private static async Task<(List<double> Took, List<double> Steps, long Acknowledged, long Lost, long LostWhenSafe)> PromotesAsync(
         FlavorLab lab, int promotes, TextWriter progress, CancellationToken cancellationToken)
     {
@@ -194,7 +151,6 @@ internal sealed class FlavorBenchmark : IBenchmark
                 var missing = writer.Acknowledged.Where(id => !present.Contains(id.ToString(CultureInfo.InvariantCulture))).Order();
                 await progress.WriteLineAsync($"flavors: {lab.Flavor}: {writer.Count - found} missing; 5 s later {writer.Count - later}; directly: {string.Join("; ", direct)}; " +
                     $"missing ids {string.Join(",", missing)} of acknowledged 1..{writer.Acknowledged.Max()}; writer error: {writer.Error?.Message}");
-                await progress.WriteLineAsync($"flavors: {lab.Flavor}: WAL heap inserts into ledger: {await WalInsertsAsync(lab, master, cancellationToken)}");
                 found = later;
             }
             acknowledged += writer.Count;
