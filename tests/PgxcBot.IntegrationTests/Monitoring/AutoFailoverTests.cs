@@ -55,7 +55,9 @@ public sealed class AutoFailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await lab.Pair.Master.KillAsync(Ct);
 
         var (alert, _) = await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);
-        Assert.Equal("/pgxc promote datanode1 --accept-data-loss", Assert.Single(alert.Message.Actions).Command);
+        Assert.Equal("/pgxc promote datanode1 --accept-data-loss",
+            Assert.Single(alert.Message.Actions, a => a.Command.StartsWith("/pgxc promote", StringComparison.Ordinal)).Command);
+        Assert.Contains(alert.Message.Actions, a => a.Command == "/pgxc ack datanode1/master-lost");
         var (declined, _) = await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: no automatic failover", Deadline, "why it will not fail over", Ct);
         output.WriteLine(PlainTextRenderer.Render(declined.Message));
         Assert.Contains(declined.Message.Lines, l => l.Contains("not a synchronous standby", StringComparison.Ordinal));
