@@ -31,15 +31,7 @@ internal sealed class LabBot : IAsyncDisposable
     public static async Task<LabBot> StartAsync(LabCluster cluster, CancellationToken cancellationToken, Action<IServiceCollection>? extra = null)
     {
         var folder = Directory.CreateTempSubdirectory("pgxcbot-bench-").FullName;
-        var json = LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), PgBinaries.Discover());
-        var loaded = ConfigLoader.Parse(json);
-        var topology = ConfigValidator.Validate(loaded, folder).Topology
-                       ?? throw new InvalidOperationException("the lab's own config does not validate");
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        services.AddPgxcBotCore(loaded.Options, folder);
-        services.AddPgxcBotStore(await SqliteStore.OpenAsync(topology.StorePath, null, cancellationToken));
-        services.AddSingleton<IOperationObserver, Quiet>();
+        var services = await IntegrationTests.Flavors.LabBotServices.CreateAsync(cluster, folder, cancellationToken);
         extra?.Invoke(services);
         return new LabBot(services.BuildServiceProvider(), folder);
     }
@@ -48,10 +40,5 @@ internal sealed class LabBot : IAsyncDisposable
     {
         await _services.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
-    }
-
-    private sealed class Quiet : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -71,15 +71,7 @@ public sealed class FlavorLab : IAsyncDisposable
         try
         {
             var folder = Directory.CreateTempSubdirectory("pgxcbot-flavor-").FullName;
-            var json = LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), cluster.Installation?.Binaries ?? PgBinaries.Discover());
-            var loaded = ConfigLoader.Parse(json);
-            var topology = ConfigValidator.Validate(loaded, folder).Topology
-                           ?? throw new InvalidOperationException("the lab's own config does not validate");
-            var services = new ServiceCollection();
-            services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-            services.AddPgxcBotCore(loaded.Options, folder);
-            services.AddPgxcBotStore(await SqliteStore.OpenAsync(topology.StorePath, null, cancellationToken));
-            services.AddSingleton<IOperationObserver, Quiet>();
+            var services = await LabBotServices.CreateAsync(cluster, folder, cancellationToken);
             var notifications = new RecordingNotifier();
             if (monitor)
             {
@@ -166,10 +158,5 @@ public sealed class FlavorLab : IAsyncDisposable
         await _services.DisposeAsync();
         await Cluster.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
-    }
-
-    private sealed class Quiet : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
