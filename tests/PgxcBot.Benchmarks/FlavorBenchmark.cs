@@ -25,14 +25,17 @@ internal sealed class FlavorBenchmark : IBenchmark
 
     public string Name => "flavors";
 
-    public string Description => "commit stall and promote per flavor (PostgreSQL, XC, XL when installed). Options: --trials 5 --promotes 3 --flavor all|postgresql|postgres-xc|postgres-xl";
+    public string Description => "commit stall and promote per flavor (PostgreSQL, XC, XL when installed). Options: --trials 5 --promotes 3 --flavor all|postgresql|postgres-xc|postgres-xl --writes autocommit|transactions";
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
-        var options = new BenchmarkOptions(arguments, "trials", "promotes", "flavor");
+        var options = new BenchmarkOptions(arguments, "trials", "promotes", "flavor", "writes");
         var trials = options.Int("trials", 5, 1, 100);
         var promotes = options.Int("promotes", 3, 1, 20);
         var only = options.String("flavor", "all");
+        var writes = options.String("writes", "autocommit");
+        if (writes is not ("autocommit" or "transactions"))
+            throw new BenchmarkArgumentException($"--writes {writes} is not autocommit (one INSERT per statement) or transactions (BEGIN; INSERT; COMMIT)");
         Flavor[] flavors = only switch
         {
             "all" => [Flavor.PostgreSql, Flavor.PostgresXc, Flavor.PostgresXl],
@@ -52,7 +55,7 @@ internal sealed class FlavorBenchmark : IBenchmark
             await progress.WriteLineAsync($"flavors: {flavor}: starting the lab...");
             await using var lab = await FlavorLab.StartAsync(flavor, cancellationToken, monitor: true);
             var stalls = await CommitStallsAsync(lab, trials, progress, cancellationToken);
-            var (took, steps, acknowledged, lost, lostWhenSafe) = await PromotesAsync(lab, promotes, progress, cancellationToken);
+            var (took, steps, acknowledged, lost, lostWhenSafe) = await PromotesAsync(lab, promotes, writes == "transactions", progress, cancellationToken);
             rows.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {Label(flavor)} | {Cell(stalls)} | {Cell(took)} | {Cell(steps)} | {acknowledged} / {lost} / {lostWhenSafe} |"));
         }
@@ -105,7 +108,7 @@ internal sealed class FlavorBenchmark : IBenchmark
     }
 
     private static async Task<(List<double> Took, List<double> Steps, long Acknowledged, long Lost, long LostWhenSafe)> PromotesAsync(
-        FlavorLab lab, int promotes, TextWriter progress, CancellationToken cancellationToken)
+        FlavorLab lab, int promotes, bool explicitTransactions, TextWriter progress, CancellationToken cancellationToken)
     {
         var took = new List<double>();
         var steps = new List<double>();
@@ -119,7 +122,7 @@ internal sealed class FlavorBenchmark : IBenchmark
             var writeTo = lab.RealCoordinators ? lab.WriteConnection() : master.ConnectionString + ";Pooling=false";
             var readAfter = lab.RealCoordinators ? lab.WriteConnection() : slave.ConnectionString + ";Pooling=false";
             await FlavorLab.QueryAsync(writeTo, "DROP TABLE IF EXISTS ledger", cancellationToken);
-            await using var writer = await LabLedgerWriter.StartAsync(writeTo, distributed: lab.RealCoordinators, cancellationToken);
+            await using var writer = await LabLedgerWriter.StartAsync(writeTo, distributed: lab.RealCoordinators, cancellationToken, explicitTransactions);
             await IntegrationTests.Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 200 || writer.Error is not null, Deadline, "200 commits", cancellationToken);
             if (writer.Error is not null) throw new InvalidOperationException($"the writer stopped: {writer.Error.Message}");
 
@@ -134,6 +137,8 @@ internal sealed class FlavorBenchmark : IBenchmark
             steps.Add(promote.Steps.Where(s => s.StartedAt is not null && s.EndedAt is not null).Sum(s => (s.EndedAt!.Value - s.StartedAt!.Value).TotalMilliseconds));
 
             var found = await writer.CountAsync(readAfter, cancellationToken);
+            // Read every time, so a loss can be compared with the promotes that lost nothing.
+            var wal = await DiagnoseAsync(lab, master, slave, cancellationToken);
             if (found < writer.Count)
             {
                 // Missing rows: missing for good, or not visible yet? Count again after a moment, and on every
@@ -156,11 +161,49 @@ internal sealed class FlavorBenchmark : IBenchmark
             acknowledged += writer.Count;
             lost += writer.Count - found;
             if (lostMaster.Promote?.Safe == true) lostWhenSafe += writer.Count - found;
-            await progress.WriteLineAsync($"flavors: {lab.Flavor}: promote {i + 1}/{promotes}: {took[^1]:0} ms (steps {steps[^1]:0} ms), {writer.Count - found} of {writer.Count} acknowledged rows missing; the bot said: {lostMaster.Promote?.Summary}");
+            await progress.WriteLineAsync($"flavors: {lab.Flavor}: promote {i + 1}/{promotes}: {took[^1]:0} ms (steps {steps[^1]:0} ms), {writer.Count - found} of {writer.Count} acknowledged rows missing; the bot said: {lostMaster.Promote?.Summary}; {wal}");
 
             var rebuild = await lab.RunAsync("rebuild", "datanode1", cancellationToken);
             if (rebuild.State != OperationState.Succeeded) throw new InvalidOperationException("rebuild failed: " + FlavorLab.Explain(rebuild));
         }
         return (took, steps, acknowledged, lost, lostWhenSafe);
+    }
+
+    /// <summary>What the WAL of the dead master and of the new one say about the ledger's rows on datanode1,
+    /// and which prepared transactions every running server holds (see <see cref="LedgerWalDiagnosis"/>).</summary>
+    private static async Task<string> DiagnoseAsync(FlavorLab lab, LabServer deadMaster, LabServer newMaster, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var direct = newMaster.ConnectionString + ";Pooling=false";
+            // A Postgres-XL datanode promoted a moment ago may not serve a direct query yet ("unable to obtain
+            // a snapshot from GTM"): ask again for a while.
+            var relation = await IntegrationTests.Support.Poll.UntilAsync(async () =>
+                {
+                    try
+                    {
+                        return (await FlavorLab.QueryAsync(direct,
+                            "SELECT '1663/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/' || pg_relation_filenode('ledger')", cancellationToken)).Single();
+                    }
+                    catch (Npgsql.NpgsqlException) { return ""; }
+                }, r => r.Length > 0, TimeSpan.FromSeconds(30), "a direct answer from datanode1's new master", cancellationToken);
+            var bin = PgxcInstallation.FromEnvironment(lab.Flavor)?.BinDir ?? "/usr/lib/postgresql/15/bin";
+            var waldump = Path.Combine(bin, "pg_waldump");
+            var prepared = new List<string>();
+            foreach (var p in lab.Cluster.Pairs)
+            foreach (var server in new[] { p.Master, p.Slave }.Where(s => s.IsRunning))
+            {
+                try { prepared.Add($"{server.Label} of {p.Name}: " + string.Join(",", await FlavorLab.QueryAsync(server.ConnectionString + ";Pooling=false", "SELECT gid FROM pg_prepared_xacts", cancellationToken))); }
+                catch (Npgsql.NpgsqlException e) { prepared.Add($"{server.Label} of {p.Name}: {e.Message}"); }
+            }
+            return $"ledger {relation}: dead master's WAL: {await LedgerWalDiagnosis.DescribeAsync(waldump, deadMaster.DataDir, relation, cancellationToken)}; " +
+                $"new master's WAL: {await LedgerWalDiagnosis.DescribeAsync(waldump, newMaster.DataDir, relation, cancellationToken)}; " +
+                $"on datanode1's new master directly: {(await FlavorLab.QueryAsync(direct, "SELECT count(*)::text FROM ledger", cancellationToken)).Single()} rows; " +
+                $"prepared transactions: {string.Join("; ", prepared)}";
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return "WAL diagnosis failed: " + e.Message;
+        }
     }
 }
