@@ -52,7 +52,7 @@ internal static partial class LedgerWalDiagnosis
         }
         var groups = inserts.GroupBy(kv => outcome.GetValueOrDefault(kv.Key, "none"))
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Count()} xacts / {g.Sum(kv => kv.Value)} rows"));
-        return $"{segments.Count} segments read; " + (inserts.Count == 0 ? "no INSERT into " + relation : string.Join("; ", groups))
+        return $"{segments.Count} segments read; " + (inserts.Count == 0 ? "no INSERT into " + relation : string.Join("; ", groups) + $" (xids {inserts.Keys.Min()}..{inserts.Keys.Max()})")
             + (inserts.Keys.Where(x => !outcome.ContainsKey(x) || outcome[x] != "COMMIT").Take(5).ToList() is { Count: > 0 } odd
                 ? "; not plainly committed: xid " + string.Join(", ", odd.Select(x => $"{x} ({outcome.GetValueOrDefault(x, "none")})"))
                 : "");
