@@ -129,9 +129,18 @@ internal sealed class FlavorBenchmark : IBenchmark
             var killedAt = Stopwatch.GetTimestamp();
             await master.KillAsync(cancellationToken);
             await writer.Stopped.WaitAsync(Deadline, cancellationToken);
-            var lostMaster = await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.MasterLost, "the master seen lost", cancellationToken);
-            var flags = lostMaster.Promote?.Safe == true ? [] : new[] { OperationService.AcceptDataLoss };
-            var promote = await lab.RunAsync("promote", "datanode1", cancellationToken, flags);
+            PairAssessment lostMaster;
+            Operation promote;
+            var attempt = 0;
+            do
+            {
+                // The bot's own recommendation each time; a promote cancelled at approval because the evidence
+                // changed in between (on a loaded host a shell probe can time out) is requested again.
+                lostMaster = await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.MasterLost, "the master seen lost", cancellationToken);
+                var flags = lostMaster.Promote?.Safe == true ? [] : new[] { OperationService.AcceptDataLoss };
+                promote = await lab.RunAsync("promote", "datanode1", cancellationToken, flags);
+            }
+            while (promote.State == OperationState.Cancelled && ++attempt < 3);
             if (promote.State != OperationState.Succeeded) throw new InvalidOperationException("promote failed: " + FlavorLab.Explain(promote));
             took.Add(Stopwatch.GetElapsedTime(killedAt).TotalMilliseconds);
             steps.Add(promote.Steps.Where(s => s.StartedAt is not null && s.EndedAt is not null).Sum(s => (s.EndedAt!.Value - s.StartedAt!.Value).TotalMilliseconds));
