@@ -17,7 +17,7 @@ public sealed class SshAdapterCheck(SshWatch watch, ClusterTopology topology) : 
         var lost = watch.Candidates(topology).Select(c => c.Subject.StartsWith("host/", StringComparison.Ordinal) ? c.Subject[5..] : c.Subject).ToList();
         return Task.FromResult(lost.Count == 0
             ? HealthCheckResult.Healthy($"ssh: no host lost of {ssh}")
-            : HealthCheckResult.Degraded($"ssh lost to {string.Join(", ", lost)} (no runbook can run there; see the alert)"));
+            : HealthCheckResult.Degraded($"ssh lost to {string.Join(", ", lost)} (no runbook can run there, see the alert)"));
     }
 }
 
