@@ -109,6 +109,12 @@ public sealed class MonitorHttpTests : IAsyncLifetime
         Assert.Equal(3, families["pgxcbot_alerts_raised_total"].Value("pgxcbot_alerts_raised_total", ("kind", "slave-lost"), ("severity", "Warning")));
         Assert.Equal(2, families["pgxcbot_poll_duration_milliseconds"].Value("pgxcbot_poll_duration_milliseconds_count"));
         Assert.NotEqual(1, families["pgxcbot_pair_state"].Value("pgxcbot_pair_state", ("datanode", "datanode1")));
+
+        // A scraper that asks for OpenMetrics gets it.
+        (status, body, type) = await _http.GetAsync("/metrics", "application/openmetrics-text; version=1.0.0");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("application/openmetrics-text", type);
+        Assert.EndsWith("# EOF\n", body);
     }
 
     [Fact]
