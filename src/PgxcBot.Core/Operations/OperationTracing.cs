@@ -16,6 +16,7 @@ public static class OperationTracing
     /// <summary>The ActivitySource name to subscribe to.</summary>
     public const string SourceName = "PgxcBot.Operations";
 
+    /// <summary>Tag names (OpenTelemetry attribute names) on the operation's span and its steps' spans.</summary>
     public const string OperationIdTag = "pgxcbot.operation.id";
     public const string OperationKindTag = "pgxcbot.operation.kind";
     public const string DatanodeTag = "pgxcbot.datanode";

@@ -6,6 +6,7 @@ using PgxcBot.Store;
 
 namespace PgxcBot.Monitoring.Health;
 
+/// <summary>The health checks behind <c>GET /healthz</c> (see <see cref="HealthLine"/> for the answer's shape).</summary>
 public static class PgxcBotHealthChecks
 {
     /// <summary>
