@@ -112,6 +112,9 @@ public sealed record ClusterTopology(
     /// <summary>The GTM and its proxies (Postgres-XC/XL); null when the config names none.</summary>
     public GtmSettings? Gtm { get; init; }
 
+    /// <summary>Where OpenTelemetry metrics and traces are pushed (the <c>telemetry</c> section); <see cref="TelemetrySettings.None"/> when absent.</summary>
+    public TelemetrySettings Telemetry { get; init; } = TelemetrySettings.None;
+
     public DatanodePair? FindDatanode(string name) =>
         Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
 

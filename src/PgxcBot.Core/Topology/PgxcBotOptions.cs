@@ -21,6 +21,8 @@ public sealed class PgxcBotOptions
     public AlertOptions Alerts { get; set; } = new();
     /// <summary>Optional (Postgres-XC/XL): the GTM the nodes take transaction ids and snapshots from.</summary>
     public GtmOptions? Gtm { get; set; }
+    /// <summary>Optional: OpenTelemetry export by OTLP (see <see cref="TelemetryOptions"/>).</summary>
+    public TelemetryOptions? Telemetry { get; set; }
 }
 
 /// <summary>The GTM (and its proxies): status shows whether each answers, a GTM outage is one alert, and a

@@ -27,6 +27,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         var discord = CheckDiscord();
         var alerts = AlertValidation.Check(options.Alerts, Error);
         var gtm = CheckGtm(flavor);
+        var telemetry = CheckTelemetry();
         if (flavor == Flavor.PostgresXl)
         {
             foreach (var (pair, i) in datanodes.Select((d, i) => (d, i)))
@@ -36,10 +37,10 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             }
         }
 
-        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null)
+        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null || telemetry is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts, Gtm = gtm });
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts, Gtm = gtm, Telemetry = telemetry });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);

@@ -9,7 +9,7 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
-using PgxcBot.Monitoring.Http;
+using PgxcBot.Monitoring.Health;
 
 namespace PgxcBot.Monitoring;
 

@@ -4,7 +4,11 @@ using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
 using PgxcBot.Store;
 using PgxcBot.Monitoring.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using PgxcBot.Monitoring.Health;
+using PgxcBot.Telemetry;
 
 namespace PgxcBot.Monitoring;
 
@@ -14,7 +18,8 @@ public static class MonitorServiceCollectionExtensions
     /// Registers the monitor: the hosted polling service, its metrics, its stored incidents (the
     /// SQLite store registered by AddPgxcBotStore), and the operation service it acts through. Needs
     /// AddPgxcBotCore and AddPgxcBotStore. Alerts go to the outbox targets registered with alerts
-    /// (<see cref="Core.Outbox.OutboxRoute"/>); without any, to the log. With <c>monitor.httpListen</c>, also /metrics and /healthz.
+    /// (<see cref="Core.Outbox.OutboxRoute"/>); without any, to the log. Also the health checks and OpenTelemetry (<see cref="TelemetryServiceCollectionExtensions.AddPgxcBotTelemetry"/>);
+    /// with <c>monitor.httpListen</c>, /metrics and /healthz serve them.
     /// </summary>
     public static IServiceCollection AddPgxcBotMonitor(this IServiceCollection services)
     {
@@ -29,12 +34,11 @@ public static class MonitorServiceCollectionExtensions
         services.TryAddSingleton<SshWatch>();
         services.TryAddSingleton<MonitorService>();
         services.AddHostedService(provider => provider.GetRequiredService<MonitorService>());
-        services.TryAddSingleton(provider =>
-        {
-            var store = provider.GetRequiredService<SqliteStore>();
-            return new MonitorHttpEndpoint(provider.GetRequiredService<MonitorMetrics>(), provider.GetRequiredService<MonitorService>(),
-                store.CheckWritableAsync, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>());
-        });
+        services.TryAddSingleton<IMonitorHealthSource>(provider => provider.GetRequiredService<MonitorService>());
+        services.AddPgxcBotHealthChecks();
+        services.AddPgxcBotTelemetry();
+        services.TryAddSingleton(provider => new MonitorHttpEndpoint(provider.GetRequiredService<MeterProvider>(),
+            provider.GetRequiredService<HealthCheckService>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>()));
         services.AddHostedService<MonitorHttpService>();
         return services;
     }

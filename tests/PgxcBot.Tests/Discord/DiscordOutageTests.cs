@@ -6,7 +6,8 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Monitoring;
-using PgxcBot.Monitoring.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PgxcBot.Monitoring.Health;
 using PgxcBot.Outbox;
 using PgxcBot.Store;
 using PgxcBot.Tests.Discord.Fake;
@@ -61,8 +62,8 @@ public sealed class DiscordOutageTests : IAsyncLifetime
         var before = _monitor.Polls;
         _clock.Advance(TimeSpan.FromSeconds(1));
         await Eventually.HoldsAsync(() => _monitor.Polls > before, "the monitor's next poll", 5);
-        var health = MonitorHealth.Judge(_monitor.LastPollAt, _monitor.Interval, _clock.GetUtcNow(), null);
-        Assert.True(health.Healthy, health.Reason);
+        var health = await new MonitorFreshnessCheck(_monitor, _clock).CheckHealthAsync(new HealthCheckContext());
+        Assert.True(health.Status == HealthStatus.Healthy, health.Description);
     }
 
     private int Pending => _h.PendingAsync().GetAwaiter().GetResult().Count;
