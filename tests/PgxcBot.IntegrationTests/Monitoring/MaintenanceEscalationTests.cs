@@ -68,13 +68,16 @@ public sealed class MaintenanceEscalationTests(ITestOutputHelper output) : IAsyn
         Assert.StartsWith("Still going, owned by alice", owned.Message.Title, StringComparison.Ordinal);
         Assert.False(owned.MentionOnCall);
 
-        // The master dies too: another kind, and it pages although its pair's slave-lost is owned.
+        // The slave comes back and the master dies: the slave-lost becomes a master-lost, and that pages although
+        // the slave-lost was owned.
+        await lab.Pair.Slave.StartAsync(Ct);
+        await Support.Poll.UntilAsync(() => lab.QueryAsync<long>(lab.Pair.Master, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", Ct),
+            streaming => streaming == 1, Deadline, "the slave streaming again", Ct);
         var killedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         await lab.Pair.Master.KillAsync(Ct);
-        var (worse, _) = await lab.Notifications.WaitForAsync(
-            n => n.IncidentKey.StartsWith("datanode1/", StringComparison.Ordinal) && n.IncidentKey != "datanode1/slave-lost" && n.Kind == NotificationKind.Raised
-                 && n.Message.Severity == Severity.Critical,
+        var (worse, _) = await lab.Notifications.WaitForAsync(n => n.IncidentKey == "datanode1/master-lost" && n.Kind == NotificationKind.Raised,
             Deadline, "the page of the master's loss", Ct, since: killedAt);
+        Assert.Equal(Severity.Critical, worse.Message.Severity);
         output.WriteLine(lab.Notifications.Dump());
         Assert.True(worse.MentionOnCall, $"{worse.IncidentKey} pages the on-call");
         Assert.Contains(worse.Message.Actions, a => a.Command == $"/pgxc ack {worse.IncidentKey}");
