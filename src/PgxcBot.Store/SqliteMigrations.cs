@@ -147,5 +147,6 @@ public static class SqliteMigrations
             ) STRICT;
             """),
         new(8, "maintenance windows, silences and incident owners", SqliteMaintenanceStore.Schema),
+        new(9, "requests for maintenance windows awaiting a second person's approval", SqliteMaintenanceStore.RequestSchema),
     ];
 }

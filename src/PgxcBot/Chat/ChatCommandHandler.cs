@@ -24,7 +24,9 @@ public sealed partial class ChatCommandHandler(
     IRefusalLog? refusals = null,
     TimeProvider? time = null,
     PgxcBot.Core.Monitoring.IMaintenanceStore? maintenance = null,
-    PgxcBot.Core.Monitoring.IMonitorStateStore? incidents = null) : IChatCommandHandler
+    PgxcBot.Core.Monitoring.IMonitorStateStore? incidents = null,
+    IOutboxStore? outbox = null,
+    OutboxRoutes? routes = null) : IChatCommandHandler
 {
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
@@ -71,8 +73,9 @@ public sealed partial class ChatCommandHandler(
                 CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, origin, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
                 ResumeCommand r => await OpAsync(operations.ResumeAsync(r.OperationId, actor, cancellationToken, origin), $"resume {r.OperationId}", null, r.OperationId, actor, cancellationToken),
                 HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
-                MaintenanceCommand m => await MaintenanceAsync(m, actor, cancellationToken),
-                SilenceCommand s => await SilenceAsync(s, actor, cancellationToken),
+                MaintenanceCommand m => await MaintenanceAsync(m, actor, cancellationToken, origin),
+                SilenceCommand s => await SilenceAsync(s, actor, cancellationToken, origin),
+                ApproveMuteCommand a => await ApproveMuteAsync(a, actor, cancellationToken, origin),
                 AckCommand a => await AckAsync(a, actor, cancellationToken),
                 UnackCommand u => await UnackAsync(u, actor, cancellationToken),
                 _ => ChatReply.Refusal(HelpMessageBuilder.NotYetAvailable(command.Spec)),

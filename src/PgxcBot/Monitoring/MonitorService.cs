@@ -165,7 +165,9 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                     .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
                     .Concat(_ssh.Candidates(topology))
                     .ToArray();
-                var decision = _autopilot.Decide(automated, candidates, topology.Monitor.LagWarningBytes);
+                // Evidence from every pair (those in maintenance too): a window that ends on a dead slave says since when.
+                _autopilot.Watch(advised);
+                var decision = _autopilot.Decide(automated, candidates, topology.Monitor.LagWarningBytes, BadSince);
                 var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(automated)).ToHashSet(StringComparer.Ordinal);
                 var round = _maintenance.Gate(_engine.Evaluate(candidates, held, Unobserved(topology, snapshot)), _engine, expired);
                 var failover = _failover.Decide(automated, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
@@ -211,6 +213,12 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 
     /// <summary>What this poll could not look at: pairs and coordinators the bot did not contact (its own
     /// password unavailable), and ssh hosts whose checks have no verdict yet.</summary>
+    /// <summary>When the stored incidents first saw <paramref name="datanode"/>'s slave lost or its commits blocked
+    /// (they are evaluated in maintenance too, and survive a restart), or null.</summary>
+    private DateTimeOffset? BadSince(string datanode) =>
+        new[] { _engine.Find(ReplicationAutopilot.KeyFor(datanode)), _engine.Find($"{datanode}/{AlertKinds.CommitsBlocked}") }
+            .Where(i => i is not null).Select(i => (DateTimeOffset?)i!.FirstSeenAt).Min();
+
     private HashSet<string> Unobserved(ClusterTopology topology, Core.Observation.ClusterSnapshot snapshot)
     {
         var subjects = new HashSet<string>(_ssh.Undecided(topology), StringComparer.Ordinal);

@@ -26,6 +26,13 @@ public static partial class MaintenanceDuration
         return (duration, null);
     }
 
+    /// <summary>A duration as --for writes it: 2h, 1h30m, 1d, 45m.</summary>
+    public static string Format(TimeSpan duration)
+    {
+        var parts = (duration.Days > 0 ? $"{duration.Days}d" : "") + (duration.Hours > 0 ? $"{duration.Hours}h" : "") + (duration.Minutes > 0 ? $"{duration.Minutes}m" : "");
+        return parts.Length == 0 ? "0m" : parts;
+    }
+
     [GeneratedRegex(@"^(?:(?<d>\d{1,3})d)?(?:(?<h>\d{1,4})h)?(?:(?<m>\d{1,5})m(?:in)?)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }
