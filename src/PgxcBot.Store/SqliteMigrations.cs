@@ -147,5 +147,7 @@ public static class SqliteMigrations
             ) STRICT;
             """),
         new(8, "maintenance windows, silences and incident owners", SqliteMaintenanceStore.Schema),
+        // 9 is taken by another branch (telemetry); the numbers are merged in order, so 10 may land before 9.
+        new(10, "incident history and the monitor's lag samples (for the timeline and the pictures)", SqliteTimelineStore.Schema),
     ];
 }

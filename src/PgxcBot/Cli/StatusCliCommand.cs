@@ -18,6 +18,13 @@ internal static class StatusCliCommand
             await io.Out.WriteLineAsync(JsonSerializer.Serialize(StatusDocument.From(assessment), StatusDocument.SerializerOptions));
         else
             await io.Out.WriteAsync(PlainTextRenderer.Render(StatusMessageBuilder.Build(assessment, status.States)));
+        if (arguments.Png is { } file)
+        {
+            // The path goes to stderr with --json, so that stdout stays one JSON document.
+            var image = await services.GetRequiredService<Pictures.ChatPictures>().LagAsync(null, TimeSpan.FromHours(1), cancellationToken);
+            var line = await Pictures.PictureFiles.SaveFirstAsync(ChatMessage.Simple("lag", Core.Assessment.Severity.Info) with { Images = [image] }, file, cancellationToken);
+            await (arguments.Json ? io.Error : io.Out).WriteLineAsync(line);
+        }
         return NagiosCodes.For(assessment.Worst);
     }
 }
