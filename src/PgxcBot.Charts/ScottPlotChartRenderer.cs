@@ -21,7 +21,7 @@ public sealed class ScottPlotChartRenderer : IChartRenderer
     public static readonly Color Failed = Color.FromHex("#8E24AA");
 
     /// <summary>Line colours of the pairs, in order.</summary>
-    public static readonly Color[] Pairs = [Color.FromHex("#212121"), Color.FromHex("#00897B"), Color.FromHex("#6D4C41"), Color.FromHex("#3949AB")];
+    public static readonly Color[] Pairs = [Color.FromHex("#00897B"), Color.FromHex("#6D4C41"), Color.FromHex("#3949AB"), Color.FromHex("#212121")];
 
     /// <inheritdoc />
     public ChatImage RenderLag(LagChart chart)

@@ -147,7 +147,9 @@ public static class SqliteMigrations
             ) STRICT;
             """),
         new(8, "maintenance windows, silences and incident owners", SqliteMaintenanceStore.Schema),
-        // 9 is taken by another branch (telemetry); the numbers are merged in order, so 10 may land before 9.
+        // 9 belongs to the telemetry branch (issue 17 part 3). Versions must run 1, 2, 3... (ValidateOrder), so this
+        // branch holds its place with a no-op: at the merge, the telemetry branch's migration 9 replaces this line.
+        new(9, "reserved for the telemetry branch (replaced by its migration 9 at the merge)", "SELECT 1;"),
         new(10, "incident history and the monitor's lag samples (for the timeline and the pictures)", SqliteTimelineStore.Schema),
     ];
 }

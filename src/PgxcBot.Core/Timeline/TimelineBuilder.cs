@@ -10,7 +10,7 @@ namespace PgxcBot.Core.Timeline;
 /// each operation's request, approval, steps and end, the refused commands, the accepted data loss, and the windows in
 /// which commits waited for a lost synchronous slave (from the transition into DegradedSlaveLost to the transition out
 /// of it). Events are ordered by time; events at the same instant keep the order they happened in (a request before
-/// its approval, a step's start before the next step).
+/// its approval, a step's start before the next step; an operation's end before the state change it caused).
 /// </summary>
 public static class TimelineBuilder
 {
@@ -22,6 +22,11 @@ public static class TimelineBuilder
         ArgumentNullException.ThrowIfNull(sources);
         var events = new List<TimelineEvent>();
         bool Mine(string subject) => datanode is null || string.Equals(subject, datanode, StringComparison.Ordinal);
+
+        // At the same instant, the order below holds: an operation's end before the state change it caused, a state
+        // change before the page about it, and a refusal last.
+        foreach (var o in sources.Operations.Where(o => Mine(o.Datanode)).OrderBy(o => o.Id))
+            events.AddRange(OperationEvents(o));
 
         foreach (var group in sources.Transitions.Where(t => Mine(t.Datanode)).GroupBy(t => t.Datanode, StringComparer.Ordinal))
         {
@@ -51,9 +56,6 @@ public static class TimelineBuilder
         foreach (var r in sources.Refusals.Where(r => r.Datanode is null ? datanode is null : Mine(r.Datanode)))
             events.Add(new TimelineEvent(r.At, r.Datanode ?? "-", TimelineEventKind.Refused,
                 $"{r.Command} refused: {r.Reason}{(r.NextStep is null ? "" : $" (next: {r.NextStep})")}", r.Actor.DisplayName, OperationId: r.OperationId));
-
-        foreach (var o in sources.Operations.Where(o => Mine(o.Datanode)).OrderBy(o => o.Id))
-            events.AddRange(OperationEvents(o));
 
         var kept = events
             .Where(e => e.At >= since || (e.IsSpan && (e.EndedAt ?? now) >= since))

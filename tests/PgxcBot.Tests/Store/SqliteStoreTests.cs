@@ -20,12 +20,12 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task Open_applies_every_migration_and_reopen_applies_none()
     {
         var first = await SqliteStore.OpenAsync(DbPath, null, Ct);
-        Assert.Equal(SqliteMigrations.All[^1].Version, first.SchemaVersion);
+        Assert.Equal(SqliteMigrations.All.Count, first.SchemaVersion);
         await first.RecordTransitionAsync(T(0, PairState.Sync, PairState.Async, PairTrigger.ObservedAsync, "r"), Ct);
 
         var again = await SqliteStore.OpenAsync(DbPath, null, Ct);
 
-        Assert.Equal(SqliteMigrations.All[^1].Version, again.SchemaVersion);
+        Assert.Equal(SqliteMigrations.All.Count, again.SchemaVersion);
         Assert.Single(await again.GetHistoryAsync("datanode1", 10, Ct));
     }
 
@@ -33,12 +33,12 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task An_appended_migration_applies_to_an_existing_file()
     {
         await SqliteStore.OpenAsync(DbPath, null, Ct);
-        var next = SqliteMigrations.All.Append(new SqliteMigration(SqliteMigrations.All[^1].Version + 1, "alerts",
+        var next = SqliteMigrations.All.Append(new SqliteMigration(SqliteMigrations.All.Count + 1, "alerts",
             "CREATE TABLE alert (id INTEGER PRIMARY KEY, code TEXT NOT NULL) STRICT;")).ToArray();
 
         var store = await SqliteStore.OpenAsync(DbPath, next, null, Ct);
 
-        Assert.Equal(next[^1].Version, store.SchemaVersion);
+        Assert.Equal(next.Length, store.SchemaVersion);
         await using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
         await connection.OpenAsync(Ct);
         await using var command = connection.CreateCommand();
