@@ -113,7 +113,7 @@ public static class CommandCatalogue
         NeedsApproval: false, Available: true);
 
     public static CommandSpec Timeline { get; } = new("timeline",
-        "Every stored event in order: transitions, incidents, requests, refusals, approvals, steps, blocked commits.",
+        "The incident's story in order: state changes, pages, requests, approvals, steps, blocked commits.",
         [new CommandArgument("datanode", "Only this datanode pair.", ArgumentKind.Datanode, Required: false)],
         [new CommandOption("since", "How far back: 30m, 2h, 1d (default 2h, at most 7d).", IsFlag: false)],
         NeedsApproval: false, Available: true);
