@@ -8,8 +8,9 @@ namespace PgxcBot.Core.Timeline;
 /// <summary>
 /// Builds the timeline of an incident from stored records (pure): the pair's state changes, the incidents' pages,
 /// each operation's request, approval, steps and end, the refused commands, the accepted data loss, and the windows in
-/// which commits waited for a lost synchronous slave (from the transition into DegradedSlaveLost to the transition out
-/// of it). Events are ordered by time; events at the same instant keep the order they happened in (a request before
+/// which commits waited for a lost synchronous slave: from the transition Sync -> DegradedSlaveLost (only a synchronous
+/// pair makes commits wait) to whichever comes first, the transition out of it or the end of a succeeded operation that
+/// clears <c>synchronous_standby_names</c> (async, promote, stop), which releases the commits before the pair's state moves. Events are ordered by time; events at the same instant keep the order they happened in (a request before
 /// its approval, a step's start before the next step; an operation's end before the state change it caused).
 /// </summary>
 public static class TimelineBuilder
@@ -30,18 +31,29 @@ public static class TimelineBuilder
 
         foreach (var group in sources.Transitions.Where(t => Mine(t.Datanode)).GroupBy(t => t.Datanode, StringComparer.Ordinal))
         {
+            var releases = Releases(sources.Operations, group.Key);
             DateTimeOffset? blockedSince = null;
             foreach (var t in group.OrderBy(t => t.At))
             {
-                if (t.From == PairState.DegradedSlaveLost && blockedSince is { } start)
+                if (blockedSince is { } start && releases.FirstOrDefault(r => r.At >= start && r.At <= t.At) is { Operation: not null } release)
                 {
-                    events.Add(Blocked(t.Datanode, start, t.At, $"released: {t.Reason}"));
+                    events.Add(Blocked(t.Datanode, start, release.At, $"released by #{release.Operation.Id} {release.Operation.Kind}"));
+                    blockedSince = null;
+                }
+                if (t.From == PairState.DegradedSlaveLost && blockedSince is { } since2)
+                {
+                    events.Add(Blocked(t.Datanode, since2, t.At, $"released: {t.Reason}"));
                     blockedSince = null;
                 }
                 events.Add(new TimelineEvent(t.At, t.Datanode, TimelineEventKind.Transition, $"{t.From} -> {t.To}: {t.Reason}"));
-                if (t.To == PairState.DegradedSlaveLost) blockedSince = t.At;
+                if (t is { From: PairState.Sync, To: PairState.DegradedSlaveLost }) blockedSince = t.At;
             }
-            if (blockedSince is { } open) events.Add(Blocked(group.Key, open, null, null));
+            if (blockedSince is { } open)
+            {
+                events.Add(releases.FirstOrDefault(r => r.At >= open) is { Operation: not null } release
+                    ? Blocked(group.Key, open, release.At, $"released by #{release.Operation.Id} {release.Operation.Kind}")
+                    : Blocked(group.Key, open, null, null));
+            }
         }
 
         foreach (var e in sources.Incidents.Where(i => Mine(i.Subject)))
@@ -68,7 +80,20 @@ public static class TimelineBuilder
     }
 
     private static TimelineEvent Blocked(string datanode, DateTimeOffset start, DateTimeOffset? end, string? result) =>
-        new(start, datanode, TimelineEventKind.CommitsBlocked, "commits waited for the lost synchronous slave", EndedAt: end, Result: result ?? "still blocked");
+        new(start, datanode, TimelineEventKind.CommitsBlocked, "a commit on the master waits for the lost synchronous slave", EndedAt: end, Result: result ?? "still blocked");
+
+    /// <summary>Operations that clear synchronous_standby_names, so that no commit waits any more.</summary>
+    private static readonly string[] Releasing = ["async", "promote", "stop"];
+
+    /// <summary>When each succeeded releasing operation of <paramref name="datanode"/> ended, oldest first.</summary>
+    private static (DateTimeOffset At, Operation? Operation)[] Releases(IReadOnlyList<Operation> operations, string datanode) =>
+        operations.Where(o => o.State == OperationState.Succeeded && Releasing.Contains(o.Kind, StringComparer.Ordinal)
+                              && string.Equals(o.Datanode, datanode, StringComparison.Ordinal))
+            .Select(o => (At: o.Decisions.LastOrDefault(d => d.Kind == DecisionKind.Succeeded)?.At ?? o.Steps.Select(s => s.EndedAt).Max(), Operation: (Operation?)o))
+            .Where(r => r.At is not null)
+            .Select(r => (r.At!.Value, r.Operation))
+            .OrderBy(r => r.Item1)
+            .ToArray();
 
     private static IEnumerable<TimelineEvent> OperationEvents(Operation o)
     {

@@ -1,5 +1,6 @@
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Timeline;
+using PgxcBot.Core.Pairs;
 using PgxcBot.Store;
 using static PgxcBot.Core.Timeline.TimelineEventKind;
 using static PgxcBot.Tests.Timeline.ScriptedIncident;
@@ -90,7 +91,7 @@ public sealed class TimelineTests : IDisposable
 
         Assert.Equal("2.5 s in 1 window(s)", message.Fields.Single(f => f.Name == "Commits blocked").Value);
         Assert.Equal("23 min 6 s", message.Fields.Single(f => f.Name == "Span").Value);
-        Assert.Contains("03:00:00.0 +0 s T+0 s  datanode1  commits blocked: commits waited for the lost synchronous slave [took 2.5 s]", text);
+        Assert.Contains("03:00:00.0 +0 s T+0 s  datanode1  commits blocked: a commit on the master waits for the lost synchronous slave [took 2.5 s] -> released by #1 async", text);
         Assert.Contains("03:11:30.0 +50 s T+11 min 30 s  datanode1  approved by bob: #2 promote datanode1 approved (1 min 0 s after the request)", text);
         Assert.Contains("03:11:32.0 +2 s T+11 min 32 s  datanode1  step: #2 promote datanode1 step 2: Promote the slave [took 5 s] -> ok: verified", text);
         Assert.Contains("03:05:01.0 +4 min 58 s T+5 min 1 s  datanode1  incident reminded: slave-lost [Critical] datanode1: slave lost", text);
@@ -113,6 +114,45 @@ public sealed class TimelineTests : IDisposable
         // The whole cluster: both pairs.
         var all = await BuildAsync(null, T0.AddMinutes(-1), At(2000));
         Assert.Equal(new[] { "datanode1", "datanode2" }, all.Events.Select(e => e.Subject).Distinct().Order().ToArray());
+    }
+
+    private static PgxcBot.Core.Pairs.PairTransition Move(double at, PgxcBot.Core.Pairs.PairState from, PgxcBot.Core.Pairs.PairState to) =>
+        new("datanode1", At(at), from, to, PgxcBot.Core.Pairs.PairTrigger.ObservedSlaveLost, $"{from} to {to}");
+
+    private static PgxcBot.Core.Operations.Operation Done(long id, string kind, double at) =>
+        new(id, kind, "datanode1", PgxcBot.Core.Operations.OperationState.Succeeded, ScriptedIncident.Bot, At(at - 1), null, null, null, "n",
+            new PgxcBot.Core.Runbooks.Runbook(kind, "datanode1", kind, [], [], []), [], "done", [])
+        {
+            Decisions = [new(PgxcBot.Core.Operations.DecisionKind.Succeeded, null, At(at))],
+        };
+
+    [Fact]
+    public void Commits_are_blocked_only_after_a_sync_pair_lost_its_slave_and_only_until_an_operation_or_a_transition_released_them()
+    {
+        // Released by the monitor's async switch at 7 s, long before the slave came back at 20 s (the state moves then).
+        var released = TimelineBuilder.Build(new TimelineSources(
+            [Move(0, PairState.Sync, PairState.DegradedSlaveLost), Move(20, PairState.DegradedSlaveLost, PairState.Async)], [], [Done(1, "async", 7)], []),
+            "datanode1", T0, At(60));
+        var window = Assert.Single(released.CommitsBlocked);
+        Assert.Equal((TimeSpan.FromSeconds(7), "released by #1 async"), (window.Duration!.Value, window.Result));
+
+        // An async pair losing its slave, or a promoted master without a slave: nothing waits.
+        var none = TimelineBuilder.Build(new TimelineSources(
+            [Move(0, PairState.Async, PairState.DegradedSlaveLost), Move(5, PairState.DegradedSlaveLost, PairState.Async),
+             Move(10, PairState.DegradedMasterLost, PairState.DegradedSlaveLost), Move(15, PairState.DegradedSlaveLost, PairState.Promoted)], [], [], []),
+            "datanode1", T0, At(60));
+        Assert.Empty(none.CommitsBlocked);
+
+        // No operation released them: until the pair's state moved (a sync operation of the pair releases nothing).
+        var byTransition = TimelineBuilder.Build(new TimelineSources(
+            [Move(0, PairState.Sync, PairState.DegradedSlaveLost), Move(12, PairState.DegradedSlaveLost, PairState.Sync)], [], [Done(1, "sync", 3)], []),
+            "datanode1", T0, At(60));
+        Assert.Equal(TimeSpan.FromSeconds(12), Assert.Single(byTransition.CommitsBlocked).Duration);
+
+        // Still going at the end, unless an operation released them meanwhile.
+        var open = TimelineBuilder.Build(new TimelineSources([Move(0, PairState.Sync, PairState.DegradedSlaveLost)], [], [Done(1, "promote", 9)], []),
+            "datanode1", T0, At(60));
+        Assert.Equal(TimeSpan.FromSeconds(9), Assert.Single(open.CommitsBlocked).Duration);
     }
 
     [Fact]
