@@ -82,9 +82,11 @@ public sealed class ScottPlotChartRenderer : IChartRenderer
         if (chart.Samples.Count == 0)
             plot.Add.Annotation("No lag samples in this hour yet: the monitor keeps one every 5 s.");
         plot.Axes.SetLimitsX(X(chart.From), X(chart.To));
-        plot.Axes.AutoScaleY();
-        plot.Axes.SetLimitsY(0, Math.Max(1, chart.Samples.Select(s => (double)(s.Bytes ?? 0)).DefaultIfEmpty(0).Max() * 1.1), plot.Axes.Left);
-        plot.Axes.SetLimitsY(0, Math.Max(1, chart.Samples.Select(s => s.Seconds ?? 0).DefaultIfEmpty(0).Max() * 1.1), plot.Axes.Right);
+        // A little room below zero: a pair with no lag is a line one can see, not one hidden by the axis.
+        var bytesTop = Math.Max(1, chart.Samples.Select(s => (double)(s.Bytes ?? 0)).DefaultIfEmpty(0).Max() * 1.1);
+        var secondsTop = Math.Max(1, chart.Samples.Select(s => s.Seconds ?? 0).DefaultIfEmpty(0).Max() * 1.1);
+        plot.Axes.SetLimitsY(-bytesTop * 0.03, bytesTop, plot.Axes.Left);
+        plot.Axes.SetLimitsY(-secondsTop * 0.03, secondsTop, plot.Axes.Right);
         plot.ShowLegend(Alignment.UpperLeft);
         var name = $"lag-{chart.Datanode ?? "cluster"}-{chart.To.UtcDateTime:yyyyMMdd-HHmmss}.png";
         return Image(plot, name, $"Replication lag of {scope} (bytes and seconds) from {Clock(chart.From)} to {Clock(chart.To)} UTC, incidents and operations marked");
