@@ -24,6 +24,13 @@ internal static class StatusCliCommand
             await io.Out.WriteAsync(PlainTextRenderer.Render(lines.Count == 0 ? message
                 : message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. lines] }));
         }
+        if (arguments.Png is { } file)
+        {
+            // The path goes to stderr with --json, so that stdout stays one JSON document.
+            var image = await services.GetRequiredService<Pictures.ChatPictures>().LagAsync(null, TimeSpan.FromHours(1), cancellationToken);
+            var line = await Pictures.PictureFiles.SaveFirstAsync(ChatMessage.Simple("lag", Core.Assessment.Severity.Info) with { Images = [image] }, file, cancellationToken);
+            await (arguments.Json ? io.Error : io.Out).WriteLineAsync(line);
+        }
         // The exit code stays the servers' verdict: a window mutes pages, it does not make a broken pair healthy.
         return NagiosCodes.For(assessment.Worst);
     }

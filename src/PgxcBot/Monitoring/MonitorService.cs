@@ -52,13 +52,18 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly MasterSightings _sightings;
     private readonly AdviceSource? _advice;
     private readonly MaintenanceGate _maintenance;
+    private readonly ILagHistoryStore? _lagHistory;
+    private readonly LagSampler _lagSampler = LagSampler.Default;
+    private DateTimeOffset? _lastLagSample;
     private long _polls;
     private long _lastPollTicks = -1;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         OutboxAnnouncer announcer, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
-        AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null, MaintenanceGate? maintenance = null)
+        AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null, MaintenanceGate? maintenance = null,
+        ILagHistoryStore? lagHistory = null)
     {
+        _lagHistory = lagHistory;
         _maintenance = maintenance ?? new MaintenanceGate(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<MaintenanceGate>.Instance);
         _advice = advice;
         _ssh = ssh;
@@ -142,6 +147,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);
             await SaveSightingsAsync(assessment, cancellationToken).ConfigureAwait(false);
+            await SaveLagAsync(assessment, cancellationToken).ConfigureAwait(false);
             _observer.Publish(snapshot, topology);
 
             var transitions = _previous is null
@@ -211,14 +217,33 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
-    /// <summary>What this poll could not look at: pairs and coordinators the bot did not contact (its own
-    /// password unavailable), and ssh hosts whose checks have no verdict yet.</summary>
     /// <summary>When the stored incidents first saw <paramref name="datanode"/>'s slave lost or its commits blocked
     /// (they are evaluated in maintenance too, and survive a restart), or null.</summary>
     private DateTimeOffset? BadSince(string datanode) =>
         new[] { _engine.Find(ReplicationAutopilot.KeyFor(datanode)), _engine.Find($"{datanode}/{AlertKinds.CommitsBlocked}") }
             .Where(i => i is not null).Select(i => (DateTimeOffset?)i!.FirstSeenAt).Min();
 
+    /// <summary>Keeps a lag sample of each pair every few seconds for the pictures (bounded to the last hour). A store
+    /// that cannot write is logged and the poll goes on: a gap in a picture, nothing else.</summary>
+    private async Task SaveLagAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
+    {
+        if (_lagHistory is null) return;
+        var now = _time.GetUtcNow();
+        var samples = _lagSampler.Take(assessment, now, _lastLagSample);
+        if (samples.Count == 0) return;
+        _lastLagSample = now;
+        try
+        {
+            await _lagHistory.AppendAsync(samples, now - _lagSampler.Retention, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            _logger.LogWarning("Could not keep the lag samples of this poll: {Reason}; the lag picture will have a gap", e.Message);
+        }
+    }
+
+    /// <summary>What this poll could not look at: pairs and coordinators the bot did not contact (its own
+    /// password unavailable), and ssh hosts whose checks have no verdict yet.</summary>
     private HashSet<string> Unobserved(ClusterTopology topology, Core.Observation.ClusterSnapshot snapshot)
     {
         var subjects = new HashSet<string>(_ssh.Undecided(topology), StringComparer.Ordinal);

@@ -21,6 +21,9 @@ internal sealed record RecordedRequest(string Method, string Path, JsonNode? Bod
 
     /// <summary>Files sent with it (multipart), name and text.</summary>
     public IReadOnlyList<(string Name, string Text)> Files { get; init; } = [];
+
+    /// <summary>The same files as sent: name, content type and bytes (pictures are PNG, not text).</summary>
+    public IReadOnlyList<(string Name, string? ContentType, byte[] Bytes)> Uploads { get; init; } = [];
 }
 
 /// <summary>
@@ -139,6 +142,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var route = path["/api/v10/".Length..];
         JsonNode? body = null;
         var files = new List<(string Name, string Text)>();
+        var uploads = new List<(string Name, string? ContentType, byte[] Bytes)>();
         if (context.Request.HasFormContentType)
         {
             // Multipart: the JSON in payload_json, files as files[n] (Discord's "Uploading Files").
@@ -146,8 +150,11 @@ internal sealed class FakeDiscord : IAsyncDisposable
             if (form.TryGetValue("payload_json", out var payload)) body = JsonNode.Parse(payload.ToString());
             foreach (var file in form.Files)
             {
-                using var fileReader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
-                files.Add((file.FileName, await fileReader.ReadToEndAsync()));
+                // The bytes as sent (a picture is PNG); the text form serves the tests that read an attached plan.
+                using var buffer = new MemoryStream();
+                await file.CopyToAsync(buffer);
+                uploads.Add((file.FileName, file.ContentType, buffer.ToArray()));
+                files.Add((file.FileName, Encoding.UTF8.GetString(buffer.ToArray())));
             }
         }
         else
@@ -162,7 +169,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var at = System.Diagnostics.Stopwatch.GetTimestamp();
         if (Down)
         {
-            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files, Uploads = uploads });
             context.Abort();
             return;
         }
@@ -176,7 +183,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+                _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files, Uploads = uploads });
                 return; // the client gave up
             }
             finally
@@ -187,7 +194,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var (status, json) = Answer(method, route, body, auth, context.Response);
         if (status is >= 200 and < 300 && FailAfterEffect.TryPeek(out var fail) && route.Contains(fail.PathContains, StringComparison.Ordinal) && FailAfterEffect.TryDequeue(out _))
             (status, json) = (fail.Status, new JsonObject { ["message"] = "scripted failure after the request took effect", ["code"] = 0 });
-        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at, Files = files });
+        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at, Files = files, Uploads = uploads });
         context.Response.StatusCode = status;
         if (json is not null)
         {
