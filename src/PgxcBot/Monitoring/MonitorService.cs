@@ -54,6 +54,11 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly MaintenanceGate _maintenance;
     private long _polls;
     private long _lastPollTicks = -1;
+    private readonly SemaphoreSlim _pollRequests = new(0, 1);
+    private int _urgentRequest;
+    private long _lastPollStart;
+    private long _lastRequestedPollStart = -1;
+    private long _requestedPolls;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         OutboxAnnouncer announcer, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
@@ -112,11 +117,33 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         using var timer = new PeriodicTimer(interval, _time);
         try
         {
-            do
+            await PollOnceAsync(stoppingToken).ConfigureAwait(false);
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            var requested = _pollRequests.WaitAsync(stoppingToken);
+            while (true)
             {
+                await Task.WhenAny(tick, requested).ConfigureAwait(false);
+                if (tick.IsCompleted)
+                {
+                    if (!await tick.ConfigureAwait(false)) break;
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                    // A poll asked for by the commit watch stands in for a tick due right after it: two polls
+                    // closer than the stall test's span would hide a frozen slave from it for one more round.
+                    if (Interlocked.Read(ref _lastRequestedPollStart) is var at and >= 0 && _time.GetElapsedTime(at) < RequestedPollSpacing) continue;
+                }
+                else
+                {
+                    await requested.ConfigureAwait(false);
+                    requested = _pollRequests.WaitAsync(stoppingToken);
+                    var urgent = Interlocked.Exchange(ref _urgentRequest, 0) == 1;
+                    // A missing slave is proven by one poll; a silent one by two polls at least the stall span apart.
+                    var wait = (urgent ? UrgentPollSpacing : RequestedPollSpacing) - _time.GetElapsedTime(Interlocked.Read(ref _lastPollStart));
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _lastRequestedPollStart, _time.GetTimestamp());
+                    Interlocked.Increment(ref _requestedPolls);
+                }
                 await PollOnceAsync(stoppingToken).ConfigureAwait(false);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -128,10 +155,38 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
+    /// <summary>
+    /// Asks for a poll now, outside the interval's schedule (the fast commit watch saw commits waiting on a
+    /// missing or silent slave). The poll judges with the usual rules; requests are coalesced, and a poll
+    /// starts at least <see cref="UrgentPollSpacing"/> (a missing slave) or <see cref="RequestedPollSpacing"/>
+    /// (a silent one) after the previous one started. Never blocks.
+    /// </summary>
+    public void RequestPoll(CommitWatchKind kind)
+    {
+        if (kind == CommitWatchKind.None) return;
+        if (kind == CommitWatchKind.SlaveMissing) Interlocked.Exchange(ref _urgentRequest, 1);
+        if (_pollRequests.CurrentCount == 0)
+        {
+            try { _pollRequests.Release(); }
+            catch (SemaphoreFullException) { } // another request is already pending: one poll answers both
+        }
+    }
+
+    /// <summary>Polls asked for because of a missing slave start at least this long after the previous poll.</summary>
+    public static readonly TimeSpan UrgentPollSpacing = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Polls asked for because of a silent slave start at least this long after the previous poll: the
+    /// stall test compares two polls at least 500 ms apart.</summary>
+    public static readonly TimeSpan RequestedPollSpacing = TimeSpan.FromMilliseconds(550);
+
+    /// <summary>Polls run because the commit watch asked (outside the schedule).</summary>
+    public long RequestedPolls => Interlocked.Read(ref _requestedPolls);
+
     /// <summary>One poll; public for tests that step the monitor by hand.</summary>
     public async Task PollOnceAsync(CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastPollStart, started);
         try
         {
             var topology = await _topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
@@ -425,6 +480,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     public override void Dispose()
     {
         _gate.Dispose();
+        _pollRequests.Dispose();
         base.Dispose();
     }
 }

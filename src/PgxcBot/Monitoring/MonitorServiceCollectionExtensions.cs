@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
 using PgxcBot.Store;
 using PgxcBot.Monitoring.Http;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,10 @@ public static class MonitorServiceCollectionExtensions
         services.TryAddSingleton<SshWatch>();
         services.TryAddSingleton<MonitorService>();
         services.AddHostedService(provider => provider.GetRequiredService<MonitorService>());
+        // The fast path for blocked commits (monitor.commitWatchSeconds): asks the monitor for a poll at once.
+        services.TryAddSingleton<ICommitWatchSource>(provider =>
+            new PgxcBot.Postgres.NpgsqlCommitWatch(provider.GetRequiredService<ISecretResolver>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<CommitWatchService>();
         services.TryAddSingleton(provider =>
         {
             var store = provider.GetRequiredService<SqliteStore>();
