@@ -15,6 +15,8 @@ public enum CommitWatchKind
     SlaveMissing,
     /// <summary>Commits wait and the slave's WAL sender has confirmed nothing for far longer than it usually takes.</summary>
     SlaveSilent,
+    /// <summary>The master stopped answering the watch (its connection broke or a sample timed out).</summary>
+    MasterUnanswered,
 }
 
 /// <summary>A verdict of <see cref="CommitWatchRule"/> with the sentence for the log.</summary>

@@ -135,6 +135,8 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             catch (Exception e)
             {
                 failures++;
+                // The connection to a live master does not break by itself: let the poll look now.
+                monitor.RequestPoll(CommitWatchKind.MasterUnanswered);
                 logger.LogInformation("Commit watch of {Datanode}: its master {Endpoint} stopped answering ({Error}); reconnecting, the 1 s poll goes on",
                     pair.Name, pair.Master.Endpoint, e.Message);
             }

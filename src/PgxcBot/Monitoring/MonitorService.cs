@@ -52,6 +52,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly MasterSightings _sightings;
     private readonly AdviceSource? _advice;
     private readonly MaintenanceGate _maintenance;
+    private readonly MasterLossRule _masterLoss = new();
     private long _polls;
     private long _lastPollTicks = -1;
     private readonly SemaphoreSlim _pollRequests = new(0, 1);
@@ -164,7 +165,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     public void RequestPoll(CommitWatchKind kind)
     {
         if (kind == CommitWatchKind.None) return;
-        if (kind == CommitWatchKind.SlaveMissing) Interlocked.Exchange(ref _urgentRequest, 1);
+        if (kind is CommitWatchKind.SlaveMissing or CommitWatchKind.MasterUnanswered) Interlocked.Exchange(ref _urgentRequest, 1);
         if (_pollRequests.CurrentCount == 0)
         {
             try { _pollRequests.Release(); }
@@ -193,6 +194,10 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
+            var masterLoss = _masterLoss.Observe(snapshot);
+            // A master that just stopped answering is probed again at once: a dead one pages within a second,
+            // a paused one is seen answering again before it may page.
+            if (masterLoss.Values.Any(v => v == MasterLossVerdict.Suspect)) RequestPoll(CommitWatchKind.MasterUnanswered);
             // The evidence a promote is judged by survives a restart: the masters' last sightings.
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);
@@ -216,12 +221,11 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             try
             {
                 _engine.Owners = _maintenance.Current.OwnerOf;
-                var candidates = AlertRules.From(advised)
+                var (candidates, unconfirmed) = MasterLossGate(AlertRules.From(advised)
                     .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
-                    .Concat(_ssh.Candidates(topology))
-                    .ToArray();
+                    .Concat(_ssh.Candidates(topology)), masterLoss);
                 var decision = _autopilot.Decide(automated, candidates, topology.Monitor.LagWarningBytes);
-                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(automated)).ToHashSet(StringComparer.Ordinal);
+                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(automated)).Concat(unconfirmed).ToHashSet(StringComparer.Ordinal);
                 var round = _maintenance.Gate(_engine.Evaluate(candidates, held, Unobserved(topology, snapshot)), _engine, expired);
                 var failover = _failover.Decide(automated, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
                 await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
@@ -248,6 +252,25 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         {
             _logger.LogError(e, "Monitor poll failed after {ElapsedMs} ms; the next poll runs as scheduled", (int)_time.GetElapsedTime(started).TotalMilliseconds);
         }
+    }
+
+    /// <summary>Master-lost alerts follow <see cref="MasterLossRule"/>, not the poll count: a confirmed loss is raised
+    /// at once, a suspected one is held back (and an open incident kept as it is) until the rule decides.</summary>
+    private static (AlertCandidate[] Candidates, IReadOnlyList<string> Unconfirmed) MasterLossGate(IEnumerable<AlertCandidate> all,
+        IReadOnlyDictionary<string, MasterLossVerdict> verdicts)
+    {
+        var candidates = new List<AlertCandidate>();
+        var unconfirmed = new List<string>();
+        foreach (var candidate in all)
+        {
+            if (candidate.Kind != AlertKinds.MasterLost)
+                candidates.Add(candidate);
+            else if (verdicts.GetValueOrDefault(candidate.Subject) == MasterLossVerdict.Suspect)
+                unconfirmed.Add(candidate.Key);
+            else
+                candidates.Add(candidate with { RaiseNow = verdicts.GetValueOrDefault(candidate.Subject) == MasterLossVerdict.Confirmed });
+        }
+        return ([.. candidates], unconfirmed);
     }
 
     /// <summary>Stores the sightings this poll made (masters that answered), one transaction per poll. A

@@ -53,10 +53,11 @@ public sealed class MonitorLab : IAsyncDisposable
     public SqliteMaintenanceStore Maintenance { get; private set; } = null!;
 
     /// <param name="adjust">Changes the lab's topology before the monitor starts (e.g. adds an SSH host).</param>
+    /// <param name="pairs">How many pairs (datanode1..N).</param>
     public static async Task<MonitorLab> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, AlertSettings? alerts = null,
-        Func<ClusterTopology, ClusterTopology>? adjust = null)
+        Func<ClusterTopology, ClusterTopology>? adjust = null, int pairs = 1)
     {
-        var cluster = await LabCluster.StartAsync(new LabPairOptions(), 1, mode, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
+        var cluster = await LabCluster.StartAsync(new LabPairOptions(), pairs, mode, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
         try
         {
             var topology = cluster.ToTopology(MonitorSettings.Default) with { Alerts = alerts ?? AlertSettings.Default };
