@@ -38,9 +38,21 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
         var source = sourceBuilder.Build();
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(topology.Monitor.ConnectTimeout);
-            var connection = await source.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
+            // No token reaches Npgsql here or in the samples: a cancellation that fires while the connection is
+            // breaking (the master was just killed) can throw inside Npgsql's cancel callback, on a timer thread,
+            // and take the whole process down. Our deadline is WaitAsync; Npgsql's own timeouts are the backstop.
+            var opening = source.OpenConnectionAsync(CancellationToken.None).AsTask();
+            NpgsqlConnection connection;
+            try
+            {
+                connection = await opening.WaitAsync(topology.Monitor.ConnectTimeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                _ = opening.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; },
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
+            }
             var features = ServerFeatures.Of(connection.PostgreSqlVersion);
             if (!features.WaitEvents)
             {
@@ -49,8 +61,16 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
                 return new Unwatched(string.Create(CultureInfo.InvariantCulture,
                     $"{master.Endpoint} answers as PostgreSQL {connection.PostgreSqlVersion} (Postgres-XC 1.2 is 9.3), which has no pg_stat_activity.wait_event: waiting commits show only in process titles, read over SSH by the 1 s poll"));
             }
-            var command = new NpgsqlCommand(ProbeSql.CommitWatch(features), connection);
-            await command.PrepareAsync(deadline.Token).ConfigureAwait(false);
+            var command = new NpgsqlCommand(ProbeSql.CommitWatch(features), connection) { CommandTimeout = 1 };
+            try
+            {
+                await command.PrepareAsync(CancellationToken.None).WaitAsync(topology.Monitor.CommandTimeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _ = Task.Run(() => { command.Dispose(); connection.Dispose(); }, CancellationToken.None);
+                throw;
+            }
             return new Session(source, connection, command, time);
         }
         catch
@@ -75,17 +95,17 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
 
         public async Task<CommitSample> SampleAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            // Our own deadline: a frozen master never answers, and Npgsql's cancel would wait for it too.
-            var run = ReadAsync(deadline.Token);
+            // Our own deadline: a frozen master never answers. The abandoned read ends when the session is
+            // disposed (the connection closes) or at the command timeout.
+            var run = ReadAsync(CancellationToken.None);
             try
             {
-                return await run.WaitAsync(deadline.Token).ConfigureAwait(false);
+                return await run.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
             {
                 _ = run.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                cancellationToken.ThrowIfCancellationRequested();
                 throw new TimeoutException($"no answer within {timeout.TotalMilliseconds:0} ms");
             }
         }

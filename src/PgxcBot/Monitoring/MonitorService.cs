@@ -254,7 +254,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
-    /// <summary>Master-lost alerts follow <see cref="MasterLossRule"/>, not the poll count: a confirmed loss is raised
+    /// <summary>Master-lost (and master-unobservable) alerts follow <see cref="MasterLossRule"/>, not the poll count: a confirmed loss is raised
     /// at once, a suspected one is held back (and an open incident kept as it is) until the rule decides.</summary>
     private static (AlertCandidate[] Candidates, IReadOnlyList<string> Unconfirmed) MasterLossGate(IEnumerable<AlertCandidate> all,
         IReadOnlyDictionary<string, MasterLossVerdict> verdicts)
@@ -263,7 +263,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         var unconfirmed = new List<string>();
         foreach (var candidate in all)
         {
-            if (candidate.Kind != AlertKinds.MasterLost)
+            // A master that times out is "unobservable" rather than lost: the same rule decides when that pages.
+            if (candidate.Kind is not (AlertKinds.MasterLost or ProblemCodes.MasterUnobservable))
                 candidates.Add(candidate);
             else if (verdicts.GetValueOrDefault(candidate.Subject) == MasterLossVerdict.Suspect)
                 unconfirmed.Add(candidate.Key);

@@ -58,6 +58,9 @@ public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
         var pair = lab.Pair;
         // 120 ms each way: every commit waits a 240 ms round trip, and the slave replies only that often.
         await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(120));
+        // The monitor is stopped while the slave reconnects through the proxy: a slave not streaming at a poll is
+        // a lost slave, and the pair would be degraded for the test's own setup.
+        await lab.StopMonitorAsync();
         await lab.ExecuteAsync(pair.Slave,
             $"ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port={proxy.Port} user=postgres application_name={pair.ApplicationName}'", Ct);
         await lab.QueryAsync<bool>(pair.Slave, "SELECT pg_reload_conf()", Ct);
@@ -66,6 +69,8 @@ public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
                 "SELECT coalesce((SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'), 0)", Ct),
             port => port == proxy.Port, Deadline, "the slave streaming through the proxy", Ct);
         await Support.Poll.UntilAsync(() => SyncStateAsync(lab), s => s == "sync", Deadline, "the slave in sync again", Ct);
+        await lab.RestartMonitorAsync(Ct);
+        await lab.PollsAsync(2, Ct);
 
         await using var writer = await CommitWriter.StartAsync(pair.Master.ConnectionString, Ct);
         var started = Stopwatch.GetTimestamp();
