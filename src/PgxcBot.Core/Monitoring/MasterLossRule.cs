@@ -40,12 +40,14 @@ public sealed class MasterLossRule
     private sealed record Outage(DateTimeOffset FirstFailedAt, DateTimeOffset? FirstGoneAt, DateTimeOffset LastEndedAt, int Failures);
 
     /// <summary>Takes one snapshot (in time order) and judges every pair's master in it.</summary>
-    public IReadOnlyDictionary<string, MasterLossVerdict> Observe(ClusterSnapshot snapshot)
+    /// <param name="startedAt">When the probes started by the caller's clock (the monitor's TimeProvider);
+    /// null: the snapshot's own <see cref="ClusterSnapshot.TakenAt"/>.</param>
+    public IReadOnlyDictionary<string, MasterLossVerdict> Observe(ClusterSnapshot snapshot, DateTimeOffset? startedAt = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var verdicts = new Dictionary<string, MasterLossVerdict>(StringComparer.Ordinal);
         foreach (var pair in snapshot.Pairs)
-            verdicts[pair.Datanode] = Observe(pair, snapshot.TakenAt);
+            verdicts[pair.Datanode] = Observe(pair, startedAt ?? snapshot.TakenAt);
         foreach (var gone in _outages.Keys.Where(k => !verdicts.ContainsKey(k)).ToArray())
             _outages.Remove(gone);
         return verdicts;

@@ -193,8 +193,9 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             var topology = await _topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
+            var probedAt = _time.GetUtcNow();
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
-            var masterLoss = _masterLoss.Observe(snapshot);
+            var masterLoss = _masterLoss.Observe(snapshot, probedAt);
             // A master that just stopped answering is probed again at once: a dead one pages within a second,
             // a paused one is seen answering again before it may page.
             if (masterLoss.Values.Any(v => v == MasterLossVerdict.Suspect)) RequestPoll(CommitWatchKind.MasterUnanswered);
