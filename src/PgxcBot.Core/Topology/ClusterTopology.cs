@@ -71,6 +71,10 @@ public sealed record MonitorSettings(
         LagWarning: TimeSpan.FromSeconds(10),
         LagCritical: TimeSpan.FromSeconds(60));
 
+    /// <summary>How often the fast commit watch looks at each master (<c>monitor.commitWatchSeconds</c>, 0.05 s);
+    /// zero turns it off (blocked commits are then found by the poll alone).</summary>
+    public TimeSpan CommitWatchInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Where /metrics and /healthz are served (<c>monitor.httpListen</c>); null (the default): no HTTP.</summary>
     public System.Net.IPEndPoint? HttpListen { get; init; }
 

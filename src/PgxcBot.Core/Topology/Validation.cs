@@ -280,6 +280,9 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         ok &= Bytes("monitor.walRetainedCriticalBytes", m.WalRetainedCriticalBytes, d.WalRetainedCriticalBytes, out var walCritical, WalRetainedWhy);
         ok &= Duration("monitor.preparedTransactionWarningSeconds", m.PreparedTransactionWarningSeconds, DurationRule.PreparedAge, d.PreparedWarning, out var preparedWarning);
         ok &= Duration("monitor.preparedTransactionCriticalSeconds", m.PreparedTransactionCriticalSeconds, DurationRule.PreparedAge with { Default = 900 }, d.PreparedCritical, out var preparedCritical);
+        var commitWatch = d.CommitWatchInterval;
+        if (m.CommitWatchSeconds is 0) commitWatch = TimeSpan.Zero;
+        else ok &= Duration("monitor.commitWatchSeconds", m.CommitWatchSeconds, DurationRule.CommitWatch, d.CommitWatchInterval, out commitWatch);
         if (walWarning > walCritical)
             ok = Fail("monitor.walRetainedWarningBytes", $"{walWarning} is above monitor.walRetainedCriticalBytes ({walCritical}); the warning level must be at most the critical level.");
         if (preparedWarning > preparedCritical)
@@ -301,6 +304,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
                 WalRetainedCriticalBytes = walCritical,
                 PreparedWarning = preparedWarning,
                 PreparedCritical = preparedCritical,
+                CommitWatchInterval = commitWatch,
             }
             : null;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
 using PgxcBot.Store;
 using PgxcBot.Monitoring.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -37,6 +38,10 @@ public static class MonitorServiceCollectionExtensions
         services.TryAddSingleton<IMonitorHealthSource>(provider => provider.GetRequiredService<MonitorService>());
         services.AddPgxcBotHealthChecks();
         services.AddPgxcBotTelemetry();
+        // The fast path for blocked commits (monitor.commitWatchSeconds): asks the monitor for a poll at once.
+        services.TryAddSingleton<ICommitWatchSource>(provider =>
+            new PgxcBot.Postgres.NpgsqlCommitWatch(provider.GetRequiredService<ISecretResolver>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<CommitWatchService>();
         services.TryAddSingleton(provider => new MonitorHttpEndpoint(provider.GetRequiredService<MeterProvider>(),
             provider.GetRequiredService<HealthCheckService>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>()));
         services.AddHostedService<MonitorHttpService>();
