@@ -53,6 +53,11 @@ internal sealed class FakeDiscord : IAsyncDisposable
     /// <summary>Messages created in channels (by POST), by id: each one a user would see.</summary>
     public ConcurrentDictionary<string, JsonObject> ChannelMessages { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The same messages in the order Discord created them (a retried post Discord deduplicated by its nonce
+    /// answers 200 again, but creates nothing: count messages here, not 200 answers).</summary>
+    public IReadOnlyList<JsonObject> Created => _created.ToArray();
+    private readonly ConcurrentQueue<JsonObject> _created = new();
+
     /// <summary>While true, every REST request's connection is cut without an answer (Discord unreachable: DNS, network).</summary>
     public bool Down
     {
@@ -67,6 +72,11 @@ internal sealed class FakeDiscord : IAsyncDisposable
     /// <summary>How many requests are hanging now.</summary>
     public int Hanging => Volatile.Read(ref _hanging);
     private int _hanging;
+
+    /// <summary>Requests whose path contains the key take effect, then their answer is lost: none comes until the
+    /// client gives up (its timeout), each entry one request. While withheld the request counts in <see cref="Hanging"/>
+    /// (and <see cref="ReleaseHangs"/> does not answer it). Recorded with status 0, as the client saw it.</summary>
+    public ConcurrentQueue<string> LoseAnswers { get; } = new();
 
     /// <summary>Requests whose path contains the key take effect, then get this status (a 5xx after Discord created the message).</summary>
     public ConcurrentQueue<(string PathContains, int Status)> FailAfterEffect { get; } = new();
@@ -192,6 +202,24 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }
         }
         var (status, json) = Answer(method, route, body, auth, context.Response);
+        if (status is >= 200 and < 300 && LoseAnswers.TryPeek(out var lose) && route.Contains(lose, StringComparison.Ordinal) && LoseAnswers.TryDequeue(out _))
+        {
+            // Applied; the answer never reaches the client (a timeout on its side, a connection lost on the way back).
+            Interlocked.Increment(ref _hanging);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _hanging);
+            }
+            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+            return;
+        }
         if (status is >= 200 and < 300 && FailAfterEffect.TryPeek(out var fail) && route.Contains(fail.PathContains, StringComparison.Ordinal) && FailAfterEffect.TryDequeue(out _))
             (status, json) = (fail.Status, new JsonObject { ["message"] = "scripted failure after the request took effect", ["code"] = 0 });
         _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at, Files = files, Uploads = uploads });
@@ -271,7 +299,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }),
             ("PUT", ["applications", _, "guilds", _, "commands"]) => (200, body?.DeepClone()),
             ("POST", ["channels", var channel, "messages"]) => Post(channel, body),
-            ("PATCH", ["channels", var channel, "messages", var id]) => (200, Message(id, channel, body)),
+            ("PATCH", ["channels", var channel, "messages", var id]) => (200, Edit(id, channel, body)),
             ("POST", ["interactions", _, var token, "callback"]) => Callback(token, body),
             ("PATCH", ["webhooks", _, var token, "messages", "@original"]) => _originals.TryGetValue(token, out var original)
                 ? (200, Message(original, InteractionInjector.ChannelId, body))
@@ -289,8 +317,19 @@ internal sealed class FakeDiscord : IAsyncDisposable
         if (enforce && nonce is not null && _nonces.TryGetValue(channel + "/" + nonce, out var first)) return (200, first.DeepClone());
         var message = Message(NewId(), channel, body);
         ChannelMessages[message["id"]!.GetValue<string>()] = message;
+        _created.Enqueue(message);
         if (enforce && nonce is not null) _nonces[channel + "/" + nonce] = message;
         return (200, message.DeepClone());
+    }
+
+    /// <summary>An edit with the bot token: a channel message the fake created takes the edited fields, as on Discord.</summary>
+    private JsonObject Edit(string id, string channel, JsonNode? body)
+    {
+        if (ChannelMessages.TryGetValue(id, out var message) && body is JsonObject fields)
+            lock (message)
+                foreach (var (name, value) in fields)
+                    message[name] = value?.DeepClone();
+        return Message(id, channel, body);
     }
 
     /// <summary>The first answer: a new message (4, 5) or the clicked one (6, 7) becomes the interaction's original.</summary>
