@@ -19,6 +19,7 @@ public sealed class CoordinatorContractCatalogueTests
         ["ProbeSql.Prepared"] = "datanode masters only (prepared transactions)",
         ["ProbeSql.Slots"] = "datanode masters only (replication slots)",
         ["ProbeSql.Wal"] = "datanode masters only (WAL retention)",
+        ["ProbeSql.CommitWatch"] = "datanode masters only (the fast commit watch: SyncRep waiters and the slave's walsender)",
     };
 
     [Fact]

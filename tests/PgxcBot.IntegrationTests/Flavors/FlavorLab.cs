@@ -58,6 +58,9 @@ public sealed class FlavorLab : IAsyncDisposable
     public OperationService Operations => _services.GetRequiredService<OperationService>();
     public IClusterStatusSource Status => _services.GetRequiredService<IClusterStatusSource>();
 
+    /// <summary>The store's records for the timeline (what <c>/pgxc timeline</c> reads).</summary>
+    public PgxcBot.Core.Timeline.ITimelineStore Timelines => _services.GetRequiredService<PgxcBot.Core.Timeline.ITimelineStore>();
+
     /// <param name="monitor">Also runs the monitor as the host wires it (its notifications in
     /// <see cref="Notifications"/>), polling every second.</param>
     public static async Task<FlavorLab> StartAsync(Flavor flavor, CancellationToken cancellationToken, bool cloneSlaves = true, bool monitor = false)
