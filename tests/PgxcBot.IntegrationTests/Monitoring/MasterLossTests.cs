@@ -22,11 +22,15 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>Pauses the master's processes for <paramref name="duration"/> (the fault's length is the point
     /// of the test, not a wait for something to happen), then lets it run again.</summary>
-    private async Task FreezeMasterAsync(MonitorLab lab, TimeSpan duration)
+    /// <returns>How long the master was really paused, from the first SIGSTOP to the last SIGCONT (a loaded
+    /// host wakes the delay late).</returns>
+    private async Task<TimeSpan> FreezeMasterAsync(MonitorLab lab, TimeSpan duration)
     {
+        var started = Stopwatch.GetTimestamp();
         await lab.Pair.Master.FreezeAsync(Ct);
         try { await Task.Delay(duration, Ct); }
         finally { await lab.Pair.Master.ThawAsync(Ct); }
+        return Stopwatch.GetElapsedTime(started);
     }
 
     [Fact]
@@ -35,13 +39,26 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
         var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
         await lab.PollsAsync(2, Ct);
 
-        for (var i = 0; i < 3; i++)
+        // Three pauses that really lasted at most 1.5 s (the rule's promise); one a loaded host stretched past that
+        // proves nothing either way, so it is not counted, and a page it caused is let clear first.
+        for (int counted = 0, tries = 0; counted < 3; tries++)
         {
-            await FreezeMasterAsync(lab, TimeSpan.FromSeconds(1.2));
+            Assert.True(tries < 8, $"only {counted} of 8 pauses stayed within 1.5 s: the host is too loaded for this test");
+            var before = lab.Notifications.All.Count(AboutTheMaster);
+            var pauseStarted = Stopwatch.GetTimestamp();
+            var paused = await FreezeMasterAsync(lab, TimeSpan.FromSeconds(1.2));
             await lab.PollsAsync(3, Ct);
+            var paged = lab.Notifications.All.Where(AboutTheMaster).Skip(before).ToList();
+            output.WriteLine($"pause {tries + 1}: {paused.TotalMilliseconds:0} ms, {paged.Count} notification(s) about the master");
+            if (paused <= TimeSpan.FromSeconds(1.5))
+            {
+                Assert.True(paged.Count == 0, $"a pause of {paused.TotalMilliseconds:0} ms paged: {string.Join("; ", paged.Select(n => n.Message.Title))}");
+                counted++;
+            }
+            else if (paged.Any(MasterLostRaised))
+                await lab.Notifications.WaitForAsync(n => n.Kind == NotificationKind.Cleared && AboutTheMaster(n), Deadline, "the all-clear of an overrun pause", Ct, pauseStarted);
         }
-        output.WriteLine($"after three 1.2 s pauses: {lab.Notifications.All.Count} notification(s); requested polls {lab.Monitor.RequestedPolls}");
-        Assert.DoesNotContain(lab.Notifications.All, AboutTheMaster);
+        output.WriteLine($"requested polls {lab.Monitor.RequestedPolls}");
 
         var frozenAt = Stopwatch.GetTimestamp();
         await FreezeMasterAsync(lab, TimeSpan.FromSeconds(2.5));
