@@ -8,8 +8,8 @@ namespace PgxcBot.IntegrationTests.Flavors;
 
 /// <summary>
 /// Issue 17's scripted incident on real PostgreSQL 15 pairs with the monitor as the host wires it: the sync slave
-/// killed (the monitor switches to async), the slave back (sync again), the master killed, a promote requested by
-/// alice and approved by bob, the old master rebuilt. The timeline the store gives afterwards lists every one of
+/// killed (the monitor switches to async, then pages), the slave back (sync again), the master killed and paged, a
+/// promote requested by alice and approved by bob, the old master rebuilt. The timeline the store gives afterwards lists every one of
 /// these in order, and each step's duration is the one the operation recorded.
 /// </summary>
 public sealed class TimelineScenarioTests(ITestOutputHelper output)
@@ -31,6 +31,9 @@ public sealed class TimelineScenarioTests(ITestOutputHelper output)
         await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", TimeSpan.FromSeconds(90), "sync again", ct);
 
         await pair.Master.KillAsync(ct);
+        // As on call would: the page first, then the promote.
+        await lab.Notifications.WaitForAsync(n => n.IncidentKey == "datanode1/master-lost" && n.Kind == Core.Messages.NotificationKind.Raised,
+            TimeSpan.FromSeconds(60), "the master-lost page", ct);
         var lost = await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.MasterLost, "the master seen lost", ct);
         var promote = await lab.RunAsync("promote", "datanode1", ct, lost.Promote?.Safe == true ? [] : [OperationService.AcceptDataLoss]);
         Assert.True(promote.State == OperationState.Succeeded, FlavorLab.Explain(promote));
@@ -46,9 +49,10 @@ public sealed class TimelineScenarioTests(ITestOutputHelper output)
         Assert.Equal(events.Select(e => e.At).Order(), events.Select(e => e.At));
         var story = new (string What, Func<TimelineEvent, bool> Is)[]
         {
-            ("the slave-lost page", e => e.Kind == TimelineEventKind.IncidentRaised && e.IncidentKey == "datanode1/slave-lost"),
+            // The monitor releases the commits first, then pages that it did ("switched to async").
             ("the bot's async switch requested", e => e.Kind == TimelineEventKind.Requested && e.Text.Contains("async", StringComparison.OrdinalIgnoreCase)),
             ("the async switch done", e => e.Kind == TimelineEventKind.Succeeded),
+            ("the slave-lost page", e => e.Kind == TimelineEventKind.IncidentRaised && e.IncidentKey == "datanode1/slave-lost"),
             ("the slave-lost page cleared", e => e.Kind == TimelineEventKind.IncidentCleared && e.IncidentKey == "datanode1/slave-lost"),
             ("the master-lost page", e => e.Kind == TimelineEventKind.IncidentRaised && e.IncidentKey == "datanode1/master-lost"),
             ("alice's promote request", e => e.Kind == TimelineEventKind.Requested && e.OperationId == promote.Id && e.By == "alice"),
