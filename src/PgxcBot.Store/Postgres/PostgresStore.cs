@@ -46,7 +46,16 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
     public int SchemaVersion { get; }
 
     /// <summary>The fencing token writes are checked against; null: writes are not fenced (one writer, tests).</summary>
-    public IWriteFence? Fence { get; }
+    public IWriteFence? Fence { get; private set; }
+
+    /// <summary>Fences every later write with <paramref name="fence"/>. For a host that opens the store before the
+    /// elector exists (the elector's lease lives in this store); a store is fenced once.</summary>
+    public void FenceWith(IWriteFence fence)
+    {
+        ArgumentNullException.ThrowIfNull(fence);
+        if (Fence is not null) throw new InvalidOperationException($"the {Description} is already fenced");
+        Fence = fence;
+    }
 
     /// <summary>Fired after each transaction of this process that wrote chat outbox entries.</summary>
     public Core.Outbox.OutboxPulse Pulse { get; } = new();

@@ -103,6 +103,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(new SqliteOutboxStore(store));
         services.AddSingleton<IRefusalLog>(new SqliteRefusalLog(store));
         services.AddSingleton<PgxcBot.Core.Monitoring.IMaintenanceStore>(new SqliteMaintenanceStore(store));
+        services.AddSingleton(new StoreWritableCheck(store.CheckWritableAsync));
         return services;
     }
 }

@@ -31,9 +31,12 @@ public static class MonitorServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<MonitorService>());
         services.TryAddSingleton(provider =>
         {
-            var store = provider.GetRequiredService<SqliteStore>();
+            var storeCheck = provider.GetService<Hosting.StoreWritableCheck>()?.Check ?? provider.GetRequiredService<SqliteStore>().CheckWritableAsync;
             return new MonitorHttpEndpoint(provider.GetRequiredService<MonitorMetrics>(), provider.GetRequiredService<MonitorService>(),
-                store.CheckWritableAsync, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>());
+                storeCheck, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>(),
+                provider.GetService<Replicas.LeaderElector>() is { } elector
+                    ? ct => provider.GetRequiredService<Core.Replicas.ILeaderLease>().ReadStatusAsync(elector.IsActive, ct)
+                    : null);
         });
         services.AddHostedService<MonitorHttpService>();
         return services;

@@ -21,7 +21,8 @@ public sealed partial class MonitorHttpEndpoint(
     IMonitorHealthSource health,
     Func<CancellationToken, Task<string?>> storeCheck,
     TimeProvider time,
-    ILogger<MonitorHttpEndpoint> logger) : IAsyncDisposable
+    ILogger<MonitorHttpEndpoint> logger,
+    Func<CancellationToken, Task<Core.Replicas.LeadershipStatus>>? replicas = null) : IAsyncDisposable
 {
     private WebApplication? _app;
     private PrometheusExporter? _exporter;
@@ -70,8 +71,16 @@ public sealed partial class MonitorHttpEndpoint(
             await response.WriteAsync(_exporter!.Scrape(), context.RequestAborted).ConfigureAwait(false);
             return;
         }
-        var verdict = MonitorHealth.Judge(health.LastPollAt, health.Interval, time.GetUtcNow(),
-            await storeCheck(context.RequestAborted).ConfigureAwait(false));
+        var storeProblem = await storeCheck(context.RequestAborted).ConfigureAwait(false);
+        var verdict = MonitorHealth.Judge(health.LastPollAt, health.Interval, time.GetUtcNow(), storeProblem);
+        if (replicas is not null)
+        {
+            // Two replicas on a shared store: the standby does not poll, and is healthy while the store answers.
+            var status = await replicas(context.RequestAborted).ConfigureAwait(false);
+            var line = Core.Replicas.LeadershipText.Describe(status, time.GetUtcNow());
+            verdict = status.ThisIsActive ? verdict with { Reason = verdict.Reason + "; " + line }
+                : storeProblem is null ? new HealthVerdict(true, "ok: " + line) : new HealthVerdict(false, storeProblem + "; " + line);
+        }
         if (!verdict.Healthy) LogUnhealthy(logger, verdict.Reason);
         response.StatusCode = verdict.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         response.ContentType = "text/plain; charset=utf-8";
