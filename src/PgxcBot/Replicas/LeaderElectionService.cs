@@ -28,6 +28,9 @@ public sealed partial class LeaderElectionService(LeaderElector elector, TimePro
         }
     }
 
+    /// <summary>Stops the loop without giving the lease up: what a crash looks like to the other replica (benchmarks).</summary>
+    public Task StopWithoutReleaseAsync() => base.StopAsync(CancellationToken.None);
+
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
