@@ -62,7 +62,7 @@ internal static class ReplicaChild
         });
         await Say("ready");
 
-        long? epoch = null;
+        long? epoch = -1; // not a real epoch: the first round always says ACTIVE or STANDBY
         var step = 0;
         while (true)
         {
