@@ -115,6 +115,22 @@ internal static class ProbeSql
     public const string Prepared =
         "SELECT gid::text AS gid, transaction::text AS xid, prepared, extract(epoch FROM now() - prepared)::float8 AS age_seconds, owner::text AS owner, database::text AS database FROM pg_prepared_xacts ORDER BY prepared, gid";
 
+    /// <summary>
+    /// The fast commit watch's one light query (9.6+: wait_event): how many commits wait for a synchronous
+    /// standby, and, only when some do (the lateral subquery is skipped otherwise), the WAL senders' state,
+    /// flush position and reply_time (12+). One row with NULL sender columns when none is listed.
+    /// </summary>
+    public static string CommitWatch(ServerFeatures f) => $"""
+        SELECT pg_is_in_recovery() AS in_recovery, w.n AS waiters,
+               r.application_name, r.client_addr, r.state, r.flush_lsn, r.reply_time
+        FROM (SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'SyncRep') w
+        LEFT JOIN LATERAL (
+            SELECT application_name::text AS application_name, host(client_addr) AS client_addr, state::text AS state,
+                   {f.ReplicationColumn("flush")}::text AS flush_lsn,
+                   {(f.ReplyTime ? "reply_time" : "NULL::timestamptz")} AS reply_time
+            FROM pg_stat_replication WHERE w.n > 0) r ON true
+        """;
+
     /// <summary>The coordinator's view of the cluster: every node it routes to.</summary>
     public const string PgxcNodes = "SELECT node_name::text, node_type::text, node_host::text, node_port::int FROM pgxc_node ORDER BY node_name";
 }

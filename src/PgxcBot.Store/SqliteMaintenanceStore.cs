@@ -4,7 +4,8 @@ using PgxcBot.Core.Monitoring;
 
 namespace PgxcBot.Store;
 
-/// <summary>Maintenance windows, silences and incident owners in the bot's SQLite file (migration 8).
+/// <summary>Maintenance windows, silences and incident owners in the bot's SQLite file (migration 8), and the
+/// requests for windows awaiting a second person's approval (migration 9).
 /// Times are Unix milliseconds, so "ended by now" is one indexed comparison.</summary>
 public sealed class SqliteMaintenanceStore(SqliteStore store) : IMaintenanceStore
 {
@@ -34,7 +35,117 @@ public sealed class SqliteMaintenanceStore(SqliteStore store) : IMaintenanceStor
         ) STRICT;
         """;
 
-    private const string Columns = "id, subject, kind, set_by, reason, started_ms, ends_ms, ended_ms, ended_by";
+    /// <summary>Migration 9: a window is requested by one person and set when a second one approves it.</summary>
+    public const string RequestSchema = """
+        CREATE TABLE monitor_mute_request (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            subject         TEXT NOT NULL,
+            -- NULL: a maintenance window; else one alert kind (a silence).
+            kind            TEXT,
+            requested_by_id TEXT NOT NULL,
+            requested_by    TEXT NOT NULL,
+            reason          TEXT NOT NULL,
+            duration_ms     INTEGER NOT NULL,
+            requested_ms    INTEGER NOT NULL,
+            expires_ms      INTEGER NOT NULL,
+            -- awaiting, approved, replaced (by a newer request of the same subject and kind)
+            state           TEXT NOT NULL,
+            decided_by      TEXT,
+            decided_ms      INTEGER,
+            mute_id         INTEGER REFERENCES monitor_mute (id)
+        ) STRICT;
+
+        CREATE INDEX monitor_mute_request_awaiting ON monitor_mute_request (subject, kind) WHERE state = 'awaiting';
+
+        ALTER TABLE monitor_mute ADD COLUMN approved_by TEXT;
+        """;
+
+    private const string Columns = "id, subject, kind, set_by, reason, started_ms, ends_ms, ended_ms, ended_by, approved_by";
+
+    private const string RequestColumns = "id, subject, kind, requested_by_id, requested_by, reason, duration_ms, requested_ms, expires_ms, state, decided_by";
+
+    public Task<(MuteRequest Stored, MuteRequest? Replaced)> RequestMuteAsync(MuteRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return store.WriteAsync($"the request for the {request.Name}", async connection =>
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var replace = connection.CreateCommand();
+            replace.Transaction = tx;
+            replace.CommandText = $"UPDATE monitor_mute_request SET state = 'replaced' WHERE state = 'awaiting' AND subject = $subject AND kind IS $kind RETURNING {RequestColumns};";
+            replace.Parameters.AddWithValue("$subject", request.Subject);
+            replace.Parameters.AddWithValue("$kind", (object?)request.Kind ?? DBNull.Value);
+            var replaced = await ReadRequestsAsync(replace, cancellationToken).ConfigureAwait(false);
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = """
+                INSERT INTO monitor_mute_request (subject, kind, requested_by_id, requested_by, reason, duration_ms, requested_ms, expires_ms, state)
+                VALUES ($subject, $kind, $by_id, $by, $reason, $duration, $requested, $expires, 'awaiting') RETURNING id;
+                """;
+            insert.Parameters.AddWithValue("$subject", request.Subject);
+            insert.Parameters.AddWithValue("$kind", (object?)request.Kind ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$by_id", request.RequestedById);
+            insert.Parameters.AddWithValue("$by", request.RequestedBy);
+            insert.Parameters.AddWithValue("$reason", request.Reason);
+            insert.Parameters.AddWithValue("$duration", (long)request.For.TotalMilliseconds);
+            insert.Parameters.AddWithValue("$requested", request.RequestedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$expires", request.ExpiresAt.ToUnixTimeMilliseconds());
+            var id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return (request with { Id = id, State = MuteRequest.Awaiting }, replaced.Count == 0 ? null : replaced[^1]);
+        }, cancellationToken);
+    }
+
+    public Task<MuteRequest?> GetAwaitingRequestAsync(string subject, string? kind, CancellationToken cancellationToken) =>
+        store.ReadAsync("the requests for maintenance windows", async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {RequestColumns} FROM monitor_mute_request WHERE state = 'awaiting' AND subject = $subject AND kind IS $kind ORDER BY id DESC LIMIT 1;";
+            command.Parameters.AddWithValue("$subject", subject);
+            command.Parameters.AddWithValue("$kind", (object?)kind ?? DBNull.Value);
+            var found = await ReadRequestsAsync(command, cancellationToken).ConfigureAwait(false);
+            return found.Count == 0 ? null : found[0];
+        }, cancellationToken);
+
+    public Task<MuteApproval> ApproveMuteAsync(long requestId, string approvedBy, DateTimeOffset at, CancellationToken cancellationToken) =>
+        store.WriteAsync($"the approval of request {requestId}", async connection =>
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // The compare-and-set: only a request still awaiting and not expired is approved, by exactly one caller.
+            await using var claim = connection.CreateCommand();
+            claim.Transaction = tx;
+            claim.CommandText = $"""
+                UPDATE monitor_mute_request SET state = 'approved', decided_by = $by, decided_ms = $at
+                WHERE id = $id AND state = 'awaiting' AND expires_ms > $at RETURNING {RequestColumns};
+                """;
+            claim.Parameters.AddWithValue("$id", requestId);
+            claim.Parameters.AddWithValue("$by", approvedBy);
+            claim.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            var claimed = await ReadRequestsAsync(claim, cancellationToken).ConfigureAwait(false);
+            if (claimed.Count == 0)
+            {
+                await using var read = connection.CreateCommand();
+                read.Transaction = tx;
+                read.CommandText = $"SELECT {RequestColumns} FROM monitor_mute_request WHERE id = $id;";
+                read.Parameters.AddWithValue("$id", requestId);
+                var current = await ReadRequestsAsync(read, cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new MuteApproval(null, null, current.Count == 0 ? null : current[0]);
+            }
+            var request = claimed[0];
+            var mute = request.ToMute(approvedBy, at);
+            var replaced = await EndAsync(connection, tx, mute.Subject, mute.Kind, approvedBy, at, cancellationToken).ConfigureAwait(false);
+            var id = await InsertAsync(connection, tx, mute, cancellationToken).ConfigureAwait(false);
+            await using var link = connection.CreateCommand();
+            link.Transaction = tx;
+            link.CommandText = "UPDATE monitor_mute_request SET mute_id = $mute WHERE id = $id;";
+            link.Parameters.AddWithValue("$mute", id);
+            link.Parameters.AddWithValue("$id", requestId);
+            await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new MuteApproval(mute with { Id = id }, replaced, request);
+        }, cancellationToken);
+
 
     public Task<(Mute Stored, Mute? Replaced)> SetMuteAsync(Mute mute, CancellationToken cancellationToken)
     {
@@ -43,19 +154,7 @@ public sealed class SqliteMaintenanceStore(SqliteStore store) : IMaintenanceStor
         {
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var replaced = await EndAsync(connection, tx, mute.Subject, mute.Kind, mute.SetBy, mute.StartedAt, cancellationToken).ConfigureAwait(false);
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = tx;
-            insert.CommandText = """
-                INSERT INTO monitor_mute (subject, kind, set_by, reason, started_ms, ends_ms) VALUES ($subject, $kind, $by, $reason, $started, $ends)
-                RETURNING id;
-                """;
-            insert.Parameters.AddWithValue("$subject", mute.Subject);
-            insert.Parameters.AddWithValue("$kind", (object?)mute.Kind ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$by", mute.SetBy);
-            insert.Parameters.AddWithValue("$reason", mute.Reason);
-            insert.Parameters.AddWithValue("$started", mute.StartedAt.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue("$ends", mute.EndsAt.ToUnixTimeMilliseconds());
-            var id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            var id = await InsertAsync(connection, tx, mute, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return (mute with { Id = id }, replaced);
         }, cancellationToken);
@@ -134,6 +233,24 @@ public sealed class SqliteMaintenanceStore(SqliteStore store) : IMaintenanceStor
             return await ReadOwnersAsync(command, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
+    private static async Task<long> InsertAsync(SqliteConnection connection, SqliteTransaction tx, Mute mute, CancellationToken cancellationToken)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO monitor_mute (subject, kind, set_by, reason, started_ms, ends_ms, approved_by) VALUES ($subject, $kind, $by, $reason, $started, $ends, $approved)
+            RETURNING id;
+            """;
+        insert.Parameters.AddWithValue("$subject", mute.Subject);
+        insert.Parameters.AddWithValue("$kind", (object?)mute.Kind ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$by", mute.SetBy);
+        insert.Parameters.AddWithValue("$reason", mute.Reason);
+        insert.Parameters.AddWithValue("$started", mute.StartedAt.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$ends", mute.EndsAt.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$approved", (object?)mute.ApprovedBy ?? DBNull.Value);
+        return Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
     private static async Task<Mute?> EndAsync(SqliteConnection connection, SqliteTransaction tx, string subject, string? kind, string endedBy,
         DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -158,9 +275,26 @@ public sealed class SqliteMaintenanceStore(SqliteStore store) : IMaintenanceStor
             {
                 EndedAt = reader.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
                 EndedBy = reader.IsDBNull(8) ? null : reader.GetString(8),
+                ApprovedBy = reader.IsDBNull(9) ? null : reader.GetString(9),
             });
         return result;
     }
+
+    private static async Task<IReadOnlyList<MuteRequest>> ReadRequestsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var result = new List<MuteRequest>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result.Add(new MuteRequest(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), TimeSpan.FromMilliseconds(reader.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)))
+            {
+                State = reader.GetString(9),
+                DecidedBy = reader.IsDBNull(10) ? null : reader.GetString(10),
+            });
+        return result;
+    }
+
 
     private static async Task<IReadOnlyList<Acknowledgement>> ReadOwnersAsync(SqliteCommand command, CancellationToken cancellationToken)
     {

@@ -147,5 +147,7 @@ public static class SqliteMigrations
             ) STRICT;
             """),
         new(8, "maintenance windows, silences and incident owners", SqliteMaintenanceStore.Schema),
+        new(9, "requests for maintenance windows awaiting a second person's approval", SqliteMaintenanceStore.RequestSchema),
+        new(10, "incident history and the monitor's lag samples (for the timeline and the pictures)", SqliteTimelineStore.Schema),
     ];
 }

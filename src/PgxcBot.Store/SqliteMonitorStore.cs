@@ -28,6 +28,8 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
         await store.WriteAsync("the alert incidents", async connection =>
         {
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // History first: it compares with the stored version, which the upsert below replaces.
+            await SqliteTimelineStore.AppendIncidentEventsAsync(connection, (SqliteTransaction)tx, incidents, cancellationToken).ConfigureAwait(false);
             foreach (var incident in incidents)
             {
                 await using var command = connection.CreateCommand();
@@ -93,6 +95,8 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
         await store.WriteAsync("the monitor's incidents and alerts", async connection =>
         {
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // History first: it compares with the stored version, which the upsert below replaces.
+            await SqliteTimelineStore.AppendIncidentEventsAsync(connection, tx, round.Incidents, cancellationToken).ConfigureAwait(false);
             foreach (var incident in round.Incidents)
                 await ExecuteAsync(connection, tx, """
                     INSERT INTO alert_incident (incident_key, status, updated_at, document) VALUES ($key, $status, $at, $document)

@@ -381,6 +381,35 @@ public sealed class SqliteStore : IPairStateStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The state changes from <paramref name="since"/> on, plus the last one before it for each pair (so a window
+    /// that began earlier is known), oldest first; every pair when <paramref name="datanode"/> is null.</summary>
+    public async Task<IReadOnlyList<PairTransition>> GetTransitionsSinceAsync(string? datanode, DateTimeOffset since, CancellationToken cancellationToken) =>
+        await ReadAsync("the state changes", async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT datanode, at, from_state, to_state, trigger_name, reason FROM pair_transition t
+                WHERE ($datanode IS NULL OR datanode = $datanode)
+                  AND (at_ms >= $since OR id = (SELECT id FROM pair_transition p WHERE p.datanode = t.datanode AND p.at_ms < $since ORDER BY at_ms DESC, id DESC LIMIT 1))
+                ORDER BY at_ms, id;
+                """;
+            command.Parameters.AddWithValue("$datanode", (object?)datanode ?? DBNull.Value);
+            command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+            var result = new List<PairTransition>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var name = reader.GetString(0);
+                result.Add(new PairTransition(name,
+                    DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    ParseEnum<PairState>(reader.GetString(2), "pair_transition.from_state", name),
+                    ParseEnum<PairState>(reader.GetString(3), "pair_transition.to_state", name),
+                    ParseEnum<PairTrigger>(reader.GetString(4), "pair_transition.trigger_name", name),
+                    reader.GetString(5)));
+            }
+            return (IReadOnlyList<PairTransition>)result;
+        }, cancellationToken).ConfigureAwait(false);
+
     /// <summary>A new connection with the per-connection settings applied (busy timeout, foreign keys, and
     /// <see cref="MaxPageCount"/> when set). For the stores of this file in this assembly.</summary>
     internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)

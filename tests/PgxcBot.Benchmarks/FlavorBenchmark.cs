@@ -25,14 +25,17 @@ internal sealed class FlavorBenchmark : IBenchmark
 
     public string Name => "flavors";
 
-    public string Description => "commit stall and promote per flavor (PostgreSQL, XC, XL when installed). Options: --trials 5 --promotes 3 --flavor all|postgresql|postgres-xc|postgres-xl";
+    public string Description => "commit stall and promote per flavor (PostgreSQL, XC, XL when installed). Options: --trials 5 --promotes 3 --flavor all|postgresql|postgres-xc|postgres-xl --writes autocommit|transactions";
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
-        var options = new BenchmarkOptions(arguments, "trials", "promotes", "flavor");
+        var options = new BenchmarkOptions(arguments, "trials", "promotes", "flavor", "writes");
         var trials = options.Int("trials", 5, 1, 100);
         var promotes = options.Int("promotes", 3, 1, 20);
         var only = options.String("flavor", "all");
+        var writes = options.String("writes", "autocommit");
+        if (writes is not ("autocommit" or "transactions"))
+            throw new BenchmarkArgumentException($"--writes {writes} is not autocommit (one INSERT per statement) or transactions (BEGIN; INSERT; COMMIT)");
         Flavor[] flavors = only switch
         {
             "all" => [Flavor.PostgreSql, Flavor.PostgresXc, Flavor.PostgresXl],
@@ -52,7 +55,7 @@ internal sealed class FlavorBenchmark : IBenchmark
             await progress.WriteLineAsync($"flavors: {flavor}: starting the lab...");
             await using var lab = await FlavorLab.StartAsync(flavor, cancellationToken, monitor: true);
             var stalls = await CommitStallsAsync(lab, trials, progress, cancellationToken);
-            var (took, steps, acknowledged, lost, lostWhenSafe) = await PromotesAsync(lab, promotes, progress, cancellationToken);
+            var (took, steps, acknowledged, lost, lostWhenSafe) = await PromotesAsync(lab, promotes, writes == "transactions", progress, cancellationToken);
             rows.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {Label(flavor)} | {Cell(stalls)} | {Cell(took)} | {Cell(steps)} | {acknowledged} / {lost} / {lostWhenSafe} |"));
         }
@@ -105,7 +108,7 @@ internal sealed class FlavorBenchmark : IBenchmark
     }
 
     private static async Task<(List<double> Took, List<double> Steps, long Acknowledged, long Lost, long LostWhenSafe)> PromotesAsync(
-        FlavorLab lab, int promotes, TextWriter progress, CancellationToken cancellationToken)
+        FlavorLab lab, int promotes, bool explicitTransactions, TextWriter progress, CancellationToken cancellationToken)
     {
         var took = new List<double>();
         var steps = new List<double>();
@@ -119,27 +122,44 @@ internal sealed class FlavorBenchmark : IBenchmark
             var writeTo = lab.RealCoordinators ? lab.WriteConnection() : master.ConnectionString + ";Pooling=false";
             var readAfter = lab.RealCoordinators ? lab.WriteConnection() : slave.ConnectionString + ";Pooling=false";
             await FlavorLab.QueryAsync(writeTo, "DROP TABLE IF EXISTS ledger", cancellationToken);
-            await using var writer = await LabLedgerWriter.StartAsync(writeTo, distributed: lab.RealCoordinators, cancellationToken);
+            await using var writer = await LabLedgerWriter.StartAsync(writeTo, distributed: lab.RealCoordinators, cancellationToken, explicitTransactions);
             await IntegrationTests.Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 200 || writer.Error is not null, Deadline, "200 commits", cancellationToken);
             if (writer.Error is not null) throw new InvalidOperationException($"the writer stopped: {writer.Error.Message}");
 
             var killedAt = Stopwatch.GetTimestamp();
             await master.KillAsync(cancellationToken);
             await writer.Stopped.WaitAsync(Deadline, cancellationToken);
-            var lostMaster = await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.MasterLost, "the master seen lost", cancellationToken);
-            var flags = lostMaster.Promote?.Safe == true ? [] : new[] { OperationService.AcceptDataLoss };
-            var promote = await lab.RunAsync("promote", "datanode1", cancellationToken, flags);
+            PairAssessment lostMaster;
+            Operation promote;
+            var attempt = 0;
+            do
+            {
+                // The bot's own recommendation each time; a promote cancelled at approval because the evidence
+                // changed in between (on a loaded host a shell probe can time out) is requested again.
+                lostMaster = await lab.UntilAsync("datanode1", p => p.Condition == ObservedCondition.MasterLost, "the master seen lost", cancellationToken);
+                var flags = lostMaster.Promote?.Safe == true ? [] : new[] { OperationService.AcceptDataLoss };
+                promote = await lab.RunAsync("promote", "datanode1", cancellationToken, flags);
+            }
+            while (promote.State == OperationState.Cancelled && ++attempt < 3);
             if (promote.State != OperationState.Succeeded) throw new InvalidOperationException("promote failed: " + FlavorLab.Explain(promote));
             took.Add(Stopwatch.GetElapsedTime(killedAt).TotalMilliseconds);
             steps.Add(promote.Steps.Where(s => s.StartedAt is not null && s.EndedAt is not null).Sum(s => (s.EndedAt!.Value - s.StartedAt!.Value).TotalMilliseconds));
 
             var found = await writer.CountAsync(readAfter, cancellationToken);
+            // Read every time, so a loss can be compared with the promotes that lost nothing.
+            var wal = await DiagnoseAsync(lab, master, slave, cancellationToken);
             if (found < writer.Count)
             {
                 // Missing rows: missing for good, or not visible yet? Count again after a moment, and on every
                 // datanode master directly, so the figure says which.
                 await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
                 var later = await writer.CountAsync(readAfter, cancellationToken);
+                // Invisible rather than gone? On XL every snapshot comes from the GTM: a committed xid the GTM
+                // has not passed yet looks in progress. Take 200 transaction ids through a coordinator and count again.
+                var gtmBefore = lab.RealCoordinators ? (await FlavorLab.QueryAsync(readAfter, "SELECT txid_current()::text", cancellationToken)).Single() : "-";
+                if (lab.RealCoordinators)
+                    for (var k = 0; k < 200; k++) await FlavorLab.QueryAsync(readAfter, "SELECT txid_current()::text", cancellationToken);
+                var advanced = await writer.CountAsync(readAfter, cancellationToken);
                 var direct = new List<string>();
                 foreach (var p in lab.Cluster.Pairs)
                 foreach (var server in new[] { p.Master, p.Slave }.Where(s => s.IsRunning))
@@ -149,18 +169,56 @@ internal sealed class FlavorBenchmark : IBenchmark
                 }
                 var present = (await FlavorLab.QueryAsync(readAfter, "SELECT id::text FROM ledger", cancellationToken)).ToHashSet(StringComparer.Ordinal);
                 var missing = writer.Acknowledged.Where(id => !present.Contains(id.ToString(CultureInfo.InvariantCulture))).Order();
-                await progress.WriteLineAsync($"flavors: {lab.Flavor}: {writer.Count - found} missing; 5 s later {writer.Count - later}; directly: {string.Join("; ", direct)}; " +
+                await progress.WriteLineAsync($"flavors: {lab.Flavor}: {writer.Count - found} missing; 5 s later {writer.Count - later}; after 200 more transaction ids from xid {gtmBefore}: {writer.Count - advanced}; directly: {string.Join("; ", direct)}; " +
                     $"missing ids {string.Join(",", missing)} of acknowledged 1..{writer.Acknowledged.Max()}; writer error: {writer.Error?.Message}");
                 found = later;
             }
             acknowledged += writer.Count;
             lost += writer.Count - found;
             if (lostMaster.Promote?.Safe == true) lostWhenSafe += writer.Count - found;
-            await progress.WriteLineAsync($"flavors: {lab.Flavor}: promote {i + 1}/{promotes}: {took[^1]:0} ms (steps {steps[^1]:0} ms), {writer.Count - found} of {writer.Count} acknowledged rows missing; the bot said: {lostMaster.Promote?.Summary}");
+            await progress.WriteLineAsync($"flavors: {lab.Flavor}: promote {i + 1}/{promotes}: {took[^1]:0} ms (steps {steps[^1]:0} ms), {writer.Count - found} of {writer.Count} acknowledged rows missing; the bot said: {lostMaster.Promote?.Summary}; {wal}");
 
             var rebuild = await lab.RunAsync("rebuild", "datanode1", cancellationToken);
             if (rebuild.State != OperationState.Succeeded) throw new InvalidOperationException("rebuild failed: " + FlavorLab.Explain(rebuild));
         }
         return (took, steps, acknowledged, lost, lostWhenSafe);
+    }
+
+    /// <summary>What the WAL of the dead master and of the new one say about the ledger's rows on datanode1,
+    /// and which prepared transactions every running server holds (see <see cref="LedgerWalDiagnosis"/>).</summary>
+    private static async Task<string> DiagnoseAsync(FlavorLab lab, LabServer deadMaster, LabServer newMaster, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var direct = newMaster.ConnectionString + ";Pooling=false";
+            // A Postgres-XL datanode promoted a moment ago may not serve a direct query yet ("unable to obtain
+            // a snapshot from GTM"): ask again for a while.
+            var relation = await IntegrationTests.Support.Poll.UntilAsync(async () =>
+                {
+                    try
+                    {
+                        return (await FlavorLab.QueryAsync(direct,
+                            "SELECT '1663/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/' || pg_relation_filenode('ledger')", cancellationToken)).Single();
+                    }
+                    catch (Npgsql.NpgsqlException) { return ""; }
+                }, r => r.Length > 0, TimeSpan.FromSeconds(30), "a direct answer from datanode1's new master", cancellationToken);
+            var bin = PgxcInstallation.FromEnvironment(lab.Flavor)?.BinDir ?? "/usr/lib/postgresql/15/bin";
+            var waldump = Path.Combine(bin, "pg_waldump");
+            var prepared = new List<string>();
+            foreach (var p in lab.Cluster.Pairs)
+            foreach (var server in new[] { p.Master, p.Slave }.Where(s => s.IsRunning))
+            {
+                try { prepared.Add($"{server.Label} of {p.Name}: " + string.Join(",", await FlavorLab.QueryAsync(server.ConnectionString + ";Pooling=false", "SELECT gid FROM pg_prepared_xacts", cancellationToken))); }
+                catch (Npgsql.NpgsqlException e) { prepared.Add($"{server.Label} of {p.Name}: {e.Message}"); }
+            }
+            return $"ledger {relation}: dead master's WAL: {await LedgerWalDiagnosis.DescribeAsync(waldump, deadMaster.DataDir, relation, cancellationToken)}; " +
+                $"new master's WAL: {await LedgerWalDiagnosis.DescribeAsync(waldump, newMaster.DataDir, relation, cancellationToken)}; " +
+                $"on datanode1's new master directly: {(await FlavorLab.QueryAsync(direct, "SELECT count(*)::text FROM ledger", cancellationToken)).Single()} rows; " +
+                $"prepared transactions: {string.Join("; ", prepared)}";
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return "WAL diagnosis failed: " + e.Message;
+        }
     }
 }

@@ -11,7 +11,8 @@ namespace PgxcBot.Core.Advice;
 /// the final message of an operation all go through here. A store that cannot be read costs only the records:
 /// the advice then rests on the servers alone, never fails.
 /// </summary>
-public sealed class AdviceSource(IOperationStore operations, IPairStateStore pairStates, TimeProvider time)
+/// <param name="maintenance">The maintenance windows (optional: without it no next step names a window).</param>
+public sealed class AdviceSource(IOperationStore operations, IPairStateStore pairStates, TimeProvider time, Monitoring.IMaintenanceStore? maintenance = null)
 {
     /// <summary>How many recent operations are read per call (across every datanode): enough to find each
     /// pair's last one unless that many ran on other pairs since.</summary>
@@ -48,6 +49,7 @@ public sealed class AdviceSource(IOperationStore operations, IPairStateStore pai
             recent = finished is null ? [] : [finished];
         }
         var now = time.GetUtcNow();
+        var windows = await WindowsAsync(now, cancellationToken).ConfigureAwait(false);
         foreach (var pair in topology.Datanodes)
         {
             PairState? stored = null;
@@ -63,8 +65,24 @@ public sealed class AdviceSource(IOperationStore operations, IPairStateStore pai
             {
                 // The servers still speak: advise from them alone.
             }
-            result[pair.Name] = PairStandings.From(pair.Name, stored, recent, changes, now);
+            result[pair.Name] = PairStandings.From(pair.Name, stored, recent, changes, now) with { Maintenance = windows.MaintenanceOf(pair.Name) };
         }
         return result;
+    }
+
+    /// <summary>The windows in force at <paramref name="now"/> (one past its end that the monitor has not expired yet
+    /// no longer counts); none when the store cannot be read: the advice then rests on the servers and operations.</summary>
+    private async Task<Monitoring.MaintenanceState> WindowsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (maintenance is null) return Monitoring.MaintenanceState.None;
+        try
+        {
+            var lasting = await maintenance.GetLastingMutesAsync(cancellationToken).ConfigureAwait(false);
+            return new Monitoring.MaintenanceState(lasting.Where(m => m.EndsAt > now).ToArray(), []);
+        }
+        catch (StoreUnavailableException)
+        {
+            return Monitoring.MaintenanceState.None;
+        }
     }
 }

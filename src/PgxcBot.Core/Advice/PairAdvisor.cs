@@ -82,12 +82,19 @@ public static class PairAdvisor
 
         var ordered = steps.Select(s => resume is null ? Beside(s, standing, name, resume) : s).DistinctBy(s => s.Text).ToList();
         var forCondition = condition is null ? null : Beside(condition, standing, name, resume);
-        return new PairAdvice(name, ordered.ElementAtOrDefault(0), ordered.ElementAtOrDefault(1), forCondition,
+        return new PairAdvice(name, InWindow(ordered.ElementAtOrDefault(0), standing), ordered.ElementAtOrDefault(1), forCondition,
             blocked is null ? null : Beside(blocked, standing, name, resume), note, explainedBy, explanation)
         {
             InDoubtAfterPromote = afterPromote,
         };
     }
+
+    /// <summary>The next step of a pair in maintenance says so (who, why, until when): the bot will not act on the pair
+    /// by itself meanwhile, so the step is the people's, and they may be causing what it is about.</summary>
+    private static NextStep? InWindow(NextStep? step, PairStanding standing) =>
+        step is null || standing.Maintenance is not { } window
+            ? step
+            : step with { Text = $"{step.Text} (in {Monitoring.MaintenanceMessages.InForce(window)}; the bot takes no automatic action on {standing.Datanode} until it ends)" };
 
     /// <summary>After a promote, the prepared transactions on the new master that were prepared before it (through
     /// the old master, whose coordinators' sessions are gone): in doubt at once, whatever their age. Without the

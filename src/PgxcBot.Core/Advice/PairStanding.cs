@@ -44,6 +44,10 @@ public sealed record PairStanding(
     /// <summary>Nothing known beyond the servers.</summary>
     public static PairStanding None(string datanode) => new(datanode, null, null, null, null, null);
 
+    /// <summary>The maintenance window in force on the pair (its own, or the whole cluster's), or null: the next step
+    /// says who set it, why and until when, since the bot takes no automatic action on the pair meanwhile.</summary>
+    public Monitoring.Mute? Maintenance { get; init; }
+
     /// <summary>The old master was fenced by a promote and has not been rebuilt since.</summary>
     public bool OldMasterFenced => Stored == PairState.Promoted || Promoted is not null;
 }

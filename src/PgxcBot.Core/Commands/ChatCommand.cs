@@ -4,7 +4,9 @@ namespace PgxcBot.Core.Commands;
 public abstract record ChatCommand(CommandSpec Spec);
 
 /// <summary><c>/pgxc status [datanode]</c>; <see cref="Datanode"/> null means all pairs.</summary>
-public sealed record StatusCommand(string? Datanode) : ChatCommand(CommandCatalogue.Status);
+/// <param name="Chart">--chart: a picture of each pair's replication lag over the last hour goes with the answer
+/// (where the chat can show one).</param>
+public sealed record StatusCommand(string? Datanode, bool Chart = false) : ChatCommand(CommandCatalogue.Status);
 
 /// <summary><c>/pgxc help [command]</c>; <see cref="Topic"/> is the catalogue name, or null for the list.</summary>
 public sealed record HelpCommand(string? Topic) : ChatCommand(CommandCatalogue.Help);
@@ -46,4 +48,13 @@ public sealed record ResumeCommand(long OperationId) : ChatCommand(CommandCatalo
 public sealed record HistoryCommand(string? Datanode, int Limit) : ChatCommand(CommandCatalogue.History)
 {
     public const int DefaultLimit = 10;
+}
+
+/// <summary><c>/pgxc timeline [datanode] [--since 2h]</c>: every stored event of the window, oldest first.</summary>
+/// <param name="Datanode">Only this pair; null: the whole cluster.</param>
+/// <param name="Since">How far back (default <see cref="DefaultSince"/>, at most 7 days).</param>
+/// <param name="SinceText">The window as the reader wrote it ("2h"), for the title.</param>
+public sealed record TimelineCommand(string? Datanode, TimeSpan Since, string SinceText) : ChatCommand(CommandCatalogue.Timeline)
+{
+    public static readonly TimeSpan DefaultSince = TimeSpan.FromHours(2);
 }

@@ -18,7 +18,8 @@ public static class CommandCatalogue
     public static CommandSpec Status { get; } = new("status",
         "Show each datanode pair, its problems and next steps, and where coordinators route each datanode.",
         [new CommandArgument("datanode", "Only this datanode pair.", ArgumentKind.Datanode, Required: false)],
-        [], NeedsApproval: false, Available: true);
+        [new CommandOption("chart", "Attach a picture of each pair's replication lag over the last hour.")],
+        NeedsApproval: false, Available: true);
 
     public static CommandSpec Help { get; } = new("help",
         "List the commands, or explain one.",
@@ -111,8 +112,14 @@ public static class CommandCatalogue
         [new CommandOption("limit", "How many entries (default 10).", IsFlag: false, IsNumber: true)],
         NeedsApproval: false, Available: true);
 
+    public static CommandSpec Timeline { get; } = new("timeline",
+        "The incident's story in order: state changes, pages, requests, approvals, steps, blocked commits.",
+        [new CommandArgument("datanode", "Only this datanode pair.", ArgumentKind.Datanode, Required: false)],
+        [new CommandOption("since", "How far back: 30m, 2h, 1d (default 2h, at most 7d).", IsFlag: false)],
+        NeedsApproval: false, Available: true);
+
     public static IReadOnlyList<CommandSpec> All { get; } =
-        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History,
+        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History, Timeline,
          MaintenanceCommands.Maintenance, MaintenanceCommands.Silence, MaintenanceCommands.Ack, MaintenanceCommands.Unack];
 
     /// <summary>The command of that name (case-insensitive), or null.</summary>

@@ -115,6 +115,13 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
             if (error is not null) return CommandParseResult.Fail(error);
             arguments[argument.Name] = value!;
         }
+        if (spec.Name == "timeline")
+        {
+            var since = words.GetValueOrDefault("since");
+            var (window, windowError) = Monitoring.MaintenanceDuration.Parse(since ?? "2h", "since");
+            if (windowError is not null) return CommandParseResult.Fail($"{windowError} Usage: {spec.Usage}");
+            return CommandParseResult.Ok(new TimelineCommand(arguments.GetValueOrDefault("datanode"), window!.Value, since ?? "2h"));
+        }
         return CommandParseResult.Ok(Create(spec, arguments, flags, values, words));
     }
 
@@ -179,7 +186,7 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
         long Id() => long.Parse(args["operation"], CultureInfo.InvariantCulture);
         return spec.Name switch
         {
-            "status" => new StatusCommand(Arg("datanode")),
+            "status" => new StatusCommand(Arg("datanode"), flags.Contains("chart")),
             "help" => new HelpCommand(Arg("command")),
             "plan" => new PlanCommand(Required("operation"), Required("datanode")),
             "promote" => new PromoteCommand(Required("datanode"), flags.Contains("accept-data-loss")),

@@ -7,9 +7,11 @@ namespace PgxcBot.Core.Commands;
 public static class MaintenanceCommands
 {
     /// <summary>Who may set windows and silences, as help and the README say it.</summary>
-    public const string ApproverNote = "approvers only (approvals.approvers), no second person";
+    public const string ApproverNote = "on: a requester asks, another approver approves (approve); off: one approver, at once";
 
-    private static readonly IReadOnlyList<string> OnOff = ["on", "off"];
+    private static readonly IReadOnlyList<string> OnOff = ["on", "off", "approve"];
+
+    private static CommandOption Request { get; } = new("request", "The request number the Approve button was made for (set by the button).", IsFlag: false);
 
     private static CommandOption For { get; } = new("for", "How long: 30m, 2h, 1h30m, 1d (default 1h, at most 7d); it ends by itself.", IsFlag: false);
 
@@ -18,8 +20,8 @@ public static class MaintenanceCommands
     public static CommandSpec Maintenance { get; } = new("maintenance",
         "Planned work: no automatic degrade, re-sync, failover or pages for a pair (or --all) until it ends.",
         [new CommandArgument("datanode", "The datanode pair (leave out with --all).", ArgumentKind.Datanode, Required: false),
-         new CommandArgument("state", "on or off.", ArgumentKind.Choice, Required: true, OnOff)],
-        [new CommandOption("all", "The whole cluster instead of one pair."), For, Reason],
+         new CommandArgument("state", "on (asks for it), approve (a second person sets it) or off.", ArgumentKind.Choice, Required: true, OnOff)],
+        [new CommandOption("all", "The whole cluster instead of one pair."), For, Reason, Request],
         NeedsApproval: true, Available: true)
     {
         ApprovalNote = ApproverNote,
@@ -28,8 +30,8 @@ public static class MaintenanceCommands
     public static CommandSpec Silence { get; } = new("silence",
         "Mute one alert kind of one pair (e.g. datanode1/lag) until it ends; automatic actions stay on.",
         [new CommandArgument("alert", "subject/kind as alerts name it, e.g. datanode1/lag.", ArgumentKind.Incident, Required: true),
-         new CommandArgument("state", "on or off.", ArgumentKind.Choice, Required: true, OnOff)],
-        [For, Reason],
+         new CommandArgument("state", "on (asks for it), approve (a second person sets it) or off.", ArgumentKind.Choice, Required: true, OnOff)],
+        [For, Reason, Request],
         NeedsApproval: true, Available: true)
     {
         ApprovalNote = ApproverNote,
@@ -84,8 +86,18 @@ public static class MaintenanceCommands
                         ? $"maintenance needs a datanode and on or off (or --all and on or off), e.g. /pgxc maintenance datanode1 on --for 2h --reason \"kernel update\". Usage: {spec.Usage}"
                         : $"silence needs an alert and on or off, e.g. /pgxc silence datanode1/lag on --for 1h --reason \"bulk load\". Usage: {spec.Usage}");
                 var state = positional[^1].ToLowerInvariant();
-                if (state is not ("on" or "off")) return (null, $"state '{positional[^1]}' must be on or off. Usage: {spec.Usage}");
+                if (state is not ("on" or "off" or "approve")) return (null, $"state '{positional[^1]}' must be on, off or approve. Usage: {spec.Usage}");
                 var on = state == "on";
+                long? request = null;
+                if (words.GetValueOrDefault("request") is { } number)
+                {
+                    if (state != "approve") return (null, $"--request goes with approve (the Approve button sets it). Usage: {spec.Usage}");
+                    if (!long.TryParse(number.TrimStart('#'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || id <= 0)
+                        return (null, $"--request '{number}' is not a request number; the request message shows it (e.g. 3). Usage: {spec.Usage}");
+                    request = id;
+                }
+                if (state == "approve" && (words.ContainsKey("for") || text is not null))
+                    return (null, $"--for and --reason are the requester's; approve takes the request as it is (or ask again with on). Usage: {spec.Usage}");
                 var (duration, durationError) = MaintenanceDuration.Parse(words.GetValueOrDefault("for"));
                 if (durationError is not null) return (null, durationError);
                 if (!on && (words.ContainsKey("for") || text is not null))
@@ -96,11 +108,20 @@ public static class MaintenanceCommands
                 {
                     if (CheckIncident(positional[0], "alert", knownKind: true) is { } bad) return (null, bad);
                     var (subject, kind) = MaintenanceState.Split(positional[0]);
-                    return (new SilenceCommand(subject, kind, on, duration!.Value, text), null);
+                    return state == "approve"
+                        ? (new ApproveMuteCommand(MaintenanceCommands.Silence, subject, kind, request), null)
+                        : (new SilenceCommand(subject, kind, on, duration!.Value, text), null);
                 }
-                if (all) return (new MaintenanceCommand(null, on, duration!.Value, text), null);
-                var (datanode, error) = checkDatanode(positional[0]);
-                return error is not null ? (null, error) : (new MaintenanceCommand(datanode!, on, duration!.Value, text), null);
+                string? datanode = null;
+                if (!all)
+                {
+                    var (checkedName, error) = checkDatanode(positional[0]);
+                    if (error is not null) return (null, error);
+                    datanode = checkedName;
+                }
+                return state == "approve"
+                    ? (new ApproveMuteCommand(MaintenanceCommands.Maintenance, datanode ?? Mute.EveryDatanode, null, request), null)
+                    : (new MaintenanceCommand(datanode, on, duration!.Value, text), null);
             }
         }
     }
@@ -111,6 +132,13 @@ public sealed record MaintenanceCommand(string? Datanode, bool On, TimeSpan For,
 
 /// <summary><c>/pgxc silence subject/kind on|off [--for D] [--reason TEXT]</c>.</summary>
 public sealed record SilenceCommand(string Subject, string Kind, bool On, TimeSpan For, string? Reason) : ChatCommand(MaintenanceCommands.Silence);
+
+/// <summary><c>/pgxc maintenance datanode|--all approve [--request N]</c> or <c>/pgxc silence subject/kind approve
+/// [--request N]</c>: a second authorised person approves the awaiting request, which sets the window from now.</summary>
+/// <param name="Subject">A datanode, or <see cref="Mute.EveryDatanode"/> for --all.</param>
+/// <param name="Kind">The silenced kind; null for maintenance.</param>
+/// <param name="Request">The request the button was made for: refused when another one awaits now; null: whichever awaits.</param>
+public sealed record ApproveMuteCommand(CommandSpec Of, string Subject, string? Kind, long? Request) : ChatCommand(Of);
 
 /// <summary><c>/pgxc ack subject/kind [--note TEXT]</c>.</summary>
 public sealed record AckCommand(string IncidentKey, string? Note) : ChatCommand(MaintenanceCommands.Ack);

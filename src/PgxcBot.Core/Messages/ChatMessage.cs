@@ -34,4 +34,11 @@ public sealed record ChatMessage(
 
     /// <summary>The name to give the whole message when it is attached as a file ("operation-7-b5811d.txt").</summary>
     public string? AttachmentName { get; init; }
+
+    /// <summary>A picture to draw and attach when the message is sent (null: none). The host fulfils it into
+    /// <see cref="Images"/>; a chat that shows no pictures ignores it.</summary>
+    public Charts.PictureRequest? Picture { get; init; }
+
+    /// <summary>Drawn pictures that go with the message (Discord: attachments; the console: files, their path printed).</summary>
+    public IReadOnlyList<Charts.ChatImage> Images { get; init; } = [];
 }

@@ -22,6 +22,10 @@ public sealed record AlertCandidate(
     IReadOnlyList<ChatAction> Actions)
 {
     public string Key => $"{Subject}/{Kind}";
+
+    /// <summary>The monitor's own rule has already confirmed it over time (<see cref="MasterLossRule"/>): raised at
+    /// this sighting, without waiting for <see cref="AlertSettings.FlapPolls"/> polls.</summary>
+    public bool RaiseNow { get; init; }
 }
 
 /// <summary>The alert kinds (the second half of an incident key). Stable once released.</summary>

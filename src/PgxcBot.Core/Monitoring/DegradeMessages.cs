@@ -47,7 +47,11 @@ public static class DegradeMessages
         var title = record.NoCommitWaited
             ? $"{name}: slave unresponsive, switched to async (no commit waited)"
             : $"{name}: slave lost, switched to async, commits released";
-        return new ChatMessage(title, Severity.Warning, fields, lines, [], slaveLost.Actions);
+        // The picture of the last hour's lag goes with it: how the slave fell behind, and when the bot acted.
+        return new ChatMessage(title, Severity.Warning, fields, lines, [], slaveLost.Actions)
+        {
+            Picture = new Charts.PictureRequest(Charts.PictureKind.Lag, name, TimeSpan.FromHours(1)),
+        };
     }
 
     public static ChatMessage DegradeFailed(AlertCandidate blocked, DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(

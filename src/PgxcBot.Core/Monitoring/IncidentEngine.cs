@@ -143,7 +143,7 @@ public sealed class IncidentEngine
 
         switch (incident.Status)
         {
-            case IncidentStatus.Pending when incident.ConsecutiveSeen >= _settings.FlapPolls:
+            case IncidentStatus.Pending when incident.ConsecutiveSeen >= _settings.FlapPolls || candidate.RaiseNow:
                 incident = incident with { Status = IncidentStatus.Open, RaisedAt = now, LastNotifiedAt = now, WorstSeverity = candidate.Severity };
                 return (incident, new Notification(incident.Key, NotificationKind.Raised, IncidentMessages.Raised(incident), Page(candidate.Severity)));
 

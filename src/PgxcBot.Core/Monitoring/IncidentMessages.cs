@@ -37,6 +37,27 @@ public static class IncidentMessages
         [$"It came back {incident.Reopens} time(s) after clearing, and has now stayed away since {Clock(incident.ClearedAt ?? now)} UTC. Look for the cause of the flapping (network, load) even though it is quiet now."],
         [], []);
 
+    /// <summary>
+    /// The alert of <paramref name="incident"/> as it is redrawn when someone takes it (<paramref name="owner"/>) or
+    /// hands it back (null): the page as raised, with its latest state, plus who owns it; the Acknowledge button
+    /// becomes Unacknowledge while it is owned. Chats that edit messages put it in place of the posted alert.
+    /// </summary>
+    public static ChatMessage Redrawn(Incident incident, Acknowledgement? owner)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
+        var raised = Raised(incident);
+        if (owner is null) return raised;
+        var lines = raised.Lines.Prepend($"{char.ToUpperInvariant(MaintenanceMessages.Owned(owner)[0])}{MaintenanceMessages.Owned(owner)[1..]}: reminders name the owner instead of paging; a worse state still pages.").ToArray();
+        var actions = raised.Actions.Where(a => a.Command != AckAction(incident.Key).Command).Append(new ChatAction("Unacknowledge", $"/pgxc unack {incident.Key}")).ToArray();
+        return raised with
+        {
+            Title = $"{raised.Title} (owned by {owner.Owner})",
+            Fields = [.. raised.Fields, new MessageField("Owner", owner.Owner, Inline: true)],
+            Lines = lines,
+            Actions = actions,
+        };
+    }
+
     /// <summary>The Acknowledge button of an alert.</summary>
     public static ChatAction AckAction(string key) => new("Acknowledge", $"/pgxc ack {key}");
 

@@ -77,9 +77,25 @@ public sealed class ReplicationAutopilot
         }
     }
 
+    /// <summary>
+    /// Per poll, with every pair (those in maintenance included, which <see cref="Decide"/> does not see): what the
+    /// servers showed is evidence whether or not the bot may act on it. When a window ends on a pair whose slave died
+    /// during it, "unresponsive since" is the last poll that saw it stream, not the window's end.
+    /// </summary>
+    public void Watch(ClusterAssessment assessment)
+    {
+        ArgumentNullException.ThrowIfNull(assessment);
+        foreach (var pair in assessment.Pairs)
+            if (pair.Condition is ObservedCondition.Sync or ObservedCondition.Async) _lastStreaming[pair.Datanode] = assessment.Snapshot.TakenAt;
+    }
+
     /// <summary>Per poll.</summary>
     /// <param name="lagLimitBytes">Caught up means at most this far behind (the lag warning level).</param>
-    public AutopilotDecision Decide(ClusterAssessment assessment, IReadOnlyList<AlertCandidate> candidates, long lagLimitBytes)
+    /// <param name="badSince">When the stored incidents first saw a pair's slave lost (or its commits blocked), if they
+    /// did: the loss time when this process never saw the slave stream (it restarted since, e.g. during a maintenance
+    /// window), instead of "now".</param>
+    public AutopilotDecision Decide(ClusterAssessment assessment, IReadOnlyList<AlertCandidate> candidates, long lagLimitBytes,
+        Func<string, DateTimeOffset?>? badSince = null)
     {
         ArgumentNullException.ThrowIfNull(assessment);
         var now = _time.GetUtcNow();
@@ -101,7 +117,7 @@ public sealed class ReplicationAutopilot
                 var mayAct = record is null || record.Phase is DegradePhase.Degraded
                     || (record.Phase == DegradePhase.Failed && (record.RetryAfter is null || now >= record.RetryAfter));
                 if (!mayAct || _settings.DegradePolicy == AutomationPolicy.Off) continue;
-                var (lostAt, evidence) = EstimateLoss(assessment, pair, now);
+                var (lostAt, evidence) = EstimateLoss(assessment, pair, now, badSince?.Invoke(name));
                 var (firstWait, noneWaited) = FirstWait(assessment, pair, lostAt);
                 var next = new DegradeRecord(name, _settings.DegradePolicy == AutomationPolicy.Auto ? DegradePhase.Degrading : DegradePhase.Offered,
                     lostAt, evidence, now, null, null, null) { FirstWaitAt = firstWait, NoCommitWaited = noneWaited };
@@ -198,7 +214,7 @@ public sealed class ReplicationAutopilot
     /// <summary>The incident key degrade messages belong to: the pair's slave-lost incident.</summary>
     public static string KeyFor(string datanode) => $"{datanode}/{AlertKinds.SlaveLost}";
 
-    private (DateTimeOffset At, string Evidence) EstimateLoss(ClusterAssessment assessment, PairAssessment pair, DateTimeOffset now)
+    private (DateTimeOffset At, string Evidence) EstimateLoss(ClusterAssessment assessment, PairAssessment pair, DateTimeOffset now, DateTimeOffset? badSince)
     {
         var observed = assessment.Snapshot.Pairs.FirstOrDefault(p => p.Datanode == pair.Datanode);
         var master = observed?.Master.Facts;
@@ -209,6 +225,8 @@ public sealed class ReplicationAutopilot
             return (reply, $"the slave's last reply to the master came at {IncidentMessages.Clock(reply)} UTC");
         if (_lastStreaming.TryGetValue(pair.Datanode, out var seen) && seen < assessment.Snapshot.TakenAt)
             return (seen, $"the last poll that saw the slave streaming was at {IncidentMessages.Clock(seen)} UTC");
+        if (badSince is { } first && first < assessment.Snapshot.TakenAt)
+            return (first, $"the bot first saw it lost at {IncidentMessages.Clock(first)} UTC");
         return (assessment.Snapshot.TakenAt, $"the bot first saw it at {IncidentMessages.Clock(assessment.Snapshot.TakenAt)} UTC");
     }
 

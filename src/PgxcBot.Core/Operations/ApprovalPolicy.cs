@@ -53,12 +53,33 @@ public sealed record ApprovalPolicy(
             : Decision.No($"{actor} may not cancel operation {operation.Id}: neither the user nor any of their roles is listed in approvals.requesters or approvals.approvers. " +
                           "Ask the requester or an approver.");
 
-    /// <summary>May <paramref name="actor"/> set or end a maintenance window or a silence? Approvers only: it turns
-    /// off the automatic actions and pages the operator configured, as only an approver's approval may.</summary>
+    /// <summary>May <paramref name="actor"/> end a maintenance window or a silence at once? Approvers only: it changes
+    /// the automatic actions and pages the operator configured. (Setting one is a request, <see cref="CanRequest"/>,
+    /// approved by a second person, <see cref="CanApproveMute"/>.)</summary>
     public Decision CanMute(Actor actor) =>
         IsIn(actor, ApproverUsers, ApproverRoles)
             ? Decision.Yes
-            : Decision.No($"{actor} may not set maintenance or silences: only someone listed in approvals.approvers may turn off automatic actions and pages. Ask an approver.");
+            : Decision.No($"{actor} may not end maintenance or silences: only someone listed in approvals.approvers may change automatic actions and pages. Ask an approver.");
+
+    /// <summary>
+    /// May <paramref name="actor"/> approve <paramref name="request"/> (a maintenance window or a silence)? The rules of
+    /// an operation's approval: it still awaits approval and its window is open, the actor is an approver, and not the
+    /// requester unless <see cref="AllowSelfApproval"/>.
+    /// </summary>
+    public Decision CanApproveMute(Actor actor, Monitoring.MuteRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.State != Monitoring.MuteRequest.Awaiting)
+            return Decision.No($"request {request.Id} ({request.Name}) is {request.State}, not awaiting approval: nothing to approve.");
+        if (now >= request.ExpiresAt)
+            return Decision.No($"the approval window of request {request.Id} ({request.Name}) closed at {request.ExpiresAt:HH:mm:ss} UTC; request it again.");
+        if (!IsIn(actor, ApproverUsers, ApproverRoles))
+            return Decision.No($"{actor} may not approve: neither the user nor any of their roles is listed in approvals.approvers.");
+        if (!AllowSelfApproval && string.Equals(actor.Id, request.RequestedById, StringComparison.Ordinal))
+            return Decision.No($"self-approval is not allowed: {actor} requested {request.Name} (request {request.Id}); another authorised person must approve it.");
+        return Decision.Yes;
+    }
 
     /// <summary>May <paramref name="actor"/> resume <paramref name="operation"/>? Listed as requester or approver.</summary>
     public Decision CanResume(Actor actor, Operation operation) =>

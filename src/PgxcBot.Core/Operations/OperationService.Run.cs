@@ -83,9 +83,12 @@ public sealed partial class OperationService
         _runs.Begin(claimed.Id);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewing = RenewLeaseAsync(claimed.Id, renewal.Token);
+        using var trace = OperationTracing.StartOperation(claimed);
         try
         {
-            return await RunStepsAsync(claimed, topology, origin, cancellationToken).ConfigureAwait(false);
+            var reply = await RunStepsAsync(claimed, topology, origin, cancellationToken).ConfigureAwait(false);
+            OperationTracing.OperationEnded(trace, reply.Operation);
+            return reply;
         }
         finally
         {
@@ -125,7 +128,12 @@ public sealed partial class OperationService
                 stored = known = record.Written;
                 await EmitAsync(new OperationEvent(OperationEventKind.StepStarted, known, i), cancellationToken).ConfigureAwait(false);
 
-                var outcome = await executor.RunAsync(step, topology, cancellationToken).ConfigureAwait(false);
+                StepOutcome outcome;
+                using (var span = OperationTracing.StartStep(known, i, step))
+                {
+                    outcome = await executor.RunAsync(step, topology, cancellationToken).ConfigureAwait(false);
+                    OperationTracing.StepEnded(span, outcome);
+                }
                 steps[i] = steps[i] with { Status = outcome.Status, EndedAt = time.GetUtcNow(), Summary = outcome.Summary, Output = outcome.Output };
                 known = known with { Steps = steps.ToArray() };
                 if (outcome.Status is StepStatus.Succeeded or StepStatus.Skipped && step.MakesMaster is { } newMaster

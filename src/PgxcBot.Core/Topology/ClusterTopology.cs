@@ -71,6 +71,10 @@ public sealed record MonitorSettings(
         LagWarning: TimeSpan.FromSeconds(10),
         LagCritical: TimeSpan.FromSeconds(60));
 
+    /// <summary>How often the fast commit watch looks at each master (<c>monitor.commitWatchSeconds</c>, 0.05 s);
+    /// zero turns it off (blocked commits are then found by the poll alone).</summary>
+    public TimeSpan CommitWatchInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Where /metrics and /healthz are served (<c>monitor.httpListen</c>); null (the default): no HTTP.</summary>
     public System.Net.IPEndPoint? HttpListen { get; init; }
 
@@ -118,6 +122,9 @@ public sealed record ClusterTopology(
 
     /// <summary>The GTM and its proxies (Postgres-XC/XL); null when the config names none.</summary>
     public GtmSettings? Gtm { get; init; }
+
+    /// <summary>Where OpenTelemetry metrics and traces are pushed (the <c>telemetry</c> section); <see cref="TelemetrySettings.None"/> when absent.</summary>
+    public TelemetrySettings Telemetry { get; init; } = TelemetrySettings.None;
 
     public DatanodePair? FindDatanode(string name) =>
         Datanodes.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));

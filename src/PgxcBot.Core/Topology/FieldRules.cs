@@ -34,6 +34,8 @@ internal sealed record DurationRule(string Unit, double Min, double Max, double 
         "A probe's queries need a few round trips: below 0.5 s a busy but healthy server would look hung.");
     public static readonly DurationRule LagSeconds = new("seconds", 1, 86_400, 10,
         "It is how far behind (in time) the slave may replay before an alert.");
+    public static readonly DurationRule CommitWatch = new("seconds", 0.01, 1, 0.05,
+        "It is how often each master is asked whether commits wait on a missing slave (0 turns that off); below 0.01 s the queries themselves would load the master.");
     public static readonly DurationRule PreparedAge = new("seconds", 1, 7 * 86_400, 60,
         "It is how old a prepared (two-phase) transaction may get before an alert: it holds locks and keeps WAL.");
     public static readonly DurationRule ApprovalExpiry = new("minutes", 1, 1440, 10,

@@ -21,6 +21,8 @@ public sealed class PgxcBotOptions
     public AlertOptions Alerts { get; set; } = new();
     /// <summary>Optional (Postgres-XC/XL): the GTM the nodes take transaction ids and snapshots from.</summary>
     public GtmOptions? Gtm { get; set; }
+    /// <summary>Optional: OpenTelemetry export by OTLP (see <see cref="TelemetryOptions"/>).</summary>
+    public TelemetryOptions? Telemetry { get; set; }
 }
 
 /// <summary>The GTM (and its proxies): status shows whether each answers, a GTM outage is one alert, and a
@@ -142,6 +144,9 @@ public sealed class MonitorOptions
     public double? PreparedTransactionWarningSeconds { get; set; }
     /// <summary>... that is critical; default 900 s.</summary>
     public double? PreparedTransactionCriticalSeconds { get; set; }
+    /// <summary>How often the fast commit watch queries each master for commits waiting on a missing or silent
+    /// slave; default 0.05 s; 0 turns it off.</summary>
+    public double? CommitWatchSeconds { get; set; }
     /// <summary>Optional "address:port" for /metrics (Prometheus) and /healthz, e.g. "127.0.0.1:9187"; off when absent.</summary>
     public string? HttpListen { get; set; }
 }

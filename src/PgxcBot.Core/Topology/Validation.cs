@@ -28,6 +28,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         var discord = CheckDiscord();
         var alerts = AlertValidation.Check(options.Alerts, Error);
         var gtm = CheckGtm(flavor);
+        var telemetry = CheckTelemetry();
         if (flavor == Flavor.PostgresXl)
         {
             foreach (var (pair, i) in datanodes.Select((d, i) => (d, i)))
@@ -37,10 +38,10 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             }
         }
 
-        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null)
+        if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null || telemetry is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts, Gtm = gtm, SharedStore = sharedStore });
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts, Gtm = gtm, Telemetry = telemetry, SharedStore = sharedStore });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
@@ -280,6 +281,9 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         ok &= Bytes("monitor.walRetainedCriticalBytes", m.WalRetainedCriticalBytes, d.WalRetainedCriticalBytes, out var walCritical, WalRetainedWhy);
         ok &= Duration("monitor.preparedTransactionWarningSeconds", m.PreparedTransactionWarningSeconds, DurationRule.PreparedAge, d.PreparedWarning, out var preparedWarning);
         ok &= Duration("monitor.preparedTransactionCriticalSeconds", m.PreparedTransactionCriticalSeconds, DurationRule.PreparedAge with { Default = 900 }, d.PreparedCritical, out var preparedCritical);
+        var commitWatch = d.CommitWatchInterval;
+        if (m.CommitWatchSeconds is 0) commitWatch = TimeSpan.Zero;
+        else ok &= Duration("monitor.commitWatchSeconds", m.CommitWatchSeconds, DurationRule.CommitWatch, d.CommitWatchInterval, out commitWatch);
         if (walWarning > walCritical)
             ok = Fail("monitor.walRetainedWarningBytes", $"{walWarning} is above monitor.walRetainedCriticalBytes ({walCritical}); the warning level must be at most the critical level.");
         if (preparedWarning > preparedCritical)
@@ -301,6 +305,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
                 WalRetainedCriticalBytes = walCritical,
                 PreparedWarning = preparedWarning,
                 PreparedCritical = preparedCritical,
+                CommitWatchInterval = commitWatch,
             }
             : null;
     }

@@ -20,7 +20,8 @@ namespace PgxcBot.Discord.Outbox;
 /// <item>Progress edits the interaction's message with its token while the token lives (waiting for the
 /// dispatcher's first answer); from <see cref="DiscordOutboxOptions.InteractionTokenMargin"/> before its 15 minutes
 /// end, or once Discord says it is gone, the bot token edits the same channel message, or, when its id is not known,
-/// posts a new one (with the nonce) that later edits follow.</item>
+/// posts a new one that later edits follow (with a nonce per key, not per entry: a post whose answer was lost and
+/// that is retried as a newer state is deduplicated by Discord too, then edited to that state).</item>
 /// <item>A refusal that retrying cannot fix (400: the message itself is wrong) is dropped with an error log; a rejected
 /// bot token stops the adapter (<see cref="DiscordAdapterStatus"/>); everything else is retried by the sender.</item>
 /// </list>
@@ -133,9 +134,33 @@ public sealed partial class DiscordOutboxChannel(
             }
         }
         var target = bot.ChannelId ?? settings.ChannelId;
-        var id = await api.CreateMessageAsync(target, payload, cancellationToken, entry.Nonce, files).ConfigureAwait(false);
+        // The nonce is the key's (and the lost message's), not this entry's: a post Discord took whose answer was lost
+        // is retried as the key's newest state, a newer entry, and must not show the operation a second time. Discord
+        // then answers with the message it made from the older state, which this state replaces.
+        var created = await api.PostMessageAsync(target, payload, cancellationToken, KeyNonce(key, target, bot.MessageId), files).ConfigureAwait(false);
+        var id = Text(created, "id") ?? "";
+        if (!Shows(created, payload))
+            await api.EditMessageAsync(target, id, payload, cancellationToken, files).ConfigureAwait(false);
         LogReposted(logger, key, id);
         return DeliveryResult.Done(new PostedMessage(TargetName, key, id, (bot with { ChannelId = target, MessageId = id }).ToJson(), entry.Id));
+    }
+
+    /// <summary>The nonce of a new message for <paramref name="key"/> in <paramref name="channel"/> replacing
+    /// <paramref name="goneMessageId"/> (null: none was known): 25 characters, Discord's limit, the same for every
+    /// state of the key, so a retry after a lost answer is deduplicated by Discord however many states came since.</summary>
+    internal static string KeyNonce(string key, string channel, string? goneMessageId) =>
+        "k" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{key}\n{channel}\n{goneMessageId}")))[..24]
+            .ToLowerInvariant();
+
+    /// <summary>Whether the message Discord returned shows <paramref name="payload"/> (title, description and content
+    /// as sent); false for the older state of a deduplicated post. A false "false" only costs one more edit.</summary>
+    private static bool Shows(JsonElement? message, JsonObject payload)
+    {
+        static string? Field(JsonElement? m, string name) => m is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("embeds", out var e)
+            && e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0 && e[0].TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        static string? Sent(JsonObject p, string name) => p["embeds"] is JsonArray { Count: > 0 } a && a[0]?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        return Field(message, "title") == Sent(payload, "title") && Field(message, "description") == Sent(payload, "description")
+            && (Text(message, "content") ?? "") == (payload["content"] is JsonValue c && c.TryGetValue<string>(out var content) ? content : "");
     }
 
     private static IReadOnlyList<DiscordAttachment>? Files(RenderedMessage rendered) => rendered.Files.Count == 0 ? null : rendered.Files;

@@ -15,4 +15,8 @@ public static class DiscordLimits
     public const int ButtonsPerRow = 5;
     public const int ButtonLabel = 80;
     public const int AutocompleteChoices = 25;
+    /// <summary>Files per message (Discord's "Uploading Files").</summary>
+    public const int Attachments = 10;
+    /// <summary>An attachment's description (alt text).</summary>
+    public const int AttachmentDescription = 1024;
 }

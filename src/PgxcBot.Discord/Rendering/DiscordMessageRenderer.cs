@@ -37,7 +37,7 @@ public static class DiscordMessageRenderer
     public static RenderedMessage RenderWhole(ChatMessage message, RenderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (Fits(message)) return new RenderedMessage(Render(message, options), []);
+        if (Fits(message)) return WithImages(message, Render(message, options), []);
         var name = message.AttachmentName ?? "message.txt";
         var shown = message with
         {
@@ -45,7 +45,31 @@ public static class DiscordMessageRenderer
         };
         var payload = Render(shown, options);
         payload["attachments"] = new JsonArray(new JsonObject { ["id"] = 0, ["filename"] = name, ["description"] = "the whole message" });
-        return new RenderedMessage(payload, [new DiscordAttachment(name, Encoding.UTF8.GetBytes(PlainTextRenderer.Render(message)))]);
+        return WithImages(message, payload, [new DiscordAttachment(name, Encoding.UTF8.GetBytes(PlainTextRenderer.Render(message)))]);
+    }
+
+    /// <summary>The message's pictures as PNG attachments after <paramref name="files"/> (each described in
+    /// <c>attachments</c>, ids in file order); the first one shown inside the embed (<c>attachment://name</c>).</summary>
+    private static RenderedMessage WithImages(ChatMessage message, JsonObject payload, IReadOnlyList<DiscordAttachment> files)
+    {
+        if (message.Images.Count == 0) return new RenderedMessage(payload, files);
+        var all = files.ToList();
+        var attachments = payload["attachments"] as JsonArray ?? new JsonArray();
+        foreach (var image in message.Images.Take(DiscordLimits.Attachments - all.Count))
+        {
+            // Discord names attachments by file name; ours are letters, digits, '-' and '.' already.
+            attachments.Add(new JsonObject
+            {
+                ["id"] = all.Count,
+                ["filename"] = image.FileName,
+                ["description"] = Fit(image.Description, DiscordLimits.AttachmentDescription, "…"),
+            });
+            all.Add(new DiscordAttachment(image.FileName, image.Png, "image/png"));
+        }
+        payload["attachments"] = attachments;
+        if (payload["embeds"] is JsonArray { Count: > 0 } embeds && embeds[0] is JsonObject embed)
+            embed["image"] = new JsonObject { ["url"] = "attachment://" + message.Images[0].FileName };
+        return new RenderedMessage(payload, all);
     }
 
     /// <summary>True when every line and table of <paramref name="message"/> fits the embed (nothing would be cut).</summary>

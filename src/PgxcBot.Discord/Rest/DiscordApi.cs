@@ -36,14 +36,22 @@ public sealed class DiscordApi(DiscordRestClient rest)
     public async Task<string> CreateMessageAsync(string channelId, JsonObject message, CancellationToken cancellationToken, string? nonce = null,
         IReadOnlyList<Rendering.DiscordAttachment>? files = null)
     {
+        var answer = await PostMessageAsync(channelId, message, cancellationToken, nonce, files).ConfigureAwait(false);
+        return answer?.GetProperty("id").GetString() ?? "";
+    }
+
+    /// <summary>As <see cref="CreateMessageAsync"/>, returning the message as Discord holds it: with a nonce Discord
+    /// already saw, the message created then (its content as sent then, not this payload's).</summary>
+    public Task<JsonElement?> PostMessageAsync(string channelId, JsonObject message, CancellationToken cancellationToken, string? nonce = null,
+        IReadOnlyList<Rendering.DiscordAttachment>? files = null)
+    {
         if (nonce is not null)
         {
             message = (JsonObject)message.DeepClone();
             message["nonce"] = nonce;
             message["enforce_nonce"] = true;
         }
-        var answer = await rest.SendAsync(HttpMethod.Post, $"channels/{channelId}/messages", message, files, cancellationToken).ConfigureAwait(false);
-        return answer?.GetProperty("id").GetString() ?? "";
+        return rest.SendAsync(HttpMethod.Post, $"channels/{channelId}/messages", message, files, cancellationToken);
     }
 
     /// <summary>Edits a message with the bot token (the bot's own messages, and after its 15 minutes an interaction's).

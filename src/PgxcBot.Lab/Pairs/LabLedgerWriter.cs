@@ -16,15 +16,24 @@ public sealed class LabLedgerWriter : IAsyncDisposable
     private readonly Task _loop;
     private int _disposed;
 
-    private LabLedgerWriter(string connectionString) => _loop = Task.Run(() => LoopAsync(connectionString));
+    private readonly bool _explicitTransactions;
+
+    private LabLedgerWriter(string connectionString, bool explicitTransactions)
+    {
+        _explicitTransactions = explicitTransactions;
+        _loop = Task.Run(() => LoopAsync(connectionString));
+    }
 
     /// <summary>Creates the ledger table on <paramref name="server"/> and starts committing to it.</summary>
     public static Task<LabLedgerWriter> StartAsync(LabServer server, CancellationToken cancellationToken) =>
         StartAsync(server.BuildConnectionString(pooling: false), distributed: false, cancellationToken);
 
     /// <summary>Creates the ledger table through <paramref name="connectionString"/> (on a Postgres-XC/XL
-    /// coordinator with <paramref name="distributed"/>: hashed over every datanode) and starts committing to it.</summary>
-    public static async Task<LabLedgerWriter> StartAsync(string connectionString, bool distributed, CancellationToken cancellationToken)
+    /// coordinator with <paramref name="distributed"/>: hashed over every datanode) and starts committing to it:
+    /// each row a single autocommit INSERT, or with <paramref name="explicitTransactions"/> BEGIN; INSERT;
+    /// COMMIT (on Postgres-XL the coordinator then sends the datanode a COMMIT and waits for its answer).</summary>
+    public static async Task<LabLedgerWriter> StartAsync(string connectionString, bool distributed, CancellationToken cancellationToken,
+        bool explicitTransactions = false)
     {
         await using (var connection = new NpgsqlConnection(connectionString))
         {
@@ -33,7 +42,7 @@ public sealed class LabLedgerWriter : IAsyncDisposable
             await using var create = new NpgsqlCommand(sql, connection);
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        return new LabLedgerWriter(connectionString);
+        return new LabLedgerWriter(connectionString, explicitTransactions);
     }
 
     /// <summary>Rows acknowledged so far.</summary>
@@ -72,9 +81,11 @@ public sealed class LabLedgerWriter : IAsyncDisposable
             await connection.OpenAsync(_stop.Token).ConfigureAwait(false);
             for (var id = 1; !_stop.IsCancellationRequested; id++)
             {
-                await using var insert = new NpgsqlCommand("INSERT INTO ledger VALUES ($1)", connection);
+                await using var transaction = _explicitTransactions ? await connection.BeginTransactionAsync(_stop.Token).ConfigureAwait(false) : null;
+                await using var insert = new NpgsqlCommand("INSERT INTO ledger VALUES ($1)", connection, transaction);
                 insert.Parameters.Add(new NpgsqlParameter { Value = id });
                 await insert.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
+                if (transaction is not null) await transaction.CommitAsync(_stop.Token).ConfigureAwait(false);
                 _acknowledged.Add(id);
             }
         }

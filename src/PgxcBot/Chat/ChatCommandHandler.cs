@@ -24,7 +24,11 @@ public sealed partial class ChatCommandHandler(
     IRefusalLog? refusals = null,
     TimeProvider? time = null,
     PgxcBot.Core.Monitoring.IMaintenanceStore? maintenance = null,
-    PgxcBot.Core.Monitoring.IMonitorStateStore? incidents = null) : IChatCommandHandler
+    PgxcBot.Core.Monitoring.IMonitorStateStore? incidents = null,
+    IOutboxStore? outbox = null,
+    OutboxRoutes? routes = null,
+    PgxcBot.Core.Timeline.ITimelineStore? timelines = null,
+    PgxcBot.Pictures.ChatPictures? pictures = null) : IChatCommandHandler
 {
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
@@ -71,8 +75,10 @@ public sealed partial class ChatCommandHandler(
                 CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, origin, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
                 ResumeCommand r => await OpAsync(operations.ResumeAsync(r.OperationId, actor, cancellationToken, origin), $"resume {r.OperationId}", null, r.OperationId, actor, cancellationToken),
                 HistoryCommand h => ChatReply.Answer(await HistoryAsync(h, cancellationToken)),
-                MaintenanceCommand m => await MaintenanceAsync(m, actor, cancellationToken),
-                SilenceCommand s => await SilenceAsync(s, actor, cancellationToken),
+                TimelineCommand t => ChatReply.Answer(await TimelineAsync(t, cancellationToken)),
+                MaintenanceCommand m => await MaintenanceAsync(m, actor, cancellationToken, origin),
+                SilenceCommand s => await SilenceAsync(s, actor, cancellationToken, origin),
+                ApproveMuteCommand a => await ApproveMuteAsync(a, actor, cancellationToken, origin),
                 AckCommand a => await AckAsync(a, actor, cancellationToken),
                 UnackCommand u => await UnackAsync(u, actor, cancellationToken),
                 _ => ChatReply.Refusal(HelpMessageBuilder.NotYetAvailable(command.Spec)),
@@ -92,7 +98,35 @@ public sealed partial class ChatCommandHandler(
         var current = await status.GetAsync(cancellationToken);
         var message = StatusMessageBuilder.Build(current.Assessment, current.States, onlyDatanode: command.Datanode);
         var muted = await MaintenanceStatusAsync(command.Datanode, cancellationToken);
-        return muted.Count == 0 ? message : message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. muted] };
+        if (muted.Count > 0) message = message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. muted] };
+        if (!command.Chart) return message;
+        if (pictures is null) return message with { Lines = [.. message.Lines, "", "(No picture: this bot has no store of lag samples.)"] };
+        return await pictures.AttachAsync(message with
+        {
+            Picture = new PgxcBot.Core.Charts.PictureRequest(PgxcBot.Core.Charts.PictureKind.Lag, command.Datanode, TimeSpan.FromHours(1)),
+        }, cancellationToken);
+    }
+
+    /// <summary>Every stored event of the window, oldest first, with the timeline picture.</summary>
+    private async Task<ChatMessage> TimelineAsync(TimelineCommand command, CancellationToken cancellationToken)
+    {
+        if (timelines is null)
+            return ChatMessage.Simple("Timeline unavailable", Severity.Warning, "This bot runs without a store, so it has no timeline to show.",
+                "Next: /pgxc history (kept in memory) or run the bot with store.path set.");
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var timeline = PgxcBot.Core.Timeline.TimelineBuilder.Build(
+            await timelines.ReadAsync(command.Datanode, now - command.Since, cancellationToken), command.Datanode, now - command.Since, now);
+        var message = PgxcBot.Core.Timeline.TimelineMessageBuilder.Build(timeline, command.SinceText);
+        if (pictures is null || timeline.Events.Count == 0) return message;
+        try
+        {
+            return message with { Images = [pictures.Timeline(timeline)] };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogPictureFailed(logger, e);
+            return message with { Lines = [.. message.Lines, $"(The timeline picture could not be drawn: {e.Message})"] };
+        }
     }
 
     private async Task<ChatMessage> PreviewAsync(PlanCommand command, CancellationToken cancellationToken)
@@ -122,8 +156,11 @@ public sealed partial class ChatCommandHandler(
         {
             try
             {
+                // A refused approve/cancel/resume names an operation, not a datanode: the timeline of the pair must still show it.
+                datanode ??= reply.Operation?.Datanode;
+                if (datanode is null && operationId is { } id) datanode = (await operationStore.GetAsync(id, cancellationToken))?.Datanode;
                 await refusals.RecordAsync(new OperationRefusal((time ?? TimeProvider.System).GetUtcNow(), actor, what,
-                    datanode ?? reply.Operation?.Datanode, operationId, reply.Refusal!, reply.NextStep), cancellationToken);
+                    datanode, operationId, reply.Refusal!, reply.NextStep), cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -147,6 +184,9 @@ public sealed partial class ChatCommandHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The refusal of {Command} could not be kept for history")]
     private static partial void LogRefusalNotKept(ILogger logger, string command, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The timeline picture could not be drawn; the timeline goes without it")]
+    private static partial void LogPictureFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chat command {Command} failed")]
     private static partial void LogCommandFailed(ILogger logger, string command, Exception exception);

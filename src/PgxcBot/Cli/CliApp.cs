@@ -9,7 +9,7 @@ namespace PgxcBot.Cli;
 /// </summary>
 public static class CliApp
 {
-    private static readonly string[] Commands = ["check-config", "status", "console", "run", "lab", "diagram", "serve", "register-commands"];
+    private static readonly string[] Commands = ["check-config", "status", "console", "run", "timeline", "lab", "diagram", "serve", "register-commands"];
 
     /// <param name="overrides">Applied after the normal registrations, e.g. tests replacing the status source.</param>
     public static async Task<int> RunAsync(
@@ -44,6 +44,8 @@ public static class CliApp
                 "diagram" => await DiagramAsync(io),
                 "run" => await CliHost.RunAsync(arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunOneAsync(services, arguments, io, ct), cancellationToken),
+                "timeline" => await CliHost.RunAsync(arguments, io, overrides,
+                    (services, ct) => TimelineCliCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "serve" => await ServeCommands.ServeAsync(arguments, io, overrides, cancellationToken),
                 "register-commands" => await ServeCommands.RegisterCommandsAsync(arguments, io, overrides, cancellationToken),
                 _ => await UnknownCommandAsync(arguments.Command, io),

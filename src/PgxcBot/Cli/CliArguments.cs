@@ -2,7 +2,7 @@ namespace PgxcBot.Cli;
 
 /// <summary>The parsed command line: <c>pgxcbot &lt;command&gt; [LINE] --config FILE [--as USER] [--json] [--verbose]</c>.</summary>
 /// <param name="As">Who the console or run speaks for (approvals check it); default: the OS user.</param>
-/// <param name="Line">For <c>run</c>: the one chat command to run.</param>
+/// <param name="Line">For <c>run</c>: the one chat command to run; for <c>timeline</c>: the datanode, when given.</param>
 /// <param name="Keep">For <c>lab</c>: keep the servers when the console ends.</param>
 /// <param name="Folder">For <c>lab</c>: where the lab lives (default: a pgxcbot-lab folder in the temp directory).</param>
 public sealed record CliArguments(string? Command, string? ConfigPath, bool Json, bool Verbose, bool Help, string? As = null, string? Line = null,
@@ -17,10 +17,16 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
     /// <summary>lab: postgres-xc | postgres-xl | postgresql (--flavor); null: postgresql.</summary>
     public string? Flavor { get; init; }
 
+    /// <summary>timeline: how far back (--since 2h); null: 2 h.</summary>
+    public string? Since { get; init; }
+
+    /// <summary>status, timeline: write the picture to this PNG file (--png FILE).</summary>
+    public string? Png { get; init; }
+
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
-        string? command = null, config = null, actor = null, line = null, folder = null, flavor = null;
+        string? command = null, config = null, actor = null, line = null, folder = null, flavor = null, since = null, png = null;
         bool json = false, verbose = false, help = false, keep = false, fileOnly = false;
         bool? monitor = null;
         for (var i = 0; i < args.Count; i++)
@@ -57,6 +63,14 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (i + 1 >= args.Count) return (null, "--flavor needs a flavor: --flavor postgres-xc | postgres-xl | postgresql");
                     flavor = args[++i];
                     break;
+                case "--since":
+                    if (i + 1 >= args.Count) return (null, "--since needs a duration: --since 2h (30m, 1h30m, 1d; at most 7d)");
+                    since = args[++i];
+                    break;
+                case "--png":
+                    if (i + 1 >= args.Count) return (null, "--png needs a file to write: --png /tmp/lag.png");
+                    png = args[++i];
+                    break;
                 case "--as":
                     if (i + 1 >= args.Count) return (null, "--as needs a user name: --as alice");
                     actor = args[++i];
@@ -69,10 +83,10 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --keep, --folder DIR, --flavor F, --monitor, --no-monitor, --file-only, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --since D, --png FILE, --keep, --folder DIR, --flavor F, --monitor, --no-monitor, --file-only, --verbose, --help");
                     else if (command is null)
                         command = arg;
-                    else if (command is "run" or "lab" && line is null)
+                    else if (command is "run" or "lab" or "timeline" && line is null)
                         line = arg;
                     else
                         return (null, $"unexpected argument '{arg}' after the command '{command}'");
@@ -81,6 +95,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly, Flavor = flavor }, null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly, Flavor = flavor, Since = since, Png = png }, null);
     }
 }

@@ -52,7 +52,7 @@ internal static class ConsoleCommand
                           ?? await handler.HandleLineAsync(command, actor, cancellationToken);
             // The step lines come through the outbox; print what is still queued before the answer.
             await FlushAsync(services, cancellationToken);
-            await io.Out.WriteAsync(PlainTextRenderer.Render(message));
+            await io.Out.WriteAsync(await RenderAsync(message, cancellationToken));
             await io.Out.FlushAsync(cancellationToken);
         }
         return ExitCodes.Ok;
@@ -65,8 +65,17 @@ internal static class ConsoleCommand
         var (actor, command) = SpeakingAs(arguments.Line!, Actor.Console(arguments.As ?? Environment.UserName));
         var message = await handler.HandleLineAsync(command, actor, cancellationToken);
         await FlushAsync(services, cancellationToken);
-        await io.Out.WriteAsync(PlainTextRenderer.Render(message));
+        await io.Out.WriteAsync(await RenderAsync(message, cancellationToken));
         return message.Severity >= Severity.Warning ? ExitCodes.Unhealthy : ExitCodes.Ok;
+    }
+
+    /// <summary>The answer as text; its pictures (a terminal shows none) written as files, their paths printed.</summary>
+    private static async Task<string> RenderAsync(PgxcBot.Core.Messages.ChatMessage message, CancellationToken cancellationToken)
+    {
+        var text = PlainTextRenderer.Render(message);
+        foreach (var line in await Pictures.PictureFiles.SaveAsync(message, Pictures.PictureFiles.DefaultDirectory, cancellationToken))
+            text += line + Environment.NewLine;
+        return text;
     }
 
     /// <summary>Prints what this terminal's outbox still holds (step lines of the command just answered).</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
 using PgxcBot.Hosting;
 
 namespace PgxcBot.Cli;
@@ -14,10 +15,42 @@ internal static class StatusCliCommand
     {
         var status = await services.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken);
         var assessment = status.Assessment;
+        var (windows, lines) = await MaintenanceAsync(services, cancellationToken);
         if (arguments.Json)
-            await io.Out.WriteLineAsync(JsonSerializer.Serialize(StatusDocument.From(assessment), StatusDocument.SerializerOptions));
+            await io.Out.WriteLineAsync(JsonSerializer.Serialize(StatusDocument.From(assessment) with { Maintenance = windows }, StatusDocument.SerializerOptions));
         else
-            await io.Out.WriteAsync(PlainTextRenderer.Render(StatusMessageBuilder.Build(assessment, status.States)));
+        {
+            var message = StatusMessageBuilder.Build(assessment, status.States);
+            await io.Out.WriteAsync(PlainTextRenderer.Render(lines.Count == 0 ? message
+                : message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. lines] }));
+        }
+        if (arguments.Png is { } file)
+        {
+            // The path goes to stderr with --json, so that stdout stays one JSON document.
+            var image = await services.GetRequiredService<Pictures.ChatPictures>().LagAsync(null, TimeSpan.FromHours(1), cancellationToken);
+            var line = await Pictures.PictureFiles.SaveFirstAsync(ChatMessage.Simple("lag", Core.Assessment.Severity.Info) with { Images = [image] }, file, cancellationToken);
+            await (arguments.Json ? io.Error : io.Out).WriteLineAsync(line);
+        }
+        // The exit code stays the servers' verdict: a window mutes pages, it does not make a broken pair healthy.
         return NagiosCodes.For(assessment.Worst);
+    }
+
+    /// <summary>The windows in force and the status lines chat shows (who set each, why, until when; muted incidents;
+    /// owners); none without a store, or when it cannot be read (status still answers from the servers).</summary>
+    private static async Task<(IReadOnlyList<Mute> Windows, IReadOnlyList<string> Lines)> MaintenanceAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<IMaintenanceStore>() is not { } store) return ([], []);
+        try
+        {
+            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            var state = new MaintenanceState((await store.GetLastingMutesAsync(cancellationToken)).Where(m => m.EndsAt > now).ToArray(),
+                await store.GetAcknowledgementsAsync(cancellationToken));
+            IReadOnlyCollection<Incident> active = services.GetService<IMonitorStateStore>() is { } incidents ? await incidents.GetActiveIncidentsAsync(cancellationToken) : [];
+            return (state.Mutes, MaintenanceMessages.StatusLines(state, active, null));
+        }
+        catch (PgxcBot.Core.Operations.StoreUnavailableException)
+        {
+            return ([], []);
+        }
     }
 }

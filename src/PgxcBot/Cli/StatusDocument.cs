@@ -20,6 +20,9 @@ public sealed record StatusDocument(
         Converters = { new JsonStringEnumConverter(), new LsnJsonConverter() },
     };
 
+    /// <summary>The maintenance windows and silences in force (who set them, why, until when); empty when none.</summary>
+    public IReadOnlyList<PgxcBot.Core.Monitoring.Mute> Maintenance { get; init; } = [];
+
     public static StatusDocument From(ClusterAssessment a) =>
         new(a.Worst, a.Snapshot, a.Pairs, a.CoordinatorViews, a.CoordinatorProblems);
 

@@ -14,7 +14,12 @@ internal static class Usage
           pgxcbot check-config --config FILE [--file-only]
                                                  check the configuration, then the secrets, SSH keys and store
                                                  it refers to on this machine; print every error and warning
-          pgxcbot status --config FILE [--json]  probe the cluster once and print its status
+          pgxcbot status --config FILE [--json] [--png FILE]
+                                                 probe the cluster once and print its status; --png also writes
+                                                 the last hour's replication lag of every pair as a picture
+          pgxcbot timeline [DATANODE] --config FILE [--since 2h] [--json] [--png FILE]
+                                                 every stored event in order (state changes, incidents, requests,
+                                                 refusals, approvals, steps, commits blocked), with durations
           pgxcbot console --config FILE [--as U] type chat commands (/pgxc status, /pgxc help); exit or quit to leave;
                                                  /pgxc as USER ... speaks for another user (approvals);
                                                  an interactive console also runs the monitor and prints its alerts
@@ -27,7 +32,9 @@ internal static class Usage
 
         Options:
           --config, -c FILE   the JSON configuration (see config/pgxcbot.example.json)
-          --json              status: print the snapshot and assessment as JSON on stdout
+          --json              status: print the snapshot and assessment as JSON on stdout; timeline: the events
+          --since D           timeline: how far back (30m, 2h, 1d; default 2h, at most 7d)
+          --png FILE          status: the lag picture; timeline: the timeline picture (the path is printed)
           --monitor           console: run the monitor even when input is redirected (--no-monitor: never)
           --file-only         check-config: the file only (e.g. in a config repository's CI, without secrets)
           --verbose, -v       more log output (always on stderr)

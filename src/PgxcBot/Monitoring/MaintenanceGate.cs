@@ -47,7 +47,8 @@ public sealed partial class MaintenanceGate(TimeProvider time, ILogger<Maintenan
         var now = time.GetUtcNow();
         var filtered = MaintenanceRules.Filter(round.Notifications, Current, engine.Find, now);
         foreach (var muted in filtered.Muted) LogMuted(logger, muted.IncidentKey, muted.Kind, muted.Message.Title);
-        var notifications = filtered.Sent.ToList();
+        // What pages through a window says so: the on-call learns that people are working there, who and until when.
+        var notifications = filtered.Sent.Select(n => MaintenanceMessages.Despite(n, Current.MuteOf(n.IncidentKey))).ToList();
 
         foreach (var (incident, mute) in MaintenanceRules.MutedIncidents(engine.Active, Current))
             if (MaintenanceRules.StillPages(incident, now) && _pagedDespite.Add(incident.Key) && filtered.Sent.All(n => n.IncidentKey != incident.Key))

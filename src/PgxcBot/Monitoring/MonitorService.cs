@@ -9,7 +9,7 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
-using PgxcBot.Monitoring.Http;
+using PgxcBot.Monitoring.Health;
 
 namespace PgxcBot.Monitoring;
 
@@ -52,13 +52,24 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly MasterSightings _sightings;
     private readonly AdviceSource? _advice;
     private readonly MaintenanceGate _maintenance;
+    private readonly ILagHistoryStore? _lagHistory;
+    private readonly LagSampler _lagSampler = LagSampler.Default;
+    private DateTimeOffset? _lastLagSample;
+    private readonly MasterLossRule _masterLoss = new();
     private long _polls;
     private long _lastPollTicks = -1;
+    private readonly SemaphoreSlim _pollRequests = new(0, 1);
+    private int _urgentRequest;
+    private long _lastPollStart;
+    private long _lastRequestedPollStart = -1;
+    private long _requestedPolls;
 
     public MonitorService(TopologyState topologyState, SharedSnapshotObserver observer, PairStateTracker tracker, IMonitorStateStore store,
         OutboxAnnouncer announcer, MonitorOperations operations, MonitorMetrics metrics, TimeProvider time, ILogger<MonitorService> logger, SshWatch ssh,
-        AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null, MaintenanceGate? maintenance = null)
+        AssessmentMemory? memory = null, MasterSightings? sightings = null, AdviceSource? advice = null, MaintenanceGate? maintenance = null,
+        ILagHistoryStore? lagHistory = null)
     {
+        _lagHistory = lagHistory;
         _maintenance = maintenance ?? new MaintenanceGate(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<MaintenanceGate>.Instance);
         _advice = advice;
         _ssh = ssh;
@@ -112,11 +123,33 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         using var timer = new PeriodicTimer(interval, _time);
         try
         {
-            do
+            await PollOnceAsync(stoppingToken).ConfigureAwait(false);
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            var requested = _pollRequests.WaitAsync(stoppingToken);
+            while (true)
             {
+                await Task.WhenAny(tick, requested).ConfigureAwait(false);
+                if (tick.IsCompleted)
+                {
+                    if (!await tick.ConfigureAwait(false)) break;
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                    // A poll asked for by the commit watch stands in for a tick due right after it: two polls
+                    // closer than the stall test's span would hide a frozen slave from it for one more round.
+                    if (Interlocked.Read(ref _lastRequestedPollStart) is var at and >= 0 && _time.GetElapsedTime(at) < RequestedPollSpacing) continue;
+                }
+                else
+                {
+                    await requested.ConfigureAwait(false);
+                    requested = _pollRequests.WaitAsync(stoppingToken);
+                    var urgent = Interlocked.Exchange(ref _urgentRequest, 0) == 1;
+                    // A missing slave is proven by one poll; a silent one by two polls at least the stall span apart.
+                    var wait = (urgent ? UrgentPollSpacing : RequestedPollSpacing) - _time.GetElapsedTime(Interlocked.Read(ref _lastPollStart));
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _lastRequestedPollStart, _time.GetTimestamp());
+                    Interlocked.Increment(ref _requestedPolls);
+                }
                 await PollOnceAsync(stoppingToken).ConfigureAwait(false);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -128,20 +161,54 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
+    /// <summary>
+    /// Asks for a poll now, outside the interval's schedule (the fast commit watch saw commits waiting on a
+    /// missing or silent slave). The poll judges with the usual rules; requests are coalesced, and a poll
+    /// starts at least <see cref="UrgentPollSpacing"/> (a missing slave) or <see cref="RequestedPollSpacing"/>
+    /// (a silent one) after the previous one started. Never blocks.
+    /// </summary>
+    public void RequestPoll(CommitWatchKind kind)
+    {
+        if (kind == CommitWatchKind.None) return;
+        if (kind is CommitWatchKind.SlaveMissing or CommitWatchKind.MasterUnanswered) Interlocked.Exchange(ref _urgentRequest, 1);
+        if (_pollRequests.CurrentCount == 0)
+        {
+            try { _pollRequests.Release(); }
+            catch (SemaphoreFullException) { } // another request is already pending: one poll answers both
+        }
+    }
+
+    /// <summary>Polls asked for because of a missing slave start at least this long after the previous poll.</summary>
+    public static readonly TimeSpan UrgentPollSpacing = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Polls asked for because of a silent slave start at least this long after the previous poll: the
+    /// stall test compares two polls at least 500 ms apart.</summary>
+    public static readonly TimeSpan RequestedPollSpacing = TimeSpan.FromMilliseconds(550);
+
+    /// <summary>Polls run because the commit watch asked (outside the schedule).</summary>
+    public long RequestedPolls => Interlocked.Read(ref _requestedPolls);
+
     /// <summary>One poll; public for tests that step the monitor by hand.</summary>
     public async Task PollOnceAsync(CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastPollStart, started);
         try
         {
             var topology = await _topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
+            var probedAt = _time.GetUtcNow();
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
+            var masterLoss = _masterLoss.Observe(snapshot, probedAt);
+            // A master that just stopped answering is probed again at once: a dead one pages within a second,
+            // a paused one is seen answering again before it may page.
+            if (masterLoss.Values.Any(v => v == MasterLossVerdict.Suspect)) RequestPoll(CommitWatchKind.MasterUnanswered);
             // The evidence a promote is judged by survives a restart: the masters' last sightings.
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);
             await SaveSightingsAsync(assessment, cancellationToken).ConfigureAwait(false);
+            await SaveLagAsync(assessment, cancellationToken).ConfigureAwait(false);
             _observer.Publish(snapshot, topology);
 
             var transitions = _previous is null
@@ -161,12 +228,13 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             try
             {
                 _engine.Owners = _maintenance.Current.OwnerOf;
-                var candidates = AlertRules.From(advised)
+                var (candidates, unconfirmed) = MasterLossGate(AlertRules.From(advised)
                     .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
-                    .Concat(_ssh.Candidates(topology))
-                    .ToArray();
-                var decision = _autopilot.Decide(automated, candidates, topology.Monitor.LagWarningBytes);
-                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(automated)).ToHashSet(StringComparer.Ordinal);
+                    .Concat(_ssh.Candidates(topology)), masterLoss);
+                // Evidence from every pair (those in maintenance too): a window that ends on a dead slave says since when.
+                _autopilot.Watch(advised);
+                var decision = _autopilot.Decide(automated, candidates, topology.Monitor.LagWarningBytes, BadSince);
+                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(automated)).Concat(unconfirmed).ToHashSet(StringComparer.Ordinal);
                 var round = _maintenance.Gate(_engine.Evaluate(candidates, held, Unobserved(topology, snapshot)), _engine, expired);
                 var failover = _failover.Decide(automated, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
                 await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
@@ -195,6 +263,26 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
+    /// <summary>Master-lost (and master-unobservable) alerts follow <see cref="MasterLossRule"/>, not the poll count: a confirmed loss is raised
+    /// at once, a suspected one is held back (and an open incident kept as it is) until the rule decides.</summary>
+    private static (AlertCandidate[] Candidates, IReadOnlyList<string> Unconfirmed) MasterLossGate(IEnumerable<AlertCandidate> all,
+        IReadOnlyDictionary<string, MasterLossVerdict> verdicts)
+    {
+        var candidates = new List<AlertCandidate>();
+        var unconfirmed = new List<string>();
+        foreach (var candidate in all)
+        {
+            // A master that times out is "unobservable" rather than lost: the same rule decides when that pages.
+            if (candidate.Kind is not (AlertKinds.MasterLost or ProblemCodes.MasterUnobservable))
+                candidates.Add(candidate);
+            else if (verdicts.GetValueOrDefault(candidate.Subject) == MasterLossVerdict.Suspect)
+                unconfirmed.Add(candidate.Key);
+            else
+                candidates.Add(candidate with { RaiseNow = verdicts.GetValueOrDefault(candidate.Subject) == MasterLossVerdict.Confirmed });
+        }
+        return ([.. candidates], unconfirmed);
+    }
+
     /// <summary>Stores the sightings this poll made (masters that answered), one transaction per poll. A
     /// store that cannot write is logged and the poll goes on: the sighting stays in memory.</summary>
     private async Task SaveSightingsAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
@@ -206,6 +294,31 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _logger.LogWarning(e, "Could not store the masters' last sightings; they stay in memory until the store can write");
+        }
+    }
+
+    /// <summary>When the stored incidents first saw <paramref name="datanode"/>'s slave lost or its commits blocked
+    /// (they are evaluated in maintenance too, and survive a restart), or null.</summary>
+    private DateTimeOffset? BadSince(string datanode) =>
+        new[] { _engine.Find(ReplicationAutopilot.KeyFor(datanode)), _engine.Find($"{datanode}/{AlertKinds.CommitsBlocked}") }
+            .Where(i => i is not null).Select(i => (DateTimeOffset?)i!.FirstSeenAt).Min();
+
+    /// <summary>Keeps a lag sample of each pair every few seconds for the pictures (bounded to the last hour). A store
+    /// that cannot write is logged and the poll goes on: a gap in a picture, nothing else.</summary>
+    private async Task SaveLagAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
+    {
+        if (_lagHistory is null) return;
+        var now = _time.GetUtcNow();
+        var samples = _lagSampler.Take(assessment, now, _lastLagSample);
+        if (samples.Count == 0) return;
+        _lastLagSample = now;
+        try
+        {
+            await _lagHistory.AppendAsync(samples, now - _lagSampler.Retention, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            _logger.LogWarning("Could not keep the lag samples of this poll: {Reason}; the lag picture will have a gap", e.Message);
         }
     }
 
@@ -425,6 +538,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     public override void Dispose()
     {
         _gate.Dispose();
+        _pollRequests.Dispose();
         base.Dispose();
     }
 }

@@ -2,9 +2,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
 using PgxcBot.Store;
 using PgxcBot.Monitoring.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using PgxcBot.Monitoring.Health;
+using PgxcBot.Telemetry;
 
 namespace PgxcBot.Monitoring;
 
@@ -14,7 +19,8 @@ public static class MonitorServiceCollectionExtensions
     /// Registers the monitor: the hosted polling service, its metrics, its stored incidents (the
     /// SQLite store registered by AddPgxcBotStore), and the operation service it acts through. Needs
     /// AddPgxcBotCore and AddPgxcBotStore. Alerts go to the outbox targets registered with alerts
-    /// (<see cref="Core.Outbox.OutboxRoute"/>); without any, to the log. With <c>monitor.httpListen</c>, also /metrics and /healthz.
+    /// (<see cref="Core.Outbox.OutboxRoute"/>); without any, to the log. Also the health checks and OpenTelemetry (<see cref="TelemetryServiceCollectionExtensions.AddPgxcBotTelemetry"/>);
+    /// with <c>monitor.httpListen</c>, /metrics and /healthz serve them.
     /// </summary>
     public static IServiceCollection AddPgxcBotMonitor(this IServiceCollection services)
     {
@@ -29,15 +35,15 @@ public static class MonitorServiceCollectionExtensions
         services.TryAddSingleton<SshWatch>();
         services.TryAddSingleton<MonitorService>();
         services.AddHostedService(provider => provider.GetRequiredService<MonitorService>());
-        services.TryAddSingleton(provider =>
-        {
-            var storeCheck = provider.GetService<Hosting.StoreWritableCheck>()?.Check ?? provider.GetRequiredService<SqliteStore>().CheckWritableAsync;
-            return new MonitorHttpEndpoint(provider.GetRequiredService<MonitorMetrics>(), provider.GetRequiredService<MonitorService>(),
-                storeCheck, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>(),
-                provider.GetService<Replicas.LeaderElector>() is { } elector
-                    ? ct => provider.GetRequiredService<Core.Replicas.ILeaderLease>().ReadStatusAsync(elector.IsActive, ct)
-                    : null);
-        });
+        services.TryAddSingleton<IMonitorHealthSource>(provider => provider.GetRequiredService<MonitorService>());
+        services.AddPgxcBotHealthChecks();
+        services.AddPgxcBotTelemetry();
+        // The fast path for blocked commits (monitor.commitWatchSeconds): asks the monitor for a poll at once.
+        services.TryAddSingleton<ICommitWatchSource>(provider =>
+            new PgxcBot.Postgres.NpgsqlCommitWatch(provider.GetRequiredService<ISecretResolver>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<CommitWatchService>();
+        services.TryAddSingleton(provider => new MonitorHttpEndpoint(provider.GetRequiredService<MeterProvider>(),
+            provider.GetRequiredService<HealthCheckService>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>()));
         services.AddHostedService<MonitorHttpService>();
         return services;
     }

@@ -29,6 +29,9 @@ public sealed class ConsoleOutboxChannel(TextWriter writer, ConsoleTarget target
         var text = entry.Kind == OutboxKind.Progress
             ? string.Concat(entry.Body.Lines.Select(l => l + Environment.NewLine))
             : Heading(entry) + PlainTextRenderer.Render(entry.Body);
+        // A terminal shows no picture: it is written to a file and its path printed.
+        foreach (var line in await Pictures.PictureFiles.SaveAsync(entry.Body, Pictures.PictureFiles.DefaultDirectory, cancellationToken).ConfigureAwait(false))
+            text += line + Environment.NewLine;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -19,7 +19,10 @@ namespace PgxcBot.Outbox;
 /// progress edit delays neither alerts nor other operations.</item>
 /// </list>
 /// </summary>
-public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel channel, OutboxSenderOptions options, TimeProvider time, ILogger logger)
+/// <param name="pictures">Draws the picture an entry asks for just before it is delivered (so the monitor that wrote the
+/// entry never waits for drawing); null: entries go without their pictures.</param>
+public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel channel, OutboxSenderOptions options, TimeProvider time, ILogger logger,
+    Pictures.ChatPictures? pictures = null)
 {
     private const string OrderedLane = "ordered";
 
@@ -216,6 +219,8 @@ public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel chan
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
+            if (pictures is not null && entry.Body.Picture is not null)
+                entry = entry with { Body = await pictures.AttachAsync(entry.Body, linked.Token).ConfigureAwait(false) };
             return await channel.DeliverAsync(entry, posted, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -9,7 +9,8 @@ public sealed class OutboxSenderService : BackgroundService
 {
     private readonly IReadOnlyDictionary<string, OutboxSender> _senders;
 
-    public OutboxSenderService(IEnumerable<IOutboxChannel> channels, IOutboxStore store, OutboxSenderOptions options, TimeProvider time, ILoggerFactory loggers)
+    public OutboxSenderService(IEnumerable<IOutboxChannel> channels, IOutboxStore store, OutboxSenderOptions options, TimeProvider time, ILoggerFactory loggers,
+        Pictures.ChatPictures? pictures = null)
     {
         ArgumentNullException.ThrowIfNull(channels);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -18,7 +19,7 @@ public sealed class OutboxSenderService : BackgroundService
         {
             if (senders.ContainsKey(channel.Target))
                 throw new InvalidOperationException($"two chat channels deliver the outbox target '{channel.Target}'; each target has one sender.");
-            senders[channel.Target] = new OutboxSender(store, channel, options, time, loggers.CreateLogger<OutboxSender>());
+            senders[channel.Target] = new OutboxSender(store, channel, options, time, loggers.CreateLogger<OutboxSender>(), pictures);
         }
         _senders = senders;
     }

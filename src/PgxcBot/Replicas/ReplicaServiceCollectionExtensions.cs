@@ -32,7 +32,7 @@ public static class ReplicaServiceCollectionExtensions
         services.AddSingleton<IRefusalLog>(new PostgresRefusalLog(store));
         services.AddSingleton<IMaintenanceStore>(new PostgresMaintenanceStore(store));
         services.AddSingleton<IMonitorStateStore>(p => new PostgresMonitorStore(store, p.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new StoreWritableCheck(store.CheckWritableAsync));
+        services.AddSingleton(new StoreWriteProbe(store.CheckWritableAsync));
         services.AddSingleton<ILeaderLease>(new PostgresLeaderLease(store, replicaId, lease));
         services.AddSingleton(p =>
         {
@@ -42,6 +42,9 @@ public static class ReplicaServiceCollectionExtensions
         });
         services.AddHostedService<LeaderElectionService>();
         services.AddHostedService<TakeoverService>();
+        // /healthz on both replicas says which is active; the standby's monitor does not poll, and is not stale.
+        services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("replicas",
+            p => new Monitoring.Health.ReplicaCheck(p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILeaderLease>(), p.GetRequiredService<TimeProvider>()), null, null));
         return services;
     }
 

@@ -29,6 +29,7 @@ public sealed class MaintenanceMonitorTests(ITestOutputHelper output) : IAsyncLi
         await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, Ct);
         await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, Ct);
 
+        var killedAt = TimeProvider.System.GetUtcNow();
         await lab.Pair.Slave.KillAsync(Ct);
         await lab.PollsAsync(5, Ct);
         await AssertMutedAsync(lab, "before the restart");
@@ -44,9 +45,17 @@ public sealed class MaintenanceMonitorTests(ITestOutputHelper output) : IAsyncLi
         output.WriteLine(text);
         Assert.Contains("Maintenance of datanode1 ended by itself", text);
         Assert.Contains("datanode1/commits-blocked", text);
-        await lab.Notifications.WaitForAsync(n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
+        var (degraded, _) = await lab.Notifications.WaitForAsync(n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
             Deadline, "the automatic switch to async after the window", Ct);
         Assert.Equal("", await lab.QueryAsync<string>(lab.Pair.Master, "SHOW synchronous_standby_names", Ct));
+
+        // Since when: the slave's real loss (seen during the window, before the restart), not the window's end.
+        var since = Assert.Single(degraded.Message.Fields, f => f.Name == "Slave unresponsive since").Value;
+        var lostAt = TimeOnly.ParseExact(since.Replace(" UTC", "", StringComparison.Ordinal), "HH:mm:ss.f", System.Globalization.CultureInfo.InvariantCulture);
+        var killed = TimeOnly.FromDateTime(killedAt.UtcDateTime);
+        output.WriteLine($"killed at {killed:HH:mm:ss.f}, unresponsive since {lostAt:HH:mm:ss.f}, window ended {ended.Message.Title}");
+        Assert.InRange((killedAt.UtcDateTime.Date + lostAt.ToTimeSpan() - killedAt.UtcDateTime).TotalSeconds, -1, 10);
+        Assert.Contains($"unresponsive since about {since}", PlainTextRenderer.Render(degraded.Message));
         output.WriteLine(lab.Notifications.Dump());
     }
 

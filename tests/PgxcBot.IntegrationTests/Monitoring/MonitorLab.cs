@@ -53,10 +53,11 @@ public sealed class MonitorLab : IAsyncDisposable
     public SqliteMaintenanceStore Maintenance { get; private set; } = null!;
 
     /// <param name="adjust">Changes the lab's topology before the monitor starts (e.g. adds an SSH host).</param>
+    /// <param name="pairs">How many pairs (datanode1..N).</param>
     public static async Task<MonitorLab> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, AlertSettings? alerts = null,
-        Func<ClusterTopology, ClusterTopology>? adjust = null)
+        Func<ClusterTopology, ClusterTopology>? adjust = null, int pairs = 1)
     {
-        var cluster = await LabCluster.StartAsync(new LabPairOptions(), 1, mode, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
+        var cluster = await LabCluster.StartAsync(new LabPairOptions(), pairs, mode, coordinators: 2, maxDegreeOfParallelism: 2, cancellationToken);
         try
         {
             var topology = cluster.ToTopology(MonitorSettings.Default) with { Alerts = alerts ?? AlertSettings.Default };
@@ -102,11 +103,19 @@ public sealed class MonitorLab : IAsyncDisposable
         _sender = sender.RunAsync(_monitorStop.Token);
         await Monitor.StartAsync(_monitorStop.Token);
         await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        // The fast path for blocked commits, as the host adds it beside the monitor.
+        CommitWatch = new CommitWatchService(topologyState, new NpgsqlCommitWatch(secrets, time), Monitor, time, NullLogger<CommitWatchService>.Instance);
+        await CommitWatch.StartAsync(_monitorStop.Token);
     }
+
+    /// <summary>The fast commit watch beside the monitor (monitor.commitWatchSeconds; off when the topology says 0).</summary>
+    public CommitWatchService CommitWatch { get; private set; } = null!;
 
     public async Task StopMonitorAsync()
     {
         if (_monitorStop is null) return;
+        await CommitWatch.StopAsync(CancellationToken.None);
+        CommitWatch.Dispose();
         await Monitor.StopAsync(CancellationToken.None);
         await _monitorStop.CancelAsync();
         await _sender;
@@ -133,6 +142,15 @@ public sealed class MonitorLab : IAsyncDisposable
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Runs a statement that returns nothing (ALTER SYSTEM, ...).</summary>
+    public async Task ExecuteAsync(LabServer server, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

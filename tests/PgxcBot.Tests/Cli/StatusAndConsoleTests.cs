@@ -44,6 +44,33 @@ public sealed class StatusAndConsoleTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_lists_the_window_in_force_who_set_and_approved_it_why_and_until_when_and_keeps_the_servers_exit_code()
+    {
+        var store = await PgxcBot.Store.SqliteStore.OpenAsync(Path.Combine(directory.Path, "windows.db"), null, default);
+        var windows = new PgxcBot.Store.SqliteMaintenanceStore(store);
+        var now = DateTimeOffset.UtcNow;
+        await windows.SetMuteAsync(new PgxcBot.Core.Monitoring.Mute(0, "datanode1", null, "bob", "kernel update", now, now.AddHours(2)) { ApprovedBy = "alice" }, default);
+        var until = PgxcBot.Core.Monitoring.MaintenanceMessages.When(now.AddHours(2));
+        void Overrides(IServiceCollection services)
+        {
+            services.AddSingleton<IClusterStatusSource>(new FixedStatus(Scenarios.MasterLost));
+            services.AddSingleton<PgxcBot.Core.Monitoring.IMaintenanceStore>(windows);
+        }
+
+        var run = await CliRun.RunAsync(["status", "--config", config], overrides: Overrides);
+        Assert.Equal(NagiosCodes.Critical, run.ExitCode); // a window mutes pages; it does not make the pair healthy
+        Assert.Contains("Maintenance, silences and owners:", run.Out);
+        Assert.Contains($"Maintenance of datanode1 until {until} (set by bob, approved by alice at", run.Out);
+        Assert.Contains(": kernel update): no automatic degrade, re-sync or failover, no pages. End it: /pgxc maintenance datanode1 off", run.Out);
+
+        var json = await CliRun.RunAsync(["status", "--config", config, "--json"], overrides: Overrides);
+        using var document = JsonDocument.Parse(json.Out);
+        var window = Assert.Single(document.RootElement.GetProperty("maintenance").EnumerateArray());
+        Assert.Equal("kernel update", window.GetProperty("reason").GetString());
+        Assert.Equal("alice", window.GetProperty("approvedBy").GetString());
+    }
+
+    [Fact]
     public async Task Status_with_a_critical_problem_exits_2_as_nagios_critical()
     {
         var run = await CliRun.RunAsync(["status", "--config", config], overrides: With(new FixedStatus(Scenarios.MasterLost)));

@@ -40,7 +40,7 @@ public class CommandParserTests
     public void Unknown_command_suggests_the_closest_and_lists_the_valid_ones()
     {
         Assert.Equal(
-            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, resolve-2pc, approve, cancel, resume, history, maintenance, silence, ack, unack.",
+            "unknown command 'promte'; did you mean promote? Valid: status, help, plan, promote, sync, async, repoint, add-slave, rebuild, switchover, stop, start, resolve-2pc, approve, cancel, resume, history, timeline, maintenance, silence, ack, unack.",
             Error("/pgxc promte datanode1"));
     }
 

@@ -85,6 +85,9 @@ internal static class BadInputTable
         F("discord.timestampWindowSeconds", "duration", 300),
         F("discord.registerCommandsAtStart", "bool", false),
         F("discord.apiBaseUrl", "url", "https://discord.com/api/v10/"),
+        F("telemetry.otlpEndpoint", "otlp-url", "http://127.0.0.1:4317"),
+        F("telemetry.otlpProtocol", "keyword", "grpc"),
+        F("telemetry.otlpExportIntervalSeconds", "duration", 60),
     ];
 
     private static Bad B(string label, string json) => new(label, json);
@@ -179,6 +182,12 @@ internal static class BadInputTable
             S("space in host", "https://disc ord.com/"), S("empty", ""), B("number", "1"),
         ],
         ["bool"] = [S("quoted", "true"), B("number", "1"), S("yes", "yes")],
+        ["otlp-url"] =
+        [
+            S("ftp", "ftp://127.0.0.1:4317"), S("no scheme", "127.0.0.1:4317"), S("relative", "/v1/traces"), S("user info", "http://u:pw@127.0.0.1:4317"),
+            S("query", "http://127.0.0.1:4318/?a=1"), S("fragment", "http://127.0.0.1:4318#x"), S("space in host", "http://col lector:4317"),
+            S("empty", ""), B("number", "4317"),
+        ],
     };
 
     /// <summary>The text classes every string field shares: invisible characters and outer spaces.

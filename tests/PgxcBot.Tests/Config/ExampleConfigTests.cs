@@ -38,6 +38,9 @@ public class ExampleConfigTests
         Assert.Equal(["node01:20004", "node02:20004"], topology.Coordinators.Select(c => c.Endpoint));
         Assert.Equal("PGXCBOT_DB_PASSWORD", topology.Database.Password!.Env);
         Assert.Equal("/var/lib/pgxcbot/pgxcbot.db", topology.StorePath); // the unit's StateDirectory, not /etc/pgxcbot
+        Assert.Equal("127.0.0.1:9187", topology.Monitor.HttpListen!.ToString());
+        Assert.Equal(new Uri("http://127.0.0.1:4317"), topology.Telemetry.OtlpEndpoint);
+        Assert.Equal(OtlpTransport.Grpc, topology.Telemetry.Transport);
     }
 
     [Theory]

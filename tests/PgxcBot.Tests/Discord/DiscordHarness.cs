@@ -46,6 +46,10 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public DiscordAdapterStatus Status { get; } = new();
     public SqliteStore Store { get; private set; } = null!;
     public SqliteOutboxStore Outbox { get; private set; } = null!;
+
+    /// <summary>The timeline records and lag samples in <see cref="Store"/>, and the pictures drawn from them.</summary>
+    public SqliteTimelineStore Timeline { get; private set; } = null!;
+    public PgxcBot.Pictures.ChatPictures Pictures { get; private set; } = null!;
     public OutboxAnnouncer Announcer { get; private set; } = null!;
     public OperationService Service { get; private set; } = null!;
     public DiscordOutboxChannel Channel { get; private set; } = null!;
@@ -82,6 +86,9 @@ internal sealed class DiscordHarness : IAsyncDisposable
 
         harness.Store = await SqliteStore.OpenAsync(Path.Combine(harness._folder, "state.db"), null, default);
         harness.Outbox = new SqliteOutboxStore(harness.Store);
+        harness.Timeline = new SqliteTimelineStore(harness.Store);
+        harness.Pictures = new PgxcBot.Pictures.ChatPictures(new PgxcBot.Charts.ScottPlotChartRenderer(), harness.Timeline, harness.Timeline, TimeProvider.System,
+            NullLogger<PgxcBot.Pictures.ChatPictures>.Instance);
         var topology = harness.Topology;
         harness.Cluster = new FakeCluster(topology);
         var time = harness.Time;
@@ -92,7 +99,8 @@ internal sealed class DiscordHarness : IAsyncDisposable
         harness.Service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), harness.Cluster, operations,
             new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Cluster.Memory), policy,
             new Hook(harness), new NoSink(), time, new OperationRuns(), harness.Announcer);
-        var handler = new ChatCommandHandler(topology, new FixedStatus(harness), harness.Service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance);
+        var handler = new ChatCommandHandler(topology, new FixedStatus(harness), harness.Service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance,
+            timelines: harness.Timeline, pictures: harness.Pictures);
         harness.Dispatcher = new InteractionDispatcher(handler, harness.Api, topology.Datanodes.Select(d => d.Name).ToArray(), harness.Timings,
             TimeProvider.System, NullLogger<InteractionDispatcher>.Instance, harness.Responses);
         harness.Channel = new DiscordOutboxChannel(harness.Api, Settings, harness.Responses, outboxOptions ?? new DiscordOutboxOptions(), harness.Status,
@@ -105,7 +113,7 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public void StartSender()
     {
         _senderStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        var sender = new OutboxSender(Outbox, Channel, SenderOptions, SenderTime, NullLogger<OutboxSender>.Instance);
+        var sender = new OutboxSender(Outbox, Channel, SenderOptions, SenderTime, NullLogger<OutboxSender>.Instance, Pictures);
         _sender = sender.RunAsync(_senderStop.Token);
     }
 

@@ -180,6 +180,25 @@ public sealed class DiscordOutboxTests
     }
 
     [Fact]
+    public async Task An_ack_edits_the_posted_alert_in_place_to_show_its_owner_without_posting_again()
+    {
+        await using var h = await DiscordHarness.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var candidate = new Core.Monitoring.AlertCandidate("datanode1", Core.Monitoring.AlertKinds.SlaveLost, Severity.Warning, "datanode1: slave lost", ["it died"], "/pgxc start datanode1", []);
+        var incident = new Core.Monitoring.Incident(candidate.Key, Core.Monitoring.IncidentStatus.Open, candidate, now, now, 2, 0, now, now, null, 0, Severity.Warning);
+        await h.Outbox.EnqueueAsync(h.Announcer.ForAlert(new Notification(incident.Key, NotificationKind.Raised, Core.Monitoring.IncidentMessages.Raised(incident))), default);
+        await Eventually.HoldsAsync(() => h.PendingAsync().GetAwaiter().GetResult().Count == 0, "the alert posted");
+        var alertId = Assert.Single(h.Fake.ChannelMessages.Keys);
+
+        // What /pgxc ack writes: the alert redrawn with its owner, under the alert's key.
+        var owner = new Core.Monitoring.Acknowledgement(incident.Key, "alice", "rebooting node02", now);
+        await h.Outbox.EnqueueAsync([OutboxEntry.New(now, DiscordOutboxChannel.TargetName, OutboxKind.Progress, incident.Key, Core.Monitoring.IncidentMessages.Redrawn(incident, owner))], default);
+        await Eventually.HoldsAsync(() => h.Fake.Requests.Any(r => r.Method == "PATCH" && r.Path == $"channels/{InteractionInjector.ChannelId}/messages/{alertId}"
+            && Shows(r, "owned by alice")), "the alert edited in place with its owner");
+        Assert.Single(h.Fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/messages", StringComparison.Ordinal) && r.Status == 200);
+    }
+
+    [Fact]
     public async Task After_a_429_the_retry_waits_for_retry_after_not_for_the_whole_bucket_window()
     {
         await using var h = await DiscordHarness.StartAsync(runSender: false);

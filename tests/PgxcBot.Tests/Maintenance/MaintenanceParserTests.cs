@@ -31,12 +31,23 @@ public class MaintenanceParserTests
         Assert.Equal(new SilenceCommand("datanode1", "lag", true, TimeSpan.FromDays(1), "bulk load"), Parsed("/pgxc silence datanode1/lag on --for 1d --reason 'bulk load'"));
     }
 
+    [Fact]
+    public void Approve_takes_the_window_as_requested_and_the_request_number_the_button_carries()
+    {
+        Assert.Equal(new ApproveMuteCommand(MaintenanceCommands.Maintenance, "datanode1", null, 3), Parsed("/pgxc maintenance datanode1 approve --request 3"));
+        Assert.Equal(new ApproveMuteCommand(MaintenanceCommands.Maintenance, Mute.EveryDatanode, null, null), Parsed("/pgxc maintenance --all approve"));
+        Assert.Equal(new ApproveMuteCommand(MaintenanceCommands.Silence, "datanode1", "lag", 7), Parsed("/pgxc silence datanode1/lag approve --request 7"));
+    }
+
     [Theory]
     [InlineData("/pgxc maintenance datanode1 on --for 2h", "--reason is required with on")]
     [InlineData("/pgxc maintenance datanode1 on --for 2x --reason r", "--for '2x' is not a duration: write minutes, hours or days such as 30m, 2h")]
     [InlineData("/pgxc maintenance datanode1 on --for 8d --reason r", "longer than 7d")]
     [InlineData("/pgxc maintenance datanode1 on --for 0m --reason r", "shorter than a minute")]
-    [InlineData("/pgxc maintenance datanode1 maybe --reason r", "state 'maybe' must be on or off")]
+    [InlineData("/pgxc maintenance datanode1 maybe --reason r", "state 'maybe' must be on, off or approve")]
+    [InlineData("/pgxc maintenance datanode1 approve --reason r", "--for and --reason are the requester's")]
+    [InlineData("/pgxc maintenance datanode1 approve --request x1", "--request 'x1' is not a request number")]
+    [InlineData("/pgxc maintenance datanode1 on --request 2 --reason r", "--request goes with approve")]
     [InlineData("/pgxc maintenance datanod1 on --reason r", "no datanode 'datanod1' in the configuration; did you mean datanode1?")]
     [InlineData("/pgxc maintenance on --reason r", "maintenance needs a datanode and on or off (or --all and on or off)")]
     [InlineData("/pgxc maintenance datanode1 off --for 1h", "--for and --reason go with on")]
@@ -61,7 +72,7 @@ public class MaintenanceParserTests
     [Fact]
     public void Usage_says_which_options_take_text()
     {
-        Assert.Equal("/pgxc maintenance [datanode] <state> [--all] [--for WORD] [--reason TEXT]", MaintenanceCommands.Maintenance.Usage);
+        Assert.Equal("/pgxc maintenance [datanode] <state> [--all] [--for WORD] [--reason TEXT] [--request WORD]", MaintenanceCommands.Maintenance.Usage);
         Assert.Equal("/pgxc ack <incident> [--note TEXT]", MaintenanceCommands.Ack.Usage);
     }
 }

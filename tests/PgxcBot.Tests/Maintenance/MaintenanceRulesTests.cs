@@ -184,4 +184,19 @@ public sealed class MaintenanceRulesTests : IDisposable
         var silenced = new MaintenanceState([new Mute(1, "datanode1", AlertKinds.Lag, "a", "r", now, now.AddHours(1))], []);
         Assert.Same(assessment, MaintenanceRules.ForAutomation(assessment, silenced));
     }
+
+    [Fact]
+    public void What_pages_through_a_window_names_it_and_an_all_clear_or_an_unmuted_alert_is_left_as_it_is()
+    {
+        var mute = new Mute(1, "datanode1", null, "bob", "kernel update", new DateTimeOffset(2026, 11, 26, 2, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(2026, 11, 26, 4, 0, 0, TimeSpan.Zero)) { ApprovedBy = "alice" };
+        var page = new Notification("datanode1/split-brain", NotificationKind.Raised, ChatMessage.Simple("datanode1: SPLIT BRAIN", Severity.Critical, "two masters"), true);
+        var named = MaintenanceMessages.Despite(page, mute);
+        Assert.Equal("This pages although maintenance of datanode1 until 2026-11-26 04:00 UTC (set by bob, approved by alice at 2026-11-26 02:00 UTC: kernel update): it cannot be part of planned work.",
+            named.Message.Lines[^1]);
+        Assert.True(named.MentionOnCall);
+        Assert.Same(page, MaintenanceMessages.Despite(page, null));
+        var cleared = page with { Kind = NotificationKind.Cleared };
+        Assert.Same(cleared, MaintenanceMessages.Despite(cleared, mute));
+    }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Monitoring;
-using PgxcBot.Monitoring.Http;
+using PgxcBot.Monitoring.Health;
 using PgxcBot.Store;
 using PgxcBot.Tests.Support;
 
@@ -82,7 +82,7 @@ public sealed class StoreFullTests : IDisposable
         // /healthz: 503, naming the store.
         await using (var health = await HealthAsync(store))
         {
-            var (status, body) = await health.GetAsync();
+            var (status, body, _) = await health.GetAsync("/healthz");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
             Assert.Contains(store.Path, body);
             Assert.Contains("full", body);
@@ -100,7 +100,7 @@ public sealed class StoreFullTests : IDisposable
         store.MaxPageCount = null;
         await using (var health = await HealthAsync(store))
         {
-            var (status, body) = await health.GetAsync();
+            var (status, body, _) = await health.GetAsync("/healthz");
             Assert.True(status == HttpStatusCode.OK, body);
         }
         var resumed = await service.ResumeAsync(op.Id, OperationLab.Alice, default);
@@ -176,33 +176,7 @@ public sealed class StoreFullTests : IDisposable
         Assert.All(recorded.Steps, s => Assert.Contains(s.Status, new[] { StepStatus.Succeeded, StepStatus.Skipped }));
     }
 
-    private async Task<Health> HealthAsync(SqliteStore store)
-    {
-        var meters = new TestMeters();
-        var metrics = new MonitorMetrics(meters);
-        var endpoint = new MonitorHttpEndpoint(metrics, new FreshPolls(_time), store.CheckWritableAsync, _time, NullLogger<MonitorHttpEndpoint>.Instance);
-        await endpoint.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), CancellationToken.None);
-        return new Health(endpoint, metrics, meters);
-    }
-
-    private sealed class Health(MonitorHttpEndpoint endpoint, MonitorMetrics metrics, TestMeters meters) : IAsyncDisposable
-    {
-        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-
-        public async Task<(HttpStatusCode Status, string Body)> GetAsync()
-        {
-            using var response = await _http.GetAsync(new Uri(endpoint.Address!, "/healthz"));
-            return (response.StatusCode, await response.Content.ReadAsStringAsync());
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await endpoint.DisposeAsync();
-            metrics.Dispose();
-            meters.Dispose();
-            _http.Dispose();
-        }
-    }
+    private Task<MonitorHttpHarness> HealthAsync(SqliteStore store) => MonitorHttpHarness.StartAsync(_time, new FreshPolls(_time), store);
 
     /// <summary>The monitor polls on time: only the store decides the health.</summary>
     private sealed class FreshPolls(TimeProvider time) : IMonitorHealthSource

@@ -13,7 +13,7 @@ public class HelpAndRendererTests
         foreach (var spec in CommandCatalogue.All)
             Assert.Contains(lines, l => l.StartsWith(spec.Usage, StringComparison.Ordinal));
         Assert.Contains("/pgxc promote <datanode> [--accept-data-loss]  (needs approval)", lines);
-        Assert.Contains("/pgxc status [datanode]", lines);
+        Assert.Contains("/pgxc status [datanode] [--chart]", lines);
     }
 
     [Fact]

@@ -25,6 +25,20 @@ public interface IMaintenanceStore
     /// <summary>The latest mutes of <paramref name="datanode"/> (and of the whole cluster), newest first; null: all.</summary>
     Task<IReadOnlyList<Mute>> GetMuteHistoryAsync(string? datanode, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Stores a request for a window (migration 9) and marks, in the same transaction, an awaiting one of the
+    /// same subject and kind as replaced. Returns the stored request and the one it replaced (or null).</summary>
+    Task<(MuteRequest Stored, MuteRequest? Replaced)> RequestMuteAsync(MuteRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The awaiting request of <paramref name="subject"/> and <paramref name="kind"/> (null: maintenance), or null.</summary>
+    Task<MuteRequest?> GetAwaitingRequestAsync(string subject, string? kind, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Approves request <paramref name="requestId"/> if it still awaits approval and has not expired at
+    /// <paramref name="at"/>, and sets its window, in one transaction (a lasting window of the same subject and kind is
+    /// replaced): of two approvers, exactly one sets it. Who may approve is the caller's check, made before.
+    /// </summary>
+    Task<MuteApproval> ApproveMuteAsync(long requestId, string approvedBy, DateTimeOffset at, CancellationToken cancellationToken);
+
     /// <summary>Sets (or replaces) the owner of an incident.</summary>
     Task SaveAcknowledgementAsync(Acknowledgement acknowledgement, CancellationToken cancellationToken);
 

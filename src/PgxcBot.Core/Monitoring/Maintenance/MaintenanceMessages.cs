@@ -18,7 +18,39 @@ public static class MaintenanceMessages
     public static string Describe(Mute mute)
     {
         ArgumentNullException.ThrowIfNull(mute);
-        return $"{mute.Name} until {When(mute.EndsAt)} (set by {mute.SetBy} at {When(mute.StartedAt)}: {mute.Reason})";
+        return $"{mute.Name} until {When(mute.EndsAt)} (set by {mute.SetBy}{(mute.ApprovedBy is { } a ? $", approved by {a}" : "")} at {When(mute.StartedAt)}: {mute.Reason})";
+    }
+
+    /// <summary>The answer to <c>on</c>: the request, and what a second person must do.</summary>
+    public static ChatMessage Requested(MuteRequest request, MuteRequest? replaced)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var lines = new List<string>
+        {
+            $"{Capital(request.Name)} for {MaintenanceDuration.Format(request.For)} requested by {request.RequestedBy} (request {request.Id}): {request.Reason}.",
+        };
+        if (replaced is not null) lines.Add($"It replaces request {replaced.Id} by {replaced.RequestedBy}, which can no longer be approved.");
+        lines.Add(request.IsMaintenance
+            ? $"What it means: nothing changes yet; once another approver approves it, there is no automatic degrade, re-sync or failover and no page for {Target(request.Subject)} for {MaintenanceDuration.Format(request.For)} from the approval."
+            : $"What it means: nothing changes yet; once another approver approves it, {request.Kind} alerts of {request.Subject} are not sent for {MaintenanceDuration.Format(request.For)} from the approval.");
+        lines.Add($"Next: another person listed in approvals.approvers (not {request.RequestedBy}) runs {ApproveCommand(request)} before {IncidentMessages.Clock(request.ExpiresAt)} UTC, when the request closes.");
+        return new ChatMessage($"Requested: {request.Name}", Severity.Info, [], lines, [],
+            [new ChatAction("Approve", ApproveCommand(request) + $" --request {request.Id.ToString(CultureInfo.InvariantCulture)}", ActionStyle.Primary)]);
+    }
+
+    /// <summary>The command that approves <paramref name="request"/>.</summary>
+    public static string ApproveCommand(MuteRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var target = request.Subject == Mute.EveryDatanode ? "--all" : request.Subject;
+        return request.IsMaintenance ? $"/pgxc maintenance {target} approve" : $"/pgxc silence {request.Subject}/{request.Kind} approve";
+    }
+
+    /// <summary>The one line of an active window in a pair's next step: who, why, until when.</summary>
+    public static string InForce(Mute mute)
+    {
+        ArgumentNullException.ThrowIfNull(mute);
+        return $"{mute.Name} until {When(mute.EndsAt)}, set by {mute.SetBy}{(mute.ApprovedBy is { } a ? $" (approved by {a})" : "")}: {mute.Reason}";
     }
 
     public static ChatMessage Set(Mute mute, Mute? replaced)
@@ -63,6 +95,15 @@ public static class MaintenanceMessages
             : $"This pages although {Describe(mute)}: it cannot be part of planned work.");
         if (incident.Latest.NextStep.Length > 0) lines.Add("Next: " + incident.Latest.NextStep);
         return new ChatMessage($"In maintenance, still paged: {incident.Latest.Title}", incident.Latest.Severity, [], lines, [], incident.Latest.Actions);
+    }
+
+    /// <summary><paramref name="notification"/> with the window it pages through named (who set it, why, until when);
+    /// unchanged without one, or for an all-clear.</summary>
+    public static Notification Despite(Notification notification, Mute? mute)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        if (mute is null || notification.Kind == NotificationKind.Cleared) return notification;
+        return notification with { Message = notification.Message with { Lines = [.. notification.Message.Lines, $"This pages although {Describe(mute)}: it cannot be part of planned work."] } };
     }
 
     /// <summary>A reminder of an acknowledged incident: names the owner instead of repeating the page.</summary>
@@ -120,7 +161,7 @@ public static class MaintenanceMessages
     public static IReadOnlyList<string> HistoryLines(IReadOnlyList<Mute> mutes)
     {
         ArgumentNullException.ThrowIfNull(mutes);
-        return mutes.Select(m => $"  {When(m.StartedAt)} {m.Name} set by {m.SetBy} until {When(m.EndsAt)}: {m.Reason}"
+        return mutes.Select(m => $"  {When(m.StartedAt)} {m.Name} set by {m.SetBy}{(m.ApprovedBy is { } a ? $", approved by {a}," : "")} until {When(m.EndsAt)}: {m.Reason}"
             + (m.EndedAt is { } ended ? $"; ended {When(ended)} ({m.EndedBy})" : "; in force")).ToArray();
     }
 
@@ -134,7 +175,9 @@ public static class MaintenanceMessages
     /// <summary>yyyy-MM-dd HH:mm UTC: a window's bounds are read by people planning work.</summary>
     public static string When(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 
-    private static string Target(Mute mute) => mute.Subject == Mute.EveryDatanode ? "every pair" : mute.Subject;
+    private static string Target(Mute mute) => Target(mute.Subject);
+
+    private static string Target(string subject) => subject == Mute.EveryDatanode ? "every pair" : subject;
 
     private static string Who(string subject) => subject == Mute.EveryDatanode ? "cluster" : subject;
 

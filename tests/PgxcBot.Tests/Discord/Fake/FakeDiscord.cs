@@ -21,6 +21,9 @@ internal sealed record RecordedRequest(string Method, string Path, JsonNode? Bod
 
     /// <summary>Files sent with it (multipart), name and text.</summary>
     public IReadOnlyList<(string Name, string Text)> Files { get; init; } = [];
+
+    /// <summary>The same files as sent: name, content type and bytes (pictures are PNG, not text).</summary>
+    public IReadOnlyList<(string Name, string? ContentType, byte[] Bytes)> Uploads { get; init; } = [];
 }
 
 /// <summary>
@@ -50,6 +53,11 @@ internal sealed class FakeDiscord : IAsyncDisposable
     /// <summary>Messages created in channels (by POST), by id: each one a user would see.</summary>
     public ConcurrentDictionary<string, JsonObject> ChannelMessages { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The same messages in the order Discord created them (a retried post Discord deduplicated by its nonce
+    /// answers 200 again, but creates nothing: count messages here, not 200 answers).</summary>
+    public IReadOnlyList<JsonObject> Created => _created.ToArray();
+    private readonly ConcurrentQueue<JsonObject> _created = new();
+
     /// <summary>While true, every REST request's connection is cut without an answer (Discord unreachable: DNS, network).</summary>
     public bool Down
     {
@@ -64,6 +72,11 @@ internal sealed class FakeDiscord : IAsyncDisposable
     /// <summary>How many requests are hanging now.</summary>
     public int Hanging => Volatile.Read(ref _hanging);
     private int _hanging;
+
+    /// <summary>Requests whose path contains the key take effect, then their answer is lost: none comes until the
+    /// client gives up (its timeout), each entry one request. While withheld the request counts in <see cref="Hanging"/>
+    /// (and <see cref="ReleaseHangs"/> does not answer it). Recorded with status 0, as the client saw it.</summary>
+    public ConcurrentQueue<string> LoseAnswers { get; } = new();
 
     /// <summary>Requests whose path contains the key take effect, then get this status (a 5xx after Discord created the message).</summary>
     public ConcurrentQueue<(string PathContains, int Status)> FailAfterEffect { get; } = new();
@@ -139,6 +152,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var route = path["/api/v10/".Length..];
         JsonNode? body = null;
         var files = new List<(string Name, string Text)>();
+        var uploads = new List<(string Name, string? ContentType, byte[] Bytes)>();
         if (context.Request.HasFormContentType)
         {
             // Multipart: the JSON in payload_json, files as files[n] (Discord's "Uploading Files").
@@ -146,8 +160,11 @@ internal sealed class FakeDiscord : IAsyncDisposable
             if (form.TryGetValue("payload_json", out var payload)) body = JsonNode.Parse(payload.ToString());
             foreach (var file in form.Files)
             {
-                using var fileReader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
-                files.Add((file.FileName, await fileReader.ReadToEndAsync()));
+                // The bytes as sent (a picture is PNG); the text form serves the tests that read an attached plan.
+                using var buffer = new MemoryStream();
+                await file.CopyToAsync(buffer);
+                uploads.Add((file.FileName, file.ContentType, buffer.ToArray()));
+                files.Add((file.FileName, Encoding.UTF8.GetString(buffer.ToArray())));
             }
         }
         else
@@ -162,7 +179,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
         var at = System.Diagnostics.Stopwatch.GetTimestamp();
         if (Down)
         {
-            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files, Uploads = uploads });
             context.Abort();
             return;
         }
@@ -176,7 +193,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+                _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files, Uploads = uploads });
                 return; // the client gave up
             }
             finally
@@ -185,9 +202,27 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }
         }
         var (status, json) = Answer(method, route, body, auth, context.Response);
+        if (status is >= 200 and < 300 && LoseAnswers.TryPeek(out var lose) && route.Contains(lose, StringComparison.Ordinal) && LoseAnswers.TryDequeue(out _))
+        {
+            // Applied; the answer never reaches the client (a timeout on its side, a connection lost on the way back).
+            Interlocked.Increment(ref _hanging);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _hanging);
+            }
+            _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, 0) { At = at, Files = files });
+            return;
+        }
         if (status is >= 200 and < 300 && FailAfterEffect.TryPeek(out var fail) && route.Contains(fail.PathContains, StringComparison.Ordinal) && FailAfterEffect.TryDequeue(out _))
             (status, json) = (fail.Status, new JsonObject { ["message"] = "scripted failure after the request took effect", ["code"] = 0 });
-        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at, Files = files });
+        _requests.Enqueue(new RecordedRequest(method, route, body, auth.Length == 0 ? null : auth, agent, status) { At = at, Files = files, Uploads = uploads });
         context.Response.StatusCode = status;
         if (json is not null)
         {
@@ -264,7 +299,7 @@ internal sealed class FakeDiscord : IAsyncDisposable
             }),
             ("PUT", ["applications", _, "guilds", _, "commands"]) => (200, body?.DeepClone()),
             ("POST", ["channels", var channel, "messages"]) => Post(channel, body),
-            ("PATCH", ["channels", var channel, "messages", var id]) => (200, Message(id, channel, body)),
+            ("PATCH", ["channels", var channel, "messages", var id]) => (200, Edit(id, channel, body)),
             ("POST", ["interactions", _, var token, "callback"]) => Callback(token, body),
             ("PATCH", ["webhooks", _, var token, "messages", "@original"]) => _originals.TryGetValue(token, out var original)
                 ? (200, Message(original, InteractionInjector.ChannelId, body))
@@ -282,8 +317,19 @@ internal sealed class FakeDiscord : IAsyncDisposable
         if (enforce && nonce is not null && _nonces.TryGetValue(channel + "/" + nonce, out var first)) return (200, first.DeepClone());
         var message = Message(NewId(), channel, body);
         ChannelMessages[message["id"]!.GetValue<string>()] = message;
+        _created.Enqueue(message);
         if (enforce && nonce is not null) _nonces[channel + "/" + nonce] = message;
         return (200, message.DeepClone());
+    }
+
+    /// <summary>An edit with the bot token: a channel message the fake created takes the edited fields, as on Discord.</summary>
+    private JsonObject Edit(string id, string channel, JsonNode? body)
+    {
+        if (ChannelMessages.TryGetValue(id, out var message) && body is JsonObject fields)
+            lock (message)
+                foreach (var (name, value) in fields)
+                    message[name] = value?.DeepClone();
+        return Message(id, channel, body);
     }
 
     /// <summary>The first answer: a new message (4, 5) or the clicked one (6, 7) becomes the interaction's original.</summary>

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Net;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Core.Monitoring;
+
+/// <summary>What the fast commit watch saw on one master.</summary>
+public enum CommitWatchKind
+{
+    /// <summary>Nothing that needs a poll now.</summary>
+    None,
+    /// <summary>Commits wait and the slave has no streaming WAL sender on the master.</summary>
+    SlaveMissing,
+    /// <summary>Commits wait and the slave's WAL sender has confirmed nothing for far longer than it usually takes.</summary>
+    SlaveSilent,
+    /// <summary>The master stopped answering the watch (its connection broke or a sample timed out).</summary>
+    MasterUnanswered,
+}
+
+/// <summary>A verdict of <see cref="CommitWatchRule"/> with the sentence for the log.</summary>
+public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
+{
+    public static CommitWatchVerdict Quiet { get; } = new(CommitWatchKind.None, "");
+}
+
+/// <summary>
+/// The fast path's trigger for one pair: from samples taken every few tens of milliseconds it says when
+/// waiting commits meet a missing or silent slave. It decides nothing itself: a verdict only makes the
+/// monitor poll at once, and that poll judges with the usual evidence rules (the degrade policy, the
+/// slave's identity by address and name, the stall test across two polls). So a wrong trigger costs one
+/// extra poll, never a degrade.
+/// <para>
+/// Silent is relative to the slave's own pace: while commits wait, a healthy slave confirms WAL (its
+/// flush position or reply_time moves) at least once per round trip. The gap allowed is three times the
+/// longest gap seen recently between two confirmations, and never below <see cref="SilentFloor"/>, so a
+/// slave behind a slow link (hundreds of milliseconds per round trip) is not called silent.
+/// </para>
+/// </summary>
+public sealed class CommitWatchRule(DatanodePair pair)
+{
+    /// <summary>No slave is called silent sooner than this after its last confirmation.</summary>
+    public static readonly TimeSpan SilentFloor = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How many recent confirmation gaps set the pace.</summary>
+    private const int PaceWindow = 32;
+
+    private readonly Queue<TimeSpan> _gaps = new();
+    private DateTimeOffset? _waitingSince;
+    private DateTimeOffset? _lastProgressAt;
+    private (Lsn? Flush, DateTimeOffset? Reply)? _lastSeen;
+
+    /// <summary>The longest recent gap between two confirmations of the slave while commits waited.</summary>
+    public TimeSpan Pace => _gaps.Count == 0 ? TimeSpan.Zero : _gaps.Max();
+
+    /// <summary>How long the slave may stay silent while commits wait before a poll is asked for.</summary>
+    public TimeSpan SilentAfter => TimeSpan.FromTicks(Math.Max(SilentFloor.Ticks, Pace.Ticks * 3));
+
+    /// <summary>Takes one sample (in time order) and says whether the monitor should poll now.</summary>
+    public CommitWatchVerdict Observe(CommitSample sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        var sender = SlaveSender(sample);
+        var progress = sender is null ? ((Lsn?, DateTimeOffset?)?)null : (sender.FlushLsn, sender.ReplyTime);
+        var moved = progress is not null && _lastSeen is not null && progress != _lastSeen;
+        if (progress != _lastSeen && progress is not null)
+        {
+            // Only gaps inside a wait count: an idle slave replies every wal_receiver_status_interval (10 s).
+            if (moved && _waitingSince is { } waitingSince && _lastProgressAt is { } previous)
+                RememberGap(sample.At - (previous > waitingSince ? previous : waitingSince));
+            _lastProgressAt = sample.At;
+        }
+        _lastSeen = progress;
+
+        if (sample.InRecovery || sample.Waiters <= 0 || pair.Slave is null)
+        {
+            _waitingSince = null;
+            return CommitWatchVerdict.Quiet;
+        }
+        _waitingSince ??= sample.At;
+        var waiting = Count(sample.Waiters);
+        if (sender is null)
+            return new CommitWatchVerdict(CommitWatchKind.SlaveMissing,
+                $"{waiting} commit(s) wait for a synchronous standby on {pair.Name}'s master and the slave {pair.Slave.Endpoint} has no WAL sender there");
+        if (sender.State != "streaming")
+            return new CommitWatchVerdict(CommitWatchKind.SlaveMissing,
+                $"{waiting} commit(s) wait on {pair.Name}'s master and the slave's WAL sender is {sender.State}, not streaming");
+
+        var since = _lastProgressAt is { } last && last > _waitingSince.Value ? last : _waitingSince.Value;
+        var silent = sample.At - since;
+        return silent >= SilentAfter
+            ? new CommitWatchVerdict(CommitWatchKind.SlaveSilent,
+                $"{waiting} commit(s) wait on {pair.Name}'s master and the slave {pair.Slave.Endpoint} has confirmed nothing for {Ms(silent)} ms (its recent pace: {Ms(Pace)} ms)")
+            : CommitWatchVerdict.Quiet;
+    }
+
+    private void RememberGap(TimeSpan gap)
+    {
+        _gaps.Enqueue(gap);
+        while (_gaps.Count > PaceWindow) _gaps.Dequeue();
+    }
+
+    /// <summary>The slave's WAL sender: its application_name and, when the slave's address is an IP, its
+    /// client address (any client may take the name). Null when none matches.</summary>
+    private CommitWatchSender? SlaveSender(CommitSample sample)
+    {
+        if (pair.Slave is null) return null;
+        var named = sample.Senders.Where(s => string.Equals(s.ApplicationName, pair.ApplicationName, StringComparison.OrdinalIgnoreCase));
+        if (IPAddress.TryParse(pair.Slave.Address, out var ip))
+            named = named.Where(s => SlaveWalSender.SameAddress(s.ClientAddress, ip));
+        // Several candidates: a streaming one is enough not to call the slave missing (the poll sorts it out).
+        return named.OrderBy(s => s.State == "streaming" ? 0 : 1).FirstOrDefault();
+    }
+
+    private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Ms(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+}

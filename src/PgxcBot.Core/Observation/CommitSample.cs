@@ -1,0 +1,40 @@
+namespace PgxcBot.Core.Observation;
+
+/// <summary>
+/// One look of the fast commit watch at a master (one light query on a connection kept open): how many
+/// sessions wait for a synchronous standby right now and what the master's WAL senders report. Source:
+/// pg_stat_activity.wait_event = 'SyncRep' (9.6+), pg_stat_replication (reply_time 12+).
+/// </summary>
+/// <param name="At">When the answer came, by the bot's clock.</param>
+/// <param name="InRecovery">The server is a standby (then nothing of this sample matters).</param>
+/// <param name="Waiters">Sessions whose commit waits for a synchronous standby.</param>
+/// <param name="Senders">The master's WAL senders.</param>
+public sealed record CommitSample(DateTimeOffset At, bool InRecovery, int Waiters, IReadOnlyList<CommitWatchSender> Senders);
+
+/// <summary>One WAL sender as the fast watch sees it.</summary>
+/// <param name="ApplicationName">pg_stat_replication.application_name.</param>
+/// <param name="ClientAddress">client_addr as text; null over a Unix socket.</param>
+/// <param name="State">streaming, catchup, startup, backup, stopping.</param>
+/// <param name="FlushLsn">What the standby confirmed as flushed.</param>
+/// <param name="ReplyTime">When the standby last replied, by the master's clock (12+; null before).</param>
+public sealed record CommitWatchSender(string ApplicationName, string? ClientAddress, string State, Lsn? FlushLsn, DateTimeOffset? ReplyTime);
+
+/// <summary>Opens fast commit watches on masters (one adapter per outside system: PostgreSQL).</summary>
+public interface ICommitWatchSource
+{
+    /// <summary>Connects to <paramref name="master"/> and keeps the connection for the returned session.</summary>
+    /// <returns>A session, or one whose <see cref="ICommitWatchSession.Unsupported"/> says why this server cannot
+    /// be watched this way (e.g. Postgres-XC 9.3 has no wait_event).</returns>
+    /// <exception cref="Exception">Connection failures (the caller retries later; the 1 s poll reports the server).</exception>
+    Task<ICommitWatchSession> OpenAsync(Topology.ClusterTopology topology, Topology.ServerLocation master, CancellationToken cancellationToken);
+}
+
+/// <summary>A watch on one master over one open connection.</summary>
+public interface ICommitWatchSession : IAsyncDisposable
+{
+    /// <summary>Why the fast path cannot watch this server (null when it can).</summary>
+    string? Unsupported { get; }
+
+    /// <summary>One sample; throws when the connection fails or <paramref name="timeout"/> passes.</summary>
+    Task<CommitSample> SampleAsync(TimeSpan timeout, CancellationToken cancellationToken);
+}

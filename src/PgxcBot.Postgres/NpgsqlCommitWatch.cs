@@ -1,0 +1,141 @@
+using System.Globalization;
+using Npgsql;
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Servers;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Postgres;
+
+/// <summary>
+/// The fast commit watch over Npgsql: one unpooled connection per master, kept open, one prepared light
+/// query per sample (<see cref="ProbeSql.CommitWatch"/>). Servers without pg_stat_activity.wait_event
+/// (Postgres-XC 1.2 answers as 9.3) are not watched: their waiting commits only show in process titles,
+/// which the 1 s poll reads over SSH.
+/// </summary>
+public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time) : ICommitWatchSource
+{
+    /// <inheritdoc />
+    public async Task<ICommitWatchSession> OpenAsync(ClusterTopology topology, ServerLocation master, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(master);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = master.Address,
+            Port = master.Port,
+            Username = topology.Database.User,
+            Database = topology.Database.Database,
+            Password = secrets.Resolve(topology.Database.Password),
+            ApplicationName = "pgxcbot-commit-watch",
+            Timeout = Math.Max(1, (int)Math.Ceiling(topology.Monitor.ConnectTimeout.TotalSeconds)),
+            Pooling = false,
+            SslMode = SslMode.Disable,
+            TcpKeepAlive = true,
+        };
+        var sourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        // Our SQL casts to built-in types; XL coordinators and old servers need not answer type loading.
+        sourceBuilder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        var source = sourceBuilder.Build();
+        try
+        {
+            // No token reaches Npgsql here or in the samples: a cancellation that fires while the connection is
+            // breaking (the master was just killed) can throw inside Npgsql's cancel callback, on a timer thread,
+            // and take the whole process down. Our deadline is WaitAsync; Npgsql's own timeouts are the backstop.
+            var opening = source.OpenConnectionAsync(CancellationToken.None).AsTask();
+            NpgsqlConnection connection;
+            try
+            {
+                connection = await opening.WaitAsync(topology.Monitor.ConnectTimeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                _ = opening.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; },
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
+            }
+            var features = ServerFeatures.Of(connection.PostgreSqlVersion);
+            if (!features.WaitEvents)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                await source.DisposeAsync().ConfigureAwait(false);
+                return new Unwatched(string.Create(CultureInfo.InvariantCulture,
+                    $"{master.Endpoint} answers as PostgreSQL {connection.PostgreSqlVersion} (Postgres-XC 1.2 is 9.3), which has no pg_stat_activity.wait_event: waiting commits show only in process titles, read over SSH by the 1 s poll"));
+            }
+            var command = new NpgsqlCommand(ProbeSql.CommitWatch(features), connection) { CommandTimeout = 1 };
+            try
+            {
+                await command.PrepareAsync(CancellationToken.None).WaitAsync(topology.Monitor.CommandTimeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _ = Task.Run(() => { command.Dispose(); connection.Dispose(); }, CancellationToken.None);
+                throw;
+            }
+            return new Session(source, connection, command, time);
+        }
+        catch
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class Unwatched(string reason) : ICommitWatchSession
+    {
+        public string? Unsupported => reason;
+        public Task<CommitSample> SampleAsync(TimeSpan timeout, CancellationToken cancellationToken) => throw new NotSupportedException(reason);
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class Session(NpgsqlDataSource source, NpgsqlConnection connection, NpgsqlCommand command, TimeProvider time) : ICommitWatchSession
+    {
+        private readonly List<CommitWatchSender> _senders = [];
+
+        public string? Unsupported => null;
+
+        public async Task<CommitSample> SampleAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            // Our own deadline: a frozen master never answers. The abandoned read ends when the session is
+            // disposed (the connection closes) or at the command timeout.
+            var run = ReadAsync(CancellationToken.None);
+            try
+            {
+                return await run.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                _ = run.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new TimeoutException($"no answer within {timeout.TotalMilliseconds:0} ms");
+            }
+        }
+
+        private async Task<CommitSample> ReadAsync(CancellationToken cancellationToken)
+        {
+            _senders.Clear();
+            var inRecovery = false;
+            var waiters = 0;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    inRecovery = reader.GetBoolean(0);
+                    waiters = reader.GetInt32(1);
+                    if (reader.IsDBNull(2)) continue;
+                    _senders.Add(new CommitWatchSender(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                        reader.IsDBNull(4) ? "" : reader.GetString(4),
+                        !reader.IsDBNull(5) && Lsn.TryParse(reader.GetString(5), out var flush) ? flush : null,
+                        reader.IsDBNull(6) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc))));
+                }
+            }
+            return new CommitSample(time.GetUtcNow(), inRecovery, waiters, _senders.Count == 0 ? [] : [.. _senders]);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

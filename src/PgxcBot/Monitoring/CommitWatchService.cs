@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Monitoring;
+
+/// <summary>
+/// The fast path for the one failure that stops every write: per master with a slave, a light query every
+/// <see cref="MonitorSettings.CommitWatchInterval"/> (50 ms by default) on a connection kept open, and
+/// <see cref="CommitWatchRule"/> on its answers. When waiting commits meet a missing or silent slave it asks the
+/// monitor for a poll at once (<see cref="MonitorService.RequestPoll"/>); that poll judges with the same evidence
+/// rules and the degrade policy as every other. The watch never acts itself, so when it fails (a master down,
+/// a server without wait_event) the 1 s poll still finds blocked commits, only later.
+/// </summary>
+public sealed class CommitWatchService(TopologyState topologyState, ICommitWatchSource source, MonitorService monitor,
+    TimeProvider time, ILogger<CommitWatchService> logger) : BackgroundService
+{
+    /// <summary>While the slave stays missing or silent, a new poll is asked for at most this often.</summary>
+    private static readonly TimeSpan RepeatAfter = TimeSpan.FromMilliseconds(550);
+
+    private readonly ConcurrentDictionary<string, (Task Loop, CancellationTokenSource Stop)> _watches = new(StringComparer.Ordinal);
+
+    /// <summary>Samples taken since start, over every master (for benchmarks and tests).</summary>
+    public long Samples => Interlocked.Read(ref _samples);
+
+    private long _samples;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await monitor.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
+            // The set of masters follows the topology (a promote swaps roles): checked once a second.
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+            do
+            {
+                var topology = await topologyState.CurrentAsync(stoppingToken).ConfigureAwait(false);
+                Reconcile(topology, stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var (_, stop) in _watches.Values) await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_watches.Values.Select(w => w.Loop)).ConfigureAwait(false);
+            foreach (var (_, stop) in _watches.Values) stop.Dispose();
+            _watches.Clear();
+        }
+    }
+
+    private void Reconcile(ClusterTopology topology, CancellationToken stoppingToken)
+    {
+        var interval = topology.Monitor.CommitWatchInterval;
+        var wanted = interval <= TimeSpan.Zero
+            ? []
+            : topology.Datanodes.Where(p => p.Slave is not null).ToDictionary(p => $"{p.Name}|{p.Master.Endpoint}|{p.Slave!.Endpoint}|{p.ApplicationName}|{interval.Ticks}", StringComparer.Ordinal);
+        foreach (var key in _watches.Keys.Where(k => !wanted.ContainsKey(k)).ToArray())
+        {
+            if (!_watches.TryRemove(key, out var gone)) continue;
+            gone.Stop.Cancel();
+            _ = gone.Loop.ContinueWith(_ => gone.Stop.Dispose(), TaskScheduler.Default);
+        }
+        foreach (var (key, pair) in wanted)
+        {
+            if (_watches.ContainsKey(key)) continue;
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            _watches[key] = (Task.Run(() => WatchAsync(topology, pair, interval, stop.Token), CancellationToken.None), stop);
+        }
+    }
+
+    private async Task WatchAsync(ClusterTopology topology, DatanodePair pair, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        // A sample that takes longer than this is a master in trouble: the 1 s poll speaks for it.
+        var timeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(250).Ticks, interval.Ticks * 5));
+        var rule = new CommitWatchRule(pair);
+        var lastAsked = (Kind: CommitWatchKind.None, At: 0L);
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            ICommitWatchSession session;
+            try
+            {
+                session = await source.OpenAsync(topology, pair.Master, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (failures++ == 0)
+                    logger.LogInformation("Commit watch of {Datanode}: cannot connect to its master {Endpoint} ({Error}); retrying every second, the 1 s poll goes on",
+                        pair.Name, pair.Master.Endpoint, e.Message);
+                if (!await DelayAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false)) return;
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (session.Unsupported is { } why)
+            {
+                logger.LogInformation("Commit watch of {Datanode} is off: {Reason}", pair.Name, why);
+                await session.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+            if (failures > 0) logger.LogInformation("Commit watch of {Datanode}: watching its master {Endpoint} again", pair.Name, pair.Master.Endpoint);
+            failures = 0;
+            try
+            {
+                using var timer = new PeriodicTimer(interval, time);
+                do
+                {
+                    var sample = await session.SampleAsync(timeout, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref _samples);
+                    var verdict = rule.Observe(sample);
+                    if (verdict.Kind == CommitWatchKind.None)
+                    {
+                        lastAsked = (CommitWatchKind.None, 0);
+                        continue;
+                    }
+                    if (verdict.Kind == lastAsked.Kind && time.GetElapsedTime(lastAsked.At) < RepeatAfter) continue;
+                    if (lastAsked.Kind != verdict.Kind) logger.LogWarning("Commit watch: {Reason}; polling now", verdict.Reason);
+                    lastAsked = (verdict.Kind, time.GetTimestamp());
+                    monitor.RequestPoll(verdict.Kind);
+                }
+                while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                failures++;
+                // The connection to a live master does not break by itself: let the poll look now.
+                monitor.RequestPoll(CommitWatchKind.MasterUnanswered);
+                logger.LogInformation("Commit watch of {Datanode}: its master {Endpoint} stopped answering ({Error}); reconnecting, the 1 s poll goes on",
+                    pair.Name, pair.Master.Endpoint, e.Message);
+            }
+            finally
+            {
+                // A connection whose query was abandoned may take a while to close: never wait for it here.
+                _ = Task.Run(async () =>
+                {
+                    try { await session.DisposeAsync().ConfigureAwait(false); }
+                    catch (Exception) { /* the connection was broken already */ }
+                }, CancellationToken.None);
+            }
+            if (!await DelayAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false)) return;
+        }
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Lab.Faults;
+using PgxcBot.Lab.Pairs;
+using Xunit.Abstractions;
+
+namespace PgxcBot.IntegrationTests.Monitoring;
+
+/// <summary>The fast commit watch beside the monitor, on a real PostgreSQL 15 pair: a lost sync slave is acted on
+/// by a poll the watch asks for, and a slow but healthy slave (a delaying link) is left alone.</summary>
+public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
+    private MonitorLab? _lab;
+    private CancellationToken Ct => _timeout.Token;
+
+    private Task<string> SyncStateAsync(MonitorLab lab) => lab.QueryAsync<string>(lab.Pair.Master,
+        $"SELECT coalesce((SELECT sync_state FROM pg_stat_replication WHERE application_name = '{lab.Pair.ApplicationName}'), 'none')", Ct);
+
+    [Fact]
+    public async Task A_killed_sync_slave_is_degraded_by_a_poll_the_commit_watch_asks_for()
+    {
+        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
+        await lab.PollsAsync(2, Ct);
+        await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, Ct);
+        await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, Ct);
+        await Support.Poll.UntilAsync(() => Task.FromResult(lab.CommitWatch.Samples), s => s > 5, Deadline, "the commit watch sampling", Ct);
+        var requestedBefore = lab.Monitor.RequestedPolls;
+
+        var killedAt = Stopwatch.GetTimestamp();
+        await lab.Pair.Slave.KillAsync(Ct);
+        await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp() + Stopwatch.Frequency / 5, Deadline, Ct);
+        var stall = writer.LongestGapAround(killedAt);
+        output.WriteLine($"commit stall after kill -9 of the sync slave, with the commit watch: {stall.TotalMilliseconds:0} ms; requested polls: {lab.Monitor.RequestedPolls - requestedBefore}");
+
+        Assert.True(lab.Monitor.RequestedPolls > requestedBefore, "the commit watch asked for no poll");
+        Assert.True(stall < TimeSpan.FromSeconds(2.5), $"commits were blocked for {stall.TotalSeconds:0.0} s");
+        Assert.Equal("", await lab.QueryAsync<string>(lab.Pair.Master, "SHOW synchronous_standby_names", Ct));
+        var (alert, _) = await lab.Notifications.WaitForAsync(n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("commits released", StringComparison.Ordinal),
+            Deadline, "the slave-lost alert saying commits were released", Ct);
+        output.WriteLine(Core.Messages.PlainTextRenderer.Render(alert.Message));
+        // Where the stall went: the kill, the operation's request, each step (wall clock, ms after the kill).
+        var killedWall = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(killedAt);
+        foreach (var operation in await new PgxcBot.Store.SqliteOperationStore(lab.Store).GetHistoryAsync("datanode1", 5, Ct))
+        {
+            output.WriteLine($"operation {operation.Id} {operation.Kind}: requested +{(operation.RequestedAt - killedWall).TotalMilliseconds:0} ms");
+            foreach (var step in operation.Steps)
+                output.WriteLine($"  {step.StepId}: +{(step.StartedAt - killedWall)?.TotalMilliseconds:0} → +{(step.EndedAt - killedWall)?.TotalMilliseconds:0} ms");
+        }
+    }
+
+    [Fact]
+    public async Task A_slow_but_healthy_sync_slave_behind_a_delaying_link_is_not_degraded()
+    {
+        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
+        var pair = lab.Pair;
+        // 120 ms each way: every commit waits a 240 ms round trip, and the slave replies only that often.
+        await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(120));
+        // The monitor is stopped while the slave reconnects through the proxy: a slave not streaming at a poll is
+        // a lost slave, and the pair would be degraded for the test's own setup.
+        await lab.StopMonitorAsync();
+        await lab.ExecuteAsync(pair.Slave,
+            $"ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port={proxy.Port} user=postgres application_name={pair.ApplicationName}'", Ct);
+        await lab.QueryAsync<bool>(pair.Slave, "SELECT pg_reload_conf()", Ct);
+        // The slave reconnects through the proxy (PostgreSQL 13+ restarts the WAL receiver on a new primary_conninfo).
+        await Support.Poll.UntilAsync(() => lab.QueryAsync<int>(pair.Slave,
+                "SELECT coalesce((SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'), 0)", Ct),
+            port => port == proxy.Port, Deadline, "the slave streaming through the proxy", Ct);
+        await Support.Poll.UntilAsync(() => SyncStateAsync(lab), s => s == "sync", Deadline, "the slave in sync again", Ct);
+        await lab.RestartMonitorAsync(Ct);
+        await lab.PollsAsync(2, Ct);
+
+        await using var writer = await CommitWriter.StartAsync(pair.Master.ConnectionString, Ct);
+        var started = Stopwatch.GetTimestamp();
+        var samplesBefore = lab.CommitWatch.Samples;
+        var pollsBefore = lab.Monitor.Polls;
+        // Six polls' worth of slow commits: every one of them must be acknowledged by the slave, slowly.
+        await Support.Poll.UntilAsync(() => Task.FromResult(lab.Monitor.Polls), p => p >= pollsBefore + 6, Deadline, "six polls under slow commits", Ct);
+        var commits = writer.Count;
+        var perCommit = Stopwatch.GetElapsedTime(started) / Math.Max(1, commits);
+        output.WriteLine($"{commits} commits, {perCommit.TotalMilliseconds:0} ms each; commit watch samples {lab.CommitWatch.Samples - samplesBefore}; requested polls {lab.Monitor.RequestedPolls}");
+
+        Assert.True(perCommit > TimeSpan.FromMilliseconds(200), $"commits took {perCommit.TotalMilliseconds:0} ms: the link does not delay them");
+        Assert.True(lab.CommitWatch.Samples - samplesBefore > 20, "the commit watch did not sample");
+        Assert.Equal("sync", await SyncStateAsync(lab));
+        Assert.Equal(pair.ApplicationName, await lab.QueryAsync<string>(pair.Master, "SHOW synchronous_standby_names", Ct));
+        Assert.DoesNotContain(lab.Notifications.All, n => n.IncidentKey.EndsWith("/slave-lost", StringComparison.Ordinal) || n.IncidentKey.EndsWith("/commits-blocked", StringComparison.Ordinal));
+        Assert.DoesNotContain(lab.Monitor.Latest!.Pairs[0].Problems, p => p.Code is "commits-blocked" or "slave-frozen");
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null) await _lab.DisposeAsync();
+        _timeout.Dispose();
+    }
+}

@@ -1,0 +1,123 @@
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Observation;
+using PgxcBot.Core.Topology;
+
+namespace PgxcBot.Tests.Monitoring;
+
+/// <summary>The fast path's trigger: waiting commits meet a missing or silent slave, measured against the
+/// slave's own pace, never against a fixed latency.</summary>
+public sealed class CommitWatchRuleTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    private static readonly DatanodePair Pair = new("datanode1",
+        new ServerLocation("h1", "10.0.0.1", 5432, "/d"), new ServerLocation("h2", "10.0.0.2", 5432, "/d"), "datanode1_slave", null);
+
+    private static CommitWatchSender Slave(long flush, DateTimeOffset? reply = null, string state = "streaming", string address = "10.0.0.2",
+        string name = "datanode1_slave") =>
+        new(name, address, state, new Lsn((ulong)flush), reply);
+
+    private static CommitSample At(int ms, int waiters, params CommitWatchSender[] senders) => new(T0.AddMilliseconds(ms), false, waiters, senders);
+
+    [Fact]
+    public void Waiting_commits_and_no_wal_sender_of_the_slave_ask_for_a_poll_at_once()
+    {
+        var rule = new CommitWatchRule(Pair);
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(0, 0, Slave(100))).Kind);
+        var verdict = rule.Observe(At(50, 3));
+        Assert.Equal(CommitWatchKind.SlaveMissing, verdict.Kind);
+        Assert.Contains("3 commit(s)", verdict.Reason);
+    }
+
+    [Theory]
+    [InlineData("catchup", "10.0.0.2", "datanode1_slave")]   // connected, not streaming
+    [InlineData("streaming", "10.0.0.9", "datanode1_slave")] // another client took the slave's name
+    [InlineData("streaming", "10.0.0.2", "spare")]           // the slave's address streams under another name
+    public void A_wal_sender_that_is_not_the_slave_streaming_counts_as_missing(string state, string address, string name)
+    {
+        var rule = new CommitWatchRule(Pair);
+        Assert.Equal(CommitWatchKind.SlaveMissing, rule.Observe(At(0, 1, Slave(100, state: state, address: address, name: name))).Kind);
+    }
+
+    [Fact]
+    public void Without_waiting_commits_a_missing_slave_is_left_to_the_poll()
+    {
+        var rule = new CommitWatchRule(Pair);
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(0, 0)).Kind);
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(0, 2) with { InRecovery = true }).Kind);
+    }
+
+    [Fact]
+    public void A_pair_without_a_slave_is_never_asked_about()
+    {
+        var rule = new CommitWatchRule(Pair with { Slave = null });
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(0, 5)).Kind);
+    }
+
+    [Fact]
+    public void A_slave_that_stops_confirming_while_commits_wait_is_silent_after_the_floor()
+    {
+        var rule = new CommitWatchRule(Pair);
+        var reply = T0;
+        // Healthy: confirms every 50 ms while one commit waits.
+        for (var ms = 0; ms <= 1000; ms += 50)
+            Assert.Equal(CommitWatchKind.None, rule.Observe(At(ms, 1, Slave(ms, reply = T0.AddMilliseconds(ms)))).Kind);
+        // Frozen at 1000 ms: same flush, same reply_time.
+        CommitWatchVerdict verdict = CommitWatchVerdict.Quiet;
+        var ms2 = 1000;
+        while (verdict.Kind == CommitWatchKind.None && ms2 < 3000)
+            verdict = rule.Observe(At(ms2 += 50, 1, Slave(1000, reply)));
+        Assert.Equal(CommitWatchKind.SlaveSilent, verdict.Kind);
+        Assert.Equal(1000 + (int)CommitWatchRule.SilentFloor.TotalMilliseconds, ms2);
+    }
+
+    [Fact]
+    public void A_slow_slave_sets_its_own_pace_and_is_not_called_silent_between_its_confirmations()
+    {
+        var rule = new CommitWatchRule(Pair);
+        // A 400 ms round trip: confirmations every 400 ms while commits wait continuously (sampled every 50 ms).
+        long flush = 0;
+        for (var ms = 0; ms <= 8000; ms += 50)
+        {
+            if (ms % 400 == 0) flush += 10;
+            var verdict = rule.Observe(At(ms, 1, Slave(flush, T0.AddMilliseconds(ms - ms % 400))));
+            if (ms >= 800) Assert.Equal(CommitWatchKind.None, verdict.Kind);
+        }
+        Assert.Equal(TimeSpan.FromMilliseconds(400), rule.Pace);
+        Assert.Equal(TimeSpan.FromMilliseconds(1200), rule.SilentAfter);
+    }
+
+    [Fact]
+    public void An_idle_stretch_before_commits_wait_does_not_stretch_the_pace()
+    {
+        var rule = new CommitWatchRule(Pair);
+        rule.Observe(At(0, 0, Slave(10, T0)));
+        // Ten seconds idle (an idle slave replies every wal_receiver_status_interval), then a commit waits and is confirmed in 20 ms.
+        rule.Observe(At(10_000, 1, Slave(10, T0)));
+        rule.Observe(At(10_050, 1, Slave(20, T0.AddMilliseconds(10_040))));
+        Assert.True(rule.Pace <= TimeSpan.FromMilliseconds(50), $"pace {rule.Pace}");
+        Assert.Equal(CommitWatchRule.SilentFloor, rule.SilentAfter);
+    }
+
+    [Fact]
+    public void Without_reply_time_the_flush_position_alone_shows_progress()
+    {
+        var rule = new CommitWatchRule(Pair);
+        for (var ms = 0; ms <= 1000; ms += 50)
+            Assert.Equal(CommitWatchKind.None, rule.Observe(At(ms, 1, Slave(ms, reply: null))).Kind);
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(1200, 1, Slave(1000, reply: null))).Kind);
+        Assert.Equal(CommitWatchKind.SlaveSilent, rule.Observe(At(1300, 1, Slave(1000, reply: null))).Kind);
+    }
+
+    [Fact]
+    public void Commits_that_stop_waiting_reset_the_silence()
+    {
+        var rule = new CommitWatchRule(Pair);
+        rule.Observe(At(0, 1, Slave(10, T0)));
+        rule.Observe(At(250, 0, Slave(10, T0)));
+        // A new wait starts at 300 ms: silence counts from there, not from the last confirmation.
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(300, 1, Slave(10, T0))).Kind);
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(550, 1, Slave(10, T0))).Kind);
+        Assert.Equal(CommitWatchKind.SlaveSilent, rule.Observe(At(600, 1, Slave(10, T0))).Kind);
+    }
+}
