@@ -5,7 +5,7 @@ using PgxcBot.Core.Monitoring;
 namespace PgxcBot.Store.Postgres;
 
 /// <summary>Incidents and degraded pairs in the PostgreSQL store (migration 3), saved with their chat outbox entries
-/// in one fenced transaction per monitor round.</summary>
+/// and the incident history they add (migration 10) in one fenced transaction per monitor round.</summary>
 public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time) : IMonitorStateStore
 {
     private const string UpsertIncident = """
@@ -49,6 +49,8 @@ public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time)
         var at = StoreText.Time(time.GetUtcNow());
         await store.WriteAsync("the monitor's incidents and alerts", async (c, tx) =>
         {
+            // History first (migration 10): it compares with the stored version, which the upsert below replaces.
+            await PostgresTimelineStore.AppendIncidentEventsAsync(c, tx, round.Incidents, cancellationToken).ConfigureAwait(false);
             foreach (var incident in round.Incidents)
                 await PostgresStore.Execute(c, tx, UpsertIncident, cancellationToken, ("key", incident.Key), ("status", incident.Status.ToString()), ("at", at),
                     ("doc", JsonSerializer.Serialize(incident, RunbookJson.Options))).ConfigureAwait(false);

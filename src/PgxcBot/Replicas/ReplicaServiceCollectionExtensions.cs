@@ -33,6 +33,12 @@ public static class ReplicaServiceCollectionExtensions
         services.AddSingleton<IMaintenanceStore>(new PostgresMaintenanceStore(store));
         services.AddSingleton<IMonitorStateStore>(p => new PostgresMonitorStore(store, p.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new StoreWriteProbe(store.CheckWritableAsync));
+        // The timeline's records and the monitor's lag samples (migration 10), and the pictures drawn from them.
+        var timeline = new PostgresTimelineStore(store);
+        services.AddSingleton<PgxcBot.Core.Timeline.ITimelineStore>(timeline);
+        services.AddSingleton<ILagHistoryStore>(timeline);
+        services.AddSingleton<PgxcBot.Core.Charts.IChartRenderer, PgxcBot.Charts.ScottPlotChartRenderer>();
+        services.AddSingleton<Pictures.ChatPictures>();
         services.AddSingleton<ILeaderLease>(new PostgresLeaderLease(store, replicaId, lease));
         services.AddSingleton(p =>
         {
