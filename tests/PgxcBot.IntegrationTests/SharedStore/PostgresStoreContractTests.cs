@@ -21,8 +21,9 @@ public sealed class PostgresStoreContractTests(StoreServer server) : StoreContra
     {
         var store = await PostgresStore.OpenAsync(connectionString, null, null, default);
         _opened.Add(store);
+        var timeline = new PostgresTimelineStore(store);
         return new StoreHandles(store, new PostgresMasterSightingStore(store), new PostgresRefusalLog(store), new PostgresTopologyStore(store),
-            new PostgresMaintenanceStore(store));
+            new PostgresMaintenanceStore(store), new PostgresMonitorStore(store, TimeProvider.System), timeline, timeline);
     }
 
     public override async Task DisposeAsync()

@@ -14,8 +14,12 @@ public sealed class SqliteStoreContractTests : StoreContract, IDisposable
         return (Handles(await SqliteStore.OpenAsync(path, null, default)), Handles(await SqliteStore.OpenAsync(path, null, default)));
     }
 
-    private static StoreHandles Handles(SqliteStore store) =>
-        new(store, new SqliteMasterSightingStore(store), new SqliteRefusalLog(store), new SqliteTopologyStore(store), new SqliteMaintenanceStore(store));
+    private static StoreHandles Handles(SqliteStore store)
+    {
+        var timeline = new SqliteTimelineStore(store);
+        return new(store, new SqliteMasterSightingStore(store), new SqliteRefusalLog(store), new SqliteTopologyStore(store), new SqliteMaintenanceStore(store),
+            new SqliteMonitorStore(store, TimeProvider.System), timeline, timeline);
+    }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

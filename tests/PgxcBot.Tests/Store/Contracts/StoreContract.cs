@@ -3,13 +3,15 @@ using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Timeline;
 using PgxcBot.Core.Topology;
 
 namespace PgxcBot.StoreContracts;
 
 /// <summary>Every store interface of one store, opened twice (as two processes or replicas would have it): what is
 /// written through <see cref="StoreHandles"/> A is read through B.</summary>
-public sealed record StoreHandles(IPairStateStore Pairs, IMasterSightingStore Sightings, IRefusalLog Refusals, ITopologyStore Topology, IMaintenanceStore Maintenance);
+public sealed record StoreHandles(IPairStateStore Pairs, IMasterSightingStore Sightings, IRefusalLog Refusals, ITopologyStore Topology, IMaintenanceStore Maintenance,
+    IMonitorStateStore Monitor, ITimelineStore Timeline, ILagHistoryStore Lag);
 
 /// <summary>
 /// The behaviour of the bot's store, the same on SQLite (unit tests) and on PostgreSQL (integration tests; this file is
@@ -96,5 +98,84 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal("bob", Assert.Single(await _b.Maintenance.GetAcknowledgementsAsync(default)).Owner);
         Assert.Equal("on it", (await _b.Maintenance.RemoveAcknowledgementAsync("datanode1/master-lost", default))!.Note);
         Assert.Empty(await _a.Maintenance.GetAcknowledgementsAsync(default));
+    }
+
+    [Fact]
+    public async Task A_mute_request_is_approved_once_and_every_later_approval_is_refused()
+    {
+        var request = new MuteRequest(0, "datanode1", null, "u-alice", "alice", "disk swap", TimeSpan.FromHours(1), T0, T0.AddMinutes(15));
+        var (first, none) = await _a.Maintenance.RequestMuteAsync(request, default);
+        Assert.Null(none);
+        var (second, replaced) = await _b.Maintenance.RequestMuteAsync(request with { Reason = "disk swap, both disks" }, default);
+        Assert.Equal(first.Id, replaced!.Id);
+        Assert.Equal(second.Id, (await _a.Maintenance.GetAwaitingRequestAsync("datanode1", null, default))!.Id);
+        Assert.Null(await _a.Maintenance.GetAwaitingRequestAsync("datanode1", "slave-lag", default));
+
+        // A replaced request and an expired one are not approvable.
+        Assert.Equal(MuteRequest.Replaced, (await _b.Maintenance.ApproveMuteAsync(first.Id, "bob", T0.AddMinutes(1), default)).Request!.State);
+        var expiring = (await _a.Maintenance.RequestMuteAsync(request with { Subject = "datanode2" }, default)).Stored;
+        var late = await _b.Maintenance.ApproveMuteAsync(expiring.Id, "bob", T0.AddMinutes(15), default);
+        Assert.Null(late.Stored);
+        Assert.Equal(MuteRequest.Awaiting, late.Request!.State);
+        Assert.Null((await _b.Maintenance.ApproveMuteAsync(999_999, "bob", T0.AddMinutes(1), default)).Request);
+
+        // Two approvers at once (one per handle, as two processes): exactly one sets the window.
+        var approvals = await Task.WhenAll(_a.Maintenance.ApproveMuteAsync(second.Id, "bob", T0.AddMinutes(2), default),
+            _b.Maintenance.ApproveMuteAsync(second.Id, "carol", T0.AddMinutes(2), default));
+        var won = Assert.Single(approvals, a => a.Stored is not null);
+        var lost = Assert.Single(approvals, a => a.Stored is null);
+        Assert.Equal(MuteRequest.Approved, lost.Request!.State);
+        Assert.Equal(won.Stored!.ApprovedBy, lost.Request.DecidedBy);
+        Assert.Equal((T0.AddMinutes(2), T0.AddMinutes(62), "alice", "disk swap, both disks"), (won.Stored.StartedAt, won.Stored.EndsAt, won.Stored.SetBy, won.Stored.Reason));
+        var lasting = Assert.Single(await _a.Maintenance.GetLastingMutesAsync(default));
+        Assert.Equal((won.Stored.Id, won.Stored.ApprovedBy), (lasting.Id, lasting.ApprovedBy));
+        Assert.Null(await _b.Maintenance.GetAwaitingRequestAsync("datanode1", null, default));
+        Assert.Null((await _a.Maintenance.ApproveMuteAsync(second.Id, "dave", T0.AddMinutes(3), default)).Stored);
+    }
+
+    [Fact]
+    public async Task Incident_events_are_appended_with_each_save_and_the_timeline_reads_them_in_order()
+    {
+        var pending = new Incident("datanode1/slave-lost", IncidentStatus.Pending,
+            new AlertCandidate("datanode1", AlertKinds.SlaveLost, Severity.Critical, "datanode1: slave lost", [], "", []), T0, T0, 1, 0, null, null, null, 0, Severity.Critical);
+        var raised = pending with { Status = IncidentStatus.Open, ConsecutiveSeen = 2, RaisedAt = T0.AddMinutes(1), LastNotifiedAt = T0.AddMinutes(1) };
+        var reminded = raised with { LastNotifiedAt = T0.AddMinutes(31) };
+        var cleared = reminded with { Status = IncidentStatus.Resolving, ClearedAt = T0.AddMinutes(40) };
+        await _a.Monitor.SaveIncidentsAsync([pending], default);
+        await _a.Monitor.SaveIncidentsAsync([raised], default);
+        await _b.Monitor.SaveRoundAsync(new MonitorRound([reminded, pending with { Key = "datanode2/slave-lost" }], [], [], []), default);
+        await _a.Monitor.SaveIncidentsAsync([reminded], default); // unchanged: nothing to append
+        await _b.Monitor.SaveIncidentsAsync([cleared], default);
+        await _a.Pairs.RecordTransitionAsync(new PairTransition("datanode1", T0.AddHours(-3), PairState.Sync, PairState.Async, PairTrigger.ObservedAsync, "too old"), default);
+        await _a.Pairs.RecordTransitionAsync(new PairTransition("datanode1", T0.AddHours(-2), PairState.Async, PairState.Sync, PairTrigger.ObservedSync, "state at start"), default);
+        await _a.Pairs.RecordTransitionAsync(new PairTransition("datanode1", T0.AddMinutes(1), PairState.Sync, PairState.Degraded, PairTrigger.ObservedAsync, "slave lost"), default);
+        var alice = new Actor("alice", "alice", ["dba"]);
+        await _a.Refusals.RecordAsync(new OperationRefusal(T0.AddHours(-2), alice, "promote datanode1", "datanode1", null, "before the window", null), default);
+        await _a.Refusals.RecordAsync(new OperationRefusal(T0.AddMinutes(5), alice, "promote datanode1", "datanode1", null, "slave behind", null), default);
+        await _a.Refusals.RecordAsync(new OperationRefusal(T0.AddMinutes(5), alice, "promote datanode2", "datanode2", null, "other pair", null), default);
+
+        var sources = await _b.Timeline.ReadAsync("datanode1", T0.AddHours(-1), default);
+        Assert.Equal([(IncidentEventKind.Raised, T0.AddMinutes(1)), (IncidentEventKind.Reminded, T0.AddMinutes(31)), (IncidentEventKind.Cleared, T0.AddMinutes(40))],
+            sources.Incidents.Select(e => (e.Kind, e.At)));
+        Assert.All(sources.Incidents, e => Assert.Equal(("datanode1/slave-lost", "datanode1: slave lost"), (e.Key, e.Title)));
+        Assert.Equal(["state at start", "slave lost"], sources.Transitions.Select(t => t.Reason));
+        Assert.Equal(["slave behind"], sources.Refusals.Select(r => r.Reason));
+        Assert.Equal([IncidentEventKind.Cleared], (await _a.Timeline.ReadAsync(null, T0.AddMinutes(32), default)).Incidents.Select(e => e.Kind));
+        Assert.Empty((await _a.Timeline.ReadAsync("datanode2", T0.AddHours(-1), default)).Incidents);
+    }
+
+    [Fact]
+    public async Task Lag_samples_are_read_back_by_time_and_those_older_than_the_retention_are_deleted()
+    {
+        await _a.Lag.AppendAsync([new LagSample("datanode1", T0, 1024, 0.5), new LagSample("datanode2", T0, null, null)], T0.AddDays(-1), default);
+        await _b.Lag.AppendAsync([new LagSample("datanode1", T0.AddMinutes(1), 0, 0), new LagSample("datanode1", T0, 2048, 1.5)], T0.AddDays(-1), default);
+        Assert.Equal([new LagSample("datanode1", T0, 2048, 1.5), new LagSample("datanode2", T0, null, null), new LagSample("datanode1", T0.AddMinutes(1), 0, 0)],
+            await _a.Lag.GetAsync(null, T0.AddHours(-1), default));
+        Assert.Equal([T0.AddMinutes(1)], (await _a.Lag.GetAsync("datanode1", T0.AddSeconds(1), default)).Select(s => s.At));
+
+        // The retention moves past the first samples: the next append deletes them.
+        await _a.Lag.AppendAsync([new LagSample("datanode2", T0.AddHours(2), 10, 0.1)], T0.AddMinutes(1), default);
+        Assert.Equal([("datanode1", T0.AddMinutes(1)), ("datanode2", T0.AddHours(2))],
+            (await _b.Lag.GetAsync(null, T0.AddDays(-2), default)).Select(s => (s.Datanode, s.At)));
     }
 }
