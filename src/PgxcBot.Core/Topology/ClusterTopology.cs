@@ -93,6 +93,10 @@ public sealed record MonitorSettings(
     public TimeSpan PreparedCritical { get; init; } = TimeSpan.FromMinutes(15);
 }
 
+/// <summary>The store the bot's replicas share (<c>store.connectionString</c>): the secret holding the Npgsql connection
+/// string, this replica's id (null: the host name) and the leader lease's duration.</summary>
+public sealed record SharedStoreSettings(SecretReference ConnectionString, string? ReplicaId, TimeSpan Lease);
+
 public sealed record DatabaseCredentials(string User, string Database, SecretReference? Password);
 
 /// <summary>The validated, immutable picture of what the cluster should look like.</summary>
@@ -105,6 +109,9 @@ public sealed record ClusterTopology(
     MonitorSettings Monitor,
     string StorePath)
 {
+    /// <summary>The shared PostgreSQL store and this replica's lease; null: the embedded SQLite store at <see cref="StorePath"/>.</summary>
+    public SharedStoreSettings? SharedStore { get; init; }
+
     /// <summary>Who may request and approve operations; nobody, until the config says so.</summary>
     public Operations.ApprovalPolicy Approvals { get; init; } = Operations.ApprovalPolicy.Nobody;
 

@@ -24,6 +24,8 @@ internal sealed record DurationRule(string Unit, double Min, double Max, double 
 {
     public TimeSpan ToTimeSpan(double value) => Unit == "minutes" ? TimeSpan.FromMinutes(value) : TimeSpan.FromSeconds(value);
 
+    public static readonly DurationRule Lease = new("seconds", 2, 300, 15,
+        "It is how long the active replica may be silent before the standby takes over (renewed every third of it).");
     public static readonly DurationRule Interval = new("seconds", 0.5, 3600, 1,
         "It is how often every server is polled.");
     public static readonly DurationRule ConnectTimeout = new("seconds", 0.5, 300, 2,

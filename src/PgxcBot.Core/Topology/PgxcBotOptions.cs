@@ -155,4 +155,11 @@ public sealed class StoreOptions
 {
     /// <summary>Path of the SQLite file; relative paths are relative to the config file.</summary>
     public string? Path { get; set; }
+    /// <summary>An Npgsql connection string to a PostgreSQL database the replicas share, by reference (env or file):
+    /// when set, the store is that database and the replicas elect a leader in it; store.path is then not used.</summary>
+    public SecretReference? ConnectionString { get; set; }
+    /// <summary>This replica's name in the shared store (unique per replica); default: the host name.</summary>
+    public string? ReplicaId { get; set; }
+    /// <summary>How long the leader lease lasts without renewal, seconds (renewed every third of it); default 15.</summary>
+    public double? LeaseSeconds { get; set; }
 }

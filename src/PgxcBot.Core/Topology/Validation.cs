@@ -23,6 +23,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         var database = CheckDatabase();
         var monitor = CheckMonitor();
         var store = CheckStore();
+        var sharedStore = CheckSharedStore();
         var approvals = CheckApprovals();
         var discord = CheckDiscord();
         var alerts = AlertValidation.Check(options.Alerts, Error);
@@ -40,7 +41,7 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
         if (errors.Count > 0 || flavor is null || database is null || monitor is null || store is null || alerts is null || telemetry is null)
             return new ConfigReport(errors, warnings, null);
         return new ConfigReport(errors, warnings,
-            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts, Gtm = gtm, Telemetry = telemetry });
+            new ClusterTopology(flavor.Value, hostList, datanodes, coordinators, database, monitor, store) { Approvals = approvals, Discord = discord, Alerts = alerts, Gtm = gtm, Telemetry = telemetry, SharedStore = sharedStore });
     }
 
     private readonly HashSet<string> loaderPaths = new(StringComparer.Ordinal);
@@ -337,6 +338,22 @@ internal sealed partial class Validation(PgxcBotOptions options, string? baseDir
             return null;
         if (baseDirectory is null || Path.IsPathRooted(path)) return path;
         return Path.GetFullPath(Path.Combine(baseDirectory, path));
+    }
+
+    private SharedStoreSettings? CheckSharedStore()
+    {
+        var s = options.Store;
+        if (s.ConnectionString is null)
+        {
+            if (s.ReplicaId is not null || s.LeaseSeconds is not null)
+                Warn("store", "replicaId and leaseSeconds only matter with store.connectionString (a PostgreSQL store shared by two replicas); the SQLite store has one replica.");
+            return null;
+        }
+        var ok = CheckSecret("store.connectionString", s.ConnectionString);
+        if (s.ReplicaId is not null && (s.ReplicaId.Length is 0 or > 63 || !s.ReplicaId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            ok = Fail("store.replicaId", $"\"{ConfigRules.Show(s.ReplicaId)}\" is not a replica name: use 1-63 letters, digits, '-', '_' or '.', different on each replica (e.g. the host name), or remove the key to use the host name.");
+        ok &= Duration("store.leaseSeconds", s.LeaseSeconds, DurationRule.Lease, DurationRule.Lease.ToTimeSpan(DurationRule.Lease.Default), out var lease);
+        return ok ? new SharedStoreSettings(s.ConnectionString, s.ReplicaId, lease) : null;
     }
 
     private Operations.ApprovalPolicy CheckApprovals()

@@ -6,6 +6,7 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Outbox;
 using PgxcBot.Secrets;
 using PgxcBot.Hosting;
+using PgxcBot.Replicas;
 using PgxcBot.Store;
 
 namespace PgxcBot.Cli;
@@ -50,23 +51,40 @@ internal static class CliHost
         builder.Services.AddSystemd();
         builder.Services.AddPgxcBotCore(config.Loaded.Options, config.BaseDirectory);
         builder.Services.AddSingleton<Core.Topology.ISecretResolver>(new SecretResolver(io.Variables));
-        SqliteStore store;
+        var shared = config.Report.Topology!.SharedStore;
+        Store.Postgres.PostgresStore? sharedStore = null;
         try
         {
-            store = await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken);
+            if (shared is null)
+            {
+                builder.Services.AddPgxcBotStore(await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken));
+            }
+            else
+            {
+                // The connection string is a secret by reference, like every other; it never reaches a log line.
+                var connectionString = new SecretResolver(io.Variables).Resolve(shared.ConnectionString)!;
+                sharedStore = await Store.Postgres.PostgresStore.OpenAsync(connectionString, fence: null, logger: null, cancellationToken);
+                builder.Services.AddPgxcBotSharedStore(sharedStore, shared.ReplicaId ?? Environment.MachineName, shared.Lease);
+            }
         }
         catch (StoreOpenException e)
         {
-            // The message names the file and the fix; a path that can never work is a configuration error.
+            // The message names the file (or database) and the fix; one that can never work is a configuration error.
             await io.Error.WriteLineAsync($"error: {e.Message}");
             return e.CanNeverWork ? ExitCodes.BadConfig : ExitCodes.Unexpected;
         }
-        builder.Services.AddPgxcBotStore(store);
+        catch (Core.Topology.SecretUnavailableException e)
+        {
+            await io.Error.WriteLineAsync($"error: store.connectionString: {e.Message}");
+            return ExitCodes.BadConfig;
+        }
         builder.Services.AddSingleton(io);
         // The terminal is a chat target like any other: progress lines (and, with the monitor, alerts) reach it
         // through the outbox.
         builder.Services.AddPgxcBotConsoleOutbox(io.Out);
         overrides?.Invoke(builder.Services);
+        // Two replicas on a shared store: the monitor, the outbox senders and the chat gateway run only on the active one.
+        if (sharedStore is not null) builder.Services.RunOnlyWhileActive();
 
         var host = builder.Build();
         try
@@ -87,9 +105,13 @@ internal static class CliHost
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
                 try
                 {
-                    // An operation that was running when the bot last stopped is reported before anything else.
-                    await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
-                    await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
+                    // An operation that was running when the bot last stopped is reported before anything else. With a
+                    // shared store the takeover does it (TakeoverService), each time this replica becomes active.
+                    if (sharedStore is null)
+                    {
+                        await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
+                        await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
+                    }
                     return await command(host.Services, linked.Token);
                 }
                 catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -115,6 +137,7 @@ internal static class CliHost
             // Async disposal: the connection pools of the observer and executor close asynchronously.
             if (host is IAsyncDisposable asyncHost) await asyncHost.DisposeAsync();
             else host.Dispose();
+            if (sharedStore is not null) await sharedStore.DisposeAsync();
         }
     }
 }

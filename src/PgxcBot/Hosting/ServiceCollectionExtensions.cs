@@ -103,6 +103,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(new SqliteOutboxStore(store));
         services.AddSingleton<IRefusalLog>(new SqliteRefusalLog(store));
         services.AddSingleton<PgxcBot.Core.Monitoring.IMaintenanceStore>(new SqliteMaintenanceStore(store));
+        services.AddSingleton(new StoreWriteProbe(store.CheckWritableAsync));
         // The timeline's records and the monitor's lag samples (migration 10), and the pictures drawn from them.
         var timeline = new SqliteTimelineStore(store);
         services.AddSingleton<PgxcBot.Core.Timeline.ITimelineStore>(timeline);

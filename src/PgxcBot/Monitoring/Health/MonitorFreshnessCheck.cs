@@ -9,13 +9,16 @@ namespace PgxcBot.Monitoring.Health;
 /// then nobody watches the cluster. A down database server is not unhealthy here: the poll still finishes
 /// and the alerts say it.
 /// </summary>
-public sealed class MonitorFreshnessCheck(IMonitorHealthSource monitor, TimeProvider time) : IHealthCheck
+/// <param name="elector">Two replicas on a shared store: a standby's monitor does not poll, which is healthy.</param>
+public sealed class MonitorFreshnessCheck(IMonitorHealthSource monitor, TimeProvider time, Replicas.LeaderElector? elector = null) : IHealthCheck
 {
     /// <summary>Polls older than this many intervals mean the monitor is stuck.</summary>
     public const int MaxIntervals = 3;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (elector is { IsActive: false })
+            return Task.FromResult(HealthCheckResult.Healthy("monitor: standby, the active replica polls"));
         if (monitor.LastPollAt is not { } last)
             return Task.FromResult(HealthCheckResult.Unhealthy("no poll has finished yet: the monitor is starting, or its first poll fails (see the bot's log)"));
         var age = time.GetUtcNow() - last;

@@ -20,8 +20,8 @@ public static class PgxcBotHealthChecks
         ArgumentNullException.ThrowIfNull(services);
         return services.AddHealthChecks()
             .Add(new HealthCheckRegistration("monitor",
-                sp => new MonitorFreshnessCheck(sp.GetRequiredService<IMonitorHealthSource>(), sp.GetRequiredService<TimeProvider>()), null, null))
-            .Add(new HealthCheckRegistration("store", sp => new StoreWritableCheck(sp.GetRequiredService<SqliteStore>().CheckWritableAsync), null, null))
+                sp => new MonitorFreshnessCheck(sp.GetRequiredService<IMonitorHealthSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Replicas.LeaderElector>()), null, null))
+            .Add(new HealthCheckRegistration("store", sp => new StoreWritableCheck(sp.GetService<Hosting.StoreWriteProbe>()?.Check ?? sp.GetRequiredService<SqliteStore>().CheckWritableAsync), null, null))
             .Add(new HealthCheckRegistration("ssh", sp => sp.GetService<SshWatch>() is { } watch
                 ? new SshAdapterCheck(watch, sp.GetRequiredService<ClusterTopology>())
                 : new FixedCheck(HealthCheckResult.Healthy("ssh: not watched")), null, null))
