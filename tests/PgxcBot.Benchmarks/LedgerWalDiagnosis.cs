@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using PgxcBot.Lab.Pairs;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -58,18 +59,9 @@ internal static partial class LedgerWalDiagnosis
                 : "");
     }
 
-    private static async Task<List<string>> DumpAsync(string waldump, string walDir, string segment, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(waldump) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-p");
-        start.ArgumentList.Add(walDir);
-        start.ArgumentList.Add(segment);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + waldump);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var lines = new List<string>();
-        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line) lines.Add(line);
-        await process.WaitForExitAsync(cancellationToken);
-        await stderr;
-        return lines;
-    }
+    /// <summary>pg_waldump of one segment, as the lab runs programs; it exits non-zero where the valid WAL ends,
+    /// which is expected here.</summary>
+    private static async Task<string[]> DumpAsync(string waldump, string walDir, string segment, CancellationToken cancellationToken) =>
+        (await new LabCommandRunner(null, NullLogger.Instance).RunRawAsync(waldump, ["-p", walDir, segment], walDir, allowFailure: true, cancellationToken))
+            .StandardOutput.Split('\n');
 }
