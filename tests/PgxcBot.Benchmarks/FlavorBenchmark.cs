@@ -202,7 +202,8 @@ internal sealed class FlavorBenchmark : IBenchmark
                     }
                     catch (Npgsql.NpgsqlException) { return ""; }
                 }, r => r.Length > 0, TimeSpan.FromSeconds(30), "a direct answer from datanode1's new master", cancellationToken);
-            var bin = PgxcInstallation.FromEnvironment(lab.Flavor)?.BinDir ?? "/usr/lib/postgresql/15/bin";
+            // Plain PostgreSQL has no installation variable (VariableFor throws for it): its binaries are the system's.
+            var bin = lab.RealCoordinators ? PgxcInstallation.FromEnvironment(lab.Flavor)!.BinDir : "/usr/lib/postgresql/15/bin";
             var waldump = Path.Combine(bin, "pg_waldump");
             var prepared = new List<string>();
             foreach (var p in lab.Cluster.Pairs)
