@@ -183,9 +183,10 @@ public sealed class LabServer
     /// and its socket lock, so a restart fails meanwhile ("pre-existing shared memory block ... is still in use" on
     /// XL; "lock file ".s.PGPOOL.port.lock" already exists" on XC). XL's pooler exits at its next 30 s maintenance
     /// tick (pool_maintenance_timeout) or as soon as an agent connection closes, so 0-30 s; XC's did not exit by
-    /// itself in minutes. <paramref name="freezeChildren"/> stops the children first (SIGSTOP) so they stay, for a
-    /// test that needs the lingering state without a race; <see cref="ThawAsync"/> lets them go on. The children
-    /// are returned, and ended at teardown if still alive.
+    /// itself in minutes on an idle host, yet once under CI load it was gone before the restart.
+    /// <paramref name="freezeChildren"/> stops the children first (SIGSTOP) so they stay, for a test that needs
+    /// the lingering state without a race; <see cref="ThawAsync"/> lets them go on. The children are returned,
+    /// and ended at teardown if still alive.
     /// </summary>
     /// <exception cref="InvalidOperationException">The server is not running.</exception>
     public async Task<KilledPostmaster> KillPostmasterOnlyAsync(CancellationToken cancellationToken, bool freezeChildren = false)

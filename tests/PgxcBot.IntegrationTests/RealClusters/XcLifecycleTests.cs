@@ -38,9 +38,10 @@ public sealed class XcLifecycleTests
         await pair.Master.StartAsync(cts.Token);
         Assert.Equal("false", await RealClusterChecks.InRecoveryAsync(pair.Master, cts.Token));
 
-        // A coordinator's pooler outlives its postmaster (on XC it did not exit by itself in minutes) and keeps
-        // its socket lock, so the coordinator cannot start.
-        var killed = await coordinator.KillPostmasterOnlyAsync(cts.Token);
+        // A coordinator's pooler outlives its postmaster and keeps its socket lock, so the coordinator cannot
+        // start meanwhile. How long it lingers varies (minutes on an idle host; once, in CI, it was gone before
+        // the restart): frozen, it cannot race the test.
+        var killed = await coordinator.KillPostmasterOnlyAsync(cts.Token, freezeChildren: true);
         Assert.True(killed.Pooler is { IsAlive: true }, $"no live pooler among {string.Join(", ", killed.Children)}");
         var refused = await Assert.ThrowsAsync<LabCommandException>(() => coordinator.StartAsync(cts.Token));
         Assert.Contains($".s.PGPOOL.{coordinator.PoolerPort}.lock\" already exists", refused.Message, StringComparison.Ordinal);
