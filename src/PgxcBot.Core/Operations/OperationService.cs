@@ -301,10 +301,13 @@ public sealed partial class OperationService(
         return Verdict.To(Close(cur, result, DecisionKind.Cancelled, actor, now));
     }
 
-    private async Task<Verdict> DecideResumeAsync(Operation cur, Actor actor, IOperationUnitOfWork work, CancellationToken cancellationToken)
+    /// <param name="takeover">The active replica continues what the previous one ran: the persons' approval
+    /// stands, so the resume needs no listed actor (every other rule holds).</param>
+    private async Task<Verdict> DecideResumeAsync(Operation cur, Actor actor, IOperationUnitOfWork work, CancellationToken cancellationToken,
+        bool takeover = false)
     {
         var id = cur.Id;
-        var allowed = policy.CanResume(actor, cur);
+        var allowed = takeover ? Decision.Yes : policy.CanResume(actor, cur);
         if (!allowed.Allowed) return Verdict.No(allowed.Reason!);
         var gone = _runs.IsAbandoned(cur, time.GetUtcNow());
         if (cur.State == OperationState.Running && !gone)

@@ -6,9 +6,9 @@ using PgxcBot.Hosting;
 namespace PgxcBot.Replicas;
 
 /// <summary>
-/// What a replica does each time it becomes active, before anything else of its turn: resume the operations the
-/// previous leader left running (the existing step-by-step resume), then reconcile every pair's stored state with a
-/// fresh observation (reality wins over the store). The outbox needs nothing here: its sender, started by
+/// What a replica does each time it becomes active, before anything else of its turn: reconcile every pair's stored
+/// state with a fresh observation (reality wins over the store), then finish the operations the previous leader left
+/// running by the existing step-by-step resume (<see cref="OperationService.TakeOverAsync"/>). The outbox needs nothing here: its sender, started by
 /// <see cref="ActiveOnlyHostedService"/>, delivers what is pending, and an entry marked done is never sent again.
 /// </summary>
 public sealed partial class TakeoverService(LeaderElector elector, OperationService operations, StartupReconciler reconciler,
@@ -25,8 +25,9 @@ public sealed partial class TakeoverService(LeaderElector elector, OperationServ
                 var active = elector.ActiveToken;
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(active, stoppingToken);
                 LogTakeover(logger, elector.ReplicaId, elector.Current?.Epoch ?? 0);
-                await operations.RecoverAsync(linked.Token).ConfigureAwait(false);
                 await reconciler.ReconcileAsync(linked.Token).ConfigureAwait(false);
+                foreach (var reply in await operations.TakeOverAsync(Actor(elector.ReplicaId), linked.Token).ConfigureAwait(false))
+                    LogResumed(logger, reply.Operation?.Id ?? 0, reply.Operation?.State.ToString() ?? "unknown", reply.Refusal ?? reply.Operation?.Result ?? "");
                 // Wait for the end of this turn before the next one's takeover.
                 await Task.Delay(Timeout.Infinite, linked.Token).ConfigureAwait(false);
             }
@@ -48,6 +49,12 @@ public sealed partial class TakeoverService(LeaderElector elector, OperationServ
             }
         }
     }
+
+    /// <summary>Who the resumes of a takeover are stored as: "replica bot-b's takeover".</summary>
+    public static Actor Actor(string replicaId) => new("pgxcbot-takeover", $"replica {replicaId}'s takeover", []);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Takeover: operation {Operation} taken over from the previous active replica is {State}: {Result}")]
+    private static partial void LogResumed(ILogger logger, long operation, string state, string result);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {Replica} took over (epoch {Epoch}): resuming interrupted operations and reconciling pair states with a fresh observation")]
     private static partial void LogTakeover(ILogger logger, string replica, long epoch);

@@ -199,6 +199,39 @@ public class OperationServiceTests
         Assert.Equal("node02:20010", _roles.Saved.Last().Master.Endpoint);
     }
 
+    [Theory]
+    [InlineData(2)] // fence and the promote's preparation done, the promote itself running
+    [InlineData(1)] // only the fence done
+    public async Task A_promote_the_previous_active_replica_ran_is_finished_by_the_takeover_at_once_but_start_up_recovery_leaves_it(int done)
+    {
+        MasterDiedWhileSync();
+        var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
+        _cluster.Servers["node01:20006"].Running = false;
+        // The other replica, alive as far as its claim says (renewed 5 s ago), ran the first steps.
+        var steps = requested.Operation!.Steps.Select(s => s.Index < done ? s with { Status = StepStatus.Succeeded }
+            : s.Index == done ? s with { Status = StepStatus.Running } : s).ToArray();
+        _operations.Overwrite(requested.Operation with
+        {
+            State = OperationState.Running, ApprovedBy = Bob, Steps = steps, Runner = "bot-a.example/4242/0a1b2c", LeaseExpiresAt = _time.GetUtcNow() + TimeSpan.FromSeconds(25),
+        });
+
+        // A single process's start-up leaves an operation whose runner's claim still runs.
+        Assert.Empty(await _service.RecoverAsync(default));
+
+        var taken = Assert.Single(await _service.TakeOverAsync(new Actor("pgxcbot-takeover", "replica bot-b's takeover", []), default));
+        Assert.False(taken.IsRefused, taken.Refusal);
+        var finished = taken.Operation!;
+        Assert.Equal(OperationState.Succeeded, finished.State);
+        Assert.All(finished.Steps.Take(done), s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Contains(OperationEventKind.Interrupted, _events.Kinds);
+        Assert.False(_cluster.Servers["node02:20010"].InRecovery);
+        Assert.Equal("node02|20010", _cluster.Catalogs["coord1"]["datanode1"]);
+        Assert.Equal("node02|20010", _cluster.Catalogs["coord2"]["datanode1"]);
+
+        // Nothing is left for a second takeover.
+        Assert.Empty(await _service.TakeOverAsync(new Actor("pgxcbot-takeover", "replica bot-a's takeover", []), default));
+    }
+
     [Fact]
     public async Task Async_releases_a_lost_sync_slave_without_approval_but_lowering_a_healthy_pair_needs_one()
     {
