@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Runbooks;
+using PgxcBot.IntegrationTests.Support;
+using PgxcBot.Lab.Cluster;
+using PgxcBot.Lab.Pairs;
+using PgxcBot.Store.Postgres;
+using PgxcBot.Tests.Discord.Fake;
+using Xunit.Abstractions;
+
+namespace PgxcBot.IntegrationTests.SharedStore;
+
+/// <summary>
+/// Two whole bots (<c>pgxcbot serve</c>, the host's own wiring, each its own process) on one PostgreSQL store, a lab
+/// pair in sync with two coordinators, and Discord simulated (the gateway, which only the active replica holds).
+/// The bots' /healthz says which one is active. Lease 3 s to keep the tests short.
+/// </summary>
+public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper output) : IClassFixture<StoreServer>, IAsyncLifetime
+{
+    private const double LeaseSeconds = 3;
+    private const string Alice = "5390000000000000001", Bob = "5390000000000000002";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("pgxcbot-serve-replicas-").FullName;
+    private readonly List<BotProcess> _bots = [];
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(5));
+    private FakeDiscord _discord = null!;
+    private LabCluster _cluster = null!;
+    private string _storeUrl = "";
+
+    private CancellationToken Ct => _timeout.Token;
+
+    public async Task InitializeAsync()
+    {
+        _storeUrl = await store.CreateDatabaseAsync();
+        _discord = await FakeDiscord.StartAsync();
+        _cluster = await LabCluster.StartAsync(new LabPairOptions(), pairs: 1, LabReplicationMode.Sync, coordinators: 2, maxDegreeOfParallelism: 2, Ct);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var bot in _bots) bot.Dispose();
+        await _cluster.DisposeAsync();
+        await _discord.DisposeAsync();
+        _http.Dispose();
+        _timeout.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    /// <summary>The lab's config as an operator would write it for replica <paramref name="replica"/>: the shared store
+    /// by reference, Discord (the simulator), /healthz on a port of its own, alice and bob (Discord ids) as requesters
+    /// and approvers.</summary>
+    private string WriteConfig(string replica, int httpPort)
+    {
+        var config = JsonNode.Parse(LabConfigFile.Render(_cluster, Path.Combine(_folder, "unused.db"), PgBinaries.Discover()))!.AsObject();
+        var storeUrl = Path.Combine(_folder, "store-url");
+        File.WriteAllText(storeUrl, _storeUrl);
+        var token = Path.Combine(_folder, "discord.token");
+        File.WriteAllText(token, _discord.Token);
+        config["store"] = new JsonObject { ["connectionString"] = new JsonObject { ["file"] = storeUrl }, ["replicaId"] = replica, ["leaseSeconds"] = LeaseSeconds };
+        config["discord"] = new JsonObject
+        {
+            ["applicationId"] = InteractionInjector.ApplicationId, ["guildId"] = InteractionInjector.GuildId, ["channelId"] = InteractionInjector.ChannelId,
+            ["token"] = new JsonObject { ["file"] = token }, ["apiBaseUrl"] = _discord.ApiBase.AbsoluteUri,
+        };
+        config["monitor"] = new JsonObject { ["httpListen"] = $"127.0.0.1:{httpPort}" };
+        config["approvals"] = new JsonObject
+        {
+            ["requesters"] = new JsonObject { ["users"] = new JsonArray(Alice, Bob) },
+            ["approvers"] = new JsonObject { ["users"] = new JsonArray(Alice, Bob) },
+        };
+        var file = Path.Combine(_folder, replica + ".json");
+        File.WriteAllText(file, config.ToJsonString());
+        return file;
+    }
+
+    private async Task<BotProcess> StartBotAsync(string replica, string role)
+    {
+        var port = FreePorts.Pick();
+        var bot = BotProcess.Start(replica, WriteConfig(replica, port), port);
+        _bots.Add(bot);
+        await HealthAsync(bot, h => h.Contains($"replica {replica} is {role}", StringComparison.Ordinal), $"{replica} serving as {role}", TimeSpan.FromSeconds(60));
+        return bot;
+    }
+
+    /// <summary>Polls the bot's /healthz until its body matches.</summary>
+    private async Task<string> HealthAsync(BotProcess bot, Func<string, bool> match, string what, TimeSpan within) =>
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return await _http.GetStringAsync(new Uri($"http://127.0.0.1:{bot.HttpPort}/healthz"), Ct);
+            }
+            catch (HttpRequestException e)
+            {
+                return $"({e.Message})";
+            }
+        }, match, within, $"{what} (bot log: {bot.LogTail()})", Ct);
+
+    private async Task<Operation?> OperationAsync(long id)
+    {
+        await using var shared = await PostgresStore.OpenAsync(_storeUrl, null, null, Ct);
+        return await new PostgresOperationStore(shared).GetAsync(id, Ct);
+    }
+
+    [Fact]
+    public async Task Kill_9_of_the_serving_leader_the_standby_takes_over_the_gateway_within_the_lease()
+    {
+        var a = await StartBotAsync("bot-a", "active");
+        var b = await StartBotAsync("bot-b", "standby");
+        await Poll.UntilAsync(() => Task.FromResult(_discord.Gateway.Identifies), n => n == 1, TimeSpan.FromSeconds(30), "bot-a on the gateway", Ct);
+
+        var killed = Stopwatch.GetTimestamp();
+        a.Kill();
+        await HealthAsync(b, h => h.Contains("replica bot-b is active", StringComparison.Ordinal), "bot-b active", TimeSpan.FromSeconds(LeaseSeconds + 10));
+        var takeover = Stopwatch.GetElapsedTime(killed);
+        await Poll.UntilAsync(() => Task.FromResult(_discord.Gateway.Identifies), n => n == 2, TimeSpan.FromSeconds(30), "bot-b on the gateway", Ct);
+        output.WriteLine($"kill -9 of the serving leader: bot-b active after {takeover.TotalMilliseconds:0} ms, on the gateway after " +
+                         $"{Stopwatch.GetElapsedTime(killed).TotalMilliseconds:0} ms (lease {LeaseSeconds} s)");
+        Assert.True(takeover <= TimeSpan.FromSeconds(LeaseSeconds + 2), $"takeover took {takeover}");
+        Assert.False(b.HasExited, b.LogTail());
+    }
+
+    [Fact]
+    public async Task Kill_9_of_the_serving_leader_mid_promote_after_the_fence_the_new_leader_finishes_it_and_no_acknowledged_row_is_lost()
+    {
+        var pair = _cluster.Pairs[0];
+        var a = await StartBotAsync("bot-a", "active");
+        var b = await StartBotAsync("bot-b", "standby");
+        await Poll.UntilAsync(() => Task.FromResult(_discord.Gateway.Identifies), n => n == 1, TimeSpan.FromSeconds(30), "bot-a on the gateway", Ct);
+
+        // A client commits in a loop until the master dies; a row counts once its COMMIT returned.
+        await using var writer = await LabLedgerWriter.StartAsync(pair.Master, Ct);
+        await Poll.UntilAsync(() => Task.FromResult(writer.Count), n => n >= 50, TimeSpan.FromSeconds(30), "50 commits", Ct);
+        await pair.Master.KillAsync(Ct);
+        await writer.Stopped.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        // alice asks for the promote once the bot saw the master lost (it answers with the plan), bob approves.
+        var inject = new InteractionInjector(_discord);
+        JsonArray? components = null;
+        var planned = await Poll.UntilAsync(async () =>
+        {
+            var promote = inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, Alice, "alice");
+            await _discord.Gateway.SendInteractionAsync(promote);
+            var token = promote["token"]!.GetValue<string>();
+            var plan = await Poll.UntilAsync(() => Task.FromResult(_discord.Requests.LastOrDefault(r => r.Path.Contains("/" + token, StringComparison.Ordinal)
+                    && r.Method == "PATCH" && r.Status == 200)), r => r is not null, TimeSpan.FromSeconds(20), "the promote's answer", Ct);
+            components = plan!.Body!["components"] as JsonArray;
+            return ApproveButton(components);
+        }, id => id is not null, TimeSpan.FromSeconds(60), "a promote plan with an Approve button", Ct);
+        await _discord.Gateway.SendInteractionAsync(inject.ButtonClick(planned!, "1300000000000000001", components, Bob, "bob"));
+        var operationId = long.Parse(planned!.Split(':').First(p => long.TryParse(p, out _)), System.Globalization.CultureInfo.InvariantCulture);
+
+        // The moment the fence is done, the slave is frozen so the promote cannot finish; then bot-a dies.
+        await Poll.UntilAsync(() => OperationAsync(operationId), o => o?.Steps.Any(s => s.StepId.StartsWith("fence", StringComparison.Ordinal) && s.Status == StepStatus.Succeeded) == true,
+            TimeSpan.FromSeconds(60), "the fence done", Ct);
+        await pair.Slave.FreezeAsync(Ct);
+        a.Kill();
+        var atKill = (await OperationAsync(operationId))!;
+        output.WriteLine($"at the kill: {atKill.State}, steps {string.Join(", ", atKill.Steps.Select(s => $"{s.StepId}={s.Status}"))}");
+        Assert.Equal(OperationState.Running, atKill.State);
+        await pair.Slave.ThawAsync(Ct);
+
+        await HealthAsync(b, h => h.Contains("replica bot-b is active", StringComparison.Ordinal), "bot-b active", TimeSpan.FromSeconds(LeaseSeconds + 10));
+        var done = await Poll.UntilAsync(() => OperationAsync(operationId), o => o is { State: not (OperationState.Running or OperationState.Interrupted) },
+            TimeSpan.FromSeconds(90), $"bot-b to finish operation {operationId} (log: {b.LogTail()})", Ct);
+        Assert.True(done!.State == OperationState.Succeeded, $"{done.State}: {done.Result}");
+        Assert.Contains(done.Decisions, d => d.Kind == DecisionKind.Resumed && d.By?.DisplayName == "replica bot-b's takeover");
+
+        // The new master has every acknowledged row and takes writes; every coordinator routes to it.
+        Assert.Equal(writer.Count, await writer.CountOnAsync(pair.Slave, Ct));
+        foreach (var coordinator in _cluster.Coordinators)
+            Assert.Contains(coordinator.CoordinatorCatalog, r => r.NodeName == "datanode1" && r.NodePort == pair.Slave.Port);
+        Assert.False(b.HasExited, b.LogTail());
+    }
+
+    /// <summary>The custom id of the plan's Approve button, or null when the answer has none (a refusal).</summary>
+    private static string? ApproveButton(JsonArray? rows) => rows?
+        .SelectMany(row => row?["components"] as JsonArray ?? [])
+        .FirstOrDefault(button => button?["label"]?.GetValue<string>().StartsWith("Approve", StringComparison.Ordinal) == true)?["custom_id"]?.GetValue<string>();
+
+    /// <summary>One <c>pgxcbot serve</c> process: this test assembly's entry as the pgxcbot program; its log kept.</summary>
+    private sealed class BotProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly List<string> _log = [];
+        private readonly Lock _gate = new();
+
+        private BotProcess(Process process, int httpPort)
+        {
+            _process = process;
+            HttpPort = httpPort;
+            process.OutputDataReceived += (_, e) => Keep(e.Data);
+            process.ErrorDataReceived += (_, e) => Keep(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public int HttpPort { get; }
+
+        public bool HasExited => _process.HasExited;
+
+        private void Keep(string? line)
+        {
+            if (line is null) return;
+            lock (_gate) _log.Add(line);
+        }
+
+        public string LogTail()
+        {
+            lock (_gate) return string.Join(" | ", _log.TakeLast(15));
+        }
+
+        public static BotProcess Start(string replica, string config, int httpPort)
+        {
+            var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            foreach (var arg in new[] { typeof(ServeReplicaTests).Assembly.Location, "pgxcbot", "serve", "--config", config })
+                info.ArgumentList.Add(arg);
+            return new BotProcess(Process.Start(info) ?? throw new InvalidOperationException($"could not start bot {replica}"), httpPort);
+        }
+
+        public void Kill() => _process.Kill();
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                PosixProcesses.Signal(_process.Id, PosixProcesses.SigCont);
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+            _process.Dispose();
+        }
+    }
+}
