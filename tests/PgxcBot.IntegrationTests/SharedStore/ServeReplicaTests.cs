@@ -14,7 +14,9 @@ namespace PgxcBot.IntegrationTests.SharedStore;
 /// <summary>
 /// Two whole bots (<c>pgxcbot serve</c>, the host's own wiring, each its own process) on one PostgreSQL store, a lab
 /// pair in sync with two coordinators, and Discord simulated (the gateway, which only the active replica holds).
-/// The bots' /healthz says which one is active. Lease 3 s to keep the tests short.
+/// The bots' /healthz says which one is active. Lease 3 s to keep the tests short. Killed: while idle, during an incident
+/// (its page not yet posted), and mid-promote after the fence. (The SIGSTOP/SIGCONT case runs on the reduced replica,
+/// <see cref="ReplicaProcessTests"/>, where the old leader's every write can be counted.)
 /// </summary>
 public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper output) : IClassFixture<StoreServer>, IAsyncLifetime
 {
@@ -174,6 +176,32 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
             Assert.Contains(coordinator.CoordinatorCatalog, r => r.NodeName == "datanode1" && r.NodePort == pair.Slave.Port);
         Assert.False(b.HasExited, b.LogTail());
     }
+
+    [Fact]
+    public async Task Kill_9_of_the_serving_leader_while_its_master_lost_page_hangs_the_new_leader_posts_it_once()
+    {
+        var pair = _cluster.Pairs[0];
+        var a = await StartBotAsync("bot-a", "active");
+        var b = await StartBotAsync("bot-b", "standby");
+        await Poll.UntilAsync(() => Task.FromResult(_discord.Gateway.Identifies), n => n == 1, TimeSpan.FromSeconds(30), "bot-a on the gateway", Ct);
+
+        // bot-a's first channel post (the page) gets no answer and takes no effect; bot-a dies while it waits.
+        _discord.Hangs.Enqueue("/channels/");
+        await pair.Master.KillAsync(Ct);
+        await Poll.UntilAsync(() => Task.FromResult(_discord.Hanging), n => n == 1, TimeSpan.FromSeconds(60), $"bot-a's page hanging (log: {a.LogTail()})", Ct);
+        Assert.DoesNotContain(_discord.Created, MasterLost);
+        a.Kill();
+
+        await HealthAsync(b, h => h.Contains("replica bot-b is active", StringComparison.Ordinal), "bot-b active", TimeSpan.FromSeconds(LeaseSeconds + 10));
+        await Poll.UntilAsync(() => Task.FromResult(_discord.Created.Count(MasterLost)), n => n >= 1, TimeSpan.FromSeconds(30), $"bot-b to post the page (log: {b.LogTail()})", Ct);
+        // bot-b goes on polling the dead master: the page stays one message (a reminder would come only after its interval).
+        var polled = _discord.Requests.Count;
+        await Poll.UntilAsync(() => Task.FromResult(_discord.Requests.Count), n => n > polled, TimeSpan.FromSeconds(30), "bot-b to go on talking to Discord", Ct);
+        Assert.Single(_discord.Created, MasterLost);
+        Assert.False(b.HasExited, b.LogTail());
+    }
+
+    private static bool MasterLost(JsonObject message) => message.ToJsonString().Contains("datanode1: master lost", StringComparison.Ordinal);
 
     /// <summary>The custom id of the plan's Approve button, or null when the answer has none (a refusal).</summary>
     private static string? ApproveButton(JsonArray? rows) => rows?
