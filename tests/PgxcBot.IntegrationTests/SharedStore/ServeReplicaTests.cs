@@ -30,6 +30,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
     private FakeDiscord _discord = null!;
     private LabCluster _cluster = null!;
     private string _storeUrl = "";
+    private PostgresStore? _reader;
 
     private CancellationToken Ct => _timeout.Token;
 
@@ -43,6 +44,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
     public async Task DisposeAsync()
     {
         foreach (var bot in _bots) bot.Dispose();
+        if (_reader is not null) await _reader.DisposeAsync();
         await _cluster.DisposeAsync();
         await _discord.DisposeAsync();
         _http.Dispose();
@@ -100,10 +102,11 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
             }
         }, match, within, $"{what} (bot log: {bot.LogTail()})", Ct);
 
+    /// <summary>Operation <paramref name="id"/> as the shared store holds it now (read by this test's own store).</summary>
     private async Task<Operation?> OperationAsync(long id)
     {
-        await using var shared = await PostgresStore.OpenAsync(_storeUrl, null, null, Ct);
-        return await new PostgresOperationStore(shared).GetAsync(id, Ct);
+        _reader ??= await PostgresStore.OpenAsync(_storeUrl, null, null, Ct);
+        return await new PostgresOperationStore(_reader).GetAsync(id, Ct);
     }
 
     [Fact]
@@ -156,7 +159,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
 
         // The moment the fence is done, the slave is frozen so the promote cannot finish; then bot-a dies.
         await Poll.UntilAsync(() => OperationAsync(operationId), o => o?.Steps.Any(s => s.StepId.StartsWith("fence", StringComparison.Ordinal) && s.Status == StepStatus.Succeeded) == true,
-            TimeSpan.FromSeconds(60), "the fence done", Ct);
+            TimeSpan.FromSeconds(60), "the fence done", Ct, every: TimeSpan.FromMilliseconds(10));
         await pair.Slave.FreezeAsync(Ct);
         a.Kill();
         var atKill = (await OperationAsync(operationId))!;

@@ -6,9 +6,10 @@ namespace PgxcBot.IntegrationTests.Support;
 public static class Poll
 {
     /// <summary>Calls <paramref name="attempt"/> until <paramref name="done"/> holds for its result, and
-    /// returns that result; fails with the last result described when <paramref name="timeout"/> passes.</summary>
+    /// returns that result; fails with the last result described when <paramref name="timeout"/> passes.
+    /// Attempts are <paramref name="every"/> apart (100 ms unless given: a moment to catch needs less).</summary>
     public static async Task<T> UntilAsync<T>(Func<Task<T>> attempt, Func<T, bool> done, TimeSpan timeout,
-        string what, CancellationToken cancellationToken)
+        string what, CancellationToken cancellationToken, TimeSpan? every = null)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
@@ -17,7 +18,7 @@ public static class Poll
             if (done(result)) return result;
             if (Stopwatch.GetElapsedTime(started) > timeout)
                 throw new TimeoutException($"Gave up after {timeout.TotalSeconds:0} s waiting for {what}; last result: {result}");
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 }
