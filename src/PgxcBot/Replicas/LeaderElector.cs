@@ -67,7 +67,20 @@ public sealed partial class LeaderElector(ILeaderLease lease, TimeProvider time,
     public async Task<bool> TickAsync(CancellationToken cancellationToken)
     {
         long? held;
-        lock (_gate) held = _token?.Epoch;
+        bool lapsed;
+        lock (_gate)
+        {
+            held = _token?.Epoch;
+            lapsed = _token is not null && time.GetTimestamp() >= _validUntil;
+        }
+        if (lapsed)
+        {
+            // Its writes have been refused since the grant ran out, so whatever this turn was doing may have stopped
+            // half-way: end the turn, and take the lease again under a new epoch (its own row may be re-taken) so the
+            // next turn's takeover resumes what stopped, and a straggler of the old turn stays fenced.
+            StepDown("its lease ran out before it was renewed (this process was paused or starved of CPU)");
+            held = null;
+        }
         var sentAt = time.GetTimestamp();
         LeaseGrant? grant;
         try

@@ -46,6 +46,38 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         OutboxEntry.New(DateTimeOffset.UtcNow, "chat", OutboxKind.Alert, "datanode1/master-lost", ChatMessage.Simple(title, Severity.Critical, "line"));
 
     [Fact]
+    public async Task A_leader_whose_grant_ran_out_before_its_renewal_ends_its_turn_and_takes_its_own_lease_back_under_the_next_epoch()
+    {
+        // The grant's end is judged by this process's clock: a fake one makes the late renewal exact.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var fence = new DeferredFence();
+        var store = await PostgresStore.OpenAsync(_connectionString, fence, null, default);
+        _opened.Add(store);
+        var a = new LeaderElector(new PostgresLeaderLease(store, "a", TimeSpan.FromMinutes(5)), clock, NullLogger<LeaderElector>.Instance);
+        fence.Inner = a;
+        var (b, _) = await ReplicaAsync("b");
+        Assert.True(await a.TickAsync(default));
+        var turn = a.ActiveToken;
+        await store.RecordTransitionAsync(Transition("a/1"), default);
+
+        // Paused past its grant (the database's lease row is still a's): its writes are refused meanwhile.
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Null(a.Current);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.RecordTransitionAsync(Transition("a/late"), default));
+
+        // Its next round ends the turn and starts a new one under epoch 2; b still cannot take a's valid lease.
+        Assert.True(await a.TickAsync(default));
+        Assert.True(turn.IsCancellationRequested);
+        Assert.Equal(new LeaseToken("a", 2), a.Current);
+        Assert.False(a.ActiveToken.IsCancellationRequested);
+        Assert.False(await b.TickAsync(default));
+        await store.RecordTransitionAsync(Transition("a/2"), default);
+    }
+
+    private static PgxcBot.Core.Pairs.PairTransition Transition(string reason) => new("datanode1", DateTimeOffset.UtcNow,
+        PgxcBot.Core.Pairs.PairState.Sync, PgxcBot.Core.Pairs.PairState.Sync, PgxcBot.Core.Pairs.PairTrigger.ObservedSync, reason);
+
+    [Fact]
     public async Task One_of_two_replicas_is_active_and_the_standby_takes_over_within_the_lease_when_the_leader_stops_renewing()
     {
         var (a, _) = await ReplicaAsync("a");
