@@ -17,9 +17,8 @@ public interface ILeaderLease
 
     /// <summary>
     /// Renews the lease when this replica holds it with <paramref name="heldEpoch"/>, takes it (with a new epoch) when
-    /// it is free or expired or this replica's own under another epoch (a restart, a turn whose grant ran out), and
-    /// returns null when another replica holds a valid lease. Also records this replica's heartbeat. Throws what the
-    /// store throws when it cannot be reached.
+    /// it is free or expired, and returns null when another replica holds a valid lease. Also records this replica's
+    /// heartbeat. Throws what the store throws when it cannot be reached.
     /// </summary>
     Task<LeaseGrant?> TryAcquireOrRenewAsync(long? heldEpoch, CancellationToken cancellationToken);
 

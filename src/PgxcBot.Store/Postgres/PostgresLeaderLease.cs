@@ -28,9 +28,9 @@ public sealed class PostgresLeaderLease(PostgresStore store, string replicaId, T
     public Task<LeaseGrant?> TryAcquireOrRenewAsync(long? heldEpoch, CancellationToken cancellationToken) =>
         Run("the leader lease", async connection =>
         {
-            // One statement: whoever's UPDATE commits first wins an expired lease; the other's WHERE then fails. A replica
-            // may always take its own row back (a restart, or a turn whose grant ran out): not holding that epoch, it
-            // gets the next one, which fences whatever the earlier turn or process might still try to write.
+            // One statement: whoever's UPDATE commits first wins an expired lease; the other's WHERE then fails. An
+            // unexpired row is renewed only for the epoch held: a second process under the same replica id (a one-shot
+            // CLI beside the serving bot) cannot take it.
             var granted = await PostgresStore.Query(connection, null, """
                 INSERT INTO bot_lease AS l (name, holder, epoch, acquired_at, renewed_at, expires_at)
                 VALUES (@name, @me, 1, clock_timestamp(), clock_timestamp(), clock_timestamp() + @ttl)
@@ -38,7 +38,7 @@ public sealed class PostgresLeaderLease(PostgresStore store, string replicaId, T
                     epoch = CASE WHEN l.holder = @me AND l.epoch = @held::bigint THEN l.epoch ELSE l.epoch + 1 END,
                     acquired_at = CASE WHEN l.holder = @me AND l.epoch = @held::bigint THEN l.acquired_at ELSE clock_timestamp() END,
                     holder = @me, renewed_at = clock_timestamp(), expires_at = clock_timestamp() + @ttl
-                WHERE l.holder = @me OR l.expires_at <= clock_timestamp()
+                WHERE (l.holder = @me AND l.epoch = @held::bigint) OR l.expires_at <= clock_timestamp()
                 RETURNING epoch, acquired_at, expires_at;
                 """, r => new LeaseGrant(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)), cancellationToken,
                 ("name", LeaseName), ("me", ReplicaId), ("held", heldEpoch), ("ttl", Duration)).ConfigureAwait(false);

@@ -64,7 +64,8 @@ internal static class CliHost
                 // The connection string is a secret by reference, like every other; it never reaches a log line.
                 var connectionString = new SecretResolver(io.Variables).Resolve(shared.ConnectionString)!;
                 sharedStore = await Store.Postgres.PostgresStore.OpenAsync(connectionString, fence: null, logger: null, cancellationToken);
-                builder.Services.AddPgxcBotSharedStore(sharedStore, shared.ReplicaId ?? Environment.MachineName, shared.Lease);
+                builder.Services.AddPgxcBotSharedStore(sharedStore, shared.ReplicaId ?? Environment.MachineName, shared.Lease,
+                    resumeOnTakeover: arguments.Command == "serve");
             }
         }
         catch (StoreOpenException e)

@@ -76,10 +76,9 @@ public sealed partial class LeaderElector(ILeaderLease lease, TimeProvider time,
         if (lapsed)
         {
             // Its writes have been refused since the grant ran out, so whatever this turn was doing may have stopped
-            // half-way: end the turn, and take the lease again under a new epoch (its own row may be re-taken) so the
-            // next turn's takeover resumes what stopped, and a straggler of the old turn stays fenced.
+            // half-way: end the turn (its work is cancelled). If the renewal below still finds the row under the epoch
+            // held, a new turn starts, whose takeover resumes what stopped; else another replica has it.
             StepDown("its lease ran out before it was renewed (this process was paused or starved of CPU)");
-            held = null;
         }
         var sentAt = time.GetTimestamp();
         LeaseGrant? grant;

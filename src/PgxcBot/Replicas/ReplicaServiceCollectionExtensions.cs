@@ -21,8 +21,13 @@ public static class ReplicaServiceCollectionExtensions
     /// the elector that fences the store's writes, the election loop and the takeover (resume, reconcile). Call
     /// <see cref="RunOnlyWhileActive"/> after every hosted service is registered.
     /// </summary>
-    public static IServiceCollection AddPgxcBotSharedStore(this IServiceCollection services, PostgresStore store, string replicaId, TimeSpan lease)
+    /// <param name="resumeOnTakeover">A serving bot finishes, on each takeover, what the previous active replica was
+    /// running (<see cref="OperationService.TakeOverAsync"/>); a one-shot command (status, run) that happens to hold
+    /// the lease only reports operations whose runner is gone, since it exits right after its command.</param>
+    public static IServiceCollection AddPgxcBotSharedStore(this IServiceCollection services, PostgresStore store, string replicaId, TimeSpan lease,
+        bool resumeOnTakeover = true)
     {
+        services.AddSingleton(new TakeoverMode(resumeOnTakeover));
         services.AddSingleton(store);
         services.AddSingleton<IPairStateStore>(store);
         services.AddSingleton<IOperationStore>(p => new PostgresOperationStore(store, p.GetRequiredService<TimeProvider>()));

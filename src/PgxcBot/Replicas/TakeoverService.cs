@@ -12,7 +12,7 @@ namespace PgxcBot.Replicas;
 /// <see cref="ActiveOnlyHostedService"/>, delivers what is pending, and an entry marked done is never sent again.
 /// </summary>
 public sealed partial class TakeoverService(LeaderElector elector, OperationService operations, StartupReconciler reconciler,
-    ILogger<TakeoverService> logger) : BackgroundService
+    TakeoverMode mode, ILogger<TakeoverService> logger) : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -26,8 +26,15 @@ public sealed partial class TakeoverService(LeaderElector elector, OperationServ
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(active, stoppingToken);
                 LogTakeover(logger, elector.ReplicaId, elector.Current?.Epoch ?? 0);
                 await reconciler.ReconcileAsync(linked.Token).ConfigureAwait(false);
-                foreach (var reply in await operations.TakeOverAsync(Actor(elector.ReplicaId), linked.Token).ConfigureAwait(false))
-                    LogResumed(logger, reply.Operation?.Id ?? 0, reply.Operation?.State.ToString() ?? "unknown", reply.Refusal ?? reply.Operation?.Result ?? "");
+                if (mode.ResumeOperations)
+                {
+                    foreach (var reply in await operations.TakeOverAsync(Actor(elector.ReplicaId), linked.Token).ConfigureAwait(false))
+                        LogResumed(logger, reply.Operation?.Id ?? 0, reply.Operation?.State.ToString() ?? "unknown", reply.Refusal ?? reply.Operation?.Result ?? "");
+                }
+                else
+                {
+                    await operations.RecoverAsync(linked.Token).ConfigureAwait(false);
+                }
                 // Wait for the end of this turn before the next one's takeover.
                 await Task.Delay(Timeout.Infinite, linked.Token).ConfigureAwait(false);
             }
@@ -62,3 +69,6 @@ public sealed partial class TakeoverService(LeaderElector elector, OperationServ
     [LoggerMessage(Level = LogLevel.Error, Message = "The takeover could not finish: {Error}")]
     private static partial void LogTakeoverFailed(ILogger logger, string error);
 }
+
+/// <summary>Whether a takeover finishes the previous leader's operations (a serving bot) or only reports them.</summary>
+public sealed record TakeoverMode(bool ResumeOperations);

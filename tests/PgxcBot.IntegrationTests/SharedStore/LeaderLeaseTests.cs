@@ -46,7 +46,7 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         OutboxEntry.New(DateTimeOffset.UtcNow, "chat", OutboxKind.Alert, "datanode1/master-lost", ChatMessage.Simple(title, Severity.Critical, "line"));
 
     [Fact]
-    public async Task A_leader_whose_grant_ran_out_before_its_renewal_ends_its_turn_and_takes_its_own_lease_back_under_the_next_epoch()
+    public async Task A_leader_whose_grant_ran_out_before_its_renewal_ends_its_turn_and_starts_a_new_one_while_the_row_is_still_its_own()
     {
         // The grant's end is judged by this process's clock: a fake one makes the late renewal exact.
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -65,13 +65,16 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         Assert.Null(a.Current);
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.RecordTransitionAsync(Transition("a/late"), default));
 
-        // Its next round ends the turn and starts a new one under epoch 2; b still cannot take a's valid lease.
+        // Its next round ends the turn (its work cancelled) and, the row still being a's, starts a new one; b still
+        // cannot take a's valid lease, nor can a second process under a's id that does not hold the epoch.
         Assert.True(await a.TickAsync(default));
         Assert.True(turn.IsCancellationRequested);
-        Assert.Equal(new LeaseToken("a", 2), a.Current);
+        Assert.Equal(new LeaseToken("a", 1), a.Current);
         Assert.False(a.ActiveToken.IsCancellationRequested);
+        await store.RecordTransitionAsync(Transition("a/1 again"), default);
         Assert.False(await b.TickAsync(default));
-        await store.RecordTransitionAsync(Transition("a/2"), default);
+        var (twin, _) = await ReplicaAsync("a");
+        Assert.False(await twin.TickAsync(default));
     }
 
     private static PgxcBot.Core.Pairs.PairTransition Transition(string reason) => new("datanode1", DateTimeOffset.UtcNow,

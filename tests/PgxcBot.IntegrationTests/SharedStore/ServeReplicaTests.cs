@@ -14,9 +14,9 @@ namespace PgxcBot.IntegrationTests.SharedStore;
 /// <summary>
 /// Two whole bots (<c>pgxcbot serve</c>, the host's own wiring, each its own process) on one PostgreSQL store, a lab
 /// pair in sync with two coordinators, and Discord simulated (the gateway, which only the active replica holds).
-/// The bots' /healthz says which one is active. Lease 3 s to keep the tests short. Killed: while idle, during an incident
-/// (its page not yet posted), and mid-promote after the fence. (The SIGSTOP/SIGCONT case runs on the reduced replica,
-/// <see cref="ReplicaProcessTests"/>, where the old leader's every write can be counted.)
+/// The bots' /healthz says which one is active. Lease 3 s to keep the tests short. The leader killed while idle, during an
+/// incident (its page not yet posted), and mid-promote after the fence; or frozen mid-promote past its lease and woken
+/// once the other finished.
 /// </summary>
 public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper output) : IClassFixture<StoreServer>, IAsyncLifetime
 {
@@ -127,8 +127,11 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         Assert.False(b.HasExited, b.LogTail());
     }
 
-    [Fact]
-    public async Task Kill_9_of_the_serving_leader_mid_promote_after_the_fence_the_new_leader_finishes_it_and_no_acknowledged_row_is_lost()
+    /// <param name="how">kill: kill -9 of bot-a; stop: SIGSTOP of bot-a past its lease, SIGCONT once bot-b finished.</param>
+    [Theory]
+    [InlineData("kill")]
+    [InlineData("stop")]
+    public async Task The_serving_leader_lost_mid_promote_after_the_fence_the_new_leader_finishes_it_and_no_acknowledged_row_is_lost(string how)
     {
         var pair = _cluster.Pairs[0];
         var a = await StartBotAsync("bot-a", "active");
@@ -157,13 +160,14 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         await _discord.Gateway.SendInteractionAsync(inject.ButtonClick(planned!, "1300000000000000001", components, Bob, "bob"));
         var operationId = long.Parse(planned!.Split(':').First(p => long.TryParse(p, out _)), System.Globalization.CultureInfo.InvariantCulture);
 
-        // The moment the fence is done, the slave is frozen so the promote cannot finish; then bot-a dies.
+        // The moment the fence is done, the slave is frozen so the promote cannot finish; then bot-a dies or freezes.
         await Poll.UntilAsync(() => OperationAsync(operationId), o => o?.Steps.Any(s => s.StepId.StartsWith("fence", StringComparison.Ordinal) && s.Status == StepStatus.Succeeded) == true,
             TimeSpan.FromSeconds(60), "the fence done", Ct, every: TimeSpan.FromMilliseconds(10));
         await pair.Slave.FreezeAsync(Ct);
-        a.Kill();
+        if (how == "kill") a.Kill();
+        else a.Signal(PosixProcesses.SigStop);
         var atKill = (await OperationAsync(operationId))!;
-        output.WriteLine($"at the kill: {atKill.State}, steps {string.Join(", ", atKill.Steps.Select(s => $"{s.StepId}={s.Status}"))}");
+        output.WriteLine($"at the {how}: {atKill.State}, steps {string.Join(", ", atKill.Steps.Select(s => $"{s.StepId}={s.Status}"))}");
         Assert.Equal(OperationState.Running, atKill.State);
         await pair.Slave.ThawAsync(Ct);
 
@@ -178,6 +182,18 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         foreach (var coordinator in _cluster.Coordinators)
             Assert.Contains(coordinator.CoordinatorCatalog, r => r.NodeName == "datanode1" && r.NodePort == pair.Slave.Port);
         Assert.False(b.HasExited, b.LogTail());
+
+        if (how != "stop") return;
+        // bot-a wakes in the middle of its promote step: the store refuses what it would record, it steps down, and the
+        // operation stays as bot-b finished it (no step of bot-a's recorded after the takeover, nothing run twice).
+        a.Signal(PosixProcesses.SigCont);
+        await HealthAsync(a, h => h.Contains("replica bot-a is standby", StringComparison.Ordinal), "bot-a standby after waking", TimeSpan.FromSeconds(30));
+        var after = (await OperationAsync(operationId))!;
+        Assert.Equal(done.State, after.State);
+        Assert.Equal(done.Decisions.Count, after.Decisions.Count);
+        Assert.Equal(done.Steps.Select(s => (s.StepId, s.Status, s.EndedAt)), after.Steps.Select(s => (s.StepId, s.Status, s.EndedAt)));
+        Assert.Single(done.Decisions, d => d.Kind == DecisionKind.Resumed);
+        Assert.Equal(writer.Count, await writer.CountOnAsync(pair.Slave, Ct));
     }
 
     [Fact]
@@ -258,6 +274,8 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         }
 
         public void Kill() => _process.Kill();
+
+        public void Signal(int signal) => Assert.True(PosixProcesses.Signal(_process.Id, signal));
 
         public void Dispose()
         {
