@@ -64,7 +64,9 @@ internal static class CliHost
                 // The connection string is a secret by reference, like every other; it never reaches a log line.
                 var connectionString = new SecretResolver(io.Variables).Resolve(shared.ConnectionString)!;
                 sharedStore = await Store.Postgres.PostgresStore.OpenAsync(connectionString, fence: null, logger: null, cancellationToken);
-                builder.Services.AddPgxcBotSharedStore(sharedStore, shared.ReplicaId ?? Environment.MachineName, shared.Lease);
+                // status and timeline only read: they watch the replicas, they do not become one.
+                builder.Services.AddPgxcBotSharedStore(sharedStore, shared.ReplicaId ?? Environment.MachineName, shared.Lease,
+                    observer: arguments.Command is "status" or "timeline");
             }
         }
         catch (StoreOpenException e)

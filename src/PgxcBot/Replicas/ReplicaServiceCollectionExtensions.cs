@@ -21,7 +21,12 @@ public static class ReplicaServiceCollectionExtensions
     /// the elector that fences the store's writes, the election loop and the takeover (resume, reconcile). Call
     /// <see cref="RunOnlyWhileActive"/> after every hosted service is registered.
     /// </summary>
-    public static IServiceCollection AddPgxcBotSharedStore(this IServiceCollection services, PostgresStore store, string replicaId, TimeSpan lease)
+    /// <param name="observer">For a one-shot read-only command (<c>pgxcbot status</c>, <c>timeline</c>): no election
+    /// and no takeover. A Nagios check run every minute must neither write heartbeats under a replica's name nor take
+    /// a free lease (it would resume an interrupted promote and exit half-way); never active, every write of its store
+    /// is refused by the fence, and status reads without writing (<see cref="IReplicaRole.IsObserver"/>).</param>
+    public static IServiceCollection AddPgxcBotSharedStore(this IServiceCollection services, PostgresStore store, string replicaId, TimeSpan lease,
+        bool observer = false)
     {
         services.AddSingleton(store);
         services.AddSingleton<IPairStateStore>(store);
@@ -46,17 +51,25 @@ public static class ReplicaServiceCollectionExtensions
             store.FenceWith(elector);
             return elector;
         });
-        services.AddHostedService<LeaderElectionService>();
-        services.AddHostedService<TakeoverService>();
+        services.AddSingleton<IReplicaRole>(p => new ReplicaRole(p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILeaderLease>(), observer));
+        if (!observer)
+        {
+            services.AddHostedService<LeaderElectionService>();
+            services.AddHostedService<TakeoverService>();
+        }
         // /healthz on both replicas says which is active; the standby's monitor does not poll, and is not stale.
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("replicas",
-            p => new Monitoring.Health.ReplicaCheck(p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILeaderLease>(), p.GetRequiredService<TimeProvider>()), null, null));
+            p => new Monitoring.Health.ReplicaCheck(p.GetRequiredService<IReplicaRole>(), p.GetRequiredService<TimeProvider>()), null, null));
         return services;
     }
 
     /// <summary>
     /// Wraps every hosted service registered so far, except the election, the takeover and the HTTP endpoint (which
-    /// both replicas serve, so /healthz tells which is active), in <see cref="ActiveOnlyHostedService"/>.
+    /// both replicas serve, so /healthz tells which is active), in <see cref="ActiveOnlyHostedService"/>. The Discord
+    /// adapter in HTTP-interactions mode is not wrapped either (<see cref="PgxcBot.Discord.DiscordAdapterService.ServesStandby"/>):
+    /// the load balancer may hand an interaction to either replica, so both answer; the standby's dispatcher answers
+    /// read-only commands and refuses every action (<see cref="PgxcBot.Discord.Interactions.InteractionDispatcher"/>).
+    /// In gateway mode the adapter holds the one gateway session, on the active replica only.
     /// </summary>
     public static IServiceCollection RunOnlyWhileActive(this IServiceCollection services)
     {
@@ -65,8 +78,12 @@ public static class ReplicaServiceCollectionExtensions
         foreach (var descriptor in hosted)
         {
             services.Remove(descriptor);
-            services.AddSingleton<IHostedService>(p => new ActiveOnlyHostedService(Create(p, descriptor), p.GetRequiredService<LeaderElector>(),
-                p.GetRequiredService<ILogger<ActiveOnlyHostedService>>()));
+            services.AddSingleton<IHostedService>(p =>
+            {
+                var inner = Create(p, descriptor);
+                return inner is PgxcBot.Discord.DiscordAdapterService { ServesStandby: true } ? inner
+                    : new ActiveOnlyHostedService(inner, p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILogger<ActiveOnlyHostedService>>());
+            });
         }
         return services;
     }
