@@ -45,10 +45,12 @@ public static class ReplicaServiceCollectionExtensions
         services.AddSingleton<PgxcBot.Core.Charts.IChartRenderer, PgxcBot.Charts.ScottPlotChartRenderer>();
         services.AddSingleton<Pictures.ChatPictures>();
         services.AddSingleton<ILeaderLease>(new PostgresLeaderLease(store, replicaId, lease));
+        // An observer is fenced from its first statement, not only once something asks for the elector: it never writes.
+        if (observer) store.FenceWith(NeverActive.Instance);
         services.AddSingleton(p =>
         {
             var elector = new LeaderElector(p.GetRequiredService<ILeaderLease>(), p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<LeaderElector>>());
-            store.FenceWith(elector);
+            if (!observer) store.FenceWith(elector);
             return elector;
         });
         services.AddSingleton<IReplicaRole>(p => new ReplicaRole(p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILeaderLease>(), observer));
@@ -86,6 +88,13 @@ public static class ReplicaServiceCollectionExtensions
             });
         }
         return services;
+    }
+
+    /// <summary>The fence of an observer: it holds no lease, so the store refuses every write of bot state.</summary>
+    private sealed class NeverActive : IWriteFence
+    {
+        public static readonly NeverActive Instance = new();
+        public LeaseToken? Current => null;
     }
 
     private static IHostedService Create(IServiceProvider provider, ServiceDescriptor descriptor) =>
