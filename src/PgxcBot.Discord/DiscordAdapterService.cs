@@ -38,6 +38,13 @@ public sealed partial class DiscordAdapterService(
     /// <summary>The HTTP endpoint once listening (http mode), for tests and the log.</summary>
     public InteractionsEndpoint? Endpoint { get; private set; }
 
+    /// <summary>
+    /// Whether the adapter also runs on a standby replica (two replicas on a shared store): in HTTP-interactions mode,
+    /// where a load balancer may hand an interaction to either replica and both must answer (PING included; the
+    /// standby's dispatcher refuses actions). Not in gateway mode: one gateway session, held by the active replica.
+    /// </summary>
+    public bool ServesStandby => topology.Discord?.Mode == DiscordMode.Http;
+
     /// <summary>How often the adapter was restarted after a failure.</summary>
     public int Restarts => Volatile.Read(ref _restarts);
     private int _restarts;

@@ -56,7 +56,7 @@ public static class DiscordServiceCollectionExtensions
             p.GetRequiredService<IChatCommandHandler>(), p.GetRequiredService<DiscordApi>(),
             p.GetRequiredService<ClusterTopology>().Datanodes.Select(d => d.Name).ToArray(),
             p.GetRequiredService<InteractionTimings>(), p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<InteractionDispatcher>>(),
-            p.GetRequiredService<InteractionResponses>()));
+            p.GetRequiredService<InteractionResponses>(), p.GetService<PgxcBot.Core.Replicas.IReplicaRole>()));
         services.AddSingleton(p =>
         {
             var settings = p.GetRequiredService<DiscordSettings>();

@@ -19,18 +19,18 @@ public static class CommandCatalogue
         "Show each datanode pair, its problems and next steps, and where coordinators route each datanode.",
         [new CommandArgument("datanode", "Only this datanode pair.", ArgumentKind.Datanode, Required: false)],
         [new CommandOption("chart", "Attach a picture of each pair's replication lag over the last hour.")],
-        NeedsApproval: false, Available: true);
+        NeedsApproval: false, Available: true) { ReadOnly = true };
 
     public static CommandSpec Help { get; } = new("help",
         "List the commands, or explain one.",
         [new CommandArgument("command", "The command to explain.", ArgumentKind.Command, Required: false)],
-        [], NeedsApproval: false, Available: true);
+        [], NeedsApproval: false, Available: true) { ReadOnly = true };
 
     public static CommandSpec Plan { get; } = new("plan",
         "Preview the steps an operation would run on a datanode pair, without running anything.",
         [new CommandArgument("operation", "The operation to preview.", ArgumentKind.Choice, Required: true, PlannableOperations),
          Datanode("The datanode pair.")],
-        [], NeedsApproval: false, Available: true);
+        [], NeedsApproval: false, Available: true) { ReadOnly = true };
 
     public static CommandSpec Promote { get; } = new("promote",
         "Fail over: promote a datanode's slave to master, fence the old master, repoint every coordinator.",
@@ -110,13 +110,13 @@ public static class CommandCatalogue
         "Show past operations (who asked, who approved, each step's result) and recent state changes.",
         [new CommandArgument("datanode", "Only this datanode pair.", ArgumentKind.Datanode, Required: false)],
         [new CommandOption("limit", "How many entries (default 10).", IsFlag: false, IsNumber: true)],
-        NeedsApproval: false, Available: true);
+        NeedsApproval: false, Available: true) { ReadOnly = true };
 
     public static CommandSpec Timeline { get; } = new("timeline",
         "The incident's story in order: state changes, pages, requests, approvals, steps, blocked commits.",
         [new CommandArgument("datanode", "Only this datanode pair.", ArgumentKind.Datanode, Required: false)],
         [new CommandOption("since", "How far back: 30m, 2h, 1d (default 2h, at most 7d).", IsFlag: false)],
-        NeedsApproval: false, Available: true);
+        NeedsApproval: false, Available: true) { ReadOnly = true };
 
     public static IReadOnlyList<CommandSpec> All { get; } =
         [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History, Timeline,

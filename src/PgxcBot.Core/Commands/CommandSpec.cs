@@ -52,6 +52,11 @@ public sealed record CommandSpec(
     /// <summary>When approval depends on the situation: says when (help and the README say the same).</summary>
     public string? ApprovalNote { get; init; }
 
+    /// <summary>The command only reads (the servers and the store) and changes nothing, so a standby replica may
+    /// answer it; every other command acts and runs only on the active replica. False unless declared: a new
+    /// command is taken as acting until someone checks that it writes nothing.</summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>The usage line, e.g. <c>/pgxc promote &lt;datanode&gt; [--accept-data-loss]</c>.</summary>
     public string Usage
     {

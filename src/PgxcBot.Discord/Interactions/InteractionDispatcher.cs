@@ -4,6 +4,8 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Outbox;
+using PgxcBot.Core.Operations;
+using PgxcBot.Core.Replicas;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rendering;
 using PgxcBot.Discord.Rest;
@@ -28,6 +30,18 @@ public sealed class InteractionTimings
 /// order, after this dispatcher's first answer). The dispatcher only gives that first answer, within Discord's
 /// 3 seconds: a deferral, so that every state the message shows comes from the outbox, in order.
 /// </para>
+/// <para>
+/// Two replicas on a shared store (<paramref name="replicas"/> set): in HTTP-interactions mode the load balancer may
+/// hand an interaction to the standby. The standby answers what only reads (<see cref="CommandSpec.ReadOnly"/>:
+/// status, plan, history, timeline, help, autocomplete) from a fresh observation and the shared store, and refuses
+/// everything that acts (a command, a button) to the asker alone, at once, naming the active replica, before the
+/// handler sees it: a standby never starts, approves or changes anything, it does not even try (the store's fence
+/// would refuse its writes anyway). Refused rather than forwarded to the active replica: the answer is immediate and
+/// cannot half-happen (a forward that times out after the active took it leaves the asker unsure whether the promote
+/// runs), it needs no replica-to-replica network path or advertised address, and while no replica is active (the
+/// seconds of a takeover) a forward has nowhere to go. The retry, a few seconds later, reaches the active replica
+/// (a load balancer that prefers it, see the Discord README) or this one once it has taken over.
+/// </para>
 /// </summary>
 public sealed partial class InteractionDispatcher(
     IChatCommandHandler handler,
@@ -36,8 +50,13 @@ public sealed partial class InteractionDispatcher(
     InteractionTimings timings,
     TimeProvider time,
     ILogger<InteractionDispatcher> logger,
-    InteractionResponses? responses = null)
+    InteractionResponses? responses = null,
+    IReplicaRole? replicas = null)
 {
+    /// <summary>How long a standby waits for the shared store to name the active replica before it answers without the
+    /// name: Discord's first-answer deadline is 3 s.</summary>
+    public static readonly TimeSpan StandbyStatusWithin = TimeSpan.FromSeconds(1);
+
     private readonly InteractionResponses _responses = responses ?? new InteractionResponses();
 
     private readonly ConcurrentDictionary<Task, byte> _running = new();
@@ -111,7 +130,7 @@ public sealed partial class InteractionDispatcher(
         var session = new InteractionSession(interaction, target, api, () => _responses.Answered(interaction.Id));
         try
         {
-            await RunAsync(interaction, session, target, command, parsed, error, cancellationToken).ConfigureAwait(false);
+            await RunAsync(interaction, session, target, command, parsed, error, line, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -120,7 +139,7 @@ public sealed partial class InteractionDispatcher(
     }
 
     private async Task RunAsync(Interaction interaction, InteractionSession session, AnswerTarget target, ChatCommand? command, CommandParseResult? parsed, string? error,
-        CancellationToken cancellationToken)
+        string? line, CancellationToken cancellationToken)
     {
         var render = new RenderOptions(DisabledComponents: target == AnswerTarget.SourceMessage ? interaction.MessageComponents : null);
 
@@ -139,6 +158,13 @@ public sealed partial class InteractionDispatcher(
             return;
         }
         LogCommand(logger, interaction.Id, command.Spec.Name, actor.Id, interaction.Type.ToString());
+        if (replicas is not null && !command.Spec.ReadOnly && !replicas.IsActive)
+        {
+            LogRefused(logger, interaction.Id, actor.Id, "this replica is standby");
+            await session.RefuseAsync(DiscordMessageRenderer.Render(await StandbyRefusalAsync(replicas, command, line, cancellationToken), new RenderOptions(Ephemeral: true)),
+                cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         var origin = new ChatOrigin(DiscordOutboxChannel.TargetName, DiscordAddress.Of(interaction, target, render.DisabledComponents).ToJson());
         var work = handler.AnswerAsync(command, actor, cancellationToken, origin);
@@ -172,6 +198,31 @@ public sealed partial class InteractionDispatcher(
         {
             await session.ShowAsync(DiscordMessageRenderer.RenderWhole(reply.Message, render), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The standby's answer to an action: not taken, who is active (as the store says within
+    /// <see cref="StandbyStatusWithin"/>), when to retry.</summary>
+    private async Task<ChatMessage> StandbyRefusalAsync(IReplicaRole role, ChatCommand command, string? line, CancellationToken cancellationToken)
+    {
+        var what = line is null ? command.Spec.Name
+            : line.StartsWith(CommandCatalogue.Prefix + " ", StringComparison.Ordinal) ? line[(CommandCatalogue.Prefix.Length + 1)..] : line;
+        LeadershipStatus? status = null;
+        string? why = null;
+        using var within = new CancellationTokenSource(StandbyStatusWithin, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(within.Token, cancellationToken);
+        try
+        {
+            status = await role.ReadStatusAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            why = e.Message;
+        }
+        catch (OperationCanceledException) when (within.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            why = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"no answer within {StandbyStatusWithin.TotalSeconds:0.#} s");
+        }
+        return LeadershipText.StandbyRefusal(role.ReplicaId, what, status, why, role.LeaseDuration, time.GetUtcNow());
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Interaction {InteractionId}: {Command} by user {UserId} ({Kind})")]

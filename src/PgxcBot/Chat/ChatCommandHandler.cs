@@ -28,7 +28,8 @@ public sealed partial class ChatCommandHandler(
     IOutboxStore? outbox = null,
     OutboxRoutes? routes = null,
     PgxcBot.Core.Timeline.ITimelineStore? timelines = null,
-    PgxcBot.Pictures.ChatPictures? pictures = null) : IChatCommandHandler
+    PgxcBot.Pictures.ChatPictures? pictures = null,
+    PgxcBot.Core.Replicas.IReplicaRole? replicas = null) : IChatCommandHandler
 {
     public CommandParser Parser { get; } = new(topology.Datanodes.Select(d => d.Name).ToArray());
 
@@ -99,6 +100,9 @@ public sealed partial class ChatCommandHandler(
         var message = StatusMessageBuilder.Build(current.Assessment, current.States, onlyDatanode: command.Datanode);
         var muted = await MaintenanceStatusAsync(command.Datanode, cancellationToken);
         if (muted.Count > 0) message = message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. muted] };
+        // Two replicas on a shared store: which one is active, since when, each one's last heartbeat (none with SQLite).
+        if (replicas is not null)
+            message = message with { Lines = [.. message.Lines, "", "Bot " + await PgxcBot.Core.Replicas.ReplicaRoleExtensions.DescribeAsync(replicas, time ?? TimeProvider.System, cancellationToken)] };
         if (!command.Chart) return message;
         if (pictures is null) return message with { Lines = [.. message.Lines, "", "(No picture: this bot has no store of lag samples.)"] };
         return await pictures.AttachAsync(message with

@@ -64,8 +64,10 @@ internal static class CliHost
                 // The connection string is a secret by reference, like every other; it never reaches a log line.
                 var connectionString = new SecretResolver(io.Variables).Resolve(shared.ConnectionString)!;
                 sharedStore = await Store.Postgres.PostgresStore.OpenAsync(connectionString, fence: null, logger: null, cancellationToken);
+                // status and timeline only read: they watch the replicas, they do not become one. Only a serving bot
+                // finishes the previous leader's operations when it takes over (a one-shot run exits right after).
                 builder.Services.AddPgxcBotSharedStore(sharedStore, shared.ReplicaId ?? Environment.MachineName, shared.Lease,
-                    resumeOnTakeover: arguments.Command == "serve");
+                    observer: arguments.Command is "status" or "timeline", resumeOnTakeover: arguments.Command == "serve");
             }
         }
         catch (StoreOpenException e)

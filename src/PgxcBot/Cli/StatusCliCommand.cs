@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Replicas;
 using PgxcBot.Hosting;
 
 namespace PgxcBot.Cli;
@@ -16,13 +17,21 @@ internal static class StatusCliCommand
         var status = await services.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken);
         var assessment = status.Assessment;
         var (windows, lines) = await MaintenanceAsync(services, cancellationToken);
+        // A shared store: the bot's replicas as the store has them (which is active, since when, last heartbeats).
+        var replicas = services.GetService<IReplicaRole>();
         if (arguments.Json)
-            await io.Out.WriteLineAsync(JsonSerializer.Serialize(StatusDocument.From(assessment) with { Maintenance = windows }, StatusDocument.SerializerOptions));
+        {
+            var document = StatusDocument.From(assessment) with { Maintenance = windows };
+            if (replicas is not null) document = document with { Replicas = await ReadReplicasAsync(replicas, cancellationToken) };
+            await io.Out.WriteLineAsync(JsonSerializer.Serialize(document, StatusDocument.SerializerOptions));
+        }
         else
         {
             var message = StatusMessageBuilder.Build(assessment, status.States);
-            await io.Out.WriteAsync(PlainTextRenderer.Render(lines.Count == 0 ? message
-                : message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. lines] }));
+            if (lines.Count > 0) message = message with { Lines = [.. message.Lines, "", "Maintenance, silences and owners:", .. lines] };
+            if (replicas is not null)
+                message = message with { Lines = [.. message.Lines, "", "Bot " + await replicas.DescribeAsync(services.GetRequiredService<TimeProvider>(), cancellationToken)] };
+            await io.Out.WriteAsync(PlainTextRenderer.Render(message));
         }
         if (arguments.Png is { } file)
         {
@@ -33,6 +42,19 @@ internal static class StatusCliCommand
         }
         // The exit code stays the servers' verdict: a window mutes pages, it does not make a broken pair healthy.
         return NagiosCodes.For(assessment.Worst);
+    }
+
+    /// <summary>The lease and heartbeats for --json; null when the store cannot be read (status still answers from the servers).</summary>
+    private static async Task<ReplicasDocument?> ReadReplicasAsync(IReplicaRole replicas, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ReplicasDocument.From(await replicas.ReadStatusAsync(cancellationToken));
+        }
+        catch (PgxcBot.Core.Operations.StoreUnavailableException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The windows in force and the status lines chat shows (who set each, why, until when; muted incidents;

@@ -10,6 +10,9 @@ namespace PgxcBot.Hosting;
 /// <summary>
 /// Takes a snapshot of the topology as it stands (stored roles applied), assesses it, and lets the pair
 /// state machines follow what was seen: the stored state is never trusted over the servers.
+/// On a replica that is not active (a standby, or the one-shot <c>pgxcbot status</c> watching a shared store) it
+/// writes nothing: the assessment is as fresh, but the sightings and the pairs' state changes are the active
+/// replica's to record (the store's fence would refuse them anyway; a standby does not even try).
 /// </summary>
 internal sealed partial class ObservedClusterStatus(
     TopologyState topology,
@@ -19,7 +22,8 @@ internal sealed partial class ObservedClusterStatus(
     AssessmentMemory memory,
     MasterSightings sightings,
     AdviceSource advice,
-    ILogger<ObservedClusterStatus> logger) : IClusterStatusSource
+    ILogger<ObservedClusterStatus> logger,
+    PgxcBot.Core.Replicas.IReplicaRole? replicas = null) : IClusterStatusSource
 {
     public async Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
     {
@@ -31,16 +35,19 @@ internal sealed partial class ObservedClusterStatus(
         var assessment = ClusterAssessor.Assess(current, snapshot, memory.Latest,
             memory.Latest is null ? await sightings.StoredAsync(cancellationToken) : null);
         memory.Remember(assessment);
-        try
+        if (replicas is null || replicas.IsActive)
         {
-            await sightings.SaveAsync(assessment, cancellationToken);
+            try
+            {
+                await sightings.SaveAsync(assessment, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSightingsNotStored(logger, e);
+            }
+            foreach (var transition in await tracker.ObserveAsync(assessment, cancellationToken))
+                LogTransition(logger, transition.Datanode, transition.From, transition.To, transition.Reason);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogSightingsNotStored(logger, e);
-        }
-        foreach (var transition in await tracker.ObserveAsync(assessment, cancellationToken))
-            LogTransition(logger, transition.Datanode, transition.From, transition.To, transition.Reason);
 
         var byPair = new Dictionary<string, PairState>(StringComparer.Ordinal);
         foreach (var pair in current.Datanodes)

@@ -21,11 +21,15 @@ public static class ReplicaServiceCollectionExtensions
     /// the elector that fences the store's writes, the election loop and the takeover (resume, reconcile). Call
     /// <see cref="RunOnlyWhileActive"/> after every hosted service is registered.
     /// </summary>
+    /// <param name="observer">For a one-shot read-only command (<c>pgxcbot status</c>, <c>timeline</c>): no election
+    /// and no takeover. A Nagios check run every minute must neither write heartbeats under a replica's name nor take
+    /// a free lease (it would resume an interrupted promote and exit half-way); never active, every write of its store
+    /// is refused by the fence, and status reads without writing (<see cref="IReplicaRole.IsObserver"/>).</param>
     /// <param name="resumeOnTakeover">A serving bot finishes, on each takeover, what the previous active replica was
-    /// running (<see cref="OperationService.TakeOverAsync"/>); a one-shot command (status, run) that happens to hold
-    /// the lease only reports operations whose runner is gone, since it exits right after its command.</param>
+    /// running (<see cref="OperationService.TakeOverAsync"/>); a one-shot command that acts (run, console) and happens
+    /// to hold the lease only reports operations whose runner is gone, since it exits right after its command.</param>
     public static IServiceCollection AddPgxcBotSharedStore(this IServiceCollection services, PostgresStore store, string replicaId, TimeSpan lease,
-        bool resumeOnTakeover = true)
+        bool observer = false, bool resumeOnTakeover = true)
     {
         services.AddSingleton(new TakeoverMode(resumeOnTakeover));
         services.AddSingleton(store);
@@ -45,23 +49,33 @@ public static class ReplicaServiceCollectionExtensions
         services.AddSingleton<PgxcBot.Core.Charts.IChartRenderer, PgxcBot.Charts.ScottPlotChartRenderer>();
         services.AddSingleton<Pictures.ChatPictures>();
         services.AddSingleton<ILeaderLease>(new PostgresLeaderLease(store, replicaId, lease));
+        // An observer is fenced from its first statement, not only once something asks for the elector: it never writes.
+        if (observer) store.FenceWith(NeverActive.Instance);
         services.AddSingleton(p =>
         {
             var elector = new LeaderElector(p.GetRequiredService<ILeaderLease>(), p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<LeaderElector>>());
-            store.FenceWith(elector);
+            if (!observer) store.FenceWith(elector);
             return elector;
         });
-        services.AddHostedService<LeaderElectionService>();
-        services.AddHostedService<TakeoverService>();
+        services.AddSingleton<IReplicaRole>(p => new ReplicaRole(p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILeaderLease>(), observer));
+        if (!observer)
+        {
+            services.AddHostedService<LeaderElectionService>();
+            services.AddHostedService<TakeoverService>();
+        }
         // /healthz on both replicas says which is active; the standby's monitor does not poll, and is not stale.
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("replicas",
-            p => new Monitoring.Health.ReplicaCheck(p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILeaderLease>(), p.GetRequiredService<TimeProvider>()), null, null));
+            p => new Monitoring.Health.ReplicaCheck(p.GetRequiredService<IReplicaRole>(), p.GetRequiredService<TimeProvider>()), null, null));
         return services;
     }
 
     /// <summary>
     /// Wraps every hosted service registered so far, except the election, the takeover and the HTTP endpoint (which
-    /// both replicas serve, so /healthz tells which is active), in <see cref="ActiveOnlyHostedService"/>.
+    /// both replicas serve, so /healthz tells which is active), in <see cref="ActiveOnlyHostedService"/>. The Discord
+    /// adapter in HTTP-interactions mode is not wrapped either (<see cref="PgxcBot.Discord.DiscordAdapterService.ServesStandby"/>):
+    /// the load balancer may hand an interaction to either replica, so both answer; the standby's dispatcher answers
+    /// read-only commands and refuses every action (<see cref="PgxcBot.Discord.Interactions.InteractionDispatcher"/>).
+    /// In gateway mode the adapter holds the one gateway session, on the active replica only.
     /// </summary>
     public static IServiceCollection RunOnlyWhileActive(this IServiceCollection services)
     {
@@ -70,10 +84,21 @@ public static class ReplicaServiceCollectionExtensions
         foreach (var descriptor in hosted)
         {
             services.Remove(descriptor);
-            services.AddSingleton<IHostedService>(p => new ActiveOnlyHostedService(Create(p, descriptor), p.GetRequiredService<LeaderElector>(),
-                p.GetRequiredService<ILogger<ActiveOnlyHostedService>>()));
+            services.AddSingleton<IHostedService>(p =>
+            {
+                var inner = Create(p, descriptor);
+                return inner is PgxcBot.Discord.DiscordAdapterService { ServesStandby: true } ? inner
+                    : new ActiveOnlyHostedService(inner, p.GetRequiredService<LeaderElector>(), p.GetRequiredService<ILogger<ActiveOnlyHostedService>>());
+            });
         }
         return services;
+    }
+
+    /// <summary>The fence of an observer: it holds no lease, so the store refuses every write of bot state.</summary>
+    private sealed class NeverActive : IWriteFence
+    {
+        public static readonly NeverActive Instance = new();
+        public LeaseToken? Current => null;
     }
 
     private static IHostedService Create(IServiceProvider provider, ServiceDescriptor descriptor) =>

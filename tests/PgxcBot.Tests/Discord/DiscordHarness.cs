@@ -52,6 +52,8 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public PgxcBot.Pictures.ChatPictures Pictures { get; private set; } = null!;
     public OutboxAnnouncer Announcer { get; private set; } = null!;
     public OperationService Service { get; private set; } = null!;
+    public ChatCommandHandler Handler { get; private set; } = null!;
+    public SqliteOperationStore Operations { get; private set; } = null!;
     public DiscordOutboxChannel Channel { get; private set; } = null!;
     public OutboxSenderOptions SenderOptions { get; private set; } = new() { LookEvery = TimeSpan.FromMilliseconds(200), BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) };
     public TimeProvider SenderTime { get; private set; } = TimeProvider.System;
@@ -72,8 +74,9 @@ internal sealed class DiscordHarness : IAsyncDisposable
 
     /// <param name="senderTime">The clock of the outbox sender and channel (token age, back-off); the system clock by default.</param>
     /// <param name="senderOptions">The sender's pacing; by default short (tests on the system clock).</param>
+    /// <param name="replicas">This process as one of two replicas on a shared store (a standby refuses actions); none: SQLite.</param>
     public static async Task<DiscordHarness> StartAsync(DiscordRestOptions? restOptions = null, TimeProvider? senderTime = null, bool runSender = true,
-        DiscordOutboxOptions? outboxOptions = null, OutboxSenderOptions? senderOptions = null)
+        DiscordOutboxOptions? outboxOptions = null, OutboxSenderOptions? senderOptions = null, PgxcBot.Core.Replicas.IReplicaRole? replicas = null)
     {
         var harness = new DiscordHarness { SenderTime = senderTime ?? TimeProvider.System };
         if (senderOptions is not null) harness.SenderOptions = senderOptions;
@@ -100,9 +103,11 @@ internal sealed class DiscordHarness : IAsyncDisposable
             new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Cluster.Memory), policy,
             new Hook(harness), new NoSink(), time, new OperationRuns(), harness.Announcer);
         var handler = new ChatCommandHandler(topology, new FixedStatus(harness), harness.Service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance,
-            timelines: harness.Timeline, pictures: harness.Pictures);
+            timelines: harness.Timeline, pictures: harness.Pictures, replicas: replicas);
+        harness.Handler = handler;
+        harness.Operations = operations;
         harness.Dispatcher = new InteractionDispatcher(handler, harness.Api, topology.Datanodes.Select(d => d.Name).ToArray(), harness.Timings,
-            TimeProvider.System, NullLogger<InteractionDispatcher>.Instance, harness.Responses);
+            TimeProvider.System, NullLogger<InteractionDispatcher>.Instance, harness.Responses, replicas);
         harness.Channel = new DiscordOutboxChannel(harness.Api, Settings, harness.Responses, outboxOptions ?? new DiscordOutboxOptions(), harness.Status,
             harness.SenderTime, NullLogger<DiscordOutboxChannel>.Instance);
         if (runSender) harness.StartSender();

@@ -200,6 +200,29 @@ public sealed class MonitorHttpTests : IAsyncLifetime
         Assert.Null(TestConfigs.Validate(TestConfigs.Minimal()).Topology!.Monitor.HttpListen);
     }
 
+    [Fact]
+    public async Task Healthz_active_says_200_on_the_active_replica_and_with_an_embedded_store_and_503_on_a_standby_whose_healthz_stays_200()
+    {
+        _health.LastPollAt = _time.GetUtcNow();
+        var (single, singleBody, _) = await _http.GetAsync("/healthz/active");
+        Assert.Equal((HttpStatusCode.OK, "ok: active: the only replica (embedded store)\n"), (single, singleBody));
+
+        foreach (var (role, expected, line) in new[]
+                 {
+                     (new Replicas.FakeReplicaRole("bot-a", active: true), HttpStatusCode.OK, "ok: active: replica bot-a holds the leader lease\n"),
+                     (new Replicas.FakeReplicaRole("bot-b", active: false), HttpStatusCode.ServiceUnavailable,
+                         "standby: replica bot-b does not hold the leader lease; it answers what only reads and refuses actions\n"),
+                 })
+        {
+            await using var http = await MonitorHttpHarness.StartAsync(_time, _health, _store, replicas: role);
+            Assert.Equal((expected, line), ((await http.GetAsync("/healthz/active")).Status, (await http.GetAsync("/healthz/active")).Body));
+            var (status, body, _) = await http.GetAsync("/healthz");
+            Assert.Equal(HttpStatusCode.OK, status); // a standby is healthy: /healthz is for "is this process well", not "is it the one"
+            Assert.DoesNotContain("leader lease", body);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/healthz/other")).Status);
+    }
+
     private sealed class FakeHealth : IMonitorHealthSource
     {
         public DateTimeOffset? LastPollAt { get; set; }

@@ -30,7 +30,9 @@ internal sealed class MonitorHttpHarness : IAsyncDisposable
 
     public Uri Address => _endpoint.Address!;
 
-    public static async Task<MonitorHttpHarness> StartAsync(TimeProvider time, IMonitorHealthSource monitor, SqliteStore store, ClusterTopology? topology = null)
+    /// <param name="replicas">This process as a replica of a shared store; none: the embedded store's one process.</param>
+    public static async Task<MonitorHttpHarness> StartAsync(TimeProvider time, IMonitorHealthSource monitor, SqliteStore store, ClusterTopology? topology = null,
+        PgxcBot.Core.Replicas.IReplicaRole? replicas = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -40,6 +42,7 @@ internal sealed class MonitorHttpHarness : IAsyncDisposable
         services.AddSingleton(store);
         services.AddSingleton(topology ?? TestConfigs.Validate(TestConfigs.Minimal()).Topology!);
         services.AddSingleton<MonitorMetrics>();
+        if (replicas is not null) services.AddSingleton(replicas);
         services.AddPgxcBotHealthChecks();
         services.AddPgxcBotTelemetry();
         var provider = services.BuildServiceProvider();

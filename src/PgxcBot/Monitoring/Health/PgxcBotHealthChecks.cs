@@ -12,7 +12,8 @@ public static class PgxcBotHealthChecks
     /// <summary>
     /// Registers the health checks behind <c>/healthz</c>, in the order the line lists them: monitor (poll
     /// freshness, needs an <see cref="IMonitorHealthSource"/>), store (the <see cref="SqliteStore"/> can be
-    /// written), ssh (hosts lost: degraded), discord (the adapter failed for good). Needs TimeProvider and
+    /// written), ssh (hosts lost: degraded), discord (the adapter failed for good); and, for <c>/healthz/active</c> only,
+    /// active (<see cref="ActiveReplicaCheck"/>). Needs TimeProvider and
     /// <see cref="ClusterTopology"/>; ssh and discord are skipped as "not configured" when their services are absent.
     /// </summary>
     public static IHealthChecksBuilder AddPgxcBotHealthChecks(this IServiceCollection services)
@@ -26,7 +27,9 @@ public static class PgxcBotHealthChecks
                 ? new SshAdapterCheck(watch, sp.GetRequiredService<ClusterTopology>())
                 : new FixedCheck(HealthCheckResult.Healthy("ssh: not watched")), null, null))
             .Add(new HealthCheckRegistration("discord",
-                sp => new DiscordAdapterCheck(sp.GetService<DiscordAdapterStatus>(), sp.GetRequiredService<ClusterTopology>()), null, null));
+                sp => new DiscordAdapterCheck(sp.GetService<DiscordAdapterStatus>(), sp.GetRequiredService<ClusterTopology>()), null, null))
+            // Only behind /healthz/active: whether this replica is the active one (a load balancer's choice of replica).
+            .Add(new HealthCheckRegistration("active", sp => new ActiveReplicaCheck(sp.GetService<Core.Replicas.IReplicaRole>()), null, [ActiveReplicaCheck.Tag]));
     }
 
     private sealed class FixedCheck(HealthCheckResult result) : IHealthCheck

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PgxcBot.Core.Replicas;
-using PgxcBot.Replicas;
 
 namespace PgxcBot.Monitoring.Health;
 
@@ -9,18 +8,8 @@ namespace PgxcBot.Monitoring.Health;
 /// is which replica is active, since when, and every replica's last heartbeat (<see cref="LeadershipText"/>).
 /// A store that cannot be read is the "store" check's verdict, not this one's.
 /// </summary>
-public sealed class ReplicaCheck(LeaderElector elector, ILeaderLease lease, TimeProvider time) : IHealthCheck
+public sealed class ReplicaCheck(IReplicaRole role, TimeProvider time) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var status = await lease.ReadStatusAsync(elector.IsActive, cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy(LeadershipText.Describe(status, time.GetUtcNow()));
-        }
-        catch (Core.Operations.StoreUnavailableException e)
-        {
-            return HealthCheckResult.Healthy($"replica {elector.ReplicaId} is {(elector.IsActive ? "active" : "standby")}; the lease cannot be read ({e.Message})");
-        }
-    }
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        HealthCheckResult.Healthy(await role.DescribeAsync(time, cancellationToken).ConfigureAwait(false));
 }

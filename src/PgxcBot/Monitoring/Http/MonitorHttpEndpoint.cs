@@ -14,7 +14,8 @@ using PgxcBot.Monitoring.Health;
 namespace PgxcBot.Monitoring.Http;
 
 /// <summary>
-/// <c>GET /metrics</c> and <c>GET /healthz</c> on Kestrel. /metrics is OpenTelemetry's Prometheus exporter
+/// <c>GET /metrics</c>, <c>GET /healthz</c> and <c>GET /healthz/active</c> (200 on the active replica only, for a load
+/// balancer: <see cref="ActiveReplicaCheck"/>) on Kestrel. /metrics is OpenTelemetry's Prometheus exporter
 /// (text format 0.0.4, or OpenMetrics when the scraper asks) over the bot's <see cref="MeterProvider"/>;
 /// /healthz runs the registered health checks (<see cref="PgxcBotHealthChecks"/>): 200 when none is
 /// unhealthy, else 503, with the one-line <see cref="HealthLine"/> as the body. Anything else is 404, a
@@ -43,7 +44,15 @@ public sealed partial class MonitorHttpEndpoint(MeterProvider meters, HealthChec
         var app = builder.Build();
         app.Use(GateAsync);
         app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: "/metrics", configureBranchedPipeline: null, optionsName: null);
-        app.UseHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthLine.WriteAsync, AllowCachingResponses = false });
+        // Exact paths: /healthz/active is not a sub-path of /healthz here (UseHealthChecks would match it as one).
+        app.MapWhen(c => c.Request.Path.Value == "/healthz/active", branch => branch.UseHealthChecks("/healthz/active", new HealthCheckOptions
+        {
+            ResponseWriter = HealthLine.WriteAsync, AllowCachingResponses = false, Predicate = r => r.Tags.Contains(ActiveReplicaCheck.Tag),
+        }));
+        app.UseHealthChecks("/healthz", new HealthCheckOptions
+        {
+            ResponseWriter = HealthLine.WriteAsync, AllowCachingResponses = false, Predicate = r => !r.Tags.Contains(ActiveReplicaCheck.Tag),
+        });
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
         Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -54,10 +63,10 @@ public sealed partial class MonitorHttpEndpoint(MeterProvider meters, HealthChec
     private static async Task GateAsync(HttpContext context, RequestDelegate next)
     {
         var response = context.Response;
-        if (context.Request.Path.Value is not ("/metrics" or "/healthz"))
+        if (context.Request.Path.Value is not ("/metrics" or "/healthz" or "/healthz/active"))
         {
             response.StatusCode = StatusCodes.Status404NotFound;
-            await response.WriteAsync("not found: the endpoints are /metrics and /healthz\n", context.RequestAborted).ConfigureAwait(false);
+            await response.WriteAsync("not found: the endpoints are /metrics, /healthz and /healthz/active\n", context.RequestAborted).ConfigureAwait(false);
             return;
         }
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
@@ -80,6 +89,6 @@ public sealed partial class MonitorHttpEndpoint(MeterProvider meters, HealthChec
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Monitor HTTP endpoints /metrics and /healthz listening on {Address}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Monitor HTTP endpoints /metrics, /healthz and /healthz/active listening on {Address}")]
     private static partial void LogListening(ILogger logger, string address);
 }
