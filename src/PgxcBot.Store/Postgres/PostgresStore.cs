@@ -39,6 +39,10 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>How long the server lets a session of the store sit idle inside a transaction before ending it (a third
+    /// of the default 15 s lease: a frozen leader's locks are gone before its lease runs out).</summary>
+    public static readonly TimeSpan IdleInTransactionTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>"PostgreSQL store host:port/database", for messages; never the password.</summary>
     public string Description { get; }
 
@@ -94,6 +98,12 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
                 nameof(connectionString), e);
         }
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "pgxcbot-store";
+        // A leader frozen (SIGSTOP, a paused VM) in the middle of a write holds the lease row FOR SHARE, and its session
+        // stays open: the other replica's takeover would wait on that row lock for as long as the freeze lasts (seen in
+        // ServeReplicaTests). The server ends such a session after this idle time inside a transaction, releasing its
+        // locks; no write of the bot leaves a transaction idle on purpose (PostgreSQL docs, client connection defaults).
+        if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
+            builder.Options = ($"{builder.Options} -c idle_in_transaction_session_timeout={(int)IdleInTransactionTimeout.TotalMilliseconds}").Trim();
         var description = $"PostgreSQL store {builder.Host}:{builder.Port}/{builder.Database}";
         ILogger log = logger ?? (ILogger)NullLogger.Instance;
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
