@@ -86,8 +86,10 @@ internal static class StatusOneShot
         await Task.WhenAll(output, error);
         if (process.HasExited && process.ExitCode != 0)
         {
-            var why = (await error).Split('\n').FirstOrDefault(l => l.Length > 0)
-                ?? (await output).Split('\n').FirstOrDefault(l => l.Contains("CRITICAL", StringComparison.Ordinal) || l.Contains("WARNING", StringComparison.Ordinal));
+            // The verdict's first two lines (worst problem; pairs healthy), else the first error line: config warnings are not why.
+            var why = string.Join(" ", (await output).Split('\n').Take(2).Select(l => l.Trim()).Where(l => l.Length > 0)) is { Length: > 0 } verdict
+                ? verdict
+                : (await error).Split('\n').FirstOrDefault(l => l.StartsWith("error", StringComparison.Ordinal));
             anomalies.Add($"{label}: exit code {process.ExitCode}{(why is null ? "" : ": " + why.Trim())}");
         }
         return elapsed;
