@@ -23,6 +23,19 @@ internal static class MachineFacts
         return self.PeakWorkingSet64 / (1024.0 * 1024.0);
     }
 
+    /// <summary>The machine's load average over 1, 5 and 15 minutes (/proc/loadavg), e.g. "2.90 / 1.62 / 2.02";
+    /// "unknown" where it cannot be read. Figures taken on a shared machine are read beside it.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ', 4);
+            return $"{parts[0]} / {parts[1]} / {parts[2]}";
+        }
+        catch (IOException) { return "unknown"; }
+        catch (UnauthorizedAccessException) { return "unknown"; }
+    }
+
     private static string? CpuModel()
     {
         try

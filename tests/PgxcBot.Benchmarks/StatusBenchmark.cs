@@ -16,7 +16,9 @@ namespace PgxcBot.Benchmarks;
 /// <see cref="ClusterAssessor.Assess(ClusterTopology, ClusterSnapshot)"/> over a lab of N real sync pairs
 /// and two coordinator simulators, on loopback, as a running bot does it (the observer and its connection
 /// pools live across runs). Then the same cluster with one slave black-holed, to show a dead host costs
-/// at most its connect timeout.
+/// at most its connect timeout. With <c>--oneshot-runs</c>, also the one-shot CLI as a user runs it
+/// (<see cref="StatusOneShot"/>: a fresh process per run). The servers get minimal settings (2 MB shared_buffers,
+/// 20 connections) so that 128 pairs (256 servers) fit a small machine.
 /// </summary>
 internal sealed class StatusBenchmark : IBenchmark
 {
@@ -26,22 +28,25 @@ internal sealed class StatusBenchmark : IBenchmark
 
     public string Description =>
         "status latency over N real pairs + 2 coordinator simulators. Options: --pairs 1,8,32 --runs 30 --warmup 3 " +
-        "--build-degree 4 --blackhole-pairs 8 (0 = skip) --blackhole-runs 10";
+        "--hold-seconds 0 (keep each lab up this long for profiling by hand, measure nothing) --build-degree 4 --blackhole-pairs 8 (0 = skip) --blackhole-runs 10 --oneshot-runs 10 (fresh `pgxcbot status` processes; 0 = skip)";
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
-        var options = new BenchmarkOptions(arguments, "pairs", "runs", "warmup", "build-degree", "blackhole-pairs", "blackhole-runs");
-        var pairCounts = options.IntList("pairs", [1, 8, 32], 1, 64);
+        var options = new BenchmarkOptions(arguments, "pairs", "runs", "warmup", "build-degree", "blackhole-pairs", "blackhole-runs", "oneshot-runs", "hold-seconds");
+        var pairCounts = options.IntList("pairs", [1, 8, 32], 1, 128);
         var runs = options.Int("runs", 30, 1, 10_000);
         var warmup = options.Int("warmup", 3, 0, 1000);
         var degree = options.Int("build-degree", 4, 1, 64);
-        var blackholePairs = options.Int("blackhole-pairs", 8, 0, 64);
+        var blackholePairs = options.Int("blackhole-pairs", 8, 0, 128);
         var blackholeRuns = options.Int("blackhole-runs", 10, 1, 10_000);
+        var oneShotRuns = options.Int("oneshot-runs", 10, 0, 1000);
+        var holdSeconds = options.Int("hold-seconds", 0, 0, 3600);
         if (blackholePairs > 0 && !pairCounts.Contains(blackholePairs))
             throw new BenchmarkArgumentException($"--blackhole-pairs {blackholePairs} must be one of --pairs ({string.Join(',', pairCounts)}), or 0 to skip.");
 
         var monitor = MonitorSettings.Default;
         var rows = new List<Row>();
+        var oneShots = new List<string>();
         var notes = new List<string>();
         string? postgresVersion = null;
 
@@ -49,18 +54,33 @@ internal sealed class StatusBenchmark : IBenchmark
         {
             await progress.WriteLineAsync($"status: building {count} sync pair(s) + {Coordinators} coordinator simulators (degree {degree})...");
             var build = Stopwatch.StartNew();
-            await using var cluster = await LabCluster.StartAsync(new LabPairOptions(), count, LabReplicationMode.Sync,
+            await using var cluster = await LabCluster.StartAsync(new LabPairOptions { SharedBuffers = "2MB", MaxConnections = 20 }, count, LabReplicationMode.Sync,
                 Coordinators, degree, cancellationToken);
             build.Stop();
             var topology = cluster.ToTopology(monitor);
+            if (holdSeconds > 0)
+            {
+                await StatusOneShot.HoldAsync(cluster, TimeSpan.FromSeconds(holdSeconds), progress, cancellationToken);
+                continue;
+            }
             await using var observer = new NpgsqlClusterObserver(new NoPasswordResolver(), TimeProvider.System,
                 NullLogger<NpgsqlClusterObserver>.Instance);
 
             await progress.WriteLineAsync($"status: {count} pair(s) built in {build.Elapsed.TotalSeconds:0.0} s; measuring {runs} runs...");
             var healthy = await MeasureAsync(observer, topology, warmup, runs, ExpectHealthy, cancellationToken);
             postgresVersion ??= healthy.PostgresVersion;
-            rows.Add(new Row($"{count} pair{(count == 1 ? "" : "s")}, healthy", count, healthy, build.Elapsed, MachineFacts.PeakWorkingSetMiB()));
+            rows.Add(new Row($"{count} pair{(count == 1 ? "" : "s")}, healthy", count, healthy, build.Elapsed, MachineFacts.PeakWorkingSetMiB(),
+                MachineFacts.LoadAverage()));
             notes.AddRange(healthy.Anomalies.Take(3).Select(a => $"{count} pairs: {a}"));
+
+            if (oneShotRuns > 0)
+            {
+                await progress.WriteLineAsync($"status: {count} pair(s), one-shot `pgxcbot status`: a first run, then {oneShotRuns} measured...");
+                var (first, oneShot, oneShotAnomalies) = await StatusOneShot.MeasureAsync(cluster, oneShotRuns, cancellationToken);
+                oneShots.Add($"| {count} | {Ms(first)} | {oneShot.Count} | {Ms(oneShot.Median)} | {Ms(oneShot.P95)} | {Ms(oneShot.Min)} | {Ms(oneShot.Max)} | {MachineFacts.LoadAverage()} |");
+                notes.AddRange(oneShotAnomalies.Take(3).Select(a => $"{count} pairs one-shot: {a}"));
+                rows[^1] = rows[^1] with { Anomalies = oneShotAnomalies.Count };
+            }
 
             if (count != blackholePairs) continue;
             await using var hole = new BlackHoleListener();
@@ -69,14 +89,25 @@ internal sealed class StatusBenchmark : IBenchmark
             await progress.WriteLineAsync($"status: {count} pairs with {victim.Name}'s slave black-holed; measuring {blackholeRuns} runs...");
             var blackHoled = await MeasureAsync(observer, holed, warmup: 1, blackholeRuns,
                 s => ExpectBlackHoled(s, victim.Name), cancellationToken);
-            rows.Add(new Row($"{count} pairs, 1 slave black-holed", count, blackHoled, null, MachineFacts.PeakWorkingSetMiB()));
+            rows.Add(new Row($"{count} pairs, 1 slave black-holed", count, blackHoled, null, MachineFacts.PeakWorkingSetMiB(),
+                MachineFacts.LoadAverage()));
             notes.AddRange(blackHoled.Anomalies.Take(3).Select(a => $"{count} pairs black-holed: {a}"));
             notes.Add($"The black-holed slave added {blackHoled.Total.Median - healthy.Total.Median:0} ms to the median " +
                 $"and {blackHoled.Total.P95 - healthy.Total.P95:0} ms to the p95, with a connect timeout of {monitor.ConnectTimeout.TotalMilliseconds:0} ms.");
         }
 
         await output.WriteLineAsync(Render(rows, monitor, runs, warmup, degree, postgresVersion, notes));
-        return rows.Any(r => r.Result.Anomalies.Count > 0) ? 1 : 0;
+        if (oneShots.Count > 0)
+        {
+            await output.WriteLineAsync();
+            await output.WriteLineAsync("One-shot `dotnet pgxcbot.dll status --config FILE`, a fresh process per run, wall clock from start to exit " +
+                "(the first run creates the SQLite store):");
+            await output.WriteLineAsync();
+            await output.WriteLineAsync("| Pairs | First run (ms) | Runs | Median (ms) | p95 (ms) | Min (ms) | Max (ms) | Load average (1/5/15 min) |");
+            await output.WriteLineAsync("|---:|---:|---:|---:|---:|---:|---:|---|");
+            foreach (var line in oneShots) await output.WriteLineAsync(line);
+        }
+        return rows.Any(r => r.Result.Anomalies.Count > 0 || r.Anomalies > 0) ? 1 : 0;
     }
 
     private static async Task<Measurement> MeasureAsync(NpgsqlClusterObserver observer, ClusterTopology topology, int warmup, int runs,
@@ -153,20 +184,19 @@ internal sealed class StatusBenchmark : IBenchmark
     private static string Render(IReadOnlyList<Row> rows, MonitorSettings monitor, int runs, int warmup, int degree,
         string? postgresVersion, IReadOnlyList<string> notes)
     {
-        static string Ms(double value) => value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
         var lines = new List<string>
         {
             $"`status` latency (observe + assess), {Coordinators} coordinator simulators, sync pairs, loopback; {warmup} warm-up runs, then the runs shown:",
             "",
-            "| Cluster | Runs | Median (ms) | p95 (ms) | Max (ms) | Observe median (ms) | Assess median (ms) | Slowest probe median (ms) | First run, cold pools (ms) | Build (s) | Peak working set (MiB) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| Cluster | Runs | Median (ms) | p95 (ms) | Max (ms) | Observe median (ms) | Assess median (ms) | Slowest probe median (ms) | First run, cold pools (ms) | Build (s) | Peak working set (MiB) | Load average (1/5/15 min) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         };
         foreach (var row in rows)
         {
             var m = row.Result;
             lines.Add($"| {row.Label} | {m.Total.Count} | {Ms(m.Total.Median)} | {Ms(m.Total.P95)} | {Ms(m.Total.Max)} | " +
                 $"{Ms(m.Observe.Median)} | {Ms(m.Assess.Median)} | {Ms(m.SlowestProbe.Median)} ({m.SlowestKind}) | {(m.ColdFirstRun is { } c ? Ms(c) : "–")} | " +
-                $"{(row.Build is { } b ? b.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "–")} | {row.PeakMiB:0} |");
+                $"{(row.Build is { } b ? b.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "–")} | {row.PeakMiB:0} | {row.Load} |");
         }
         lines.Add("");
         lines.Add($"Connect timeout {monitor.ConnectTimeout.TotalMilliseconds:0} ms, command timeout {monitor.CommandTimeout.TotalMilliseconds:0} ms. " +
@@ -180,7 +210,13 @@ internal sealed class StatusBenchmark : IBenchmark
     private sealed record Measurement(Stats Total, Stats Observe, Stats Assess, Stats SlowestProbe, string SlowestKind,
         IReadOnlyList<string> Anomalies, string? PostgresVersion, double? ColdFirstRun);
 
-    private sealed record Row(string Label, int Pairs, Measurement Result, TimeSpan? Build, double PeakMiB);
+    private sealed record Row(string Label, int Pairs, Measurement Result, TimeSpan? Build, double PeakMiB, string Load)
+    {
+        /// <summary>Anomalies of the one-shot runs measured on this row's lab.</summary>
+        public int Anomalies { get; init; }
+    }
+
+    private static string Ms(double value) => value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
 
     /// <summary>The lab's loopback servers trust every connection: there is no password to resolve.</summary>
     private sealed class NoPasswordResolver : ISecretResolver

@@ -82,6 +82,7 @@ internal static class CliHost
             return ExitCodes.BadConfig;
         }
         builder.Services.AddSingleton(io);
+        builder.Services.AddSingleton<StartupStatus>();
         // The terminal is a chat target like any other: progress lines (and, with the monitor, alerts) reach it
         // through the outbox.
         builder.Services.AddPgxcBotConsoleOutbox(io.Out);
@@ -113,7 +114,9 @@ internal static class CliHost
                     if (sharedStore is null)
                     {
                         await host.Services.GetRequiredService<OperationService>().RecoverAsync(linked.Token);
-                        await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token);
+                        // What the reconciliation saw spares a one-shot status a second observation a moment later.
+                        host.Services.GetRequiredService<StartupStatus>().Keep(
+                            await host.Services.GetRequiredService<StartupReconciler>().ReconcileAsync(linked.Token));
                     }
                     return await command(host.Services, linked.Token);
                 }

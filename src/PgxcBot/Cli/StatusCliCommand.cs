@@ -14,7 +14,9 @@ internal static class StatusCliCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken)
     {
-        var status = await services.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken);
+        // The start-up reconciliation observed the cluster a moment ago: its status, unless it corrected a state.
+        var status = services.GetService<StartupStatus>()?.Take()
+            ?? await services.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken);
         var assessment = status.Assessment;
         var (windows, lines) = await MaintenanceAsync(services, cancellationToken);
         // A shared store: the bot's replicas as the store has them (which is active, since when, last heartbeats).

@@ -10,20 +10,26 @@ namespace PgxcBot.Hosting;
 /// </summary>
 public sealed partial class StartupReconciler(IClusterStatusSource status, PairStateTracker tracker, ILogger<StartupReconciler> logger)
 {
-    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    /// <summary>Observes the cluster and corrects what the stored states cannot explain. Returns the status it
+    /// observed when no state had to be corrected (it then still holds), else null; also null when the cluster
+    /// could not be observed (logged; the bot still starts). Throws only <see cref="OperationCanceledException"/>.</summary>
+    public async Task<ClusterStatus?> ReconcileAsync(CancellationToken cancellationToken)
     {
         // The status source already lets the machines follow what it saw; what the table cannot explain
         // (a state stored long ago) is then set to what the servers show.
         try
         {
             var seen = await status.GetAsync(cancellationToken);
-            foreach (var transition in await tracker.ReconcileAsync(seen.Assessment, cancellationToken))
+            var transitions = await tracker.ReconcileAsync(seen.Assessment, cancellationToken);
+            foreach (var transition in transitions)
                 LogReconciled(logger, transition.Datanode, transition.From, transition.To, transition.Reason);
+            return transitions.Count == 0 ? seen : null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The bot still starts: its commands say what they cannot see, and the next observation retries.
             LogFailed(logger, e);
+            return null;
         }
     }
 

@@ -124,6 +124,21 @@ public sealed class StatusAndConsoleTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_observes_the_cluster_once_taking_what_the_start_up_reconciliation_saw()
+    {
+        var source = new FixedStatus(Scenarios.Healthy);
+
+        var first = await CliRun.RunAsync(["status", "--config", config], overrides: With(source));
+        var callsFirst = source.Calls;
+        var second = await CliRun.RunAsync(["status", "--config", config], overrides: With(source));
+
+        Assert.Equal(ExitCodes.Ok, first.ExitCode);
+        Assert.Equal(ExitCodes.Ok, second.ExitCode);
+        Assert.StartsWith("[OK] Cluster: healthy", second.Out);
+        Assert.Equal(1, source.Calls - callsFirst);
+    }
+
+    [Fact]
     public async Task Status_with_a_bad_config_exits_3_unknown_before_observing()
     {
         var source = new FixedStatus(Scenarios.Healthy);
