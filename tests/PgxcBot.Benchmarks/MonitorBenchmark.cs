@@ -28,7 +28,23 @@ internal sealed class MonitorBenchmark : IBenchmark
         var options = new BenchmarkOptions(arguments, "trials", "master-trials");
         var trials = options.Int("trials", 10, 1, 1000);
         var masterTrials = options.Int("master-trials", 10, 0, 1000);
+        var figures = await MeasureAsync(trials, masterTrials, progress, cancellationToken);
 
+        await output.WriteLineAsync($"### Monitor at the default 1 s interval ({MachineFacts.Describe(null)})");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("| measure | trials | median | p95 | min | max | target |");
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|");
+        await Row(output, "commit stall after kill -9 of the sync slave (longest gap between acknowledged commits)", Stats.Of(figures.Stalls), "median ≤ 100 ms, p95 ≤ 250 ms");
+        await Row(output, "kill -9 of the sync slave → switch-to-async message", Stats.Of(figures.Detections), "–");
+        if (figures.AlertTimes.Count > 0)
+            await Row(output, "kill -9 of the master → master-lost alert (MasterLossRule)", Stats.Of(figures.AlertTimes), "≤ 1 s");
+        return 0;
+    }
+
+    /// <summary>Runs the trials on a fresh sync pair (torn down before returning) and returns the samples in
+    /// milliseconds; <c>autofailover</c> calls this too, so both tools are measured by the same code.</summary>
+    internal static async Task<MonitorFigures> MeasureAsync(int trials, int masterTrials, TextWriter progress, CancellationToken cancellationToken)
+    {
         // Each master death must be its own incident: no reopen window between trials.
         var alerts = AlertSettings.Default with { ReopenWindow = TimeSpan.FromMilliseconds(1) };
         await progress.WriteLineAsync("monitor: building a sync pair + 2 coordinator simulators...");
@@ -75,15 +91,7 @@ internal sealed class MonitorBenchmark : IBenchmark
             await lab.Pair.Master.StartAsync(cancellationToken);
         }
 
-        await output.WriteLineAsync($"### Monitor at the default 1 s interval ({MachineFacts.Describe(null)})");
-        await output.WriteLineAsync();
-        await output.WriteLineAsync("| measure | trials | median | p95 | min | max | target |");
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|");
-        await Row(output, "commit stall after kill -9 of the sync slave (longest gap between acknowledged commits)", Stats.Of(stalls), "median ≤ 100 ms, p95 ≤ 250 ms");
-        await Row(output, "kill -9 of the sync slave → switch-to-async message", Stats.Of(detections), "–");
-        if (alertTimes.Count > 0)
-            await Row(output, "kill -9 of the master → master-lost alert (MasterLossRule)", Stats.Of(alertTimes), "≤ 1 s");
-        return 0;
+        return new MonitorFigures(stalls, detections, alertTimes);
     }
 
     private static Task Row(TextWriter output, string what, Stats s, string target) => output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -117,6 +125,10 @@ internal sealed class MonitorBenchmark : IBenchmark
         }
     }
 }
+
+/// <summary>Samples of the monitor benchmark, in milliseconds: commit stalls, slave kill → switch to async,
+/// master kill → master-lost alert.</summary>
+internal sealed record MonitorFigures(IReadOnlyList<double> Stalls, IReadOnlyList<double> Detections, IReadOnlyList<double> AlertTimes);
 
 internal static class StoreCounts
 {

@@ -2,7 +2,7 @@ using PgxcBot.Benchmarks;
 
 // Benchmarks of the bot against a real lab on loopback. One sub-command per benchmark (see IBenchmark);
 // each prints a Markdown table ready for the README.
-IBenchmark[] benchmarks = [new StatusBenchmark(), new PromoteBenchmark(), new MonitorBenchmark(), new LifecycleBenchmark(), new SafetyBenchmark(), new FlavorBenchmark(), new ChatBenchmark(), new IdleBenchmark(), new TakeoverBenchmark()];
+IBenchmark[] benchmarks = [new StatusBenchmark(), new PromoteBenchmark(), new MonitorBenchmark(), new LifecycleBenchmark(), new SafetyBenchmark(), new FlavorBenchmark(), new ChatBenchmark(), new IdleBenchmark(), new TakeoverBenchmark(), new AutoFailoverBenchmark()];
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
