@@ -65,10 +65,11 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
         // leaves room for two probes of the full timeout whatever their phase.
         var frozenAt = Stopwatch.GetTimestamp();
         await FreezeMasterAsync(lab, TimeSpan.FromSeconds(5));
-        var (_, pagedAt) = await lab.Notifications.WaitForAsync(MasterLostRaised, Deadline, "the master-lost page", Ct);
+        // Only what came after the freeze began: an overrun pause above may have paged (and cleared) already.
+        var (_, pagedAt) = await lab.Notifications.WaitForAsync(MasterLostRaised, Deadline, "the master-lost page", Ct, frozenAt);
         output.WriteLine($"5 s pause → page after {Stopwatch.GetElapsedTime(frozenAt, pagedAt).TotalMilliseconds:0} ms");
         Assert.True(Stopwatch.GetElapsedTime(frozenAt, pagedAt) >= MasterLossRule.MinimumOutage, "paged before the minimum outage");
-        await lab.Notifications.WaitForAsync(n => n.Kind == NotificationKind.Cleared && AboutTheMaster(n), Deadline, "the all-clear", Ct);
+        await lab.Notifications.WaitForAsync(n => n.Kind == NotificationKind.Cleared && AboutTheMaster(n), Deadline, "the all-clear", Ct, pagedAt);
     }
 
     [Fact]
