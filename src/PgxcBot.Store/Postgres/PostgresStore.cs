@@ -176,6 +176,9 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
             await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery();", connection);
             if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
                 return $"the {Description} is a read-only standby: point store.connectionString at the primary (or a host name that follows it)";
+            // A standby writes nothing: a write that failed in a turn it no longer has (a frozen leader's session ended
+            // by the server, a write refused by the fence) says nothing about the store now, and would never clear.
+            if (Fence is { Current: null }) return null;
             return WriteFailure is { } failure ? $"the {Description} could not write: {failure}" : null;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
