@@ -154,9 +154,12 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
             var promote = inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, Alice, "alice");
             await _discord.Gateway.SendInteractionAsync(promote);
             var token = promote["token"]!.GetValue<string>();
-            var plan = await Poll.UntilAsync(() => Task.FromResult(_discord.Requests.LastOrDefault(r => r.Path.Contains("/" + token, StringComparison.Ordinal)
-                    && r.Method == "PATCH" && r.Status == 200)), r => r is not null, TimeSpan.FromSeconds(20), "the promote's answer", Ct);
-            components = plan!.Body!["components"] as JsonArray;
+            // The plan comes as an edit of the deferred answer; a refusal (the master not yet seen lost) may come at once
+            // in the interaction's callback: either way, no Approve button means asking again.
+            var answer = await Poll.UntilAsync(() => Task.FromResult(_discord.Requests.LastOrDefault(r => r.Path.Contains("/" + token, StringComparison.Ordinal)
+                    && r.Status is >= 200 and < 300 && (r.Method == "PATCH" || r.Body?["data"] is not null))), r => r is not null,
+                TimeSpan.FromSeconds(20), "the promote's answer", Ct);
+            components = (answer!.Body!["components"] ?? answer.Body!["data"]?["components"]) as JsonArray;
             return ApproveButton(components);
         }, id => id is not null, TimeSpan.FromSeconds(60), "a promote plan with an Approve button", Ct);
         await _discord.Gateway.SendInteractionAsync(inject.ButtonClick(planned!, "1300000000000000001", components, Bob, "bob"));
