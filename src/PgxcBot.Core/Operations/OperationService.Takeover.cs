@@ -22,18 +22,13 @@ public sealed partial class OperationService
     public async Task<IReadOnlyList<OperationReply>> TakeOverAsync(Actor takeover, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(takeover);
-        await FlushParkedAsync(cancellationToken).ConfigureAwait(false);
         var replies = new List<OperationReply>();
-        foreach (var operation in await store.GetOpenAsync(cancellationToken).ConfigureAwait(false))
+        var marked = await InterruptAsync(cur => cur.Runner != _runs.RunnerId || _runs.IsAbandoned(cur, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        foreach (var operation in marked)
         {
-            if (operation.State != OperationState.Running) continue;
-            var change = await ChangeAsync(operation.Id, cur => cur.State == OperationState.Running && (cur.Runner != _runs.RunnerId || _runs.IsAbandoned(cur, time.GetUtcNow()))
-                ? Verdict.To(Interrupt(cur, time.GetUtcNow())) : Verdict.No(""), cancellationToken, new Say(OperationEventKind.Interrupted, null)).ConfigureAwait(false);
-            if (change.Written is not { } marked) continue;
-            await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, marked), cancellationToken).ConfigureAwait(false);
             var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
-            replies.Add(await ClaimAndRunAsync(marked.Id, (cur, work, ct) => DecideResumeAsync(cur, takeover, work, ct, takeover: true), topology, null,
-                $"the takeover's resume of operation {marked.Id}", cancellationToken).ConfigureAwait(false));
+            replies.Add(await ClaimAndRunAsync(operation.Id, (cur, work, ct) => DecideResumeAsync(cur, takeover, work, ct, takeover: true), topology, null,
+                $"the takeover's resume of operation {operation.Id}", cancellationToken).ConfigureAwait(false));
         }
         return replies;
     }

@@ -249,14 +249,19 @@ public sealed partial class OperationService(
     /// <summary>At start (and whenever asked): running operations whose runner is gone (its lease lapsed, or
     /// it is this process and no longer runs them) are marked Interrupted and reported. Operations that
     /// another live process runs are left alone.</summary>
-    public async Task<IReadOnlyList<Operation>> RecoverAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Operation>> RecoverAsync(CancellationToken cancellationToken) =>
+        InterruptAsync(cur => _runs.IsAbandoned(cur, time.GetUtcNow()), cancellationToken);
+
+    /// <summary>Marks Interrupted (and reports) every Running operation <paramref name="gone"/> says has lost its
+    /// runner, each decided on the stored version; returns those it marked.</summary>
+    private async Task<IReadOnlyList<Operation>> InterruptAsync(Func<Operation, bool> gone, CancellationToken cancellationToken)
     {
         await FlushParkedAsync(cancellationToken).ConfigureAwait(false);
         var interrupted = new List<Operation>();
         foreach (var operation in await store.GetOpenAsync(cancellationToken).ConfigureAwait(false))
         {
             if (operation.State != OperationState.Running) continue;
-            var change = await ChangeAsync(operation.Id, cur => _runs.IsAbandoned(cur, time.GetUtcNow())
+            var change = await ChangeAsync(operation.Id, cur => cur.State == OperationState.Running && gone(cur)
                 ? Verdict.To(Interrupt(cur, time.GetUtcNow())) : Verdict.No(""), cancellationToken, new Say(OperationEventKind.Interrupted, null)).ConfigureAwait(false);
             if (change.Written is not { } marked) continue;
             await EmitAsync(new OperationEvent(OperationEventKind.Interrupted, marked), cancellationToken).ConfigureAwait(false);

@@ -103,11 +103,10 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         }, match, within, $"{what} (bot log: {bot.LogTail()})", Ct);
 
     /// <summary>Operation <paramref name="id"/> as the shared store holds it now (read by this test's own store).</summary>
-    private async Task<Operation?> OperationAsync(long id)
-    {
-        _reader ??= await PostgresStore.OpenAsync(_storeUrl, null, null, Ct);
-        return await new PostgresOperationStore(_reader).GetAsync(id, Ct);
-    }
+    private async Task<Operation?> OperationAsync(long id) => await new PostgresOperationStore(await ReaderAsync()).GetAsync(id, Ct);
+
+    /// <summary>This test's own connection to the shared store, opened once.</summary>
+    private async Task<PostgresStore> ReaderAsync() => _reader ??= await PostgresStore.OpenAsync(_storeUrl, null, null, Ct);
 
     [Fact]
     public async Task Kill_9_of_the_serving_leader_the_standby_takes_over_the_gateway_within_the_lease()
@@ -220,8 +219,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         await Poll.UntilAsync(() => Task.FromResult(_discord.Created.Count(MasterLost)), n => n >= 1, TimeSpan.FromSeconds(30), $"bot-b to post the page (log: {b.LogTail()})", Ct);
         // Once nothing waits in the shared outbox, nothing can post the page again (an entry marked done is never sent
         // again): it stays one message.
-        _reader ??= await PostgresStore.OpenAsync(_storeUrl, null, null, Ct);
-        var outbox = new PostgresOutboxStore(_reader);
+        var outbox = new PostgresOutboxStore(await ReaderAsync());
         await Poll.UntilAsync(() => outbox.GetPendingAsync(PgxcBot.Discord.Outbox.DiscordOutboxChannel.TargetName, 100, Ct), p => p.Count == 0,
             TimeSpan.FromSeconds(30), "the shared outbox empty", Ct);
         Assert.Single(_discord.Created, MasterLost);
