@@ -174,8 +174,16 @@ internal sealed class AutoFailoverLab : IAsyncDisposable
                 await using var set = new NpgsqlCommand($"ALTER SYSTEM SET {name} = '{value}'", c);
                 await set.ExecuteNonQueryAsync(cancellationToken);
             }
+            await using var loadTime = new NpgsqlCommand("SELECT pg_conf_load_time()", c);
+            var before = (DateTime)(await loadTime.ExecuteScalarAsync(cancellationToken))!;
             await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", c)) await reload.ExecuteNonQueryAsync(cancellationToken);
-            await Task.Delay(200, cancellationToken); // the reload is asynchronous; pending_restart is read after it
+            // The reload is asynchronous: pending_restart means something once this session has read the new files.
+            var reloadBy = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while ((DateTime)(await loadTime.ExecuteScalarAsync(cancellationToken))! <= before)
+            {
+                if (DateTime.UtcNow > reloadBy) throw new TimeoutException("the monitor did not reload its configuration within 10 s");
+                await Task.Delay(20, cancellationToken);
+            }
             await using var read = new NpgsqlCommand("SELECT bool_or(pending_restart) FROM pg_settings WHERE name LIKE 'pgautofailover.%'", c);
             needsRestart = await read.ExecuteScalarAsync(cancellationToken) is true;
         }
