@@ -148,6 +148,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         // alice asks for the promote once the bot saw the master lost (it answers with the plan), bob approves.
         var inject = new InteractionInjector(_discord);
         JsonArray? components = null;
+        var lastAnswer = "(none)";
         var planned = await Poll.UntilAsync(async () =>
         {
             var promote = inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, Alice, "alice");
@@ -159,8 +160,9 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
                     && r.Status is >= 200 and < 300 && (r.Method == "PATCH" || r.Body?["data"] is not null))), r => r is not null,
                 TimeSpan.FromSeconds(20), "the promote's answer", Ct);
             components = (answer!.Body!["components"] ?? answer.Body!["data"]?["components"]) as JsonArray;
+            lastAnswer = answer.Body!.ToJsonString();
             return ApproveButton(components);
-        }, id => id is not null, TimeSpan.FromSeconds(60), "a promote plan with an Approve button", Ct);
+        }, id => id is not null, TimeSpan.FromSeconds(60), () => $"a promote plan with an Approve button (the bot's last answer: {lastAnswer}; log: {a.LogTail()})", Ct);
         await _discord.Gateway.SendInteractionAsync(inject.ButtonClick(planned!, "1300000000000000001", components, Bob, "bob"));
         var operationId = long.Parse(planned!.Split(':').First(p => long.TryParse(p, out _)), System.Globalization.CultureInfo.InvariantCulture);
 
