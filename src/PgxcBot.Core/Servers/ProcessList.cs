@@ -13,12 +13,22 @@ namespace PgxcBot.Core.Servers;
 /// <c>postgres: wal receiver process   streaming 0/3002898</c>; a 9.x backend whose commit waits for a
 /// synchronous standby ends its title with <c>waiting for 0/3000058</c> (SyncRepWaitForLSN). Where no
 /// server runs in the directory (a dead master), or a standby's WAL receiver shows no position (it exits
-/// when its master dies), the end of the WAL on disk is read with pg_waldump (pg_xlogdump on 9.x) from the
-/// newest segment: its last line names where the valid WAL ends ("invalid record length at 0/3005A40",
-/// measured on a stock XL standby): all a dead master wrote, or all a standby received.
+/// when its master dies), the end of the WAL on disk is read with pg_waldump (pg_xlogdump on 9.x): its last
+/// line names where the valid WAL ends ("invalid record length at 0/3005A40", measured on a stock XL
+/// standby): all a dead master wrote, or all a standby received. The newest segment by name is often not
+/// the one: a checkpoint recycles old segments under future names (measured on PostgreSQL 15: WAL ending in
+/// segment 8 with 9 and A recycled, pg_waldump of A says "could not find a valid record after 0/A000000"),
+/// so segments are tried newest first until one holds valid WAL.
 /// </summary>
 public static partial class ProcessList
 {
+    /// <summary>How many segments, newest first, are tried for the end of the WAL: more than a checkpoint
+    /// recycles ahead at the default min_wal_size (80 MB, five 16 MB segments).</summary>
+    public const int SegmentsTried = 16;
+
+    /// <summary>The segment size when pg_controldata does not say it: the default of every supported version.</summary>
+    private const long DefaultSegmentSize = 16 * 1024 * 1024;
+
     public static ShellCommand Command(string? binDir, IReadOnlyList<string> dataDirs)
     {
         var bin = binDir is null ? "" : binDir.TrimEnd('/') + "/";
@@ -34,9 +44,10 @@ public static partial class ProcessList
             "LC_ALL=C \"$tool\" \"$d\" 2>/dev/null | sed 's/^/@@cd /'; " +
             "if [ -z \"$kids\" ] || { printf '%s' \"$kids\" | grep -q 'startup' && ! printf '%s' \"$kids\" | grep -qE 'receiver.* [0-9A-Fa-f]+/[0-9A-Fa-f]+ *$'; }; then " +
             "w=\"$d/pg_wal\"; [ -d \"$w\" ] || w=\"$d/pg_xlog\"; " +
-            "last=$(ls \"$w\" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | sort | tail -n 1); " +
-            "if [ -n \"$last\" ]; then x=\"$dump\"; command -v \"$x\" >/dev/null 2>&1 || x=\"$olddump\"; " +
-            "LC_ALL=C \"$x\" -p \"$w\" \"$last\" 2>&1 | tail -n 1 | sed 's/^/@@walend /'; fi; fi; done",
+            "x=\"$dump\"; command -v \"$x\" >/dev/null 2>&1 || x=\"$olddump\"; " +
+            "for s in $(ls \"$w\" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | sort -r | head -n " + SegmentsTried.ToString(CultureInfo.InvariantCulture) + "); do " +
+            "e=$(LC_ALL=C \"$x\" -p \"$w\" \"$s\" 2>&1 | tail -n 1); " +
+            "case \"$e\" in *'could not find a valid record'*) continue;; esac; printf '@@walend %s\\n' \"$e\"; break; done; fi; done",
             "pgxcbot-process-list", bin + "pg_controldata", bin + "pg_waldump", bin + "pg_xlogdump", .. dataDirs]);
     }
 
@@ -85,10 +96,9 @@ public static partial class ProcessList
             {
                 control.Add(line[5..]);
             }
-            else if (line.StartsWith("@@walend ", StringComparison.Ordinal) && WalEnd().Match(line) is { Success: true } end
-                     && Lsn.TryParse(end.Groups["lsn"].Value, out var endLsn))
+            else if (line.StartsWith("@@walend ", StringComparison.Ordinal))
             {
-                walEnd = endLsn;
+                walEnd = WalEndOf(line, control);
             }
         }
         Flush();
@@ -98,8 +108,32 @@ public static partial class ProcessList
     [GeneratedRegex(@"wal ?receiver(?: process)?\s*(?<state>[a-z]*)\s*(?<lsn>[0-9A-Fa-f]+/[0-9A-Fa-f]+)?\s*$")]
     private static partial Regex WalReceiver();
 
-    /// <summary>pg_waldump's closing error: "error in WAL record at A: invalid record length at B: ..." — the
-    /// valid WAL ends at B, the last position the line names after the record's own.</summary>
+    /// <summary>Where pg_waldump's closing error puts the end of the valid WAL. Inside a page: "error in WAL
+    /// record at A: invalid record length at B: ..." — it ends at B. At a page that holds older WAL (a
+    /// recycled segment): "... unexpected pageaddr P in log segment S, offset O" — it ends at that page,
+    /// segment S's start plus O. Null for anything else.</summary>
+    /// <param name="control">pg_controldata's lines, for the segment size ("Bytes per WAL segment").</param>
+    public static Lsn? WalEndOf(string line, IReadOnlyList<string> control)
+    {
+        if (WalEnd().Match(line) is { Success: true } end && Lsn.TryParse(end.Groups["lsn"].Value, out var lsn)) return lsn;
+        if (WalEndAtPage().Match(line) is not { Success: true } page
+            || !ulong.TryParse(page.Groups["offset"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)) return null;
+        var size = (ulong)(control.Select(c => SegmentSize().Match(c)).FirstOrDefault(m => m.Success) is { } m
+            && long.TryParse(m.Groups["bytes"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes : DefaultSegmentSize);
+        var segment = page.Groups["segment"].Value;
+        var high = ulong.Parse(segment[8..16], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var low = ulong.Parse(segment[16..24], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        // The segment name's last two fields: the segment number divided by, and modulo, segments per 4 GiB.
+        return new Lsn((high * (0x1_0000_0000UL / size) + low) * size + offset);
+    }
+
+    [GeneratedRegex(@"error in WAL record at [0-9A-Fa-f]+/[0-9A-Fa-f]+: .*? in log segment (?<segment>[0-9A-F]{24}), offset (?<offset>[0-9]+)")]
+    private static partial Regex WalEndAtPage();
+
+    [GeneratedRegex(@"^Bytes per WAL segment:\s*(?<bytes>[0-9]+)")]
+    private static partial Regex SegmentSize();
+
+    /// <summary>"error in WAL record at A: ... at B" (invalid record length, checksum, contrecord): B.</summary>
     [GeneratedRegex(@"error in WAL record at [0-9A-Fa-f]+/[0-9A-Fa-f]+: .*? at (?<lsn>[0-9A-Fa-f]+/[0-9A-Fa-f]+)")]
     private static partial Regex WalEnd();
 

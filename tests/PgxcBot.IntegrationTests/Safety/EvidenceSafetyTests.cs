@@ -156,6 +156,36 @@ public sealed class EvidenceSafetyTests : OperationLabTest
         await Poll.UntilAsync(() => Task.FromResult(Lab.Pair.Master.IsRunning), running => !running, Deadline, "the woken master to stop", Ct);
     }
 
+    [Fact]
+    public async Task A_dead_masters_wal_end_is_read_past_the_segments_a_checkpoint_recycled_under_future_names()
+    {
+        // Segments switched and a checkpoint: the old ones are renamed ahead of the current one (recycled), so
+        // the newest name holds no valid WAL (measured: "could not find a valid record after 0/A000000").
+        var master = Lab.Pair.Master;
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 4; i++)
+                await ExecuteAsync(master.ConnectionString, "CREATE TABLE IF NOT EXISTS churn (n int)", "INSERT INTO churn VALUES (1)", "SELECT pg_switch_wal()");
+            await ExecuteAsync(master.ConnectionString, "CHECKPOINT");
+        }
+        await ExecuteAsync(master.ConnectionString, "INSERT INTO churn VALUES (2)");
+        var flushed = Core.Observation.Lsn.Parse(await Lab.QueryAsync<string>(master, "SELECT pg_current_wal_flush_lsn()::text", Ct));
+        var current = await Lab.QueryAsync<string>(master, "SELECT pg_walfile_name(pg_current_wal_flush_lsn())", Ct);
+        Assert.Contains(Directory.GetFiles(Path.Combine(master.DataDir, "pg_wal")), f => string.CompareOrdinal(Path.GetFileName(f), current) > 0 && Path.GetFileName(f).Length == 24);
+
+        await master.KillAsync(Ct);
+        // The host's observer: SQL, and the shell where SQL cannot answer (a refused port).
+        var observer = new Core.Observation.CompositeClusterObserver(Lab.Observer, new PgxcBot.Ssh.LocalShell(Microsoft.Extensions.Logging.Abstractions.NullLogger<PgxcBot.Ssh.LocalShell>.Instance), TimeProvider.System);
+        var topology = await Lab.TopologyState.CurrentAsync(Ct);
+        var dead = await Poll.UntilAsync(() => observer.ObserveAsync(topology, Ct), s => s.Pairs[0].Master.Process is { PostmasterRunning: false }, Deadline,
+            "the master seen dead on its host", Ct);
+        var end = dead.Pairs[0].Master.Process!.WalEnd ?? throw new Xunit.Sdk.XunitException($"no WAL end read: {dead.Pairs[0].Master.Process}");
+        // Everything flushed before the kill is before the end; at most what the server wrote on its own since
+        // (a running-transactions record, a checkpoint's) after it, never a recycled segment's old contents.
+        Assert.True(end >= flushed, $"WAL end {end} before the flushed {flushed}");
+        Assert.True(end.BytesAfter(flushed) < 1024 * 1024, $"WAL end {end} far past the flushed {flushed}");
+    }
+
     private static async Task ExecuteAsync(string connectionString, params string[] statements)
     {
         await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
