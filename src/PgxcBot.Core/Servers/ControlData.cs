@@ -10,6 +10,9 @@ public sealed record ControlData(string? State, Lsn? LatestCheckpoint, int? Time
     /// <summary>"Minimum recovery ending location": a standby has replayed at least this far (0/0 on a master).</summary>
     public Lsn? MinRecoveryEnd { get; init; }
 
+    /// <summary>"Bytes per WAL segment" (16 MiB unless initdb --wal-segsize chose another); null when not shown.</summary>
+    public long? WalSegmentSize { get; init; }
+
     /// <summary>True for a server in recovery (a standby): "in archive recovery" or "in crash recovery", or shut down as one.</summary>
     public bool InRecovery => State is "in archive recovery" or "in crash recovery" or "shut down in recovery";
 
@@ -34,9 +37,11 @@ public sealed record ControlData(string? State, Lsn? LatestCheckpoint, int? Time
         var checksums = values.TryGetValue("Data page checksum version", out var version) && version is not ("0" or "");
         var hints = values.TryGetValue("wal_log_hints setting", out var h) && h == "on";
         Lsn? minRecovery = values.TryGetValue("Minimum recovery ending location", out var min) && Lsn.TryParse(min, out var m) ? m : null;
+        long? segment = values.TryGetValue("Bytes per WAL segment", out var bytes) && long.TryParse(bytes, out var b) && b > 0 ? b : null;
         return new ControlData(values.GetValueOrDefault("Database cluster state"), checkpoint, timeline, checksums, hints)
         {
             MinRecoveryEnd = minRecovery,
+            WalSegmentSize = segment,
         };
     }
 }

@@ -118,8 +118,7 @@ public static partial class ProcessList
         if (WalEnd().Match(line) is { Success: true } end && Lsn.TryParse(end.Groups["lsn"].Value, out var lsn)) return lsn;
         if (WalEndAtPage().Match(line) is not { Success: true } page
             || !ulong.TryParse(page.Groups["offset"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)) return null;
-        var size = (ulong)(control.Select(c => SegmentSize().Match(c)).FirstOrDefault(m => m.Success) is { } m
-            && long.TryParse(m.Groups["bytes"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes : DefaultSegmentSize);
+        var size = (ulong)(ControlData.Parse(string.Join('\n', control)).WalSegmentSize ?? DefaultSegmentSize);
         var segment = page.Groups["segment"].Value;
         var high = ulong.Parse(segment[8..16], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         var low = ulong.Parse(segment[16..24], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
@@ -129,9 +128,6 @@ public static partial class ProcessList
 
     [GeneratedRegex(@"error in WAL record at [0-9A-Fa-f]+/[0-9A-Fa-f]+: .*? in log segment (?<segment>[0-9A-F]{24}), offset (?<offset>[0-9]+)")]
     private static partial Regex WalEndAtPage();
-
-    [GeneratedRegex(@"^Bytes per WAL segment:\s*(?<bytes>[0-9]+)")]
-    private static partial Regex SegmentSize();
 
     /// <summary>"error in WAL record at A: ... at B" (invalid record length, checksum, contrecord): B.</summary>
     [GeneratedRegex(@"error in WAL record at [0-9A-Fa-f]+/[0-9A-Fa-f]+: .*? at (?<lsn>[0-9A-Fa-f]+/[0-9A-Fa-f]+)")]
