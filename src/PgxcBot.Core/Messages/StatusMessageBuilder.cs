@@ -2,6 +2,7 @@ using System.Globalization;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 
 namespace PgxcBot.Core.Messages;
@@ -192,7 +193,7 @@ public static class StatusMessageBuilder
             .DistinctBy(step => step.Command, StringComparer.Ordinal)
             .Take(5) // a Discord action row holds five buttons
             .Select(step => new ChatAction(step.ActionLabel ?? step.Command[(CommandCatalogue.Prefix.Length + 1)..], step.Command,
-                step.Command.Contains(" promote ", StringComparison.Ordinal) ? ActionStyle.Danger : ActionStyle.Primary))
+                OperationKinds.ButtonStyleFor(step.Command, otherwise: ActionStyle.Primary)))
             .ToList();
 
     private static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
