@@ -87,7 +87,8 @@ public static class OperationMessageBuilder
         if (failed.Length == 0 || failed.Any(s => !IsRepoint(s) || operation.Plan.Steps[s.Index].OnFailure != OnFailure.Continue)) return null;
         if (operation.Steps.Any(s => s.Status is StepStatus.Pending or StepStatus.Running)) return null;
         var repoints = operation.Steps.Count(IsRepoint);
-        var done = operation.Kind == "promote" ? "promoted" : $"{repoints - failed.Length} of {repoints} repointed";
+        // A promote made the slave master before its repoints (the old master is fenced); a repoint only repointed.
+        var done = OperationKinds.Find(operation.Kind)?.Leaves == PairOutcome.OldMasterFenced ? "promoted" : $"{repoints - failed.Length} of {repoints} repointed";
         return $"{done}; {failed.Length} of {repoints} repoints failed: /pgxc repoint {operation.Datanode}";
     }
 
