@@ -165,7 +165,7 @@ public static class PairAdvisor
         if (waiting.State != OperationState.AwaitingApproval) return resume ?? step;
         if (verb == waiting.Kind)
             return new NextStep($"/pgxc approve {waiting.Id} (operation {waiting.Id}, {waiting.Kind} {name}, awaits approval by another authorised person; or /pgxc cancel {waiting.Id})",
-                $"/pgxc approve {waiting.Id} --plan {waiting.Nonce}", $"Approve {waiting.Id}");
+                $"/pgxc approve {waiting.Id} --plan {waiting.Nonce}", $"Approve {waiting.Id}") { ApprovesKind = waiting.Kind };
         return new NextStep($"/pgxc cancel {waiting.Id} (the {waiting.Kind} awaiting approval holds {name}), then {step.Text}", $"/pgxc cancel {waiting.Id}", $"Cancel {waiting.Id}");
     }
 

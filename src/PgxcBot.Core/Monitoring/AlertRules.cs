@@ -104,7 +104,7 @@ public static class AlertRules
         if (top.Command is { } given)
         {
             var givenVerb = given.Split(' ', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1);
-            return givenVerb is null or "status" ? [] : [new ChatAction(top.ActionLabel ?? givenVerb, given, StyleOf(kind, givenVerb))];
+            return givenVerb is null or "status" ? [] : [new ChatAction(top.ActionLabel ?? givenVerb, given, StyleOf(kind, top.ApprovesKind ?? givenVerb))];
         }
         var nextStep = top.NextStep;
         var at = nextStep.IndexOf("/pgxc ", StringComparison.Ordinal);

@@ -32,7 +32,7 @@ public static class FailoverMessages
                 "It fails over only when the slave was in sync and the old master can be fenced. A person decides: bring the master back, or promote (the button starts the approval flow; the plan states what would be lost).",
                 $"Next: {step.Text}",
             ],
-            [], step.Command is { } command ? [new ChatAction(step.Label ?? "Promote", command, OperationKinds.ButtonStyleFor(command, otherwise: ActionStyle.Danger))] : []);
+            [], step.Command is { } command ? [new ChatAction(step.Label ?? "Promote", command, OperationKinds.ButtonStyleFor(command, approvesKind: null, otherwise: ActionStyle.Danger))] : []);
     }
 
     public static ChatMessage CancelledMasterBack(string datanode, long? operationId, bool succeeded, string summary) => succeeded

@@ -190,9 +190,14 @@ public static class OperationKinds
     public static OperationKind? Find(string? name) => All.FirstOrDefault(k => string.Equals(k.Name, name, StringComparison.Ordinal));
 
     /// <summary>
-    /// The colour of a button that runs <paramref name="command"/>: its kind's <see cref="OperationKind.ButtonStyle"/>
-    /// when it is <c>/pgxc KIND ...</c>, <paramref name="otherwise"/> for any other command (status, cancel, ...).
+    /// The colour of a button that runs <paramref name="command"/>: the <see cref="OperationKind.ButtonStyle"/> of
+    /// <paramref name="approvesKind"/> (an Approve of an operation of that kind), else of the kind the command names
+    /// (<c>/pgxc KIND ...</c>), else <paramref name="otherwise"/> (status, cancel, ...).
     /// </summary>
-    public static ActionStyle ButtonStyleFor(string command, ActionStyle otherwise) =>
-        Find(command.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [CommandCatalogue.Prefix, var verb, ..] ? verb : null)?.ButtonStyle ?? otherwise;
+    public static ActionStyle ButtonStyleFor(string command, string? approvesKind, ActionStyle otherwise)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return (Find(approvesKind) ?? Find(command.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [CommandCatalogue.Prefix, var verb, ..] ? verb : null))?.ButtonStyle
+               ?? otherwise;
+    }
 }

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Time.Testing;
+using PgxcBot.Core.Advice;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
+using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
+using PgxcBot.Tests.Domain;
 using PgxcBot.Tests.Rendering;
 using PgxcBot.Tests.Support;
 
@@ -99,9 +102,32 @@ public class OperationKindsTests
         var status = StatusMessageBuilder.Build(assessment).Actions.Single(a => a.Command == command);
         var alert = AlertRules.From(assessment).Single().Actions.Single(a => a.Command == command);
 
+        // The advice's Approve of a request of this kind awaiting approval, in status and in the alert.
+        var approveCommand = "/pgxc approve 3 --plan b5811d565684";
+        var waiting = healthy with { Pairs = [assessment.Pairs[0] with { Problems = [problem with { Command = approveCommand, ActionLabel = "Approve 3", ApprovesKind = name }] }] };
+        var statusApprove = StatusMessageBuilder.Build(waiting).Actions.Single(a => a.Command == approveCommand);
+        var alertApprove = AlertRules.From(waiting).Single().Actions.Single(a => a.Command == approveCommand);
+
         Assert.Equal(
-            [("plan preview", kind.ButtonStyle), ("approval message", kind.ButtonStyle), ("status", kind.ButtonStyle), ("alert", kind.ButtonStyle)],
-            [("plan preview", preview.Style), ("approval message", approve.Style), ("status", status.Style), ("alert", alert.Style)]);
+            [("plan preview", kind.ButtonStyle), ("approval message", kind.ButtonStyle), ("status", kind.ButtonStyle), ("alert", kind.ButtonStyle),
+             ("status approve", kind.ButtonStyle), ("alert approve", kind.ButtonStyle)],
+            [("plan preview", preview.Style), ("approval message", approve.Style), ("status", status.Style), ("alert", alert.Style),
+             ("status approve", statusApprove.Style), ("alert approve", alertApprove.Style)]);
+    }
+
+    [Fact]
+    public void The_advised_approve_of_a_waiting_rebuild_is_red_in_status_and_in_the_alert_as_on_its_approval_message()
+    {
+        // After a promote the old master is down: the advice is a rebuild, and a rebuild awaits approval.
+        var assessed = new ClusterBuilder().Async().SlaveKilled().Assess();
+        var waiting = new OperationNote(5, "rebuild", OperationState.AwaitingApproval, Now, "", "abc123", "asked by alice");
+        var standing = new PairStanding("datanode1", PairState.Promoted, null, waiting, null, null);
+        var advised = ClusterAdvisor.Apply(new ClusterBuilder().Topology(), assessed,
+            new Dictionary<string, PairStanding> { ["datanode1"] = standing });
+
+        const string approve = "/pgxc approve 5 --plan abc123";
+        Assert.Equal(ActionStyle.Danger, StatusMessageBuilder.Build(advised).Actions.Single(a => a.Command == approve).Style);
+        Assert.Equal(ActionStyle.Danger, AlertRules.From(advised).Single(c => c.Kind == AlertKinds.SlaveLost).Actions.Single(a => a.Command == approve).Style);
     }
 
     [Fact]
