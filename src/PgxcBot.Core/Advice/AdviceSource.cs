@@ -58,7 +58,7 @@ public sealed class AdviceSource(IOperationStore operations, IPairStateStore pai
             {
                 stored = await pairStates.GetStateAsync(pair.Name, cancellationToken).ConfigureAwait(false);
                 // State changes matter only to tell "still stopped / still fenced" from "started or rebuilt since".
-                if (recent.Any(o => o.Datanode == pair.Name && o.Kind is "stop" or "promote"))
+                if (recent.Any(o => o.Datanode == pair.Name && OperationKinds.Find(o.Kind)?.Leaves is PairOutcome.Stopped or PairOutcome.OldMasterFenced))
                     changes = await pairStates.GetHistoryAsync(pair.Name, 10, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -85,6 +85,7 @@ public static class ClusterAdvisor
                 NextStep = step?.Text ?? "",
                 Command = step?.Command,
                 ActionLabel = step?.Label,
+                ApprovesKind = step?.ApprovesKind,
                 Sentence = advice.Note is { } note && ConditionCodes.Contains(problem.Code) ? $"{problem.Sentence} {note}" : problem.Sentence,
             };
         if (advice is not { ExplainedBy: { } by, Explanation: { } why }) return advised;
@@ -104,6 +105,7 @@ public static class ClusterAdvisor
         NextStep = advice.Next!.Text,
         Command = null,
         ActionLabel = null,
+        ApprovesKind = null,
     };
 
     private static Severity Min(Severity a, Severity b) => a < b ? a : b;

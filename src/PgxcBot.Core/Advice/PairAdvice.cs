@@ -14,6 +14,10 @@ public sealed record NextStep(string Text, string? Command = null, string? Label
 
     /// <summary>The command's verb ("promote" for "/pgxc promote datanode1 --accept-data-loss"), or null.</summary>
     public string? Verb => Command?.Split(' ', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1);
+
+    /// <summary>The operation kind the button approves when <see cref="Command"/> does not name it (<c>/pgxc approve 3</c>
+    /// of a rebuild awaiting approval): the button takes that kind's colour. Null otherwise.</summary>
+    public string? ApprovesKind { get; init; }
 }
 
 /// <summary>

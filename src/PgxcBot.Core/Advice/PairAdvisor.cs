@@ -14,10 +14,6 @@ namespace PgxcBot.Core.Advice;
 /// </summary>
 public static class PairAdvisor
 {
-    /// <summary>The operations that hold a pair (one operation per pair): asking for one while another waits is refused.</summary>
-    public static IReadOnlySet<string> PairOperations { get; } =
-        new HashSet<string>(["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start", "resolve-2pc"], StringComparer.Ordinal);
-
     /// <summary>Problems beside the pair's condition that a person fixes by hand, each with its own next step (in
     /// order of urgency): they follow whatever the condition needs, so a healthy pair with one is never "nothing to do".</summary>
     public static IReadOnlyList<string> PersonFixes { get; } =
@@ -165,11 +161,11 @@ public static class PairAdvisor
     /// exception: it runs beside them (it never waits for a person).</summary>
     private static NextStep Beside(NextStep step, PairStanding standing, string name, NextStep? resume)
     {
-        if (standing.Waiting is not { } waiting || step.Verb is not { } verb || !PairOperations.Contains(verb) || verb == "async") return step;
+        if (standing.Waiting is not { } waiting || step.Verb is not { } verb || OperationKinds.Find(verb) is not { RunsBesideWaiting: false }) return step;
         if (waiting.State != OperationState.AwaitingApproval) return resume ?? step;
         if (verb == waiting.Kind)
             return new NextStep($"/pgxc approve {waiting.Id} (operation {waiting.Id}, {waiting.Kind} {name}, awaits approval by another authorised person; or /pgxc cancel {waiting.Id})",
-                $"/pgxc approve {waiting.Id} --plan {waiting.Nonce}", $"Approve {waiting.Id}");
+                $"/pgxc approve {waiting.Id} --plan {waiting.Nonce}", $"Approve {waiting.Id}") { ApprovesKind = waiting.Kind };
         return new NextStep($"/pgxc cancel {waiting.Id} (the {waiting.Kind} awaiting approval holds {name}), then {step.Text}", $"/pgxc cancel {waiting.Id}", $"Cancel {waiting.Id}");
     }
 

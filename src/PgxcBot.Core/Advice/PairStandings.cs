@@ -38,14 +38,14 @@ public static class PairStandings
             var ended = last.LastDecision?.At ?? last.RequestedAt;
             // Seen streaming (or writable elsewhere) after it ended: someone started or rebuilt it since.
             var healthySince = changes.Any(t => t.At >= ended && t.To is PairState.Sync or PairState.Async);
-            if (last is { Kind: "stop", State: OperationState.Succeeded } && !healthySince && !changes.Any(t => t.At >= ended && t.To == PairState.Promoted))
+            if (last is { State: OperationState.Succeeded } && OperationKinds.Find(last.Kind)?.Leaves == PairOutcome.Stopped && !healthySince && !changes.Any(t => t.At >= ended && t.To == PairState.Promoted))
                 stopped = OperationNote.Of(last);
         }
         // The last promote that made the slave master, unless the old master was rebuilt (or roles moved) since:
         // other operations in between (a resolve-2pc, a repoint) do not change that the old master is fenced.
-        var promote = mine.FirstOrDefault(o => o.Kind == "promote" && o.State is OperationState.Succeeded or OperationState.Failed && MadeAMaster(o));
+        var promote = mine.FirstOrDefault(o => OperationKinds.Find(o.Kind)?.Leaves == PairOutcome.OldMasterFenced && o.State is OperationState.Succeeded or OperationState.Failed && MadeAMaster(o));
         if (promote is not null && running is null
-            && !mine.Any(o => o.Id > promote.Id && o.Kind is "rebuild" or "add-slave" or "switchover" && o.State == OperationState.Succeeded)
+            && !mine.Any(o => o.Id > promote.Id && OperationKinds.Find(o.Kind)?.Leaves == PairOutcome.SlaveInPlace && o.State == OperationState.Succeeded)
             && !changes.Any(t => t.At >= (promote.LastDecision?.At ?? promote.RequestedAt) && t.To is PairState.Sync or PairState.Async))
             promoted = OperationNote.Of(promote);
         return new PairStanding(datanode, stored,

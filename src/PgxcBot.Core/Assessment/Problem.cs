@@ -21,6 +21,10 @@ public sealed record Problem(string Code, Severity Severity, string Subject, str
     /// <summary>The button's label for <see cref="Command"/> ("Promote (accept data loss)").</summary>
     public string? ActionLabel { get; init; }
 
+    /// <summary>The operation kind <see cref="Command"/> approves when it does not name it (<c>/pgxc approve 3</c>): its
+    /// button takes that kind's colour (<see cref="Operations.OperationKinds.ButtonStyleFor"/>).</summary>
+    public string? ApprovesKind { get; init; }
+
     /// <summary>The operation that explains this problem (running now, or a completed stop): it is shown as
     /// part of that operation, never raised as an incident.</summary>
     public long? ExplainedBy { get; init; }

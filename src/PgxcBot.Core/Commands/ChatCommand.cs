@@ -1,3 +1,5 @@
+using PgxcBot.Core.Operations;
+
 namespace PgxcBot.Core.Commands;
 
 /// <summary>A parsed, checked chat command. <see cref="Spec"/> links back to the catalogue entry.</summary>
@@ -13,30 +15,27 @@ public sealed record HelpCommand(string? Topic) : ChatCommand(CommandCatalogue.H
 
 public sealed record PlanCommand(string Operation, string Datanode) : ChatCommand(CommandCatalogue.Plan);
 
-/// <summary><c>/pgxc promote datanode [--accept-data-loss]</c>.</summary>
-public sealed record PromoteCommand(string Datanode, bool AcceptDataLoss) : ChatCommand(CommandCatalogue.Promote);
+/// <summary>
+/// <c>/pgxc KIND datanode [--option]...</c>: a request for any operation kind of <see cref="OperationKinds"/>
+/// (promote, sync, rebuild, ...). Equal when kind, datanode and flags (in order) are.
+/// </summary>
+/// <param name="Kind">The row of <see cref="OperationKinds"/> the command names.</param>
+/// <param name="Datanode">The configured datanode, as configured (the parser matched it case-insensitively).</param>
+/// <param name="Flags">The options given, by name without dashes ("accept-data-loss"), in the order the kind
+/// declares them: the planner reads them and the stored operation keeps them.</param>
+public sealed record OperationCommand(OperationKind Kind, string Datanode, IReadOnlyList<string> Flags) : ChatCommand(Kind.Command)
+{
+    /// <summary>True when <paramref name="flag"/> was given.</summary>
+    public bool Has(string flag) => Flags.Contains(flag, StringComparer.Ordinal);
 
-public sealed record SyncCommand(string Datanode) : ChatCommand(CommandCatalogue.Sync);
+    /// <inheritdoc />
+    public bool Equals(OperationCommand? other) =>
+        other is not null && string.Equals(Kind.Name, other.Kind.Name, StringComparison.Ordinal)
+                          && string.Equals(Datanode, other.Datanode, StringComparison.Ordinal) && Flags.SequenceEqual(other.Flags, StringComparer.Ordinal);
 
-public sealed record AsyncCommand(string Datanode) : ChatCommand(CommandCatalogue.Async);
-
-public sealed record RepointCommand(string Datanode) : ChatCommand(CommandCatalogue.Repoint);
-
-/// <summary><c>/pgxc add-slave datanode [--move-aside] [--async-only]</c>.</summary>
-public sealed record AddSlaveCommand(string Datanode, bool MoveAside, bool AsyncOnly) : ChatCommand(CommandCatalogue.AddSlave);
-
-/// <summary><c>/pgxc rebuild datanode [--base-backup] [--async-only]</c>.</summary>
-public sealed record RebuildCommand(string Datanode, bool BaseBackup, bool AsyncOnly) : ChatCommand(CommandCatalogue.Rebuild);
-
-public sealed record SwitchoverCommand(string Datanode) : ChatCommand(CommandCatalogue.Switchover);
-
-public sealed record StopCommand(string Datanode) : ChatCommand(CommandCatalogue.Stop);
-
-/// <summary><c>/pgxc start datanode [--async-only]</c>.</summary>
-public sealed record StartCommand(string Datanode, bool AsyncOnly) : ChatCommand(CommandCatalogue.Start);
-
-/// <summary>Finish the prepared transactions left in doubt on a datanode, by pgxc_clean's rule.</summary>
-public sealed record Resolve2pcCommand(string Datanode) : ChatCommand(CommandCatalogue.Resolve2pc);
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind.Name, Datanode, Flags.Count);
+}
 
 /// <summary><c>/pgxc approve N [--plan NONCE] [--fencing-unverified]</c>.</summary>
 public sealed record ApproveCommand(long OperationId, string? PlanNonce, IReadOnlyList<string> Acknowledgements) : ChatCommand(CommandCatalogue.Approve);

@@ -1,7 +1,10 @@
+using PgxcBot.Core.Operations;
+
 namespace PgxcBot.Core.Commands;
 
 /// <summary>
-/// Every chat command the bot knows, in the order help lists them. The console parser, help and (later)
+/// Every chat command the bot knows, in the order help lists them; the operations' entries come from their rows
+/// in <see cref="OperationKinds"/>. The console parser, help and (later)
 /// Discord slash-command registration are all generated from this one list, so names and descriptions
 /// keep to Discord's limits (lower-case names of at most 32 characters, descriptions of 1-100).
 /// </summary>
@@ -9,11 +12,8 @@ public static class CommandCatalogue
 {
     public const string Prefix = "/pgxc";
 
-    /// <summary>Operations that <c>plan</c> can preview.</summary>
-    public static IReadOnlyList<string> PlannableOperations { get; } = ["promote", "sync", "async", "repoint", "add-slave", "rebuild", "switchover", "stop", "start", "resolve-2pc"];
-
-    private static CommandArgument Datanode(string what) =>
-        new("datanode", what, ArgumentKind.Datanode, Required: true);
+    /// <summary>Operations that <c>plan</c> can preview: every row of <see cref="OperationKinds"/>.</summary>
+    public static IReadOnlyList<string> PlannableOperations { get; } = OperationKinds.All.Select(k => k.Name).ToArray();
 
     public static CommandSpec Status { get; } = new("status",
         "Show each datanode pair, its problems and next steps, and where coordinators route each datanode.",
@@ -29,60 +29,8 @@ public static class CommandCatalogue
     public static CommandSpec Plan { get; } = new("plan",
         "Preview the steps an operation would run on a datanode pair, without running anything.",
         [new CommandArgument("operation", "The operation to preview.", ArgumentKind.Choice, Required: true, PlannableOperations),
-         Datanode("The datanode pair.")],
+         new CommandArgument("datanode", "The datanode pair.", ArgumentKind.Datanode, Required: true)],
         [], NeedsApproval: false, Available: true) { ReadOnly = true };
-
-    public static CommandSpec Promote { get; } = new("promote",
-        "Fail over: promote a datanode's slave to master, fence the old master, repoint every coordinator.",
-        [Datanode("The datanode whose slave becomes master.")],
-        [new CommandOption("accept-data-loss",
-            "Promote even though the slave was not in sync: commits it never received are lost.")],
-        NeedsApproval: true, Available: true);
-
-    public static CommandSpec Sync { get; } = new("sync",
-        "Make the slave synchronous again once it streams and has caught up (synchronous_standby_names).",
-        [Datanode("The datanode pair.")], [], NeedsApproval: false, Available: true);
-
-    public static CommandSpec Async { get; } = new("async",
-        "Switch the master to asynchronous replication so that commits stop waiting for a lost slave.",
-        [Datanode("The datanode pair.")], [], NeedsApproval: true, Available: true)
-    {
-        ApprovalNote = "needs approval only when it lowers durability (a healthy sync slave)",
-    };
-
-    public static CommandSpec Repoint { get; } = new("repoint",
-        "Point every coordinator and every datanode catalog (pgxc_node) at the datanode's current master.",
-        [Datanode("The datanode to repoint.")], [], NeedsApproval: false, Available: true);
-
-    private static CommandOption AsyncOnlyOption { get; } = new("async-only", "Stop at asynchronous replication; do not make the slave synchronous.");
-
-    public static CommandSpec AddSlave { get; } = new("add-slave",
-        "Set up the datanode's slave: master settings, pg_hba, base backup, recovery settings, start, sync.",
-        [Datanode("The datanode pair whose configured slave is set up.")],
-        [new CommandOption("move-aside", "If the slave's data directory is not empty, rename it aside (never deleted)."), AsyncOnlyOption],
-        NeedsApproval: true, Available: true);
-
-    public static CommandSpec Rebuild { get; } = new("rebuild",
-        "After a promote: make the old master the new slave (pg_rewind or base backup), then sync.",
-        [Datanode("The datanode pair whose old master is rebuilt.")],
-        [new CommandOption("base-backup", "Take a fresh base backup even when pg_rewind could be used."), AsyncOnlyOption],
-        NeedsApproval: true, Available: true);
-
-    public static CommandSpec Switchover { get; } = new("switchover",
-        "Planned move of the master to the in-sync slave, losing no commit; the old master becomes the slave.",
-        [Datanode("The datanode pair to switch over.")], [], NeedsApproval: true, Available: true);
-
-    public static CommandSpec Stop { get; } = new("stop",
-        "Stop a datanode pair safely: asynchronous first, then the master, then the slave.",
-        [Datanode("The datanode pair to stop.")], [], NeedsApproval: true, Available: true);
-
-    public static CommandSpec Start { get; } = new("start",
-        "Start a datanode pair: the master, then the slave, then synchronous replication again.",
-        [Datanode("The datanode pair to start.")], [AsyncOnlyOption], NeedsApproval: true, Available: true);
-
-    public static CommandSpec Resolve2pc { get; } = new("resolve-2pc",
-        "Commit or roll back the prepared transactions left in doubt on a datanode, by pgxc_clean's rule.",
-        [Datanode("The datanode whose in-doubt prepared transactions are resolved.")], [], NeedsApproval: true, Available: true);
 
     private static CommandArgument OperationId(string what) =>
         new("operation", what, ArgumentKind.OperationId, Required: true);
@@ -119,7 +67,7 @@ public static class CommandCatalogue
         NeedsApproval: false, Available: true) { ReadOnly = true };
 
     public static IReadOnlyList<CommandSpec> All { get; } =
-        [Status, Help, Plan, Promote, Sync, Async, Repoint, AddSlave, Rebuild, Switchover, Stop, Start, Resolve2pc, Approve, Cancel, Resume, History, Timeline,
+        [Status, Help, Plan, .. OperationKinds.All.Select(k => k.Command), Approve, Cancel, Resume, History, Timeline,
          MaintenanceCommands.Maintenance, MaintenanceCommands.Silence, MaintenanceCommands.Ack, MaintenanceCommands.Unack];
 
     /// <summary>The command of that name (case-insensitive), or null.</summary>

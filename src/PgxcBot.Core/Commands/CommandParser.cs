@@ -1,4 +1,5 @@
 using System.Globalization;
+using PgxcBot.Core.Operations;
 using PgxcBot.Core.Text;
 
 namespace PgxcBot.Core.Commands;
@@ -184,21 +185,13 @@ public sealed class CommandParser(IReadOnlyList<string> datanodes)
         string? Arg(string name) => args.GetValueOrDefault(name);
         string Required(string name) => args[name];
         long Id() => long.Parse(args["operation"], CultureInfo.InvariantCulture);
+        if (OperationKinds.Find(spec.Name) is { } kind)
+            return new OperationCommand(kind, Required("datanode"), kind.Options.Where(o => flags.Contains(o.Name)).Select(o => o.Name).ToArray());
         return spec.Name switch
         {
             "status" => new StatusCommand(Arg("datanode"), flags.Contains("chart")),
             "help" => new HelpCommand(Arg("command")),
             "plan" => new PlanCommand(Required("operation"), Required("datanode")),
-            "promote" => new PromoteCommand(Required("datanode"), flags.Contains("accept-data-loss")),
-            "sync" => new SyncCommand(Required("datanode")),
-            "async" => new AsyncCommand(Required("datanode")),
-            "repoint" => new RepointCommand(Required("datanode")),
-            "add-slave" => new AddSlaveCommand(Required("datanode"), flags.Contains("move-aside"), flags.Contains("async-only")),
-            "rebuild" => new RebuildCommand(Required("datanode"), flags.Contains("base-backup"), flags.Contains("async-only")),
-            "switchover" => new SwitchoverCommand(Required("datanode")),
-            "stop" => new StopCommand(Required("datanode")),
-            "start" => new StartCommand(Required("datanode"), flags.Contains("async-only")),
-            "resolve-2pc" => new Resolve2pcCommand(Required("datanode")),
             "approve" => new ApproveCommand(Id(), words.GetValueOrDefault("plan"), flags.Order(StringComparer.Ordinal).ToArray()),
             "cancel" => new CancelCommand(Id(), flags.Contains("abandon")),
             "resume" => new ResumeCommand(Id()),

@@ -19,7 +19,7 @@ public static class OperationMessageBuilder
         [],
         [plan.Summary, .. plan.Warnings.Select(w => "! " + w), "", .. StepLines(plan, null)],
         [],
-        [new ChatAction($"Request {plan.Kind}", $"/pgxc {plan.Kind} {plan.Datanode}", ActionStyle.Primary)])
+        [new ChatAction($"Request {plan.Kind}", $"/pgxc {plan.Kind} {plan.Datanode}", StyleOf(plan.Kind))])
     {
         Compact = [plan.Summary, .. plan.Warnings.Select(w => "! " + w), "", .. CompactSteps(plan, null)],
         AttachmentName = $"plan-{plan.Kind}-{plan.Datanode}.txt",
@@ -51,7 +51,7 @@ public static class OperationMessageBuilder
         {
             var acks = string.Concat(operation.Plan.Acknowledgements.Select(a => " --" + a));
             actions.Add(new ChatAction(operation.Plan.Acknowledgements.Count == 0 ? "Approve" : "Approve (" + string.Join(", ", operation.Plan.Acknowledgements) + ")",
-                $"/pgxc approve {operation.Id} --plan {operation.Nonce}{acks}", operation.Kind is "promote" or "switchover" or "stop" or "rebuild" ? ActionStyle.Danger : ActionStyle.Success));
+                $"/pgxc approve {operation.Id} --plan {operation.Nonce}{acks}", StyleOf(operation.Kind)));
             actions.Add(new ChatAction("Cancel", $"/pgxc cancel {operation.Id}", ActionStyle.Secondary));
         }
         else if (operation.State is OperationState.Interrupted or OperationState.Failed)
@@ -82,14 +82,18 @@ public static class OperationMessageBuilder
     /// </summary>
     private static string? PartialSuccess(Operation operation)
     {
-        if (operation.State != OperationState.Failed || operation.Kind is not ("promote" or "repoint")) return null;
+        if (operation.State != OperationState.Failed || OperationKinds.Find(operation.Kind) is not { FinishedByRepoint: true }) return null;
         var failed = operation.Steps.Where(s => s.Status == StepStatus.Failed).ToArray();
         if (failed.Length == 0 || failed.Any(s => !IsRepoint(s) || operation.Plan.Steps[s.Index].OnFailure != OnFailure.Continue)) return null;
         if (operation.Steps.Any(s => s.Status is StepStatus.Pending or StepStatus.Running)) return null;
         var repoints = operation.Steps.Count(IsRepoint);
-        var done = operation.Kind == "promote" ? "promoted" : $"{repoints - failed.Length} of {repoints} repointed";
+        // A promote made the slave master before its repoints (the old master is fenced); a repoint only repointed.
+        var done = OperationKinds.Find(operation.Kind)?.Leaves == PairOutcome.OldMasterFenced ? "promoted" : $"{repoints - failed.Length} of {repoints} repointed";
         return $"{done}; {failed.Length} of {repoints} repoints failed: /pgxc repoint {operation.Datanode}";
     }
+
+    /// <summary>Request and Approve buttons take the kind's one colour (<see cref="OperationKind.ButtonStyle"/>).</summary>
+    private static ActionStyle StyleOf(string kind) => OperationKinds.Find(kind)?.ButtonStyle ?? ActionStyle.Primary;
 
     private static bool IsRepoint(StepRecord step) => step.StepId.StartsWith("repoint-", StringComparison.Ordinal);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Observation;
+using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 
 namespace PgxcBot.Core.Messages;
@@ -67,7 +68,7 @@ public static class StatusMessageBuilder
             new("Pairs", $"{pairs.Count(p => p.Health <= Severity.Info && p.Condition is ObservedCondition.Sync or ObservedCondition.Async)} of {pairs.Count} healthy", Inline: true),
         };
         var advised = pairs.Where(p => p.Advice is { ExplainsAll: false, Next.Command: not null })
-            .Select(p => new Problem("advice", p.Health, p.Datanode, "", p.Advice!.Next!.Text) { Command = p.Advice.Next.Command, ActionLabel = p.Advice.Next.Label });
+            .Select(p => new Problem("advice", p.Health, p.Datanode, "", p.Advice!.Next!.Text) { Command = p.Advice.Next.Command, ActionLabel = p.Advice.Next.Label, ApprovesKind = p.Advice.Next.ApprovesKind });
         return new ChatMessage(Title(worst, problems, onlyDatanode), worst, fields, lines, tables, Actions(advised.Concat(problems)));
     }
 
@@ -187,12 +188,12 @@ public static class StatusMessageBuilder
     private static IReadOnlyList<ChatAction> Actions(IEnumerable<Problem> problems) =>
         problems
             .OrderByDescending(p => p.Severity)
-            .Select(p => (Command: (p.Command ?? p.NextStep).Trim(), p.ActionLabel))
+            .Select(p => (Command: (p.Command ?? p.NextStep).Trim(), p.ActionLabel, p.ApprovesKind))
             .Where(step => step.Command.StartsWith(CommandCatalogue.Prefix + " ", StringComparison.Ordinal) && !step.Command.StartsWith(CommandCatalogue.Prefix + " status", StringComparison.Ordinal))
             .DistinctBy(step => step.Command, StringComparer.Ordinal)
             .Take(5) // a Discord action row holds five buttons
             .Select(step => new ChatAction(step.ActionLabel ?? step.Command[(CommandCatalogue.Prefix.Length + 1)..], step.Command,
-                step.Command.Contains(" promote ", StringComparison.Ordinal) ? ActionStyle.Danger : ActionStyle.Primary))
+                OperationKinds.ButtonStyleFor(step.Command, step.ApprovesKind, otherwise: ActionStyle.Primary)))
             .ToList();
 
     private static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";

@@ -1,5 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
@@ -96,14 +97,14 @@ public static class AlertRules
     };
 
     /// <summary>The button for the next step when it is a bot command: the advice's command and label when it
-    /// gave one (a promote that loses data says so on the button). Promote is red: it starts the approval flow
-    /// of a failover, which cannot be undone.</summary>
+    /// gave one (a promote that loses data says so on the button). An operation's button has its kind's one colour
+    /// (<see cref="OperationKind.ButtonStyle"/>: red for a promote, a rebuild, ...); other commands are grey.</summary>
     private static IReadOnlyList<ChatAction> Actions(string kind, Problem top)
     {
         if (top.Command is { } given)
         {
             var givenVerb = given.Split(' ', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1);
-            return givenVerb is null or "status" ? [] : [new ChatAction(top.ActionLabel ?? givenVerb, given, StyleOf(kind, givenVerb))];
+            return givenVerb is null or "status" ? [] : [new ChatAction(top.ActionLabel ?? givenVerb, given, StyleOf(kind, top.ApprovesKind ?? givenVerb))];
         }
         var nextStep = top.NextStep;
         var at = nextStep.IndexOf("/pgxc ", StringComparison.Ordinal);
@@ -116,5 +117,5 @@ public static class AlertRules
     }
 
     private static ActionStyle StyleOf(string kind, string verb) =>
-        verb == "promote" ? ActionStyle.Danger : kind == AlertKinds.CommitsBlocked ? ActionStyle.Primary : ActionStyle.Secondary;
+        OperationKinds.Find(verb)?.ButtonStyle ?? (kind == AlertKinds.CommitsBlocked ? ActionStyle.Primary : ActionStyle.Secondary);
 }

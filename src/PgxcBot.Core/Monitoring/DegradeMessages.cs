@@ -1,5 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
@@ -70,13 +71,13 @@ public static class DegradeMessages
         [.. blocked.Sentences,
             $"Every commit on {record.Datanode} waits until the slave is back or the pair is switched to async (alerts.degradePolicy is ask, so the bot does not switch by itself).",
             $"Next: /pgxc async {record.Datanode}"],
-        [], [new ChatAction("Switch to async", $"/pgxc async {record.Datanode}", ActionStyle.Primary)]);
+        [], [new ChatAction("Switch to async", $"/pgxc async {record.Datanode}", OperationKinds.Async.ButtonStyle)]);
 
     public static ChatMessage AskToResync(string datanode, long behindBytes) => new(
         $"{datanode}: slave caught up, sync can be re-enabled", Severity.Info, [],
         [$"The slave of {datanode} streams again and is {Humanize.Bytes(behindBytes)} behind. {datanode} still replicates asynchronously since the bot switched it: a master failure may lose the last commits.",
             $"Next: /pgxc sync {datanode}"],
-        [], [new ChatAction("Sync", $"/pgxc sync {datanode}", ActionStyle.Success)]);
+        [], [new ChatAction("Sync", $"/pgxc sync {datanode}", OperationKinds.Sync.ButtonStyle)]);
 
     /// <summary>The one all-clear of a slave the bot degraded: it streams, has caught up, and is synchronous again.</summary>
     public static ChatMessage Resynced(DegradeRecord record, MonitorOperationOutcome outcome) => new(
@@ -91,7 +92,7 @@ public static class DegradeMessages
         $"{record.Datanode}: re-enabling sync failed", Severity.Warning, [],
         [$"The slave of {record.Datanode} is back, but switching to sync{Op(outcome.OperationId)} did not work: {outcome.Summary}",
             $"{record.Datanode} stays asynchronous; the bot tries again in {Humanize.Duration(retry)}, or run /pgxc sync {record.Datanode}."],
-        [], [new ChatAction("Sync", $"/pgxc sync {record.Datanode}", ActionStyle.Success)]);
+        [], [new ChatAction("Sync", $"/pgxc sync {record.Datanode}", OperationKinds.Sync.ButtonStyle)]);
 
     private static string Op(long? id) => id is { } n ? $" (operation {n})" : "";
 }

@@ -1,5 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
@@ -31,7 +32,7 @@ public static class FailoverMessages
                 "It fails over only when the slave was in sync and the old master can be fenced. A person decides: bring the master back, or promote (the button starts the approval flow; the plan states what would be lost).",
                 $"Next: {step.Text}",
             ],
-            [], step.Command is { } command ? [new ChatAction(step.Label ?? "Promote", command, ActionStyle.Danger)] : []);
+            [], step.Command is { } command ? [new ChatAction(step.Label ?? "Promote", command, OperationKinds.ButtonStyleFor(command, approvesKind: null, otherwise: ActionStyle.Danger))] : []);
     }
 
     public static ChatMessage CancelledMasterBack(string datanode, long? operationId, bool succeeded, string summary) => succeeded
@@ -54,7 +55,7 @@ public static class FailoverMessages
             $"The old master is fenced. {datanode} has no standby now: if the new master fails, {datanode} is down.",
             $"Next: /pgxc rebuild {datanode} (the old master becomes the new slave)",
         ],
-        [], [new ChatAction("Rebuild", $"/pgxc rebuild {datanode}", ActionStyle.Primary)]);
+        [], [new ChatAction("Rebuild", $"/pgxc rebuild {datanode}", OperationKinds.Rebuild.ButtonStyle)]);
 
     public static ChatMessage NotDone(string datanode, long? operationId, MonitorOperationOutcome outcome) => new(
         $"{datanode}: automatic failover did not complete", Severity.Critical, [],

@@ -1,5 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
@@ -193,7 +194,7 @@ public sealed class ReplicationAutopilot
                 Keep(failed, changed);
                 var candidate = new AlertCandidate(intent.Datanode, AlertKinds.CommitsBlocked, Severity.Critical,
                     AlertRules.Title(intent.Datanode, AlertKinds.CommitsBlocked), [], $"/pgxc async {intent.Datanode}",
-                    [new ChatAction("Async", $"/pgxc async {intent.Datanode}", ActionStyle.Primary)]);
+                    [new ChatAction("Async", $"/pgxc async {intent.Datanode}", OperationKinds.Async.ButtonStyle)]);
                 announcements.Add(new Announcement(candidate, DegradeMessages.DegradeFailed(candidate, failed, outcome, RetryDelay)));
             }
         }

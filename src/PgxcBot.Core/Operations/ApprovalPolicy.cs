@@ -16,8 +16,9 @@ public sealed record ApprovalPolicy(
     TimeSpan Expiry,
     IReadOnlySet<string> KindsNeedingApproval)
 {
+    /// <summary>Every kind whose row in <see cref="OperationKinds"/> ever needs approval.</summary>
     public static readonly IReadOnlySet<string> DefaultKindsNeedingApproval =
-        new HashSet<string>(["promote", "switchover", "stop", "start", "rebuild", "add-slave", "async", "resolve-2pc"], StringComparer.Ordinal);
+        new HashSet<string>(OperationKinds.All.Where(k => k.Approval != KindApproval.Never).Select(k => k.Name), StringComparer.Ordinal);
 
     public static readonly TimeSpan DefaultExpiry = TimeSpan.FromMinutes(10);
 
@@ -25,7 +26,16 @@ public sealed record ApprovalPolicy(
     public static ApprovalPolicy Nobody { get; } = new(new HashSet<string>(), new HashSet<string>(), new HashSet<string>(), new HashSet<string>(),
         AllowSelfApproval: false, DefaultExpiry, DefaultKindsNeedingApproval);
 
+    /// <summary>May an operation of <paramref name="kind"/> need approval at all (listed in <see cref="KindsNeedingApproval"/>)?</summary>
     public bool NeedsApproval(string kind) => KindsNeedingApproval.Contains(kind);
+
+    /// <summary>Does this plan of <paramref name="kind"/> wait for a second person? Listed, and its row's
+    /// <see cref="KindApproval"/> says so for this plan (the async switch only when it lowers durability).</summary>
+    public bool NeedsApproval(string kind, Runbooks.Runbook plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return NeedsApproval(kind) && (OperationKinds.Find(kind)?.Approval != KindApproval.WhenLowersDurability || plan.LowersDurability);
+    }
 
     public Decision CanRequest(Actor actor) =>
         IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)

@@ -172,7 +172,7 @@ public sealed partial class OperationService
             if (failures.Count > 0)
             {
                 // What finishes this operation, then whatever the pair needs after it (the advice).
-                var finish = known.Kind is "promote" or "repoint" ? $"/pgxc repoint {known.Datanode}" : $"/pgxc resume {known.Id}";
+                var finish = OperationKinds.Find(known.Kind) is { FinishedByRepoint: true } ? $"/pgxc repoint {known.Datanode}" : $"/pgxc resume {known.Id}";
                 var next = Advice.OperationAdvice.After(await AdvisedAfterAsync(known, OperationState.Failed, cancellationToken).ConfigureAwait(false), known.Datanode, finish);
                 return await FinishAsync(stored, known, OperationState.Failed, origin,
                     $"done except {failures.Count} step(s): {string.Join("; ", failures)}. Next: {next}.",

@@ -75,7 +75,8 @@ public sealed partial class OperationService(
             await FlushParkedAsync(cancellationToken).ConfigureAwait(false);
             // The async switch releases blocked commits: it never waits for a person (a request awaiting
             // approval, an interrupted operation). Anything else waits for the pair to be free.
-            if (await OpenOperationForAsync(datanode, cancellationToken).ConfigureAwait(false) is { } open && !(kind == "async" && WaitsForPerson(open)))
+            var beside = OperationKinds.Find(kind)?.RunsBesideWaiting == true;
+            if (await OpenOperationForAsync(datanode, cancellationToken).ConfigureAwait(false) is { } open && !(beside && WaitsForPerson(open)))
                 return Busy(datanode, Known(open));
 
             topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
@@ -87,13 +88,12 @@ public sealed partial class OperationService(
 
             var runbook = plan.Runbook!;
             var now = time.GetUtcNow();
-            var needsApproval = policy.NeedsApproval(kind) && (kind != "async" || runbook.LowersDurability);
+            var needsApproval = policy.NeedsApproval(kind, runbook);
             var fresh = new Operation(0, kind, datanode,
                 needsApproval ? OperationState.AwaitingApproval : OperationState.Planned,
                 requester, now, null, null, needsApproval ? now + policy.Expiry : null, NewNonce(),
                 runbook, Operation.PendingSteps(runbook), null, flags).With(DecisionKind.Requested, requester, now);
-            var beside = kind == "async" && !runbook.LowersDurability;
-            var (created, busy, shown) = await CreateAsync(fresh, origin, cancellationToken, beside).ConfigureAwait(false);
+            var (created, busy, shown) = await CreateAsync(fresh, origin, cancellationToken, beside && !runbook.LowersDurability).ConfigureAwait(false);
             if (busy is not null) return Busy(datanode, busy);
             operation = created!;
             announced = shown;
@@ -491,68 +491,12 @@ public sealed partial class OperationService(
         return announcer.Shows(origin);
     }
 
-    private async Task<PlanResult> PlanAsync(string kind, string datanode, IReadOnlyList<string> flags, ClusterTopology topology, ClusterSnapshot snapshot,
-        CancellationToken cancellationToken)
-    {
-        switch (kind)
-        {
-            case "promote":
-                if (topology.FindDatanode(datanode) is not { } pair)
-                    return PromotePlanner.Plan(topology, snapshot, new PromoteRequest(datanode, false), new SlaveSyncEvidence(false, null, null, ""), false);
-                var known = await evidence.GetAsync(topology, snapshot, datanode, cancellationToken).ConfigureAwait(false);
-                var sshOk = await HostAnswersAsync(topology, pair.Master.HostName, cancellationToken).ConfigureAwait(false);
-                return PromotePlanner.Plan(topology, snapshot, new PromoteRequest(datanode, flags.Contains(AcceptDataLoss)), known, sshOk);
-            case "sync":
-                return ReplicationPlanners.Sync(topology, snapshot, datanode);
-            case "async":
-                return ReplicationPlanners.Async(topology, snapshot, datanode);
-            case "repoint":
-                return ReplicationPlanners.Repoint(topology, snapshot, datanode);
-            case "add-slave" or "rebuild":
-            {
-                var request = new LifecycleRequest(datanode, flags.Contains(MoveAside), flags.Contains(AsyncOnly), flags.Contains(BaseBackup));
-                if (topology.FindDatanode(datanode) is not { } target)
-                    return AddSlavePlanner.Plan(topology, snapshot, request, LifecycleFacts.None);
-                var facts = await new LifecycleFactsSource(shell, executor).GatherAsync(topology, target, readControlData: kind == "rebuild", cancellationToken)
-                    .ConfigureAwait(false);
-                return kind == "add-slave"
-                    ? AddSlavePlanner.Plan(topology, snapshot, request, facts)
-                    : RebuildPlanner.Plan(topology, snapshot, request, facts);
-            }
-            case "switchover":
-                return SwitchoverPlanner.Plan(topology, snapshot, new LifecycleRequest(datanode));
-            case "resolve-2pc":
-            {
-                // In doubt: older than the threshold, or prepared before the promote that made this master (the advice knows).
-                var assessed = await evidence.AssessAsync(topology, snapshot, cancellationToken).ConfigureAwait(false);
-                if (advice is not null) assessed = await advice.AdviseAsync(topology, assessed, cancellationToken).ConfigureAwait(false);
-                var assessedPair = assessed.Pairs.FirstOrDefault(p => p.Datanode == datanode);
-                IReadOnlyList<PreparedTransaction> inDoubt = assessedPair is null ? [] : [.. assessedPair.InDoubt, .. assessedPair.Advice?.InDoubtAfterPromote ?? []];
-                var twoPhase = await new TwoPhaseFactsSource(executor.Sql).GatherAsync(topology, snapshot, inDoubt, cancellationToken).ConfigureAwait(false);
-                return Resolve2pcPlanner.Plan(topology, snapshot, datanode, inDoubt, twoPhase);
-            }
-            case "stop":
-                return StopStartPlanners.Stop(topology, snapshot, new LifecycleRequest(datanode));
-            case "start":
-                return StopStartPlanners.Start(topology, snapshot, new LifecycleRequest(datanode, AsyncOnly: flags.Contains(AsyncOnly)));
-            default:
-                return PlanResult.Refused($"there is no runbook for '{kind}'.", "/pgxc help");
-        }
-    }
-
-    private async Task<bool> HostAnswersAsync(ClusterTopology topology, string hostName, CancellationToken cancellationToken)
-    {
-        if (topology.FindHost(hostName) is not { } host) return false;
-        try
-        {
-            var result = await shell.RunAsync(host, ShellCommand.Of("true"), topology.Monitor.ConnectTimeout * 2, cancellationToken).ConfigureAwait(false);
-            return result.Succeeded;
-        }
-        catch (RemoteExecutionException)
-        {
-            return false;
-        }
-    }
+    /// <summary>The kind's row plans it (<see cref="OperationKinds"/>); an unknown kind is refused.</summary>
+    private Task<PlanResult> PlanAsync(string kind, string datanode, IReadOnlyList<string> flags, ClusterTopology topology, ClusterSnapshot snapshot,
+        CancellationToken cancellationToken) =>
+        OperationKinds.Find(kind) is { } row
+            ? row.Planner(new PlanningContext(topology, snapshot, datanode, flags, evidence, shell, executor, advice), cancellationToken)
+            : Task.FromResult(PlanResult.Refused($"there is no runbook for '{kind}'.", "/pgxc help"));
 
     private static string Describe(OperationState state) => state switch
     {

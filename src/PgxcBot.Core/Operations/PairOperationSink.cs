@@ -12,15 +12,8 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
 {
     public async Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken)
     {
-        PairTrigger? trigger = operation.Kind switch
-        {
-            "promote" => PairTrigger.PromoteCompleted,
-            "sync" => PairTrigger.SyncEnabled,
-            "async" => PairTrigger.AsyncEnabled,
-            "rebuild" or "add-slave" => PairTrigger.SlaveRebuilt,
-            "switchover" => PairTrigger.PromoteCompleted,
-            _ => null,
-        };
+        var kind = OperationKinds.Find(operation.Kind);
+        var trigger = kind?.OnSuccess;
         var topology = await topologyState.CurrentAsync(cancellationToken).ConfigureAwait(false);
         var assessment = ClusterAssessor.Assess(topology, await observer.ObserveAsync(topology, cancellationToken).ConfigureAwait(false));
         var pair = assessment.Pairs.FirstOrDefault(p => p.Datanode == operation.Datanode);
@@ -30,7 +23,7 @@ public sealed class PairOperationSink(TopologyState topologyState, IClusterObser
             // After a promote the old master is gone by construction (fenced); the guard asks exactly that.
             if (t == PairTrigger.PromoteCompleted) facts = facts with { MasterWritable = false };
             // A switchover promoted the slave it had verified in sync and caught up.
-            if (operation.Kind == "switchover") facts = facts with { SlaveInSync = true };
+            if (kind is { PromotesInSyncSlave: true }) facts = facts with { SlaveInSync = true };
             await tracker.TryFireAsync(operation.Datanode, t, facts, cancellationToken).ConfigureAwait(false);
         }
         // Then reality: a pair never observed gets its state from the servers, and what the trigger did not

@@ -82,12 +82,9 @@ public static class TimelineBuilder
     private static TimelineEvent Blocked(string datanode, DateTimeOffset start, DateTimeOffset? end, string? result) =>
         new(start, datanode, TimelineEventKind.CommitsBlocked, "a commit on the master waits for the lost synchronous slave", EndedAt: end, Result: result ?? "still blocked");
 
-    /// <summary>Operations that clear synchronous_standby_names, so that no commit waits any more.</summary>
-    private static readonly string[] Releasing = ["async", "promote", "stop"];
-
     /// <summary>When each succeeded releasing operation of <paramref name="datanode"/> ended, oldest first.</summary>
     private static (DateTimeOffset At, Operation? Operation)[] Releases(IReadOnlyList<Operation> operations, string datanode) =>
-        operations.Where(o => o.State == OperationState.Succeeded && Releasing.Contains(o.Kind, StringComparer.Ordinal)
+        operations.Where(o => o.State == OperationState.Succeeded && OperationKinds.Find(o.Kind) is { ReleasesCommits: true }
                               && string.Equals(o.Datanode, datanode, StringComparison.Ordinal))
             .Select(o => (At: o.Decisions.LastOrDefault(d => d.Kind == DecisionKind.Succeeded)?.At ?? o.Steps.Select(s => s.EndedAt).Max(), Operation: (Operation?)o))
             .Where(r => r.At is not null)

@@ -57,20 +57,8 @@ public sealed partial class ChatCommandHandler(
                 HelpCommand help => ChatReply.Answer(HelpMessageBuilder.Build(CommandCatalogue.Find(help.Topic)!)),
                 StatusCommand s => ChatReply.Answer(await StatusAsync(s, cancellationToken)),
                 PlanCommand plan => ChatReply.Answer(await PreviewAsync(plan, cancellationToken)),
-                PromoteCommand p => await OpAsync(operations.RequestAsync("promote", p.Datanode,
-                    p.AcceptDataLoss ? [OperationService.AcceptDataLoss] : [], actor, cancellationToken, origin), $"promote {p.Datanode}", p.Datanode, null, actor, cancellationToken),
-                SyncCommand s => await OpAsync(operations.RequestAsync("sync", s.Datanode, [], actor, cancellationToken, origin), $"sync {s.Datanode}", s.Datanode, null, actor, cancellationToken),
-                AsyncCommand a => await OpAsync(operations.RequestAsync("async", a.Datanode, [], actor, cancellationToken, origin), $"async {a.Datanode}", a.Datanode, null, actor, cancellationToken),
-                RepointCommand r => await OpAsync(operations.RequestAsync("repoint", r.Datanode, [], actor, cancellationToken, origin), $"repoint {r.Datanode}", r.Datanode, null, actor, cancellationToken),
-                AddSlaveCommand a => await OpAsync(operations.RequestAsync("add-slave", a.Datanode,
-                    Flags((a.MoveAside, OperationService.MoveAside), (a.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"add-slave {a.Datanode}", a.Datanode, null, actor, cancellationToken),
-                RebuildCommand r => await OpAsync(operations.RequestAsync("rebuild", r.Datanode,
-                    Flags((r.BaseBackup, OperationService.BaseBackup), (r.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"rebuild {r.Datanode}", r.Datanode, null, actor, cancellationToken),
-                SwitchoverCommand s => await OpAsync(operations.RequestAsync("switchover", s.Datanode, [], actor, cancellationToken, origin), $"switchover {s.Datanode}", s.Datanode, null, actor, cancellationToken),
-                StopCommand s => await OpAsync(operations.RequestAsync("stop", s.Datanode, [], actor, cancellationToken, origin), $"stop {s.Datanode}", s.Datanode, null, actor, cancellationToken),
-                StartCommand s => await OpAsync(operations.RequestAsync("start", s.Datanode,
-                    Flags((s.AsyncOnly, OperationService.AsyncOnly)), actor, cancellationToken, origin), $"start {s.Datanode}", s.Datanode, null, actor, cancellationToken),
-                Resolve2pcCommand r => await OpAsync(operations.RequestAsync("resolve-2pc", r.Datanode, [], actor, cancellationToken, origin), $"resolve-2pc {r.Datanode}", r.Datanode, null, actor, cancellationToken),
+                OperationCommand o => await OpAsync(operations.RequestAsync(o.Kind.Name, o.Datanode, o.Flags, actor, cancellationToken, origin),
+                    $"{o.Kind.Name} {o.Datanode}", o.Datanode, null, actor, cancellationToken),
                 ApproveCommand a => await OpAsync(operations.ApproveAsync(a.OperationId, a.PlanNonce, actor, a.Acknowledgements, cancellationToken, origin),
                     $"approve {a.OperationId}", null, a.OperationId, actor, cancellationToken),
                 CancelCommand c => await OpAsync(operations.CancelAsync(c.OperationId, actor, cancellationToken, origin, c.Abandon), $"cancel {c.OperationId}", null, c.OperationId, actor, cancellationToken),
@@ -173,8 +161,6 @@ public sealed partial class ChatCommandHandler(
         }
         return Reply(reply, what);
     }
-
-    private static string[] Flags(params (bool On, string Flag)[] flags) => flags.Where(f => f.On).Select(f => f.Flag).ToArray();
 
     private static ChatReply Reply(OperationReply reply, string what)
     {

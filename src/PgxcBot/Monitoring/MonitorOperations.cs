@@ -40,7 +40,8 @@ public sealed class MonitorOperations
         var own = policy with
         {
             RequesterUsers = new HashSet<string>(policy.RequesterUsers.Append(SystemActor.Id), StringComparer.Ordinal),
-            KindsNeedingApproval = new HashSet<string>(policy.KindsNeedingApproval.Where(k => k != "async"), StringComparer.Ordinal),
+            // What releases blocked commits never waits for a person (the async switch): the monitor runs it at once.
+            KindsNeedingApproval = new HashSet<string>(policy.KindsNeedingApproval.Where(k => OperationKinds.Find(k) is not { RunsBesideWaiting: true }), StringComparer.Ordinal),
         };
         var sink = new PairOperationSink(topology, observer, tracker);
         Service = new OperationService(topology, observer, store, executor, shell, evidence, own, events, sink, time, runs, announcer, advice);

@@ -244,7 +244,8 @@ public class AdviceTableTests
         Assert.Equal("/pgxc rebuild datanode1", alert.NextStep);
         Assert.Contains(alert.Sentences, s => s.Contains("It is the old master, fenced by the promote", StringComparison.Ordinal));
         Assert.DoesNotContain(alert.Sentences, s => s.Contains("pg_ctl start", StringComparison.Ordinal));
-        Assert.Equal(new ChatAction("Rebuild", "/pgxc rebuild datanode1", ActionStyle.Secondary), Assert.Single(alert.Actions));
+        // Red, as everywhere else a rebuild's button shows: it overwrites the old master's data directory.
+        Assert.Equal(new ChatAction("Rebuild", "/pgxc rebuild datanode1", ActionStyle.Danger), Assert.Single(alert.Actions));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PgxcBot.Core.Commands;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Tests.Commands;
 
@@ -12,6 +13,8 @@ public class CommandParserTests
         Assert.True(result.Success, result.Error);
         return result.Command!;
     }
+
+    private static OperationCommand Op(OperationKind kind, string datanode, params string[] flags) => new(kind, datanode, flags);
 
     private string Error(string line)
     {
@@ -34,7 +37,7 @@ public class CommandParserTests
 
     [Fact]
     public void Datanode_names_are_matched_case_insensitively_and_returned_as_configured() =>
-        Assert.Equal(new SyncCommand("datanode1"), Parsed("/pgxc sync DataNode1"));
+        Assert.Equal(Op(OperationKinds.Sync, "datanode1"), Parsed("/pgxc sync DataNode1"));
 
     [Fact]
     public void Unknown_command_suggests_the_closest_and_lists_the_valid_ones()
@@ -67,9 +70,9 @@ public class CommandParserTests
     [Fact]
     public void Promote_flag_is_parsed()
     {
-        Assert.Equal(new PromoteCommand("datanode1", false), Parsed("/pgxc promote datanode1"));
-        Assert.Equal(new PromoteCommand("datanode1", true), Parsed("/pgxc promote datanode1 --accept-data-loss"));
-        Assert.Equal(new PromoteCommand("datanode1", true), Parsed("/pgxc promote --accept-data-loss datanode1"));
+        Assert.Equal(Op(OperationKinds.Promote, "datanode1"), Parsed("/pgxc promote datanode1"));
+        Assert.Equal(Op(OperationKinds.Promote, "datanode1", OperationService.AcceptDataLoss), Parsed("/pgxc promote datanode1 --accept-data-loss"));
+        Assert.Equal(Op(OperationKinds.Promote, "datanode1", OperationService.AcceptDataLoss), Parsed("/pgxc promote --accept-data-loss datanode1"));
     }
 
     [Fact]
@@ -128,11 +131,11 @@ public class CommandParserTests
     [Fact]
     public void Lifecycle_commands_carry_their_options()
     {
-        Assert.Equal(new AddSlaveCommand("datanode1", MoveAside: true, AsyncOnly: false), Parsed("/pgxc add-slave datanode1 --move-aside"));
-        Assert.Equal(new RebuildCommand("datanode2", BaseBackup: true, AsyncOnly: true), Parsed("/pgxc rebuild datanode2 --base-backup --async-only"));
-        Assert.Equal(new SwitchoverCommand("datanode1"), Parsed("/pgxc switchover datanode1"));
-        Assert.Equal(new StopCommand("datanode1"), Parsed("/pgxc stop datanode1"));
-        Assert.Equal(new StartCommand("datanode1", AsyncOnly: false), Parsed("/pgxc start datanode1"));
+        Assert.Equal(Op(OperationKinds.AddSlave, "datanode1", OperationService.MoveAside), Parsed("/pgxc add-slave datanode1 --move-aside"));
+        Assert.Equal(Op(OperationKinds.Rebuild, "datanode2", OperationService.BaseBackup, OperationService.AsyncOnly), Parsed("/pgxc rebuild datanode2 --base-backup --async-only"));
+        Assert.Equal(Op(OperationKinds.Switchover, "datanode1"), Parsed("/pgxc switchover datanode1"));
+        Assert.Equal(Op(OperationKinds.Stop, "datanode1"), Parsed("/pgxc stop datanode1"));
+        Assert.Equal(Op(OperationKinds.Start, "datanode1"), Parsed("/pgxc start datanode1"));
         Assert.Equal(new PlanCommand("switchover", "datanode1"), Parsed("/pgxc plan switchover datanode1"));
         Assert.Contains("did you mean --move-aside?", Error("/pgxc add-slave datanode1 --move-asid"));
         Assert.Contains("switchover has no options", Error("/pgxc switchover datanode1 --force"));

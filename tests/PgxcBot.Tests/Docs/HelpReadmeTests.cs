@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Docs;
@@ -50,7 +51,7 @@ public partial class HelpReadmeTests
     public void Repoint_covers_coordinators_and_datanode_catalogs_in_both()
     {
         Assert.Contains("every coordinator and datanode catalog", Table()["repoint"].What);
-        Assert.Contains("every coordinator and every datanode catalog", CommandCatalogue.Repoint.Description);
+        Assert.Contains("every coordinator and every datanode catalog", OperationKinds.Repoint.Command.Description);
     }
 
     [Fact]

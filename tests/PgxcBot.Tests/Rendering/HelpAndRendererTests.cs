@@ -1,6 +1,7 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Tests.Rendering;
 
@@ -50,7 +51,7 @@ public class HelpAndRendererTests
     [Fact]
     public void Not_yet_available_says_nothing_changed()
     {
-        var message = HelpMessageBuilder.NotYetAvailable(CommandCatalogue.Promote);
+        var message = HelpMessageBuilder.NotYetAvailable(OperationKinds.Promote.Command);
         Assert.Equal("/pgxc promote is not yet available", message.Title);
         Assert.Contains(message.Lines, l => l.Contains("nothing was changed", StringComparison.Ordinal));
     }
