@@ -21,7 +21,7 @@ public sealed class MonitorCycleState
     public MonitorCycleState(AlertSettings settings, TimeProvider time, IEnumerable<Incident>? incidents = null,
         IEnumerable<DegradeRecord>? degrades = null, MaintenanceMuting? muting = null)
     {
-        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        ArgumentNullException.ThrowIfNull(settings);
         Time = time ?? throw new ArgumentNullException(nameof(time));
         Engine = new IncidentEngine(settings, time, incidents);
         Autopilot = new ReplicationAutopilot(settings, time, degrades);
@@ -29,18 +29,22 @@ public sealed class MonitorCycleState
         Muting = muting ?? new MaintenanceMuting();
     }
 
-    public AlertSettings Settings { get; }
-
+    /// <summary>The monitor's clock: "now" for muting and everything the engines time.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>The incidents: raised, reminded, cleared, reopened.</summary>
     public IncidentEngine Engine { get; }
 
+    /// <summary>The automatic switches to async (blocked commits) and back to sync (caught up).</summary>
     public ReplicationAutopilot Autopilot { get; }
 
+    /// <summary>The automatic failovers (<c>alerts.autoFailover</c>).</summary>
     public FailoverAutopilot Failover { get; }
 
+    /// <summary>How long, and how, each master has not answered.</summary>
     public MasterLossRule MasterLoss { get; } = new();
 
+    /// <summary>What maintenance windows and silences keep back, and the pages sent despite them.</summary>
     public MaintenanceMuting Muting { get; }
 
     /// <summary>
