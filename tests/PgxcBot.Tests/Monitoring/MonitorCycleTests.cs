@@ -16,11 +16,11 @@ public class MonitorCycleTests
     public MonitorCycleTests() => _state = new MonitorCycleState(AlertSettings.Default, _time);
 
     /// <summary>One poll of <paramref name="cluster"/> as it is now, a second after the previous one.</summary>
-    private MonitorDecision Poll(ClusterBuilder cluster, MonitorCycleState? state = null, TimeSpan? after = null)
+    private MonitorDecision Poll(ClusterBuilder cluster, MonitorCycleState? state = null, TimeSpan? after = null, MaintenanceState? maintenance = null)
     {
         _time.Advance(after ?? TimeSpan.FromSeconds(1));
         cluster.TakenAt = _time.GetUtcNow();
-        var observed = new MonitorObservation(cluster.Topology(), cluster.Snapshot(), _time.GetUtcNow(), cluster.Assess(), MaintenanceState.None);
+        var observed = new MonitorObservation(cluster.Topology(), cluster.Snapshot(), _time.GetUtcNow(), cluster.Assess(), maintenance ?? MaintenanceState.None);
         return MonitorCycle.Run(observed, state ?? _state);
     }
 
@@ -129,5 +129,22 @@ public class MonitorCycleTests
         var answered = Poll(new ClusterBuilder(), after: TimeSpan.FromMilliseconds(500));
         Assert.Equal("No action: every pair is in sync.", answered.Summary);
         Assert.Empty(answered.Changes.Incidents);
+    }
+
+    [Fact]
+    public void In_a_maintenance_window_a_dropped_slave_is_neither_switched_nor_announced()
+    {
+        var window = new MaintenanceState([new Mute(1, "datanode1", null, "alice", "slave host reboot", ClusterBuilder.Now, ClusterBuilder.Now.AddHours(1))], []);
+
+        var first = Poll(SlaveDroppedWhileCommitsWait(), maintenance: window);
+        Assert.Empty(first.Operations);
+        Assert.Equal("Waiting for a second sighting of 'datanode1: slave lost' and 'datanode1: commits are blocked'.", first.Summary);
+
+        var second = Poll(SlaveDroppedWhileCommitsWait(), maintenance: window);
+        Assert.Empty(second.Operations);
+        Assert.Empty(second.Changes.Notifications);
+        Assert.Equal(2, second.Muted.Count);
+        Assert.Equal(2, second.Changes.Incidents.Count); // stored, so status shows them as muted
+        Assert.Equal("Muting 2 message(s) (maintenance or silence).", second.Summary);
     }
 }
