@@ -13,8 +13,6 @@ namespace PgxcBot.Monitoring;
 /// </summary>
 public sealed partial class MaintenanceGate(TimeProvider time, ILogger<MaintenanceGate> logger, IMaintenanceStore? store = null)
 {
-    private readonly HashSet<string> _pagedDespite = new(StringComparer.Ordinal);
-
     /// <summary>The state the last <see cref="RefreshAsync"/> read (none before the first).</summary>
     public MaintenanceState Current { get; private set; } = MaintenanceState.None;
 
@@ -37,32 +35,25 @@ public sealed partial class MaintenanceGate(TimeProvider time, ILogger<Maintenan
         }
     }
 
+    /// <summary>The muting the monitor's cycle applies each poll (<see cref="MonitorCycle"/>); one per gate, so a
+    /// page sent despite a window is sent once whoever asks.</summary>
+    public MaintenanceMuting Muting { get; } = new();
+
     /// <summary>The notifications of one poll under the current state: muted ones dropped (logged, their
     /// incidents stay stored and show as muted in status), plus the one page of what still pages in
     /// maintenance, plus the end messages of <paramref name="expired"/> windows.</summary>
     public IncidentRound Gate(IncidentRound round, IncidentEngine engine, IReadOnlyList<Mute> expired)
     {
-        ArgumentNullException.ThrowIfNull(round);
-        ArgumentNullException.ThrowIfNull(engine);
-        var now = time.GetUtcNow();
-        var filtered = MaintenanceRules.Filter(round.Notifications, Current, engine.Find, now);
-        foreach (var muted in filtered.Muted) LogMuted(logger, muted.IncidentKey, muted.Kind, muted.Message.Title);
-        // What pages through a window says so: the on-call learns that people are working there, who and until when.
-        var notifications = filtered.Sent.Select(n => MaintenanceMessages.Despite(n, Current.MuteOf(n.IncidentKey))).ToList();
+        var muted = Muting.Apply(round, engine, Current, expired, time.GetUtcNow());
+        LogMuted(muted.Muted);
+        return muted.Round;
+    }
 
-        foreach (var (incident, mute) in MaintenanceRules.MutedIncidents(engine.Active, Current))
-            if (MaintenanceRules.StillPages(incident, now) && _pagedDespite.Add(incident.Key) && filtered.Sent.All(n => n.IncidentKey != incident.Key))
-                notifications.Add(new Notification(incident.Key, NotificationKind.Reminder, MaintenanceMessages.PagedDespite(incident, mute, now), MentionOnCall: true));
-        _pagedDespite.RemoveWhere(key => Current.MuteOf(key) is null || engine.Find(key) is null);
-
-        foreach (var mute in expired)
-        {
-            var stillOpen = engine.Active.Where(i => i.Status == IncidentStatus.Open && Covers(mute, i.Key) && Current.MuteOf(i.Key) is null).ToArray();
-            var message = MaintenanceMessages.Ended(mute, $"by itself at {MaintenanceMessages.When(mute.EndsAt)}", stillOpen);
-            notifications.Add(new Notification(MaintenanceMessages.KeyOf(mute), NotificationKind.Cleared, message,
-                MentionOnCall: stillOpen.Any(i => i.Latest.Severity >= Core.Assessment.Severity.Critical)));
-        }
-        return new IncidentRound(notifications, round.Changed);
+    /// <summary>Logs what a poll muted (the incidents stay stored and show as muted in status).</summary>
+    public void LogMuted(IReadOnlyList<Notification> muted)
+    {
+        ArgumentNullException.ThrowIfNull(muted);
+        foreach (var notification in muted) LogMuted(logger, notification.IncidentKey, notification.Kind, notification.Message.Title);
     }
 
     /// <summary>Removes the owners of incidents that are over: the next incident of that kind is nobody's yet.</summary>
@@ -81,12 +72,6 @@ public sealed partial class MaintenanceGate(TimeProvider time, ILogger<Maintenan
                 LogUnreadable(logger, e);
             }
         }
-    }
-
-    private static bool Covers(Mute mute, string key)
-    {
-        var (subject, kind) = MaintenanceState.Split(key);
-        return mute.Covers(subject, kind);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read or write the maintenance windows; the last state read stays in force")]

@@ -44,9 +44,8 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private IncidentEngine _engine = null!;
-    private ReplicationAutopilot _autopilot = null!;
-    private readonly FailoverAutopilot _failover;
+    /// <summary>The cycle's memory (incidents, automatic switches and failovers, master outages); set when the stored incidents are loaded.</summary>
+    private MonitorCycleState _state = null!;
     private ClusterAssessment? _previous;
     private readonly AssessmentMemory? _memory;
     private readonly MasterSightings _sightings;
@@ -55,7 +54,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private readonly ILagHistoryStore? _lagHistory;
     private readonly LagSampler _lagSampler = LagSampler.Default;
     private DateTimeOffset? _lastLagSample;
-    private readonly MasterLossRule _masterLoss = new();
     private long _polls;
     private long _lastPollTicks = -1;
     private readonly SemaphoreSlim _pollRequests = new(0, 1);
@@ -85,7 +83,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         _time = time;
         _logger = logger;
         _settings = topologyState.Configured.Alerts;
-        _failover = new FailoverAutopilot(_settings, time);
     }
 
     /// <summary>The latest assessment (null before the first poll).</summary>
@@ -107,15 +104,15 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     {
         try
         {
-            _engine = new IncidentEngine(_settings, _time, await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false));
-            _autopilot = new ReplicationAutopilot(_settings, _time, await _store.GetDegradeRecordsAsync(stoppingToken).ConfigureAwait(false));
+            var incidents = await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false);
+            _state = new MonitorCycleState(_settings, _time, incidents, await _store.GetDegradeRecordsAsync(stoppingToken).ConfigureAwait(false), _maintenance.Muting);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             return;
         }
         var interval = _topologyState.Configured.Monitor.Interval;
-        _logger.LogInformation("Monitor started: polling every {IntervalMs} ms; {Open} incident(s) restored", (int)interval.TotalMilliseconds, _engine.Active.Count);
+        _logger.LogInformation("Monitor started: polling every {IntervalMs} ms; {Open} incident(s) restored", (int)interval.TotalMilliseconds, _state.Engine.Active.Count);
         _started.TrySetResult();
 
         // PeriodicTimer ticks on the interval's schedule and coalesces missed ticks: a slow poll delays
@@ -200,10 +197,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var probedAt = _time.GetUtcNow();
             var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
-            var masterLoss = _masterLoss.Observe(snapshot, probedAt);
-            // A master that just stopped answering is probed again at once: a dead one pages within a second,
-            // a paused one is seen answering again before it may page.
-            if (masterLoss.Values.Any(v => v == MasterLossVerdict.Suspect)) RequestPoll(CommitWatchKind.MasterUnanswered);
             // The evidence a promote is judged by survives a restart: the masters' last sightings.
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);
@@ -222,25 +215,26 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 
             // Maintenance windows and owners, as stored now: pairs in maintenance are left out of every automatic action.
             var expired = await _maintenance.RefreshAsync(cancellationToken).ConfigureAwait(false);
-            var automated = MaintenanceRules.ForAutomation(advised, _maintenance.Current);
 
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                _engine.Owners = _maintenance.Current.OwnerOf;
-                var (candidates, unconfirmed) = MasterLossGate(AlertRules.From(advised)
-                    .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && _autopilot.IsDegrading(c.Subject)))
-                    .Concat(_ssh.Candidates(topology)), masterLoss);
-                // Evidence from every pair (those in maintenance too): a window that ends on a dead slave says since when.
-                _autopilot.Watch(advised);
-                var decision = _autopilot.Decide(automated, candidates, topology.Monitor.LagWarningBytes, BadSince);
-                var held = AlertRules.Held(advised).Concat(_autopilot.HeldKeys(automated)).Concat(unconfirmed).ToHashSet(StringComparer.Ordinal);
-                var round = _maintenance.Gate(_engine.Evaluate(candidates, held, Unobserved(topology, snapshot)), _engine, expired);
-                var failover = _failover.Decide(automated, d => _engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
-                await ApplyAsync(round, decision, cancellationToken, failover.Notes).ConfigureAwait(false);
-                await _maintenance.ForgetEndedOwnersAsync(_engine, cancellationToken).ConfigureAwait(false);
-                foreach (var intent in decision.Intents) Start(intent, cancellationToken);
-                foreach (var intent in failover.Intents) StartFailover(intent, topology, cancellationToken);
+                var observed = new MonitorObservation(topology, snapshot, probedAt, advised, _maintenance.Current)
+                {
+                    ExpiredMutes = expired,
+                    SshCandidates = _ssh.Candidates(topology),
+                    SshUndecided = _ssh.Undecided(topology),
+                };
+                var decision = MonitorCycle.Run(observed, _state);
+                // A dead master pages within a second, a paused one is seen answering again before it may page.
+                if (decision.PollAgainSoon) RequestPoll(CommitWatchKind.MasterUnanswered);
+                if (decision.NoAction) _logger.LogDebug("Monitor: {Decision}", decision.Summary);
+                else _logger.LogInformation("Monitor: {Decision}", decision.Summary);
+                _maintenance.LogMuted(decision.Muted);
+                await ApplyAsync(decision.Changes, cancellationToken).ConfigureAwait(false);
+                await _maintenance.ForgetEndedOwnersAsync(_state.Engine, cancellationToken).ConfigureAwait(false);
+                foreach (var intent in decision.Operations) Start(intent, cancellationToken);
+                foreach (var intent in decision.Failovers) StartFailover(intent, topology, cancellationToken);
             }
             finally
             {
@@ -263,26 +257,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
-    /// <summary>Master-lost (and master-unobservable) alerts follow <see cref="MasterLossRule"/>, not the poll count: a confirmed loss is raised
-    /// at once, a suspected one is held back (and an open incident kept as it is) until the rule decides.</summary>
-    private static (AlertCandidate[] Candidates, IReadOnlyList<string> Unconfirmed) MasterLossGate(IEnumerable<AlertCandidate> all,
-        IReadOnlyDictionary<string, MasterLossVerdict> verdicts)
-    {
-        var candidates = new List<AlertCandidate>();
-        var unconfirmed = new List<string>();
-        foreach (var candidate in all)
-        {
-            // A master that times out is "unobservable" rather than lost: the same rule decides when that pages.
-            if (candidate.Kind is not (AlertKinds.MasterLost or ProblemCodes.MasterUnobservable))
-                candidates.Add(candidate);
-            else if (verdicts.GetValueOrDefault(candidate.Subject) == MasterLossVerdict.Suspect)
-                unconfirmed.Add(candidate.Key);
-            else
-                candidates.Add(candidate with { RaiseNow = verdicts.GetValueOrDefault(candidate.Subject) == MasterLossVerdict.Confirmed });
-        }
-        return ([.. candidates], unconfirmed);
-    }
-
     /// <summary>Stores the sightings this poll made (masters that answered), one transaction per poll. A
     /// store that cannot write is logged and the poll goes on: the sighting stays in memory.</summary>
     private async Task SaveSightingsAsync(ClusterAssessment assessment, CancellationToken cancellationToken)
@@ -296,12 +270,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             _logger.LogWarning(e, "Could not store the masters' last sightings; they stay in memory until the store can write");
         }
     }
-
-    /// <summary>When the stored incidents first saw <paramref name="datanode"/>'s slave lost or its commits blocked
-    /// (they are evaluated in maintenance too, and survive a restart), or null.</summary>
-    private DateTimeOffset? BadSince(string datanode) =>
-        new[] { _engine.Find(ReplicationAutopilot.KeyFor(datanode)), _engine.Find($"{datanode}/{AlertKinds.CommitsBlocked}") }
-            .Where(i => i is not null).Select(i => (DateTimeOffset?)i!.FirstSeenAt).Min();
 
     /// <summary>Keeps a lag sample of each pair every few seconds for the pictures (bounded to the last hour). A store
     /// that cannot write is logged and the poll goes on: a gap in a picture, nothing else.</summary>
@@ -320,19 +288,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         {
             _logger.LogWarning("Could not keep the lag samples of this poll: {Reason}; the lag picture will have a gap", e.Message);
         }
-    }
-
-    /// <summary>What this poll could not look at: pairs and coordinators the bot did not contact (its own
-    /// password unavailable), and ssh hosts whose checks have no verdict yet.</summary>
-    private HashSet<string> Unobserved(ClusterTopology topology, Core.Observation.ClusterSnapshot snapshot)
-    {
-        var subjects = new HashSet<string>(_ssh.Undecided(topology), StringComparer.Ordinal);
-        foreach (var pair in snapshot.Pairs)
-            if (pair.Master.Status == Core.Observation.ProbeStatus.NotAttempted || pair.Slave?.Status == Core.Observation.ProbeStatus.NotAttempted)
-                subjects.Add(pair.Datanode);
-        foreach (var coordinator in snapshot.Coordinators.Where(c => c.Status == Core.Observation.ProbeStatus.NotAttempted))
-            subjects.Add(coordinator.Coordinator);
-        return subjects;
     }
 
     /// <summary>Short: a login that takes longer than this is as good as lost for a runbook step.</summary>
@@ -370,12 +325,12 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var slaveLost = _engine.Find(ReplicationAutopilot.KeyFor(intent.Datanode))?.Latest
+            var slaveLost = _state.Engine.Find(ReplicationAutopilot.KeyFor(intent.Datanode))?.Latest
                 ?? (_previous is { } latest ? AlertRules.From(latest).FirstOrDefault(c => c.Key == ReplicationAutopilot.KeyFor(intent.Datanode)) : null);
-            var decision = _autopilot.Completed(intent, outcome, slaveLost);
-            if (intent.Kind == "async" && outcome.Succeeded && _autopilot.Find(intent.Datanode)?.BlockedFor is { } blocked)
+            var decision = _state.Autopilot.Completed(intent, outcome, slaveLost);
+            if (intent.Kind == "async" && outcome.Succeeded && _state.Autopilot.Find(intent.Datanode)?.BlockedFor is { } blocked)
                 _metrics.CommitsBlocked(blocked);
-            await ApplyAsync(IncidentRound.Empty, decision, CancellationToken.None).ConfigureAwait(false);
+            await ApplyAsync(_state.Settle(IncidentRound.Empty, decision), CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -413,7 +368,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                     }
                     if (id is not null) _logger.LogWarning("Monitor: automatic failover of {Datanode} announced (operation {Id}, grace {GraceSeconds} s)", name, id, (int)_settings.FailoverGrace.TotalSeconds);
                     else _logger.LogWarning("Monitor: no automatic failover of {Datanode}: {Reason}", name, refusal);
-                    told = () => _failover.Proposed(name, id, refusal, fencing);
+                    told = () => _state.Failover.Proposed(name, id, refusal, fencing);
                     break;
                 }
                 case FailoverStep.Approve:
@@ -421,14 +376,14 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                     _logger.LogWarning("Monitor: grace period over, approving the automatic failover of {Datanode} (operation {Id})", name, intent.OperationId);
                     var outcome = Outcome(await _operations.ApproveFailoverAsync(intent.OperationId!.Value, cancellationToken).ConfigureAwait(false));
                     _metrics.OperationRun("promote", outcome.Succeeded);
-                    told = () => _failover.Completed(name, outcome);
+                    told = () => _state.Failover.Completed(name, outcome);
                     break;
                 }
                 default:
                 {
                     _logger.LogWarning("Monitor: the master of {Datanode} is back, cancelling the automatic failover (operation {Id})", name, intent.OperationId);
                     var reply = await _operations.Service.CancelAsync(intent.OperationId!.Value, MonitorOperations.SystemActor, cancellationToken).ConfigureAwait(false);
-                    told = () => _failover.Cancelled(name, !reply.IsRefused, reply.Refusal ?? "");
+                    told = () => _state.Failover.Cancelled(name, !reply.IsRefused, reply.Refusal ?? "");
                     break;
                 }
             }
@@ -443,16 +398,16 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             var what = $"unexpected {e.GetType().Name}; see the bot's log";
             told = intent.Step switch
             {
-                FailoverStep.Propose => () => _failover.Proposed(name, null, what, ""),
-                FailoverStep.Approve => () => _failover.Completed(name, new MonitorOperationOutcome(false, intent.OperationId, what, _time.GetUtcNow())),
-                _ => () => _failover.Cancelled(name, false, what),
+                FailoverStep.Propose => () => _state.Failover.Proposed(name, null, what, ""),
+                FailoverStep.Approve => () => _state.Failover.Completed(name, new MonitorOperationOutcome(false, intent.OperationId, what, _time.GetUtcNow())),
+                _ => () => _state.Failover.Cancelled(name, false, what),
             };
         }
 
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await ApplyAsync(IncidentRound.Empty, AutopilotDecision.None, CancellationToken.None, told().Notes).ConfigureAwait(false);
+            await ApplyAsync(_state.Settle(IncidentRound.Empty, AutopilotDecision.None, told().Notes), CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -486,22 +441,11 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             operation.Result ?? operation.State.ToString(), finished);
     }
 
-    private async Task ApplyAsync(IncidentRound round, AutopilotDecision decision, CancellationToken cancellationToken,
-        IReadOnlyList<Notification>? more = null)
+    /// <summary>Counts, routes and stores what a decision changed: the incidents and the messages announcing them in one round.</summary>
+    private async Task ApplyAsync(MonitorChanges changes, CancellationToken cancellationToken)
     {
-        var notifications = new List<Notification>(round.Notifications);
-        var changed = new List<Incident>(round.Changed);
-        foreach (var announcement in decision.Announcements)
-        {
-            var announced = _engine.Announce(announcement.Candidate, announcement.Message);
-            notifications.AddRange(announced.Notifications);
-            changed.AddRange(announced.Changed);
-        }
-        foreach (var key in decision.Resolved)
-            changed.AddRange(_engine.Resolve(key).Changed); // its all-clear is the autopilot's note: one message, not two
-        notifications.AddRange(decision.Notes);
-        notifications.AddRange(more ?? []);
-
+        var notifications = changes.Notifications;
+        var changed = changes.Incidents;
         var entries = new List<OutboxEntry>();
         foreach (var notification in notifications)
         {
@@ -518,7 +462,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 
         // The incidents and the messages announcing them are stored together: "notified" means durably queued. The
         // senders deliver them; a crash after this loses nothing, and the nonce keeps a retried post single.
-        var toStore = MonitorRound.Merge(_unsaved, new MonitorRound(changed, decision.Changed, decision.Removed, entries));
+        var toStore = MonitorRound.Merge(_unsaved, new MonitorRound(changed, changes.Degrades, changes.RemovedDegrades, entries));
         if (toStore.IsEmpty) return;
         try
         {
