@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -18,15 +19,14 @@ namespace PgxcBot.Store;
 /// reports a full disk even though taking the lock still works.
 /// </para>
 /// </summary>
-public sealed class SqliteStore : IPairStateStore
+public sealed class SqliteStore : IPairStateStore, IStoreDatabase
 {
     /// <summary>How long a writer waits for another writer's lock before SQLite gives up.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string _connectionString;
     private readonly ILogger _logger;
-    private readonly Lock _health = new();
-    private string? _writeFailure;
+    private readonly WriteHealth _writeHealth;
 
     private SqliteStore(string path, string connectionString, int schemaVersion, ILogger logger)
     {
@@ -34,6 +34,7 @@ public sealed class SqliteStore : IPairStateStore
         _connectionString = connectionString;
         SchemaVersion = schemaVersion;
         _logger = logger;
+        _writeHealth = new WriteHealth(logger, $"the store {path}");
     }
 
     /// <summary>The database file.</summary>
@@ -197,13 +198,7 @@ public sealed class SqliteStore : IPairStateStore
     public long? MaxPageCount { get; set; }
 
     /// <summary>Why the last write failed, while no write has succeeded since; null when the store writes.</summary>
-    public string? WriteFailure
-    {
-        get
-        {
-            lock (_health) return _writeFailure;
-        }
-    }
+    public string? WriteFailure => _writeHealth.Failure;
 
     /// <summary>
     /// Whether the bot could store a change now. Null when writable, else why not, naming the file. After a
@@ -269,26 +264,49 @@ public sealed class SqliteStore : IPairStateStore
         }
     }
 
-    /// <summary>The exception for a failed read or write of <paramref name="what"/>, naming the file and the fix.</summary>
-    internal StoreUnavailableException Unavailable(string what, SqliteException e, bool write)
+    /// <summary>The exception for a failed read or write of <paramref name="what"/>, naming the file and the fix; a failed
+    /// write is remembered for <see cref="CheckWritableAsync"/>.</summary>
+    internal StoreUnavailableException Unavailable(string what, Exception e, bool write) =>
+        _writeHealth.Unavailable(what, e is SqliteException sqlite ? SqliteErrors.Explain(sqlite) : e.Message, e, write);
+
+    internal void WriteSucceeded() => _writeHealth.Succeeded();
+
+    string IStoreDatabase.RowPlace => $"in {Path}";
+
+    Task<T> IStoreDatabase.ReadAsync<T>(string what, Func<DbConnection, Task<T>> read, CancellationToken cancellationToken) =>
+        ReadAsync(what, connection => read(connection), cancellationToken);
+
+    Task<T> IStoreDatabase.WriteAsync<T>(string what, Func<DbConnection, DbTransaction, Task<T>> write, CancellationToken cancellationToken) =>
+        WriteAsync(what, async connection =>
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var result = await write(connection, tx).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }, cancellationToken);
+
+    async Task<(DbConnection Connection, DbTransaction Transaction)> IStoreDatabase.BeginOperationsAsync(CancellationToken cancellationToken)
     {
-        var why = SqliteErrors.Explain(e);
-        if (write)
+        SqliteConnection? connection = null;
+        try
         {
-            lock (_health) _writeFailure = why;
-            _logger.LogError(e, "Store {Path}: could not write {What}: {Why}", Path, what, why);
+            connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            // BEGIN IMMEDIATE: the write lock now, not at the first write, so the reads of this unit are the
+            // version the writes are decided on (a deferred read would race another process's writer).
+            return (connection, connection.BeginTransaction(deferred: false));
         }
-        else
+        catch (SqliteException e)
         {
-            _logger.LogError(e, "Store {Path}: could not read {What}: {Why}", Path, what, why);
+            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+            throw Unavailable("(it could not take the write lock)", e, write: true);
         }
-        return new StoreUnavailableException($"the store {Path} could not {(write ? "write" : "read")} {what}: {why}", e);
     }
 
-    internal void WriteSucceeded()
-    {
-        lock (_health) _writeFailure = null;
-    }
+    bool IStoreDatabase.IsFailure(Exception e) => e is SqliteException;
+
+    StoreUnavailableException IStoreDatabase.Unavailable(string what, Exception e, bool write) => Unavailable(what, e, write);
+
+    void IStoreDatabase.WriteSucceeded() => WriteSucceeded();
 
     /// <inheritdoc />
     public async Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken)
