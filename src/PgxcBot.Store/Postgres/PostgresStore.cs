@@ -295,47 +295,15 @@ public sealed class PostgresStore : IPairStateStore, IStoreDatabase, IAsyncDispo
     void IStoreDatabase.WriteSucceeded() => WriteSucceeded();
 
     /// <inheritdoc />
-    public async Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
-        var rows = await ReadAsync($"the state of {datanode}", c => Query(c, null, "SELECT state FROM pair_state WHERE datanode = @d;",
-            r => r.GetString(0), cancellationToken, ("d", datanode)), cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : StoreText.ParseEnum<PairState>(rows[0], "pair_state.state", datanode);
-    }
+    public Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken) => PairStateTable.GetStateAsync(this, datanode, cancellationToken);
 
     /// <inheritdoc />
-    public async Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(transition);
-        ArgumentException.ThrowIfNullOrWhiteSpace(transition.Datanode);
-        var at = StoreText.Time(transition.At);
-        await WriteAsync($"the state change of {transition.Datanode}", async (c, tx) =>
-        {
-            await Execute(c, tx, """
-                INSERT INTO pair_state (datanode, state, updated_at) VALUES (@d, @state, @at)
-                ON CONFLICT (datanode) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at;
-                """, cancellationToken, ("d", transition.Datanode), ("state", transition.To.ToString()), ("at", at)).ConfigureAwait(false);
-            return await Execute(c, tx, """
-                INSERT INTO pair_transition (datanode, at, at_ms, from_state, to_state, trigger_name, reason)
-                VALUES (@d, @at, @ms, @from, @to, @trigger, @reason);
-                """, cancellationToken, ("d", transition.Datanode), ("at", at), ("ms", transition.At.ToUnixTimeMilliseconds()),
-                ("from", transition.From.ToString()), ("to", transition.To.ToString()), ("trigger", transition.Trigger.ToString()), ("reason", transition.Reason)).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
-    }
+    public Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken) =>
+        PairStateTable.RecordTransitionAsync(this, transition, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<PairTransition>> GetHistoryAsync(string datanode, int limit, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
-        if (limit <= 0) throw new ArgumentOutOfRangeException(nameof(limit), limit, "limit must be at least 1.");
-        return await ReadAsync($"the history of {datanode}", c => Query(c, null, """
-            SELECT at, from_state, to_state, trigger_name, reason FROM pair_transition WHERE datanode = @d ORDER BY at_ms DESC, id DESC LIMIT @limit;
-            """, r => new PairTransition(datanode, StoreText.ParseTime(r.GetString(0)),
-                StoreText.ParseEnum<PairState>(r.GetString(1), "pair_transition.from_state", datanode),
-                StoreText.ParseEnum<PairState>(r.GetString(2), "pair_transition.to_state", datanode),
-                StoreText.ParseEnum<PairTrigger>(r.GetString(3), "pair_transition.trigger_name", datanode),
-                r.GetString(4)), cancellationToken, ("d", datanode), ("limit", limit)), cancellationToken).ConfigureAwait(false);
-    }
+    public Task<IReadOnlyList<PairTransition>> GetHistoryAsync(string datanode, int limit, CancellationToken cancellationToken) =>
+        PairStateTable.GetHistoryAsync(this, datanode, limit, cancellationToken);
 
     /// <summary>Closes the pool.</summary>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
