@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -18,15 +19,14 @@ namespace PgxcBot.Store;
 /// reports a full disk even though taking the lock still works.
 /// </para>
 /// </summary>
-public sealed class SqliteStore : IPairStateStore
+public sealed class SqliteStore : IPairStateStore, IStoreDatabase
 {
     /// <summary>How long a writer waits for another writer's lock before SQLite gives up.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string _connectionString;
     private readonly ILogger _logger;
-    private readonly Lock _health = new();
-    private string? _writeFailure;
+    private readonly WriteHealth _writeHealth;
 
     private SqliteStore(string path, string connectionString, int schemaVersion, ILogger logger)
     {
@@ -34,6 +34,7 @@ public sealed class SqliteStore : IPairStateStore
         _connectionString = connectionString;
         SchemaVersion = schemaVersion;
         _logger = logger;
+        _writeHealth = new WriteHealth(logger, $"the store {path}");
     }
 
     /// <summary>The database file.</summary>
@@ -197,13 +198,7 @@ public sealed class SqliteStore : IPairStateStore
     public long? MaxPageCount { get; set; }
 
     /// <summary>Why the last write failed, while no write has succeeded since; null when the store writes.</summary>
-    public string? WriteFailure
-    {
-        get
-        {
-            lock (_health) return _writeFailure;
-        }
-    }
+    public string? WriteFailure => _writeHealth.Failure;
 
     /// <summary>
     /// Whether the bot could store a change now. Null when writable, else why not, naming the file. After a
@@ -269,146 +264,73 @@ public sealed class SqliteStore : IPairStateStore
         }
     }
 
-    /// <summary>The exception for a failed read or write of <paramref name="what"/>, naming the file and the fix.</summary>
-    internal StoreUnavailableException Unavailable(string what, SqliteException e, bool write)
+    /// <summary>The exception for a failed read or write of <paramref name="what"/>, naming the file and the fix; a failed
+    /// write is remembered for <see cref="CheckWritableAsync"/>.</summary>
+    internal StoreUnavailableException Unavailable(string what, Exception e, bool write) =>
+        _writeHealth.Unavailable(what, e is SqliteException sqlite ? SqliteErrors.Explain(sqlite) : e.Message, e, write);
+
+    internal void WriteSucceeded() => _writeHealth.Succeeded();
+
+    string IStoreDatabase.RowPlace => $"in {Path}";
+
+    Task<T> IStoreDatabase.ReadAsync<T>(string what, Func<DbConnection, Task<T>> read, CancellationToken cancellationToken) =>
+        ReadAsync(what, connection => read(connection), cancellationToken);
+
+    Task<T> IStoreDatabase.WriteAsync<T>(string what, Func<DbConnection, DbTransaction, Task<T>> write, CancellationToken cancellationToken) =>
+        WriteAsync(what, async connection =>
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var result = await write(connection, tx).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }, cancellationToken);
+
+    async Task<(DbConnection Connection, DbTransaction Transaction)> IStoreDatabase.BeginOperationsAsync(CancellationToken cancellationToken)
     {
-        var why = SqliteErrors.Explain(e);
-        if (write)
+        SqliteConnection? connection = null;
+        try
         {
-            lock (_health) _writeFailure = why;
-            _logger.LogError(e, "Store {Path}: could not write {What}: {Why}", Path, what, why);
+            connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            // BEGIN IMMEDIATE: the write lock now, not at the first write, so the reads of this unit are the
+            // version the writes are decided on (a deferred read would race another process's writer).
+            return (connection, connection.BeginTransaction(deferred: false));
         }
-        else
+        catch (SqliteException e)
         {
-            _logger.LogError(e, "Store {Path}: could not read {What}: {Why}", Path, what, why);
+            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+            throw Unavailable("(it could not take the write lock)", e, write: true);
         }
-        return new StoreUnavailableException($"the store {Path} could not {(write ? "write" : "read")} {what}: {why}", e);
     }
 
-    internal void WriteSucceeded()
-    {
-        lock (_health) _writeFailure = null;
-    }
+    bool IStoreDatabase.IsFailure(Exception e) => e is SqliteException;
+
+    StoreUnavailableException IStoreDatabase.Unavailable(string what, Exception e, bool write) => Unavailable(what, e, write);
+
+    void IStoreDatabase.WriteSucceeded() => WriteSucceeded();
 
     /// <inheritdoc />
-    public async Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
-        return await ReadAsync($"the state of {datanode}", async connection =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT state FROM pair_state WHERE datanode = $datanode;";
-            command.Parameters.AddWithValue("$datanode", datanode);
-            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return value is string text ? ParseEnum<PairState>(text, "pair_state.state", datanode) : (PairState?)null;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken) => PairStateTable.GetStateAsync(this, datanode, cancellationToken);
 
     /// <inheritdoc />
     public async Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(transition);
-        ArgumentException.ThrowIfNullOrWhiteSpace(transition.Datanode);
-        await WriteAsync($"the state change of {transition.Datanode}", connection => RecordTransitionAsync(connection, transition, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
+        await PairStateTable.RecordTransitionAsync(this, transition, cancellationToken).ConfigureAwait(false);
         _logger.LogDebug("Stored transition of {Datanode}: {From} -> {To} on {Trigger}", transition.Datanode, transition.From, transition.To, transition.Trigger);
     }
 
-    private static async Task<bool> RecordTransitionAsync(SqliteConnection connection, PairTransition transition, CancellationToken cancellationToken)
-    {
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var at = transition.At.ToString("O", CultureInfo.InvariantCulture);
-
-        await using (var upsert = connection.CreateCommand())
-        {
-            upsert.Transaction = tx;
-            upsert.CommandText = """
-                INSERT INTO pair_state (datanode, state, updated_at) VALUES ($datanode, $state, $at)
-                ON CONFLICT (datanode) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at;
-                """;
-            upsert.Parameters.AddWithValue("$datanode", transition.Datanode);
-            upsert.Parameters.AddWithValue("$state", transition.To.ToString());
-            upsert.Parameters.AddWithValue("$at", at);
-            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = tx;
-            insert.CommandText = """
-                INSERT INTO pair_transition (datanode, at, at_ms, from_state, to_state, trigger_name, reason)
-                VALUES ($datanode, $at, $atMs, $from, $to, $trigger, $reason);
-                """;
-            insert.Parameters.AddWithValue("$datanode", transition.Datanode);
-            insert.Parameters.AddWithValue("$at", at);
-            insert.Parameters.AddWithValue("$atMs", transition.At.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue("$from", transition.From.ToString());
-            insert.Parameters.AddWithValue("$to", transition.To.ToString());
-            insert.Parameters.AddWithValue("$trigger", transition.Trigger.ToString());
-            insert.Parameters.AddWithValue("$reason", transition.Reason);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
-    }
-
     /// <inheritdoc />
-    public async Task<IReadOnlyList<PairTransition>> GetHistoryAsync(string datanode, int limit, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
-        if (limit <= 0) throw new ArgumentOutOfRangeException(nameof(limit), limit, "limit must be at least 1.");
-        return await ReadAsync($"the history of {datanode}", async connection =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT at, from_state, to_state, trigger_name, reason FROM pair_transition
-                WHERE datanode = $datanode ORDER BY at_ms DESC, id DESC LIMIT $limit;
-                """;
-            command.Parameters.AddWithValue("$datanode", datanode);
-            command.Parameters.AddWithValue("$limit", limit);
-            var result = new List<PairTransition>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                result.Add(new PairTransition(
-                    datanode,
-                    DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                    ParseEnum<PairState>(reader.GetString(1), "pair_transition.from_state", datanode),
-                    ParseEnum<PairState>(reader.GetString(2), "pair_transition.to_state", datanode),
-                    ParseEnum<PairTrigger>(reader.GetString(3), "pair_transition.trigger_name", datanode),
-                    reader.GetString(4)));
-            }
-            return (IReadOnlyList<PairTransition>)result;
-        }, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<IReadOnlyList<PairTransition>> GetHistoryAsync(string datanode, int limit, CancellationToken cancellationToken) =>
+        PairStateTable.GetHistoryAsync(this, datanode, limit, cancellationToken);
 
     /// <summary>The state changes from <paramref name="since"/> on, plus the last one before it for each pair (so a window
     /// that began earlier is known), oldest first; every pair when <paramref name="datanode"/> is null.</summary>
-    public async Task<IReadOnlyList<PairTransition>> GetTransitionsSinceAsync(string? datanode, DateTimeOffset since, CancellationToken cancellationToken) =>
-        await ReadAsync("the state changes", async connection =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT datanode, at, from_state, to_state, trigger_name, reason FROM pair_transition t
-                WHERE ($datanode IS NULL OR datanode = $datanode)
-                  AND (at_ms >= $since OR id = (SELECT id FROM pair_transition p WHERE p.datanode = t.datanode AND p.at_ms < $since ORDER BY at_ms DESC, id DESC LIMIT 1))
-                ORDER BY at_ms, id;
-                """;
-            command.Parameters.AddWithValue("$datanode", (object?)datanode ?? DBNull.Value);
-            command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-            var result = new List<PairTransition>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var name = reader.GetString(0);
-                result.Add(new PairTransition(name,
-                    DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                    ParseEnum<PairState>(reader.GetString(2), "pair_transition.from_state", name),
-                    ParseEnum<PairState>(reader.GetString(3), "pair_transition.to_state", name),
-                    ParseEnum<PairTrigger>(reader.GetString(4), "pair_transition.trigger_name", name),
-                    reader.GetString(5)));
-            }
-            return (IReadOnlyList<PairTransition>)result;
-        }, cancellationToken).ConfigureAwait(false);
+    public Task<IReadOnlyList<PairTransition>> GetTransitionsSinceAsync(string? datanode, DateTimeOffset since, CancellationToken cancellationToken) =>
+        ReadAsync("the state changes", connection => StoreSql.Query(connection, null, $"""
+            SELECT {PairStateTable.TransitionColumns} FROM pair_transition t
+            WHERE (@datanode IS NULL OR datanode = @datanode)
+              AND (at_ms >= @since OR id = (SELECT id FROM pair_transition p WHERE p.datanode = t.datanode AND p.at_ms < @since ORDER BY at_ms DESC, id DESC LIMIT 1))
+            ORDER BY at_ms, id;
+            """, PairStateTable.ReadTransition, cancellationToken, ("datanode", datanode), ("since", since.ToUnixTimeMilliseconds())), cancellationToken);
 
     /// <summary>A new connection with the per-connection settings applied (busy timeout, foreign keys, and
     /// <see cref="MaxPageCount"/> when set). For the stores of this file in this assembly.</summary>
@@ -439,23 +361,9 @@ public sealed class SqliteStore : IPairStateStore
         }
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    private static Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken) =>
+        StoreSql.Execute(connection, tx, sql, cancellationToken);
 
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static T ParseEnum<T>(string text, string column, string datanode) where T : struct, Enum =>
-        Enum.TryParse<T>(text, ignoreCase: false, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new InvalidDataException($"{column} of '{datanode}' holds '{text}', which this bot does not know; was the file written by a newer version?");
+    private static Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken) =>
+        StoreSql.Scalar(connection, null, sql, cancellationToken);
 }

@@ -15,6 +15,7 @@ using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
 using PgxcBot.Outbox;
 using PgxcBot.Tests.Discord.Fake;
+using static PgxcBot.Benchmarks.Approvers;
 
 namespace PgxcBot.Benchmarks;
 
@@ -28,9 +29,6 @@ namespace PgxcBot.Benchmarks;
 /// </summary>
 internal sealed class ChatBenchmark : IBenchmark
 {
-    private static readonly Actor Alice = Actor.Console("alice");
-    private static readonly Actor Bob = Actor.Console("bob");
-
     public string Name => "chat";
 
     public string Description => "promote with Discord well / 50% 429 storm on progress edits / never answering: duration and step gaps. Options: --trials 10";

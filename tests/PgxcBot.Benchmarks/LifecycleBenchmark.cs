@@ -7,6 +7,7 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Hosting;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
+using static PgxcBot.Benchmarks.Approvers;
 
 namespace PgxcBot.Benchmarks;
 
@@ -20,9 +21,6 @@ namespace PgxcBot.Benchmarks;
 /// </summary>
 internal sealed class LifecycleBenchmark : IBenchmark
 {
-    private static readonly Actor Alice = Actor.Console("alice");
-    private static readonly Actor Bob = Actor.Console("bob");
-
     public string Name => "lifecycle";
 
     public string Description => "promote → rebuild → sync cycle and switchover write unavailability on 1 real pair. Options: --cycles 3 --switchovers 5";

@@ -4,6 +4,7 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Hosting;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
+using static PgxcBot.Benchmarks.Approvers;
 
 namespace PgxcBot.Benchmarks;
 
@@ -14,9 +15,6 @@ namespace PgxcBot.Benchmarks;
 /// </summary>
 internal sealed class PromoteBenchmark : IBenchmark
 {
-    private static readonly Actor Alice = Actor.Console("alice");
-    private static readonly Actor Bob = Actor.Console("bob");
-
     public string Name => "promote";
 
     public string Description => "approval → all coordinators repointed and verified, over a killed sync master. Options: --trials 10";

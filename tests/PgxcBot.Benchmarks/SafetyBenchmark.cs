@@ -5,6 +5,7 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Hosting;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
+using static PgxcBot.Benchmarks.Approvers;
 
 namespace PgxcBot.Benchmarks;
 
@@ -19,9 +20,6 @@ namespace PgxcBot.Benchmarks;
 /// </summary>
 internal sealed class SafetyBenchmark : IBenchmark
 {
-    private static readonly Actor Alice = Actor.Console("alice");
-    private static readonly Actor Bob = Actor.Console("bob");
-
     private static readonly string[] Faults =
     [
         "none", "slave killed", "slave frozen", "impostor sync client + slave frozen", "synchronous_commit local",

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,7 +18,7 @@ namespace PgxcBot.Store.Postgres;
 /// <see cref="StoreUnavailableException"/> and nothing is written. The check locks the lease row FOR SHARE, so a
 /// takeover (which updates that row) waits for the writes in flight and every later write of the old leader fails.
 /// </summary>
-public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
+public sealed class PostgresStore : IPairStateStore, IStoreDatabase, IAsyncDisposable
 {
     /// <summary>Key of the transaction-level advisory lock every unit of work on operations takes first: the
     /// PostgreSQL counterpart of SQLite's BEGIN IMMEDIATE (reads of a unit are the version its writes decide on).</summary>
@@ -27,8 +28,7 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
-    private readonly Lock _health = new();
-    private string? _writeFailure;
+    private readonly WriteHealth _writeHealth;
 
     private PostgresStore(NpgsqlDataSource dataSource, string description, int schemaVersion, IWriteFence? fence, ILogger logger)
     {
@@ -37,6 +37,7 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
         SchemaVersion = schemaVersion;
         Fence = fence;
         _logger = logger;
+        _writeHealth = new WriteHealth(logger, $"the {description}");
     }
 
     /// <summary>How long the server lets a session of the store sit idle inside a transaction before ending it (a third
@@ -158,13 +159,7 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
     }
 
     /// <summary>Why the last write failed, while no write has succeeded since; null when the store writes.</summary>
-    public string? WriteFailure
-    {
-        get
-        {
-            lock (_health) return _writeFailure;
-        }
-    }
+    public string? WriteFailure => _writeHealth.Failure;
 
     /// <summary>Null when this process could store a change now, else why not: the database answers, is not a
     /// read-only standby, and (when fenced) this replica holds the lease. Writes nothing. For /healthz.</summary>
@@ -249,95 +244,66 @@ public sealed class PostgresStore : IPairStateStore, IAsyncDisposable
         throw new StoreUnavailableException($"the {Description} refused {what}: {lost.Message}", lost);
     }
 
-    /// <summary>The exception for a failed read or write of <paramref name="what"/>, naming the store and the cause.</summary>
-    internal StoreUnavailableException Unavailable(string what, Exception e, bool write)
-    {
-        var why = e is PostgresException p ? $"{p.SqlState}: {p.MessageText}" : e.Message;
-        if (write)
-        {
-            lock (_health) _writeFailure = why;
-            _logger.LogError(e, "{Store}: could not write {What}: {Why}", Description, what, why);
-        }
-        else
-        {
-            _logger.LogError(e, "{Store}: could not read {What}: {Why}", Description, what, why);
-        }
-        return new StoreUnavailableException($"the {Description} could not {(write ? "write" : "read")} {what}: {why}", e);
-    }
+    /// <summary>The exception for a failed read or write of <paramref name="what"/>, naming the store and the cause; a
+    /// failed write is remembered for <see cref="CheckWritableAsync"/>.</summary>
+    internal StoreUnavailableException Unavailable(string what, Exception e, bool write) =>
+        _writeHealth.Unavailable(what, e is PostgresException p ? $"{p.SqlState}: {p.MessageText}" : e.Message, e, write);
 
-    internal void WriteSucceeded()
-    {
-        lock (_health) _writeFailure = null;
-    }
+    internal void WriteSucceeded() => _writeHealth.Succeeded();
 
     /// <summary>Runs one statement with named parameters (null values become SQL NULL).</summary>
-    internal static async Task<int> Execute(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken cancellationToken,
-        params (string Name, object? Value)[] parameters)
-    {
-        await using var command = Command(connection, tx, sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    internal static Task<int> Execute(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters) =>
+        StoreSql.Execute(connection, tx, sql, cancellationToken, parameters);
 
     /// <summary>Runs one query and maps each row.</summary>
-    internal static async Task<IReadOnlyList<T>> Query<T>(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> map,
-        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = Command(connection, tx, sql, parameters);
-        var result = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) result.Add(map(reader));
-        return result;
-    }
+    internal static Task<IReadOnlyList<T>> Query<T>(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> map,
+        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        StoreSql.Query(connection, tx, sql, reader => map((NpgsqlDataReader)reader), cancellationToken, parameters);
 
-    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, (string Name, object? Value)[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection, tx);
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
-    }
+    string IStoreDatabase.RowPlace => $"in the {Description}";
 
-    /// <inheritdoc />
-    public async Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
-        var rows = await ReadAsync($"the state of {datanode}", c => Query(c, null, "SELECT state FROM pair_state WHERE datanode = @d;",
-            r => r.GetString(0), cancellationToken, ("d", datanode)), cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : StoreText.ParseEnum<PairState>(rows[0], "pair_state.state", datanode);
-    }
+    Task<T> IStoreDatabase.ReadAsync<T>(string what, Func<DbConnection, Task<T>> read, CancellationToken cancellationToken) =>
+        ReadAsync(what, connection => read(connection), cancellationToken);
 
-    /// <inheritdoc />
-    public async Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken)
+    Task<T> IStoreDatabase.WriteAsync<T>(string what, Func<DbConnection, DbTransaction, Task<T>> write, CancellationToken cancellationToken) =>
+        WriteAsync(what, (connection, tx) => write(connection, tx), cancellationToken);
+
+    async Task<(DbConnection Connection, DbTransaction Transaction)> IStoreDatabase.BeginOperationsAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(transition);
-        ArgumentException.ThrowIfNullOrWhiteSpace(transition.Datanode);
-        var at = StoreText.Time(transition.At);
-        await WriteAsync($"the state change of {transition.Datanode}", async (c, tx) =>
+        NpgsqlConnection? connection = null;
+        try
         {
-            await Execute(c, tx, """
-                INSERT INTO pair_state (datanode, state, updated_at) VALUES (@d, @state, @at)
-                ON CONFLICT (datanode) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at;
-                """, cancellationToken, ("d", transition.Datanode), ("state", transition.To.ToString()), ("at", at)).ConfigureAwait(false);
-            return await Execute(c, tx, """
-                INSERT INTO pair_transition (datanode, at, at_ms, from_state, to_state, trigger_name, reason)
-                VALUES (@d, @at, @ms, @from, @to, @trigger, @reason);
-                """, cancellationToken, ("d", transition.Datanode), ("at", at), ("ms", transition.At.ToUnixTimeMilliseconds()),
-                ("from", transition.From.ToString()), ("to", transition.To.ToString()), ("trigger", transition.Trigger.ToString()), ("reason", transition.Reason)).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await Execute(connection, tx, "SELECT pg_advisory_xact_lock(@key);", cancellationToken, ("key", OperationLockKey)).ConfigureAwait(false);
+            await CheckFenceAsync(connection, tx, "a change of operations", cancellationToken).ConfigureAwait(false);
+            return (connection, tx);
+        }
+        catch (Exception e)
+        {
+            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+            if (e is NpgsqlException or TimeoutException) throw Unavailable("(it could not take the operations lock)", e, write: true);
+            throw;
+        }
     }
 
+    bool IStoreDatabase.IsFailure(Exception e) => e is NpgsqlException or TimeoutException;
+
+    StoreUnavailableException IStoreDatabase.Unavailable(string what, Exception e, bool write) => Unavailable(what, e, write);
+
+    void IStoreDatabase.WriteSucceeded() => WriteSucceeded();
+
     /// <inheritdoc />
-    public async Task<IReadOnlyList<PairTransition>> GetHistoryAsync(string datanode, int limit, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(datanode);
-        if (limit <= 0) throw new ArgumentOutOfRangeException(nameof(limit), limit, "limit must be at least 1.");
-        return await ReadAsync($"the history of {datanode}", c => Query(c, null, """
-            SELECT at, from_state, to_state, trigger_name, reason FROM pair_transition WHERE datanode = @d ORDER BY at_ms DESC, id DESC LIMIT @limit;
-            """, r => new PairTransition(datanode, StoreText.ParseTime(r.GetString(0)),
-                StoreText.ParseEnum<PairState>(r.GetString(1), "pair_transition.from_state", datanode),
-                StoreText.ParseEnum<PairState>(r.GetString(2), "pair_transition.to_state", datanode),
-                StoreText.ParseEnum<PairTrigger>(r.GetString(3), "pair_transition.trigger_name", datanode),
-                r.GetString(4)), cancellationToken, ("d", datanode), ("limit", limit)), cancellationToken).ConfigureAwait(false);
-    }
+    public Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken) => PairStateTable.GetStateAsync(this, datanode, cancellationToken);
+
+    /// <inheritdoc />
+    public Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken) =>
+        PairStateTable.RecordTransitionAsync(this, transition, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<PairTransition>> GetHistoryAsync(string datanode, int limit, CancellationToken cancellationToken) =>
+        PairStateTable.GetHistoryAsync(this, datanode, limit, cancellationToken);
 
     /// <summary>Closes the pool.</summary>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();

@@ -126,4 +126,22 @@ internal static class RealClusterChecks
     /// <summary>Asks a slave whether it is in recovery.</summary>
     public static async Task<string> InRecoveryAsync(LabServer server, CancellationToken cancellationToken) =>
         Assert.Single(await RowsAsync(server.ConnectionString, "SELECT pg_is_in_recovery()::text", cancellationToken));
+
+    /// <summary>A planned promote: the master stops first, then the slave is promoted and must be out of recovery.</summary>
+    public static async Task StopMasterAndPromoteAsync(LabPair pair, CancellationToken cancellationToken)
+    {
+        await pair.Master.StopAsync(cancellationToken);
+        await pair.PromoteSlaveAsync(cancellationToken);
+        Assert.Equal("false", await InRecoveryAsync(pair.Slave, cancellationToken));
+    }
+
+    /// <summary>Freezes the GTM, then disposes the cluster: no process of it may be left, nor its folder.</summary>
+    public static async Task TearsDownCleanWithFrozenGtmAsync(LabCluster cluster, CancellationToken cancellationToken)
+    {
+        await cluster.Gtm!.FreezeAsync(cancellationToken);
+        var folder = cluster.Folder!;
+        await cluster.DisposeAsync();
+        Assert.Empty(cluster.ProcessesLeft());
+        Assert.False(Directory.Exists(folder));
+    }
 }

@@ -48,16 +48,10 @@ public sealed class XcLifecycleTests
 
         // A promote: XC's pg_ctl (9.3) does not wait, the lab polls until the slave leaves recovery. The master
         // stops first (fast: it unregisters from the GTM), the way to avoid the GTM's re-registration hazard.
-        await pair.Master.StopAsync(cts.Token);
-        await pair.PromoteSlaveAsync(cts.Token);
-        Assert.Equal("false", await RealClusterChecks.InRecoveryAsync(pair.Slave, cts.Token));
+        await RealClusterChecks.StopMasterAndPromoteAsync(pair, cts.Token);
 
         // Teardown copes with a frozen GTM and new master and the lingering pooler.
         await pair.Slave.FreezeAsync(cts.Token);
-        await cluster.Gtm.FreezeAsync(cts.Token);
-        var folder = cluster.Folder!;
-        await cluster.DisposeAsync();
-        Assert.Empty(cluster.ProcessesLeft());
-        Assert.False(Directory.Exists(folder));
+        await RealClusterChecks.TearsDownCleanWithFrozenGtmAsync(cluster, cts.Token);
     }
 }

@@ -40,16 +40,10 @@ public sealed class XlLifecycleTests
         Assert.Contains("pre-existing shared memory block", refused.Message, StringComparison.Ordinal);
 
         // A promote (pg_ctl promote -w -Z datanode) leaves recovery at once.
-        await pair.Master.StopAsync(cts.Token);
-        await pair.PromoteSlaveAsync(cts.Token);
-        Assert.Equal("false", await RealClusterChecks.InRecoveryAsync(pair.Slave, cts.Token));
+        await RealClusterChecks.StopMasterAndPromoteAsync(pair, cts.Token);
 
         // Teardown copes with a frozen GTM, a lingering pooler, and a promoted slave killed alone.
         await pair.Slave.KillPostmasterOnlyAsync(cts.Token);
-        await cluster.Gtm.FreezeAsync(cts.Token);
-        var folder = cluster.Folder!;
-        await cluster.DisposeAsync();
-        Assert.Empty(cluster.ProcessesLeft());
-        Assert.False(Directory.Exists(folder));
+        await RealClusterChecks.TearsDownCleanWithFrozenGtmAsync(cluster, cts.Token);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using PgxcBot.IntegrationTests.Support;
@@ -16,7 +15,7 @@ public sealed class ReplicaProcessTests(StoreServer server, ITestOutputHelper ou
 {
     private const double LeaseSeconds = 3;
     private readonly string _ledgers = Directory.CreateTempSubdirectory("pgxcbot-replicas-").FullName;
-    private readonly List<Replica> _replicas = [];
+    private readonly List<ChildProcess> _replicas = [];
     private string _connectionString = "";
 
     public async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync();
@@ -28,9 +27,10 @@ public sealed class ReplicaProcessTests(StoreServer server, ITestOutputHelper ou
         return Task.CompletedTask;
     }
 
-    private async Task<Replica> StartAsync(string id, bool send = true)
+    private async Task<ChildProcess> StartAsync(string id, bool send = true)
     {
-        var replica = Replica.Start(_connectionString, id, _ledgers, send);
+        var replica = ChildProcess.Start("a replica process", ReplicaChild.Role, _connectionString, id,
+            LeaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), _ledgers, send ? "send" : "nosend");
         _replicas.Add(replica);
         await replica.WaitForAsync(l => l == "ready", TimeSpan.FromSeconds(30));
         return replica;
@@ -113,70 +113,5 @@ public sealed class ReplicaProcessTests(StoreServer server, ITestOutputHelper ou
         Assert.True(ofA.Max(x => x.Id) < ofB.Min(x => x.Id));  // the two turns never interleave
         Assert.Equal(ofB.Length, ofB.Select(x => x.Reason).Distinct().Count());
         Assert.Equal(["ACTIVE 1", "STANDBY"], a.Lines.SkipWhile(l => l != "ACTIVE 1").Where(l => l is "ACTIVE 1" or "STANDBY" || l.StartsWith("ACTIVE", StringComparison.Ordinal)));
-    }
-
-    private sealed class Replica : IDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _errors = new();
-        private readonly List<string> _lines = [];
-        private readonly Lock _gate = new();
-
-        private Replica(Process process)
-        {
-            _process = process;
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_gate) _lines.Add(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _errors.Enqueue(e.Data); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public IReadOnlyList<string> Lines
-        {
-            get
-            {
-                lock (_gate) return _lines.ToArray();
-            }
-        }
-
-        public static Replica Start(string connectionString, string id, string ledgers, bool send)
-        {
-            var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[] { typeof(ReplicaChild).Assembly.Location, ReplicaChild.Role, connectionString, id,
-                         LeaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), ledgers, send ? "send" : "nosend" })
-                info.ArgumentList.Add(arg);
-            return new Replica(Process.Start(info) ?? throw new InvalidOperationException("could not start a replica process"));
-        }
-
-        public async Task<string> WaitForAsync(Func<string, bool> match, TimeSpan timeout) =>
-            (await Poll.UntilAsync(() => Task.FromResult(Lines.FirstOrDefault(match)), l => l is not null, timeout,
-                $"a line from replica {_process.Id} (lines: {string.Join(" | ", Lines)}; errors: {string.Join(" | ", _errors)})", default))!;
-
-        public async Task SendAsync(string line)
-        {
-            await _process.StandardInput.WriteLineAsync(line);
-            await _process.StandardInput.FlushAsync();
-        }
-
-        public void Kill() => _process.Kill();
-
-        public void Signal(int signal) => Assert.True(PosixProcesses.Signal(_process.Id, signal));
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                PosixProcesses.Signal(_process.Id, PosixProcesses.SigCont);
-                _process.Kill();
-                _process.WaitForExit(10_000);
-            }
-            _process.Dispose();
-        }
     }
 }

@@ -24,7 +24,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
     private const string Alice = "5390000000000000001", Bob = "5390000000000000002";
 
     private readonly string _folder = Directory.CreateTempSubdirectory("pgxcbot-serve-replicas-").FullName;
-    private readonly List<BotProcess> _bots = [];
+    private readonly Dictionary<ChildProcess, int> _httpPorts = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(5));
     private FakeDiscord _discord = null!;
@@ -43,7 +43,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
 
     public async Task DisposeAsync()
     {
-        foreach (var bot in _bots) bot.Dispose();
+        foreach (var bot in _httpPorts.Keys) bot.Dispose();
         if (_reader is not null) await _reader.DisposeAsync();
         await _cluster.DisposeAsync();
         await _discord.DisposeAsync();
@@ -79,22 +79,23 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         return file;
     }
 
-    private async Task<BotProcess> StartBotAsync(string replica, string role)
+    private async Task<ChildProcess> StartBotAsync(string replica, string role)
     {
         var port = FreePorts.Pick();
-        var bot = BotProcess.Start(replica, WriteConfig(replica, port), port);
-        _bots.Add(bot);
+        // This test assembly's entry runs as the pgxcbot program.
+        var bot = ChildProcess.Start($"bot {replica}", "pgxcbot", "serve", "--config", WriteConfig(replica, port));
+        _httpPorts.Add(bot, port);
         await HealthAsync(bot, h => h.Contains($"replica {replica} is {role}", StringComparison.Ordinal), $"{replica} serving as {role}", TimeSpan.FromSeconds(60));
         return bot;
     }
 
     /// <summary>Polls the bot's /healthz until its body matches.</summary>
-    private async Task<string> HealthAsync(BotProcess bot, Func<string, bool> match, string what, TimeSpan within) =>
+    private async Task<string> HealthAsync(ChildProcess bot, Func<string, bool> match, string what, TimeSpan within) =>
         await Poll.UntilAsync(async () =>
         {
             try
             {
-                return await _http.GetStringAsync(new Uri($"http://127.0.0.1:{bot.HttpPort}/healthz"), Ct);
+                return await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_httpPorts[bot]}/healthz"), Ct);
             }
             catch (HttpRequestException e)
             {
@@ -249,63 +250,4 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
     private static string? ApproveButton(JsonArray? rows) => rows?
         .SelectMany(row => row?["components"] as JsonArray ?? [])
         .FirstOrDefault(button => button?["label"]?.GetValue<string>().StartsWith("Approve", StringComparison.Ordinal) == true)?["custom_id"]?.GetValue<string>();
-
-    /// <summary>One <c>pgxcbot serve</c> process: this test assembly's entry as the pgxcbot program; its log kept.</summary>
-    private sealed class BotProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly List<string> _log = [];
-        private readonly Lock _gate = new();
-
-        private BotProcess(Process process, int httpPort)
-        {
-            _process = process;
-            HttpPort = httpPort;
-            process.OutputDataReceived += (_, e) => Keep(e.Data);
-            process.ErrorDataReceived += (_, e) => Keep(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public int HttpPort { get; }
-
-        public bool HasExited => _process.HasExited;
-
-        private void Keep(string? line)
-        {
-            if (line is null) return;
-            lock (_gate) _log.Add(line);
-        }
-
-        public string LogTail()
-        {
-            lock (_gate) return string.Join(" | ", _log.TakeLast(15));
-        }
-
-        public static BotProcess Start(string replica, string config, int httpPort)
-        {
-            var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            };
-            foreach (var arg in new[] { typeof(ServeReplicaTests).Assembly.Location, "pgxcbot", "serve", "--config", config })
-                info.ArgumentList.Add(arg);
-            return new BotProcess(Process.Start(info) ?? throw new InvalidOperationException($"could not start bot {replica}"), httpPort);
-        }
-
-        public void Kill() => _process.Kill();
-
-        public void Signal(int signal) => Assert.True(PosixProcesses.Signal(_process.Id, signal));
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                PosixProcesses.Signal(_process.Id, PosixProcesses.SigCont);
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-            _process.Dispose();
-        }
-    }
 }

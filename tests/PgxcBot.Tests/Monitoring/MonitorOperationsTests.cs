@@ -35,10 +35,7 @@ public class MonitorOperationsTests
     private void MasterDiedWhileSync()
     {
         _cluster.Sight();
-        _pairs.States["datanode1"] = PairState.DegradedMasterLost;
-        _pairs.Transitions.Add(new PairTransition("datanode1", _time.GetUtcNow(), PairState.Sync, PairState.DegradedMasterLost,
-            PairTrigger.ObservedMasterLost, "master lost"));
-        _cluster.Servers["node01:20006"].Running = false;
+        _cluster.MasterLost(_pairs, "datanode1", _time.GetUtcNow());
     }
 
     [Fact]

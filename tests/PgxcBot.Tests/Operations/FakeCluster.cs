@@ -48,6 +48,16 @@ internal sealed partial class FakeCluster : IRemoteShell, ISqlExecutor, ICluster
         lock (_gate) return Log.Count(l => l.Contains(fragment, StringComparison.Ordinal));
     }
 
+    /// <summary>The runbook's failure in the fakes: <paramref name="datanode"/>'s master stops, and <paramref name="pairs"/>
+    /// holds what the monitor would have stored: the pair DegradedMasterLost, reached from <paramref name="was"/> at <paramref name="at"/>.</summary>
+    public void MasterLost(Support.MemoryPairStateStore pairs, string datanode, DateTimeOffset at, Core.Pairs.PairState was = Core.Pairs.PairState.Sync)
+    {
+        pairs.States[datanode] = Core.Pairs.PairState.DegradedMasterLost;
+        pairs.Transitions.Add(new Core.Pairs.PairTransition(datanode, at, was, Core.Pairs.PairState.DegradedMasterLost,
+            Core.Pairs.PairTrigger.ObservedMasterLost, "master lost"));
+        Servers[Topology.Datanodes.Single(d => d.Name == datanode).Master.Endpoint].Running = false;
+    }
+
     public FakeCluster(ClusterTopology topology)
     {
         Topology = topology;

@@ -24,20 +24,14 @@ internal sealed class OperationLab
     {
         Time = time;
         Cluster = new FakeCluster(Topology);
-        Pairs.States["datanode1"] = PairState.DegradedMasterLost;
-        Pairs.Transitions.Add(new PairTransition("datanode1", time.GetUtcNow(), PairState.Sync, PairState.DegradedMasterLost,
-            PairTrigger.ObservedMasterLost, "master lost"));
         Cluster.Sight(); // both masters seen alive and in sync: the evidence a promote is judged by
-        Cluster.Servers["node01:20006"].Running = false;
+        Cluster.MasterLost(Pairs, "datanode1", time.GetUtcNow());
     }
 
     /// <summary>datanode2's master dies too (also while in sync): a second promote to race on.</summary>
     public OperationLab WithDatanode2Lost()
     {
-        Pairs.States["datanode2"] = PairState.DegradedMasterLost;
-        Pairs.Transitions.Add(new PairTransition("datanode2", Time.GetUtcNow(), PairState.Sync, PairState.DegradedMasterLost,
-            PairTrigger.ObservedMasterLost, "master lost"));
-        Cluster.Servers["node02:20008"].Running = false;
+        Cluster.MasterLost(Pairs, "datanode2", Time.GetUtcNow());
         return this;
     }
 
