@@ -29,22 +29,27 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddPgxcBotCore(this IServiceCollection services, PgxcBotOptions loaded, string? baseDirectory,
         ClusterTopology? topology = null)
     {
-        services.AddOptions<PgxcBotOptions>()
-            .Configure(options =>
-            {
-                // Every section, including ones added later (approvals, monitor, discord, ...): a section left
-                // out here would silently fall back to its defaults.
-                foreach (var property in typeof(PgxcBotOptions).GetProperties().Where(p => p.CanWrite))
-                    property.SetValue(options, property.GetValue(loaded));
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PgxcBotOptions>>(new PgxcBotOptionsValidator(baseDirectory));
         if (topology is not null)
+        {
+            // Built and checked in code (a lab's): there is no config file to validate.
             services.AddSingleton(topology);
+        }
         else
+        {
+            services.AddOptions<PgxcBotOptions>()
+                .Configure(options =>
+                {
+                    // Every section, including ones added later (approvals, monitor, discord, ...): a section left
+                    // out here would silently fall back to its defaults.
+                    foreach (var property in typeof(PgxcBotOptions).GetProperties().Where(p => p.CanWrite))
+                        property.SetValue(options, property.GetValue(loaded));
+                })
+                .ValidateOnStart();
+            services.AddSingleton<IValidateOptions<PgxcBotOptions>>(new PgxcBotOptionsValidator(baseDirectory));
             services.AddSingleton(provider =>
                 ConfigValidator.Validate(provider.GetRequiredService<IOptions<PgxcBotOptions>>().Value, baseDirectory).Topology
                 ?? throw new InvalidOperationException("configuration has errors; run check-config"));
+        }
 
         services.AddSingleton(TimeProvider.System);
         // SQL first; the shell adds what SQL cannot say on XC/XL (a stock XL standby, 9.3's waiting commits).
