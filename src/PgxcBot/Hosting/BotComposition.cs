@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
@@ -56,7 +57,7 @@ public static class BotComposition
         services.AddPgxcBotPostgres();
         services.AddPgxcBotSsh();
         services.AddPgxcBotGtm();
-        AddStore(services, command, setup.Store);
+        AddStore(services, command, setup);
         if (setup.Terminal is { } terminal) services.AddPgxcBotConsoleOutbox(terminal);
 
         if (RunsMonitor(command, setup)) services.AddPgxcBotMonitor();
@@ -101,12 +102,16 @@ public static class BotComposition
         }
     }
 
-    private static void AddStore(IServiceCollection services, BotCommand command, BotStore store)
+    private static void AddStore(IServiceCollection services, BotCommand command, BotSetup setup)
     {
-        switch (store)
+        switch (setup.Store)
         {
             case BotStore.Sqlite sqlite:
                 services.AddPgxcBotSqliteStore(sqlite.Store);
+                // A one-shot command on one bot's SQLite file does not read the monitor's incidents (the shared
+                // store's replicas all do: AddPgxcBotPostgresStore registers them).
+                if (RunsMonitor(command, setup))
+                    services.AddSingleton<IMonitorStateStore>(p => new SqliteMonitorStore(sqlite.Store, p.GetRequiredService<TimeProvider>()));
                 services.AddSingleton(new StoreWriteProbe(sqlite.Store.CheckWritableAsync));
                 break;
             case BotStore.Shared shared:
@@ -117,7 +122,7 @@ public static class BotComposition
                 services.AddSingleton(new StoreWriteProbe(shared.Store.CheckWritableAsync));
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(store), store, "unknown store");
+                throw new ArgumentOutOfRangeException(nameof(setup), setup.Store, "unknown store");
         }
         // The pictures drawn from the store's timeline and lag samples.
         services.AddSingleton<Core.Charts.IChartRenderer, Charts.ScottPlotChartRenderer>();

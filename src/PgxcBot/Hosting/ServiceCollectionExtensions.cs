@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PgxcBot.Chat;
 using PgxcBot.Core.Assessment;
@@ -75,7 +74,7 @@ public static class ServiceCollectionExtensions
         // A bot restarted on this host finds its predecessor's run interrupted at once, without waiting for the lease.
         services.AddSingleton(_ => new OperationRuns(processAlive: ProcessLiveness.IsAlive));
         // Chat is told through the outbox; the engine's own hooks stay empty in production.
-        services.TryAddSingleton<IOperationObserver>(NoOperationObserver.Instance);
+        services.AddSingleton<IOperationObserver>(NoOperationObserver.Instance);
         services.AddSingleton(provider => new OutboxRoutes(provider.GetServices<OutboxRoute>()));
         services.AddSingleton(provider => new OutboxAnnouncer(provider.GetRequiredService<OutboxRoutes>(), provider.GetRequiredService<TimeProvider>()));
         // With Discord configured, every process keeps an operation's Discord message current (a CLI approval

@@ -55,6 +55,8 @@ public sealed class BotCompositionTests : IDisposable
         Assert.Equal(provider.GetRequiredService<ClusterTopology>().Monitor.ConnectTimeout,
             provider.GetRequiredService<SshRemoteShell>().ConnectTimeout);
         Assert.Equal(monitor, provider.GetService<MonitorService>() is not null);
+        // On one bot's SQLite file only the monitor reads and writes incidents (a one-shot status does not).
+        Assert.Equal(monitor, provider.GetService<PgxcBot.Core.Monitoring.IMonitorStateStore>() is not null);
         Assert.Equal(discordAdapter, provider.GetService<DiscordAdapterService>() is not null);
         Assert.Equal(discordRegistrar, provider.GetService<DiscordCommandRegistrar>() is not null);
     }
