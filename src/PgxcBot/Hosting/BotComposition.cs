@@ -59,6 +59,8 @@ public static class BotComposition
         services.AddPgxcBotGtm();
         AddStore(services, command, setup);
         if (setup.Terminal is { } terminal) services.AddPgxcBotConsoleOutbox(terminal);
+        // Every process delivers what its outbox targets were sent, with or without a terminal.
+        services.AddPgxcBotOutboxSenders();
 
         if (RunsMonitor(command, setup)) services.AddPgxcBotMonitor();
         if (command == BotCommand.Serve) services.AddPgxcBotDiscord();

@@ -97,14 +97,17 @@ public sealed class BotCompositionTests : IDisposable
     public async Task A_test_channel_replaces_the_commands_alert_target(BotCommand command)
     {
         var channel = new Channel();
-        await using var provider = await BuildAsync(command, WithDiscord(), consoleMonitor: true, channel);
+        await using var provider = await BuildAsync(command, WithDiscord(), consoleMonitor: true, channel, terminal: false);
 
         Assert.Equal([Channel.Name], provider.GetRequiredService<OutboxRoutes>().AlertTargets);
         Assert.Contains(channel, provider.GetServices<IOutboxChannel>());
+        // Delivered by a sender of its own, though the test set no terminal.
+        Assert.NotNull(provider.GetRequiredService<OutboxSenderService>().For(Channel.Name));
     }
 
     /// <summary>The command's host as the CLI builds it (validated on build), not started.</summary>
-    private async Task<Built> BuildAsync(BotCommand command, JsonObject config, bool consoleMonitor = false, IOutboxChannel? alerts = null)
+    private async Task<Built> BuildAsync(BotCommand command, JsonObject config, bool consoleMonitor = false, IOutboxChannel? alerts = null,
+        bool terminal = true)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = _directory.Path });
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
@@ -114,7 +117,7 @@ public sealed class BotCompositionTests : IDisposable
             BaseDirectory = _directory.Path,
             Secrets = new PgxcBot.Secrets.SecretResolver(_ => "secret"),
             Store = new BotStore.Sqlite(await SqliteStore.OpenAsync(Path.Combine(_directory.Path, $"{Guid.NewGuid():N}.db"), null, default)),
-            Terminal = TextWriter.Null,
+            Terminal = terminal ? TextWriter.Null : null,
             ConsoleMonitor = consoleMonitor,
             AlertChannel = alerts,
         });
