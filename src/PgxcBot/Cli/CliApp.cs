@@ -42,7 +42,7 @@ public static class CliApp
                 "console" => await CliHost.RunAsync(BotCommand.Console, arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "lab" => await LabCommand.RunAsync(arguments, io, cancellationToken),
-                "diagram" => await DiagramAsync(io),
+                "diagram" => await DiagramAsync(arguments, io),
                 "run" => await CliHost.RunAsync(BotCommand.Run, arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunOneAsync(services, arguments, io, ct), cancellationToken),
                 "timeline" => await CliHost.RunAsync(BotCommand.Timeline, arguments, io, overrides,
@@ -77,10 +77,11 @@ public static class CliApp
         return verdict ?? NagiosCodes.Unknown;
     }
 
-    /// <summary>The pair state machine as Mermaid, generated from the transition table (the README embeds it).</summary>
-    private static async Task<int> DiagramAsync(CliIo io)
+    /// <summary>The pair state machine as Mermaid, generated from the transition table (the README embeds it);
+    /// with --reasons each edge carries the sentence the transition logs.</summary>
+    private static async Task<int> DiagramAsync(CliArguments arguments, CliIo io)
     {
-        await io.Out.WriteLineAsync(Core.Pairs.PairStateMachine.ToMermaid());
+        await io.Out.WriteLineAsync(arguments.Reasons ? Core.Pairs.PairReasonsDiagram.ToMermaid() : Core.Pairs.PairStateMachine.ToMermaid());
         return ExitCodes.Ok;
     }
 

@@ -23,11 +23,14 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
     /// <summary>status, timeline: write the picture to this PNG file (--png FILE).</summary>
     public string? Png { get; init; }
 
+    /// <summary>diagram: label each edge with the sentence the transition logs (--reasons), not the trigger's name.</summary>
+    public bool Reasons { get; init; }
+
     /// <summary>Parses <paramref name="args"/>; the error says which argument is wrong.</summary>
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
         string? command = null, config = null, actor = null, line = null, folder = null, flavor = null, since = null, png = null;
-        bool json = false, verbose = false, help = false, keep = false, fileOnly = false;
+        bool json = false, verbose = false, help = false, keep = false, fileOnly = false, reasons = false;
         bool? monitor = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -51,6 +54,9 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     break;
                 case "--file-only":
                     fileOnly = true;
+                    break;
+                case "--reasons":
+                    reasons = true;
                     break;
                 case "--verbose" or "-v":
                     verbose = true;
@@ -83,7 +89,7 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --since D, --png FILE, --keep, --folder DIR, --flavor F, --monitor, --no-monitor, --file-only, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --since D, --png FILE, --keep, --folder DIR, --flavor F, --monitor, --no-monitor, --file-only, --reasons, --verbose, --help");
                     else if (command is null)
                         command = arg;
                     else if (command is "run" or "lab" or "timeline" && line is null)
@@ -95,6 +101,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly, Flavor = flavor, Since = since, Png = png }, null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly, Flavor = flavor, Since = since, Png = png, Reasons = reasons }, null);
     }
 }

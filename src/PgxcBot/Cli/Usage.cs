@@ -26,6 +26,7 @@ internal static class Usage
           pgxcbot run "/pgxc ..." --config FILE [--as USER]
                                                  run one chat command and exit (1 when refused or failed)
           pgxcbot diagram                        print the pair state machine (Mermaid), generated from its table
+          pgxcbot diagram --reasons              the same, each edge labelled with the sentence the transition logs
           pgxcbot serve --config FILE            run the bot (Discord adapter when configured) until stopped
           pgxcbot register-commands --config FILE  (re)register /pgxc in the configured Discord guild
           pgxcbot --help
