@@ -19,8 +19,8 @@ public static class DiscordServiceCollectionExtensions
     /// Registers the Discord adapter: REST client and API, the interaction dispatcher (over the registered
     /// <see cref="IChatCommandHandler"/>), gateway client, HTTP endpoint, command registrar. With
     /// <paramref name="runAdapter"/> the adapter also runs as a hosted service (gateway or http mode as configured)
-    /// and is this process's chat: the outbox target <c>discord</c> (alerts, and every operation's live message) when
-    /// the config has a discord section, otherwise <c>log</c> (alerts in the log). Timings and base URLs are
+    /// and is this process's chat: the outbox channel <c>discord</c> when the config has a discord section, otherwise
+    /// <c>log</c>. Whether alerts go there is the host's decision (its composition root registers the route). Timings and base URLs are
     /// singletons that tests replace (<see cref="DiscordRestOptions"/>, <see cref="GatewayOptions"/>,
     /// <see cref="InteractionTimings"/>, <see cref="DiscordOutboxOptions"/>, <see cref="DiscordAdapterOptions"/>).
     /// The host runs the outbox senders.
@@ -82,9 +82,6 @@ public static class DiscordServiceCollectionExtensions
             services.AddSingleton<IOutboxChannel>(p => p.GetRequiredService<ClusterTopology>().Discord is null
                 ? new LogOutboxChannel(p.GetRequiredService<ILogger<LogOutboxChannel>>())
                 : p.GetRequiredService<DiscordOutboxChannel>());
-            services.AddSingleton(p => p.GetRequiredService<ClusterTopology>().Discord is null
-                ? new OutboxRoute(LogOutboxChannel.TargetName, ProgressStyle.None, Alerts: true)
-                : new OutboxRoute(DiscordOutboxChannel.TargetName, ProgressStyle.Message, Alerts: true));
             services.AddSingleton<DiscordAdapterService>();
             services.AddHostedService(p => p.GetRequiredService<DiscordAdapterService>());
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Core.Text;
+using PgxcBot.Hosting;
 
 namespace PgxcBot.Cli;
 
@@ -38,13 +39,13 @@ public static class CliApp
             {
                 "check-config" => await CheckConfigCommand.RunAsync(arguments, io, cancellationToken),
                 "status" => await StatusAsync(arguments, io, overrides, cancellationToken),
-                "console" => await CliHost.RunAsync(arguments, io, ConsoleMonitor.With(arguments, io, overrides),
+                "console" => await CliHost.RunAsync(BotCommand.Console, arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "lab" => await LabCommand.RunAsync(arguments, io, cancellationToken),
                 "diagram" => await DiagramAsync(arguments, io),
-                "run" => await CliHost.RunAsync(arguments, io, overrides,
+                "run" => await CliHost.RunAsync(BotCommand.Run, arguments, io, overrides,
                     (services, ct) => ConsoleCommand.RunOneAsync(services, arguments, io, ct), cancellationToken),
-                "timeline" => await CliHost.RunAsync(arguments, io, overrides,
+                "timeline" => await CliHost.RunAsync(BotCommand.Timeline, arguments, io, overrides,
                     (services, ct) => TimelineCliCommand.RunAsync(services, arguments, io, ct), cancellationToken),
                 "serve" => await ServeCommands.ServeAsync(arguments, io, overrides, cancellationToken),
                 "register-commands" => await ServeCommands.RegisterCommandsAsync(arguments, io, overrides, cancellationToken),
@@ -68,7 +69,7 @@ public static class CliApp
     private static async Task<int> StatusAsync(CliArguments arguments, CliIo io, Action<IServiceCollection>? overrides, CancellationToken cancellationToken)
     {
         int? verdict = null;
-        await CliHost.RunAsync(arguments, io, overrides, async (services, ct) =>
+        await CliHost.RunAsync(BotCommand.Status, arguments, io, overrides, async (services, ct) =>
         {
             verdict = await StatusCliCommand.RunAsync(services, arguments, io, ct);
             return verdict.Value;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PgxcBot.Core.Operations;
-using PgxcBot.Outbox;
 using PgxcBot.Secrets;
 using PgxcBot.Hosting;
 using PgxcBot.Replicas;
@@ -14,7 +13,10 @@ namespace PgxcBot.Cli;
 /// <summary>Loads the config, builds and starts the Generic Host for one CLI command, runs it, stops.</summary>
 internal static class CliHost
 {
+    /// <param name="bot">What the bot is built for (<see cref="BotComposition.AddPgxcBot"/>).</param>
+    /// <param name="overrides">Applied after the composition root: tests replace fakes here.</param>
     public static async Task<int> RunAsync(
+        BotCommand bot,
         CliArguments arguments,
         CliIo io,
         Action<IServiceCollection>? overrides,
@@ -49,25 +51,21 @@ internal static class CliHost
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         // Under systemd (Type=notify in deploy/pgxcbot.service) the host reports READY and STOPPING; elsewhere a no-op.
         builder.Services.AddSystemd();
-        builder.Services.AddPgxcBotCore(config.Loaded.Options, config.BaseDirectory);
-        builder.Services.AddSingleton<Core.Topology.ISecretResolver>(new SecretResolver(io.Variables));
         var shared = config.Report.Topology!.SharedStore;
-        Store.Postgres.PostgresStore? sharedStore = null;
+        var secrets = new SecretResolver(io.Variables);
+        BotStore store;
         try
         {
             if (shared is null)
             {
-                builder.Services.AddPgxcBotStore(await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken));
+                store = new BotStore.Sqlite(await SqliteStore.OpenAsync(config.Report.Topology!.StorePath, null, cancellationToken));
             }
             else
             {
                 // The connection string is a secret by reference, like every other; it never reaches a log line.
-                var connectionString = new SecretResolver(io.Variables).Resolve(shared.ConnectionString)!;
-                sharedStore = await Store.Postgres.PostgresStore.OpenAsync(connectionString, fence: null, logger: null, cancellationToken);
-                // status and timeline only read: they watch the replicas, they do not become one. Only a serving bot
-                // finishes the previous leader's operations when it takes over (a one-shot run exits right after).
-                builder.Services.AddPgxcBotSharedStore(sharedStore, shared.ReplicaId ?? Environment.MachineName, shared.Lease,
-                    observer: arguments.Command is "status" or "timeline", resumeOnTakeover: arguments.Command == "serve");
+                var connectionString = secrets.Resolve(shared.ConnectionString)!;
+                store = new BotStore.Shared(await Store.Postgres.PostgresStore.OpenAsync(connectionString, fence: null, logger: null, cancellationToken),
+                    shared.ReplicaId ?? Environment.MachineName, shared.Lease);
             }
         }
         catch (StoreOpenException e)
@@ -81,11 +79,20 @@ internal static class CliHost
             await io.Error.WriteLineAsync($"error: store.connectionString: {e.Message}");
             return ExitCodes.BadConfig;
         }
+        var sharedStore = (store as BotStore.Shared)?.Store;
+        // What this command's bot is made of: BotComposition says it, per command. The terminal is a chat target like
+        // any other: progress lines (and, with the console's monitor, alerts) reach it through the outbox.
+        builder.Services.AddPgxcBot(bot, new BotSetup
+        {
+            Options = config.Loaded.Options,
+            BaseDirectory = config.BaseDirectory,
+            Secrets = secrets,
+            Store = store,
+            Terminal = io.Out,
+            ConsoleMonitor = arguments.Monitor ?? !io.InputRedirected,
+        });
         builder.Services.AddSingleton(io);
         builder.Services.AddSingleton<StartupStatus>();
-        // The terminal is a chat target like any other: progress lines (and, with the monitor, alerts) reach it
-        // through the outbox.
-        builder.Services.AddPgxcBotConsoleOutbox(io.Out);
         overrides?.Invoke(builder.Services);
         // Two replicas on a shared store: the monitor, the outbox senders and the chat gateway run only on the active one.
         if (sharedStore is not null) builder.Services.RunOnlyWhileActive();

@@ -1,3 +1,4 @@
+using PgxcBot.Hosting;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Core.Operations;
@@ -83,7 +84,7 @@ internal static class LabCommand
 
             var console = arguments with { Command = "console", ConfigPath = config, As = arguments.As ?? "alice" };
             var started = cluster;
-            return await CliHost.RunAsync(console, io, ConsoleMonitor.With(console, io, null), (services, ct) =>
+            return await CliHost.RunAsync(BotCommand.Console, console, io, null, (services, ct) =>
             {
                 var drills = new LabDrills(started, services.GetRequiredService<TopologyState>());
                 return ConsoleCommand.RunAsync(services, console, io, ct, drills.TryHandleAsync);

@@ -1,4 +1,4 @@
-using PgxcBot.Monitoring;
+using PgxcBot.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Discord;
 using PgxcBot.Discord.Rest;
@@ -10,13 +10,7 @@ internal static class ServeCommands
 {
     /// <summary>Runs the host until Ctrl+C or SIGTERM, with the Discord adapter when the config has a discord section.</summary>
     public static Task<int> ServeAsync(CliArguments arguments, CliIo io, Action<IServiceCollection>? overrides, CancellationToken cancellationToken) =>
-        CliHost.RunAsync(arguments, io, services =>
-        {
-            // Alerts go to Discord when configured, else to the log (the Discord registration decides).
-            services.AddPgxcBotMonitor();
-            services.AddPgxcBotDiscord();
-            overrides?.Invoke(services);
-        }, async (provider, ct) =>
+        CliHost.RunAsync(BotCommand.Serve, arguments, io, overrides, async (provider, ct) =>
         {
             await io.Error.WriteLineAsync("pgxcbot serving (monitor running); Ctrl+C stops.");
             try
@@ -36,11 +30,7 @@ internal static class ServeCommands
 
     /// <summary>Overwrites the guild's application commands with /pgxc as generated from the command catalogue.</summary>
     public static Task<int> RegisterCommandsAsync(CliArguments arguments, CliIo io, Action<IServiceCollection>? overrides, CancellationToken cancellationToken) =>
-        CliHost.RunAsync(arguments, io, services =>
-        {
-            services.AddPgxcBotDiscord(runAdapter: false);
-            overrides?.Invoke(services);
-        }, async (provider, ct) =>
+        CliHost.RunAsync(BotCommand.RegisterCommands, arguments, io, overrides, async (provider, ct) =>
         {
             if (provider.GetRequiredService<Core.Topology.ClusterTopology>().Discord is not { } settings)
             {

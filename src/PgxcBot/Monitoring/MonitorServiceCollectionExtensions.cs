@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Topology;
-using PgxcBot.Store;
 using PgxcBot.Monitoring.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -16,17 +15,15 @@ namespace PgxcBot.Monitoring;
 public static class MonitorServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the monitor: the hosted polling service, its metrics, its stored incidents (the
-    /// SQLite store registered by AddPgxcBotStore), and the operation service it acts through. Needs
-    /// AddPgxcBotCore and AddPgxcBotStore. Alerts go to the outbox targets registered with alerts
+    /// Registers the monitor: the hosted polling service, its metrics, and the operation service it acts through.
+    /// Needs AddPgxcBotCore and a store with its incidents (<see cref="IMonitorStateStore"/>; the composition root,
+    /// <see cref="Hosting.BotComposition"/>, registers them). Alerts go to the outbox targets registered with alerts
     /// (<see cref="Core.Outbox.OutboxRoute"/>); without any, to the log. Also the health checks and OpenTelemetry (<see cref="TelemetryServiceCollectionExtensions.AddPgxcBotTelemetry"/>);
     /// with <c>monitor.httpListen</c>, /metrics and /healthz serve them.
     /// </summary>
     public static IServiceCollection AddPgxcBotMonitor(this IServiceCollection services)
     {
         services.AddMetrics();
-        services.TryAddSingleton<IMonitorStateStore>(provider =>
-            new SqliteMonitorStore(provider.GetRequiredService<SqliteStore>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(provider =>
             new SharedSnapshotObserver(provider.GetRequiredService<IClusterObserver>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<MaintenanceGate>();
@@ -38,9 +35,8 @@ public static class MonitorServiceCollectionExtensions
         services.TryAddSingleton<IMonitorHealthSource>(provider => provider.GetRequiredService<MonitorService>());
         services.AddPgxcBotHealthChecks();
         services.AddPgxcBotTelemetry();
-        // The fast path for blocked commits (monitor.commitWatchSeconds): asks the monitor for a poll at once.
-        services.TryAddSingleton<ICommitWatchSource>(provider =>
-            new PgxcBot.Postgres.NpgsqlCommitWatch(provider.GetRequiredService<ISecretResolver>(), provider.GetRequiredService<TimeProvider>()));
+        // The fast path for blocked commits (monitor.commitWatchSeconds): asks the monitor for a poll at once. Its
+        // source, the ICommitWatchSource, is the PostgreSQL adapter's (AddPgxcBotPostgres).
         services.AddHostedService<CommitWatchService>();
         services.TryAddSingleton(provider => new MonitorHttpEndpoint(provider.GetRequiredService<MeterProvider>(),
             provider.GetRequiredService<HealthCheckService>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>()));

@@ -9,6 +9,7 @@ using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Replicas;
 using PgxcBot.Hosting;
 using PgxcBot.Monitoring.Http;
+using PgxcBot.Store;
 using PgxcBot.Store.Postgres;
 
 namespace PgxcBot.Replicas;
@@ -17,7 +18,7 @@ namespace PgxcBot.Replicas;
 public static class ReplicaServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the opened PostgreSQL store behind the store interfaces, the leader lease of this replica in it and
+    /// Registers the opened PostgreSQL store behind the store interfaces (<see cref="StoreServiceCollectionExtensions.AddPgxcBotPostgresStore"/>), the leader lease of this replica in it and
     /// the elector that fences the store's writes, the election loop and the takeover (resume, reconcile). Call
     /// <see cref="RunOnlyWhileActive"/> after every hosted service is registered.
     /// </summary>
@@ -32,22 +33,7 @@ public static class ReplicaServiceCollectionExtensions
         bool observer = false, bool resumeOnTakeover = true)
     {
         services.AddSingleton(new TakeoverMode(resumeOnTakeover));
-        services.AddSingleton(store);
-        services.AddSingleton<IPairStateStore>(store);
-        services.AddSingleton<IOperationStore>(p => new PostgresOperationStore(store, p.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ITopologyStore>(new PostgresTopologyStore(store));
-        services.AddSingleton<IMasterSightingStore>(new PostgresMasterSightingStore(store));
-        services.AddSingleton<IOutboxStore>(new PostgresOutboxStore(store));
-        services.AddSingleton<IRefusalLog>(new PostgresRefusalLog(store));
-        services.AddSingleton<IMaintenanceStore>(new PostgresMaintenanceStore(store));
-        services.AddSingleton<IMonitorStateStore>(p => new PostgresMonitorStore(store, p.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new StoreWriteProbe(store.CheckWritableAsync));
-        // The timeline's records and the monitor's lag samples (migration 10), and the pictures drawn from them.
-        var timeline = new PostgresTimelineStore(store);
-        services.AddSingleton<PgxcBot.Core.Timeline.ITimelineStore>(timeline);
-        services.AddSingleton<ILagHistoryStore>(timeline);
-        services.AddSingleton<PgxcBot.Core.Charts.IChartRenderer, PgxcBot.Charts.ScottPlotChartRenderer>();
-        services.AddSingleton<Pictures.ChatPictures>();
+        services.AddPgxcBotPostgresStore(store);
         services.AddSingleton<ILeaderLease>(new PostgresLeaderLease(store, replicaId, lease));
         // An observer is fenced from its first statement, not only once something asks for the elector: it never writes.
         if (observer) store.FenceWith(NeverActive.Instance);

@@ -74,16 +74,11 @@ public sealed class FlavorLab : IAsyncDisposable
         try
         {
             var folder = Directory.CreateTempSubdirectory("pgxcbot-flavor-").FullName;
-            var services = await LabBotServices.CreateAsync(cluster, folder, cancellationToken);
+            // With the monitor: the serving bot, its alerts through the store's outbox and a sender, as in production,
+            // to the recording channel.
             var notifications = new RecordingNotifier();
-            if (monitor)
-            {
-                // Alerts go through the store's outbox and a sender, as in production, to the recording channel.
-                services.AddSingleton<IOutboxChannel>(notifications);
-                services.AddSingleton(new OutboxRoute(RecordingNotifier.TargetName, ProgressStyle.None, Alerts: true));
-                services.AddPgxcBotOutboxSenders();
-                services.AddPgxcBotMonitor();
-            }
+            var services = await LabBotServices.CreateAsync(cluster, folder, cancellationToken,
+                monitor ? BotCommand.Serve : BotCommand.Run, monitor ? notifications : null);
             var lab = new FlavorLab(cluster, services.BuildServiceProvider(), folder, notifications);
             if (monitor) await lab.StartMonitorAsync(cancellationToken);
             return lab;

@@ -1,23 +1,19 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Topology;
+using PgxcBot.Hosting;
 using PgxcBot.Lab.Cluster;
 using PgxcBot.Lab.Pairs;
 using PgxcBot.Monitoring;
-using PgxcBot.Outbox;
-using PgxcBot.Postgres;
-using PgxcBot.Ssh;
 using PgxcBot.Store;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 
@@ -31,9 +27,7 @@ namespace PgxcBot.IntegrationTests.Monitoring;
 public sealed class MonitorLab : IAsyncDisposable
 {
     private readonly string _folder;
-    private readonly List<IAsyncDisposable> _disposables = [];
-    private CancellationTokenSource? _monitorStop;
-    private Task _sender = Task.CompletedTask;
+    private IHost? _host;
 
     private MonitorLab(LabCluster cluster, ClusterTopology topology, string folder)
     {
@@ -50,7 +44,7 @@ public sealed class MonitorLab : IAsyncDisposable
     public SqliteStore Store { get; private set; } = null!;
 
     /// <summary>Maintenance windows and owners, in the monitor's store (what the chat commands write).</summary>
-    public SqliteMaintenanceStore Maintenance { get; private set; } = null!;
+    public IMaintenanceStore Maintenance { get; private set; } = null!;
 
     /// <param name="adjust">Changes the lab's topology before the monitor starts (e.g. adds an SSH host).</param>
     /// <param name="pairs">How many pairs (datanode1..N).</param>
@@ -73,39 +67,31 @@ public sealed class MonitorLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the running monitor (if any) and starts a fresh one on the same store.</summary>
+    /// <summary>Stops the running bot (if any) and starts a fresh one on the same store: the serving bot as the host
+    /// composes it (<see cref="BotComposition.AddPgxcBot"/>), every hosted service started, with only the lab's
+    /// topology, its secrets (none) and the recording alert channel in place of the config file's.</summary>
     public async Task RestartMonitorAsync(CancellationToken cancellationToken)
     {
         await StopMonitorAsync();
-        var time = TimeProvider.System;
-        var secrets = new NoSecrets();
         Store = await SqliteStore.OpenAsync(Path.Combine(_folder, "state.db"), null, cancellationToken);
-        var observer = new NpgsqlClusterObserver(secrets, time, NullLogger<NpgsqlClusterObserver>.Instance);
-        var sql = new NpgsqlSqlExecutor(Topology, secrets, time);
-        var ssh = new SshRemoteShell(secrets, TimeSpan.FromSeconds(5), NullLogger<SshRemoteShell>.Instance);
-        _disposables.AddRange([observer, sql, ssh]);
-        var shell = new TransportRouter(ssh, new LocalShell(NullLogger<LocalShell>.Instance));
-        var topologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
-        var tracker = new PairStateTracker(Store, time);
-        var shared = new SharedSnapshotObserver(observer, time);
-        // As the host wires it: the monitor's assessments are what a promote is judged by, kept in memory and in the store.
-        var memory = new AssessmentMemory();
-        var sightingStore = new SqliteMasterSightingStore(Store);
-        var announcer = new OutboxAnnouncer(new OutboxRoutes([new OutboxRoute(RecordingNotifier.TargetName, ProgressStyle.None, Alerts: true)]), time);
-        var operations = new MonitorOperations(topologyState, shared, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(memory, sightingStore), Topology.Approvals, new NoEvents(), tracker, new OperationRuns(), time, announcer);
-        Monitor = new MonitorService(topologyState, shared, tracker, new SqliteMonitorStore(Store, time), announcer, operations,
-            new MonitorMetrics(new OneMeterFactory()), time, NullLogger<MonitorService>.Instance, new SshWatch(shell, time, NullLogger<SshWatch>.Instance),
-            memory, new MasterSightings(sightingStore),
-            maintenance: new MaintenanceGate(time, NullLogger<MaintenanceGate>.Instance, Maintenance = new SqliteMaintenanceStore(Store)));
-        _monitorStop = new CancellationTokenSource();
-        var sender = new OutboxSender(new SqliteOutboxStore(Store), Notifications, new OutboxSenderOptions(), time, NullLogger<OutboxSender>.Instance);
-        _sender = sender.RunAsync(_monitorStop.Token);
-        await Monitor.StartAsync(_monitorStop.Token);
-        await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = _folder });
+        builder.Logging.ClearProviders();
+        builder.Services.AddPgxcBot(BotCommand.Serve, new BotSetup
+        {
+            Options = new PgxcBotOptions(),
+            Topology = Topology,
+            BaseDirectory = _folder,
+            Secrets = NullSecrets.Instance,
+            Store = new BotStore.Sqlite(Store),
+            AlertChannel = Notifications,
+        });
+        _host = builder.Build();
+        Monitor = _host.Services.GetRequiredService<MonitorService>();
+        Maintenance = _host.Services.GetRequiredService<IMaintenanceStore>();
         // The fast path for blocked commits, as the host adds it beside the monitor.
-        CommitWatch = new CommitWatchService(topologyState, new NpgsqlCommitWatch(secrets, time), Monitor, time, NullLogger<CommitWatchService>.Instance);
-        await CommitWatch.StartAsync(_monitorStop.Token);
+        CommitWatch = _host.Services.GetServices<IHostedService>().OfType<CommitWatchService>().Single();
+        await _host.StartAsync(cancellationToken);
+        await Monitor.Started.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 
     /// <summary>The fast commit watch beside the monitor (monitor.commitWatchSeconds; off when the topology says 0).</summary>
@@ -113,15 +99,10 @@ public sealed class MonitorLab : IAsyncDisposable
 
     public async Task StopMonitorAsync()
     {
-        if (_monitorStop is null) return;
-        await CommitWatch.StopAsync(CancellationToken.None);
-        CommitWatch.Dispose();
-        await Monitor.StopAsync(CancellationToken.None);
-        await _monitorStop.CancelAsync();
-        await _sender;
-        Monitor.Dispose();
-        _monitorStop.Dispose();
-        _monitorStop = null;
+        if (_host is null) return;
+        await _host.StopAsync(CancellationToken.None);
+        await ((IAsyncDisposable)_host).DisposeAsync();
+        _host = null;
     }
 
     /// <summary>Waits until the monitor has completed <paramref name="polls"/> more polls.</summary>
@@ -156,31 +137,8 @@ public sealed class MonitorLab : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopMonitorAsync();
-        foreach (var d in _disposables) await d.DisposeAsync();
         await Cluster.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
-    }
-
-    private sealed class NoSecrets : ISecretResolver
-    {
-        public string? Resolve(SecretReference? reference) => null;
-    }
-
-    private sealed class NoEvents : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private sealed class OneMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }
 

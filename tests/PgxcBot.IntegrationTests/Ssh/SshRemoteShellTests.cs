@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Topology;
 using PgxcBot.Ssh;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.IntegrationTests.Ssh;
 
@@ -14,7 +15,7 @@ public sealed class SshRemoteShellTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await SshServer.StartAsync();
-        _shell = new SshRemoteShell(new NoSecrets(), TimeSpan.FromSeconds(5), NullLogger<SshRemoteShell>.Instance);
+        _shell = new SshRemoteShell(NullSecrets.Instance, TimeSpan.FromSeconds(5), NullLogger<SshRemoteShell>.Instance);
     }
 
     public async Task DisposeAsync()
@@ -118,10 +119,5 @@ public sealed class SshRemoteShellTests : IAsyncLifetime
             }
         }
         Assert.True(failures <= 1, $"expected at most one ConnectionLost after the drop, saw {failures}");
-    }
-
-    private sealed class NoSecrets : ISecretResolver
-    {
-        public string? Resolve(SecretReference? reference) => null;
     }
 }

@@ -30,12 +30,11 @@ public class AdviceInOperationsTests
         var topology = RunbookTopologies.TwoNodes();
         _cluster = new FakeCluster(topology);
         _topology = new TopologyState(topology, new MemoryTopologyStore(), _time);
-        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
-            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var policy = TestApprovals.ByRole("dba");
         _advice = new AdviceSource(_operations, _pairs, _time);
         var tracker = new PairStateTracker(_pairs, _time);
         _service = new OperationService(_topology, _cluster, _operations, new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster,
-            new SyncEvidenceSource(_cluster.Memory), policy, new NoEvents(), new PairOperationSink(_topology, _cluster, tracker), _time, advice: _advice);
+            new SyncEvidenceSource(_cluster.Memory), policy, NoOperationObserver.Instance, new PairOperationSink(_topology, _cluster, tracker), _time, advice: _advice);
         _pairs.States["datanode1"] = PairState.Sync;
         _pairs.States["datanode2"] = PairState.Sync;
     }
@@ -112,10 +111,5 @@ public class AdviceInOperationsTests
         var sync = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
         Assert.Equal(OperationState.Succeeded, sync.Operation!.State);
         Assert.EndsWith("Next: nothing; datanode1 is healthy, in sync.", sync.Operation.Result);
-    }
-
-    private sealed class NoEvents : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -27,11 +27,10 @@ public class HistoryTests
         var operations = new MemoryOperationStore();
         var refusals = new MemoryRefusalLog();
         var pairs = new MemoryPairStateStore();
-        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
-            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var policy = TestApprovals.ByRole("dba");
         var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), cluster, operations,
             new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), policy,
-            new Quiet(), new Quiet(), time);
+            NoOperationObserver.Instance, NullPairOperationSink.Instance, time);
         var handler = new ChatCommandHandler(topology, new Unused(), service, operations, pairs, NullLogger<ChatCommandHandler>.Instance, refusals, time);
 
         // The master dies; the bot never saw the slave in sync: a plain promote is refused, the loss is accepted.
@@ -52,12 +51,6 @@ public class HistoryTests
         Assert.Contains("Refused:", text);
         Assert.Contains("2026-11-26 03:00:00 UTC alice: promote datanode1 refused:", text);
         Assert.Contains("2026-11-26 03:00:35 UTC alice: approve 1 refused: self-approval is not allowed", text);
-    }
-
-    private sealed class Quiet : IOperationObserver, IPairOperationSink
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class Unused : IClusterStatusSource

@@ -207,11 +207,14 @@ public sealed class StatusAndConsoleTests : IDisposable
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddPgxcBotCore(PgxcBot.Core.Topology.ConfigLoader.Parse(TestConfigs.Minimal().ToJsonString()).Options, directory.Path);
-        services.AddPgxcBotStore(await PgxcBot.Store.SqliteStore.OpenAsync(Path.Combine(directory.Path, "pgxcbot.db"), null, default));
-        var io = new CliIo(TextReader.Null, TextWriter.Null, TextWriter.Null, InputRedirected: true);
-        services.AddSingleton(io);
-        PgxcBot.Outbox.OutboxServiceCollectionExtensions.AddPgxcBotConsoleOutbox(services, io.Out);
+        services.AddPgxcBot(BotCommand.Run, new BotSetup
+        {
+            Options = PgxcBot.Core.Topology.ConfigLoader.Parse(TestConfigs.Minimal().ToJsonString()).Options,
+            BaseDirectory = directory.Path,
+            Secrets = new PgxcBot.Secrets.SecretResolver(),
+            Store = new BotStore.Sqlite(await PgxcBot.Store.SqliteStore.OpenAsync(Path.Combine(directory.Path, "pgxcbot.db"), null, default)),
+            Terminal = TextWriter.Null,
+        });
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         Assert.Equal(Path.Combine(directory.Path, "pgxcbot.db"), provider.GetRequiredService<PgxcBot.Core.Topology.ClusterTopology>().StorePath);

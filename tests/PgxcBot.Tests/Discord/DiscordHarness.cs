@@ -95,13 +95,12 @@ internal sealed class DiscordHarness : IAsyncDisposable
         var topology = harness.Topology;
         harness.Cluster = new FakeCluster(topology);
         var time = harness.Time;
-        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { DbaRole }, new HashSet<string>(), new HashSet<string> { DbaRole },
-            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var policy = TestApprovals.ByRole(DbaRole);
         var operations = new SqliteOperationStore(harness.Store, time);
         harness.Announcer = new OutboxAnnouncer(new OutboxRoutes([new OutboxRoute(DiscordOutboxChannel.TargetName, ProgressStyle.Message, Alerts: true)]), time);
         harness.Service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), harness.Cluster, operations,
             new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Cluster.Memory), policy,
-            new Hook(harness), new NoSink(), time, new OperationRuns(), harness.Announcer);
+            new Hook(harness), NullPairOperationSink.Instance, time, new OperationRuns(), harness.Announcer);
         var handler = new ChatCommandHandler(topology, new FixedStatus(harness), harness.Service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance,
             timelines: harness.Timeline, pictures: harness.Pictures, replicas: replicas);
         harness.Handler = handler;
@@ -191,10 +190,5 @@ internal sealed class DiscordHarness : IAsyncDisposable
     {
         public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) =>
             harness.OnEvent?.Invoke(operationEvent) ?? Task.CompletedTask;
-    }
-
-    private sealed class NoSink : IPairOperationSink
-    {
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -33,14 +33,13 @@ public sealed class MaintenanceCommandTests : IDisposable
     {
         var store = await SqliteStore.OpenAsync(Path.Combine(_dir, "state.db"), null, default);
         // dba approves; ops may only request.
-        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba", "ops" }, new HashSet<string>(), new HashSet<string> { "dba" },
-            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var policy = TestApprovals.ByRoles(["dba", "ops"], ["dba"]);
         var topology = RunbookTopologies.TwoNodes() with { Approvals = policy };
         var cluster = new FakeCluster(topology);
         var operations = new MemoryOperationStore();
         var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), _time), cluster, operations,
             new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), policy,
-            new Quiet(), new Quiet(), _time);
+            NoOperationObserver.Instance, NullPairOperationSink.Instance, _time);
         var incidents = new SqliteMonitorStore(store, _time);
         var windows = new SqliteMaintenanceStore(store);
         var outbox = new SqliteOutboxStore(store);
@@ -213,12 +212,6 @@ public sealed class MaintenanceCommandTests : IDisposable
         var back = (await h.Outbox.GetPendingAsync(Chat, 10, default))[^1];
         Assert.Equal("datanode1: slave lost", back.Body.Title);
         Assert.Contains(back.Body.Actions, a => a.Command == "/pgxc ack datanode1/slave-lost");
-    }
-
-    private sealed class Quiet : IOperationObserver, IPairOperationSink
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class Unused : IClusterStatusSource

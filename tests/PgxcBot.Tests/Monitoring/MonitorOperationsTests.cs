@@ -24,12 +24,11 @@ public class MonitorOperationsTests
     {
         var topology = RunbookTopologies.TwoNodes() with { Alerts = AlertSettings.Default with { AutoFailover = autoFailover } };
         _cluster = new FakeCluster(topology);
-        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
-            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var policy = TestApprovals.ByRole("dba");
         var state = new TopologyState(topology, new MemoryTopologyStore(), _time);
         var observer = new SharedSnapshotObserver(_cluster, _time);
         return new MonitorOperations(state, observer, _operations, new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster,
-            new SyncEvidenceSource(_cluster.Memory), policy, new NoEvents(), new PairStateTracker(_pairs, _time), new OperationRuns(), _time);
+            new SyncEvidenceSource(_cluster.Memory), policy, NoOperationObserver.Instance, new PairStateTracker(_pairs, _time), new OperationRuns(), _time);
     }
 
     private void MasterDiedWhileSync()
@@ -104,10 +103,5 @@ public class MonitorOperationsTests
         Assert.Contains("automatic failover is off", (await ops.ApproveFailoverAsync(requested.Operation!.Id, default)).Refusal);
         Assert.Contains("may not approve", (await ops.Service.ApproveAsync(requested.Operation.Id, null, MonitorOperations.SystemActor, [], default)).Refusal);
         Assert.True(_cluster.Servers["node02:20010"].InRecovery);
-    }
-
-    private sealed class NoEvents : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -23,11 +23,10 @@ public class LifecycleOperationTests
     {
         var topology = RunbookTopologies.TwoNodes();
         _cluster = new FakeCluster(topology);
-        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
-            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var policy = TestApprovals.ByRole("dba");
         var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), _time), _cluster, _operations,
             new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(), policy,
-            new NoEvents(), new NoSink(), _time);
+            NoOperationObserver.Instance, NullPairOperationSink.Instance, _time);
         _handler = new ChatCommandHandler(topology, new NoStatus(), service, _operations, new MemoryPairStateStore(), NullLogger<ChatCommandHandler>.Instance);
     }
 
@@ -68,16 +67,6 @@ public class LifecycleOperationTests
         Assert.Contains(preview.Actions, a => a.Command == "/pgxc switchover datanode1");
         Assert.Empty(await _operations.GetOpenAsync(default));
         Assert.DoesNotContain(_cluster.Log, l => l.Contains("pg_ctl", StringComparison.Ordinal));
-    }
-
-    private sealed class NoEvents : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private sealed class NoSink : IPairOperationSink
-    {
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class NoStatus : IClusterStatusSource

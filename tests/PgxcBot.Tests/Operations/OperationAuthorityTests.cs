@@ -87,7 +87,7 @@ public sealed class OperationAuthorityTests
         var policy = _lab.Policy with { RequesterRoles = new HashSet<string> { "dba", "ops" } };
         var withOps = new OperationService(new TopologyState(_lab.Topology, new MemoryTopologyStore(), _time), _lab.Cluster, _store,
             new StepExecutor(_lab.Cluster, _lab.Cluster, TimeProvider.System), _lab.Cluster, new SyncEvidenceSource(_lab.Cluster.Memory), policy,
-            new OperationLab.Recorder(), new NoSink(), _time);
+            new OperationLab.Recorder(), NullPairOperationSink.Instance, _time);
 
         Assert.Contains("only someone listed in approvals.approvers", (await withOps.CancelAsync(op.Id, requesterOnly, default, abandon: true)).Refusal);
         Assert.Contains("past its point of no return", (await service.CancelAsync(op.Id, OperationLab.Bob, default)).Refusal);
@@ -142,10 +142,5 @@ public sealed class OperationAuthorityTests
 
         hold.SetResult();
         Assert.Equal(OperationState.Succeeded, (await running.WaitAsync(TimeSpan.FromSeconds(30))).Operation!.State);
-    }
-
-    private sealed class NoSink : IPairOperationSink
-    {
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -48,7 +48,7 @@ internal sealed class OperationLab
     public OperationService Service(IOperationStore store, ITopologyStore roles, OperationRuns? runs = null, IRemoteShell? shell = null,
         IOperationObserver? events = null) =>
         new(new TopologyState(Topology, roles, Time), Cluster, store, new StepExecutor(shell ?? Cluster, Cluster, TimeProvider.System), shell ?? Cluster,
-            new SyncEvidenceSource(Cluster.Memory), Policy, events ?? new Recorder(), new NoSink(), Time, runs ?? NewProcess());
+            new SyncEvidenceSource(Cluster.Memory), Policy, events ?? new Recorder(), NullPairOperationSink.Instance, Time, runs ?? NewProcess());
 
     /// <summary>The runner identity of a separate process on a host of its own, so that two services of this
     /// test process do not take each other for restarted incarnations of one process.</summary>
@@ -73,11 +73,6 @@ internal sealed class OperationLab
             lock (_lock) _events.Add(operationEvent);
             return Task.CompletedTask;
         }
-    }
-
-    private sealed class NoSink : IPairOperationSink
-    {
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 

@@ -39,7 +39,7 @@ public sealed class OperationRaceTests : IDisposable
         observer is null
             ? lab.Service(store, roles)
             : new OperationService(new TopologyState(lab.Topology, roles, lab.Time), observer, store, new StepExecutor(lab.Cluster, lab.Cluster, TimeProvider.System),
-                lab.Cluster, new SyncEvidenceSource(lab.Cluster.Memory), lab.Policy, new OperationLab.Recorder(), new NoSink(), lab.Time, OperationLab.NewProcess());
+                lab.Cluster, new SyncEvidenceSource(lab.Cluster.Memory), lab.Policy, new OperationLab.Recorder(), NullPairOperationSink.Instance, lab.Time, OperationLab.NewProcess());
 
     private sealed record Race(OperationLab Lab, FakeTimeProvider Time, IOperationStore Store, OperationService A, OperationService B)
     {
@@ -337,10 +337,5 @@ public sealed class OperationRaceTests : IDisposable
         public Task<IReadOnlyList<Operation>> GetHistoryAsync(string? datanode, int limit, CancellationToken cancellationToken) =>
             inner.GetHistoryAsync(datanode, limit, cancellationToken);
         public Task<bool> RenewLeaseAsync(long id, string runner, DateTimeOffset until, CancellationToken cancellationToken) => Task.FromResult(false);
-    }
-
-    private sealed class NoSink : IPairOperationSink
-    {
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -26,8 +26,7 @@ public class OperationServiceTests
     {
         var topology = RunbookTopologies.TwoNodes();
         _cluster = new FakeCluster(topology);
-        var policy = new ApprovalPolicy(new HashSet<string>(), new HashSet<string> { "dba" }, new HashSet<string>(), new HashSet<string> { "dba" },
-            AllowSelfApproval: false, TimeSpan.FromMinutes(10), ApprovalPolicy.DefaultKindsNeedingApproval);
+        var policy = TestApprovals.ByRole("dba");
         _service = new OperationService(new TopologyState(topology, _roles, _time), _cluster, _operations,
             new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(_cluster.Memory), policy, _events, _sink, _time);
     }
