@@ -1,10 +1,14 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
+using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
@@ -23,9 +27,12 @@ using PgxcBot.Tests.Support;
 namespace PgxcBot.Tests.Discord;
 
 /// <summary>
-/// The Discord adapter wired to a fake Discord and to the real chat handler over an in-memory cluster
-/// (<see cref="FakeCluster"/>), the way the host wires it: operations in a SQLite store (a temp file) whose outbox
-/// the Discord sender delivers. Alice and Bob are DBAs; Mallory is a guest.
+/// The serving bot as the host composes it (<see cref="BotComposition.AddPgxcBot"/>, <see cref="BotCommand.Serve"/>) over
+/// a SQLite store (a temp file) whose outbox the Discord sender delivers, with only its fakes in place: a fake Discord
+/// (its API base and token), an in-memory cluster (<see cref="FakeCluster"/>: observer, shell, SQL, the master's
+/// sightings), in-memory pair states, a fixed status, the engine's test hook, the adapter's timings and the clock
+/// (<paramref name="senderTime"/> of <see cref="StartAsync"/>). The monitor is composed but not started. Alice and Bob
+/// are DBAs; Mallory is a guest.
 /// </summary>
 internal sealed class DiscordHarness : IAsyncDisposable
 {
@@ -40,6 +47,8 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public InteractionDispatcher Dispatcher { get; private set; } = null!;
     public FakeCluster Cluster { get; private set; } = null!;
     public MemoryPairStateStore Pairs { get; } = new();
+
+    /// <summary>The test's own HTTP client (for the interactions endpoint).</summary>
     public HttpClient Http { get; } = new();
     public InteractionTimings Timings { get; } = new();
     public InteractionResponses Responses { get; } = new();
@@ -53,12 +62,19 @@ internal sealed class DiscordHarness : IAsyncDisposable
     public OutboxAnnouncer Announcer { get; private set; } = null!;
     public OperationService Service { get; private set; } = null!;
     public ChatCommandHandler Handler { get; private set; } = null!;
-    public SqliteOperationStore Operations { get; private set; } = null!;
+    public IOperationStore Operations { get; private set; } = null!;
     public DiscordOutboxChannel Channel { get; private set; } = null!;
     public OutboxSenderOptions SenderOptions { get; private set; } = new() { LookEvery = TimeSpan.FromMilliseconds(200), BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) };
+
+    /// <summary>The bot's clock (the container's <see cref="TimeProvider"/>): the outbox sender's and the channel's (token
+    /// age, back-off), the operations', the adapter's.</summary>
     public TimeProvider SenderTime { get; private set; } = TimeProvider.System;
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
-    public ClusterTopology Topology { get; } = RunbookTopologies.TwoNodes();
+
+    /// <summary>The topology the bot is composed with: two nodes, approvals by <see cref="DbaRole"/>, Discord as <see cref="Settings"/>.</summary>
+    public required ClusterTopology Topology { get; init; }
+
+    /// <summary>The composed bot, for a test that resolves more of it (the monitor).</summary>
+    public IServiceProvider Bot => _bot;
 
     /// <summary>Awaited at every event of every operation, in the engine (a test's hook, e.g. a step that takes long).</summary>
     public Func<OperationEvent, Task>? OnEvent { get; set; }
@@ -68,56 +84,81 @@ internal sealed class DiscordHarness : IAsyncDisposable
 
     private readonly string _folder = Directory.CreateTempSubdirectory("pgxcbot-discord-").FullName;
     private readonly CancellationTokenSource _stop = new();
+    private ServiceProvider _bot = null!;
     private CancellationTokenSource? _senderStop;
     private Task _sender = Task.CompletedTask;
     public CancellationToken Stopping => _stop.Token;
 
-    /// <param name="senderTime">The clock of the outbox sender and channel (token age, back-off); the system clock by default.</param>
+    /// <param name="senderTime">The bot's clock (the outbox sender's and channel's token age and back-off included); the system clock by default.</param>
     /// <param name="senderOptions">The sender's pacing; by default short (tests on the system clock).</param>
     /// <param name="replicas">This process as one of two replicas on a shared store (a standby refuses actions); none: SQLite.</param>
+    /// <param name="alerts">The topology's alert settings (the monitor's reminders), when not the default.</param>
+    /// <param name="fakes">More of the test's fakes, registered after the harness's (each replaces the root's registration).</param>
     public static async Task<DiscordHarness> StartAsync(DiscordRestOptions? restOptions = null, TimeProvider? senderTime = null, bool runSender = true,
-        DiscordOutboxOptions? outboxOptions = null, OutboxSenderOptions? senderOptions = null, PgxcBot.Core.Replicas.IReplicaRole? replicas = null)
+        DiscordOutboxOptions? outboxOptions = null, OutboxSenderOptions? senderOptions = null, PgxcBot.Core.Replicas.IReplicaRole? replicas = null,
+        AlertSettings? alerts = null, Action<IServiceCollection>? fakes = null)
     {
-        var harness = new DiscordHarness { SenderTime = senderTime ?? TimeProvider.System };
+        var topology = RunbookTopologies.TwoNodes() with { Approvals = TestApprovals.ByRole(DbaRole), Discord = Settings };
+        var harness = new DiscordHarness { SenderTime = senderTime ?? TimeProvider.System, Topology = alerts is null ? topology : topology with { Alerts = alerts } };
         if (senderOptions is not null) harness.SenderOptions = senderOptions;
         harness.Fake = await FakeDiscord.StartAsync();
         harness.Inject = new InteractionInjector(harness.Fake);
-        var options = restOptions ?? new DiscordRestOptions();
-        options.ApiBase = harness.Fake.ApiBase;
-        harness.Rest = new DiscordRestClient(harness.Http, options, () => harness.Fake.Token, TimeProvider.System, NullLogger<DiscordRestClient>.Instance);
-        harness.Api = new DiscordApi(harness.Rest);
-
+        var rest = restOptions ?? new DiscordRestOptions();
+        rest.ApiBase = harness.Fake.ApiBase;
         harness.Store = await SqliteStore.OpenAsync(Path.Combine(harness._folder, "state.db"), null, default);
-        harness.Outbox = new SqliteOutboxStore(harness.Store);
-        harness.Timeline = new SqliteTimelineStore(harness.Store);
-        harness.Pictures = new PgxcBot.Pictures.ChatPictures(new PgxcBot.Charts.ScottPlotChartRenderer(), harness.Timeline, harness.Timeline, TimeProvider.System,
-            NullLogger<PgxcBot.Pictures.ChatPictures>.Instance);
-        var topology = harness.Topology;
-        harness.Cluster = new FakeCluster(topology);
-        var time = harness.Time;
-        var policy = TestApprovals.ByRole(DbaRole);
-        var operations = new SqliteOperationStore(harness.Store, time);
-        harness.Announcer = new OutboxAnnouncer(new OutboxRoutes([new OutboxRoute(DiscordOutboxChannel.TargetName, ProgressStyle.Message, Alerts: true)]), time);
-        harness.Service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), harness.Cluster, operations,
-            new StepExecutor(harness.Cluster, harness.Cluster, TimeProvider.System), harness.Cluster, new SyncEvidenceSource(harness.Cluster.Memory), policy,
-            new Hook(harness), NullPairOperationSink.Instance, time, new OperationRuns(), harness.Announcer);
-        var handler = new ChatCommandHandler(topology, new FixedStatus(harness), harness.Service, operations, harness.Pairs, NullLogger<ChatCommandHandler>.Instance,
-            timelines: harness.Timeline, pictures: harness.Pictures, replicas: replicas);
-        harness.Handler = handler;
-        harness.Operations = operations;
-        harness.Dispatcher = new InteractionDispatcher(handler, harness.Api, topology.Datanodes.Select(d => d.Name).ToArray(), harness.Timings,
-            TimeProvider.System, NullLogger<InteractionDispatcher>.Instance, harness.Responses, replicas);
-        harness.Channel = new DiscordOutboxChannel(harness.Api, Settings, harness.Responses, outboxOptions ?? new DiscordOutboxOptions(), harness.Status,
-            harness.SenderTime, NullLogger<DiscordOutboxChannel>.Instance);
+        harness.Cluster = new FakeCluster(harness.Topology);
+
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPgxcBot(BotCommand.Serve, new BotSetup
+        {
+            Options = new PgxcBotOptions(),
+            Topology = harness.Topology,
+            BaseDirectory = harness._folder,
+            Secrets = new PgxcBot.Secrets.SecretResolver(_ => harness.Fake.Token),
+            Store = new BotStore.Sqlite(harness.Store),
+        });
+        // The fakes, each replacing the registration the root made (the last one wins).
+        services.AddSingleton(harness.SenderTime);
+        services.AddSingleton<IClusterObserver>(harness.Cluster);
+        services.AddSingleton<IRemoteShell>(harness.Cluster);
+        services.AddSingleton<ISqlExecutor>(harness.Cluster);
+        services.AddSingleton(harness.Cluster.Memory);
+        services.AddSingleton<IPairStateStore>(harness.Pairs);
+        services.AddSingleton<IPairOperationSink>(NullPairOperationSink.Instance);
+        services.AddSingleton<IClusterStatusSource>(new FixedStatus(harness));
+        services.AddSingleton<IOperationObserver>(new Hook(harness));
+        services.AddSingleton(rest);
+        services.AddSingleton(harness.Timings);
+        services.AddSingleton(harness.Responses);
+        services.AddSingleton(harness.Status);
+        services.AddSingleton(outboxOptions ?? new DiscordOutboxOptions());
+        services.AddSingleton(harness.SenderOptions);
+        if (replicas is not null) services.AddSingleton(replicas);
+        fakes?.Invoke(services);
+        harness._bot = services.BuildServiceProvider();
+
+        var bot = harness._bot;
+        harness.Rest = bot.GetRequiredService<DiscordRestClient>();
+        harness.Api = bot.GetRequiredService<DiscordApi>();
+        harness.Outbox = (SqliteOutboxStore)bot.GetRequiredService<IOutboxStore>();
+        harness.Timeline = (SqliteTimelineStore)bot.GetRequiredService<PgxcBot.Core.Timeline.ITimelineStore>();
+        harness.Pictures = bot.GetRequiredService<PgxcBot.Pictures.ChatPictures>();
+        harness.Announcer = bot.GetRequiredService<OutboxAnnouncer>();
+        harness.Service = bot.GetRequiredService<OperationService>();
+        harness.Handler = bot.GetRequiredService<ChatCommandHandler>();
+        harness.Operations = bot.GetRequiredService<IOperationStore>();
+        harness.Dispatcher = bot.GetRequiredService<InteractionDispatcher>();
+        harness.Channel = bot.GetRequiredService<DiscordOutboxChannel>();
         if (runSender) harness.StartSender();
         return harness;
     }
 
-    /// <summary>Starts the Discord outbox sender (as a restarted bot would).</summary>
+    /// <summary>Starts the Discord outbox sender (as a restarted bot would: a fresh one, as the host's sender service makes it).</summary>
     public void StartSender()
     {
         _senderStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        var sender = new OutboxSender(Outbox, Channel, SenderOptions, SenderTime, NullLogger<OutboxSender>.Instance, Pictures);
+        var sender = ActivatorUtilities.CreateInstance<OutboxSenderService>(_bot).For(DiscordOutboxChannel.TargetName)!;
         _sender = sender.RunAsync(_senderStop.Token);
     }
 
@@ -169,6 +210,7 @@ internal sealed class DiscordHarness : IAsyncDisposable
         await _sender;
         await Dispatcher.DrainAsync(TimeSpan.FromSeconds(5));
         await Fake.DisposeAsync();
+        await _bot.DisposeAsync();
         Http.Dispose();
         _stop.Dispose();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
