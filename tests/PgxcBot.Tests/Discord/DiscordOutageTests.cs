@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Monitoring;
@@ -24,7 +25,6 @@ public sealed class DiscordOutageTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly CancellationTokenSource _stop = new();
-    private readonly TestMeters _meters = new();
     private DiscordHarness _h = null!;
     private MonitorService _monitor = null!;
     private FlakyMonitorStore _store = null!;
@@ -32,16 +32,12 @@ public sealed class DiscordOutageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The sender as in production (1 s back-off doubling to 60 s, 30 s per attempt), on the fake clock.
-        _h = await DiscordHarness.StartAsync(senderTime: _clock, senderOptions: new OutboxSenderOptions());
-        var topology = _h.Topology with { Alerts = AlertSettings.Default with { Reminder = TimeSpan.FromMinutes(1) } };
-        var topologyState = new TopologyState(topology, new MemoryTopologyStore(), _clock);
-        var shared = new SharedSnapshotObserver(_h.Cluster, _clock);
-        var tracker = new PairStateTracker(_h.Pairs, _clock);
-        _store = new FlakyMonitorStore(new SqliteMonitorStore(_h.Store, _clock));
-        var operations = new MonitorOperations(topologyState, shared, new SqliteOperationStore(_h.Store, _clock), new StepExecutor(_h.Cluster, _h.Cluster, _clock),
-            _h.Cluster, new SyncEvidenceSource(_h.Cluster.Memory), topology.Approvals, NoOperationObserver.Instance, tracker, new OperationRuns(), _clock, _h.Announcer);
-        _monitor = new MonitorService(topologyState, shared, tracker, _store, _h.Announcer, operations, new MonitorMetrics(_meters), _clock,
-            NullLogger<MonitorService>.Instance, new SshWatch(_h.Cluster, _clock, NullLogger<SshWatch>.Instance));
+        // The serving bot's monitor, as composed, with the incident store failing on demand.
+        _h = await DiscordHarness.StartAsync(senderTime: _clock, senderOptions: new OutboxSenderOptions(),
+            alerts: AlertSettings.Default with { Reminder = TimeSpan.FromMinutes(1) },
+            fakes: services => services.AddSingleton<IMonitorStateStore>(p => new FlakyMonitorStore(new SqliteMonitorStore(p.GetRequiredService<SqliteStore>(), _clock))));
+        _store = (FlakyMonitorStore)_h.Bot.GetRequiredService<IMonitorStateStore>();
+        _monitor = _h.Bot.GetRequiredService<MonitorService>();
         await _monitor.StartAsync(_stop.Token);
         await _monitor.Started.WaitAsync(TimeSpan.FromSeconds(10));
         await Eventually.HoldsAsync(() => _monitor.Polls >= 1, "the first poll");
@@ -50,9 +46,7 @@ public sealed class DiscordOutageTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _monitor.StopAsync(CancellationToken.None);
-        _monitor.Dispose();
         await _h.DisposeAsync();
-        _meters.Dispose();
         _stop.Dispose();
     }
 
