@@ -118,6 +118,32 @@ public sealed class LabPair : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Polls the master until this pair's slave, streaming, has flushed everything the master has flushed: a kill of
+    /// the master then leaves no WAL on its disk the slave lacks. For tests about what follows a master's death rather
+    /// than about loss (a commit in flight at the kill leaves such WAL, and the bot rightly demands
+    /// --accept-data-loss then). Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitForSlaveToHaveAllTheMasterFlushedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Deadline.In(timeout);
+        while (true)
+        {
+            await using (var connection = new NpgsqlConnection(Master.BuildConnectionString(pooling: false)))
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var command = new NpgsqlCommand(
+                    "SELECT count(*) FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming' AND flush_lsn >= pg_current_wal_flush_lsn()",
+                    connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = ApplicationName });
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long and > 0) return;
+            }
+            if (deadline.Expired)
+                throw new TimeoutException($"The slave '{ApplicationName}' of {Name} had not flushed all the master flushed after {timeout.TotalSeconds:0} s. Logs: {Master.LogFile}, {Slave.LogFile}");
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Polls the master until pg_stat_replication shows this pair's slave streaming (and, in
     /// sync mode, with sync_state 'sync'). Only the master is asked, so this works for a stock Postgres-XL
     /// standby that refuses SQL. Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>

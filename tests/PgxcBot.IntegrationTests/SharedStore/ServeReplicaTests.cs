@@ -147,8 +147,7 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
         // leaves WAL on the dead master's disk the slave never got, and the bot rightly demands --accept-data-loss
         // then (CI: "promoting it loses 168 bytes of WAL"); this test is about the takeover, not that judgment.
         await writer.DisposeAsync();
-        await Poll.UntilAsync(() => SlaveHasAllTheMasterFlushedAsync(pair), all => all, TimeSpan.FromSeconds(30), "the slave to receive all the master flushed", Ct,
-            every: TimeSpan.FromMilliseconds(10));
+        await pair.WaitForSlaveToHaveAllTheMasterFlushedAsync(TimeSpan.FromSeconds(30), Ct);
         await pair.Master.KillAsync(Ct);
 
         // alice asks for the promote once the bot saw the master lost (it answers with the plan), bob approves.
@@ -232,16 +231,6 @@ public sealed class ServeReplicaTests(StoreServer store, ITestOutputHelper outpu
             TimeSpan.FromSeconds(30), "the shared outbox empty", Ct);
         Assert.Single(_discord.Created, MasterLost);
         Assert.False(b.HasExited, b.LogTail());
-    }
-
-    /// <summary>Whether the master's streaming slave has flushed everything the master has flushed now.</summary>
-    private async Task<bool> SlaveHasAllTheMasterFlushedAsync(LabPair pair)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(pair.Master.BuildConnectionString(pooling: false));
-        await connection.OpenAsync(Ct);
-        await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT coalesce((SELECT bool_or(flush_lsn >= pg_current_wal_flush_lsn()) FROM pg_stat_replication WHERE state = 'streaming'), false)", connection);
-        return (bool)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     private static bool MasterLost(JsonObject message) => message.ToJsonString().Contains("datanode1: master lost", StringComparison.Ordinal);
