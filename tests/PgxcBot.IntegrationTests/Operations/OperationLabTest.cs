@@ -21,11 +21,16 @@ public abstract class OperationLabTest : IAsyncLifetime
         _timeout.Dispose();
     }
 
-    /// <summary>kill -9 of the master, then polls until the bot sees it lost (as the monitor would).</summary>
-    protected async Task KillMasterAsync()
+    /// <summary>
+    /// kill -9 of the master once the slave has flushed all the master flushed, then polls until the bot sees it lost
+    /// (as the monitor would). For tests about what follows the death, not about loss: WAL the slave never got (a
+    /// commit in flight at the kill) makes the bot rightly demand --accept-data-loss.
+    /// </summary>
+    protected async Task<ClusterAssessment> KillMasterAsync()
     {
+        await Lab.Pair.WaitForSlaveToHaveAllTheMasterFlushedAsync(Deadline, Ct);
         await Lab.Pair.Master.KillAsync(Ct);
-        await Support.Poll.UntilAsync(() => Lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost,
+        return await Support.Poll.UntilAsync(() => Lab.ObserveAsync(Ct), a => a.Pairs[0].Condition == ObservedCondition.MasterLost,
             Deadline, "the master to be seen lost", Ct);
     }
 
