@@ -1,16 +1,15 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Topology;
+using PgxcBot.Hosting;
 using PgxcBot.IntegrationTests.Ssh;
 using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Lab.Coordinator;
 using PgxcBot.Lab.Pairs;
-using PgxcBot.Postgres;
-using PgxcBot.Ssh;
 using PgxcBot.Store;
 
 namespace PgxcBot.IntegrationTests.Operations;
@@ -18,7 +17,7 @@ namespace PgxcBot.IntegrationTests.Operations;
 /// <summary>
 /// Everything real but the coordinators: a PostgreSQL 15 pair on loopback, an OpenSSH server through
 /// which pg_ctl runs (as the lab's OS user), two simulated coordinators routing datanode1 to the master,
-/// a SQLite store in a temp folder, and the bot's own services wired as the host wires them.
+/// a SQLite store in a temp folder, and the bot's own services composed as the host composes them.
 /// </summary>
 public sealed class OperationHarness : IAsyncDisposable
 {
@@ -26,7 +25,7 @@ public sealed class OperationHarness : IAsyncDisposable
     public static readonly Actor Bob = Actor.Console("bob");
 
     private readonly string _folder;
-    private readonly List<IAsyncDisposable> _disposables = [];
+    private ServiceProvider? _bot;
 
     private OperationHarness(LabPair pair, SshServer ssh, CoordinatorSimulator[] coordinators, ClusterTopology topology, string folder)
     {
@@ -42,13 +41,11 @@ public sealed class OperationHarness : IAsyncDisposable
     public CoordinatorSimulator[] Coordinators { get; }
     public ClusterTopology Topology { get; }
     public SqliteStore Store { get; private set; } = null!;
-    public NpgsqlClusterObserver Observer { get; private set; } = null!;
-    public PairStateTracker Tracker { get; private set; } = null!;
+
+    /// <summary>The host's observer: SQL, then the shell (over SSH) and the GTM where SQL cannot answer.</summary>
+    public IClusterObserver Observer { get; private set; } = null!;
     public TopologyState TopologyState { get; private set; } = null!;
     public OperationService Service { get; private set; } = null!;
-
-    /// <summary>The latest assessment, as the monitor keeps it: what says how far behind a slave was.</summary>
-    public AssessmentMemory Memory { get; } = new();
 
     /// <param name="options">Lab pair options, e.g. a master without a slave for add-slave tests.</param>
     public static async Task<OperationHarness> StartAsync(LabReplicationMode mode, CancellationToken cancellationToken, LabPairOptions? options = null)
@@ -90,44 +87,38 @@ public sealed class OperationHarness : IAsyncDisposable
 
     /// <summary>
     /// A fresh set of bot services on the same store, as after a restart of the bot process: nothing is
-    /// kept in memory from before.
+    /// kept in memory from before. Built as the host composes a one-shot command (<see cref="BotComposition.AddPgxcBot"/>),
+    /// with only the harness's topology, its secrets and (when given) <paramref name="events"/> in place of the config's.
     /// </summary>
     public async Task RestartBotAsync(CancellationToken cancellationToken, IOperationObserver? events = null)
     {
-        var time = TimeProvider.System;
-        var secrets = new TestSecretResolver();
+        if (_bot is not null) await _bot.DisposeAsync();
         Store = await SqliteStore.OpenAsync(Path.Combine(_folder, "state.db"), null, cancellationToken);
-        Observer = new NpgsqlClusterObserver(secrets, time, NullLogger<NpgsqlClusterObserver>.Instance);
-        var sql = new NpgsqlSqlExecutor(Topology, secrets, time);
-        var ssh = new SshRemoteShell(secrets, TimeSpan.FromSeconds(5), NullLogger<SshRemoteShell>.Instance);
-        _disposables.AddRange([Observer, sql, ssh]);
-        var shell = new TransportRouter(ssh, new LocalShell(NullLogger<LocalShell>.Instance));
-        TopologyState = new TopologyState(Topology, new SqliteTopologyStore(Store), time);
-        Tracker = new PairStateTracker(Store, time);
-        Service = new OperationService(TopologyState, Observer, new SqliteOperationStore(Store), new StepExecutor(shell, sql, time), shell,
-            new SyncEvidenceSource(Memory), Topology.Approvals, events ?? new NoEvents(), new PairOperationSink(TopologyState, Observer, Tracker), time,
-            advice: Advice);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPgxcBot(BotCommand.Run, new BotSetup
+        {
+            Options = new PgxcBotOptions(),
+            Topology = Topology,
+            BaseDirectory = _folder,
+            Secrets = new TestSecretResolver(),
+            Store = new BotStore.Sqlite(Store),
+        });
+        // The engine's hooks (production keeps them empty): the last registration wins.
+        if (events is not null) services.AddSingleton(events);
+        _bot = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        Observer = _bot.GetRequiredService<IClusterObserver>();
+        TopologyState = _bot.GetRequiredService<TopologyState>();
+        Service = _bot.GetRequiredService<OperationService>();
     }
 
-    /// <summary>The advice over this harness's store (as the host wires it).</summary>
-    public PgxcBot.Core.Advice.AdviceSource Advice => new(new SqliteOperationStore(Store), Store, TimeProvider.System);
-
-    /// <summary><see cref="ObserveAsync"/> with the advice applied: what status and the monitor say.</summary>
-    public async Task<ClusterAssessment> StatusAsync(CancellationToken cancellationToken)
-    {
-        var assessment = await ObserveAsync(cancellationToken);
-        return await Advice.AdviseAsync(await TopologyState.CurrentAsync(cancellationToken), assessment, cancellationToken);
-    }
-
-    /// <summary>Observes, assesses, and lets the pair state machine follow, as the monitor does each poll.</summary>
-    public async Task<ClusterAssessment> ObserveAsync(CancellationToken cancellationToken)
-    {
-        var topology = await TopologyState.CurrentAsync(cancellationToken);
-        var assessment = ClusterAssessor.Assess(topology, await Observer.ObserveAsync(topology, cancellationToken), Memory.Latest);
-        Memory.Remember(assessment);
-        await Tracker.ObserveAsync(assessment, cancellationToken);
-        return assessment;
-    }
+    /// <summary>
+    /// What <c>/pgxc status</c> and each poll of the monitor do, through the host's status source: observe, assess
+    /// (with the masters' stored sightings after a restart), store the sightings, let the pair states follow, and
+    /// apply the advice.
+    /// </summary>
+    public async Task<ClusterAssessment> ObserveAsync(CancellationToken cancellationToken) =>
+        (await _bot!.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken)).Assessment;
 
     public async Task<T> QueryAsync<T>(LabServer server, string sql, CancellationToken cancellationToken)
     {
@@ -152,15 +143,10 @@ public sealed class OperationHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var d in _disposables) await d.DisposeAsync();
+        if (_bot is not null) await _bot.DisposeAsync();
         foreach (var c in Coordinators) await c.DisposeAsync();
         await Ssh.DisposeAsync();
         await Pair.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
-    }
-
-    private sealed class NoEvents : IOperationObserver
-    {
-        public Task OnEventAsync(OperationEvent operationEvent, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -174,10 +174,9 @@ public sealed class EvidenceSafetyTests : OperationLabTest
         Assert.Contains(Directory.GetFiles(Path.Combine(master.DataDir, "pg_wal")), f => string.CompareOrdinal(Path.GetFileName(f), current) > 0 && Path.GetFileName(f).Length == 24);
 
         await master.KillAsync(Ct);
-        // The host's observer: SQL, and the shell where SQL cannot answer (a refused port).
-        var observer = new Core.Observation.CompositeClusterObserver(Lab.Observer, new PgxcBot.Ssh.LocalShell(Microsoft.Extensions.Logging.Abstractions.NullLogger<PgxcBot.Ssh.LocalShell>.Instance), TimeProvider.System);
+        // The host's observer: SQL, and the shell (over SSH) where SQL cannot answer (a refused port).
         var topology = await Lab.TopologyState.CurrentAsync(Ct);
-        var dead = await Poll.UntilAsync(() => observer.ObserveAsync(topology, Ct), s => s.Pairs[0].Master.Process is { PostmasterRunning: false }, Deadline,
+        var dead = await Poll.UntilAsync(() => Lab.Observer.ObserveAsync(topology, Ct), s => s.Pairs[0].Master.Process is { PostmasterRunning: false }, Deadline,
             "the master seen dead on its host", Ct);
         var end = dead.Pairs[0].Master.Process!.WalEnd ?? throw new Xunit.Sdk.XunitException($"no WAL end read: {dead.Pairs[0].Master.Process}");
         // Everything flushed before the kill is before the end; at most what the server wrote on its own since

@@ -50,7 +50,7 @@ public sealed class PreparedAcrossPromoteTests : OperationLabTest
         Assert.Equal("55P03", blocked.SqlState); // lock_not_available
 
         // Status lists them at once (prepared before the promote: in doubt, whatever their age).
-        var status = await Lab.StatusAsync(Ct);
+        var status = await Lab.ObserveAsync(Ct);
         var inDoubt = Assert.Single(status.AllProblems, p => p.Code == ProblemCodes.PreparedTransactionStuck);
         Assert.Contains($"'{Implicit}'", inDoubt.Sentence);
         Assert.Contains($"'{Explicit}'", inDoubt.Sentence);
@@ -74,7 +74,7 @@ public sealed class PreparedAcrossPromoteTests : OperationLabTest
         Assert.Equal(Explicit, await Lab.QueryAsync<string>(slave, "SELECT string_agg(gid, ',') FROM pg_prepared_xacts", Ct));
         await ExecuteAsync(slave, "SET lock_timeout = '2s'; UPDATE accounts SET balance = 0 WHERE id = 1"); // the lock is gone
         // What is left is for a person, and the advice says so in words (no command that would only be refused).
-        var after = await Lab.StatusAsync(Ct);
+        var after = await Lab.ObserveAsync(Ct);
         var left = Assert.Single(after.AllProblems, p => p.Code == ProblemCodes.PreparedTransactionStuck);
         Assert.Null(left.Command);
         Assert.Contains($"a client prepared '{Explicit}' itself", left.NextStep);
