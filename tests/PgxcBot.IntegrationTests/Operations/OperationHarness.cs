@@ -3,7 +3,6 @@ using Npgsql;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
 using PgxcBot.IntegrationTests.Ssh;

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Chat;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
