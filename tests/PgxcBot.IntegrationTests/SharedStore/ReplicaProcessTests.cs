@@ -100,8 +100,9 @@ public sealed class ReplicaProcessTests(StoreServer server, ITestOutputHelper ou
         var beforeWake = (await StepsAsync()).Count(x => x.Reason.StartsWith("a/", StringComparison.Ordinal));
 
         a.Signal(PosixProcesses.SigCont);
-        await Poll.UntilAsync(() => Task.FromResult(a.Lines.SkipWhile(l => l != "ACTIVE 1").Contains("STANDBY")), down => down, TimeSpan.FromSeconds(10),
-            "a to step down after waking", default);
+        // Its next renewal (every lease/3) is refused; a loaded host (CI, 2 cores) may take a few rounds to run it.
+        await Poll.UntilAsync(() => Task.FromResult(a.Lines.SkipWhile(l => l != "ACTIVE 1").Contains("STANDBY")), down => down, TimeSpan.FromSeconds(LeaseSeconds * 5),
+            () => $"a to step down after waking; a's last lines: {string.Join(" | ", a.Lines.TakeLast(8))}", default);
         await Poll.UntilAsync(StepsAsync, s => s.Count(x => x.Reason.StartsWith("b/2/", StringComparison.Ordinal)) >= 20, TimeSpan.FromSeconds(10), "b to go on", default);
 
         var steps = await StepsAsync();
