@@ -8,7 +8,7 @@ namespace PgxcBot.Core.Monitoring;
 /// released, how long they were blocked, and what comes next.</summary>
 public static class DegradeMessages
 {
-    public static ChatMessage Degraded(AlertCandidate slaveLost, DegradeRecord record, AutomationPolicy resync)
+    public static ChatMessage Degraded(AlertCandidate slaveLost, AsyncSwitchRecord record, AutomationPolicy resync)
     {
         var name = record.Datanode;
         var released = IncidentMessages.Clock(record.ReleasedAt!.Value);
@@ -55,7 +55,7 @@ public static class DegradeMessages
         };
     }
 
-    public static ChatMessage DegradeFailed(AlertCandidate blocked, DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
+    public static ChatMessage DegradeFailed(AlertCandidate blocked, AsyncSwitchRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
         $"{record.Datanode}: commits are blocked and the automatic switch to async FAILED", Severity.Critical,
         [new MessageField("Blocked since", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true)],
         [
@@ -65,7 +65,7 @@ public static class DegradeMessages
         ],
         [], blocked.Actions);
 
-    public static ChatMessage AskToDegrade(AlertCandidate blocked, DegradeRecord record) => new(
+    public static ChatMessage AskToDegrade(AlertCandidate blocked, AsyncSwitchRecord record) => new(
         blocked.Title, Severity.Critical,
         [new MessageField("Since", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true)],
         [.. blocked.Sentences,
@@ -80,7 +80,7 @@ public static class DegradeMessages
         [], [new ChatAction("Sync", $"/pgxc sync {datanode}", OperationKinds.Sync.ButtonStyle)]);
 
     /// <summary>The one all-clear of a slave the bot degraded: it streams, has caught up, and is synchronous again.</summary>
-    public static ChatMessage Resynced(DegradeRecord record, MonitorOperationOutcome outcome) => new(
+    public static ChatMessage Resynced(AsyncSwitchRecord record, MonitorOperationOutcome outcome) => new(
         $"{record.Datanode}: back in sync", Severity.Ok,
         [new MessageField("Sync since", IncidentMessages.Clock(outcome.FinishedAt) + " UTC", Inline: true),
             new MessageField("Async for", Humanize.Duration(outcome.FinishedAt - (record.ReleasedAt ?? record.LostAt)), Inline: true)],
@@ -88,7 +88,7 @@ public static class DegradeMessages
             "This is the all-clear of the slave-lost incident: the slave is back and nothing more needs doing."],
         [], []);
 
-    public static ChatMessage ResyncFailed(DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
+    public static ChatMessage ResyncFailed(AsyncSwitchRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
         $"{record.Datanode}: re-enabling sync failed", Severity.Warning, [],
         [$"The slave of {record.Datanode} is back, but switching to sync{Op(outcome.OperationId)} did not work: {outcome.Summary}",
             $"{record.Datanode} stays asynchronous; the bot tries again in {Humanize.Duration(retry)}, or run /pgxc sync {record.Datanode}."],

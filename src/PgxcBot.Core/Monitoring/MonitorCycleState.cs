@@ -19,7 +19,7 @@ public sealed class MonitorCycleState
     /// <param name="muting">The maintenance muting to share (the host's gate's), or null for a new one.</param>
     /// <exception cref="ArgumentNullException"><paramref name="settings"/> or <paramref name="time"/> is null.</exception>
     public MonitorCycleState(AlertSettings settings, TimeProvider time, IEnumerable<Incident>? incidents = null,
-        IEnumerable<DegradeRecord>? degrades = null, MaintenanceMuting? muting = null)
+        IEnumerable<AsyncSwitchRecord>? degrades = null, MaintenanceMuting? muting = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Time = time ?? throw new ArgumentNullException(nameof(time));
@@ -81,9 +81,9 @@ public sealed class MonitorCycleState
 }
 
 /// <summary>What the host must write and send after a decision: the messages in order (each becomes outbox
-/// entries), the incidents that changed, and the degrade records written or removed (by datanode).</summary>
+/// entries), the incidents that changed, and the async switch records written or ended (by datanode).</summary>
 public sealed record MonitorChanges(
     IReadOnlyList<Notification> Notifications,
     IReadOnlyList<Incident> Incidents,
-    IReadOnlyList<DegradeRecord> Degrades,
-    IReadOnlyList<string> RemovedDegrades);
+    IReadOnlyList<AsyncSwitchRecord> AsyncSwitches,
+    IReadOnlyList<string> EndedAsyncSwitches);

@@ -16,7 +16,7 @@ public sealed record AutopilotDecision(
     IReadOnlyList<AutopilotIntent> Intents,
     IReadOnlyList<Announcement> Announcements,
     IReadOnlyList<Notification> Notes,
-    IReadOnlyList<DegradeRecord> Changed,
+    IReadOnlyList<AsyncSwitchRecord> Changed,
     IReadOnlyList<string> Removed)
 {
     public static AutopilotDecision None { get; } = new([], [], [], [], []);
@@ -38,27 +38,27 @@ public sealed class ReplicationAutopilot
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
     private readonly AlertSettings _settings;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, DegradeRecord> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AsyncSwitchRecord> _records = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastStreaming = new(StringComparer.Ordinal);
 
-    public ReplicationAutopilot(AlertSettings settings, TimeProvider time, IEnumerable<DegradeRecord>? restored = null)
+    public ReplicationAutopilot(AlertSettings settings, TimeProvider time, IEnumerable<AsyncSwitchRecord>? restored = null)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         foreach (var record in restored ?? [])
         {
             // A switch that was running when the bot stopped: look again at the next poll.
-            _records[record.Datanode] = record.Phase is DegradePhase.Degrading
-                ? record with { Phase = DegradePhase.Failed, RetryAfter = null }
-                : record.Phase is DegradePhase.Resyncing ? record with { Phase = DegradePhase.Degraded } : record;
+            _records[record.Datanode] = record.Phase is AsyncSwitchPhase.SwitchingToAsync
+                ? record with { Phase = AsyncSwitchPhase.Failed, RetryAfter = null }
+                : record.Phase is AsyncSwitchPhase.SwitchingToSync ? record with { Phase = AsyncSwitchPhase.SwitchedToAsync } : record;
         }
     }
 
-    public DegradeRecord? Find(string datanode) => _records.GetValueOrDefault(datanode);
+    public AsyncSwitchRecord? Find(string datanode) => _records.GetValueOrDefault(datanode);
 
     /// <summary>True while the async switch of <paramref name="datanode"/> runs: its commits-blocked alert
     /// would only repeat what the bot is already fixing.</summary>
-    public bool IsDegrading(string datanode) => _records.GetValueOrDefault(datanode)?.Phase == DegradePhase.Degrading;
+    public bool IsDegrading(string datanode) => _records.GetValueOrDefault(datanode)?.Phase == AsyncSwitchPhase.SwitchingToAsync;
 
     /// <summary>
     /// The slave-lost incidents whose all-clear the autopilot will give itself: pairs it degraded whose slave
@@ -72,8 +72,8 @@ public sealed class ReplicationAutopilot
         foreach (var pair in assessment.Pairs)
         {
             if (_records.GetValueOrDefault(pair.Datanode) is not { } record) continue;
-            if (record.Phase == DegradePhase.Resyncing
-                || (record.Phase == DegradePhase.Degraded && pair.Condition == ObservedCondition.Async))
+            if (record.Phase == AsyncSwitchPhase.SwitchingToSync
+                || (record.Phase == AsyncSwitchPhase.SwitchedToAsync && pair.Condition == ObservedCondition.Async))
                 yield return KeyFor(pair.Datanode);
         }
     }
@@ -103,7 +103,7 @@ public sealed class ReplicationAutopilot
         var intents = new List<AutopilotIntent>();
         var announcements = new List<Announcement>();
         var notes = new List<Notification>();
-        var changed = new List<DegradeRecord>();
+        var changed = new List<AsyncSwitchRecord>();
         var removed = new List<string>();
 
         foreach (var pair in assessment.Pairs)
@@ -115,15 +115,15 @@ public sealed class ReplicationAutopilot
 
             if (pair.CommitsBlocked)
             {
-                var mayAct = record is null || record.Phase is DegradePhase.Degraded
-                    || (record.Phase == DegradePhase.Failed && (record.RetryAfter is null || now >= record.RetryAfter));
+                var mayAct = record is null || record.Phase is AsyncSwitchPhase.SwitchedToAsync
+                    || (record.Phase == AsyncSwitchPhase.Failed && (record.RetryAfter is null || now >= record.RetryAfter));
                 if (!mayAct || _settings.DegradePolicy == AutomationPolicy.Off) continue;
                 var (lostAt, evidence) = EstimateLoss(assessment, pair, now, badSince?.Invoke(name));
                 var (firstWait, noneWaited) = FirstWait(assessment, pair, lostAt);
-                var next = new DegradeRecord(name, _settings.DegradePolicy == AutomationPolicy.Auto ? DegradePhase.Degrading : DegradePhase.Offered,
+                var next = new AsyncSwitchRecord(name, _settings.DegradePolicy == AutomationPolicy.Auto ? AsyncSwitchPhase.SwitchingToAsync : AsyncSwitchPhase.Offered,
                     lostAt, evidence, now, null, null, null) { FirstWaitAt = firstWait, NoCommitWaited = noneWaited };
                 Keep(next, changed);
-                if (next.Phase == DegradePhase.Degrading)
+                if (next.Phase == AsyncSwitchPhase.SwitchingToAsync)
                     intents.Add(new AutopilotIntent(name, "async"));
                 else if (candidates.FirstOrDefault(c => c.Subject == name && c.Kind == AlertKinds.CommitsBlocked) is { } blocked)
                     announcements.Add(new Announcement(blocked, DegradeMessages.AskToDegrade(blocked, next)));
@@ -133,25 +133,25 @@ public sealed class ReplicationAutopilot
             if (record is null) continue;
             switch (record.Phase)
             {
-                case DegradePhase.Offered:
-                case DegradePhase.Failed when pair.Condition != ObservedCondition.SlaveLost:
+                case AsyncSwitchPhase.Offered:
+                case AsyncSwitchPhase.Failed when pair.Condition != ObservedCondition.SlaveLost:
                     // Commits flow again (someone switched, or the slave came back): nothing left to offer.
                     Drop(name, removed);
                     break;
-                case DegradePhase.Degraded when pair.Condition == ObservedCondition.Sync:
+                case AsyncSwitchPhase.SwitchedToAsync when pair.Condition == ObservedCondition.Sync:
                     Drop(name, removed); // someone re-enabled sync already
                     break;
-                case DegradePhase.Degraded when pair.Condition == ObservedCondition.Async
+                case AsyncSwitchPhase.SwitchedToAsync when pair.Condition == ObservedCondition.Async
                                                 && (record.RetryAfter is null || now >= record.RetryAfter)
                                                 && pair.Lag?.Bytes is { } behind && behind <= lagLimitBytes:
                     switch (_settings.ResyncPolicy)
                     {
                         case AutomationPolicy.Auto:
-                            Keep(record with { Phase = DegradePhase.Resyncing }, changed);
+                            Keep(record with { Phase = AsyncSwitchPhase.SwitchingToSync }, changed);
                             intents.Add(new AutopilotIntent(name, "sync"));
                             break;
                         case AutomationPolicy.Ask:
-                            Keep(record with { Phase = DegradePhase.Offered }, changed);
+                            Keep(record with { Phase = AsyncSwitchPhase.Offered }, changed);
                             notes.Add(new Notification(KeyFor(name), NotificationKind.Reminder, DegradeMessages.AskToResync(name, behind)));
                             break;
                         default:
@@ -173,7 +173,7 @@ public sealed class ReplicationAutopilot
         var record = _records.GetValueOrDefault(intent.Datanode);
         if (record is null) return AutopilotDecision.None;
         var now = _time.GetUtcNow();
-        var changed = new List<DegradeRecord>();
+        var changed = new List<AsyncSwitchRecord>();
         var removed = new List<string>();
         var announcements = new List<Announcement>();
         var notes = new List<Notification>();
@@ -182,7 +182,7 @@ public sealed class ReplicationAutopilot
         {
             if (outcome.Succeeded)
             {
-                var done = record with { Phase = DegradePhase.Degraded, ReleasedAt = outcome.FinishedAt, OperationId = outcome.OperationId };
+                var done = record with { Phase = AsyncSwitchPhase.SwitchedToAsync, ReleasedAt = outcome.FinishedAt, OperationId = outcome.OperationId };
                 Keep(done, changed);
                 var candidate = slaveLost ?? new AlertCandidate(intent.Datanode, AlertKinds.SlaveLost, Severity.Warning,
                     AlertRules.Title(intent.Datanode, AlertKinds.SlaveLost), [], "/pgxc status", []);
@@ -190,7 +190,7 @@ public sealed class ReplicationAutopilot
             }
             else
             {
-                var failed = record with { Phase = DegradePhase.Failed, RetryAfter = now + RetryDelay, OperationId = outcome.OperationId };
+                var failed = record with { Phase = AsyncSwitchPhase.Failed, RetryAfter = now + RetryDelay, OperationId = outcome.OperationId };
                 Keep(failed, changed);
                 var candidate = new AlertCandidate(intent.Datanode, AlertKinds.CommitsBlocked, Severity.Critical,
                     AlertRules.Title(intent.Datanode, AlertKinds.CommitsBlocked), [], $"/pgxc async {intent.Datanode}",
@@ -206,7 +206,7 @@ public sealed class ReplicationAutopilot
         }
         else
         {
-            Keep(record with { Phase = DegradePhase.Degraded, RetryAfter = now + RetryDelay * 2 }, changed);
+            Keep(record with { Phase = AsyncSwitchPhase.SwitchedToAsync, RetryAfter = now + RetryDelay * 2 }, changed);
             notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Reminder, DegradeMessages.ResyncFailed(record, outcome, RetryDelay * 2)));
         }
         return new AutopilotDecision([], announcements, notes, changed, removed);
@@ -245,7 +245,7 @@ public sealed class ReplicationAutopilot
         return (lostAt, false);
     }
 
-    private void Keep(DegradeRecord record, List<DegradeRecord> changed)
+    private void Keep(AsyncSwitchRecord record, List<AsyncSwitchRecord> changed)
     {
         _records[record.Datanode] = record;
         changed.Add(record);

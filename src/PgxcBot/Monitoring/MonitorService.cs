@@ -105,7 +105,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         try
         {
             var incidents = await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false);
-            _state = new MonitorCycleState(_settings, _time, incidents, await _store.GetDegradeRecordsAsync(stoppingToken).ConfigureAwait(false), _maintenance.Muting);
+            _state = new MonitorCycleState(_settings, _time, incidents, await _store.GetAsyncSwitchRecordsAsync(stoppingToken).ConfigureAwait(false), _maintenance.Muting);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -462,7 +462,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 
         // The incidents and the messages announcing them are stored together: "notified" means durably queued. The
         // senders deliver them; a crash after this loses nothing, and the nonce keeps a retried post single.
-        var toStore = MonitorRound.Merge(_unsaved, new MonitorRound(changed, changes.Degrades, changes.RemovedDegrades, entries));
+        var toStore = MonitorRound.Merge(_unsaved, new MonitorRound(changed, changes.AsyncSwitches, changes.EndedAsyncSwitches, entries));
         if (toStore.IsEmpty) return;
         try
         {

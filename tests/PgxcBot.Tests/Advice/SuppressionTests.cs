@@ -147,7 +147,7 @@ public class SuppressionTests
     {
         var engine = new IncidentEngine(AlertSettings.Default, _time);
         var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time,
-            [new DegradeRecord("datanode1", DegradePhase.Degraded, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
+            [new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
         var lost = ClusterAdvisor.Apply(new ClusterBuilder().Topology(), new ClusterBuilder().Async().SlaveKilled().Assess());
         var said = new List<Notification>();
         for (var i = 0; i < 3; i++)

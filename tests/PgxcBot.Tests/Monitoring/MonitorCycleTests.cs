@@ -49,7 +49,7 @@ public class MonitorCycleTests
         Assert.Equal(new AutopilotIntent("datanode1", "async"), Assert.Single(decision.Operations));
         Assert.Equal("Switching datanode1 to async; waiting for a second sighting of 'datanode1: slave lost' and 'datanode1: commits are blocked'.",
             decision.Summary);
-        Assert.Equal(DegradePhase.Degrading, Assert.Single(decision.Changes.Degrades).Phase);
+        Assert.Equal(AsyncSwitchPhase.SwitchingToAsync, Assert.Single(decision.Changes.AsyncSwitches).Phase);
         // Never twice while the switch runs; its commits-blocked alert is not repeated meanwhile.
         var again = Poll(SlaveDroppedWhileCommitsWait());
         Assert.Empty(again.Operations);

@@ -41,7 +41,7 @@ public class ReplicationAutopilotTests
         Assert.Contains("from 02:59:59.2 UTC (the first waiting commit)", text);
         Assert.Contains("Blocked for: 1.1 s", text); // from the first waiting commit, not from the loss
         Assert.Contains("(operation 7)", text);
-        Assert.Equal(DegradePhase.Degraded, Assert.Single(done.Changed).Phase);
+        Assert.Equal(AsyncSwitchPhase.SwitchedToAsync, Assert.Single(done.Changed).Phase);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class ReplicationAutopilotTests
     public void Sync_comes_back_once_the_degraded_slave_has_caught_up_and_only_for_pairs_the_bot_degraded()
     {
         var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time,
-            [new DegradeRecord("datanode1", DegradePhase.Degraded, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
+            [new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
         var farBehind = new ClusterBuilder(2).Async().Async("datanode2").SlaveBehind(LagLimit * 2).Assess();
         Assert.Empty(Decide(autopilot, farBehind).Intents);
 
