@@ -84,7 +84,7 @@ public sealed class PictureAttachmentTests : IAsyncLifetime
         var candidate = new AlertCandidate("datanode1", AlertKinds.SlaveLost, Severity.Critical, "datanode1: slave lost", ["The slave stopped streaming."], "", []);
         var now = DateTimeOffset.UtcNow;
         var record = new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, now.AddSeconds(-10), "its last reply", now.AddSeconds(-9), now.AddSeconds(-7), 1, null);
-        var message = DegradeMessages.Degraded(candidate, record, AutomationPolicy.Auto);
+        var message = AsyncSwitchMessages.SwitchedToAsync(candidate, record, AutomationPolicy.Auto);
         Assert.Equal(new PictureRequest(PictureKind.Lag, "datanode1", TimeSpan.FromHours(1)), message.Picture);
         Assert.Empty(message.Images); // the monitor stores the request, never a drawing
 
