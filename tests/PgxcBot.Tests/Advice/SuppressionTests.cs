@@ -143,7 +143,7 @@ public class SuppressionTests
     }
 
     [Fact]
-    public void One_recovery_of_a_slave_the_bot_degraded_gives_one_all_clear()
+    public void One_recovery_of_a_slave_the_bot_switched_to_async_gives_one_all_clear()
     {
         var engine = new IncidentEngine(AlertSettings.Default, _time);
         var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time,

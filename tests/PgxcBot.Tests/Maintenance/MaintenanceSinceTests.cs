@@ -4,7 +4,7 @@ using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Maintenance;
 
-/// <summary>After a window ends on a pair whose slave died during it, the degrade says since when the slave is
+/// <summary>After a window ends on a pair whose slave died during it, the async switch says since when the slave is
 /// unresponsive from what was seen (during the window too, or stored before a restart), never the window's end.</summary>
 public class MaintenanceSinceTests
 {
@@ -31,7 +31,7 @@ public class MaintenanceSinceTests
             Assert.Empty(autopilot.Decide(automated, AlertRules.From(automated), LagLimit).Intents);
         }
 
-        // The window has ended; the first poll after it degrades, dated from the last sighting streaming.
+        // The window has ended; the first poll after it switches to async, dated from the last sighting streaming.
         var after = new ClusterBuilder().SlaveKilled().Assess();
         autopilot.Watch(after);
         Assert.Single(autopilot.Decide(after, AlertRules.From(after), LagLimit).Intents);

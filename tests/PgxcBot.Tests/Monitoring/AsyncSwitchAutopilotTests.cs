@@ -70,7 +70,7 @@ public class ReplicationAutopilotTests
     }
 
     [Fact]
-    public void Sync_comes_back_once_the_degraded_slave_has_caught_up_and_only_for_pairs_the_bot_degraded()
+    public void Sync_comes_back_once_the_slave_has_caught_up_and_only_for_pairs_the_bot_switched_to_async()
     {
         var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time,
             [new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
