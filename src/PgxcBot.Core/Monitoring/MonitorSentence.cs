@@ -20,7 +20,7 @@ public static class MonitorSentence
     /// <param name="assessment">The poll's assessment (for "every pair is in sync").</param>
     /// <param name="open">Incidents open after the cycle.</param>
     /// <exception cref="ArgumentNullException">A list or the assessment is null.</exception>
-    public static string Say(IReadOnlyList<Notification> sent, int muted, IReadOnlyList<AutopilotIntent> operations,
+    public static string Say(IReadOnlyList<Notification> sent, int muted, IReadOnlyList<AsyncSwitchIntent> operations,
         IReadOnlyList<FailoverIntent> failovers, IReadOnlyList<string> suspected, IReadOnlyList<string> pending,
         ClusterAssessment assessment, int open)
     {

@@ -20,7 +20,7 @@ public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
         $"SELECT coalesce((SELECT sync_state FROM pg_stat_replication WHERE application_name = '{lab.Pair.ApplicationName}'), 'none')", Ct);
 
     [Fact]
-    public async Task A_killed_sync_slave_is_degraded_by_a_poll_the_commit_watch_asks_for()
+    public async Task A_killed_sync_slave_is_switched_to_async_by_a_poll_the_commit_watch_asks_for()
     {
         var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
         await lab.PollsAsync(2, Ct);
@@ -52,14 +52,14 @@ public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_slow_but_healthy_sync_slave_behind_a_delaying_link_is_not_degraded()
+    public async Task A_slow_but_healthy_sync_slave_behind_a_delaying_link_is_not_switched_to_async()
     {
         var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
         var pair = lab.Pair;
         // 120 ms each way: every commit waits a 240 ms round trip, and the slave replies only that often.
         await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(120));
         // The monitor is stopped while the slave reconnects through the proxy: a slave not streaming at a poll is
-        // a lost slave, and the pair would be degraded for the test's own setup.
+        // a lost slave, and the pair would be switched to async for the test's own setup.
         await lab.StopMonitorAsync();
         await lab.ExecuteAsync(pair.Slave,
             $"ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port={proxy.Port} user=postgres application_name={pair.ApplicationName}'", Ct);

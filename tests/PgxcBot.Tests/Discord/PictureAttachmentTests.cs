@@ -10,7 +10,7 @@ using PgxcBot.Tests.Discord.Fake;
 namespace PgxcBot.Tests.Discord;
 
 /// <summary>Pictures reach Discord as PNG attachments (multipart, payload_json describing each file, the first shown in the
-/// embed): the answer to /pgxc status --chart, the timeline, and the alert that a pair was degraded (drawn by the outbox
+/// embed): the answer to /pgxc status --chart, the timeline, and the alert that a pair was switched to async (drawn by the outbox
 /// sender, so the monitor never waits for drawing).</summary>
 public sealed class PictureAttachmentTests : IAsyncLifetime
 {
@@ -79,12 +79,12 @@ public sealed class PictureAttachmentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_degraded_alert_goes_out_with_the_lag_picture_drawn_by_the_sender()
+    public async Task The_switched_to_async_alert_goes_out_with_the_lag_picture_drawn_by_the_sender()
     {
         var candidate = new AlertCandidate("datanode1", AlertKinds.SlaveLost, Severity.Critical, "datanode1: slave lost", ["The slave stopped streaming."], "", []);
         var now = DateTimeOffset.UtcNow;
-        var record = new DegradeRecord("datanode1", DegradePhase.Degraded, now.AddSeconds(-10), "its last reply", now.AddSeconds(-9), now.AddSeconds(-7), 1, null);
-        var message = DegradeMessages.Degraded(candidate, record, AutomationPolicy.Auto);
+        var record = new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, now.AddSeconds(-10), "its last reply", now.AddSeconds(-9), now.AddSeconds(-7), 1, null);
+        var message = AsyncSwitchMessages.SwitchedToAsync(candidate, record, AutomationPolicy.Auto);
         Assert.Equal(new PictureRequest(PictureKind.Lag, "datanode1", TimeSpan.FromHours(1)), message.Picture);
         Assert.Empty(message.Images); // the monitor stores the request, never a drawing
 

@@ -4,7 +4,7 @@ using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Maintenance;
 
-/// <summary>After a window ends on a pair whose slave died during it, the degrade says since when the slave is
+/// <summary>After a window ends on a pair whose slave died during it, the async switch says since when the slave is
 /// unresponsive from what was seen (during the window too, or stored before a restart), never the window's end.</summary>
 public class MaintenanceSinceTests
 {
@@ -17,7 +17,7 @@ public class MaintenanceSinceTests
     [Fact]
     public void The_last_poll_that_saw_the_slave_stream_during_the_window_dates_the_loss()
     {
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time);
         // Polls during the window: the slave streams, then dies; the autopilot sees neither (no action in maintenance).
         foreach (var assessment in new[]
         {
@@ -31,7 +31,7 @@ public class MaintenanceSinceTests
             Assert.Empty(autopilot.Decide(automated, AlertRules.From(automated), LagLimit).Intents);
         }
 
-        // The window has ended; the first poll after it degrades, dated from the last sighting streaming.
+        // The window has ended; the first poll after it switches to async, dated from the last sighting streaming.
         var after = new ClusterBuilder().SlaveKilled().Assess();
         autopilot.Watch(after);
         Assert.Single(autopilot.Decide(after, AlertRules.From(after), LagLimit).Intents);
@@ -44,7 +44,7 @@ public class MaintenanceSinceTests
     public void After_a_restart_during_the_window_the_stored_incident_dates_the_loss()
     {
         // A fresh process: it never saw the slave stream; the incident engine's stored slave-lost did see it go.
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time);
         var after = new ClusterBuilder().SlaveKilled().Assess();
         autopilot.Watch(after);
         Assert.Single(autopilot.Decide(after, AlertRules.From(after), LagLimit, _ => ClusterBuilder.Now.AddMinutes(-12)).Intents);
@@ -56,7 +56,7 @@ public class MaintenanceSinceTests
     [Fact]
     public void Without_any_earlier_sighting_the_loss_is_dated_now_as_before()
     {
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time);
         var after = new ClusterBuilder().SlaveKilled().Assess();
         Assert.Single(autopilot.Decide(after, AlertRules.From(after), LagLimit, _ => null).Intents);
         Assert.Equal(ClusterBuilder.Now, autopilot.Find("datanode1")!.LostAt);

@@ -11,13 +11,13 @@ public class ReplicationAutopilotTests
     private readonly FakeTimeProvider _time = new(ClusterBuilder.Now);
     private const long LagLimit = 16L * 1024 * 1024;
 
-    private AutopilotDecision Decide(ReplicationAutopilot autopilot, ClusterAssessment assessment) =>
+    private AsyncSwitchDecision Decide(AsyncSwitchAutopilot autopilot, ClusterAssessment assessment) =>
         autopilot.Decide(assessment, AlertRules.From(assessment), LagLimit);
 
     [Fact]
     public void Blocked_commits_switch_to_async_at_the_first_poll_and_the_story_is_told()
     {
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time);
         var healthy = new ClusterBuilder { TakenAt = ClusterBuilder.Now.AddSeconds(-1) }.Assess();
         Assert.Empty(Decide(autopilot, healthy).Intents);
 
@@ -26,13 +26,13 @@ public class ReplicationAutopilotTests
         builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 2, OldestSyncRepWait = TimeSpan.FromMilliseconds(800) };
         var lost = builder.Assess();
         var decision = Decide(autopilot, lost);
-        Assert.Equal(new AutopilotIntent("datanode1", "async"), Assert.Single(decision.Intents));
-        Assert.True(autopilot.IsDegrading("datanode1"));
+        Assert.Equal(new AsyncSwitchIntent("datanode1", "async"), Assert.Single(decision.Intents));
+        Assert.True(autopilot.IsSwitchingToAsync("datanode1"));
         Assert.Empty(Decide(autopilot, lost).Intents); // never twice
 
         _time.Advance(TimeSpan.FromMilliseconds(400));
         var slaveLost = AlertRules.From(lost).Single(c => c.Kind == AlertKinds.SlaveLost);
-        var done = autopilot.Completed(new AutopilotIntent("datanode1", "async"),
+        var done = autopilot.Completed(new AsyncSwitchIntent("datanode1", "async"),
             new MonitorOperationOutcome(true, 7, "done", ClusterBuilder.Now.AddMilliseconds(300)), slaveLost);
         var told = Assert.Single(done.Announcements).Message;
         var text = PlainTextRenderer.Render(told);
@@ -41,13 +41,13 @@ public class ReplicationAutopilotTests
         Assert.Contains("from 02:59:59.2 UTC (the first waiting commit)", text);
         Assert.Contains("Blocked for: 1.1 s", text); // from the first waiting commit, not from the loss
         Assert.Contains("(operation 7)", text);
-        Assert.Equal(DegradePhase.Degraded, Assert.Single(done.Changed).Phase);
+        Assert.Equal(AsyncSwitchPhase.SwitchedToAsync, Assert.Single(done.Changed).Phase);
     }
 
     [Fact]
     public void A_frozen_slave_nobody_writes_to_is_told_as_unresponsive_with_no_commit_waiting()
     {
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time);
         var builder = new ClusterBuilder();
         // Its last reply 31 s ago and nothing to confirm since: no commit waits.
         builder.Pair().Row = builder.Pair().Row with { ReplyTime = ClusterBuilder.Now.AddSeconds(-31) };
@@ -58,7 +58,7 @@ public class ReplicationAutopilotTests
 
         Assert.Single(Decide(autopilot, frozen).Intents);
         var slaveLost = AlertRules.From(frozen).Single(c => c.Kind == AlertKinds.SlaveLost);
-        var done = autopilot.Completed(new AutopilotIntent("datanode1", "async"),
+        var done = autopilot.Completed(new AsyncSwitchIntent("datanode1", "async"),
             new MonitorOperationOutcome(true, 3, "done", ClusterBuilder.Now.AddMilliseconds(200)), slaveLost);
         var text = PlainTextRenderer.Render(Assert.Single(done.Announcements).Message);
         Assert.Contains("slave unresponsive, switched to async (no commit waited)", text);
@@ -70,18 +70,18 @@ public class ReplicationAutopilotTests
     }
 
     [Fact]
-    public void Sync_comes_back_once_the_degraded_slave_has_caught_up_and_only_for_pairs_the_bot_degraded()
+    public void Sync_comes_back_once_the_slave_has_caught_up_and_only_for_pairs_the_bot_switched_to_async()
     {
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time,
-            [new DegradeRecord("datanode1", DegradePhase.Degraded, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time,
+            [new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
         var farBehind = new ClusterBuilder(2).Async().Async("datanode2").SlaveBehind(LagLimit * 2).Assess();
         Assert.Empty(Decide(autopilot, farBehind).Intents);
 
         var caughtUp = new ClusterBuilder(2).Async().Async("datanode2").Assess();
         var decision = Decide(autopilot, caughtUp);
-        Assert.Equal(new AutopilotIntent("datanode1", "sync"), Assert.Single(decision.Intents)); // datanode2 runs async by choice
+        Assert.Equal(new AsyncSwitchIntent("datanode1", "sync"), Assert.Single(decision.Intents)); // datanode2 runs async by choice
 
-        var done = autopilot.Completed(new AutopilotIntent("datanode1", "sync"), new MonitorOperationOutcome(true, 2, "done", ClusterBuilder.Now), null);
+        var done = autopilot.Completed(new AsyncSwitchIntent("datanode1", "sync"), new MonitorOperationOutcome(true, 2, "done", ClusterBuilder.Now), null);
         var note = Assert.Single(done.Notes);
         Assert.Equal((NotificationKind.Cleared, "datanode1/slave-lost"), (note.Kind, note.IncidentKey));
         Assert.Equal("datanode1: back in sync", note.Message.Title);
@@ -92,25 +92,25 @@ public class ReplicationAutopilotTests
     public void Policy_ask_offers_the_button_at_once_and_off_does_nothing()
     {
         var lost = new ClusterBuilder().SlaveKilled().Assess();
-        var ask = new ReplicationAutopilot(AlertSettings.Default with { DegradePolicy = AutomationPolicy.Ask }, _time);
+        var ask = new AsyncSwitchAutopilot(AlertSettings.Default with { AsyncSwitchPolicy = AutomationPolicy.Ask }, _time);
         var decision = Decide(ask, lost);
         Assert.Empty(decision.Intents);
         var offer = Assert.Single(decision.Announcements);
         Assert.Equal("/pgxc async datanode1", Assert.Single(offer.Message.Actions).Command);
         Assert.Empty(Decide(ask, lost).Announcements);
 
-        var off = new ReplicationAutopilot(AlertSettings.Default with { DegradePolicy = AutomationPolicy.Off }, _time);
-        Assert.Equal(AutopilotDecision.None.Intents, Decide(off, lost).Intents);
+        var off = new AsyncSwitchAutopilot(AlertSettings.Default with { AsyncSwitchPolicy = AutomationPolicy.Off }, _time);
+        Assert.Equal(AsyncSwitchDecision.None.Intents, Decide(off, lost).Intents);
         Assert.Empty(Decide(off, lost).Announcements);
     }
 
     [Fact]
     public void A_failed_switch_says_so_with_the_button_and_retries_later()
     {
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time);
         var lost = new ClusterBuilder().SlaveKilled().Assess();
         Decide(autopilot, lost);
-        var failed = autopilot.Completed(new AutopilotIntent("datanode1", "async"),
+        var failed = autopilot.Completed(new AsyncSwitchIntent("datanode1", "async"),
             new MonitorOperationOutcome(false, null, "datanode1 already has operation 4", ClusterBuilder.Now), null);
         var message = Assert.Single(failed.Announcements).Message;
         Assert.Contains("FAILED", message.Title);

@@ -4,22 +4,22 @@ using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
-/// <summary>An operation the monitor wants run now (by the host, through the operation service).</summary>
-/// <param name="Kind">"async" or "sync".</param>
-public sealed record AutopilotIntent(string Datanode, string Kind);
+/// <summary>A switch the monitor wants run now (by the host, through the operation service).</summary>
+/// <param name="Kind">The operation kind: "async" (the async switch) or "sync" (the sync switch).</param>
+public sealed record AsyncSwitchIntent(string Datanode, string Kind);
 
 /// <summary>An incident to open at once with a message of its own (bypassing flap damping).</summary>
 public sealed record Announcement(AlertCandidate Candidate, ChatMessage Message);
 
-/// <summary>What one decision produced.</summary>
-public sealed record AutopilotDecision(
-    IReadOnlyList<AutopilotIntent> Intents,
+/// <summary>What one decision of <see cref="AsyncSwitchAutopilot"/> produced.</summary>
+public sealed record AsyncSwitchDecision(
+    IReadOnlyList<AsyncSwitchIntent> Intents,
     IReadOnlyList<Announcement> Announcements,
     IReadOnlyList<Notification> Notes,
-    IReadOnlyList<DegradeRecord> Changed,
+    IReadOnlyList<AsyncSwitchRecord> Changed,
     IReadOnlyList<string> Removed)
 {
-    public static AutopilotDecision None { get; } = new([], [], [], [], []);
+    public static AsyncSwitchDecision None { get; } = new([], [], [], [], []);
 
     /// <summary>Incident keys to close without a message of their own: the autopilot's note is their all-clear
     /// (one recovery, one "cleared" message).</summary>
@@ -29,51 +29,55 @@ public sealed record AutopilotDecision(
 /// <summary>
 /// The runbook's "if the slave crashes, switch the master to async" done by the bot: blocked commits
 /// are acted on at the first poll that sees them (policy auto), or offered as a button at once (ask);
-/// once the slave the bot degraded streams again and has caught up, sync is re-enabled (resync policy).
-/// Only pairs the bot itself degraded are re-synced: a pair an operator runs asynchronously stays so.
+/// once the slave the bot switched to async streams again and has caught up, the sync switch follows (sync switch
+/// policy). Only pairs the bot itself switched to async are switched back to sync: a pair an operator runs
+/// asynchronously stays so. The async switch is the <c>async</c> operation (it clears <c>synchronous_standby_names</c>),
+/// the sync switch the <c>sync</c> operation (it names the slave again).
+/// Each step's policy is its own (<see cref="AlertSettings"/>); the pair states named Degraded* are another thing:
+/// what the servers show (a server lost), not what the bot did.
 /// Not thread-safe; the monitor serialises calls.
 /// </summary>
-public sealed class ReplicationAutopilot
+public sealed class AsyncSwitchAutopilot
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
     private readonly AlertSettings _settings;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, DegradeRecord> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AsyncSwitchRecord> _records = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastStreaming = new(StringComparer.Ordinal);
 
-    public ReplicationAutopilot(AlertSettings settings, TimeProvider time, IEnumerable<DegradeRecord>? restored = null)
+    public AsyncSwitchAutopilot(AlertSettings settings, TimeProvider time, IEnumerable<AsyncSwitchRecord>? restored = null)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         foreach (var record in restored ?? [])
         {
             // A switch that was running when the bot stopped: look again at the next poll.
-            _records[record.Datanode] = record.Phase is DegradePhase.Degrading
-                ? record with { Phase = DegradePhase.Failed, RetryAfter = null }
-                : record.Phase is DegradePhase.Resyncing ? record with { Phase = DegradePhase.Degraded } : record;
+            _records[record.Datanode] = record.Phase is AsyncSwitchPhase.SwitchingToAsync
+                ? record with { Phase = AsyncSwitchPhase.Failed, RetryAfter = null }
+                : record.Phase is AsyncSwitchPhase.SwitchingToSync ? record with { Phase = AsyncSwitchPhase.SwitchedToAsync } : record;
         }
     }
 
-    public DegradeRecord? Find(string datanode) => _records.GetValueOrDefault(datanode);
+    public AsyncSwitchRecord? Find(string datanode) => _records.GetValueOrDefault(datanode);
 
     /// <summary>True while the async switch of <paramref name="datanode"/> runs: its commits-blocked alert
     /// would only repeat what the bot is already fixing.</summary>
-    public bool IsDegrading(string datanode) => _records.GetValueOrDefault(datanode)?.Phase == DegradePhase.Degrading;
+    public bool IsSwitchingToAsync(string datanode) => _records.GetValueOrDefault(datanode)?.Phase == AsyncSwitchPhase.SwitchingToAsync;
 
     /// <summary>
-    /// The slave-lost incidents whose all-clear the autopilot will give itself: pairs it degraded whose slave
-    /// streams again and that it will (or does) re-enable sync for. Their incident is held (neither reminded nor
+    /// The slave-lost incidents whose all-clear the autopilot will give itself: pairs it switched to async whose slave
+    /// streams again and that it will (or does) switch back to sync. Their incident is held (neither reminded nor
     /// cleared by the engine), and the "back in sync" message is the one all-clear.
     /// </summary>
     public IEnumerable<string> HeldKeys(ClusterAssessment assessment)
     {
         ArgumentNullException.ThrowIfNull(assessment);
-        if (_settings.ResyncPolicy != AutomationPolicy.Auto) yield break;
+        if (_settings.SyncSwitchPolicy != AutomationPolicy.Auto) yield break;
         foreach (var pair in assessment.Pairs)
         {
             if (_records.GetValueOrDefault(pair.Datanode) is not { } record) continue;
-            if (record.Phase == DegradePhase.Resyncing
-                || (record.Phase == DegradePhase.Degraded && pair.Condition == ObservedCondition.Async))
+            if (record.Phase == AsyncSwitchPhase.SwitchingToSync
+                || (record.Phase == AsyncSwitchPhase.SwitchedToAsync && pair.Condition == ObservedCondition.Async))
                 yield return KeyFor(pair.Datanode);
         }
     }
@@ -95,15 +99,15 @@ public sealed class ReplicationAutopilot
     /// <param name="badSince">When the stored incidents first saw a pair's slave lost (or its commits blocked), if they
     /// did: the loss time when this process never saw the slave stream (it restarted since, e.g. during a maintenance
     /// window), instead of "now".</param>
-    public AutopilotDecision Decide(ClusterAssessment assessment, IReadOnlyList<AlertCandidate> candidates, long lagLimitBytes,
+    public AsyncSwitchDecision Decide(ClusterAssessment assessment, IReadOnlyList<AlertCandidate> candidates, long lagLimitBytes,
         Func<string, DateTimeOffset?>? badSince = null)
     {
         ArgumentNullException.ThrowIfNull(assessment);
         var now = _time.GetUtcNow();
-        var intents = new List<AutopilotIntent>();
+        var intents = new List<AsyncSwitchIntent>();
         var announcements = new List<Announcement>();
         var notes = new List<Notification>();
-        var changed = new List<DegradeRecord>();
+        var changed = new List<AsyncSwitchRecord>();
         var removed = new List<string>();
 
         foreach (var pair in assessment.Pairs)
@@ -115,44 +119,44 @@ public sealed class ReplicationAutopilot
 
             if (pair.CommitsBlocked)
             {
-                var mayAct = record is null || record.Phase is DegradePhase.Degraded
-                    || (record.Phase == DegradePhase.Failed && (record.RetryAfter is null || now >= record.RetryAfter));
-                if (!mayAct || _settings.DegradePolicy == AutomationPolicy.Off) continue;
+                var mayAct = record is null || record.Phase is AsyncSwitchPhase.SwitchedToAsync
+                    || (record.Phase == AsyncSwitchPhase.Failed && (record.RetryAfter is null || now >= record.RetryAfter));
+                if (!mayAct || _settings.AsyncSwitchPolicy == AutomationPolicy.Off) continue;
                 var (lostAt, evidence) = EstimateLoss(assessment, pair, now, badSince?.Invoke(name));
                 var (firstWait, noneWaited) = FirstWait(assessment, pair, lostAt);
-                var next = new DegradeRecord(name, _settings.DegradePolicy == AutomationPolicy.Auto ? DegradePhase.Degrading : DegradePhase.Offered,
+                var next = new AsyncSwitchRecord(name, _settings.AsyncSwitchPolicy == AutomationPolicy.Auto ? AsyncSwitchPhase.SwitchingToAsync : AsyncSwitchPhase.Offered,
                     lostAt, evidence, now, null, null, null) { FirstWaitAt = firstWait, NoCommitWaited = noneWaited };
                 Keep(next, changed);
-                if (next.Phase == DegradePhase.Degrading)
-                    intents.Add(new AutopilotIntent(name, "async"));
+                if (next.Phase == AsyncSwitchPhase.SwitchingToAsync)
+                    intents.Add(new AsyncSwitchIntent(name, "async"));
                 else if (candidates.FirstOrDefault(c => c.Subject == name && c.Kind == AlertKinds.CommitsBlocked) is { } blocked)
-                    announcements.Add(new Announcement(blocked, DegradeMessages.AskToDegrade(blocked, next)));
+                    announcements.Add(new Announcement(blocked, AsyncSwitchMessages.AskToSwitchToAsync(blocked, next)));
                 continue;
             }
 
             if (record is null) continue;
             switch (record.Phase)
             {
-                case DegradePhase.Offered:
-                case DegradePhase.Failed when pair.Condition != ObservedCondition.SlaveLost:
+                case AsyncSwitchPhase.Offered:
+                case AsyncSwitchPhase.Failed when pair.Condition != ObservedCondition.SlaveLost:
                     // Commits flow again (someone switched, or the slave came back): nothing left to offer.
                     Drop(name, removed);
                     break;
-                case DegradePhase.Degraded when pair.Condition == ObservedCondition.Sync:
+                case AsyncSwitchPhase.SwitchedToAsync when pair.Condition == ObservedCondition.Sync:
                     Drop(name, removed); // someone re-enabled sync already
                     break;
-                case DegradePhase.Degraded when pair.Condition == ObservedCondition.Async
+                case AsyncSwitchPhase.SwitchedToAsync when pair.Condition == ObservedCondition.Async
                                                 && (record.RetryAfter is null || now >= record.RetryAfter)
                                                 && pair.Lag?.Bytes is { } behind && behind <= lagLimitBytes:
-                    switch (_settings.ResyncPolicy)
+                    switch (_settings.SyncSwitchPolicy)
                     {
                         case AutomationPolicy.Auto:
-                            Keep(record with { Phase = DegradePhase.Resyncing }, changed);
-                            intents.Add(new AutopilotIntent(name, "sync"));
+                            Keep(record with { Phase = AsyncSwitchPhase.SwitchingToSync }, changed);
+                            intents.Add(new AsyncSwitchIntent(name, "sync"));
                             break;
                         case AutomationPolicy.Ask:
-                            Keep(record with { Phase = DegradePhase.Offered }, changed);
-                            notes.Add(new Notification(KeyFor(name), NotificationKind.Reminder, DegradeMessages.AskToResync(name, behind)));
+                            Keep(record with { Phase = AsyncSwitchPhase.Offered }, changed);
+                            notes.Add(new Notification(KeyFor(name), NotificationKind.Reminder, AsyncSwitchMessages.AskToSwitchToSync(name, behind)));
                             break;
                         default:
                             Drop(name, removed);
@@ -161,19 +165,19 @@ public sealed class ReplicationAutopilot
                     break;
             }
         }
-        return new AutopilotDecision(intents, announcements, notes, changed, removed);
+        return new AsyncSwitchDecision(intents, announcements, notes, changed, removed);
     }
 
     /// <summary>An operation this autopilot asked for has ended.</summary>
     /// <param name="slaveLost">The slave-lost alert of the pair as last seen (for the story), if any.</param>
-    public AutopilotDecision Completed(AutopilotIntent intent, MonitorOperationOutcome outcome, AlertCandidate? slaveLost)
+    public AsyncSwitchDecision Completed(AsyncSwitchIntent intent, MonitorOperationOutcome outcome, AlertCandidate? slaveLost)
     {
         ArgumentNullException.ThrowIfNull(intent);
         ArgumentNullException.ThrowIfNull(outcome);
         var record = _records.GetValueOrDefault(intent.Datanode);
-        if (record is null) return AutopilotDecision.None;
+        if (record is null) return AsyncSwitchDecision.None;
         var now = _time.GetUtcNow();
-        var changed = new List<DegradeRecord>();
+        var changed = new List<AsyncSwitchRecord>();
         var removed = new List<string>();
         var announcements = new List<Announcement>();
         var notes = new List<Notification>();
@@ -182,37 +186,37 @@ public sealed class ReplicationAutopilot
         {
             if (outcome.Succeeded)
             {
-                var done = record with { Phase = DegradePhase.Degraded, ReleasedAt = outcome.FinishedAt, OperationId = outcome.OperationId };
+                var done = record with { Phase = AsyncSwitchPhase.SwitchedToAsync, ReleasedAt = outcome.FinishedAt, OperationId = outcome.OperationId };
                 Keep(done, changed);
                 var candidate = slaveLost ?? new AlertCandidate(intent.Datanode, AlertKinds.SlaveLost, Severity.Warning,
                     AlertRules.Title(intent.Datanode, AlertKinds.SlaveLost), [], "/pgxc status", []);
-                announcements.Add(new Announcement(candidate, DegradeMessages.Degraded(candidate, done, _settings.ResyncPolicy)));
+                announcements.Add(new Announcement(candidate, AsyncSwitchMessages.SwitchedToAsync(candidate, done, _settings.SyncSwitchPolicy)));
             }
             else
             {
-                var failed = record with { Phase = DegradePhase.Failed, RetryAfter = now + RetryDelay, OperationId = outcome.OperationId };
+                var failed = record with { Phase = AsyncSwitchPhase.Failed, RetryAfter = now + RetryDelay, OperationId = outcome.OperationId };
                 Keep(failed, changed);
                 var candidate = new AlertCandidate(intent.Datanode, AlertKinds.CommitsBlocked, Severity.Critical,
                     AlertRules.Title(intent.Datanode, AlertKinds.CommitsBlocked), [], $"/pgxc async {intent.Datanode}",
                     [new ChatAction("Async", $"/pgxc async {intent.Datanode}", OperationKinds.Async.ButtonStyle)]);
-                announcements.Add(new Announcement(candidate, DegradeMessages.DegradeFailed(candidate, failed, outcome, RetryDelay)));
+                announcements.Add(new Announcement(candidate, AsyncSwitchMessages.AsyncSwitchFailed(candidate, failed, outcome, RetryDelay)));
             }
         }
         else if (outcome.Succeeded)
         {
             Drop(intent.Datanode, removed);
-            notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Cleared, DegradeMessages.Resynced(record, outcome)));
-            return new AutopilotDecision([], announcements, notes, changed, removed) { Resolved = [KeyFor(intent.Datanode)] };
+            notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Cleared, AsyncSwitchMessages.SwitchedToSync(record, outcome)));
+            return new AsyncSwitchDecision([], announcements, notes, changed, removed) { Resolved = [KeyFor(intent.Datanode)] };
         }
         else
         {
-            Keep(record with { Phase = DegradePhase.Degraded, RetryAfter = now + RetryDelay * 2 }, changed);
-            notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Reminder, DegradeMessages.ResyncFailed(record, outcome, RetryDelay * 2)));
+            Keep(record with { Phase = AsyncSwitchPhase.SwitchedToAsync, RetryAfter = now + RetryDelay * 2 }, changed);
+            notes.Add(new Notification(KeyFor(intent.Datanode), NotificationKind.Reminder, AsyncSwitchMessages.SyncSwitchFailed(record, outcome, RetryDelay * 2)));
         }
-        return new AutopilotDecision([], announcements, notes, changed, removed);
+        return new AsyncSwitchDecision([], announcements, notes, changed, removed);
     }
 
-    /// <summary>The incident key degrade messages belong to: the pair's slave-lost incident.</summary>
+    /// <summary>The incident key the async switch messages belong to: the pair's slave-lost incident.</summary>
     public static string KeyFor(string datanode) => $"{datanode}/{AlertKinds.SlaveLost}";
 
     private (DateTimeOffset At, string Evidence) EstimateLoss(ClusterAssessment assessment, PairAssessment pair, DateTimeOffset now, DateTimeOffset? badSince)
@@ -245,7 +249,7 @@ public sealed class ReplicationAutopilot
         return (lostAt, false);
     }
 
-    private void Keep(DegradeRecord record, List<DegradeRecord> changed)
+    private void Keep(AsyncSwitchRecord record, List<AsyncSwitchRecord> changed)
     {
         _records[record.Datanode] = record;
         changed.Add(record);

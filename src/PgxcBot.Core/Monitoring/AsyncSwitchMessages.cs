@@ -4,11 +4,12 @@ using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
-/// <summary>The words of the automatic degrade and re-sync: when the slave was lost, when commits were
-/// released, how long they were blocked, and what comes next.</summary>
-public static class DegradeMessages
+/// <summary>The words of the monitor's automatic async switch and sync switch: when the slave was lost, when commits
+/// were released, how long they were blocked, and what comes next.</summary>
+public static class AsyncSwitchMessages
 {
-    public static ChatMessage Degraded(AlertCandidate slaveLost, DegradeRecord record, AutomationPolicy resync)
+    /// <summary>The async switch succeeded: commits flow again; what the pair lacks now and what comes next.</summary>
+    public static ChatMessage SwitchedToAsync(AlertCandidate slaveLost, AsyncSwitchRecord record, AutomationPolicy syncSwitch)
     {
         var name = record.Datanode;
         var released = IncidentMessages.Clock(record.ReleasedAt!.Value);
@@ -27,7 +28,7 @@ public static class DegradeMessages
                       $"The bot switched {name} to asynchronous replication{Op(record.OperationId)}; commits flow again since {released} UTC: they were blocked for about {blocked}.");
         }
         lines.Add($"Until the slave is back, {name} has no standby: if its master fails now, {name} is down and the commits since the loss exist only on the master.");
-        lines.Add(resync switch
+        lines.Add(syncSwitch switch
         {
             AutomationPolicy.Auto => "When the slave streams again and has caught up, the bot re-enables sync by itself and says so.",
             AutomationPolicy.Ask => "When the slave streams again and has caught up, the bot offers to re-enable sync.",
@@ -55,7 +56,8 @@ public static class DegradeMessages
         };
     }
 
-    public static ChatMessage DegradeFailed(AlertCandidate blocked, DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
+    /// <summary>The automatic async switch failed: commits still wait; when it retries.</summary>
+    public static ChatMessage AsyncSwitchFailed(AlertCandidate blocked, AsyncSwitchRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
         $"{record.Datanode}: commits are blocked and the automatic switch to async FAILED", Severity.Critical,
         [new MessageField("Blocked since", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true)],
         [
@@ -65,7 +67,8 @@ public static class DegradeMessages
         ],
         [], blocked.Actions);
 
-    public static ChatMessage AskToDegrade(AlertCandidate blocked, DegradeRecord record) => new(
+    /// <summary>Policy ask: commits are blocked; a button runs the async switch.</summary>
+    public static ChatMessage AskToSwitchToAsync(AlertCandidate blocked, AsyncSwitchRecord record) => new(
         blocked.Title, Severity.Critical,
         [new MessageField("Since", IncidentMessages.Clock(record.LostAt) + " UTC", Inline: true)],
         [.. blocked.Sentences,
@@ -73,14 +76,15 @@ public static class DegradeMessages
             $"Next: /pgxc async {record.Datanode}"],
         [], [new ChatAction("Switch to async", $"/pgxc async {record.Datanode}", OperationKinds.Async.ButtonStyle)]);
 
-    public static ChatMessage AskToResync(string datanode, long behindBytes) => new(
+    /// <summary>Policy ask: the slave has caught up; a button runs the sync switch.</summary>
+    public static ChatMessage AskToSwitchToSync(string datanode, long behindBytes) => new(
         $"{datanode}: slave caught up, sync can be re-enabled", Severity.Info, [],
         [$"The slave of {datanode} streams again and is {Humanize.Bytes(behindBytes)} behind. {datanode} still replicates asynchronously since the bot switched it: a master failure may lose the last commits.",
             $"Next: /pgxc sync {datanode}"],
         [], [new ChatAction("Sync", $"/pgxc sync {datanode}", OperationKinds.Sync.ButtonStyle)]);
 
-    /// <summary>The one all-clear of a slave the bot degraded: it streams, has caught up, and is synchronous again.</summary>
-    public static ChatMessage Resynced(DegradeRecord record, MonitorOperationOutcome outcome) => new(
+    /// <summary>The one all-clear of a slave the bot switched to async: it streams, has caught up, and is synchronous again.</summary>
+    public static ChatMessage SwitchedToSync(AsyncSwitchRecord record, MonitorOperationOutcome outcome) => new(
         $"{record.Datanode}: back in sync", Severity.Ok,
         [new MessageField("Sync since", IncidentMessages.Clock(outcome.FinishedAt) + " UTC", Inline: true),
             new MessageField("Async for", Humanize.Duration(outcome.FinishedAt - (record.ReleasedAt ?? record.LostAt)), Inline: true)],
@@ -88,7 +92,8 @@ public static class DegradeMessages
             "This is the all-clear of the slave-lost incident: the slave is back and nothing more needs doing."],
         [], []);
 
-    public static ChatMessage ResyncFailed(DegradeRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
+    /// <summary>The automatic sync switch failed: the pair stays async; when it retries.</summary>
+    public static ChatMessage SyncSwitchFailed(AsyncSwitchRecord record, MonitorOperationOutcome outcome, TimeSpan retry) => new(
         $"{record.Datanode}: re-enabling sync failed", Severity.Warning, [],
         [$"The slave of {record.Datanode} is back, but switching to sync{Op(outcome.OperationId)} did not work: {outcome.Summary}",
             $"{record.Datanode} stays asynchronous; the bot tries again in {Humanize.Duration(retry)}, or run /pgxc sync {record.Datanode}."],

@@ -1,32 +1,42 @@
+using System.Text.Json.Serialization;
+
 namespace PgxcBot.Core.Monitoring;
 
-/// <summary>Where the monitor's own handling of a lost sync slave stands.</summary>
-public enum DegradePhase
+/// <summary>
+/// Where the monitor's own handling of a lost sync slave stands: its async switch (clearing
+/// <c>synchronous_standby_names</c>, <c>/pgxc async</c>) and, once the slave is back, its sync switch (<c>/pgxc sync</c>).
+/// </summary>
+/// <remarks>Stored by name in the monitor's store (<c>monitor_degrade.document</c>); the names written by earlier bots
+/// (Degrading, Degraded, Resyncing) are kept as the stored spelling so that a store survives an upgrade either way.</remarks>
+public enum AsyncSwitchPhase
 {
     /// <summary>The async switch is running.</summary>
-    Degrading,
-    /// <summary>The monitor switched the pair to async; it re-enables sync once the slave has caught up.</summary>
-    Degraded,
+    [JsonStringEnumMemberName("Degrading")]
+    SwitchingToAsync,
+    /// <summary>The monitor switched the pair to async; it switches it back to sync once the slave has caught up.</summary>
+    [JsonStringEnumMemberName("Degraded")]
+    SwitchedToAsync,
     /// <summary>The sync switch is running.</summary>
-    Resyncing,
+    [JsonStringEnumMemberName("Resyncing")]
+    SwitchingToSync,
     /// <summary>Policy ask: the monitor offered a button and waits for a person.</summary>
     Offered,
-    /// <summary>The last switch failed; retried after <see cref="DegradeRecord.RetryAfter"/>.</summary>
+    /// <summary>The last switch failed; retried after <see cref="AsyncSwitchRecord.RetryAfter"/>.</summary>
     Failed,
 }
 
 /// <summary>
-/// The monitor's memory of one pair it degraded (stored, so that a restarted bot still re-enables sync
-/// and does not switch twice).
+/// The monitor's memory of one pair it switched to async (stored, so that a restarted bot still switches it back
+/// to sync and does not switch twice).
 /// </summary>
 /// <param name="LostAt">Best estimate of when the slave stopped acknowledging: its last reply (frozen), or
 /// the last poll that saw it streaming.</param>
 /// <param name="LostEvidence">How <paramref name="LostAt"/> was judged, in words.</param>
 /// <param name="BlockedSeenAt">The first poll that saw commits blocked.</param>
 /// <param name="ReleasedAt">When the async switch completed (commits flow again).</param>
-public sealed record DegradeRecord(
+public sealed record AsyncSwitchRecord(
     string Datanode,
-    DegradePhase Phase,
+    AsyncSwitchPhase Phase,
     DateTimeOffset LostAt,
     string LostEvidence,
     DateTimeOffset BlockedSeenAt,
