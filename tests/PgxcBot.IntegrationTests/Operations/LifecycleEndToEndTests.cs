@@ -107,7 +107,7 @@ public sealed class LifecycleEndToEndTests : IDisposable
         Assert.Equal(1L, await lab.QueryAsync<long>(newSlave, "SELECT count(*) FROM ledger", Ct));
         Assert.Single(Directory.GetDirectories(lab.Pair.Folder, "master" + PgTools.MovedAsideSuffix + "*")); // the old data, kept
         Assert.Equal(PairState.Sync, await lab.Store.GetStateAsync("datanode1", Ct));
-        var roles = Assert.Single(await new Store.SqliteTopologyStore(lab.Store).GetRolesAsync(Ct));
+        var roles = Assert.Single(await new PgxcBot.Store.SqliteTopologyStore(lab.Store).GetRolesAsync(Ct));
         Assert.Equal((newMaster.Port, newSlave.Port), (roles.Master.Port, roles.Slave!.Port));
     }
 

@@ -1,5 +1,6 @@
 using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Flavors;
+using PgxcBot.IntegrationTests.Timeline;
 using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.RealClusters;

@@ -4,7 +4,9 @@ using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Advice;
 

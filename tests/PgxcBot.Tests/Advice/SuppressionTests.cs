@@ -7,7 +7,9 @@ using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Advice;
 

@@ -2,7 +2,8 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Assessment;
 

@@ -1,6 +1,7 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Assessment;
 

@@ -2,7 +2,8 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Runbooks.Planners;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Assessment;
 

@@ -3,8 +3,10 @@ using PgxcBot.Cli;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Operations;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -3,8 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Cli;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Hosting;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Rendering;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
+using PgxcBot.Tests.Messages;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -17,7 +17,7 @@ using PgxcBot.Outbox;
 using PgxcBot.Store;
 using PgxcBot.Tests.Discord.Fake;
 using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Rendering;
+using PgxcBot.Tests.Messages;
 using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Discord;

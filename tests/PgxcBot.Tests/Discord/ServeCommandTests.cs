@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Cli;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Tests.Cli;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Hosting;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;

@@ -6,6 +6,7 @@ using PgxcBot.Discord;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Monitoring;
 using PgxcBot.Tests.Cli;
+using PgxcBot.Tests.Hosting;
 using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;

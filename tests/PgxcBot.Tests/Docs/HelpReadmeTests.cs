@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 using PgxcBot.Core.Commands;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Operations;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Docs;
 

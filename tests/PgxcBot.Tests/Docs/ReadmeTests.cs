@@ -1,5 +1,6 @@
 using PgxcBot.Core.Pairs;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Docs;
 

@@ -1,6 +1,7 @@
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Monitoring;
 

@@ -10,8 +10,10 @@ using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Postgres;
 using PgxcBot.Secrets;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
 using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Monitoring;

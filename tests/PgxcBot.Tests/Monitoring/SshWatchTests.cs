@@ -5,7 +5,8 @@ using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Monitoring;
 

@@ -7,8 +7,9 @@ using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Domain;
-using PgxcBot.Tests.Rendering;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Messages;
 using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;

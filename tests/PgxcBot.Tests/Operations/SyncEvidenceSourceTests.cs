@@ -1,6 +1,8 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Operations;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 

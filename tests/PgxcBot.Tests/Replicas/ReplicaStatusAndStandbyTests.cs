@@ -15,9 +15,10 @@ using PgxcBot.Discord;
 using PgxcBot.Hosting;
 using PgxcBot.Replicas;
 using PgxcBot.Tests.Cli;
+using PgxcBot.Tests.Hosting;
 using PgxcBot.Tests.Discord;
 using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Rendering;
+using PgxcBot.Tests.Messages;
 using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Replicas;

@@ -1,6 +1,7 @@
 using PgxcBot.Core.Replicas;
 using System.Text.Json.Nodes;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Replicas;
 

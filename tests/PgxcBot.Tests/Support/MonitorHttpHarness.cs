@@ -9,7 +9,8 @@ using PgxcBot.Monitoring.Health;
 using PgxcBot.Monitoring.Http;
 using PgxcBot.Store;
 using PgxcBot.Telemetry;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Support;
 

@@ -7,6 +7,7 @@ using PgxcBot.Cli;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Monitoring;
 using PgxcBot.Tests.Cli;
+using PgxcBot.Tests.Hosting;
 using PgxcBot.Tests.Discord;
 using PgxcBot.Tests.Discord.Fake;
 using PgxcBot.Tests.Monitoring;
