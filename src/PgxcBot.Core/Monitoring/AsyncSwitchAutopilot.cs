@@ -128,7 +128,7 @@ public sealed class AsyncSwitchAutopilot
                     lostAt, evidence, now, null, null, null) { FirstWaitAt = firstWait, NoCommitWaited = noneWaited };
                 Keep(next, changed);
                 if (next.Phase == AsyncSwitchPhase.SwitchingToAsync)
-                    intents.Add(new AsyncSwitchIntent(name, "async"));
+                    intents.Add(new AsyncSwitchIntent(name, OperationKinds.Async.Name));
                 else if (candidates.FirstOrDefault(c => c.Subject == name && c.Kind == AlertKinds.CommitsBlocked) is { } blocked)
                     announcements.Add(new Announcement(blocked, AsyncSwitchMessages.AskToSwitchToAsync(blocked, next)));
                 continue;
@@ -152,7 +152,7 @@ public sealed class AsyncSwitchAutopilot
                     {
                         case AutomationPolicy.Auto:
                             Keep(record with { Phase = AsyncSwitchPhase.SwitchingToSync }, changed);
-                            intents.Add(new AsyncSwitchIntent(name, "sync"));
+                            intents.Add(new AsyncSwitchIntent(name, OperationKinds.Sync.Name));
                             break;
                         case AutomationPolicy.Ask:
                             Keep(record with { Phase = AsyncSwitchPhase.Offered }, changed);
@@ -182,7 +182,7 @@ public sealed class AsyncSwitchAutopilot
         var announcements = new List<Announcement>();
         var notes = new List<Notification>();
 
-        if (intent.Kind == "async")
+        if (intent.Kind == OperationKinds.Async.Name)
         {
             if (outcome.Succeeded)
             {

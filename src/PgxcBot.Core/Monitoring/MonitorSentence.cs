@@ -1,5 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
@@ -31,7 +32,7 @@ public static class MonitorSentence
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(assessment);
         var parts = new List<string>();
-        parts.AddRange(operations.Select(o => o.Kind == "async" ? $"switching {o.Datanode} to async" : $"re-enabling sync on {o.Datanode}"));
+        parts.AddRange(operations.Select(o => o.Kind == OperationKinds.Async.Name ? $"switching {o.Datanode} to async" : $"re-enabling sync on {o.Datanode}"));
         parts.AddRange(failovers.Select(f => f.Step switch
         {
             FailoverStep.Propose => $"proposing an automatic failover of {f.Datanode}",

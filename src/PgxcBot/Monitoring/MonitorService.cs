@@ -328,7 +328,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             var slaveLost = _state.Engine.Find(AsyncSwitchAutopilot.KeyFor(intent.Datanode))?.Latest
                 ?? (_previous is { } latest ? AlertRules.From(latest).FirstOrDefault(c => c.Key == AsyncSwitchAutopilot.KeyFor(intent.Datanode)) : null);
             var decision = _state.AsyncSwitch.Completed(intent, outcome, slaveLost);
-            if (intent.Kind == "async" && outcome.Succeeded && _state.AsyncSwitch.Find(intent.Datanode)?.BlockedFor is { } blocked)
+            if (intent.Kind == OperationKinds.Async.Name && outcome.Succeeded && _state.AsyncSwitch.Find(intent.Datanode)?.BlockedFor is { } blocked)
                 _metrics.CommitsBlocked(blocked);
             await ApplyAsync(_state.Settle(IncidentRound.Empty, decision), CancellationToken.None).ConfigureAwait(false);
         }
@@ -375,7 +375,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                 {
                     _logger.LogWarning("Monitor: grace period over, approving the automatic failover of {Datanode} (operation {Id})", name, intent.OperationId);
                     var outcome = Outcome(await _operations.ApproveFailoverAsync(intent.OperationId!.Value, cancellationToken).ConfigureAwait(false));
-                    _metrics.OperationRun("promote", outcome.Succeeded);
+                    _metrics.OperationRun(OperationKinds.Promote.Name, outcome.Succeeded);
                     told = () => _state.Failover.Completed(name, outcome);
                     break;
                 }

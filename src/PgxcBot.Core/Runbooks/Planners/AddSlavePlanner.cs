@@ -1,6 +1,7 @@
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -54,7 +55,7 @@ public static class AddSlavePlanner
         if (!request.AsyncOnly) steps.AddRange(StandbySteps.MakeSync(context));
         if (streams) warnings.Add($"{pair.ApplicationName} already streams from the master: every step should find its work done and be skipped.");
 
-        return PlanResult.Planned(new Runbook("add-slave", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.AddSlave.Name, pair.Name,
             $"Set up {pair.Name}'s slave at {slave.Endpoint} ({slave.DataDir}) streaming from {pair.Master.Endpoint}" +
             (request.AsyncOnly ? ", asynchronously." : ", then make it the synchronous standby."),
             steps, warnings, []));

@@ -1,6 +1,7 @@
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -64,7 +65,7 @@ public static class RebuildPlanner
         steps.AddRange(StandbySteps.FollowMaster(context, settings));
         if (!request.AsyncOnly) steps.AddRange(StandbySteps.MakeSync(context));
 
-        return PlanResult.Planned(new Runbook("rebuild", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Rebuild.Name, pair.Name,
             $"Rebuild the old master at {stale.Endpoint} as {pair.Name}'s slave of {pair.Master.Endpoint} ({(rewind ? "pg_rewind" : "base backup")})" +
             (request.AsyncOnly ? ", streaming asynchronously." : ", then make it the synchronous standby."),
             steps, warnings, []));
