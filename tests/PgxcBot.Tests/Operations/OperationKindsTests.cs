@@ -60,7 +60,7 @@ public class OperationKindsTests
         var time = new FakeTimeProvider(Now);
         var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), cluster, new MemoryOperationStore(),
             new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), ApprovalPolicy.Nobody,
-            new NoOperationObserver(), new NoSink(), time);
+            new NoOperationObserver(), NullPairOperationSink.Instance, time);
 
         var plan = await service.PreviewAsync(name, "datanode1", [], default);
         // A healthy pair: some kinds have nothing to do and refuse, in their own words (not "no runbook").
@@ -135,10 +135,5 @@ public class OperationKindsTests
     public void The_monitors_own_buttons_take_their_kinds_colour()
     {
         Assert.Equal(OperationKinds.Rebuild.ButtonStyle, FailoverMessages.Promoted("datanode1", new MonitorOperationOutcome(true, 4, "promoted", Now)).Actions.Single(a => a.Command == "/pgxc rebuild datanode1").Style);
-    }
-
-    private sealed class NoSink : IPairOperationSink
-    {
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
