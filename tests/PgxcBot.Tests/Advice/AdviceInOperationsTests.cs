@@ -7,6 +7,7 @@ using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Tests.Operations;
 using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Advice;
 
@@ -14,9 +15,6 @@ namespace PgxcBot.Tests.Advice;
 /// waits for a person.</summary>
 public class AdviceInOperationsTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
-
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
     private readonly FakeCluster _cluster;
     private readonly MemoryOperationStore _operations = new();
@@ -33,8 +31,7 @@ public class AdviceInOperationsTests
         var policy = TestApprovals.ByRole("dba");
         _advice = new AdviceSource(_operations, _pairs, _time);
         var tracker = new PairStateTracker(_pairs, _time);
-        _service = new OperationService(_topology, _cluster, _operations, new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster,
-            new SyncEvidenceSource(_cluster.Memory), policy, NoOperationObserver.Instance, new PairOperationSink(_topology, _cluster, tracker), _time, advice: _advice);
+        _service = _cluster.OperationService(_topology, _operations, policy, _time, pairs: new PairOperationSink(_topology, _cluster, tracker), advice: _advice);
         _pairs.States["datanode1"] = PairState.Sync;
         _pairs.States["datanode2"] = PairState.Sync;
     }

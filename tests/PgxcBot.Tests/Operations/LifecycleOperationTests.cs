@@ -5,15 +5,13 @@ using PgxcBot.Core.Operations;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Hosting;
 using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Operations;
 
 /// <summary>The lifecycle runbooks from the console line to the (fake) servers: approval, order, progress, result.</summary>
 public class LifecycleOperationTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
-
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
     private readonly FakeCluster _cluster;
     private readonly MemoryOperationStore _operations = new();
@@ -24,9 +22,8 @@ public class LifecycleOperationTests
         var topology = RunbookTopologies.TwoNodes();
         _cluster = new FakeCluster(topology);
         var policy = TestApprovals.ByRole("dba");
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), _time), _cluster, _operations,
-            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(), policy,
-            NoOperationObserver.Instance, NullPairOperationSink.Instance, _time);
+        // No remembered evidence: these runbooks do not ask whether the slave was seen in sync.
+        var service = _cluster.OperationService(topology, _operations, policy, _time, evidence: new SyncEvidenceSource());
         _handler = new ChatCommandHandler(topology, new NoStatus(), service, _operations, new MemoryPairStateStore(), NullLogger<ChatCommandHandler>.Instance);
     }
 

@@ -57,9 +57,7 @@ public class OperationKindsTests
         var topology = RunbookTopologies.TwoNodes();
         var cluster = new FakeCluster(topology);
         var time = new FakeTimeProvider(Now);
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), cluster, new MemoryOperationStore(),
-            new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), ApprovalPolicy.Nobody,
-            new NoOperationObserver(), new NoSink(), time);
+        var service = cluster.OperationService(topology, new MemoryOperationStore(), ApprovalPolicy.Nobody, time, pairs: new NoSink());
 
         var plan = await service.PreviewAsync(name, "datanode1", [], default);
         // A healthy pair: some kinds have nothing to do and refuse, in their own words (not "no runbook").

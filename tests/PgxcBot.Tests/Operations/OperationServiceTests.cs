@@ -4,15 +4,12 @@ using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Runbooks.Planners;
 using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Operations;
 
 public class OperationServiceTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
-    private static readonly Actor Mallory = new("mallory", "mallory", ["guest"]);
-
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
     private readonly FakeCluster _cluster;
     private readonly MemoryOperationStore _operations = new();
@@ -27,8 +24,7 @@ public class OperationServiceTests
         var topology = RunbookTopologies.TwoNodes();
         _cluster = new FakeCluster(topology);
         var policy = TestApprovals.ByRole("dba");
-        _service = new OperationService(new TopologyState(topology, _roles, _time), _cluster, _operations,
-            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(_cluster.Memory), policy, _events, _sink, _time);
+        _service = _cluster.OperationService(new TopologyState(topology, _roles, _time), _operations, policy, _time, _events, _sink);
     }
 
     private void MasterDiedWhileSync()
