@@ -3,26 +3,24 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Lab.Pairs;
+using PgxcBot.IntegrationTests.Support;
 using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>The monitor at its default 1 s interval against real pairs: what users would feel (the commit
 /// stall) and what the channel would read.</summary>
-public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class MonitorTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(2))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     private static bool Is(Notification n, NotificationKind kind, string key) => n.Kind == kind && n.IncidentKey == key;
 
     private async Task<MonitorLab> StartAsync(LabReplicationMode mode)
     {
-        _lab = await MonitorLab.StartAsync(mode, Ct);
-        await _lab.PollsAsync(2, Ct);
-        return _lab;
+        var lab = await StartLabAsync(mode);
+        await lab.PollsAsync(2, Ct);
+        return lab;
     }
 
     private Task<string> SyncStateAsync(MonitorLab lab) => lab.QueryAsync<string>(lab.Pair.Master,
@@ -177,13 +175,5 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(lab.Notifications.Dump());
         Assert.Single(lab.Notifications.All, n => Is(n, NotificationKind.Raised, "datanode1/slave-lost"));
         Assert.True(lab.Notifications.All.Count(n => n.IncidentKey == "datanode1/slave-lost") <= 3);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_lab is not null) await _lab.DisposeAsync();
-        _timeout.Dispose();
     }
 }
