@@ -1,5 +1,3 @@
-using Npgsql;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Lab;
 

@@ -1,10 +1,4 @@
-using System.Diagnostics;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.IntegrationTests.Operations;
-using PgxcBot.Lab.Pairs;
-using PgxcBot.IntegrationTests.Support;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 

@@ -1,10 +1,5 @@
-using System.Diagnostics;
 using System.Net;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Lab.Faults;
-using PgxcBot.Lab.Pairs;
-using PgxcBot.IntegrationTests.Support;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 

@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Lab.Pairs;
-using PgxcBot.IntegrationTests.Support;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 

@@ -1,4 +1,3 @@
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Operations;
 

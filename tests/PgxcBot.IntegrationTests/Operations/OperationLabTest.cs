@@ -1,6 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Operations;
 

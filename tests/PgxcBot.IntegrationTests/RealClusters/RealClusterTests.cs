@@ -1,6 +1,4 @@
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Flavors;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.RealClusters;
 

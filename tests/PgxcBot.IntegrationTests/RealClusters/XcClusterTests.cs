@@ -1,5 +1,3 @@
-using PgxcBot.Core.Topology;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.RealClusters;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Support;
 

@@ -1,7 +1,4 @@
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Monitoring;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Support;
 

@@ -1,8 +1,4 @@
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.IntegrationTests.Status;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Watch;
 

@@ -1,12 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Advice;

@@ -1,9 +1,4 @@
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Advice;

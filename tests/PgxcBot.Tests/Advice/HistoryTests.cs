@@ -1,13 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Hosting;
 using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Advice;

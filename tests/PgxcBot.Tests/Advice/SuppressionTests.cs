@@ -1,12 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Advice;

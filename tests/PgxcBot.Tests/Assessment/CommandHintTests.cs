@@ -1,7 +1,4 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Assessment;

@@ -1,7 +1,4 @@
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Gtm;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Assessment;

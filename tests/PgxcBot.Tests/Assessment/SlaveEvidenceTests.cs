@@ -1,5 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Assessment;

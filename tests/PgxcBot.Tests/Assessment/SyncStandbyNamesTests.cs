@@ -1,4 +1,3 @@
-using PgxcBot.Core.Assessment;
 
 namespace PgxcBot.Tests.Assessment;
 

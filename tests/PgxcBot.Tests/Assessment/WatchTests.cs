@@ -1,6 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Runbooks.Planners;
 using PgxcBot.Tests.Domain;
 

@@ -1,11 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
 using PgxcBot.Hosting;
 using PgxcBot.Monitoring;

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Cli;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Operations;
 

@@ -1,5 +1,4 @@
 using PgxcBot.Cli;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Cli;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Hosting;
 using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Rendering;

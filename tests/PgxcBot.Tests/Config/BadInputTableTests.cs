@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Config;
 

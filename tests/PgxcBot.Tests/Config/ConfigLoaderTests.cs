@@ -1,4 +1,3 @@
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Config;
 

@@ -1,4 +1,3 @@
-using PgxcBot.Core.Topology;
 using PgxcBot.Secrets;
 
 namespace PgxcBot.Tests.Config;

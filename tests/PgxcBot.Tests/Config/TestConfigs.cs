@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Config;
 

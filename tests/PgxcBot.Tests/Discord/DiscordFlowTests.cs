@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Discord.Http;
 using PgxcBot.Tests.Discord.Fake;
 

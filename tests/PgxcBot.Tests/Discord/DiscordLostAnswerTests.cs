@@ -1,7 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Outbox;

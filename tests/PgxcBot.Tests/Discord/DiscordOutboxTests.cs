@@ -1,8 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Discord.Interactions;
 using PgxcBot.Discord.Outbox;

@@ -1,8 +1,5 @@
 using System.Text.Json.Nodes;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Charts;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Tests.Discord.Fake;

@@ -1,10 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Discord.Interactions;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rendering;

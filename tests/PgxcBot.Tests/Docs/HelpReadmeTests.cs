@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
 using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Docs;

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
 
 namespace PgxcBot.Tests.Domain;
 

@@ -1,4 +1,3 @@
-using PgxcBot.Core.Pairs;
 using PgxcBot.Tests.Cli;
 
 namespace PgxcBot.Tests.Domain;

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Pairs;
 
 namespace PgxcBot.Tests.Domain;
 

@@ -1,16 +1,8 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Hosting;
 using PgxcBot.Store;
 using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Maintenance;

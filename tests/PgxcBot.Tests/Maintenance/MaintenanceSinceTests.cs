@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Maintenance;

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Monitoring;

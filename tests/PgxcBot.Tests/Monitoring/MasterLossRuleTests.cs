@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Monitoring;

@@ -1,12 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Monitoring;

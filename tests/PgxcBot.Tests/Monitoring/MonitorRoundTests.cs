@@ -1,6 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Tests.Domain;
 

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Monitoring;

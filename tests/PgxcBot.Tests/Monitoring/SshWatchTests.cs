@@ -1,9 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Tests.Config;
 

@@ -1,10 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Hosting;
-using PgxcBot.Tests.Support;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Operations;

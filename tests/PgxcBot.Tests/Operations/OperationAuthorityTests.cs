@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 

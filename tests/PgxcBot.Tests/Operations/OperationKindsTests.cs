@@ -1,15 +1,7 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Tests.Domain;
 using PgxcBot.Tests.Rendering;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 

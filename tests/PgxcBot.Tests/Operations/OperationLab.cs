@@ -1,9 +1,4 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
 
 namespace PgxcBot.Tests.Operations;
 

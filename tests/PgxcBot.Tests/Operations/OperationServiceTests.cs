@@ -1,9 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Runbooks.Planners;
-using PgxcBot.Tests.Support;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Operations;

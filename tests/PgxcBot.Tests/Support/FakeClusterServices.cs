@@ -1,9 +1,6 @@
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Operations;
 
 namespace PgxcBot.Tests.Support;

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
 
 namespace PgxcBot.Tests.Support;
 

@@ -1,9 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Metrics;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Monitoring.Health;
 using PgxcBot.Monitoring.Http;

@@ -10,7 +10,6 @@ using PgxcBot.Tests.Cli;
 using PgxcBot.Tests.Discord;
 using PgxcBot.Tests.Discord.Fake;
 using PgxcBot.Tests.Monitoring;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Telemetry;
 

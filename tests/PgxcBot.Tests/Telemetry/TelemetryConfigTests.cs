@@ -8,18 +8,13 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Telemetry;
 using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Monitoring;
 using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Telemetry;
 

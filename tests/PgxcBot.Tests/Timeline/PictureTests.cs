@@ -1,6 +1,5 @@
 using PgxcBot.Charts;
 using PgxcBot.Core.Charts;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Timeline;
 using PgxcBot.Store;
 using SkiaSharp;
