@@ -1,5 +1,4 @@
 using PgxcBot.Core.Advice;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Advice;
 

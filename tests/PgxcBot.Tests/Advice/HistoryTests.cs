@@ -1,6 +1,5 @@
 using PgxcBot.Chat;
 using PgxcBot.Hosting;
-using PgxcBot.Tests.Operations;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Advice;

@@ -1,5 +1,4 @@
 using PgxcBot.Core.Servers;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Assessment;
 

@@ -1,5 +1,4 @@
 using PgxcBot.Core.Gtm;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Assessment;
 

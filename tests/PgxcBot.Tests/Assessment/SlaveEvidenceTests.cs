@@ -1,4 +1,3 @@
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Assessment;
 

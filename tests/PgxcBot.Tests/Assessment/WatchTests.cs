@@ -1,5 +1,4 @@
 using PgxcBot.Core.Runbooks.Planners;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Assessment;
 

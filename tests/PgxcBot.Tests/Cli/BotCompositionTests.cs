@@ -1,7 +1,5 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Remote;
 using PgxcBot.Discord;
 using PgxcBot.Hosting;
@@ -9,9 +7,6 @@ using PgxcBot.Monitoring;
 using PgxcBot.Outbox;
 using PgxcBot.Postgres;
 using PgxcBot.Ssh;
-using PgxcBot.Store;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Cli;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -1,7 +1,4 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Cli;
 

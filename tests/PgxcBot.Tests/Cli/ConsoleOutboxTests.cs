@@ -1,8 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
 using PgxcBot.Core.Remote;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Operations;
 
 namespace PgxcBot.Tests.Cli;
 

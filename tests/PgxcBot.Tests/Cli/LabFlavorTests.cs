@@ -1,4 +1,3 @@
-using PgxcBot.Cli;
 
 namespace PgxcBot.Tests.Cli;
 

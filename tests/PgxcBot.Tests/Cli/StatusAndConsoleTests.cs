@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
 using PgxcBot.Hosting;
-using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Rendering;
 
 namespace PgxcBot.Tests.Cli;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using PgxcBot.Cli;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Cli;
 

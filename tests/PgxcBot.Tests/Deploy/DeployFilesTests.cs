@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using PgxcBot.Cli;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Deploy;
 

@@ -1,4 +1,3 @@
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Discord;
 

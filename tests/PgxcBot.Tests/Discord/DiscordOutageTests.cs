@@ -3,8 +3,6 @@ using PgxcBot.Monitoring;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PgxcBot.Monitoring.Health;
 using PgxcBot.Outbox;
-using PgxcBot.Store;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 

@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 

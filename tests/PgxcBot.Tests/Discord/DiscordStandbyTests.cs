@@ -1,7 +1,5 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using PgxcBot.Discord.Http;
-using PgxcBot.Tests.Discord.Fake;
 using PgxcBot.Tests.Replicas;
 
 namespace PgxcBot.Tests.Discord;

@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using PgxcBot.Discord.Gateway;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using PgxcBot.Core.Commands;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Docs;
 

@@ -1,4 +1,3 @@
-using PgxcBot.Tests.Cli;
 
 namespace PgxcBot.Tests.Domain;
 

@@ -1,6 +1,4 @@
 using PgxcBot.Core.Advice;
-using PgxcBot.Store;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Maintenance;
 

@@ -1,8 +1,5 @@
 using PgxcBot.Chat;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Hosting;
-using PgxcBot.Store;
-using PgxcBot.Tests.Operations;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Maintenance;

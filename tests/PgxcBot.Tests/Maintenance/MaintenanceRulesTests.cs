@@ -1,5 +1,4 @@
 using PgxcBot.Monitoring;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Maintenance;
 

@@ -1,8 +1,5 @@
 using System.Net;
 using PgxcBot.Monitoring.Health;
-using PgxcBot.Store;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Monitoring;
 

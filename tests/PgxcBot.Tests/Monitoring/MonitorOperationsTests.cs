@@ -1,5 +1,4 @@
 using PgxcBot.Monitoring;
-using PgxcBot.Tests.Operations;
 using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Monitoring;

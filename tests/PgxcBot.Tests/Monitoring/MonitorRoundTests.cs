@@ -1,5 +1,3 @@
-using PgxcBot.Core.Outbox;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Monitoring;
 

@@ -2,8 +2,6 @@ using PgxcBot.Core.Remote;
 using PgxcBot.Monitoring;
 using PgxcBot.Postgres;
 using PgxcBot.Secrets;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Domain;
 
 namespace PgxcBot.Tests.Monitoring;
 

@@ -1,6 +1,5 @@
 using PgxcBot.Core.Remote;
 using PgxcBot.Monitoring;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Monitoring;
 

@@ -1,5 +1,4 @@
 using PgxcBot.Core.Remote;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Operations;
 

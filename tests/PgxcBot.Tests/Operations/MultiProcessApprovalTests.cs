@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using PgxcBot.Store;
 using Xunit.Abstractions;
 
 namespace PgxcBot.Tests.Operations;

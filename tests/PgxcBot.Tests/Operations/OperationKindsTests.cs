@@ -1,6 +1,5 @@
 using PgxcBot.Core.Advice;
 using PgxcBot.Core.Commands;
-using PgxcBot.Tests.Domain;
 using PgxcBot.Tests.Rendering;
 
 namespace PgxcBot.Tests.Operations;

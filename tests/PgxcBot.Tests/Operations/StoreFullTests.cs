@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Data.Sqlite;
 using PgxcBot.Monitoring;
 using PgxcBot.Monitoring.Health;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Operations;
 

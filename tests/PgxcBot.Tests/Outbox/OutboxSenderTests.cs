@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Outbox;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Outbox;
 

@@ -2,15 +2,12 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using PgxcBot.Cli;
 using PgxcBot.Core.Advice;
 using PgxcBot.Core.Replicas;
 using PgxcBot.Discord;
 using PgxcBot.Hosting;
 using PgxcBot.Replicas;
-using PgxcBot.Tests.Cli;
 using PgxcBot.Tests.Discord;
-using PgxcBot.Tests.Operations;
 using PgxcBot.Tests.Rendering;
 
 namespace PgxcBot.Tests.Replicas;

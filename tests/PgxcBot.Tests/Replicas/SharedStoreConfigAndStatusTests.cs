@@ -1,6 +1,4 @@
 using PgxcBot.Core.Replicas;
-using System.Text.Json.Nodes;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Replicas;
 

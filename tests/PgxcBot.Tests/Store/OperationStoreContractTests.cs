@@ -1,5 +1,3 @@
-using PgxcBot.Core.Outbox;
-using PgxcBot.Store;
 using PgxcBot.StoreContracts;
 
 namespace PgxcBot.Tests.Store;

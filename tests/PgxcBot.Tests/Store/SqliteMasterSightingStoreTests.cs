@@ -1,4 +1,3 @@
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Store;
 

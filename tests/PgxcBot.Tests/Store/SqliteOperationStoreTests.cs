@@ -1,6 +1,4 @@
 using PgxcBot.Core.Runbooks.Planners;
-using PgxcBot.Store;
-using PgxcBot.Tests.Operations;
 
 namespace PgxcBot.Tests.Store;
 

@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Store;
 

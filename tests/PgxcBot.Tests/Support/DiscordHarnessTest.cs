@@ -1,6 +1,5 @@
 using PgxcBot.Discord.Gateway;
 using PgxcBot.Tests.Discord;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Support;
 

@@ -1,7 +1,5 @@
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Remote;
-using PgxcBot.Tests.Operations;
 
 namespace PgxcBot.Tests.Support;
 

@@ -5,9 +5,7 @@ using OpenTelemetry.Metrics;
 using PgxcBot.Monitoring;
 using PgxcBot.Monitoring.Health;
 using PgxcBot.Monitoring.Http;
-using PgxcBot.Store;
 using PgxcBot.Telemetry;
-using PgxcBot.Tests.Config;
 
 namespace PgxcBot.Tests.Support;
 

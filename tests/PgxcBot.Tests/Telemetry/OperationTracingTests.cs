@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
-using PgxcBot.Tests.Operations;
 
 namespace PgxcBot.Tests.Telemetry;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,9 +7,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using PgxcBot.Monitoring;
 using PgxcBot.Telemetry;
-using PgxcBot.Tests.Config;
 using PgxcBot.Tests.Monitoring;
-using PgxcBot.Tests.Operations;
 
 namespace PgxcBot.Tests.Telemetry;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Store;
-using PgxcBot.Tests.Operations;
 
 namespace PgxcBot.Tests.Timeline;
 

@@ -1,5 +1,4 @@
 using PgxcBot.Core.Timeline;
-using PgxcBot.Store;
 using static PgxcBot.Core.Timeline.TimelineEventKind;
 using static PgxcBot.Tests.Timeline.ScriptedIncident;
 
