@@ -14,8 +14,7 @@ public sealed class AutoFailoverTests(ITestOutputHelper output) : MonitorLabTest
     [Fact]
     public async Task A_killed_master_of_a_sync_pair_is_announced_then_promoted_by_the_monitor_and_the_coordinators_follow()
     {
-        var lab = await StartLabAsync(LabReplicationMode.Sync, Auto);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync, Auto);
         var killedAt = Stopwatch.GetTimestamp();
         await lab.Pair.Master.KillAsync(Ct);
 
@@ -42,8 +41,7 @@ public sealed class AutoFailoverTests(ITestOutputHelper output) : MonitorLabTest
     [Fact]
     public async Task A_killed_master_of_an_async_pair_is_never_promoted_automatically_and_a_person_gets_the_promote_button()
     {
-        var lab = await StartLabAsync(LabReplicationMode.Async, Auto);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Async, Auto);
         await lab.Pair.Master.KillAsync(Ct);
 
         var (alert, _) = await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);

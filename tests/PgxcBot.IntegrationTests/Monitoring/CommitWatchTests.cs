@@ -15,8 +15,7 @@ public sealed class CommitWatchTests(ITestOutputHelper output) : MonitorLabTest(
     [Fact]
     public async Task A_killed_sync_slave_is_degraded_by_a_poll_the_commit_watch_asks_for()
     {
-        var lab = await StartLabAsync(LabReplicationMode.Sync);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, Ct);
         await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, Ct);
         await Support.Poll.UntilAsync(() => Task.FromResult(lab.CommitWatch.Samples), s => s > 5, Deadline, "the commit watch sampling", Ct);

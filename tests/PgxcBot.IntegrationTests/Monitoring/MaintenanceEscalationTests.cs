@@ -11,8 +11,7 @@ public sealed class MaintenanceEscalationTests(ITestOutputHelper output) : Monit
     [Fact]
     public async Task A_split_brain_during_maintenance_pages_once_naming_the_window_and_the_bot_acts_on_nothing()
     {
-        var lab = await StartLabAsync(LabReplicationMode.Sync);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         var now = TimeProvider.System.GetUtcNow();
         var (request, _) = await lab.Maintenance.RequestMuteAsync(
             new MuteRequest(0, "datanode1", null, "bob-id", "bob", "kernel update", TimeSpan.FromMinutes(30), now, now + TimeSpan.FromMinutes(10)), Ct);
@@ -43,8 +42,7 @@ public sealed class MaintenanceEscalationTests(ITestOutputHelper output) : Monit
     public async Task An_acknowledged_slave_lost_reminds_without_paging_but_the_master_loss_that_follows_pages()
     {
         var alerts = AlertSettings.Default with { Reminder = TimeSpan.FromSeconds(3) };
-        var lab = await StartLabAsync(LabReplicationMode.Async, alerts);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Async, alerts);
 
         await lab.Pair.Slave.KillAsync(Ct);
         var (raised, _) = await lab.Notifications.WaitForAsync(n => n.IncidentKey == "datanode1/slave-lost" && n.Kind == NotificationKind.Raised,

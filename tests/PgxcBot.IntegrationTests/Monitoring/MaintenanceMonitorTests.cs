@@ -13,8 +13,7 @@ public sealed class MaintenanceMonitorTests(ITestOutputHelper output) : MonitorL
     [Fact]
     public async Task Maintenance_mutes_a_killed_sync_slave_survives_a_restart_and_its_end_lets_the_degrade_happen()
     {
-        var lab = await StartLabAsync(LabReplicationMode.Sync);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         var now = TimeProvider.System.GetUtcNow();
         await lab.Maintenance.SetMuteAsync(new Mute(0, "datanode1", null, "alice", "kernel update", now, now + Window), Ct);
         var setAt = Stopwatch.GetTimestamp();

@@ -28,8 +28,7 @@ public sealed class MasterLossTests(ITestOutputHelper output) : MonitorLabTest(T
     [Fact]
     public async Task A_master_paused_for_1_2_s_does_not_page_and_one_paused_for_5_s_does()
     {
-        var lab = await StartLabAsync(LabReplicationMode.Sync);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
 
         // Three pauses that really lasted at most 1.5 s (the rule's promise); one a loaded host stretched past that
         // proves nothing either way, so it is not counted, and a page it caused is let clear first.
@@ -67,8 +66,7 @@ public sealed class MasterLossTests(ITestOutputHelper output) : MonitorLabTest(T
     [Fact]
     public async Task A_killed_master_pages_within_seconds()
     {
-        var lab = await StartLabAsync(LabReplicationMode.Sync);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         var killedAt = Stopwatch.GetTimestamp();
         await lab.Pair.Master.KillAsync(Ct);
         var (alert, at) = await lab.Notifications.WaitForAsync(MasterLostRaised, Deadline, "the master-lost alert", Ct);

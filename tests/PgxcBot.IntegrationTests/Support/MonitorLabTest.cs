@@ -20,6 +20,15 @@ public abstract class MonitorLabTest(TimeSpan budget) : IAsyncLifetime
         Func<ClusterTopology, ClusterTopology>? adjust = null) =>
         _lab = await MonitorLab.StartAsync(mode, Ct, alerts, adjust);
 
+    /// <summary>Starts the test's lab and lets the monitor poll it twice, so that what it remembers is the healthy
+    /// lab before the test breaks anything (a test that needs the first polls themselves uses <see cref="StartLabAsync"/>).</summary>
+    protected async Task<MonitorLab> StartSeenLabAsync(LabReplicationMode mode, AlertSettings? alerts = null)
+    {
+        var lab = await StartLabAsync(mode, alerts);
+        await lab.PollsAsync(2, Ct);
+        return lab;
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Disposes the lab, then what <see cref="DisposeMoreAsync"/> adds, then the budget.</summary>

@@ -1,8 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace PgxcBot.Tests.Support;
@@ -25,7 +23,7 @@ internal static class LoopbackWebApp
         var app = builder.Build();
         pipeline(app);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new Uri(address.TrimEnd('/') + "/"));
+        // The addresses Kestrel bound (the real port for the 0 asked for).
+        return (app, new Uri(app.Urls.First().TrimEnd('/') + "/"));
     }
 }
