@@ -1,9 +1,4 @@
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.IntegrationTests.Operations;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Assessment;
 

@@ -1,10 +1,4 @@
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
 using PgxcBot.IntegrationTests.Operations;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Assessment;
 

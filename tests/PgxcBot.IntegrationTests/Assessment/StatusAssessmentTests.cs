@@ -1,13 +1,6 @@
 using PgxcBot.Lab.Faults;
-using System.Diagnostics;
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
 using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
-using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Lab.Coordinator;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.IntegrationTests.Cli;
 using PgxcBot.IntegrationTests.Observation;
 

@@ -1,10 +1,5 @@
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Observation;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Postgres;
 using PgxcBot.IntegrationTests.Cli;
 

@@ -1,9 +1,5 @@
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.IntegrationTests.Cli;
 using PgxcBot.IntegrationTests.Observation;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Assessment;
 

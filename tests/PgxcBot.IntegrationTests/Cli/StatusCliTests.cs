@@ -1,9 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PgxcBot.Cli;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.IntegrationTests.Assessment;
 using PgxcBot.IntegrationTests.Observation;
 

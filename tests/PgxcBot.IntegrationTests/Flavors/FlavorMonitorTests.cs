@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Monitoring;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Flavors;
 

@@ -1,28 +1,19 @@
-using System.Diagnostics;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Store;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>A maintenance window on a real sync pair watched by the real monitor: the sync slave is killed
 /// during the window (no page, no automatic async, status shows the muted incidents and the blocked commits),
 /// the bot restarts during it (still muted), and at its end the window says so and the next poll switches to async.</summary>
-public sealed class MaintenanceMonitorTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class MaintenanceMonitorTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(3))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(40);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     [Fact]
     public async Task Maintenance_mutes_a_killed_sync_slave_survives_a_restart_and_its_end_lets_the_async_switch_happen()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         var now = TimeProvider.System.GetUtcNow();
         await lab.Maintenance.SetMuteAsync(new Mute(0, "datanode1", null, "alice", "kernel update", now, now + Window), Ct);
         var setAt = Stopwatch.GetTimestamp();
@@ -71,13 +62,5 @@ public sealed class MaintenanceMonitorTests(ITestOutputHelper output) : IAsyncLi
         Assert.Contains("set by alice", status);
         Assert.Contains("muted: datanode1/commits-blocked", status);
         Assert.Contains("muted: datanode1/slave-lost", status);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_lab is not null) await _lab.DisposeAsync();
-        _timeout.Dispose();
     }
 }

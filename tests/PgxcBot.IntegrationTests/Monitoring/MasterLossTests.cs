@@ -1,19 +1,10 @@
-using System.Diagnostics;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
-
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>The master-lost page on a real PostgreSQL 15 pair (<see cref="MasterLossRule"/>): a master paused
 /// (SIGSTOP) for 1.2 s does not page, one paused for 2.5 s does, and a killed one pages fast.</summary>
-public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class MasterLossTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(3))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     /// <summary>A frozen master times out, so it is "unobservable" rather than "lost": either is the page about it.</summary>
     private static bool AboutTheMaster(Notification n) => n.IncidentKey is "datanode1/master-lost" or "datanode1/master-unobservable";
@@ -36,8 +27,7 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_master_paused_for_1_2_s_does_not_page_and_one_paused_for_5_s_does()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
 
         // Three pauses that really lasted at most 1.5 s (the rule's promise); one a loaded host stretched past that
         // proves nothing either way, so it is not counted, and a page it caused is let clear first.
@@ -82,8 +72,7 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_killed_master_pages_within_seconds()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         var killedAt = Stopwatch.GetTimestamp();
         await lab.Pair.Master.KillAsync(Ct);
         var (alert, at) = await lab.Notifications.WaitForAsync(MasterLostRaised, Deadline, "the master-lost alert", Ct);
@@ -92,13 +81,5 @@ public sealed class MasterLossTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(alert.MentionOnCall);
         // Behaviour, not speed (the benchmark measures that): well inside the old two-poll damping on a loaded machine.
         Assert.True(after < TimeSpan.FromSeconds(3), $"paged {after.TotalSeconds:0.0} s after the kill");
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_lab is not null) await _lab.DisposeAsync();
-        _timeout.Dispose();
     }
 }

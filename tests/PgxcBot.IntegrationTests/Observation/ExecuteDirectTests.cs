@@ -1,6 +1,3 @@
-using Npgsql;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.IntegrationTests.Assessment;
 using PgxcBot.IntegrationTests.Cli;
 

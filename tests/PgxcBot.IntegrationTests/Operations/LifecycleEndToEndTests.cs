@@ -1,11 +1,6 @@
-using System.Diagnostics;
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Servers;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Operations;
 

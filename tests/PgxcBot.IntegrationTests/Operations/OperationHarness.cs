@@ -1,14 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Ssh;
-using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Lab.Coordinator;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Postgres;
 using PgxcBot.Ssh;
 using PgxcBot.Store;

@@ -1,8 +1,5 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Operations;
 

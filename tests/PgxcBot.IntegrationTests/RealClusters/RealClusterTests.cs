@@ -1,7 +1,5 @@
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Flavors;
 using PgxcBot.IntegrationTests.Timeline;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.RealClusters;
 

@@ -1,9 +1,4 @@
-using Npgsql;
-using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Lab.Pgxc;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.RealClusters;
 

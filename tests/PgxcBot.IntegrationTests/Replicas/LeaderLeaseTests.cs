@@ -1,15 +1,7 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Replicas;
-using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Replicas;
 using PgxcBot.Store.Postgres;
-using Xunit.Abstractions;
 using PgxcBot.IntegrationTests.Store;
 
 namespace PgxcBot.IntegrationTests.Replicas;

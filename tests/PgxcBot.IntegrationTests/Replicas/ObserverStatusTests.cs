@@ -1,11 +1,6 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using PgxcBot.Cli;
 using PgxcBot.Core.Replicas;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Replicas;
 using PgxcBot.Store.Postgres;
 using PgxcBot.IntegrationTests.Store;

@@ -1,8 +1,4 @@
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Replicas;

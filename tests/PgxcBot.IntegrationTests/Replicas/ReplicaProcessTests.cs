@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
 using PgxcBot.IntegrationTests.Store;
 
 namespace PgxcBot.IntegrationTests.Replicas;

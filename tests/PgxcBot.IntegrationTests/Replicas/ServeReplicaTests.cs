@@ -1,13 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Store.Postgres;
 using PgxcBot.Tests.Discord.Fake;
-using Xunit.Abstractions;
 using PgxcBot.IntegrationTests.Store;
 
 namespace PgxcBot.IntegrationTests.Replicas;

@@ -1,6 +1,4 @@
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
-using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Store.Postgres;
 using PgxcBot.StoreContracts;
 using PgxcBot.IntegrationTests.Replicas;

@@ -1,8 +1,4 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Timeline;
-using PgxcBot.Core.Topology;
-using Xunit.Abstractions;
 using PgxcBot.IntegrationTests.Flavors;
 
 namespace PgxcBot.IntegrationTests.Timeline;

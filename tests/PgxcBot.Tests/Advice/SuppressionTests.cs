@@ -1,15 +1,6 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Advice;
 

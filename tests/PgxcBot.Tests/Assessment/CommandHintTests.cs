@@ -1,9 +1,5 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Assessment;
 

@@ -1,7 +1,4 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Assessment;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Assessment;
-
 namespace PgxcBot.Tests.Assessment;
 
 /// <summary>Every form PostgreSQL accepts for synchronous_standby_names (docs "synchronous_standby_names",

@@ -1,9 +1,5 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Runbooks.Planners;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Assessment;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using PgxcBot.Cli;
 using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;

@@ -1,6 +1,4 @@
-using PgxcBot.Cli;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;

@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;

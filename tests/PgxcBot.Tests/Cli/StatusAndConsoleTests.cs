@@ -1,10 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Hosting;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Messages;
 using PgxcBot.Tests.Hosting;
 

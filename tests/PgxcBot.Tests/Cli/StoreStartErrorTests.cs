@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using PgxcBot.Cli;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;

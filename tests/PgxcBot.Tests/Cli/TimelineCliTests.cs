@@ -1,6 +1,4 @@
 using System.Text.Json;
-using PgxcBot.Cli;
-using PgxcBot.Store;
 using PgxcBot.Tests.Timeline;
 using PgxcBot.Tests.Hosting;
 

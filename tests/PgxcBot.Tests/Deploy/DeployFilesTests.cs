@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using PgxcBot.Cli;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Deploy;
 

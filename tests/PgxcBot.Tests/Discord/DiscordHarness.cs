@@ -1,12 +1,4 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Outbox;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
 using PgxcBot.Discord.Gateway;
 using PgxcBot.Discord.Interactions;
@@ -14,11 +6,7 @@ using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Hosting;
 using PgxcBot.Outbox;
-using PgxcBot.Store;
-using PgxcBot.Tests.Discord.Fake;
-using PgxcBot.Tests.Operations;
 using PgxcBot.Tests.Messages;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Discord;
 

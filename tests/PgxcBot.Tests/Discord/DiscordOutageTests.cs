@@ -1,17 +1,8 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Monitoring;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PgxcBot.Monitoring.Health;
 using PgxcBot.Outbox;
-using PgxcBot.Store;
-using PgxcBot.Tests.Discord.Fake;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Discord;
 

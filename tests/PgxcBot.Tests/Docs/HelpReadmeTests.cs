@@ -1,9 +1,6 @@
 using System.Text.RegularExpressions;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Docs;
 

@@ -1,6 +1,4 @@
-using PgxcBot.Core.Pairs;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Docs;
 

@@ -1,22 +1,13 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
 using PgxcBot.Hosting;
 using PgxcBot.Monitoring;
 using PgxcBot.Outbox;
 using PgxcBot.Postgres;
 using PgxcBot.Ssh;
-using PgxcBot.Store;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
-using PgxcBot.Tests.Cli;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Hosting;
 

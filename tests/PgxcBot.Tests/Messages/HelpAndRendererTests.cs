@@ -1,7 +1,4 @@
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Tests.Messages;
 

@@ -1,7 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
-
 namespace PgxcBot.Tests.Messages;
 
 /// <summary>Assessments built by hand: the renderer only consumes the record types.</summary>

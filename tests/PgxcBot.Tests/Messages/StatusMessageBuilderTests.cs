@@ -1,7 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Pairs;
-
 namespace PgxcBot.Tests.Messages;
 
 public class StatusMessageBuilderTests

@@ -1,7 +1,4 @@
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Monitoring;
 

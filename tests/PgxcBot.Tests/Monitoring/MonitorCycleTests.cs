@@ -1,10 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Monitoring;
 

@@ -1,13 +1,8 @@
 using System.Net;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Monitoring.Health;
-using PgxcBot.Store;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Monitoring;
 

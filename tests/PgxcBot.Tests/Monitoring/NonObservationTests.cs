@@ -1,20 +1,10 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Postgres;
 using PgxcBot.Secrets;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Monitoring;
 

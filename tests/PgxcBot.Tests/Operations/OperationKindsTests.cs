@@ -1,16 +1,8 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
 using PgxcBot.Tests.Messages;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 
@@ -58,9 +50,7 @@ public class OperationKindsTests
         var topology = RunbookTopologies.TwoNodes();
         var cluster = new FakeCluster(topology);
         var time = new FakeTimeProvider(Now);
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), cluster, new MemoryOperationStore(),
-            new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), ApprovalPolicy.Nobody,
-            new NoOperationObserver(), NullPairOperationSink.Instance, time);
+        var service = cluster.OperationService(topology, new MemoryOperationStore(), ApprovalPolicy.Nobody, time, pairs: NullPairOperationSink.Instance);
 
         var plan = await service.PreviewAsync(name, "datanode1", [], default);
         // A healthy pair: some kinds have nothing to do and refuse, in their own words (not "no runbook").

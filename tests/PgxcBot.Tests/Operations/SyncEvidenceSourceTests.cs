@@ -1,8 +1,5 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 

@@ -1,8 +1,5 @@
-using PgxcBot.Core.Pairs;
-using PgxcBot.Tests.Cli;
 using PgxcBot.Tests.Hosting;
 using PgxcBot.Tests.Assessment;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Pairs;
 

@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Tests.Assessment;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Pairs;
 

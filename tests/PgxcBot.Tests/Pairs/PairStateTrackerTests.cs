@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Tests.Support;
 using PgxcBot.Tests.Assessment;
 
 namespace PgxcBot.Tests.Pairs;

@@ -1,7 +1,5 @@
 using PgxcBot.Core.Replicas;
-using System.Text.Json.Nodes;
 using PgxcBot.Tests.Secrets;
-using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Replicas;
 

@@ -1,6 +1,4 @@
-using PgxcBot.Core.Topology;
 using PgxcBot.Secrets;
-using PgxcBot.Tests.Topology;
 
 namespace PgxcBot.Tests.Secrets;
 

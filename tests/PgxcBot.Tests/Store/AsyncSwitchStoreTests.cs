@@ -1,6 +1,4 @@
 using Microsoft.Data.Sqlite;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Store;
 

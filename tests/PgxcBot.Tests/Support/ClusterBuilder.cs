@@ -1,6 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
 

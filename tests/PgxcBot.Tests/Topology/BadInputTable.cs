@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Topology;

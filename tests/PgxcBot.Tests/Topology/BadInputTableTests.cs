@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Topology;

@@ -1,4 +1,3 @@
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Topology;

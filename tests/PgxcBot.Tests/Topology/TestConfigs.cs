@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using PgxcBot.Core.Topology;
 using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Topology;

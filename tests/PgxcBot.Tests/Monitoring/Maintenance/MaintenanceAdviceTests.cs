@@ -1,12 +1,6 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Store;
 using PgxcBot.Tests.Assessment;
 using PgxcBot.Tests.Pairs;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Monitoring.Maintenance;
 

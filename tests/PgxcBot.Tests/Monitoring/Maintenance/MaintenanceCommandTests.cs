@@ -1,24 +1,12 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Outbox;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Hosting;
-using PgxcBot.Store;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Monitoring.Maintenance;
 
 /// <summary>The chat side: who may set a window, what each answer says, ack of open incidents only, and history.</summary>
 public sealed class MaintenanceCommandTests : IDisposable
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
     private static readonly Actor Intern = new("ivan", "ivan", ["ops"]);
     private const string Chat = "chat";
     private const string Terminal = "console/test";
@@ -37,9 +25,7 @@ public sealed class MaintenanceCommandTests : IDisposable
         var topology = RunbookTopologies.TwoNodes() with { Approvals = policy };
         var cluster = new FakeCluster(topology);
         var operations = new MemoryOperationStore();
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), _time), cluster, operations,
-            new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), policy,
-            NoOperationObserver.Instance, NullPairOperationSink.Instance, _time);
+        var service = cluster.OperationService(topology, operations, policy, _time);
         var incidents = new SqliteMonitorStore(store, _time);
         var windows = new SqliteMaintenanceStore(store);
         var outbox = new SqliteOutboxStore(store);

@@ -1,5 +1,4 @@
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Monitoring;
 
 namespace PgxcBot.Tests.Monitoring.Maintenance;
 

@@ -1,10 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Monitoring;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Monitoring.Maintenance;
 
