@@ -5,7 +5,7 @@ using PgxcBot.Core.Monitoring;
 
 namespace PgxcBot.Store;
 
-/// <summary>Incidents and degraded pairs in the bot's SQLite file (migration 3), stored with the chat outbox entries
+/// <summary>Incidents and the monitor's async switches in the bot's SQLite file (migration 3, table monitor_degrade), stored with the chat outbox entries
 /// that tell about them (migration 6) in one transaction per monitor round.</summary>
 public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : IMonitorStateStore
 {
@@ -49,19 +49,19 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<DegradeRecord>> GetDegradeRecordsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AsyncSwitchRecord>> GetAsyncSwitchRecordsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT document FROM monitor_degrade ORDER BY datanode;";
-        var result = new List<DegradeRecord>();
+        var result = new List<AsyncSwitchRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            result.Add(JsonSerializer.Deserialize<DegradeRecord>(reader.GetString(0), RunbookJson.Options)!);
+            result.Add(JsonSerializer.Deserialize<AsyncSwitchRecord>(reader.GetString(0), RunbookJson.Options)!);
         return result;
     }
 
-    public async Task SaveDegradeAsync(DegradeRecord record, CancellationToken cancellationToken)
+    public async Task SaveAsyncSwitchAsync(AsyncSwitchRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         await store.WriteAsync($"the degraded state of {record.Datanode}", async connection =>
@@ -78,7 +78,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task RemoveDegradeAsync(string datanode, CancellationToken cancellationToken) =>
+    public async Task RemoveAsyncSwitchAsync(string datanode, CancellationToken cancellationToken) =>
         await store.WriteAsync($"the degraded state of {datanode}", async connection =>
         {
             await using var command = connection.CreateCommand();
@@ -107,7 +107,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
                     c.Parameters.AddWithValue("$status", incident.Status.ToString());
                     c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Options));
                 }, cancellationToken).ConfigureAwait(false);
-            foreach (var record in round.Degraded)
+            foreach (var record in round.AsyncSwitches)
                 await ExecuteAsync(connection, tx, """
                     INSERT INTO monitor_degrade (datanode, updated_at, document) VALUES ($datanode, $at, $document)
                     ON CONFLICT (datanode) DO UPDATE SET updated_at = excluded.updated_at, document = excluded.document;
@@ -116,7 +116,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
                     c.Parameters.AddWithValue("$datanode", record.Datanode);
                     c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Options));
                 }, cancellationToken).ConfigureAwait(false);
-            foreach (var datanode in round.NoLongerDegraded)
+            foreach (var datanode in round.EndedAsyncSwitches)
                 await ExecuteAsync(connection, tx, "DELETE FROM monitor_degrade WHERE datanode = $datanode;",
                     c => c.Parameters.AddWithValue("$datanode", datanode), cancellationToken).ConfigureAwait(false);
             await SqliteOutboxStore.InsertAsync(connection, tx, round.Outbox, cancellationToken).ConfigureAwait(false);

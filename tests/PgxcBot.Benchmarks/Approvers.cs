@@ -1,4 +1,3 @@
-using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Benchmarks;
 

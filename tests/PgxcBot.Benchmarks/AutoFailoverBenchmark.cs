@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Npgsql;
 using PgxcBot.IntegrationTests.Monitoring;
 

@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.Benchmarks;
 

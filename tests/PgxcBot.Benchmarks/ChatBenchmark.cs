@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
@@ -11,8 +8,6 @@ using PgxcBot.Discord.Interactions;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Hosting;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Outbox;
 using PgxcBot.Tests.Discord.Fake;
 using static PgxcBot.Benchmarks.Approvers;

@@ -1,11 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Flavors;
 using PgxcBot.IntegrationTests.Monitoring;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Lab.Pgxc;
 
 namespace PgxcBot.Benchmarks;

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using PgxcBot.IntegrationTests.Monitoring;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.Benchmarks;
 

@@ -1,11 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PgxcBot.Cli;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Store;
 
 namespace PgxcBot.Benchmarks;

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using PgxcBot.Lab.Pairs;
-using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace PgxcBot.Benchmarks;

@@ -1,12 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Hosting;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using static PgxcBot.Benchmarks.Approvers;
 
 namespace PgxcBot.Benchmarks;

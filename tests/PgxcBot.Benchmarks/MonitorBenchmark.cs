@@ -1,9 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.IntegrationTests.Monitoring;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.Benchmarks;
 

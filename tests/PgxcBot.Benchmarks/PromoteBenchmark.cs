@@ -1,9 +1,4 @@
-using System.Diagnostics;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Hosting;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using static PgxcBot.Benchmarks.Approvers;
 
 namespace PgxcBot.Benchmarks;

@@ -1,12 +1,7 @@
 using PgxcBot.Lab.Faults;
-using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Postgres;
 
 namespace PgxcBot.Benchmarks;

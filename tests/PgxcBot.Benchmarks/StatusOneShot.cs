@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.Benchmarks;
 

@@ -1,9 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PgxcBot.Core.Servers;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Replicas;
 using PgxcBot.Store.Postgres;
 

@@ -1,5 +1,6 @@
 using PgxcBot.Cli;
-using PgxcBot.IntegrationTests.SharedStore;
+using PgxcBot.IntegrationTests.Replicas;
+using PgxcBot.IntegrationTests.Store;
 
 namespace PgxcBot.IntegrationTests;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Tests.Operations;
-
 namespace PgxcBot.Tests;
 
 /// <summary>

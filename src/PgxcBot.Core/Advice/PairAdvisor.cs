@@ -183,7 +183,7 @@ public static class PairAdvisor
         var unsafeLoss = new PromoteEvidence(PromoteVerdict.MayLoseCommits, 4096, "", []);
         var none = PairStanding.None(datanode);
         var at = DateTimeOffset.UnixEpoch;
-        var stop = new OperationNote(0, "stop", OperationState.Succeeded, at, "", "", "");
+        var stop = new OperationNote(0, OperationKinds.Stop.Name, OperationState.Succeeded, at, "", "", "");
         var cases = new (string, PairAssessment, PairStanding)[]
         {
             ("the slave is lost and commits wait for it", Pair(datanode, ObservedCondition.SlaveLost, SlaveStanding.NotRunning, blocked: true), none),

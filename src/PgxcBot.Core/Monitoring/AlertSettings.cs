@@ -14,16 +14,18 @@ public enum AutomationPolicy
 /// <summary>
 /// How alerts behave and what the monitor may do by itself, validated from the <c>alerts</c> section.
 /// </summary>
-/// <param name="DegradePolicy">When a sync pair's commits block because its slave is lost: switch to async.</param>
-/// <param name="ResyncPolicy">When a slave the monitor degraded is streaming and caught up again: re-enable sync.</param>
+/// <param name="AsyncSwitchPolicy">When a sync pair's commits block because its slave is lost: switch to async
+/// (config key <c>alerts.degradePolicy</c>, its name since the first release).</param>
+/// <param name="SyncSwitchPolicy">When a slave the monitor switched to async is streaming and caught up again: switch
+/// back to sync (config key <c>alerts.resyncPolicy</c>).</param>
 /// <param name="FlapPolls">Consecutive polls a problem must be seen before it alerts (and absent before it clears).</param>
 /// <param name="Reminder">How often an open incident is repeated.</param>
 /// <param name="ReopenWindow">A problem that returns within this time of clearing is the same incident.</param>
 /// <param name="AutoFailover">Promote a lost master's in-sync slave without a person's approval after
 /// <paramref name="FailoverGrace"/>, announced with a Cancel button, only when fencing is possible (see <see cref="FailoverAutopilot"/>).</param>
 public sealed record AlertSettings(
-    AutomationPolicy DegradePolicy,
-    AutomationPolicy ResyncPolicy,
+    AutomationPolicy AsyncSwitchPolicy,
+    AutomationPolicy SyncSwitchPolicy,
     int FlapPolls,
     TimeSpan Reminder,
     TimeSpan ReopenWindow,

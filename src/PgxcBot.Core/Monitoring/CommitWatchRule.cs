@@ -28,9 +28,9 @@ public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
 /// <summary>
 /// The fast path's trigger for one pair: from samples taken every few tens of milliseconds it says when
 /// waiting commits meet a missing or silent slave. It decides nothing itself: a verdict only makes the
-/// monitor poll at once, and that poll judges with the usual evidence rules (the degrade policy, the
+/// monitor poll at once, and that poll judges with the usual evidence rules (the async switch policy, the
 /// slave's identity by address and name, the stall test across two polls). So a wrong trigger costs one
-/// extra poll, never a degrade.
+/// extra poll, never an async switch.
 /// <para>
 /// Silent is relative to the slave's own pace: while commits wait, a healthy slave confirms WAL (its
 /// flush position or reply_time moves) at least once per round trip. The gap allowed is three times the

@@ -30,7 +30,7 @@ public sealed record MonitorObservation(
 }
 
 /// <summary>What one cycle decided.</summary>
-/// <param name="Changes">Messages to send (muted ones left out) and incident/degrade changes to store, in order.</param>
+/// <param name="Changes">Messages to send (muted ones left out) and incident/async switch changes to store, in order.</param>
 /// <param name="Muted">Messages a maintenance window or silence kept back (to log).</param>
 /// <param name="Operations">Automatic switches to run now beside the loop (async when commits block on a lost slave, sync once it caught up).</param>
 /// <param name="Failovers">Automatic failover steps to run now beside the loop.</param>
@@ -39,7 +39,7 @@ public sealed record MonitorObservation(
 public sealed record MonitorDecision(
     MonitorChanges Changes,
     IReadOnlyList<Notification> Muted,
-    IReadOnlyList<AutopilotIntent> Operations,
+    IReadOnlyList<AsyncSwitchIntent> Operations,
     IReadOnlyList<FailoverIntent> Failovers,
     IReadOnlyList<string> Suspected,
     string Summary)
@@ -79,22 +79,22 @@ public static class MonitorCycle
 
         engine.Owners = observed.Maintenance.OwnerOf;
         var (candidates, unconfirmed) = MasterLossGate(AlertRules.From(advised)
-            .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && state.Autopilot.IsDegrading(c.Subject)))
+            .Where(c => !(c.Kind == AlertKinds.CommitsBlocked && state.AsyncSwitch.IsSwitchingToAsync(c.Subject)))
             .Concat(observed.SshCandidates), verdicts);
         // Evidence from every pair (those in maintenance too): a window that ends on a dead slave says since when.
-        state.Autopilot.Watch(advised);
-        var degrade = state.Autopilot.Decide(automated, candidates, observed.Topology.Monitor.LagWarningBytes, state.BadSince);
-        var held = AlertRules.Held(advised).Concat(state.Autopilot.HeldKeys(automated)).Concat(unconfirmed).ToHashSet(StringComparer.Ordinal);
+        state.AsyncSwitch.Watch(advised);
+        var asyncSwitch = state.AsyncSwitch.Decide(automated, candidates, observed.Topology.Monitor.LagWarningBytes, state.BadSince);
+        var held = AlertRules.Held(advised).Concat(state.AsyncSwitch.HeldKeys(automated)).Concat(unconfirmed).ToHashSet(StringComparer.Ordinal);
         var evaluated = engine.Evaluate(candidates, held, Unobserved(observed));
         var muted = state.Muting.Apply(evaluated, engine, observed.Maintenance, observed.ExpiredMutes, state.Time.GetUtcNow());
         var failover = state.Failover.Decide(automated, d => engine.Find(FailoverAutopilot.KeyFor(d))?.Status == IncidentStatus.Open);
-        var changes = state.Settle(muted.Round, degrade, failover.Notes);
+        var changes = state.Settle(muted.Round, asyncSwitch, failover.Notes);
 
         var suspected = verdicts.Where(v => v.Value == MasterLossVerdict.Suspect).Select(v => v.Key).Order(StringComparer.Ordinal).ToArray();
         var pending = candidates.Where(c => engine.Find(c.Key)?.Status == IncidentStatus.Pending).Select(c => c.Title).Distinct().ToArray();
-        var summary = MonitorSentence.Say(changes.Notifications, muted.Muted.Count, degrade.Intents, failover.Intents, suspected, pending,
+        var summary = MonitorSentence.Say(changes.Notifications, muted.Muted.Count, asyncSwitch.Intents, failover.Intents, suspected, pending,
             advised, engine.Active.Count(i => i.Status == IncidentStatus.Open));
-        return new MonitorDecision(changes, muted.Muted, degrade.Intents, failover.Intents, suspected, summary);
+        return new MonitorDecision(changes, muted.Muted, asyncSwitch.Intents, failover.Intents, suspected, summary);
     }
 
     /// <summary>Master-lost (and master-unobservable) alerts follow <see cref="MasterLossRule"/>, not the poll count: a confirmed loss is raised

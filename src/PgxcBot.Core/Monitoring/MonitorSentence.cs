@@ -1,5 +1,6 @@
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Monitoring;
 
@@ -20,7 +21,7 @@ public static class MonitorSentence
     /// <param name="assessment">The poll's assessment (for "every pair is in sync").</param>
     /// <param name="open">Incidents open after the cycle.</param>
     /// <exception cref="ArgumentNullException">A list or the assessment is null.</exception>
-    public static string Say(IReadOnlyList<Notification> sent, int muted, IReadOnlyList<AutopilotIntent> operations,
+    public static string Say(IReadOnlyList<Notification> sent, int muted, IReadOnlyList<AsyncSwitchIntent> operations,
         IReadOnlyList<FailoverIntent> failovers, IReadOnlyList<string> suspected, IReadOnlyList<string> pending,
         ClusterAssessment assessment, int open)
     {
@@ -31,7 +32,7 @@ public static class MonitorSentence
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(assessment);
         var parts = new List<string>();
-        parts.AddRange(operations.Select(o => o.Kind == "async" ? $"switching {o.Datanode} to async" : $"re-enabling sync on {o.Datanode}"));
+        parts.AddRange(operations.Select(o => o.Kind == OperationKinds.Async.Name ? $"switching {o.Datanode} to async" : $"re-enabling sync on {o.Datanode}"));
         parts.AddRange(failovers.Select(f => f.Step switch
         {
             FailoverStep.Propose => $"proposing an automatic failover of {f.Datanode}",

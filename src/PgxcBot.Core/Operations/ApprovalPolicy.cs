@@ -38,7 +38,7 @@ public sealed record ApprovalPolicy(
     }
 
     public Decision CanRequest(Actor actor) =>
-        IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)
+        IsRequesterOrApprover(actor)
             ? Decision.Yes
             : Decision.No($"{actor} may not request operations: neither the user nor any of their roles is listed in approvals.requesters. " +
                           "Ask an administrator to add you, or ask an authorised colleague.");
@@ -49,19 +49,11 @@ public sealed record ApprovalPolicy(
             return Decision.No($"operation {operation.Id} is {operation.State.ToString().ToLowerInvariant()}, not awaiting approval: nothing to approve.");
         if (operation.ApprovalExpiresAt is { } expires && now >= expires)
             return Decision.No($"the approval window of operation {operation.Id} closed at {expires:HH:mm:ss} UTC; request it again to get a fresh plan.");
-        if (!IsIn(actor, ApproverUsers, ApproverRoles))
-            return Decision.No($"{actor} may not approve: neither the user nor any of their roles is listed in approvals.approvers.");
-        if (!AllowSelfApproval && string.Equals(actor.Id, operation.RequestedBy.Id, StringComparison.Ordinal))
-            return Decision.No($"self-approval is not allowed: {actor} requested operation {operation.Id}; another authorised person must approve it.");
-        return Decision.Yes;
+        return ApproverOtherThanRequester(actor, operation.RequestedBy.Id, $"operation {operation.Id}");
     }
 
     /// <summary>May <paramref name="actor"/> cancel <paramref name="operation"/>? Listed as requester or approver.</summary>
-    public Decision CanCancel(Actor actor, Operation operation) =>
-        IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)
-            ? Decision.Yes
-            : Decision.No($"{actor} may not cancel operation {operation.Id}: neither the user nor any of their roles is listed in approvals.requesters or approvals.approvers. " +
-                          "Ask the requester or an approver.");
+    public Decision CanCancel(Actor actor, Operation operation) => MayAct(actor, "cancel", operation);
 
     /// <summary>May <paramref name="actor"/> end a maintenance window or a silence at once? Approvers only: it changes
     /// the automatic actions and pages the operator configured. (Setting one is a request, <see cref="CanRequest"/>,
@@ -84,25 +76,38 @@ public sealed record ApprovalPolicy(
             return Decision.No($"request {request.Id} ({request.Name}) is {request.State}, not awaiting approval: nothing to approve.");
         if (now >= request.ExpiresAt)
             return Decision.No($"the approval window of request {request.Id} ({request.Name}) closed at {request.ExpiresAt:HH:mm:ss} UTC; request it again.");
-        if (!IsIn(actor, ApproverUsers, ApproverRoles))
-            return Decision.No($"{actor} may not approve: neither the user nor any of their roles is listed in approvals.approvers.");
-        if (!AllowSelfApproval && string.Equals(actor.Id, request.RequestedById, StringComparison.Ordinal))
-            return Decision.No($"self-approval is not allowed: {actor} requested {request.Name} (request {request.Id}); another authorised person must approve it.");
-        return Decision.Yes;
+        return ApproverOtherThanRequester(actor, request.RequestedById, $"{request.Name} (request {request.Id})");
     }
 
     /// <summary>May <paramref name="actor"/> resume <paramref name="operation"/>? Listed as requester or approver.</summary>
-    public Decision CanResume(Actor actor, Operation operation) =>
-        IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles)
-            ? Decision.Yes
-            : Decision.No($"{actor} may not resume operation {operation.Id}: neither the user nor any of their roles is listed in approvals.requesters or approvals.approvers. " +
-                          "Ask the requester or an approver.");
+    public Decision CanResume(Actor actor, Operation operation) => MayAct(actor, "resume", operation);
 
     /// <summary>May <paramref name="actor"/> close an operation past its point of no return without finishing it? Approvers only.</summary>
     public Decision CanAbandon(Actor actor, Operation operation) =>
         IsIn(actor, ApproverUsers, ApproverRoles)
             ? Decision.Yes
             : Decision.No($"{actor} may not abandon operation {operation.Id}: only someone listed in approvals.approvers may close an operation past its point of no return.");
+
+    /// <summary>The rule an operation's approval and a mute request's approval share, once the request is still
+    /// open: the actor is an approver, and not its requester unless <see cref="AllowSelfApproval"/>.</summary>
+    /// <param name="what">The request as the refusal names it, e.g. "operation 7".</param>
+    private Decision ApproverOtherThanRequester(Actor actor, string requestedById, string what)
+    {
+        if (!IsIn(actor, ApproverUsers, ApproverRoles))
+            return Decision.No($"{actor} may not approve: neither the user nor any of their roles is listed in approvals.approvers.");
+        if (!AllowSelfApproval && string.Equals(actor.Id, requestedById, StringComparison.Ordinal))
+            return Decision.No($"self-approval is not allowed: {actor} requested {what}; another authorised person must approve it.");
+        return Decision.Yes;
+    }
+
+    /// <summary>Cancel and resume: anyone listed as requester or approver may.</summary>
+    private Decision MayAct(Actor actor, string verb, Operation operation) =>
+        IsRequesterOrApprover(actor)
+            ? Decision.Yes
+            : Decision.No($"{actor} may not {verb} operation {operation.Id}: neither the user nor any of their roles is listed in approvals.requesters or approvals.approvers. " +
+                          "Ask the requester or an approver.");
+
+    private bool IsRequesterOrApprover(Actor actor) => IsIn(actor, RequesterUsers, RequesterRoles) || IsIn(actor, ApproverUsers, ApproverRoles);
 
     private static bool IsIn(Actor actor, IReadOnlySet<string> users, IReadOnlySet<string> roles) =>
         users.Contains(actor.Id) || actor.Roles.Any(roles.Contains);

@@ -4,9 +4,11 @@ namespace PgxcBot.Core.Topology;
 /// <see cref="Monitoring.AlertSettings"/>.</summary>
 public sealed class AlertOptions
 {
-    /// <summary>auto (default) | ask | off: switch a sync pair to async when its lost slave blocks commits.</summary>
+    /// <summary>auto (default) | ask | off: switch a sync pair to async when its lost slave blocks commits
+    /// (<see cref="Monitoring.AlertSettings.AsyncSwitchPolicy"/>; the key keeps its first name so that configs keep working).</summary>
     public string? DegradePolicy { get; set; }
-    /// <summary>auto (default) | ask | off: re-enable sync once the slave the monitor degraded has caught up.</summary>
+    /// <summary>auto (default) | ask | off: switch back to sync once the slave the monitor switched to async has caught up
+    /// (<see cref="Monitoring.AlertSettings.SyncSwitchPolicy"/>).</summary>
     public string? ResyncPolicy { get; set; }
     /// <summary>Consecutive polls before a problem alerts (default 2).</summary>
     public int? FlapPolls { get; set; }

@@ -38,8 +38,8 @@ internal static class AlertValidation
             return rule.ToTimeSpan(value.Value);
         }
 
-        var degrade = Policy("alerts.degradePolicy", options.DegradePolicy, d.DegradePolicy);
-        var resync = Policy("alerts.resyncPolicy", options.ResyncPolicy, d.ResyncPolicy);
+        var asyncSwitch = Policy("alerts.degradePolicy", options.DegradePolicy, d.AsyncSwitchPolicy);
+        var syncSwitch = Policy("alerts.resyncPolicy", options.ResyncPolicy, d.SyncSwitchPolicy);
         var flapPolls = options.FlapPolls ?? d.FlapPolls;
         if (FieldRules.Count(flapPolls, 1, 60, "consecutive polls", $"1 alerts at the first sighting (default {d.FlapPolls}).") is { } flapProblem)
         {
@@ -50,6 +50,6 @@ internal static class AlertValidation
         var reopen = Duration("alerts.reopenWindowMinutes", options.ReopenWindowMinutes, DurationRule.ReopenWindow, d.ReopenWindow);
         var grace = Duration("alerts.graceSeconds", options.GraceSeconds, DurationRule.FailoverGrace, d.FailoverGrace);
         var sshCheck = Duration("alerts.sshCheckSeconds", options.SshCheckSeconds, DurationRule.SshCheck, d.SshCheck);
-        return ok ? new AlertSettings(degrade, resync, flapPolls, reminder, reopen, options.AutoFailover ?? false, grace) { SshCheck = sshCheck } : null;
+        return ok ? new AlertSettings(asyncSwitch, syncSwitch, flapPolls, reminder, reopen, options.AutoFailover ?? false, grace) { SshCheck = sshCheck } : null;
     }
 }

@@ -4,7 +4,7 @@ using PgxcBot.Core.Monitoring;
 
 namespace PgxcBot.Store.Postgres;
 
-/// <summary>Incidents and degraded pairs in the PostgreSQL store (migration 3), saved with their chat outbox entries
+/// <summary>Incidents and the monitor's async switches in the PostgreSQL store (migration 3, table monitor_degrade), saved with their chat outbox entries
 /// and the incident history they add (migration 10) in one fenced transaction per monitor round.</summary>
 public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time) : IMonitorStateStore
 {
@@ -13,7 +13,7 @@ public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time)
         ON CONFLICT (incident_key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, document = excluded.document;
         """;
 
-    private const string UpsertDegrade = """
+    private const string UpsertAsyncSwitch = """
         INSERT INTO monitor_degrade (datanode, updated_at, document) VALUES (@d, @at, @doc)
         ON CONFLICT (datanode) DO UPDATE SET updated_at = excluded.updated_at, document = excluded.document;
         """;
@@ -29,16 +29,16 @@ public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time)
         SaveRoundAsync(new MonitorRound(incidents, [], [], []), cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<DegradeRecord>> GetDegradeRecordsAsync(CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<AsyncSwitchRecord>> GetAsyncSwitchRecordsAsync(CancellationToken cancellationToken) =>
         store.ReadAsync("the degraded pairs", c => PostgresStore.Query(c, null, "SELECT document FROM monitor_degrade ORDER BY datanode;",
-            r => JsonSerializer.Deserialize<DegradeRecord>(r.GetString(0), RunbookJson.Options)!, cancellationToken), cancellationToken);
+            r => JsonSerializer.Deserialize<AsyncSwitchRecord>(r.GetString(0), RunbookJson.Options)!, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
-    public Task SaveDegradeAsync(DegradeRecord record, CancellationToken cancellationToken) =>
+    public Task SaveAsyncSwitchAsync(AsyncSwitchRecord record, CancellationToken cancellationToken) =>
         SaveRoundAsync(new MonitorRound([], [record], [], []), cancellationToken);
 
     /// <inheritdoc />
-    public Task RemoveDegradeAsync(string datanode, CancellationToken cancellationToken) =>
+    public Task RemoveAsyncSwitchAsync(string datanode, CancellationToken cancellationToken) =>
         SaveRoundAsync(new MonitorRound([], [], [datanode], []), cancellationToken);
 
     /// <inheritdoc />
@@ -54,10 +54,10 @@ public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time)
             foreach (var incident in round.Incidents)
                 await PostgresStore.Execute(c, tx, UpsertIncident, cancellationToken, ("key", incident.Key), ("status", incident.Status.ToString()), ("at", at),
                     ("doc", JsonSerializer.Serialize(incident, RunbookJson.Options))).ConfigureAwait(false);
-            foreach (var record in round.Degraded)
-                await PostgresStore.Execute(c, tx, UpsertDegrade, cancellationToken, ("d", record.Datanode), ("at", at),
+            foreach (var record in round.AsyncSwitches)
+                await PostgresStore.Execute(c, tx, UpsertAsyncSwitch, cancellationToken, ("d", record.Datanode), ("at", at),
                     ("doc", JsonSerializer.Serialize(record, RunbookJson.Options))).ConfigureAwait(false);
-            foreach (var datanode in round.NoLongerDegraded)
+            foreach (var datanode in round.EndedAsyncSwitches)
                 await PostgresStore.Execute(c, tx, "DELETE FROM monitor_degrade WHERE datanode = @d;", cancellationToken, ("d", datanode)).ConfigureAwait(false);
             await PostgresOutboxStore.InsertAsync(c, tx, round.Outbox, cancellationToken).ConfigureAwait(false);
             return true;

@@ -13,7 +13,7 @@ namespace PgxcBot.Monitoring;
 /// <see cref="MonitorSettings.CommitWatchInterval"/> (50 ms by default) on a connection kept open, and
 /// <see cref="CommitWatchRule"/> on its answers. When waiting commits meet a missing or silent slave it asks the
 /// monitor for a poll at once (<see cref="MonitorService.RequestPoll"/>); that poll judges with the same evidence
-/// rules and the degrade policy as every other. The watch never acts itself, so when it fails (a master down,
+/// rules and the async switch policy as every other. The watch never acts itself, so when it fails (a master down,
 /// a server without wait_event) the 1 s poll still finds blocked commits, only later.
 /// </summary>
 public sealed class CommitWatchService(TopologyState topologyState, ICommitWatchSource source, MonitorService monitor,

@@ -54,7 +54,7 @@ public sealed class MonitorOperations
             // The approval window outlasts the grace period, so the approval at its end is never late.
             var expiry = alerts.FailoverGrace * 2 + TimeSpan.FromMinutes(1);
             var failover = new ApprovalPolicy(system, none, system, none, AllowSelfApproval: true,
-                expiry > policy.Expiry ? expiry : policy.Expiry, new HashSet<string>(["promote"], StringComparer.Ordinal));
+                expiry > policy.Expiry ? expiry : policy.Expiry, new HashSet<string>([OperationKinds.Promote.Name], StringComparer.Ordinal));
             _failover = new OperationService(topology, observer, store, executor, shell, evidence, failover, events, sink, time, runs, announcer, advice);
         }
     }
@@ -65,7 +65,7 @@ public sealed class MonitorOperations
     /// Cancel button cancels it). Refused when automatic failover is off.</summary>
     public Task<OperationReply> ProposeFailoverAsync(string datanode, CancellationToken cancellationToken) => _failover is null
         ? Task.FromResult(OperationReply.Refused("automatic failover is off (alerts.autoFailover)."))
-        : _failover.RequestAsync("promote", datanode, [], SystemActor, cancellationToken);
+        : _failover.RequestAsync(OperationKinds.Promote.Name, datanode, [], SystemActor, cancellationToken);
 
     /// <summary>Approves, as the system actor, a promote the monitor proposed, and runs it. Anything else
     /// (another kind, requested by a person, cancelled, automatic failover off) is refused.</summary>
@@ -74,7 +74,7 @@ public sealed class MonitorOperations
         if (_failover is null) return OperationReply.Refused("automatic failover is off (alerts.autoFailover).");
         var operation = await _store.GetAsync(operationId, cancellationToken).ConfigureAwait(false);
         if (operation is null) return OperationReply.Refused($"there is no operation {operationId}.");
-        if (operation.Kind != "promote" || operation.RequestedBy.Id != SystemActor.Id)
+        if (operation.Kind != OperationKinds.Promote.Name || operation.RequestedBy.Id != SystemActor.Id)
             return OperationReply.Refused($"operation {operationId} is a {operation.Kind} requested by {operation.RequestedBy}: the monitor approves only the promotes it proposed itself.", null, operation);
         if (operation.State != OperationState.AwaitingApproval)
             return OperationReply.Refused($"operation {operationId} is no longer awaiting approval: {operation.Result ?? operation.State.ToString()}", null, operation);

@@ -17,7 +17,7 @@ namespace PgxcBot.Monitoring;
 /// Polls the whole cluster every <see cref="MonitorSettings.Interval"/>, on the interval's ticks (a slow
 /// poll skips ticks; it never drifts and never overlaps itself). Per poll: observe (probe timeouts capped
 /// below the interval) → assess with the previous assessment (last master sighting, slave silence) →
-/// pair state machines → automatic degrade / re-sync → incidents → outbox. Blocked commits are acted
+/// pair state machines → automatic async / sync switches → incidents → outbox. Blocked commits are acted
 /// on at the first poll that sees them; the operation runs beside the loop, so polling goes on.
 /// A failing poll is logged and the next one runs as usual.
 /// <para>
@@ -105,7 +105,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         try
         {
             var incidents = await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false);
-            _state = new MonitorCycleState(_settings, _time, incidents, await _store.GetDegradeRecordsAsync(stoppingToken).ConfigureAwait(false), _maintenance.Muting);
+            _state = new MonitorCycleState(_settings, _time, incidents, await _store.GetAsyncSwitchRecordsAsync(stoppingToken).ConfigureAwait(false), _maintenance.Muting);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -294,7 +294,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private static TimeSpan SshTimeout(MonitorSettings monitor) =>
         TimeSpan.FromTicks(Math.Clamp(monitor.ConnectTimeout.Ticks * 2, TimeSpan.FromSeconds(2).Ticks, TimeSpan.FromSeconds(10).Ticks));
 
-    private void Start(AutopilotIntent intent, CancellationToken cancellationToken)
+    private void Start(AsyncSwitchIntent intent, CancellationToken cancellationToken)
     {
         var key = intent.Datanode;
         var task = Task.Run(() => RunIntentAsync(intent, cancellationToken), CancellationToken.None);
@@ -302,7 +302,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<string, Task>(key, task)), TaskScheduler.Default);
     }
 
-    private async Task RunIntentAsync(AutopilotIntent intent, CancellationToken cancellationToken)
+    private async Task RunIntentAsync(AsyncSwitchIntent intent, CancellationToken cancellationToken)
     {
         MonitorOperationOutcome outcome;
         try
@@ -325,10 +325,10 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var slaveLost = _state.Engine.Find(ReplicationAutopilot.KeyFor(intent.Datanode))?.Latest
-                ?? (_previous is { } latest ? AlertRules.From(latest).FirstOrDefault(c => c.Key == ReplicationAutopilot.KeyFor(intent.Datanode)) : null);
-            var decision = _state.Autopilot.Completed(intent, outcome, slaveLost);
-            if (intent.Kind == "async" && outcome.Succeeded && _state.Autopilot.Find(intent.Datanode)?.BlockedFor is { } blocked)
+            var slaveLost = _state.Engine.Find(AsyncSwitchAutopilot.KeyFor(intent.Datanode))?.Latest
+                ?? (_previous is { } latest ? AlertRules.From(latest).FirstOrDefault(c => c.Key == AsyncSwitchAutopilot.KeyFor(intent.Datanode)) : null);
+            var decision = _state.AsyncSwitch.Completed(intent, outcome, slaveLost);
+            if (intent.Kind == OperationKinds.Async.Name && outcome.Succeeded && _state.AsyncSwitch.Find(intent.Datanode)?.BlockedFor is { } blocked)
                 _metrics.CommitsBlocked(blocked);
             await ApplyAsync(_state.Settle(IncidentRound.Empty, decision), CancellationToken.None).ConfigureAwait(false);
         }
@@ -375,7 +375,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                 {
                     _logger.LogWarning("Monitor: grace period over, approving the automatic failover of {Datanode} (operation {Id})", name, intent.OperationId);
                     var outcome = Outcome(await _operations.ApproveFailoverAsync(intent.OperationId!.Value, cancellationToken).ConfigureAwait(false));
-                    _metrics.OperationRun("promote", outcome.Succeeded);
+                    _metrics.OperationRun(OperationKinds.Promote.Name, outcome.Succeeded);
                     told = () => _state.Failover.Completed(name, outcome);
                     break;
                 }
@@ -407,7 +407,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await ApplyAsync(_state.Settle(IncidentRound.Empty, AutopilotDecision.None, told().Notes), CancellationToken.None).ConfigureAwait(false);
+            await ApplyAsync(_state.Settle(IncidentRound.Empty, AsyncSwitchDecision.None, told().Notes), CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -462,7 +462,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 
         // The incidents and the messages announcing them are stored together: "notified" means durably queued. The
         // senders deliver them; a crash after this loses nothing, and the nonce keeps a retried post single.
-        var toStore = MonitorRound.Merge(_unsaved, new MonitorRound(changed, changes.Degrades, changes.RemovedDegrades, entries));
+        var toStore = MonitorRound.Merge(_unsaved, new MonitorRound(changed, changes.AsyncSwitches, changes.EndedAsyncSwitches, entries));
         if (toStore.IsEmpty) return;
         try
         {

@@ -1,9 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Cluster;
 using PgxcBot.Postgres;
 
 namespace PgxcBot.IntegrationTests.Contracts;

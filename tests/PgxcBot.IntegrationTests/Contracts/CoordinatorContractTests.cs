@@ -1,8 +1,6 @@
-using System.Diagnostics;
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Flavors;
+using PgxcBot.IntegrationTests.Timeline;
 using PgxcBot.IntegrationTests.RealClusters;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Contracts;
 

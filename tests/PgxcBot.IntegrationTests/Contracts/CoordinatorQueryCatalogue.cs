@@ -1,8 +1,6 @@
 using System.Globalization;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Servers;
-using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Contracts;
 

@@ -1,7 +1,3 @@
-using Npgsql;
-using PgxcBot.Core.Topology;
-using Xunit.Abstractions;
-
 namespace PgxcBot.IntegrationTests.Flavors;
 
 /// <summary>

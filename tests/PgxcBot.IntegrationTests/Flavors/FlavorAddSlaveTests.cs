@@ -1,9 +1,4 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Flavors;
 

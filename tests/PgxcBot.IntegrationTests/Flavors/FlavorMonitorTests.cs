@@ -1,13 +1,9 @@
-using System.Diagnostics;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Monitoring;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Flavors;
 
 /// <summary>
-/// The monitor's automatic degrade on every flavor: with a writer committing through a coordinator (the
+/// The monitor's automatic async switch on every flavor: with a writer committing through a coordinator (the
 /// datanode master on plain PostgreSQL), kill -9 of datanode1's sync slave blocks commits until the monitor
 /// switches the pair to async; once the slave is back the monitor makes it synchronous again. On XL the
 /// slave is a stock standby (it refuses SQL), so the monitor sees it only through the master and the shell.

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Topology;
-
 namespace PgxcBot.IntegrationTests.Gtm;
 
 /// <summary>

@@ -1,10 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Gtm;
-using PgxcBot.Core.Topology;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Gtm;
 

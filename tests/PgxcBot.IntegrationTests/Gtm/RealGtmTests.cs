@@ -1,10 +1,5 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Gtm;
-using PgxcBot.Core.Topology;
 using PgxcBot.Gtm;
-using PgxcBot.IntegrationTests.Support;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Gtm;
 

@@ -1,10 +1,5 @@
-using Npgsql;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Observation;
-using PgxcBot.IntegrationTests.Support;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Gtm;
 

@@ -1,6 +1,3 @@
-using Npgsql;
-using PgxcBot.Lab.Pairs;
-
 namespace PgxcBot.IntegrationTests.Lab;
 
 /// <summary>The lab builder's operations act on real servers: each test checks them through SQL.</summary>

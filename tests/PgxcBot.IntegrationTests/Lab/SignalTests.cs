@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using PgxcBot.Cli;
-using PgxcBot.IntegrationTests.Support;
 
 namespace PgxcBot.IntegrationTests.Lab;
 

@@ -1,29 +1,20 @@
-using System.Diagnostics;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.IntegrationTests.Operations;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>alerts.autoFailover on a real pair with a short grace period: an in-sync slave is promoted by
 /// the monitor after the announcement; an asynchronous one never is.</summary>
-public sealed class AutoFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class AutoFailoverTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(3))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private static readonly AlertSettings Auto = AlertSettings.Default with { AutoFailover = true, FailoverGrace = TimeSpan.FromSeconds(3) };
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     private static bool Is(Notification n, NotificationKind kind, string key) => n.Kind == kind && n.IncidentKey == key;
 
     [Fact]
     public async Task A_killed_master_of_a_sync_pair_is_announced_then_promoted_by_the_monitor_and_the_coordinators_follow()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct, Auto);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync, Auto);
         var killedAt = Stopwatch.GetTimestamp();
         await lab.Pair.Master.KillAsync(Ct);
 
@@ -50,8 +41,7 @@ public sealed class AutoFailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_killed_master_of_an_async_pair_is_never_promoted_automatically_and_a_person_gets_the_promote_button()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Async, Ct, Auto);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Async, Auto);
         await lab.Pair.Master.KillAsync(Ct);
 
         var (alert, _) = await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);
@@ -68,13 +58,5 @@ public sealed class AutoFailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await lab.PollsAsync(6, Ct); // twice the grace period
         Assert.True(await lab.QueryAsync<bool>(lab.Pair.Slave, "SELECT pg_is_in_recovery()", Ct));
         Assert.DoesNotContain(lab.Notifications.All, n => n.Message.Title.Contains("automatic failover in", StringComparison.Ordinal));
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_lab is not null) await _lab.DisposeAsync();
-        _timeout.Dispose();
     }
 }

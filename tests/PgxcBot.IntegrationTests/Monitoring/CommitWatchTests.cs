@@ -1,29 +1,21 @@
-using System.Diagnostics;
 using System.Net;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Lab.Faults;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>The fast commit watch beside the monitor, on a real PostgreSQL 15 pair: a lost sync slave is acted on
 /// by a poll the watch asks for, and a slow but healthy slave (a delaying link) is left alone.</summary>
-public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class CommitWatchTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(3))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     private Task<string> SyncStateAsync(MonitorLab lab) => lab.QueryAsync<string>(lab.Pair.Master,
         $"SELECT coalesce((SELECT sync_state FROM pg_stat_replication WHERE application_name = '{lab.Pair.ApplicationName}'), 'none')", Ct);
 
     [Fact]
-    public async Task A_killed_sync_slave_is_degraded_by_a_poll_the_commit_watch_asks_for()
+    public async Task A_killed_sync_slave_is_switched_to_async_by_a_poll_the_commit_watch_asks_for()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, Ct);
         await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, Ct);
         await Support.Poll.UntilAsync(() => Task.FromResult(lab.CommitWatch.Samples), s => s > 5, Deadline, "the commit watch sampling", Ct);
@@ -52,14 +44,14 @@ public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_slow_but_healthy_sync_slave_behind_a_delaying_link_is_not_degraded()
+    public async Task A_slow_but_healthy_sync_slave_behind_a_delaying_link_is_not_switched_to_async()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
+        var lab = await StartLabAsync(LabReplicationMode.Sync);
         var pair = lab.Pair;
         // 120 ms each way: every commit waits a 240 ms round trip, and the slave replies only that often.
         await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(120));
         // The monitor is stopped while the slave reconnects through the proxy: a slave not streaming at a poll is
-        // a lost slave, and the pair would be degraded for the test's own setup.
+        // a lost slave, and the pair would be switched to async for the test's own setup.
         await lab.StopMonitorAsync();
         await lab.ExecuteAsync(pair.Slave,
             $"ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port={proxy.Port} user=postgres application_name={pair.ApplicationName}'", Ct);
@@ -88,13 +80,5 @@ public sealed class CommitWatchTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(pair.ApplicationName, await lab.QueryAsync<string>(pair.Master, "SHOW synchronous_standby_names", Ct));
         Assert.DoesNotContain(lab.Notifications.All, n => n.IncidentKey.EndsWith("/slave-lost", StringComparison.Ordinal) || n.IncidentKey.EndsWith("/commits-blocked", StringComparison.Ordinal));
         Assert.DoesNotContain(lab.Monitor.Latest!.Pairs[0].Problems, p => p.Code is "commits-blocked" or "slave-frozen");
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_lab is not null) await _lab.DisposeAsync();
-        _timeout.Dispose();
     }
 }

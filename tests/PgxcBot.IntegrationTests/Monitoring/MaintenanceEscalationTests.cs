@@ -1,26 +1,16 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
-
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>What still pages on real servers although people said they have it: a split brain during a maintenance
 /// window (set by a request and a second person's approval, as chat does), and a worse kind after an incident was
 /// acknowledged. The rest of the window stays quiet and the bot acts on nothing by itself.</summary>
-public sealed class MaintenanceEscalationTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class MaintenanceEscalationTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(3))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     [Fact]
     public async Task A_split_brain_during_maintenance_pages_once_naming_the_window_and_the_bot_acts_on_nothing()
     {
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, Ct);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         var now = TimeProvider.System.GetUtcNow();
         var (request, _) = await lab.Maintenance.RequestMuteAsync(
             new MuteRequest(0, "datanode1", null, "bob-id", "bob", "kernel update", TimeSpan.FromMinutes(30), now, now + TimeSpan.FromMinutes(10)), Ct);
@@ -51,8 +41,7 @@ public sealed class MaintenanceEscalationTests(ITestOutputHelper output) : IAsyn
     public async Task An_acknowledged_slave_lost_reminds_without_paging_but_the_master_loss_that_follows_pages()
     {
         var alerts = AlertSettings.Default with { Reminder = TimeSpan.FromSeconds(3) };
-        var lab = _lab = await MonitorLab.StartAsync(LabReplicationMode.Async, Ct, alerts);
-        await lab.PollsAsync(2, Ct);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Async, alerts);
 
         await lab.Pair.Slave.KillAsync(Ct);
         var (raised, _) = await lab.Notifications.WaitForAsync(n => n.IncidentKey == "datanode1/slave-lost" && n.Kind == NotificationKind.Raised,
@@ -83,13 +72,5 @@ public sealed class MaintenanceEscalationTests(ITestOutputHelper output) : IAsyn
         Assert.Contains(worse.Message.Actions, a => a.Command == $"/pgxc ack {worse.IncidentKey}");
         Assert.All(lab.Notifications.All.Where(n => n.IncidentKey == "datanode1/slave-lost" && n.Kind == NotificationKind.Reminder),
             n => Assert.False(n.MentionOnCall, "an owned incident's reminders never page"));
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_lab is not null) await _lab.DisposeAsync();
-        _timeout.Dispose();
     }
 }

@@ -1,29 +1,12 @@
-using System.Diagnostics;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
-
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>The monitor at its default 1 s interval against real pairs: what users would feel (the commit
 /// stall) and what the channel would read.</summary>
-public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class MonitorTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(2))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     private static bool Is(Notification n, NotificationKind kind, string key) => n.Kind == kind && n.IncidentKey == key;
-
-    private async Task<MonitorLab> StartAsync(LabReplicationMode mode)
-    {
-        _lab = await MonitorLab.StartAsync(mode, Ct);
-        await _lab.PollsAsync(2, Ct);
-        return _lab;
-    }
 
     private Task<string> SyncStateAsync(MonitorLab lab) => lab.QueryAsync<string>(lab.Pair.Master,
         $"SELECT coalesce((SELECT sync_state FROM pg_stat_replication WHERE application_name = '{lab.Pair.ApplicationName}'), 'none')", Ct);
@@ -36,7 +19,7 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_frozen_sync_slave_has_its_commits_released_within_seconds_and_sync_comes_back_after_thaw()
     {
-        var lab = await StartAsync(LabReplicationMode.Sync);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, Ct);
         await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, Ct);
 
@@ -76,7 +59,7 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_killed_sync_slave_is_switched_to_async_within_two_polls_and_sync_returns_with_the_slave()
     {
-        var lab = await StartAsync(LabReplicationMode.Sync);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, Ct);
         await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, Ct);
 
@@ -108,7 +91,7 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_killed_master_of_a_sync_pair_alerts_with_the_promote_button_and_says_promoting_is_safe()
     {
-        var lab = await StartAsync(LabReplicationMode.Sync);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Sync);
         var killedAt = Stopwatch.GetTimestamp();
         await lab.Pair.Master.KillAsync(Ct);
         var (alert, at) = await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/master-lost"), Deadline, "the master-lost alert", Ct);
@@ -128,7 +111,7 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_killed_master_of_an_async_pair_says_how_much_a_promote_would_lose()
     {
-        var lab = await StartAsync(LabReplicationMode.Async);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Async);
         await lab.Pair.Slave.KillAsync(Ct); // the slave misses what comes next
         await using (var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, Ct))
             await Support.Poll.UntilAsync(() => Task.FromResult(writer.Count), c => c > 200, Deadline, "200 commits", Ct);
@@ -146,7 +129,7 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_restarted_bot_does_not_raise_an_open_incident_again_and_still_announces_its_end()
     {
-        var lab = await StartAsync(LabReplicationMode.Async);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Async);
         await lab.Pair.Slave.KillAsync(Ct);
         await lab.Notifications.WaitForAsync(n => Is(n, NotificationKind.Raised, "datanode1/slave-lost"), Deadline, "the slave-lost alert", Ct);
 
@@ -162,7 +145,7 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_slave_that_flaps_raises_one_incident()
     {
-        var lab = await StartAsync(LabReplicationMode.Async);
+        var lab = await StartSeenLabAsync(LabReplicationMode.Async);
         for (var flap = 0; flap < 3; flap++)
         {
             var before = lab.Monitor.Polls;
@@ -177,13 +160,5 @@ public sealed class MonitorTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(lab.Notifications.Dump());
         Assert.Single(lab.Notifications.All, n => Is(n, NotificationKind.Raised, "datanode1/slave-lost"));
         Assert.True(lab.Notifications.All.Count(n => n.IncidentKey == "datanode1/slave-lost") <= 3);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_lab is not null) await _lab.DisposeAsync();
-        _timeout.Dispose();
     }
 }

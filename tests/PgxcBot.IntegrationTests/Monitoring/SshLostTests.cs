@@ -1,21 +1,13 @@
-using System.Diagnostics;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.IntegrationTests.Ssh;
-using PgxcBot.Lab.Pairs;
-using Xunit.Abstractions;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
 
 /// <summary>The monitor's SSH check against a real sshd: stopping the daemon raises host/NAME/ssh-lost,
 /// starting it again clears it.</summary>
-public sealed class SshLostTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SshLostTests(ITestOutputHelper output) : MonitorLabTest(TimeSpan.FromMinutes(2))
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
     private SshServer? _sshd;
-    private MonitorLab? _lab;
-    private CancellationToken Ct => _timeout.Token;
 
     [Fact]
     public async Task Stopping_sshd_on_a_host_raises_ssh_lost_and_starting_it_clears_it()
@@ -23,14 +15,14 @@ public sealed class SshLostTests(ITestOutputHelper output) : IAsyncLifetime
         _sshd = await SshServer.StartAsync(cancellationToken: Ct);
         // A fast cadence for the test; the config's minimum is 5 s.
         var alerts = AlertSettings.Default with { SshCheck = TimeSpan.FromSeconds(1) };
-        _lab = await MonitorLab.StartAsync(LabReplicationMode.Async, Ct, alerts,
+        var lab = await StartLabAsync(LabReplicationMode.Async, alerts,
             topology => topology with { Hosts = [.. topology.Hosts, _sshd.Host("sshhost")] });
-        await _lab.PollsAsync(4, Ct);
-        Assert.DoesNotContain(_lab.Notifications.All, n => n.IncidentKey.StartsWith("host/", StringComparison.Ordinal));
+        await lab.PollsAsync(4, Ct);
+        Assert.DoesNotContain(lab.Notifications.All, n => n.IncidentKey.StartsWith("host/", StringComparison.Ordinal));
 
         var stoppedAt = Stopwatch.GetTimestamp();
         _sshd.StopDaemon();
-        var (alert, at) = await _lab.Notifications.WaitForAsync(n => n.Kind == NotificationKind.Raised && n.IncidentKey == "host/sshhost/ssh-lost",
+        var (alert, at) = await lab.Notifications.WaitForAsync(n => n.Kind == NotificationKind.Raised && n.IncidentKey == "host/sshhost/ssh-lost",
             Deadline, "the ssh-lost alert", Ct);
         output.WriteLine($"sshd stopped → alert after {Stopwatch.GetElapsedTime(stoppedAt, at).TotalMilliseconds:0} ms");
         output.WriteLine(PlainTextRenderer.Render(alert.Message));
@@ -39,18 +31,14 @@ public sealed class SshLostTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains(alert.Message.Lines, l => l.StartsWith("Next: Check that sshhost is up", StringComparison.Ordinal));
 
         await _sshd.StartDaemonAsync(Ct);
-        var (cleared, _) = await _lab.Notifications.WaitForAsync(n => n.Kind == NotificationKind.Cleared && n.IncidentKey == "host/sshhost/ssh-lost",
+        var (cleared, _) = await lab.Notifications.WaitForAsync(n => n.Kind == NotificationKind.Cleared && n.IncidentKey == "host/sshhost/ssh-lost",
             Deadline, "the recovery of SSH", Ct);
         output.WriteLine(PlainTextRenderer.Render(cleared.Message));
-        Assert.Single(_lab.Notifications.All, n => n.Kind == NotificationKind.Raised && n.IncidentKey == "host/sshhost/ssh-lost");
+        Assert.Single(lab.Notifications.All, n => n.Kind == NotificationKind.Raised && n.IncidentKey == "host/sshhost/ssh-lost");
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    protected override async Task DisposeMoreAsync()
     {
-        if (_lab is not null) await _lab.DisposeAsync();
         if (_sshd is not null) await _sshd.DisposeAsync();
-        _timeout.Dispose();
     }
 }

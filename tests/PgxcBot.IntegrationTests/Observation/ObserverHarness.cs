@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
-using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Postgres;
 
 namespace PgxcBot.IntegrationTests.Observation;

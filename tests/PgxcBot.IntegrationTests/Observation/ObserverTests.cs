@@ -1,10 +1,5 @@
 using PgxcBot.Lab.Faults;
-using System.Diagnostics;
-using Npgsql;
 using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
-using PgxcBot.IntegrationTests.Support;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Observation;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Lab.Pairs;
-
 namespace PgxcBot.IntegrationTests.Operations;
 
 /// <summary>The lab's ledger writer (<see cref="LabLedgerWriter"/>) on a harness's master.</summary>

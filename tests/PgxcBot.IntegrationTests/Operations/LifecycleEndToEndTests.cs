@@ -1,11 +1,6 @@
-using System.Diagnostics;
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Servers;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Operations;
 
@@ -107,7 +102,7 @@ public sealed class LifecycleEndToEndTests : IDisposable
         Assert.Equal(1L, await lab.QueryAsync<long>(newSlave, "SELECT count(*) FROM ledger", Ct));
         Assert.Single(Directory.GetDirectories(lab.Pair.Folder, "master" + PgTools.MovedAsideSuffix + "*")); // the old data, kept
         Assert.Equal(PairState.Sync, await lab.Store.GetStateAsync("datanode1", Ct));
-        var roles = Assert.Single(await new Store.SqliteTopologyStore(lab.Store).GetRolesAsync(Ct));
+        var roles = Assert.Single(await new PgxcBot.Store.SqliteTopologyStore(lab.Store).GetRolesAsync(Ct));
         Assert.Equal((newMaster.Port, newSlave.Port), (roles.Master.Port, roles.Slave!.Port));
     }
 

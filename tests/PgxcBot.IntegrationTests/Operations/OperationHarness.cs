@@ -1,14 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Topology;
 using PgxcBot.Hosting;
 using PgxcBot.IntegrationTests.Ssh;
-using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Lab.Coordinator;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Store;
 
 namespace PgxcBot.IntegrationTests.Operations;

@@ -1,7 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
-using PgxcBot.Lab.Pairs;
-
 namespace PgxcBot.IntegrationTests.Operations;
 
 /// <summary>A test class with its own lab (a sync pair, sshd, two coordinators, the bot) per test.</summary>

@@ -1,8 +1,5 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Runbooks;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Operations;
 
@@ -54,7 +51,7 @@ public sealed class PromoteEndToEndTests : OperationLabTest
         Assert.Contains(Lab.Coordinators[0].NodeCatalog("datanode1"), r => r.NodeName == "datanode1" && r.NodePort == slave.Port && r.NodeType == 'D');
 
         // The bot knows who is master now, and the pair is promoted.
-        var roles = Assert.Single(await new Store.SqliteTopologyStore(Lab.Store).GetRolesAsync(Ct));
+        var roles = Assert.Single(await new PgxcBot.Store.SqliteTopologyStore(Lab.Store).GetRolesAsync(Ct));
         Assert.Equal(slave.Port, roles.Master.Port);
         Assert.Equal(PairState.Promoted, await Lab.Store.GetStateAsync("datanode1", Ct));
     }

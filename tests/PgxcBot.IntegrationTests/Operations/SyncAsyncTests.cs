@@ -1,8 +1,3 @@
-using Npgsql;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
-using PgxcBot.Lab.Pairs;
-
 namespace PgxcBot.IntegrationTests.Operations;
 
 public sealed class SyncAsyncTests : OperationLabTest

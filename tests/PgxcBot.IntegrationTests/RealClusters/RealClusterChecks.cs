@@ -1,9 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Npgsql;
-using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.RealClusters;
 

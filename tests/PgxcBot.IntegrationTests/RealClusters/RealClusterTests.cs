@@ -1,6 +1,5 @@
-using PgxcBot.Core.Topology;
 using PgxcBot.IntegrationTests.Flavors;
-using Xunit.Abstractions;
+using PgxcBot.IntegrationTests.Timeline;
 
 namespace PgxcBot.IntegrationTests.RealClusters;
 

@@ -1,6 +1,3 @@
-using PgxcBot.Core.Topology;
-using Xunit.Abstractions;
-
 namespace PgxcBot.IntegrationTests.RealClusters;
 
 /// <summary>A real Postgres-XC 1.2 cluster built by the lab (GTM, two coordinators, two sync pairs).</summary>

@@ -1,7 +1,3 @@
-using Npgsql;
-using PgxcBot.Core.Topology;
-using Xunit.Abstractions;
-
 namespace PgxcBot.IntegrationTests.RealClusters;
 
 /// <summary>A real Postgres-XL 10r1.1 cluster built by the lab (GTM, two coordinators, two sync pairs with stock standbys).</summary>

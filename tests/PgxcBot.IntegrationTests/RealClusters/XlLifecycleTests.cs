@@ -1,7 +1,3 @@
-using Npgsql;
-using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Cluster;
-using PgxcBot.Lab.Pairs;
 using PgxcBot.Lab.Pgxc;
 
 namespace PgxcBot.IntegrationTests.RealClusters;

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Topology;
 using PgxcBot.Ssh;
 
 namespace PgxcBot.IntegrationTests.Ssh;

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Topology;
-using PgxcBot.IntegrationTests.Support;
 using PgxcBot.Lab.Faults;
 using PgxcBot.Ssh;
 

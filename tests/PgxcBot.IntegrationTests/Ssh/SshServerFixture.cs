@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.IntegrationTests.Ssh;
 

@@ -1,11 +1,8 @@
-using System.Diagnostics;
-using PgxcBot.Lab.Pairs;
-
 namespace PgxcBot.IntegrationTests.Support;
 
 /// <summary>
 /// A child process running this test assembly's entry point (<c>dotnet PgxcBot.IntegrationTests.dll ARGS</c>): a bot
-/// replica (<c>pgxcbot serve</c>) or a <see cref="SharedStore.ReplicaChild"/>. Its standard output lines are kept for
+/// replica (<c>pgxcbot serve</c>) or a <see cref="Replicas.ReplicaChild"/>. Its standard output lines are kept for
 /// waiting on, and its whole output (stderr too) for the message of a failed test. Disposing it ends it and its
 /// children, thawing it first when it was frozen.
 /// </summary>

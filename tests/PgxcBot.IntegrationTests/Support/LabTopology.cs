@@ -1,6 +1,3 @@
-using PgxcBot.Core.Topology;
-using PgxcBot.Lab.Pairs;
-
 namespace PgxcBot.IntegrationTests.Support;
 
 /// <summary>Topologies over lab pairs: everything on one local host, superuser without password.</summary>

@@ -1,6 +1,4 @@
-using Npgsql;
 using PgxcBot.Core.Servers;
-using PgxcBot.Lab.Pairs;
 
 namespace PgxcBot.IntegrationTests.Support;
 

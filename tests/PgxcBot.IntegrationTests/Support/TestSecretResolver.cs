@@ -1,5 +1,3 @@
-using PgxcBot.Core.Topology;
-
 namespace PgxcBot.IntegrationTests.Support;
 
 /// <summary>Resolves secret references from an in-memory map keyed by the reference's Env name.</summary>

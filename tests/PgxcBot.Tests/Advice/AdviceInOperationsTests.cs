@@ -1,12 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Advice;
 
@@ -14,12 +7,7 @@ namespace PgxcBot.Tests.Advice;
 /// waits for a person.</summary>
 public class AdviceInOperationsTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
-
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
-    private readonly FakeCluster _cluster;
-    private readonly MemoryOperationStore _operations = new();
+    private readonly FakeClusterRig _rig = new();
     private readonly MemoryPairStateStore _pairs = new();
     private readonly TopologyState _topology;
     private readonly AdviceSource _advice;
@@ -27,14 +15,10 @@ public class AdviceInOperationsTests
 
     public AdviceInOperationsTests()
     {
-        var topology = RunbookTopologies.TwoNodes();
-        _cluster = new FakeCluster(topology);
-        _topology = new TopologyState(topology, new MemoryTopologyStore(), _time);
-        var policy = TestApprovals.ByRole("dba");
-        _advice = new AdviceSource(_operations, _pairs, _time);
-        var tracker = new PairStateTracker(_pairs, _time);
-        _service = new OperationService(_topology, _cluster, _operations, new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster,
-            new SyncEvidenceSource(_cluster.Memory), policy, NoOperationObserver.Instance, new PairOperationSink(_topology, _cluster, tracker), _time, advice: _advice);
+        _topology = new TopologyState(_rig.Topology, new MemoryTopologyStore(), _rig.Time);
+        _advice = new AdviceSource(_rig.Operations, _pairs, _rig.Time);
+        var tracker = new PairStateTracker(_pairs, _rig.Time);
+        _service = _rig.Cluster.OperationService(_topology, _rig.Operations, _rig.Policy, _rig.Time, pairs: new PairOperationSink(_topology, _rig.Cluster, tracker), advice: _advice);
         _pairs.States["datanode1"] = PairState.Sync;
         _pairs.States["datanode2"] = PairState.Sync;
     }
@@ -42,14 +26,14 @@ public class AdviceInOperationsTests
     private async Task<ClusterAssessment> StatusAsync()
     {
         var topology = await _topology.CurrentAsync(default);
-        var assessed = ClusterAssessor.Assess(topology, _cluster.Snapshot(topology), _cluster.Memory.Latest);
+        var assessed = ClusterAssessor.Assess(topology, _rig.Cluster.Snapshot(topology), _rig.Cluster.Memory.Latest);
         return await _advice.AdviseAsync(topology, assessed, default);
     }
 
     private async Task<Operation> PromoteAsync()
     {
-        _cluster.Sight();
-        _cluster.Servers["node01:20006"].Running = false;
+        _rig.Cluster.Sight();
+        _rig.Cluster.Servers["node01:20006"].Running = false;
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
         return (await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default)).Operation!;
     }
@@ -77,10 +61,10 @@ public class AdviceInOperationsTests
     [Fact]
     public async Task A_promote_that_only_failed_a_repoint_says_repoint_first_then_rebuild()
     {
-        _cluster.Sight();
-        _cluster.Servers["node01:20006"].Running = false;
+        _rig.Cluster.Sight();
+        _rig.Cluster.Servers["node01:20006"].Running = false;
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
-        _cluster.DownCoordinators.Add("coord2");
+        _rig.Cluster.DownCoordinators.Add("coord2");
         var result = (await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default)).Operation!;
         Assert.Equal(OperationState.Failed, result.State);
         Assert.EndsWith("Next: /pgxc repoint datanode1, then /pgxc rebuild datanode1.", result.Result);
@@ -90,15 +74,15 @@ public class AdviceInOperationsTests
     public async Task The_async_switch_runs_beside_a_request_awaiting_approval_and_nothing_else_does()
     {
         // The slave is gone while the master lives: every commit waits for it.
-        _cluster.Servers["node02:20010"].Running = false;
+        _rig.Cluster.Servers["node02:20010"].Running = false;
         var waiting = await _service.RequestAsync("stop", "datanode1", [], Alice, default);
         Assert.True(waiting.Operation?.State == OperationState.AwaitingApproval, waiting.Refusal);
 
         var async = await _service.RequestAsync("async", "datanode1", [], Alice, default);
         Assert.Null(async.Refusal);
         Assert.Equal(OperationState.Succeeded, async.Operation!.State);
-        Assert.Equal("", _cluster.Servers["node01:20006"].SyncNames);
-        Assert.Equal(OperationState.AwaitingApproval, (await _operations.GetAsync(waiting.Operation!.Id, default))!.State);
+        Assert.Equal("", _rig.Cluster.Servers["node01:20006"].SyncNames);
+        Assert.Equal(OperationState.AwaitingApproval, (await _rig.Operations.GetAsync(waiting.Operation!.Id, default))!.State);
 
         var sync = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
         Assert.Contains("one operation per pair", sync.Refusal);
@@ -107,7 +91,7 @@ public class AdviceInOperationsTests
     [Fact]
     public async Task A_healthy_pair_after_a_sync_needs_nothing_more_and_the_message_says_so()
     {
-        _cluster.Servers["node01:20006"].SyncNames = "";
+        _rig.Cluster.Servers["node01:20006"].SyncNames = "";
         var sync = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
         Assert.Equal(OperationState.Succeeded, sync.Operation!.State);
         Assert.EndsWith("Next: nothing; datanode1 is healthy, in sync.", sync.Operation.Result);

@@ -1,13 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Hosting;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Advice;
 
@@ -15,9 +8,6 @@ namespace PgxcBot.Tests.Advice;
 /// and every refusal with its reason.</summary>
 public class HistoryTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
-
     [Fact]
     public async Task History_lists_refusals_approval_times_and_accepted_data_loss()
     {
@@ -28,9 +18,7 @@ public class HistoryTests
         var refusals = new MemoryRefusalLog();
         var pairs = new MemoryPairStateStore();
         var policy = TestApprovals.ByRole("dba");
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), cluster, operations,
-            new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), policy,
-            NoOperationObserver.Instance, NullPairOperationSink.Instance, time);
+        var service = cluster.OperationService(topology, operations, policy, time);
         var handler = new ChatCommandHandler(topology, new Unused(), service, operations, pairs, NullLogger<ChatCommandHandler>.Instance, refusals, time);
 
         // The master dies; the bot never saw the slave in sync: a plain promote is refused, the loss is accepted.

@@ -1,7 +1,4 @@
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 
 namespace PgxcBot.Tests.Advice;
 

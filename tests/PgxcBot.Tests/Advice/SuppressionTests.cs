@@ -1,13 +1,6 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Advice;
 
@@ -143,11 +136,11 @@ public class SuppressionTests
     }
 
     [Fact]
-    public void One_recovery_of_a_slave_the_bot_degraded_gives_one_all_clear()
+    public void One_recovery_of_a_slave_the_bot_switched_to_async_gives_one_all_clear()
     {
         var engine = new IncidentEngine(AlertSettings.Default, _time);
-        var autopilot = new ReplicationAutopilot(AlertSettings.Default, _time,
-            [new DegradeRecord("datanode1", DegradePhase.Degraded, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time,
+            [new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, ClusterBuilder.Now, "test", ClusterBuilder.Now, ClusterBuilder.Now, 1, null)]);
         var lost = ClusterAdvisor.Apply(new ClusterBuilder().Topology(), new ClusterBuilder().Async().SlaveKilled().Assess());
         var said = new List<Notification>();
         for (var i = 0; i < 3; i++)
@@ -160,13 +153,13 @@ public class SuppressionTests
         // The slave streams again (async) and has caught up: the bot re-enables sync; the incident waits for it.
         var back = ClusterAdvisor.Apply(new ClusterBuilder().Topology(), new ClusterBuilder().Async().Assess());
         var decision = autopilot.Decide(back, AlertRules.From(back), 16 * 1024 * 1024);
-        Assert.Equal(new AutopilotIntent("datanode1", "sync"), Assert.Single(decision.Intents));
+        Assert.Equal(new AsyncSwitchIntent("datanode1", "sync"), Assert.Single(decision.Intents));
         for (var i = 0; i < 5; i++)
         {
             _time.Advance(Poll);
             said.AddRange(engine.Evaluate(AlertRules.From(back), autopilot.HeldKeys(back).ToHashSet()).Notifications);
         }
-        var done = autopilot.Completed(new AutopilotIntent("datanode1", "sync"), new MonitorOperationOutcome(true, 2, "done", _time.GetUtcNow()), null);
+        var done = autopilot.Completed(new AsyncSwitchIntent("datanode1", "sync"), new MonitorOperationOutcome(true, 2, "done", _time.GetUtcNow()), null);
         foreach (var key in done.Resolved) Assert.Empty(engine.Resolve(key).Notifications);
         said.AddRange(done.Notes);
         var healthy = ClusterAdvisor.Apply(new ClusterBuilder().Topology(), new ClusterBuilder().Assess());

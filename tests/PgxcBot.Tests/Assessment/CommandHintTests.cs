@@ -1,8 +1,5 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
-using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Assessment;
 

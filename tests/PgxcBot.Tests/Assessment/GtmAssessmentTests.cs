@@ -1,8 +1,5 @@
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Gtm;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Assessment;
 

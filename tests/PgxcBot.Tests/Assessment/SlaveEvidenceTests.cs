@@ -1,6 +1,4 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Assessment;
 

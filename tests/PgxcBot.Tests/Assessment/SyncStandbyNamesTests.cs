@@ -1,5 +1,3 @@
-using PgxcBot.Core.Assessment;
-
 namespace PgxcBot.Tests.Assessment;
 
 /// <summary>Every form PostgreSQL accepts for synchronous_standby_names (docs "synchronous_standby_names",
@@ -88,5 +86,22 @@ public class SyncStandbyNamesTests
         Assert.Equal("FIRST 2 of (a, b)", SyncStandbyNames.Parse("2 (a, b)").Describe());
         Assert.Equal("ANY 1 of (a, b)", SyncStandbyNames.Parse("any 1 (a,b)").Describe());
         Assert.Equal("no synchronous standby", SyncStandbyNames.Parse("").Describe());
+    }
+
+    // IsConfigured and Includes (formerly beside the cluster assessor's tests).
+    [Theory]
+    [InlineData("", false, false)]
+    [InlineData("datanode1_slave", true, true)]
+    [InlineData("DATANODE1_SLAVE", true, true)]
+    [InlineData("other", true, false)]
+    [InlineData("FIRST 1 (other, \"datanode1_slave\")", true, true)]
+    [InlineData("ANY 1 (a, b)", true, false)]
+    [InlineData("2 (datanode1_slave, b)", true, true)]
+    [InlineData("*", true, true)]
+    public void Parses_every_form(string raw, bool configured, bool includesSlave)
+    {
+        var names = SyncStandbyNames.Parse(raw);
+        Assert.Equal(configured, names.IsConfigured);
+        Assert.Equal(includesSlave, names.Includes("datanode1_slave"));
     }
 }

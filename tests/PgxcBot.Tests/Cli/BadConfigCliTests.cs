@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using PgxcBot.Cli;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 
@@ -43,7 +42,7 @@ public sealed class BadConfigCliTests : IDisposable
     public async Task A_trailing_newline_is_one_error_naming_the_field_and_the_value_meant(string path, string value)
     {
         var config = _directory.Runnable();
-        Config.BadInputTable.Set(config, path, value);
+        Topology.BadInputTable.Set(config, path, value);
 
         var run = await CheckAsync(config);
 
@@ -162,7 +161,7 @@ public sealed class BadConfigCliTests : IDisposable
     {
         var config = _directory.Runnable();
         config["hosts"]![0]!["address"] = "10.0.0.1";
-        var alias = Config.TestConfigs.Host("node01-alias", Config.TestConfigs.FingerprintA);
+        var alias = Topology.TestConfigs.Host("node01-alias", Topology.TestConfigs.FingerprintA);
         alias["address"] = "10.0.0.1";
         alias["keyFile"] = _directory.KeyFile;
         config["hosts"]!.AsArray().Add(alias);
@@ -235,7 +234,7 @@ public sealed class BadConfigCliTests : IDisposable
     [Fact]
     public async Task File_only_checks_the_file_without_the_environment()
     {
-        var run = await CheckAsync(Config.TestConfigs.Minimal(), new Dictionary<string, string>(), "--file-only");
+        var run = await CheckAsync(Topology.TestConfigs.Minimal(), new Dictionary<string, string>(), "--file-only");
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Out);
     }
 

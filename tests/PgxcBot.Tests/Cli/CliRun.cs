@@ -1,7 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

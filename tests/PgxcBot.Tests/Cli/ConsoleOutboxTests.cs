@@ -1,10 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Operations;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -1,5 +1,4 @@
-using PgxcBot.Cli;
-using PgxcBot.Core.Topology;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

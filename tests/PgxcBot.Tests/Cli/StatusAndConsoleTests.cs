@@ -1,10 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Hosting;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Rendering;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Messages;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

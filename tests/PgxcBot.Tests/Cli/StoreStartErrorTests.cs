@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using PgxcBot.Cli;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using PgxcBot.Cli;
-using PgxcBot.Store;
 using PgxcBot.Tests.Timeline;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Tests.Commands;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using PgxcBot.Cli;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Deploy;
 

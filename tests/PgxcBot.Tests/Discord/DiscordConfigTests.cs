@@ -1,5 +1,4 @@
-using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Discord;
 

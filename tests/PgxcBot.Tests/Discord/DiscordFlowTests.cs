@@ -1,40 +1,19 @@
 using System.Net;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Discord.Http;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 
 /// <summary>Interactions end to end: fake Discord → gateway or HTTP endpoint → parser and handler → REST answers.</summary>
-public sealed class DiscordFlowTests : IAsyncLifetime
+public sealed class DiscordFlowTests() : DiscordHarnessTest(gatewayLife: GatewayLife)
 {
-    private DiscordHarness _h = null!;
-    // A safety net only (the gateway's life), far beyond any test: a promote on a machine with a load average of 40
-    // takes tens of seconds, and a gateway cut at 60 s made the test fail for nothing but the load.
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(5));
-    private Task _gateway = Task.CompletedTask;
-
-    public async Task InitializeAsync() => _h = await DiscordHarness.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _gateway;
-        await _h.DisposeAsync();
-    }
-
-    private async Task ConnectGatewayAsync()
-    {
-        var client = _h.Gateway();
-        _gateway = client.RunAsync(_stop.Token);
-        await Eventually.HoldsAsync(() => client.IsReady, "gateway READY");
-    }
+    // A safety net only, far beyond any test: a promote on a machine with a load average of 40 takes tens of
+    // seconds, and a gateway cut at 60 s made the test fail for nothing but the load.
+    private static readonly TimeSpan GatewayLife = TimeSpan.FromMinutes(5);
 
     private async Task<IReadOnlyList<RecordedRequest>> AnswersAsync(JsonObject interaction, int count)
     {
-        await Eventually.HoldsAsync(() => _h.AnswersTo(interaction).Count >= count, $"{count} answer(s) to interaction {interaction["id"]}");
-        return _h.AnswersTo(interaction);
+        await Eventually.HoldsAsync(() => Harness.AnswersTo(interaction).Count >= count, $"{count} answer(s) to interaction {interaction["id"]}");
+        return Harness.AnswersTo(interaction);
     }
 
     private static JsonObject Embed(JsonNode? message) => message!["embeds"]![0]!.AsObject();
@@ -51,8 +30,8 @@ public sealed class DiscordFlowTests : IAsyncLifetime
             a.Method != "POST" ? null
             : a.Path.EndsWith("/callback", StringComparison.Ordinal) ? (a.Body!["type"]!.GetValue<int>() == 4 ? Data(a) : null)
             : a.Body!.AsObject();
-        await Eventually.HoldsAsync(() => _h.AnswersTo(click).Any(a => Refusal(a) is not null), $"the refusal of click {click["id"]}", 30);
-        var answers = _h.AnswersTo(click);
+        await Eventually.HoldsAsync(() => Harness.AnswersTo(click).Any(a => Refusal(a) is not null), $"the refusal of click {click["id"]}", 30);
+        var answers = Harness.AnswersTo(click);
         var refusal = Assert.Single(answers, a => Refusal(a) is not null);
         Assert.All(answers.Where(a => a != refusal), a => Assert.Equal(("POST", 6), (a.Method, a.Body!["type"]!.GetValue<int>()))); // at most the deferral
         Assert.Equal(answers[0] == refusal ? 1 : 2, answers.Count);
@@ -66,8 +45,8 @@ public sealed class DiscordFlowTests : IAsyncLifetime
     public async Task Status_round_trip_over_the_gateway()
     {
         await ConnectGatewayAsync();
-        var status = _h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
-        await _h.Fake.Gateway.SendInteractionAsync(status);
+        var status = Harness.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await Harness.Fake.Gateway.SendInteractionAsync(status);
 
         var callback = Assert.Single(await AnswersAsync(status, 1));
         Assert.Equal($"interactions/{status["id"]}/{status["token"]}/callback", callback.Path);
@@ -80,38 +59,38 @@ public sealed class DiscordFlowTests : IAsyncLifetime
     [Fact]
     public async Task Status_round_trip_over_the_http_endpoint_and_forged_signatures_get_401()
     {
-        await using var endpoint = new InteractionsEndpoint(new SignatureVerifier(_h.Inject.PublicKeyHex), _h.Dispatcher, TimeSpan.FromMinutes(5),
+        await using var endpoint = new InteractionsEndpoint(new SignatureVerifier(Harness.Inject.PublicKeyHex), Harness.Dispatcher, TimeSpan.FromMinutes(5),
             TimeProvider.System, NullLogger<InteractionsEndpoint>.Instance);
-        await endpoint.StartAsync(IPAddress.Loopback, 0, "/interactions", _stop.Token);
+        await endpoint.StartAsync(IPAddress.Loopback, 0, "/interactions", Stop);
 
-        var ping = await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, _h.Inject.Ping());
+        var ping = await Harness.Inject.PostSignedAsync(Harness.Http, endpoint.Address!, Harness.Inject.Ping());
         Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
         Assert.Equal("{\"type\":1}", await ping.Content.ReadAsStringAsync());
         Assert.Equal("application/json", ping.Content.Headers.ContentType?.MediaType);
 
-        var forged = _h.Inject.SlashCommand("status", null, DiscordHarness.Mallory, "mallory");
+        var forged = Harness.Inject.SlashCommand("status", null, DiscordHarness.Mallory, "mallory");
         var badSignature = new string('0', 128);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, forged, signatureOverride: badSignature)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, forged, signatureOverride: "")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Harness.Inject.PostSignedAsync(Harness.Http, endpoint.Address!, forged, signatureOverride: badSignature)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Harness.Inject.PostSignedAsync(Harness.Http, endpoint.Address!, forged, signatureOverride: "")).StatusCode);
         var stale = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, forged, timestamp: stale)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Harness.Inject.PostSignedAsync(Harness.Http, endpoint.Address!, forged, timestamp: stale)).StatusCode);
 
-        var status = _h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
-        Assert.Equal(HttpStatusCode.Accepted, (await _h.Inject.PostSignedAsync(_h.Http, endpoint.Address!, status)).StatusCode);
+        var status = Harness.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        Assert.Equal(HttpStatusCode.Accepted, (await Harness.Inject.PostSignedAsync(Harness.Http, endpoint.Address!, status)).StatusCode);
         var callback = Assert.Single(await AnswersAsync(status, 1));
         Assert.Contains("Cluster: healthy", Embed(Data(callback))["title"]!.GetValue<string>());
-        Assert.Empty(_h.AnswersTo(forged)); // nothing was run for the forged requests
+        Assert.Empty(Harness.AnswersTo(forged)); // nothing was run for the forged requests
     }
 
     [Fact]
     public async Task A_tampered_body_is_refused_before_parsing()
     {
-        await using var endpoint = new InteractionsEndpoint(new SignatureVerifier(_h.Inject.PublicKeyHex), _h.Dispatcher, TimeSpan.FromMinutes(5),
+        await using var endpoint = new InteractionsEndpoint(new SignatureVerifier(Harness.Inject.PublicKeyHex), Harness.Dispatcher, TimeSpan.FromMinutes(5),
             TimeProvider.System, NullLogger<InteractionsEndpoint>.Instance);
-        await endpoint.StartAsync(IPAddress.Loopback, 0, "/interactions", _stop.Token);
+        await endpoint.StartAsync(IPAddress.Loopback, 0, "/interactions", Stop);
         // Signed by another key: a well-formed signature that does not verify.
-        var other = new InteractionInjector(_h.Fake);
-        var response = await other.PostSignedAsync(_h.Http, endpoint.Address!, _h.Inject.Ping());
+        var other = new InteractionInjector(Harness.Fake);
+        var response = await other.PostSignedAsync(Harness.Http, endpoint.Address!, Harness.Inject.Ping());
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
@@ -122,15 +101,15 @@ public sealed class DiscordFlowTests : IAsyncLifetime
     [InlineData(true)]
     public async Task Promote_is_approved_by_a_second_person_with_progress_edited_in_order_and_the_final_table(bool slowAnswers)
     {
-        if (slowAnswers) _h.Timings.AnswerAtOnceWithin = TimeSpan.Zero;
-        _h.MasterDiedWhileSync();
+        if (slowAnswers) Harness.Timings.AnswerAtOnceWithin = TimeSpan.Zero;
+        Harness.MasterDiedWhileSync();
         await ConnectGatewayAsync();
 
         // The request is answered at once (deferred); the plan itself comes through the outbox, as an edit of that answer.
-        var promote = _h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
-        await _h.Fake.Gateway.SendInteractionAsync(promote);
-        await Eventually.HoldsAsync(() => _h.AnswersTo(promote).Any(a => a.Method == "PATCH" && a.Status == 200), "the plan shown", 60);
-        var requestAnswers = _h.AnswersTo(promote);
+        var promote = Harness.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await Harness.Fake.Gateway.SendInteractionAsync(promote);
+        await Eventually.HoldsAsync(() => Harness.AnswersTo(promote).Any(a => a.Method == "PATCH" && a.Status == 200), "the plan shown", 60);
+        var requestAnswers = Harness.AnswersTo(promote);
         Assert.Equal(5, requestAnswers[0].Body!["type"]!.GetValue<int>());
         var plan = requestAnswers.Last(a => a.Method == "PATCH");
         Assert.Contains("awaiting approval", Embed(plan.Body)["title"]!.GetValue<string>());
@@ -142,21 +121,21 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         const string planMessage = "1300000000000000001";
 
         // The requester cannot approve their own promote; a guest cannot approve at all. Both hear it alone.
-        var self = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
-        await _h.Fake.Gateway.SendInteractionAsync(self);
+        var self = Harness.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await Harness.Fake.Gateway.SendInteractionAsync(self);
         Assert.Contains("self-approval is not allowed", Embed(await RefusalAsync(self))["description"]!.GetValue<string>());
 
-        var guest = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Mallory, "mallory", DiscordHarness.GuestRole);
-        await _h.Fake.Gateway.SendInteractionAsync(guest);
+        var guest = Harness.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Mallory, "mallory", DiscordHarness.GuestRole);
+        await Harness.Fake.Gateway.SendInteractionAsync(guest);
         Assert.Contains("may not approve", Embed(await RefusalAsync(guest))["description"]!.GetValue<string>());
-        Assert.True(_h.Cluster.Servers["node02:20010"].InRecovery, "nothing ran after refused clicks");
+        Assert.True(Harness.Cluster.Servers["node02:20010"].InRecovery, "nothing ran after refused clicks");
 
         // Bob approves: the plan message itself becomes the live progress message, edited through the outbox.
-        var approve = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Bob, "bob", DiscordHarness.DbaRole);
-        await _h.Fake.Gateway.SendInteractionAsync(approve);
-        await Eventually.HoldsAsync(() => _h.AnswersTo(approve).Any(a => a.Body?["embeds"]?[0]?["title"]?.GetValue<string>().Contains("succeeded", StringComparison.Ordinal) == true),
+        var approve = Harness.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Bob, "bob", DiscordHarness.DbaRole);
+        await Harness.Fake.Gateway.SendInteractionAsync(approve);
+        await Eventually.HoldsAsync(() => Harness.AnswersTo(approve).Any(a => a.Body?["embeds"]?[0]?["title"]?.GetValue<string>().Contains("succeeded", StringComparison.Ordinal) == true),
             "the succeeded edit", 60);
-        var answers = _h.AnswersTo(approve);
+        var answers = Harness.AnswersTo(approve);
         Assert.Equal(6, answers[0].Body!["type"]!.GetValue<int>()); // DEFERRED_UPDATE_MESSAGE of the plan message
         Assert.All(answers.Skip(1), a => Assert.Equal(("PATCH", true), (a.Method, a.Path.EndsWith("/messages/@original", StringComparison.Ordinal))));
         var shown = answers.Skip(1).Select(a => Embed(a.Body)).ToArray();
@@ -171,25 +150,25 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         Assert.Contains("coord2", description);
         var finalComponents = answers[^1].Body!["components"]!.AsArray();
         Assert.All(finalComponents[0]!["components"]!.AsArray(), b => Assert.True(b!["disabled"]!.GetValue<bool>())); // decided: buttons dead
-        Assert.False(_h.Cluster.Servers["node02:20010"].InRecovery);
-        await Eventually.HoldsAsync(() => _h.PendingAsync().GetAwaiter().GetResult().Count == 0, "the outbox empty", 30);
+        Assert.False(Harness.Cluster.Servers["node02:20010"].InRecovery);
+        await Eventually.HoldsAsync(() => Harness.PendingAsync().GetAwaiter().GetResult().Count == 0, "the outbox empty", 30);
 
         // A replayed click of the old button is harmless: refused to the clicker, nothing runs again.
-        var logBefore = _h.Cluster.Log.Count;
-        var replay = _h.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Bob, "bob", DiscordHarness.DbaRole);
-        await _h.Fake.Gateway.SendInteractionAsync(replay);
+        var logBefore = Harness.Cluster.Log.Count;
+        var replay = Harness.Inject.ButtonClick(approveId, planMessage, components, DiscordHarness.Bob, "bob", DiscordHarness.DbaRole);
+        await Harness.Fake.Gateway.SendInteractionAsync(replay);
         await RefusalAsync(replay);
-        Assert.Equal(logBefore, _h.Cluster.Log.Count);
+        Assert.Equal(logBefore, Harness.Cluster.Log.Count);
     }
 
     [Fact]
     public async Task Autocomplete_offers_the_configured_datanodes()
     {
         await ConnectGatewayAsync();
-        var typing = _h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "2" }, DiscordHarness.Alice, "alice");
+        var typing = Harness.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "2" }, DiscordHarness.Alice, "alice");
         typing["type"] = 4;
         typing["data"]!["options"]![0]!["options"]![0]!["focused"] = true;
-        await _h.Fake.Gateway.SendInteractionAsync(typing);
+        await Harness.Fake.Gateway.SendInteractionAsync(typing);
         var answer = Assert.Single(await AnswersAsync(typing, 1));
         Assert.Equal(8, answer.Body!["type"]!.GetValue<int>());
         var choice = Assert.Single(answer.Body!["data"]!["choices"]!.AsArray());
@@ -199,14 +178,14 @@ public sealed class DiscordFlowTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_command_is_deferred_within_the_deadline_then_edited()
     {
-        _h.Timings.AnswerAtOnceWithin = TimeSpan.FromMilliseconds(100);
-        _h.StatusGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // the cluster is slow to answer
+        Harness.Timings.AnswerAtOnceWithin = TimeSpan.FromMilliseconds(100);
+        Harness.StatusGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // the cluster is slow to answer
         await ConnectGatewayAsync();
-        var status = _h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
-        await _h.Fake.Gateway.SendInteractionAsync(status);
+        var status = Harness.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        await Harness.Fake.Gateway.SendInteractionAsync(status);
         var deferred = Assert.Single(await AnswersAsync(status, 1));
         Assert.Equal(5, deferred.Body!["type"]!.GetValue<int>());
-        _h.StatusGate.SetResult();
+        Harness.StatusGate.SetResult();
         var answers = await AnswersAsync(status, 2);
         Assert.Equal(5, answers[0].Body!["type"]!.GetValue<int>());
         Assert.Equal("PATCH", answers[1].Method);

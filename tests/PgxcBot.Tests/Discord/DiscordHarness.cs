@@ -1,15 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Chat;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Outbox;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
 using PgxcBot.Discord.Gateway;
 using PgxcBot.Discord.Interactions;
@@ -17,11 +8,7 @@ using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Hosting;
 using PgxcBot.Outbox;
-using PgxcBot.Store;
-using PgxcBot.Tests.Discord.Fake;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Rendering;
-using PgxcBot.Tests.Support;
+using PgxcBot.Tests.Messages;
 
 namespace PgxcBot.Tests.Discord;
 

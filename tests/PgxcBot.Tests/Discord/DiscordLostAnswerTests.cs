@@ -1,11 +1,5 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Outbox;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 

@@ -1,15 +1,9 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
 using PgxcBot.Monitoring;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PgxcBot.Monitoring.Health;
 using PgxcBot.Outbox;
-using PgxcBot.Store;
-using PgxcBot.Tests.Discord.Fake;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Discord;
 
@@ -147,9 +141,9 @@ public sealed class DiscordOutageTests : IAsyncLifetime
 
         public Task<IReadOnlyList<Incident>> GetActiveIncidentsAsync(CancellationToken cancellationToken) => inner.GetActiveIncidentsAsync(cancellationToken);
         public Task SaveIncidentsAsync(IReadOnlyList<Incident> incidents, CancellationToken cancellationToken) => inner.SaveIncidentsAsync(incidents, cancellationToken);
-        public Task<IReadOnlyList<DegradeRecord>> GetDegradeRecordsAsync(CancellationToken cancellationToken) => inner.GetDegradeRecordsAsync(cancellationToken);
-        public Task SaveDegradeAsync(DegradeRecord record, CancellationToken cancellationToken) => inner.SaveDegradeAsync(record, cancellationToken);
-        public Task RemoveDegradeAsync(string datanode, CancellationToken cancellationToken) => inner.RemoveDegradeAsync(datanode, cancellationToken);
+        public Task<IReadOnlyList<AsyncSwitchRecord>> GetAsyncSwitchRecordsAsync(CancellationToken cancellationToken) => inner.GetAsyncSwitchRecordsAsync(cancellationToken);
+        public Task SaveAsyncSwitchAsync(AsyncSwitchRecord record, CancellationToken cancellationToken) => inner.SaveAsyncSwitchAsync(record, cancellationToken);
+        public Task RemoveAsyncSwitchAsync(string datanode, CancellationToken cancellationToken) => inner.RemoveAsyncSwitchAsync(datanode, cancellationToken);
 
         public Task SaveRoundAsync(MonitorRound round, CancellationToken cancellationToken) => Failing
             ? throw new StoreUnavailableException("the store (test) could not write the monitor's round: the database or its disk is full")

@@ -1,14 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Discord.Interactions;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rest;
-using PgxcBot.Store;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 

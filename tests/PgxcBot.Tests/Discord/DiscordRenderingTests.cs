@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
 using PgxcBot.Discord.Interactions;
 using PgxcBot.Discord.Rendering;
 

@@ -1,9 +1,5 @@
 using System.Net;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
-using PgxcBot.Core.Operations;
 using PgxcBot.Discord.Http;
-using PgxcBot.Tests.Discord.Fake;
 using PgxcBot.Tests.Replicas;
 
 namespace PgxcBot.Tests.Discord;

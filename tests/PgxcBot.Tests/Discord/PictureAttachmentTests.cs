@@ -1,37 +1,20 @@
-using System.Text.Json.Nodes;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Charts;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Discord.Outbox;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 
 /// <summary>Pictures reach Discord as PNG attachments (multipart, payload_json describing each file, the first shown in the
-/// embed): the answer to /pgxc status --chart, the timeline, and the alert that a pair was degraded (drawn by the outbox
+/// embed): the answer to /pgxc status --chart, the timeline, and the alert that a pair was switched to async (drawn by the outbox
 /// sender, so the monitor never waits for drawing).</summary>
-public sealed class PictureAttachmentTests : IAsyncLifetime
+public sealed class PictureAttachmentTests : DiscordHarnessTest
 {
-    private DiscordHarness _h = null!;
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
-    private Task _gateway = Task.CompletedTask;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _h = await DiscordHarness.StartAsync();
+        await base.InitializeAsync();
         var now = DateTimeOffset.UtcNow;
         // Half an hour of datanode1's lag, as the monitor keeps it.
-        await _h.Timeline.AppendAsync(Enumerable.Range(0, 360).Select(i => new LagSample("datanode1", now.AddSeconds(-1800 + i * 5), i * 1000L, i / 10.0)).ToArray(),
+        await Harness.Timeline.AppendAsync(Enumerable.Range(0, 360).Select(i => new LagSample("datanode1", now.AddSeconds(-1800 + i * 5), i * 1000L, i / 10.0)).ToArray(),
             now.AddHours(-1), default);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _gateway;
-        await _h.DisposeAsync();
     }
 
     private static void AssertPng(RecordedRequest request, string prefix)
@@ -50,49 +33,47 @@ public sealed class PictureAttachmentTests : IAsyncLifetime
 
     private async Task<RecordedRequest> AnswerAsync(JsonObject interaction)
     {
-        var client = _h.Gateway();
-        _gateway = client.RunAsync(_stop.Token);
-        await Eventually.HoldsAsync(() => client.IsReady, "gateway READY");
-        await _h.Fake.Gateway.SendInteractionAsync(interaction);
-        await Eventually.HoldsAsync(() => _h.AnswersTo(interaction).Any(r => r.Status is >= 200 and < 300 && r.Uploads.Count > 0), "an answer with a file");
-        return _h.AnswersTo(interaction).First(r => r.Uploads.Count > 0);
+        await ConnectGatewayAsync();
+        await Harness.Fake.Gateway.SendInteractionAsync(interaction);
+        await Eventually.HoldsAsync(() => Harness.AnswersTo(interaction).Any(r => r.Status is >= 200 and < 300 && r.Uploads.Count > 0), "an answer with a file");
+        return Harness.AnswersTo(interaction).First(r => r.Uploads.Count > 0);
     }
 
     [Fact]
     public async Task Status_with_chart_answers_with_the_lag_picture_attached()
     {
-        var status = _h.Inject.SlashCommand("status", new JsonObject { ["chart"] = true }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        var status = Harness.Inject.SlashCommand("status", new JsonObject { ["chart"] = true }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
         AssertPng(await AnswerAsync(status), "lag-cluster-");
     }
 
     [Fact]
     public async Task The_timeline_answers_with_the_timeline_picture_attached()
     {
-        await _h.Store.RecordTransitionAsync(new Core.Pairs.PairTransition("datanode1", DateTimeOffset.UtcNow.AddMinutes(-5), Core.Pairs.PairState.Sync,
+        await Harness.Store.RecordTransitionAsync(new Core.Pairs.PairTransition("datanode1", DateTimeOffset.UtcNow.AddMinutes(-5), Core.Pairs.PairState.Sync,
             Core.Pairs.PairState.DegradedSlaveLost, Core.Pairs.PairTrigger.ObservedSlaveLost, "lost"), default);
-        await _h.Store.RecordTransitionAsync(new Core.Pairs.PairTransition("datanode1", DateTimeOffset.UtcNow.AddMinutes(-4), Core.Pairs.PairState.DegradedSlaveLost,
+        await Harness.Store.RecordTransitionAsync(new Core.Pairs.PairTransition("datanode1", DateTimeOffset.UtcNow.AddMinutes(-4), Core.Pairs.PairState.DegradedSlaveLost,
             Core.Pairs.PairState.Async, Core.Pairs.PairTrigger.AsyncEnabled, "switched"), default);
-        var timeline = _h.Inject.SlashCommand("timeline", new JsonObject { ["datanode"] = "datanode1", ["since"] = "1h" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
+        var timeline = Harness.Inject.SlashCommand("timeline", new JsonObject { ["datanode"] = "datanode1", ["since"] = "1h" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole);
         var answer = await AnswerAsync(timeline);
         AssertPng(answer, "timeline-datanode1-");
         Assert.Contains("commits blocked", answer.Body!["data"]!["embeds"]![0]!["description"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task The_degraded_alert_goes_out_with_the_lag_picture_drawn_by_the_sender()
+    public async Task The_switched_to_async_alert_goes_out_with_the_lag_picture_drawn_by_the_sender()
     {
         var candidate = new AlertCandidate("datanode1", AlertKinds.SlaveLost, Severity.Critical, "datanode1: slave lost", ["The slave stopped streaming."], "", []);
         var now = DateTimeOffset.UtcNow;
-        var record = new DegradeRecord("datanode1", DegradePhase.Degraded, now.AddSeconds(-10), "its last reply", now.AddSeconds(-9), now.AddSeconds(-7), 1, null);
-        var message = DegradeMessages.Degraded(candidate, record, AutomationPolicy.Auto);
+        var record = new AsyncSwitchRecord("datanode1", AsyncSwitchPhase.SwitchedToAsync, now.AddSeconds(-10), "its last reply", now.AddSeconds(-9), now.AddSeconds(-7), 1, null);
+        var message = AsyncSwitchMessages.SwitchedToAsync(candidate, record, AutomationPolicy.Auto);
         Assert.Equal(new PictureRequest(PictureKind.Lag, "datanode1", TimeSpan.FromHours(1)), message.Picture);
         Assert.Empty(message.Images); // the monitor stores the request, never a drawing
 
-        await _h.Outbox.EnqueueAsync([new OutboxEntry(0, now, DiscordOutboxChannel.TargetName, OutboxKind.Alert, "incident/datanode1/slave-lost", message, "degraded-1")],
+        await Harness.Outbox.EnqueueAsync([new OutboxEntry(0, now, DiscordOutboxChannel.TargetName, OutboxKind.Alert, "incident/datanode1/slave-lost", message, "degraded-1")],
             CancellationToken.None);
 
-        await Eventually.HoldsAsync(() => _h.Fake.Requests.Any(r => r.Method == "POST" && r.Path.StartsWith("channels/", StringComparison.Ordinal) && r.Status == 200),
+        await Eventually.HoldsAsync(() => Harness.Fake.Requests.Any(r => r.Method == "POST" && r.Path.StartsWith("channels/", StringComparison.Ordinal) && r.Status == 200),
             "the alert posted");
-        AssertPng(_h.Fake.Requests.First(r => r.Method == "POST" && r.Path.StartsWith("channels/", StringComparison.Ordinal) && r.Status == 200), "lag-datanode1-");
+        AssertPng(Harness.Fake.Requests.First(r => r.Method == "POST" && r.Path.StartsWith("channels/", StringComparison.Ordinal) && r.Status == 200), "lag-datanode1-");
     }
 }

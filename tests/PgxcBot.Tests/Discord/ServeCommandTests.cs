@@ -1,78 +1,45 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using PgxcBot.Cli;
 using PgxcBot.Discord.Rest;
-using PgxcBot.Tests.Cli;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Discord.Fake;
+using PgxcBot.Tests.Hosting;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Discord;
 
 /// <summary>The CLI commands of the adapter, wired by the host as in production, against the fake Discord.</summary>
 public sealed class ServeCommandTests : IAsyncLifetime
 {
-    private readonly TempConfigDirectory _directory = new();
-    private FakeDiscord _fake = null!;
-    private string _config = null!;
+    private ConfiguredFakeDiscord _discord = null!;
 
-    public async Task InitializeAsync()
-    {
-        _fake = await FakeDiscord.StartAsync();
-        _config = WriteConfig(_directory, _fake);
-    }
+    public async Task InitializeAsync() => _discord = await ConfiguredFakeDiscord.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _fake.DisposeAsync();
-        _directory.Dispose();
-    }
+    public async Task DisposeAsync() => await _discord.DisposeAsync();
 
-    /// <summary>The minimal config with a discord section whose token (in a file) the fake accepts.</summary>
-    internal static string WriteConfig(TempConfigDirectory directory, FakeDiscord fake, bool registerCommandsAtStart = false)
-    {
-        var tokenFile = directory.Write("discord.token", fake.Token + "\n");
-        var config = directory.Runnable();
-        config["discord"] = new JsonObject
-        {
-            ["applicationId"] = InteractionInjector.ApplicationId,
-            ["guildId"] = InteractionInjector.GuildId,
-            ["channelId"] = InteractionInjector.ChannelId,
-            ["token"] = new JsonObject { ["file"] = tokenFile },
-            ["registerCommandsAtStart"] = registerCommandsAtStart,
-        };
-        return directory.Write("pgxcbot.json", config.ToJsonString());
-    }
-
-    private Action<IServiceCollection> AtTheFake => services =>
-    {
-        services.AddSingleton(new DiscordRestOptions { ApiBase = _fake.ApiBase });
-        services.AddSingleton(DiscordHarness.FastGateway());
-    };
+    private Action<IServiceCollection> AtTheFake => _discord.PointBotAtFake;
 
     [Fact]
     public async Task Register_commands_overwrites_the_guild_commands_with_pgxc()
     {
-        var run = await CliRun.RunAsync(["register-commands", "--config", _config], overrides: AtTheFake);
+        var run = await CliRun.RunAsync(["register-commands", "--config", _discord.Config], overrides: AtTheFake);
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.Contains("Registered /pgxc with", run.Out);
-        var put = Assert.Single(_fake.Requests, r => r.Method == "PUT");
+        var put = Assert.Single(_discord.Fake.Requests, r => r.Method == "PUT");
         Assert.Equal($"applications/{InteractionInjector.ApplicationId}/guilds/{InteractionInjector.GuildId}/commands", put.Path);
         Assert.Equal("pgxc", put.Body![0]!["name"]!.GetValue<string>());
-        Assert.DoesNotContain(_fake.Token, run.Out + run.Error);
+        Assert.DoesNotContain(_discord.Fake.Token, run.Out + run.Error);
     }
 
     [Fact]
     public async Task Discord_api_base_url_from_the_config_is_where_the_rest_client_goes()
     {
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(_config))!.AsObject();
-        config["discord"]!["apiBaseUrl"] = _fake.ApiBase.AbsoluteUri; // http to loopback: allowed
-        var file = _directory.Write("with-base.json", config.ToJsonString());
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(_discord.Config))!.AsObject();
+        config["discord"]!["apiBaseUrl"] = _discord.Fake.ApiBase.AbsoluteUri; // http to loopback: allowed
+        var file = _discord.Directory.Write("with-base.json", config.ToJsonString());
 
         var run = await CliRun.RunAsync(["register-commands", "--config", file]); // no DiscordRestOptions override
 
         Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
-        Assert.Single(_fake.Requests, r => r.Method == "PUT");
+        Assert.Single(_discord.Fake.Requests, r => r.Method == "PUT");
     }
 
     [Theory]
@@ -80,9 +47,9 @@ public sealed class ServeCommandTests : IAsyncLifetime
     [InlineData("https://user:pw@discord.com/api/v10/", "without user name")]
     public async Task Discord_api_base_url_must_be_https_or_loopback(string url, string expected)
     {
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(_config))!.AsObject();
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(_discord.Config))!.AsObject();
         config["discord"]!["apiBaseUrl"] = url;
-        var run = await CliRun.RunAsync(["check-config", "--config", _directory.Write("bad-base.json", config.ToJsonString())]);
+        var run = await CliRun.RunAsync(["check-config", "--config", _discord.Directory.Write("bad-base.json", config.ToJsonString())]);
         Assert.Equal(ExitCodes.BadConfig, run.ExitCode);
         Assert.Contains("error: discord.apiBaseUrl: ", run.Out);
         Assert.Contains(expected, run.Out);
@@ -92,13 +59,13 @@ public sealed class ServeCommandTests : IAsyncLifetime
     [Fact]
     public async Task Serve_stops_with_a_clear_error_when_the_gateway_rejects_the_token()
     {
-        _fake.Gateway.CloseAfterHelloWith = 4004;
+        _discord.Fake.Gateway.CloseAfterHelloWith = 4004;
 
-        var run = await CliRun.RunAsync(["serve", "--config", _config], overrides: AtTheFake);
+        var run = await CliRun.RunAsync(["serve", "--config", _discord.Config], overrides: AtTheFake);
 
         Assert.Equal(ExitCodes.ChatRefused, run.ExitCode);
         Assert.Contains("4004 authentication failed", run.Error);
-        Assert.Equal(1, _fake.Gateway.Connections);
-        Assert.DoesNotContain(_fake.Token, run.Out + run.Error);
+        Assert.Equal(1, _discord.Fake.Gateway.Connections);
+        Assert.DoesNotContain(_discord.Fake.Token, run.Out + run.Error);
     }
 }

@@ -1,12 +1,9 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PgxcBot.Cli;
 using PgxcBot.Discord;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Monitoring;
-using PgxcBot.Tests.Cli;
-using PgxcBot.Tests.Discord.Fake;
+using PgxcBot.Tests.Hosting;
 
 namespace PgxcBot.Tests.Discord;
 
@@ -16,72 +13,62 @@ namespace PgxcBot.Tests.Discord;
 /// </summary>
 public sealed class ServeResilienceTests : IAsyncLifetime
 {
-    private readonly TempConfigDirectory _directory = new();
-    private FakeDiscord _fake = null!;
-    private string _config = null!;
+    private ConfiguredFakeDiscord _discord = null!;
     private readonly StringWriter _out = new(), _error = new();
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
     private IServiceProvider? _services;
 
     public async Task InitializeAsync()
     {
-        _fake = await FakeDiscord.StartAsync();
-        _config = ServeCommandTests.WriteConfig(_directory, _fake, registerCommandsAtStart: true);
+        _discord = await ConfiguredFakeDiscord.StartAsync(registerCommandsAtStart: true);
     }
 
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _fake.DisposeAsync();
-        _directory.Dispose();
+        await _discord.DisposeAsync();
         _stop.Dispose();
     }
 
-    private Task<int> ServeAsync() => Task.Run(() => CliApp.RunAsync(["serve", "--config", _config],
-        new CliIo(new StringReader(""), TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), true)
-        {
-            Variables = name => CliRun.TestVariables.GetValueOrDefault(name),
-        }, services =>
-        {
-            services.AddSingleton(new DiscordRestOptions { ApiBase = _fake.ApiBase });
-            services.AddSingleton(DiscordHarness.FastGateway());
-            services.AddSingleton(new DiscordAdapterOptions { RestartBase = TimeSpan.FromMilliseconds(20), RestartMax = TimeSpan.FromMilliseconds(200) });
-            services.AddHostedService(p => new Capture(p, s => _services = s));
-        }, _stop.Token));
+    private Task<int> ServeAsync() => _discord.ServeAsync(_discord.Config, _out, _error, services =>
+    {
+        services.AddSingleton(new DiscordAdapterOptions { RestartBase = TimeSpan.FromMilliseconds(20), RestartMax = TimeSpan.FromMilliseconds(200) });
+        services.AddHostedService(p => new Capture(p, s => _services = s));
+    }, _stop.Token);
 
     private MonitorService Monitor => _services!.GetRequiredService<MonitorService>();
 
-    private int FailedGatewayUrlRequests => _fake.Requests.Count(r => r.Path == "gateway/bot" && r.Status == 0);
+    private int FailedGatewayUrlRequests => _discord.Fake.Requests.Count(r => r.Path == "gateway/bot" && r.Status == 0);
 
     [Fact]
     public async Task Invalid_session_while_REST_is_down_keeps_the_bot_up_and_it_identifies_again_when_REST_is_back()
     {
         var serve = ServeAsync();
-        await Eventually.HoldsAsync(() => serve.IsCompleted || (_fake.Gateway.Identifies == 1 && _services is not null), "the gateway ready", 30);
+        await Eventually.HoldsAsync(() => serve.IsCompleted || (_discord.Fake.Gateway.Identifies == 1 && _services is not null), "the gateway ready", 30);
         Assert.False(serve.IsCompleted, "the bot stopped: " + _error);
 
         // Discord asks for a new session (op 9, not resumable) just as its REST API is unreachable.
-        _fake.Down = true;
-        await _fake.Gateway.SendRawAsync(new JsonObject { ["op"] = 9, ["d"] = false });
+        _discord.Fake.Down = true;
+        await _discord.Fake.Gateway.SendRawAsync(new JsonObject { ["op"] = 9, ["d"] = false });
         await Eventually.HoldsAsync(() => FailedGatewayUrlRequests >= 3, "GET /gateway/bot retried with back-off", 30);
         var polls = Monitor.Polls;
         await Eventually.HoldsAsync(() => Monitor.Polls >= polls + 2, "the monitor polling on", 30);
         Assert.False(serve.IsCompleted, "the bot stopped: " + _error);
 
-        _fake.Down = false;
-        await Eventually.HoldsAsync(() => _fake.Gateway.Identifies == 2 && _fake.Gateway.Connected, "a new session once REST is back", 30);
+        _discord.Fake.Down = false;
+        await Eventually.HoldsAsync(() => _discord.Fake.Gateway.Identifies == 2 && _discord.Fake.Gateway.Connected, "a new session once REST is back", 30);
         Assert.False(serve.IsCompleted);
 
         await _stop.CancelAsync();
         Assert.Equal(ExitCodes.Ok, await serve);
         Assert.Contains("could not ask Discord where to connect", _error.ToString());
-        Assert.DoesNotContain(_fake.Token, _out.ToString() + _error);
+        Assert.DoesNotContain(_discord.Fake.Token, _out.ToString() + _error);
     }
 
     [Fact]
     public async Task An_adapter_that_cannot_start_because_Discord_is_down_restarts_with_back_off_while_the_monitor_runs()
     {
-        _fake.Down = true; // registering the commands at start fails: DNS, network, Discord down
+        _discord.Fake.Down = true; // registering the commands at start fails: DNS, network, Discord down
         var serve = ServeAsync();
         await Eventually.HoldsAsync(() => serve.IsCompleted || (_services is not null && _services.GetRequiredService<DiscordAdapterService>().Restarts >= 3), "the adapter restarting", 30);
         Assert.False(serve.IsCompleted, "the bot stopped: " + _error);
@@ -89,8 +76,8 @@ public sealed class ServeResilienceTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => Monitor.Polls >= polls + 2, "the monitor polling on", 30);
         Assert.False(serve.IsCompleted);
 
-        _fake.Down = false;
-        await Eventually.HoldsAsync(() => _fake.Gateway.Identifies == 1 && _fake.Requests.Any(r => r.Method == "PUT" && r.Status == 200), "registered and connected", 30);
+        _discord.Fake.Down = false;
+        await Eventually.HoldsAsync(() => _discord.Fake.Gateway.Identifies == 1 && _discord.Fake.Requests.Any(r => r.Method == "PUT" && r.Status == 200), "registered and connected", 30);
         await _stop.CancelAsync();
         Assert.Equal(ExitCodes.Ok, await serve);
         Assert.Contains("Discord adapter failed", _error.ToString());
@@ -100,15 +87,15 @@ public sealed class ServeResilienceTests : IAsyncLifetime
     public async Task A_token_Discord_rejects_when_the_outbox_posts_stops_the_bot_with_exit_4_naming_it()
     {
         var serve = ServeAsync();
-        await Eventually.HoldsAsync(() => serve.IsCompleted || (_fake.Gateway.Identifies == 1 && _services is not null), "the gateway ready", 30);
+        await Eventually.HoldsAsync(() => serve.IsCompleted || (_discord.Fake.Gateway.Identifies == 1 && _services is not null), "the gateway ready", 30);
         Assert.False(serve.IsCompleted, "the bot stopped: " + _error);
 
         // The token is revoked while the gateway session lives on: the first alert the outbox posts gets 401.
-        _fake.Token = "revoked-" + _fake.Token;
+        _discord.Fake.Token = "revoked-" + _discord.Fake.Token;
         var exit = await serve.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(ExitCodes.ChatRefused, exit);
-        Assert.Contains(_fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/messages", StringComparison.Ordinal) && r.Status == 401);
+        Assert.Contains(_discord.Fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/messages", StringComparison.Ordinal) && r.Status == 401);
         Assert.Contains("error: ", _error.ToString());
         Assert.Contains("401", _error.ToString());
     }

@@ -1,27 +1,15 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Outbox;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Discord.Interactions;
 using PgxcBot.Discord.Outbox;
 using PgxcBot.Discord.Rendering;
-using PgxcBot.Tests.Discord.Fake;
 
 namespace PgxcBot.Tests.Discord;
 
 /// <summary>On Discord the approver always sees the whole plan (through the outbox too: its entry keeps the whole
 /// message and the Discord sender attaches it when it does not fit); a promote that only missed a repoint says so;
 /// an error is said once; tables fit a phone.</summary>
-public sealed class WholePlanTests : IAsyncLifetime
+public sealed class WholePlanTests : DiscordHarnessTest
 {
-    private DiscordHarness _h = null!;
-
-    public async Task InitializeAsync() => _h = await DiscordHarness.StartAsync();
-    public async Task DisposeAsync() => await _h.DisposeAsync();
-
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 3, 0, 0, TimeSpan.Zero);
 
     /// <summary>A promote on a real-sized cluster: fence, promote, clear sync, then a repoint per coordinator and per datanode catalog.</summary>
@@ -97,14 +85,14 @@ public sealed class WholePlanTests : IAsyncLifetime
     public async Task The_whole_plan_goes_through_the_outbox_to_discord_as_multipart_with_payload_json_before_and_after_the_token_expires()
     {
         // The dispatcher's first answer (a deferral); then the engine's progress entry, through the SQLite outbox and the sender.
-        var interaction = Parse(_h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
-        await _h.Api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = 5 }, CancellationToken.None);
+        var interaction = Parse(Harness.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
+        await Harness.Api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = 5 }, CancellationToken.None);
         var plan = OperationMessageBuilder.Build(BigPromote(16, 32));
         var address = DiscordAddress.Of(interaction, AnswerTarget.NewMessage, null).ToJson();
-        await _h.Outbox.EnqueueAsync([Progress(plan, "whole-plan-1", address)], CancellationToken.None);
+        await Harness.Outbox.EnqueueAsync([Progress(plan, "whole-plan-1", address)], CancellationToken.None);
 
-        await Eventually.HoldsAsync(() => _h.Fake.Requests.Any(r => r.Method == "PATCH" && r.Status == 200), "the plan shown");
-        var shown = _h.Fake.Requests.Single(r => r.Method == "PATCH" && r.Status == 200);
+        await Eventually.HoldsAsync(() => Harness.Fake.Requests.Any(r => r.Method == "PATCH" && r.Status == 200), "the plan shown");
+        var shown = Harness.Fake.Requests.Single(r => r.Method == "PATCH" && r.Status == 200);
         Assert.EndsWith("/messages/@original", shown.Path);
         var file = Assert.Single(shown.Files);
         Assert.Equal("operation-7-b5811d565684.txt", file.Name);
@@ -114,28 +102,28 @@ public sealed class WholePlanTests : IAsyncLifetime
         Assert.Contains("4-51. [ ] Repoint 48 targets at the new master", shown.Body["embeds"]![0]!["description"]!.GetValue<string>());
 
         // Past the token's life the bot token edits the same message: the outcome is attached whole as well.
-        _h.Fake.ExpireToken(interaction.Token);
+        Harness.Fake.ExpireToken(interaction.Token);
         var outcome = OperationMessageBuilder.Build(BigPromote(16, 32, _ => StepStatus.Succeeded));
-        await _h.Outbox.EnqueueAsync([Progress(outcome, "whole-plan-2", null, final: true)], CancellationToken.None);
-        await Eventually.HoldsAsync(() => _h.Fake.Requests.Any(r => r.Method == "PATCH" && r.Path.StartsWith("channels/", StringComparison.Ordinal) && r.Status == 200),
+        await Harness.Outbox.EnqueueAsync([Progress(outcome, "whole-plan-2", null, final: true)], CancellationToken.None);
+        await Eventually.HoldsAsync(() => Harness.Fake.Requests.Any(r => r.Method == "PATCH" && r.Path.StartsWith("channels/", StringComparison.Ordinal) && r.Status == 200),
             "the outcome edited with the bot token");
-        var edited = _h.Fake.Requests.Single(r => r.Method == "PATCH" && r.Path.StartsWith("channels/", StringComparison.Ordinal));
-        Assert.Equal("Bot " + _h.Fake.Token, edited.Authorization);
+        var edited = Harness.Fake.Requests.Single(r => r.Method == "PATCH" && r.Path.StartsWith("channels/", StringComparison.Ordinal));
+        Assert.Equal("Bot " + Harness.Fake.Token, edited.Authorization);
         Assert.Equal(PlainTextRenderer.Render(outcome), Assert.Single(edited.Files).Text);
-        Assert.Empty(_h.Fake.ChannelMessages); // the same message, not a new one
-        await Eventually.HoldsAsync(() => _h.PendingAsync().GetAwaiter().GetResult().Count == 0, "the outbox empty");
+        Assert.Empty(Harness.Fake.ChannelMessages); // the same message, not a new one
+        await Eventually.HoldsAsync(() => Harness.PendingAsync().GetAwaiter().GetResult().Count == 0, "the outbox empty");
     }
 
     [Fact]
     public async Task A_progress_state_that_fits_again_is_shown_without_the_earlier_file()
     {
-        var interaction = Parse(_h.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
-        await _h.Api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = 5 }, CancellationToken.None);
+        var interaction = Parse(Harness.Inject.SlashCommand("promote", new JsonObject { ["datanode"] = "datanode1" }, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
+        await Harness.Api.CreateInteractionResponseAsync(interaction.Id, interaction.Token, new JsonObject { ["type"] = 5 }, CancellationToken.None);
         var address = DiscordAddress.Of(interaction, AnswerTarget.NewMessage, null).ToJson();
-        await _h.Outbox.EnqueueAsync([Progress(OperationMessageBuilder.Build(BigPromote(2, 2)), "fits-1", address)], CancellationToken.None);
+        await Harness.Outbox.EnqueueAsync([Progress(OperationMessageBuilder.Build(BigPromote(2, 2)), "fits-1", address)], CancellationToken.None);
 
-        await Eventually.HoldsAsync(() => _h.Fake.Requests.Any(r => r.Method == "PATCH" && r.Status == 200), "the plan shown");
-        var shown = _h.Fake.Requests.Single(r => r.Method == "PATCH" && r.Status == 200);
+        await Eventually.HoldsAsync(() => Harness.Fake.Requests.Any(r => r.Method == "PATCH" && r.Status == 200), "the plan shown");
+        var shown = Harness.Fake.Requests.Single(r => r.Method == "PATCH" && r.Status == 200);
         Assert.Empty(shown.Files);
         // An edit lists the attachments to keep: none, so a stale whole-plan file of an earlier state never stays beside a newer one.
         Assert.Empty(shown.Body!["attachments"]!.AsArray());
@@ -144,12 +132,12 @@ public sealed class WholePlanTests : IAsyncLifetime
     [Fact]
     public async Task A_first_answer_too_long_for_discord_carries_the_whole_message_as_a_file()
     {
-        var interaction = Parse(_h.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
-        var session = new InteractionSession(interaction, AnswerTarget.NewMessage, _h.Api);
+        var interaction = Parse(Harness.Inject.SlashCommand("status", null, DiscordHarness.Alice, "alice", DiscordHarness.DbaRole));
+        var session = new InteractionSession(interaction, AnswerTarget.NewMessage, Harness.Api);
         var plan = OperationMessageBuilder.Build(BigPromote(16, 32));
         await session.ShowAsync(DiscordMessageRenderer.RenderWhole(plan), CancellationToken.None);
 
-        var answer = Assert.Single(_h.Fake.Requests);
+        var answer = Assert.Single(Harness.Fake.Requests);
         Assert.Equal("POST", answer.Method);
         Assert.Equal(PlainTextRenderer.Render(plan), Assert.Single(answer.Files).Text);
         Assert.Equal(4, answer.Body!["type"]!.GetValue<int>());

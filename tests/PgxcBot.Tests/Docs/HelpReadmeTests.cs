@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Operations;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Docs;
 

@@ -1,5 +1,4 @@
-using PgxcBot.Core.Pairs;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Docs;
 

@@ -1,5 +1,4 @@
 using PgxcBot.Core.Gtm;
-using PgxcBot.Core.Topology;
 using PgxcBot.Gtm.Protocol;
 
 namespace PgxcBot.Tests.Gtm;

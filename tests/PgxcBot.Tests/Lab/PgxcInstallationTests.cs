@@ -1,4 +1,3 @@
-using PgxcBot.Core.Topology;
 using PgxcBot.Lab.Pgxc;
 
 namespace PgxcBot.Tests.Lab;

@@ -1,6 +1,4 @@
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Monitoring;
 
@@ -11,7 +9,7 @@ public class AlertSettingsTests
     {
         var topology = TestConfigs.Validate(TestConfigs.Minimal()).Topology!;
         Assert.Equal(AlertSettings.Default, topology.Alerts);
-        Assert.Equal(AutomationPolicy.Auto, topology.Alerts.DegradePolicy);
+        Assert.Equal(AutomationPolicy.Auto, topology.Alerts.AsyncSwitchPolicy);
         Assert.Equal(2, topology.Alerts.FlapPolls);
         Assert.Equal(TimeSpan.FromMinutes(30), topology.Alerts.Reminder);
         Assert.Equal(TimeSpan.FromSeconds(1), topology.Monitor.Interval);

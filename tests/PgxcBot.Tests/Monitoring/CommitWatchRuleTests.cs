@@ -1,7 +1,3 @@
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Topology;
-
 namespace PgxcBot.Tests.Monitoring;
 
 /// <summary>The fast path's trigger: waiting commits meet a missing or silent slave, measured against the

@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Monitoring;
 

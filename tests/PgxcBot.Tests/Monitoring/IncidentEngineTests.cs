@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-
 namespace PgxcBot.Tests.Monitoring;
 
 public class IncidentEngineTests

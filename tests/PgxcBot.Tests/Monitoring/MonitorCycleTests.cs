@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Monitoring;
 
@@ -46,10 +43,10 @@ public class MonitorCycleTests
     {
         var decision = Poll(SlaveDroppedWhileCommitsWait());
 
-        Assert.Equal(new AutopilotIntent("datanode1", "async"), Assert.Single(decision.Operations));
+        Assert.Equal(new AsyncSwitchIntent("datanode1", "async"), Assert.Single(decision.Operations));
         Assert.Equal("Switching datanode1 to async; waiting for a second sighting of 'datanode1: slave lost' and 'datanode1: commits are blocked'.",
             decision.Summary);
-        Assert.Equal(DegradePhase.Degrading, Assert.Single(decision.Changes.Degrades).Phase);
+        Assert.Equal(AsyncSwitchPhase.SwitchingToAsync, Assert.Single(decision.Changes.AsyncSwitches).Phase);
         // Never twice while the switch runs; its commits-blocked alert is not repeated meanwhile.
         var again = Poll(SlaveDroppedWhileCommitsWait());
         Assert.Empty(again.Operations);
@@ -64,7 +61,7 @@ public class MonitorCycleTests
         b.Pair().Row = b.Pair().Row with { ReplyTime = ClusterBuilder.Now.AddSeconds(-30) };
         var decision = Poll(b);
 
-        Assert.Equal(new AutopilotIntent("datanode1", "async"), Assert.Single(decision.Operations));
+        Assert.Equal(new AsyncSwitchIntent("datanode1", "async"), Assert.Single(decision.Operations));
         Assert.Equal("Switching datanode1 to async; waiting for a second sighting of 'datanode1: slave lost' and 'datanode1: commits are blocked'.",
             decision.Summary);
     }
@@ -72,7 +69,7 @@ public class MonitorCycleTests
     [Fact]
     public void With_the_ask_policy_blocked_commits_page_with_a_button_instead()
     {
-        var ask = new MonitorCycleState(AlertSettings.Default with { DegradePolicy = AutomationPolicy.Ask }, _time);
+        var ask = new MonitorCycleState(AlertSettings.Default with { AsyncSwitchPolicy = AutomationPolicy.Ask }, _time);
         var decision = Poll(SlaveDroppedWhileCommitsWait(), ask);
 
         Assert.Empty(decision.Operations);

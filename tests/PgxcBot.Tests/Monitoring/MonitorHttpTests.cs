@@ -1,11 +1,8 @@
 using System.Net;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Monitoring.Health;
-using PgxcBot.Store;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Domain;
-using PgxcBot.Tests.Support;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Monitoring;
 

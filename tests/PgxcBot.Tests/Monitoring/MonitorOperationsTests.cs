@@ -1,12 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Monitoring;
 
@@ -14,7 +7,6 @@ namespace PgxcBot.Tests.Monitoring;
 /// with an acknowledgement; the people's two-person rule is untouched.</summary>
 public class MonitorOperationsTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
     private readonly MemoryOperationStore _operations = new();
     private readonly MemoryPairStateStore _pairs = new();

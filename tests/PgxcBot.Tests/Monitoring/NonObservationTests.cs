@@ -1,18 +1,10 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Postgres;
 using PgxcBot.Secrets;
-using PgxcBot.Tests.Config;
-using PgxcBot.Tests.Domain;
-using PgxcBot.Tests.Support;
+using PgxcBot.Tests.Secrets;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Monitoring;
 

@@ -1,7 +1,4 @@
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Topology;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Operations;
 

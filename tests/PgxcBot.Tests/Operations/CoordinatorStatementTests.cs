@@ -1,8 +1,5 @@
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Runbooks.Planners;
 using PgxcBot.Core.Servers;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Operations;
 

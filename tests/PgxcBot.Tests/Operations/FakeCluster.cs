@@ -1,8 +1,5 @@
 using System.Text.RegularExpressions;
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Operations;
 

@@ -1,43 +1,30 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Chat;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Hosting;
-using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Operations;
 
 /// <summary>The lifecycle runbooks from the console line to the (fake) servers: approval, order, progress, result.</summary>
 public class LifecycleOperationTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
-
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
-    private readonly FakeCluster _cluster;
-    private readonly MemoryOperationStore _operations = new();
+    private readonly FakeClusterRig _rig = new();
     private readonly ChatCommandHandler _handler;
 
     public LifecycleOperationTests()
     {
-        var topology = RunbookTopologies.TwoNodes();
-        _cluster = new FakeCluster(topology);
-        var policy = TestApprovals.ByRole("dba");
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), _time), _cluster, _operations,
-            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(), policy,
-            NoOperationObserver.Instance, NullPairOperationSink.Instance, _time);
-        _handler = new ChatCommandHandler(topology, new NoStatus(), service, _operations, new MemoryPairStateStore(), NullLogger<ChatCommandHandler>.Instance);
+        // No remembered evidence: these runbooks do not ask whether the slave was seen in sync.
+        var service = _rig.Cluster.OperationService(_rig.Topology, _rig.Operations, _rig.Policy, _rig.Time, evidence: new SyncEvidenceSource());
+        _handler = new ChatCommandHandler(_rig.Topology, new NoStatus(), service, _rig.Operations, new MemoryPairStateStore(), NullLogger<ChatCommandHandler>.Instance);
     }
 
     private async Task<Operation> RequestAndApproveAsync(string line)
     {
         var asked = await _handler.HandleLineAsync(line, Alice, default);
-        var pending = (await _operations.GetOpenAsync(default)).Single();
+        var pending = (await _rig.Operations.GetOpenAsync(default)).Single();
         Assert.Equal(OperationState.AwaitingApproval, pending.State);
         Assert.Contains($"/pgxc approve {pending.Id}", string.Join('\n', asked.Actions.Select(a => a.Command)));
         await _handler.HandleLineAsync($"/pgxc approve {pending.Id}", Bob, default);
-        return (await _operations.GetAsync(pending.Id, default))!;
+        return (await _rig.Operations.GetAsync(pending.Id, default))!;
     }
 
     [Fact]
@@ -45,9 +32,9 @@ public class LifecycleOperationTests
     {
         var stopped = await RequestAndApproveAsync("/pgxc stop datanode1");
         Assert.True(stopped.State == OperationState.Succeeded, stopped.Result);
-        Assert.False(_cluster.Servers["node01:20006"].Running);
-        Assert.False(_cluster.Servers["node02:20010"].Running);
-        var log = _cluster.Log;
+        Assert.False(_rig.Cluster.Servers["node01:20006"].Running);
+        Assert.False(_rig.Cluster.Servers["node02:20010"].Running);
+        var log = _rig.Cluster.Log;
         int At(string text) => log.FindIndex(l => l.Contains(text, StringComparison.Ordinal));
         Assert.True(At("synchronous_standby_names = ''") < At("node01$ pg_ctl stop"), string.Join('\n', log));
         Assert.True(At("node01$ pg_ctl stop") < At("node02$ pg_ctl stop"), string.Join('\n', log));
@@ -56,7 +43,7 @@ public class LifecycleOperationTests
         var started = await RequestAndApproveAsync("/pgxc start datanode1");
         Assert.True(started.State == OperationState.Succeeded, started.Result + string.Join('\n', started.Steps.Select(s => $"{s.StepId} {s.Status} {s.Summary}")));
         Assert.True(At("node01$ pg_ctl start") < At("node02$ pg_ctl start"), string.Join('\n', log));
-        Assert.Equal("datanode1_slave", _cluster.Servers["node01:20006"].SyncNames);
+        Assert.Equal("datanode1_slave", _rig.Cluster.Servers["node01:20006"].SyncNames);
     }
 
     [Fact]
@@ -65,8 +52,8 @@ public class LifecycleOperationTests
         var preview = await _handler.HandleLineAsync("/pgxc plan switchover datanode1", Alice, default);
         Assert.StartsWith("Plan: switchover datanode1", preview.Title);
         Assert.Contains(preview.Actions, a => a.Command == "/pgxc switchover datanode1");
-        Assert.Empty(await _operations.GetOpenAsync(default));
-        Assert.DoesNotContain(_cluster.Log, l => l.Contains("pg_ctl", StringComparison.Ordinal));
+        Assert.Empty(await _rig.Operations.GetOpenAsync(default));
+        Assert.DoesNotContain(_rig.Cluster.Log, l => l.Contains("pg_ctl", StringComparison.Ordinal));
     }
 
     private sealed class NoStatus : IClusterStatusSource

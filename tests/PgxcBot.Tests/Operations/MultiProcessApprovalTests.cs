@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using PgxcBot.Core.Operations;
-using PgxcBot.Store;
-using PgxcBot.Tests.Support;
 using Xunit.Abstractions;
 
 namespace PgxcBot.Tests.Operations;

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Support;
-
 namespace PgxcBot.Tests.Operations;
 
 /// <summary>Who may cancel and resume, and why an operation past its point of no return is not just cancelled.</summary>
@@ -85,9 +80,7 @@ public sealed class OperationAuthorityTests
         var requesterOnly = new Actor("oscar", "oscar", ["ops"]);
         var service = _lab.Service(_store, new MemoryTopologyStore());
         var policy = _lab.Policy with { RequesterRoles = new HashSet<string> { "dba", "ops" } };
-        var withOps = new OperationService(new TopologyState(_lab.Topology, new MemoryTopologyStore(), _time), _lab.Cluster, _store,
-            new StepExecutor(_lab.Cluster, _lab.Cluster, TimeProvider.System), _lab.Cluster, new SyncEvidenceSource(_lab.Cluster.Memory), policy,
-            new OperationLab.Recorder(), NullPairOperationSink.Instance, _time);
+        var withOps = _lab.Cluster.OperationService(_lab.Topology, _store, policy, _time, new OperationLab.Recorder());
 
         Assert.Contains("only someone listed in approvals.approvers", (await withOps.CancelAsync(op.Id, requesterOnly, default, abandon: true)).Refusal);
         Assert.Contains("past its point of no return", (await service.CancelAsync(op.Id, OperationLab.Bob, default)).Refusal);

@@ -1,15 +1,8 @@
-using Microsoft.Extensions.Time.Testing;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Commands;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Domain;
-using PgxcBot.Tests.Rendering;
-using PgxcBot.Tests.Support;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
+using PgxcBot.Tests.Messages;
 
 namespace PgxcBot.Tests.Operations;
 
@@ -57,9 +50,7 @@ public class OperationKindsTests
         var topology = RunbookTopologies.TwoNodes();
         var cluster = new FakeCluster(topology);
         var time = new FakeTimeProvider(Now);
-        var service = new OperationService(new TopologyState(topology, new MemoryTopologyStore(), time), cluster, new MemoryOperationStore(),
-            new StepExecutor(cluster, cluster, TimeProvider.System), cluster, new SyncEvidenceSource(cluster.Memory), ApprovalPolicy.Nobody,
-            new NoOperationObserver(), new NoSink(), time);
+        var service = cluster.OperationService(topology, new MemoryOperationStore(), ApprovalPolicy.Nobody, time, pairs: NullPairOperationSink.Instance);
 
         var plan = await service.PreviewAsync(name, "datanode1", [], default);
         // A healthy pair: some kinds have nothing to do and refuse, in their own words (not "no runbook").
@@ -134,10 +125,5 @@ public class OperationKindsTests
     public void The_monitors_own_buttons_take_their_kinds_colour()
     {
         Assert.Equal(OperationKinds.Rebuild.ButtonStyle, FailoverMessages.Promoted("datanode1", new MonitorOperationOutcome(true, 4, "promoted", Now)).Actions.Single(a => a.Command == "/pgxc rebuild datanode1").Style);
-    }
-
-    private sealed class NoSink : IPairOperationSink
-    {
-        public Task OperationSucceededAsync(Operation operation, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,9 +1,4 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Remote;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 
@@ -15,10 +10,10 @@ namespace PgxcBot.Tests.Operations;
 /// </summary>
 internal sealed class OperationLab
 {
-    public static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    public static readonly Actor Bob = new("bob", "bob", ["dba"]);
+    public static readonly Actor Alice = TestActors.Alice;
+    public static readonly Actor Bob = TestActors.Bob;
     public static readonly Actor Carol = new("carol", "carol", ["dba"]);
-    public static readonly Actor Mallory = new("mallory", "mallory", ["guest"]);
+    public static readonly Actor Mallory = TestActors.Mallory;
 
     public OperationLab(TimeProvider time)
     {
@@ -47,8 +42,7 @@ internal sealed class OperationLab
     /// <param name="shell">Where runbook commands go (default: the fake cluster), e.g. a wrapper that records or breaks things.</param>
     public OperationService Service(IOperationStore store, ITopologyStore roles, OperationRuns? runs = null, IRemoteShell? shell = null,
         IOperationObserver? events = null) =>
-        new(new TopologyState(Topology, roles, Time), Cluster, store, new StepExecutor(shell ?? Cluster, Cluster, TimeProvider.System), shell ?? Cluster,
-            new SyncEvidenceSource(Cluster.Memory), Policy, events ?? new Recorder(), NullPairOperationSink.Instance, Time, runs ?? NewProcess());
+        Cluster.OperationService(new TopologyState(Topology, roles, Time), store, Policy, Time, events ?? new Recorder(), runs: runs ?? NewProcess(), shell: shell);
 
     /// <summary>The runner identity of a separate process on a host of its own, so that two services of this
     /// test process do not take each other for restarted incarnations of one process.</summary>

@@ -1,11 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Observation;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Core.Topology;
-using PgxcBot.Store;
-using PgxcBot.Tests.Support;
-
 namespace PgxcBot.Tests.Operations;
 
 /// <summary>

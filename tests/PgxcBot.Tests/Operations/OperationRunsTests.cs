@@ -1,6 +1,3 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
-
 namespace PgxcBot.Tests.Operations;
 
 /// <summary>When a running operation's runner counts as gone, so that another process may mark it interrupted.</summary>

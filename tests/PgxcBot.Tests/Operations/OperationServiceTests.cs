@@ -1,21 +1,11 @@
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Runbooks.Planners;
-using PgxcBot.Tests.Support;
+using static PgxcBot.Tests.Support.TestActors;
 
 namespace PgxcBot.Tests.Operations;
 
 public class OperationServiceTests
 {
-    private static readonly Actor Alice = new("alice", "alice", ["dba"]);
-    private static readonly Actor Bob = new("bob", "bob", ["dba"]);
-    private static readonly Actor Mallory = new("mallory", "mallory", ["guest"]);
-
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
-    private readonly FakeCluster _cluster;
-    private readonly MemoryOperationStore _operations = new();
+    private readonly FakeClusterRig _rig = new();
     private readonly MemoryTopologyStore _roles = new();
     private readonly MemoryPairStateStore _pairs = new();
     private readonly RecordingEvents _events = new();
@@ -24,17 +14,13 @@ public class OperationServiceTests
 
     public OperationServiceTests()
     {
-        var topology = RunbookTopologies.TwoNodes();
-        _cluster = new FakeCluster(topology);
-        var policy = TestApprovals.ByRole("dba");
-        _service = new OperationService(new TopologyState(topology, _roles, _time), _cluster, _operations,
-            new StepExecutor(_cluster, _cluster, TimeProvider.System), _cluster, new SyncEvidenceSource(_cluster.Memory), policy, _events, _sink, _time);
+        _service = _rig.Cluster.OperationService(new TopologyState(_rig.Topology, _roles, _rig.Time), _rig.Operations, _rig.Policy, _rig.Time, _events, _sink);
     }
 
     private void MasterDiedWhileSync()
     {
-        _cluster.Sight();
-        _cluster.MasterLost(_pairs, "datanode1", _time.GetUtcNow());
+        _rig.Cluster.Sight();
+        _rig.Cluster.MasterLost(_pairs, "datanode1", _rig.Time.GetUtcNow());
     }
 
     [Fact]
@@ -43,7 +29,7 @@ public class OperationServiceTests
         MasterDiedWhileSync();
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
         Assert.Equal(OperationState.AwaitingApproval, requested.Operation!.State);
-        Assert.DoesNotContain(_cluster.Log, l => l.Contains("promote", StringComparison.Ordinal));
+        Assert.DoesNotContain(_rig.Cluster.Log, l => l.Contains("promote", StringComparison.Ordinal));
 
         var self = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Alice, [], default);
         Assert.Contains("self-approval is not allowed", self.Refusal);
@@ -56,9 +42,9 @@ public class OperationServiceTests
         Assert.Equal(Bob, operation.ApprovedBy);
         Assert.All(operation.Steps, s => Assert.Contains(s.Status, new[] { StepStatus.Succeeded, StepStatus.Skipped }));
 
-        Assert.False(_cluster.Servers["node02:20010"].InRecovery);
-        Assert.Equal("", _cluster.Servers["node02:20010"].SyncNames);
-        Assert.All(["coord1", "coord2", "datanode1", "datanode2"], c => Assert.Equal("node02|20010", _cluster.Catalogs[c]["datanode1"]));
+        Assert.False(_rig.Cluster.Servers["node02:20010"].InRecovery);
+        Assert.Equal("", _rig.Cluster.Servers["node02:20010"].SyncNames);
+        Assert.All(["coord1", "coord2", "datanode1", "datanode2"], c => Assert.Equal("node02|20010", _rig.Cluster.Catalogs[c]["datanode1"]));
         var roles = Assert.Single(_roles.Saved);
         Assert.Equal("node02:20010", roles.Master.Endpoint);
         Assert.Equal("node01:20006", roles.Slave!.Endpoint);
@@ -73,7 +59,7 @@ public class OperationServiceTests
         await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default);
 
         var promoteIndex = requested.Operation.Plan.Steps.ToList().FindIndex(s => s.Id == "promote-slave");
-        var statuses = _operations.Writes.Select(w => w.Steps[promoteIndex].Status).Distinct().ToArray();
+        var statuses = _rig.Operations.Writes.Select(w => w.Steps[promoteIndex].Status).Distinct().ToArray();
         Assert.Equal([StepStatus.Pending, StepStatus.Running, StepStatus.Succeeded], statuses);
         Assert.Equal(
             [OperationEventKind.AwaitingApproval, OperationEventKind.Started, OperationEventKind.StepStarted, OperationEventKind.StepFinished],
@@ -86,15 +72,15 @@ public class OperationServiceTests
     {
         MasterDiedWhileSync();
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
-        _time.Advance(TimeSpan.FromMinutes(11));
+        _rig.Time.Advance(TimeSpan.FromMinutes(11));
         var late = await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default);
         Assert.Contains("approval window", late.Refusal);
-        Assert.True(_cluster.Servers["node02:20010"].InRecovery);
+        Assert.True(_rig.Cluster.Servers["node02:20010"].InRecovery);
 
         // A new request closes the expired one, and history says so.
         var again = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
         Assert.Equal(OperationState.AwaitingApproval, again.Operation!.State);
-        var expired = (await _operations.GetAsync(requested.Operation.Id, default))!;
+        var expired = (await _rig.Operations.GetAsync(requested.Operation.Id, default))!;
         Assert.Equal(OperationState.Cancelled, expired.State);
         Assert.Contains("not approved before", expired.Result);
     }
@@ -103,14 +89,14 @@ public class OperationServiceTests
     public async Task When_the_plan_changed_between_request_and_approval_the_new_plan_needs_a_new_approval()
     {
         MasterDiedWhileSync();
-        _cluster.DownHosts.Add("node01"); // at request time the old master's host does not answer SSH
+        _rig.Cluster.DownHosts.Add("node01"); // at request time the old master's host does not answer SSH
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
         Assert.Equal([PromotePlanner.FencingUnverified], requested.Operation!.Plan.Acknowledgements);
 
         var unacknowledged = await _service.ApproveAsync(requested.Operation.Id, null, Bob, [], default);
         Assert.Contains("acknowledged explicitly", unacknowledged.Refusal);
 
-        _cluster.DownHosts.Remove("node01"); // the host is back: the plan now fences it
+        _rig.Cluster.DownHosts.Remove("node01"); // the host is back: the plan now fences it
         var changed = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Bob, [PromotePlanner.FencingUnverified], default);
         Assert.Contains("needs a new approval", changed.Refusal);
         Assert.True(changed.PlanChanged);
@@ -119,7 +105,7 @@ public class OperationServiceTests
         Assert.Contains(shown.Actions, a => a.Command.Contains("--plan " + changed.Operation!.Nonce, StringComparison.Ordinal));
         Assert.Equal(OperationState.AwaitingApproval, changed.Operation!.State);
         Assert.Contains(changed.Operation.Plan.Steps, s => s.Id == "fence-stop-old-master");
-        Assert.True(_cluster.Servers["node02:20010"].InRecovery, "nothing may run on a changed plan");
+        Assert.True(_rig.Cluster.Servers["node02:20010"].InRecovery, "nothing may run on a changed plan");
 
         var stale = await _service.ApproveAsync(requested.Operation.Id, requested.Operation.Nonce, Bob, [], default);
         Assert.Contains("older plan", stale.Refusal);
@@ -131,9 +117,9 @@ public class OperationServiceTests
     [Fact]
     public async Task A_slave_that_was_async_when_the_master_died_is_refused_unless_data_loss_is_accepted()
     {
-        _pairs.Transitions.Add(new PairTransition("datanode1", _time.GetUtcNow(), PairState.Async, PairState.DegradedMasterLost,
+        _pairs.Transitions.Add(new PairTransition("datanode1", _rig.Time.GetUtcNow(), PairState.Async, PairState.DegradedMasterLost,
             PairTrigger.ObservedMasterLost, "master lost"));
-        _cluster.Servers["node01:20006"].Running = false;
+        _rig.Cluster.Servers["node01:20006"].Running = false;
 
         var refused = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
         Assert.Contains("not in sync", refused.Refusal);
@@ -148,21 +134,21 @@ public class OperationServiceTests
     {
         MasterDiedWhileSync();
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
-        _cluster.DownCoordinators.Add("coord2");
+        _rig.Cluster.DownCoordinators.Add("coord2");
         var result = (await _service.ApproveAsync(requested.Operation!.Id, null, Bob, [], default)).Operation!;
 
         Assert.Equal(OperationState.Failed, result.State);
         Assert.Equal(StepStatus.Failed, result.Steps.Single(s => s.StepId == "repoint-coord2").Status);
         Assert.Equal(StepStatus.Succeeded, result.Steps.Single(s => s.StepId == "repoint-coord1").Status);
         Assert.Contains("/pgxc repoint datanode1", result.Result);
-        Assert.False(_cluster.Servers["node02:20010"].InRecovery);
+        Assert.False(_rig.Cluster.Servers["node02:20010"].InRecovery);
 
-        _cluster.DownCoordinators.Clear();
+        _rig.Cluster.DownCoordinators.Clear();
         var repoint = (await _service.RequestAsync("repoint", "datanode1", [], Alice, default)).Operation!;
         Assert.Equal(OperationState.Succeeded, repoint.State);
         Assert.Equal(StepStatus.Skipped, repoint.Steps.Single(s => s.StepId == "repoint-coord1").Status);
         Assert.Equal(StepStatus.Succeeded, repoint.Steps.Single(s => s.StepId == "repoint-coord2").Status);
-        Assert.Equal("node02|20010", _cluster.Catalogs["coord2"]["datanode1"]);
+        Assert.Equal("node02|20010", _rig.Cluster.Catalogs["coord2"]["datanode1"]);
     }
 
     [Fact]
@@ -172,12 +158,12 @@ public class OperationServiceTests
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
         var plan = requested.Operation!.Plan;
         // The bot died right after the promote itself: fence and promote done, the promote step still "running".
-        _cluster.Servers["node01:20006"].Running = false;
-        _cluster.Files.Add("/home/postgresxc/pgxc/datanode/standby.signal");
-        _cluster.Servers["node02:20010"].InRecovery = false;
+        _rig.Cluster.Servers["node01:20006"].Running = false;
+        _rig.Cluster.Files.Add("/home/postgresxc/pgxc/datanode/standby.signal");
+        _rig.Cluster.Servers["node02:20010"].InRecovery = false;
         var steps = requested.Operation.Steps.Select(s => s.Index < 2 ? s with { Status = StepStatus.Succeeded }
             : s.Index == 2 ? s with { Status = StepStatus.Running } : s).ToArray();
-        _operations.Overwrite(requested.Operation with { State = OperationState.Running, ApprovedBy = Bob, Steps = steps });
+        _rig.Operations.Overwrite(requested.Operation with { State = OperationState.Running, ApprovedBy = Bob, Steps = steps });
 
         var interrupted = Assert.Single(await _service.RecoverAsync(default));
         Assert.Equal(OperationState.Interrupted, interrupted.State);
@@ -190,8 +176,8 @@ public class OperationServiceTests
         var resumed = (await _service.ResumeAsync(interrupted.Id, Alice, default)).Operation!;
         Assert.Equal(OperationState.Succeeded, resumed.State);
         Assert.Equal(StepStatus.Skipped, resumed.Steps[2].Status);
-        Assert.DoesNotContain(_cluster.Log, l => l.Contains("pg_ctl promote", StringComparison.Ordinal));
-        Assert.Equal("node02|20010", _cluster.Catalogs["coord1"]["datanode1"]);
+        Assert.DoesNotContain(_rig.Cluster.Log, l => l.Contains("pg_ctl promote", StringComparison.Ordinal));
+        Assert.Equal("node02|20010", _rig.Cluster.Catalogs["coord1"]["datanode1"]);
         Assert.Equal("node02:20010", _roles.Saved.Last().Master.Endpoint);
     }
 
@@ -202,13 +188,13 @@ public class OperationServiceTests
     {
         MasterDiedWhileSync();
         var requested = await _service.RequestAsync("promote", "datanode1", [], Alice, default);
-        _cluster.Servers["node01:20006"].Running = false;
+        _rig.Cluster.Servers["node01:20006"].Running = false;
         // The other replica, alive as far as its claim says (renewed 5 s ago), ran the first steps.
         var steps = requested.Operation!.Steps.Select(s => s.Index < done ? s with { Status = StepStatus.Succeeded }
             : s.Index == done ? s with { Status = StepStatus.Running } : s).ToArray();
-        _operations.Overwrite(requested.Operation with
+        _rig.Operations.Overwrite(requested.Operation with
         {
-            State = OperationState.Running, ApprovedBy = Bob, Steps = steps, Runner = "bot-a.example/4242/0a1b2c", LeaseExpiresAt = _time.GetUtcNow() + TimeSpan.FromSeconds(25),
+            State = OperationState.Running, ApprovedBy = Bob, Steps = steps, Runner = "bot-a.example/4242/0a1b2c", LeaseExpiresAt = _rig.Time.GetUtcNow() + TimeSpan.FromSeconds(25),
         });
 
         // A single process's start-up leaves an operation whose runner's claim still runs.
@@ -220,9 +206,9 @@ public class OperationServiceTests
         Assert.Equal(OperationState.Succeeded, finished.State);
         Assert.All(finished.Steps.Take(done), s => Assert.Equal(StepStatus.Succeeded, s.Status));
         Assert.Contains(OperationEventKind.Interrupted, _events.Kinds);
-        Assert.False(_cluster.Servers["node02:20010"].InRecovery);
-        Assert.Equal("node02|20010", _cluster.Catalogs["coord1"]["datanode1"]);
-        Assert.Equal("node02|20010", _cluster.Catalogs["coord2"]["datanode1"]);
+        Assert.False(_rig.Cluster.Servers["node02:20010"].InRecovery);
+        Assert.Equal("node02|20010", _rig.Cluster.Catalogs["coord1"]["datanode1"]);
+        Assert.Equal("node02|20010", _rig.Cluster.Catalogs["coord2"]["datanode1"]);
 
         // Nothing is left for a second takeover.
         Assert.Empty(await _service.TakeOverAsync(new Actor("pgxcbot-takeover", "replica bot-a's takeover", []), default));
@@ -236,25 +222,25 @@ public class OperationServiceTests
         Assert.Contains(healthy.Operation.Plan.Warnings, w => w.Contains("may be lost", StringComparison.Ordinal));
         await _service.CancelAsync(healthy.Operation.Id, Alice, default);
 
-        _cluster.Servers["node02:20010"].Running = false;
+        _rig.Cluster.Servers["node02:20010"].Running = false;
         var released = (await _service.RequestAsync("async", "datanode1", [], Alice, default)).Operation!;
         Assert.Equal(OperationState.Succeeded, released.State);
         Assert.Null(released.ApprovedBy);
-        Assert.Equal("", _cluster.Servers["node01:20006"].SyncNames);
+        Assert.Equal("", _rig.Cluster.Servers["node01:20006"].SyncNames);
     }
 
     [Fact]
     public async Task Sync_refuses_a_slave_that_is_not_streaming_and_enables_one_that_is()
     {
-        _cluster.Servers["node01:20006"].SyncNames = "";
-        _cluster.Servers["node02:20010"].Running = false;
+        _rig.Cluster.Servers["node01:20006"].SyncNames = "";
+        _rig.Cluster.Servers["node02:20010"].Running = false;
         var refused = await _service.RequestAsync("sync", "datanode1", [], Alice, default);
         Assert.Contains("would block every commit", refused.Refusal);
 
-        _cluster.Servers["node02:20010"].Running = true;
+        _rig.Cluster.Servers["node02:20010"].Running = true;
         var enabled = (await _service.RequestAsync("sync", "datanode1", [], Alice, default)).Operation!;
         Assert.Equal(OperationState.Succeeded, enabled.State);
-        Assert.Equal("datanode1_slave", _cluster.Servers["node01:20006"].SyncNames);
+        Assert.Equal("datanode1_slave", _rig.Cluster.Servers["node01:20006"].SyncNames);
     }
 
     [Fact]

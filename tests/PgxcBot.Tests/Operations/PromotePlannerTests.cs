@@ -1,6 +1,4 @@
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Runbooks.Planners;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Operations;
 

@@ -1,5 +1,3 @@
-using PgxcBot.Core.Topology;
-
 namespace PgxcBot.Tests.Operations;
 
 /// <summary>The runbook's layout: datanode1 master node01:20006 / slave node02:20010, datanode2 mirrored, coord1/coord2;

@@ -1,13 +1,7 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Monitoring;
 using PgxcBot.Monitoring.Health;
-using PgxcBot.Store;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Operations;
 

@@ -1,6 +1,5 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
-using PgxcBot.Tests.Domain;
+using PgxcBot.Tests.Assessment;
+using PgxcBot.Tests.Pairs;
 
 namespace PgxcBot.Tests.Operations;
 

@@ -1,12 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Outbox;
 using PgxcBot.Outbox;
-using PgxcBot.Tests.Discord.Fake;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Outbox;
 

@@ -1,4 +1,3 @@
-using PgxcBot.Core.Operations;
 using PgxcBot.Core.Replicas;
 
 namespace PgxcBot.Tests.Replicas;

@@ -2,23 +2,14 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using PgxcBot.Cli;
 using PgxcBot.Core.Advice;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Messages;
-using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Replicas;
-using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
 using PgxcBot.Hosting;
 using PgxcBot.Replicas;
-using PgxcBot.Tests.Cli;
+using PgxcBot.Tests.Hosting;
 using PgxcBot.Tests.Discord;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Rendering;
-using PgxcBot.Tests.Support;
+using PgxcBot.Tests.Messages;
 
 namespace PgxcBot.Tests.Replicas;
 

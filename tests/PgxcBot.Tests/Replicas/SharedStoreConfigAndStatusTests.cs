@@ -1,6 +1,5 @@
 using PgxcBot.Core.Replicas;
-using System.Text.Json.Nodes;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Replicas;
 

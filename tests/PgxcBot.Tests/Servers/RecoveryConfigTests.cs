@@ -1,5 +1,4 @@
 using PgxcBot.Core.Servers;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Servers;
 

@@ -1,6 +1,5 @@
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Servers;
-using PgxcBot.Core.Topology;
 
 namespace PgxcBot.Tests.Servers;
 

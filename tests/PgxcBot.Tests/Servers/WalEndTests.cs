@@ -1,4 +1,3 @@
-using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 
 namespace PgxcBot.Tests.Servers;

@@ -1,8 +1,4 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Outbox;
-using PgxcBot.Store;
 using PgxcBot.StoreContracts;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Store;
 

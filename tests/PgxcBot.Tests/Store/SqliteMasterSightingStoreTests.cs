@@ -1,7 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Observation;
-using PgxcBot.Store;
-
 namespace PgxcBot.Tests.Store;
 
 public sealed class SqliteMasterSightingStoreTests : IDisposable

@@ -1,10 +1,4 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
 using PgxcBot.Core.Runbooks.Planners;
-using PgxcBot.Core.Topology;
-using PgxcBot.Store;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Store;
 

@@ -1,4 +1,3 @@
-using PgxcBot.Store;
 using PgxcBot.StoreContracts;
 
 namespace PgxcBot.Tests.Store;

@@ -1,6 +1,4 @@
 using Microsoft.Data.Sqlite;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Store;
 
 namespace PgxcBot.Tests.Store;
 

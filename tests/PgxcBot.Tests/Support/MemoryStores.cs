@@ -1,6 +1,3 @@
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-
 namespace PgxcBot.Tests.Support;
 
 /// <summary>In-memory stand-ins for the SQLite store, for tests of the logic above it.</summary>

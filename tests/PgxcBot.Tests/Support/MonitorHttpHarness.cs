@@ -1,15 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Metrics;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Monitoring.Health;
 using PgxcBot.Monitoring.Http;
-using PgxcBot.Store;
 using PgxcBot.Telemetry;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 
 namespace PgxcBot.Tests.Support;
 

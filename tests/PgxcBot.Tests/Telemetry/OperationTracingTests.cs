@@ -1,11 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Telemetry;
 

@@ -1,16 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PgxcBot.Cli;
 using PgxcBot.Discord.Rest;
 using PgxcBot.Monitoring;
-using PgxcBot.Tests.Cli;
+using PgxcBot.Tests.Hosting;
 using PgxcBot.Tests.Discord;
-using PgxcBot.Tests.Discord.Fake;
 using PgxcBot.Tests.Monitoring;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Telemetry;
 
@@ -21,20 +17,18 @@ namespace PgxcBot.Tests.Telemetry;
 [Collection(MeterSerial.Name)]
 public sealed class ServeTelemetryTests : IAsyncLifetime
 {
-    private readonly TempConfigDirectory _directory = new();
     private readonly StringWriter _out = new(), _error = new();
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private FakeDiscord _fake = null!;
+    private ConfiguredFakeDiscord _discord = null!;
     private IServiceProvider? _services;
 
-    public async Task InitializeAsync() => _fake = await FakeDiscord.StartAsync();
+    public async Task InitializeAsync() => _discord = await ConfiguredFakeDiscord.StartAsync();
 
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _fake.DisposeAsync();
-        _directory.Dispose();
+        await _discord.DisposeAsync();
         _stop.Dispose();
         _http.Dispose();
     }
@@ -50,20 +44,11 @@ public sealed class ServeTelemetryTests : IAsyncLifetime
     [Fact]
     public async Task Serve_answers_metrics_and_health_from_the_running_bot()
     {
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(ServeCommandTests.WriteConfig(_directory, _fake)))!.AsObject();
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(_discord.Config))!.AsObject();
         var port = FreePort();
         config["monitor"] = new JsonObject { ["httpListen"] = $"127.0.0.1:{port}" };
-        var file = _directory.Write("with-http.json", config.ToJsonString());
-        var serve = Task.Run(() => CliApp.RunAsync(["serve", "--config", file],
-            new CliIo(new StringReader(""), TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), true)
-            {
-                Variables = name => CliRun.TestVariables.GetValueOrDefault(name),
-            }, services =>
-            {
-                services.AddSingleton(new DiscordRestOptions { ApiBase = _fake.ApiBase });
-                services.AddSingleton(DiscordHarness.FastGateway());
-                services.AddHostedService(p => new Capture(p, s => _services = s));
-            }, _stop.Token));
+        var file = _discord.Directory.Write("with-http.json", config.ToJsonString());
+        var serve = _discord.ServeAsync(file, _out, _error, services => services.AddHostedService(p => new Capture(p, s => _services = s)), _stop.Token);
         // Serving (start-up recovery and reconciliation done, which on a loaded host outlast the first poll: a
         // stop before that is an interruption, exit 130) and polled once.
         await Eventually.HoldsAsync(() => serve.IsCompleted || (_services is not null && _services.GetRequiredService<MonitorService>().LastPollAt is not null

@@ -1,25 +1,14 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Topology;
 using PgxcBot.Monitoring;
 using PgxcBot.Telemetry;
-using PgxcBot.Tests.Config;
+using PgxcBot.Tests.Secrets;
 using PgxcBot.Tests.Monitoring;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Telemetry;
 
@@ -131,11 +120,15 @@ public sealed class TelemetryConfigTests
     private sealed class FakeCollector : IAsyncDisposable
     {
         private readonly WebApplication _app;
-        private readonly ConcurrentQueue<(string Path, string? Type, byte[] Body)> _got = new();
+        private readonly ConcurrentQueue<(string Path, string? Type, byte[] Body)> _got;
 
-        private FakeCollector(WebApplication app) => _app = app;
+        private FakeCollector(WebApplication app, ConcurrentQueue<(string Path, string? Type, byte[] Body)> got)
+        {
+            _app = app;
+            _got = got;
+        }
 
-        public Uri Address { get; private set; } = null!;
+        public required Uri Address { get; init; }
 
         public IEnumerable<string?> ContentTypes => _got.Select(g => g.Type);
 
@@ -144,21 +137,16 @@ public sealed class TelemetryConfigTests
 
         public static async Task<FakeCollector> StartAsync()
         {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            var collector = new FakeCollector(app);
-            app.Run(async context =>
+            var got = new ConcurrentQueue<(string Path, string? Type, byte[] Body)>();
+            var (app, address) = await LoopbackWebApp.StartAsync(app => app.Run(async context =>
             {
                 using var body = new MemoryStream();
                 await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-                collector._got.Enqueue((context.Request.Path.Value ?? "", context.Request.ContentType, body.ToArray()));
+                got.Enqueue((context.Request.Path.Value ?? "", context.Request.ContentType, body.ToArray()));
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = "application/x-protobuf";
-            });
-            await app.StartAsync();
-            collector.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            return collector;
+            }));
+            return new FakeCollector(app, got) { Address = address };
         }
 
         public async ValueTask DisposeAsync()

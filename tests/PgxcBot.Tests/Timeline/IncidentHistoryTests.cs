@@ -1,6 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Monitoring;
-
 namespace PgxcBot.Tests.Timeline;
 
 public sealed class IncidentHistoryTests

@@ -1,8 +1,6 @@
 using PgxcBot.Charts;
 using PgxcBot.Core.Charts;
-using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Timeline;
-using PgxcBot.Store;
 using SkiaSharp;
 using static PgxcBot.Tests.Timeline.ScriptedIncident;
 

@@ -1,12 +1,3 @@
-using PgxcBot.Core.Assessment;
-using PgxcBot.Core.Monitoring;
-using PgxcBot.Core.Operations;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Core.Runbooks;
-using PgxcBot.Store;
-using PgxcBot.Tests.Operations;
-using PgxcBot.Tests.Support;
-
 namespace PgxcBot.Tests.Timeline;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using PgxcBot.Core.Messages;
 using PgxcBot.Core.Timeline;
-using PgxcBot.Core.Pairs;
-using PgxcBot.Store;
 using static PgxcBot.Core.Timeline.TimelineEventKind;
 using static PgxcBot.Tests.Timeline.ScriptedIncident;
 

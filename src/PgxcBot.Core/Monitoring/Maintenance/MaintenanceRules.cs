@@ -9,7 +9,7 @@ public sealed record MutedRound(IReadOnlyList<Notification> Sent, IReadOnlyList<
 /// <summary>
 /// The rules of maintenance windows and silences, one place for the monitor, status and tests:
 /// <list type="bullet">
-/// <item>a pair in maintenance is left out of every automatic action (degrade to async, re-sync, failover):
+/// <item>a pair in maintenance is left out of every automatic action (async switch, sync switch, failover):
 /// the people working on it may stop its slave or its master on purpose;</item>
 /// <item>its incidents are still evaluated and stored (so status shows them as muted, and the window's end
 /// says what is still open), but their messages are not sent;</item>

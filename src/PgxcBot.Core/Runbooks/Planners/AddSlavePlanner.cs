@@ -1,6 +1,7 @@
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -14,11 +15,8 @@ public static class AddSlavePlanner
 {
     public static PlanResult Plan(ClusterTopology topology, ClusterSnapshot snapshot, LifecycleRequest request, LifecycleFacts facts)
     {
-        if (topology.FindDatanode(request.Datanode) is not { } pair) return LifecyclePlanning.Unknown(topology, request.Datanode);
-        if (pair.Slave is not { } slave) return LifecyclePlanning.NoSlaveConfigured(pair);
-        var observed = LifecyclePlanning.Observed(snapshot, pair.Name);
-        if (LifecyclePlanning.RequireWritableMaster(pair, observed) is { } refused) return refused;
-        if (LifecyclePlanning.RequirePoolerPort(topology, pair, slave, "slave") is { } noPooler) return noPooler;
+        if (LifecyclePlanning.RequireSlaveToBuild(topology, snapshot, request.Datanode, "slave", out var target) is { } refused) return refused;
+        var (pair, slave, observed) = target;
         if (facts.SlaveHostError is { } hostError)
             return PlanResult.Refused($"the slave's host {slave.HostName} could not be asked about {slave.DataDir}: {hostError}", $"check SSH to {slave.HostName}, then try again");
         if (facts.MasterSettings is not { } settings)
@@ -54,7 +52,7 @@ public static class AddSlavePlanner
         if (!request.AsyncOnly) steps.AddRange(StandbySteps.MakeSync(context));
         if (streams) warnings.Add($"{pair.ApplicationName} already streams from the master: every step should find its work done and be skipped.");
 
-        return PlanResult.Planned(new Runbook("add-slave", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.AddSlave.Name, pair.Name,
             $"Set up {pair.Name}'s slave at {slave.Endpoint} ({slave.DataDir}) streaming from {pair.Master.Endpoint}" +
             (request.AsyncOnly ? ", asynchronously." : ", then make it the synchronous standby."),
             steps, warnings, []));

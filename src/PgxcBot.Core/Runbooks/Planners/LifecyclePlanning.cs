@@ -42,6 +42,25 @@ internal static class LifecyclePlanning
             $"add \"poolerPort\": <a free port> to {pair.Name}'s {role} in the config file (e.g. {server.Port + 1000}), restart the bot, then try again");
     }
 
+    /// <summary>
+    /// The checks every runbook that builds a slave from a copy of the live master (add-slave, rebuild) makes
+    /// first, in this order: the datanode is configured, it has a slave, its master is running and writable,
+    /// and on Postgres-XL the slave has its own pooler port. Null when all pass, with <paramref name="target"/>
+    /// set; else the refusal of the first that fails (and <paramref name="target"/> is not to be used).
+    /// </summary>
+    /// <param name="role">How the slave is named in the pooler-port refusal (e.g. "slave").</param>
+    public static PlanResult? RequireSlaveToBuild(ClusterTopology topology, ClusterSnapshot snapshot, string datanode, string role, out SlaveToBuild target)
+    {
+        target = null!;
+        if (topology.FindDatanode(datanode) is not { } pair) return Unknown(topology, datanode);
+        if (pair.Slave is not { } slave) return NoSlaveConfigured(pair);
+        var observed = Observed(snapshot, pair.Name);
+        if (RequireWritableMaster(pair, observed) is { } refused) return refused;
+        if (RequirePoolerPort(topology, pair, slave, role) is { } noPooler) return noPooler;
+        target = new SlaveToBuild(pair, slave, observed);
+        return null;
+    }
+
     public static bool SlaveStreams(DatanodePair pair, PairObservation? observed) => SlaveRow(pair, observed)?.State == "streaming";
 
     /// <summary>
@@ -73,3 +92,6 @@ internal static class LifecyclePlanning
             _ => 120000,
         };
 }
+
+/// <summary>A pair whose slave a runbook is about to build: the pair, its configured slave and what was observed of both.</summary>
+internal sealed record SlaveToBuild(DatanodePair Pair, ServerLocation Slave, PairObservation? Observed);

@@ -3,6 +3,7 @@ using PgxcBot.Core.Observation;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -102,7 +103,7 @@ public static class PromotePlanner
         if (GtmSteps.VerifyReachesGtm(topology, snapshot, pair.Name) is { } reachesGtm) steps.Add(reachesGtm);
 
         var catalogs = RepointSteps.HasDatanodeCatalogs(topology.Flavor) ? $" and {topology.Datanodes.Count} datanode catalog(s)" : "";
-        return PlanResult.Planned(new Runbook("promote", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Promote.Name, pair.Name,
             $"Promote {pair.Name}'s slave on {newMaster.Endpoint} to master, fence the old master on {pair.Master.Endpoint}, repoint {topology.Coordinators.Count} coordinator(s){catalogs}.",
             steps, warnings, acks));
     }

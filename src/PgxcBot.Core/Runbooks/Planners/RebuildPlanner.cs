@@ -1,6 +1,7 @@
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -14,11 +15,8 @@ public static class RebuildPlanner
 {
     public static PlanResult Plan(ClusterTopology topology, ClusterSnapshot snapshot, LifecycleRequest request, LifecycleFacts facts)
     {
-        if (topology.FindDatanode(request.Datanode) is not { } pair) return LifecyclePlanning.Unknown(topology, request.Datanode);
-        if (pair.Slave is not { } stale) return LifecyclePlanning.NoSlaveConfigured(pair);
-        var observed = LifecyclePlanning.Observed(snapshot, pair.Name);
-        if (LifecyclePlanning.RequireWritableMaster(pair, observed) is { } refused) return refused;
-        if (LifecyclePlanning.RequirePoolerPort(topology, pair, stale, "slave (the old master)") is { } noPooler) return noPooler;
+        if (LifecyclePlanning.RequireSlaveToBuild(topology, snapshot, request.Datanode, "slave (the old master)", out var target) is { } refused) return refused;
+        var (pair, stale, observed) = target;
         if (observed?.Slave is { Answered: true, Facts.InRecovery: false })
             return PlanResult.Refused(
                 $"the server at {stale.Endpoint} (the old master) still accepts writes next to the master at {pair.Master.Endpoint}: two writable masters. " +
@@ -64,7 +62,7 @@ public static class RebuildPlanner
         steps.AddRange(StandbySteps.FollowMaster(context, settings));
         if (!request.AsyncOnly) steps.AddRange(StandbySteps.MakeSync(context));
 
-        return PlanResult.Planned(new Runbook("rebuild", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Rebuild.Name, pair.Name,
             $"Rebuild the old master at {stale.Endpoint} as {pair.Name}'s slave of {pair.Master.Endpoint} ({(rewind ? "pg_rewind" : "base backup")})" +
             (request.AsyncOnly ? ", streaming asynchronously." : ", then make it the synchronous standby."),
             steps, warnings, []));

@@ -2,6 +2,7 @@ using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -44,7 +45,7 @@ public static class ReplicationPlanners
             $"SELECT sync_state FROM pg_stat_replication WHERE application_name = {SqlText.Literal(pair.ApplicationName)}", "sync");
         var steps = SyncSettingSteps.Set(topology, pair, pair.Master, pair.ApplicationName, "set-sync",
             $"Make {pair.ApplicationName} the synchronous standby (synchronous_commit on)", inSync);
-        return PlanResult.Planned(new Runbook("sync", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Sync.Name, pair.Name,
             $"Switch {pair.Name} to synchronous replication: every commit on {pair.Master.Endpoint} waits until {pair.ApplicationName} has it.",
             steps, [], []));
     }
@@ -75,7 +76,7 @@ public static class ReplicationPlanners
             warnings.Add($"{pair.ApplicationName} is a healthy synchronous standby: after this, commits acknowledged on {pair.Name} may be lost if the master dies.");
         if (facts.SyncRepWaiters > 0)
             warnings.Add($"{facts.SyncRepWaiters} session(s) are waiting for a synchronous standby now; this releases them.");
-        return PlanResult.Planned(new Runbook("async", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Async.Name, pair.Name,
             $"Switch {pair.Name} to asynchronous replication: commits on {pair.Master.Endpoint} stop waiting for the slave.",
             steps, warnings, [], LowersDurability: healthySync));
     }
@@ -109,7 +110,7 @@ public static class ReplicationPlanners
             steps[0] = steps[0] with { MakesMaster = target.Endpoint };
             warnings.Add($"the bot's records name {pair.Master.Endpoint} as {pair.Name}'s master, but the server that answers writable now is {target.Endpoint}: the coordinators are pointed there and the records follow.");
         }
-        return PlanResult.Planned(new Runbook("repoint", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Repoint.Name, pair.Name,
             $"Point every coordinator{(RepointSteps.HasDatanodeCatalogs(topology.Flavor) ? " and datanode catalog" : "")} at {pair.Name}'s writable server {target.Endpoint} (seen writable at {snapshot.TakenAt:HH:mm:ss} UTC); those already right are skipped.",
             steps, warnings, []));
     }

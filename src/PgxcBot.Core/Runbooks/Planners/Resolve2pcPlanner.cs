@@ -1,6 +1,7 @@
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -57,7 +58,7 @@ public static class Resolve2pcPlanner
         var commits = decisions.Count(d => d.Outcome == TwoPhaseOutcome.Commit);
         var rollbacks = decisions.Count(d => d.Outcome == TwoPhaseOutcome.Rollback);
         var left = decisions.Length - commits - rollbacks;
-        return PlanResult.Planned(new Runbook("resolve-2pc", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Resolve2pc.Name, pair.Name,
             $"Resolve {decisions.Length} prepared transaction(s) in doubt on {pair.Name} by pgxc_clean's rule: commit {commits}, roll back {rollbacks}" +
             (left > 0 ? $", leave {left} for a person." : "."),
             steps, notes, []));

@@ -1,6 +1,7 @@
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -29,7 +30,7 @@ public static class StopStartPlanners
         if (pair.Slave is { } slave)
             steps.Add(StopStep(topology, slave, "stop-slave", $"Stop the slave on {slave.HostName} (fast), after the master", $"{pair.Name} slave"));
 
-        return PlanResult.Planned(new Runbook("stop", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Stop.Name, pair.Name,
             $"Stop {pair.Name}: asynchronous first, then the master, then the slave. /pgxc start {pair.Name} brings it back in sync.",
             steps,
             [$"{pair.Name} stops serving: every query that needs it fails until /pgxc start {pair.Name}."], []));
@@ -61,7 +62,7 @@ public static class StopStartPlanners
                 new WaitOnly($"{pair.ApplicationName} streaming"), streaming, DoneWhen: streaming, TimeSpan.FromMinutes(2), Rerunnable: true));
             if (!request.AsyncOnly) steps.AddRange(StandbySteps.MakeSync(context));
         }
-        return PlanResult.Planned(new Runbook("start", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Start.Name, pair.Name,
             $"Start {pair.Name}: the master, then the slave{(pair.Slave is null || request.AsyncOnly ? "." : ", then synchronous replication again.")}",
             steps, [], []));
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using PgxcBot.Core.Observation;
 using PgxcBot.Core.Servers;
 using PgxcBot.Core.Topology;
+using PgxcBot.Core.Operations;
 
 namespace PgxcBot.Core.Runbooks.Planners;
 
@@ -93,7 +94,7 @@ public static class SwitchoverPlanner
         steps.AddRange(StandbySteps.FollowMaster(context, null));
         steps.AddRange(StandbySteps.MakeSync(context));
 
-        return PlanResult.Planned(new Runbook("switchover", pair.Name,
+        return PlanResult.Planned(new Runbook(OperationKinds.Switchover.Name, pair.Name,
             $"Move {pair.Name}'s master from {oldMaster.Endpoint} to {slave.Endpoint} without losing a commit, repoint {topology.Coordinators.Count} coordinator(s), " +
             $"and make {oldMaster.Endpoint} the new synchronous slave.",
             steps, warnings, []));

@@ -1,15 +1,12 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Discord.Fake;
 
@@ -118,16 +115,13 @@ internal sealed class FakeDiscord : IAsyncDisposable
 
     public static async Task<FakeDiscord> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddRoutingCore();
-        var app = builder.Build();
         FakeDiscord? fake = null;
-        app.UseWebSockets();
-        app.Run(context => fake!.HandleAsync(context));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake = new FakeDiscord(app, new Uri(address.TrimEnd('/') + "/"));
+        var (app, address) = await LoopbackWebApp.StartAsync(app =>
+        {
+            app.UseWebSockets();
+            app.Run(context => fake!.HandleAsync(context));
+        }, services => services.AddRoutingCore());
+        fake = new FakeDiscord(app, address);
         return fake;
     }
 
