@@ -57,7 +57,9 @@ internal sealed partial class PairAssessor
         }
         else
         {
-            var oldest = _master!.OldestSyncRepWait is { } age ? $"the oldest for {Humanize.Duration(age)}" : "at two polls in a row, with no standby confirming anything";
+            var oldest = _observation.SilentSlave is { } silent && waiters > 0
+                ? $"the slave {SlaveAt} confirmed nothing for {Humanize.Duration(silent.SilentFor)} while they waited, more than the {Humanize.Duration(silent.SilentAfter)} its own pace allows, by the commit watch's samples of the master at {silent.At:HH:mm:ss.fff} UTC"
+                : _master!.OldestSyncRepWait is { } age ? $"the oldest for {Humanize.Duration(age)}" : "at two polls in a row, with no standby confirming anything";
             why = $"commits have been waiting for a synchronous standby ({oldest}) although {setting} looks satisfiable ({rule.Describe()})";
         }
         var waiting = waiters switch

@@ -315,6 +315,9 @@ internal sealed partial class PairAssessor
     {
         get
         {
+            // The commit watch measured it between its own samples of this master: commits waited while the slave
+            // confirmed nothing for longer than its pace allows. Commits still waiting now are held by that slave.
+            if (_observation.SilentSlave is not null && Waiters(_observation) > 0) return true;
             if (_master!.OldestSyncRepWait is { } oldest)
             {
                 var slowest = _master.Replication.Where(r => r.SyncState is "sync" or "quorum")

@@ -22,6 +22,10 @@ public enum CommitWatchKind
 /// <summary>A verdict of <see cref="CommitWatchRule"/> with the sentence for the log.</summary>
 public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
 {
+    /// <summary>For <see cref="CommitWatchKind.SlaveSilent"/>: the measured silence, which the next poll judges with
+    /// (see <see cref="PairObservation.SilentSlave"/>).</summary>
+    public SilentSlaveSighting? Sighting { get; init; }
+
     public static CommitWatchVerdict Quiet { get; } = new(CommitWatchKind.None, "");
 }
 
@@ -92,6 +96,9 @@ public sealed class CommitWatchRule(DatanodePair pair)
         return silent >= SilentAfter
             ? new CommitWatchVerdict(CommitWatchKind.SlaveSilent,
                 $"{waiting} commit(s) wait on {pair.Name}'s master and the slave {pair.Slave.Endpoint} has confirmed nothing for {Ms(silent)} ms (its recent pace: {Ms(Pace)} ms)")
+            {
+                Sighting = new SilentSlaveSighting(pair.Master.Endpoint, sample.At, sample.Waiters, silent, SilentAfter),
+            }
             : CommitWatchVerdict.Quiet;
     }
 

@@ -131,7 +131,13 @@ public sealed record ServerProbe(
     public ProcessFacts? Process { get; init; }
 }
 
-public sealed record PairObservation(string Datanode, ServerProbe Master, ServerProbe? Slave);
+public sealed record PairObservation(string Datanode, ServerProbe Master, ServerProbe? Slave)
+{
+    /// <summary>The fast commit watch's latest sighting of the slave confirming nothing while commits waited on
+    /// this master, when fresh at the poll (see <see cref="SilentSlaveSighting"/>); null otherwise, and always
+    /// outside the monitor (status, plans), which has no watch.</summary>
+    public SilentSlaveSighting? SilentSlave { get; init; }
+}
 
 /// <summary>One row of a coordinator's pgxc_node catalog.</summary>
 public sealed record PgxcNodeRow(string NodeName, char NodeType, string NodeHost, int NodePort);

@@ -117,6 +117,8 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
                     var sample = await session.SampleAsync(timeout, cancellationToken).ConfigureAwait(false);
                     Interlocked.Increment(ref _samples);
                     var verdict = rule.Observe(sample);
+                    // The latest measured silence (or its end) goes to the next poll as evidence, at every sample.
+                    monitor.NoteSilentSlave(pair.Name, verdict.Sighting);
                     if (verdict.Kind == CommitWatchKind.None)
                     {
                         lastAsked = (CommitWatchKind.None, 0);

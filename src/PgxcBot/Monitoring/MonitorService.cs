@@ -5,6 +5,7 @@ using PgxcBot.Core.Advice;
 using PgxcBot.Core.Assessment;
 using PgxcBot.Core.Messages;
 using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Observation;
 using PgxcBot.Core.Operations;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Pairs;
@@ -57,6 +58,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private long _polls;
     private long _lastPollTicks = -1;
     private readonly SemaphoreSlim _pollRequests = new(0, 1);
+    private readonly ConcurrentDictionary<string, SilentSlaveSighting> _silentSlaves = new(StringComparer.Ordinal);
     private int _urgentRequest;
     private long _lastPollStart;
     private long _lastRequestedPollStart = -1;
@@ -175,6 +177,31 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         }
     }
 
+    /// <summary>
+    /// The commit watch's latest measurement for <paramref name="datanode"/>: the slave confirming nothing while
+    /// commits wait (<paramref name="sighting"/>), or null when its last sample saw nothing of the kind. The next poll
+    /// carries a fresh one in its observation of the pair, where the assessment weighs it (commits blocked by a
+    /// silent slave are then judged at the first poll instead of after a 5 s wait). Never blocks.
+    /// </summary>
+    public void NoteSilentSlave(string datanode, SilentSlaveSighting? sighting)
+    {
+        if (sighting is null) _silentSlaves.TryRemove(datanode, out _);
+        else _silentSlaves[datanode] = sighting;
+    }
+
+    /// <summary>The snapshot with each pair's fresh silent-slave sighting of the master observed (see
+    /// <see cref="SilentSlaveSighting.FreshFor"/>).</summary>
+    private ClusterSnapshot WithSilentSlaves(ClusterSnapshot snapshot, DateTimeOffset probedAt)
+    {
+        if (_silentSlaves.IsEmpty) return snapshot;
+        var pairs = snapshot.Pairs.Select(p =>
+            _silentSlaves.TryGetValue(p.Datanode, out var seen) && seen.Master == p.Master.Location.Endpoint
+                && seen.At >= probedAt - SilentSlaveSighting.FreshFor
+                ? p with { SilentSlave = seen }
+                : p).ToArray();
+        return snapshot with { Pairs = pairs };
+    }
+
     /// <summary>Polls asked for because of a missing slave start at least this long after the previous poll.</summary>
     public static readonly TimeSpan UrgentPollSpacing = TimeSpan.FromMilliseconds(100);
 
@@ -196,7 +223,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var probedAt = _time.GetUtcNow();
-            var snapshot = await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false);
+            var snapshot = WithSilentSlaves(await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false), probedAt);
             // The evidence a promote is judged by survives a restart: the masters' last sightings.
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);

@@ -65,6 +65,13 @@ public sealed class CommitWatchRuleTests
             verdict = rule.Observe(At(ms2 += 50, 1, Slave(1000, reply)));
         Assert.Equal(CommitWatchKind.SlaveSilent, verdict.Kind);
         Assert.Equal(1000 + (int)CommitWatchRule.SilentFloor.TotalMilliseconds, ms2);
+        // The measurement the next poll judges with: of this master, at that sample, silent for the floor.
+        var sighting = Assert.IsType<SilentSlaveSighting>(verdict.Sighting);
+        Assert.Equal(Pair.Master.Endpoint, sighting.Master);
+        Assert.Equal(T0.AddMilliseconds(ms2), sighting.At);
+        Assert.Equal(CommitWatchRule.SilentFloor, sighting.SilentFor);
+        Assert.Equal(CommitWatchRule.SilentFloor, sighting.SilentAfter);
+        Assert.Equal(1, sighting.Waiters);
     }
 
     [Fact]

@@ -23,6 +23,8 @@ internal sealed class ClusterBuilder
         public ProbeStatus SlaveStatus { get; set; } = ProbeStatus.Ok;
         public string? SlaveError { get; set; }
         public required ServerFacts Slave { get; set; }
+        /// <summary>What the monitor's commit watch measured on the master, carried by a poll (null: nothing).</summary>
+        public SilentSlaveSighting? SilentSlave { get; set; }
 
         /// <summary>The master's pg_stat_replication row for the slave (first row).</summary>
         public ReplicationRow Row
@@ -113,7 +115,7 @@ internal sealed class ClusterBuilder
         TimeSpan.FromMilliseconds(50),
         Pairs.Values.Select(p => new PairObservation(p.Config.Name,
             Probe(p.Config.Name, ServerRole.Master, p.Config.Master, p.MasterStatus, p.MasterError, p.Master),
-            Probe(p.Config.Name, ServerRole.Slave, p.Config.Slave!, p.SlaveStatus, p.SlaveError, p.Slave))).ToArray(),
+            Probe(p.Config.Name, ServerRole.Slave, p.Config.Slave!, p.SlaveStatus, p.SlaveError, p.Slave)) { SilentSlave = p.SilentSlave }).ToArray(),
         Coordinators.Values.Select(c => new CoordinatorProbe(c.Config.Name, c.Config.Address, c.Config.Port, c.Status,
             c.Status == ProbeStatus.Ok ? null : "no answer", TimeSpan.FromSeconds(c.Status == ProbeStatus.Timeout ? 2 : 0.01),
             c.Status == ProbeStatus.Ok ? "10.9 (Postgres-XL 10r1.1)" : null,

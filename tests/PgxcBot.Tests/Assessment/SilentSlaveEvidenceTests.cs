@@ -1,0 +1,54 @@
+namespace PgxcBot.Tests.Assessment;
+
+/// <summary>
+/// Commits blocked by a slave that stopped confirming, judged at the first poll from the commit watch's measurement
+/// (issue 19: a frozen sync slave's commits released within about a second of the watch seeing it, not after the 5 s
+/// the wait-age rule needs), and never from it alone.
+/// </summary>
+public sealed class SilentSlaveEvidenceTests
+{
+    private static SilentSlaveSighting Silent(ClusterBuilder builder, double silentMs = 420, double allowedMs = 300) =>
+        new(builder.Pair().Config.Master.Endpoint, builder.TakenAt.AddMilliseconds(-30), 3,
+            TimeSpan.FromMilliseconds(silentMs), TimeSpan.FromMilliseconds(allowedMs));
+
+    [Fact]
+    public void Commits_waiting_on_a_slave_the_watch_measured_silent_are_blocked_at_once_and_the_message_cites_the_measurement()
+    {
+        var builder = new ClusterBuilder();
+        // Waiting half a second: far below the 5 s the wait age alone needs.
+        builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 3, OldestSyncRepWait = TimeSpan.FromMilliseconds(500) };
+        builder.Pair().SilentSlave = Silent(builder);
+
+        var pair = builder.Assess().Pairs[0];
+
+        Assert.True(pair.CommitsBlocked);
+        var blocked = Assert.Single(pair.Problems, p => p.Code == ProblemCodes.CommitsBlocked);
+        Assert.Contains("confirmed nothing for 0.4 s while they waited, more than the 0.3 s its own pace allows", blocked.Sentence);
+        Assert.Contains("3 sessions are waiting now", blocked.Sentence);
+    }
+
+    [Fact]
+    public void Without_the_measurement_the_same_half_second_wait_is_normal_synchronous_latency()
+    {
+        var builder = new ClusterBuilder();
+        builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 3, OldestSyncRepWait = TimeSpan.FromMilliseconds(500) };
+
+        var pair = builder.Assess().Pairs[0];
+
+        Assert.False(pair.CommitsBlocked);
+        Assert.Equal(ObservedCondition.Sync, pair.Condition);
+    }
+
+    [Fact]
+    public void A_measured_silence_with_no_commit_waiting_at_the_poll_blocks_nothing()
+    {
+        // The slave confirmed again and the waiters drained between the watch's sample and the poll.
+        var builder = new ClusterBuilder();
+        builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 0, OldestSyncRepWait = null };
+        builder.Pair().SilentSlave = Silent(builder);
+
+        var pair = builder.Assess().Pairs[0];
+
+        Assert.False(pair.CommitsBlocked);
+    }
+}
