@@ -124,32 +124,24 @@ public sealed class LabPair : IAsyncDisposable
     /// than about loss (a commit in flight at the kill leaves such WAL, and the bot rightly demands
     /// --accept-data-loss then). Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.
     /// </summary>
-    public async Task WaitForSlaveToHaveAllTheMasterFlushedAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = Deadline.In(timeout);
-        while (true)
-        {
-            await using (var connection = new NpgsqlConnection(Master.BuildConnectionString(pooling: false)))
-            {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using var command = new NpgsqlCommand(
-                    "SELECT count(*) FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming' AND flush_lsn >= pg_current_wal_flush_lsn()",
-                    connection);
-                command.Parameters.Add(new NpgsqlParameter { Value = ApplicationName });
-                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long and > 0) return;
-            }
-            if (deadline.Expired)
-                throw new TimeoutException($"The slave '{ApplicationName}' of {Name} had not flushed all the master flushed after {timeout.TotalSeconds:0} s. Logs: {Master.LogFile}, {Slave.LogFile}");
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task WaitForSlaveToHaveAllTheMasterFlushedAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        PollSlaveRowAsync("state = 'streaming' AND flush_lsn >= pg_current_wal_flush_lsn()", "streaming with all the master flushed",
+            timeout, 10, cancellationToken);
 
     /// <summary>Polls the master until pg_stat_replication shows this pair's slave streaming (and, in
     /// sync mode, with sync_state 'sync'). Only the master is asked, so this works for a stock Postgres-XL
     /// standby that refuses SQL. Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
-    public async Task WaitForStreamingAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public Task WaitForStreamingAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var wanted = Mode == LabReplicationMode.Sync ? "sync" : "async";
+        return PollSlaveRowAsync($"state = 'streaming' AND sync_state = '{wanted}'", $"streaming ({wanted})", timeout, 50, cancellationToken);
+    }
+
+    /// <summary>Asks the master every <paramref name="everyMs"/> ms until this pair's slave's pg_stat_replication row
+    /// meets <paramref name="condition"/> (SQL over that row, from this class only); the timeout names what was
+    /// last seen of the row.</summary>
+    private async Task PollSlaveRowAsync(string condition, string what, TimeSpan timeout, int everyMs, CancellationToken cancellationToken)
+    {
         var deadline = Deadline.In(timeout);
         var last = "no answer yet";
         while (true)
@@ -159,15 +151,13 @@ public sealed class LabPair : IAsyncDisposable
                 await using var connection = new NpgsqlConnection(Master.BuildConnectionString(pooling: false));
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using var command = new NpgsqlCommand(
-                    "SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1", connection);
+                    $"SELECT state, sync_state, {condition} FROM pg_stat_replication WHERE application_name = $1", connection);
                 command.Parameters.Add(new NpgsqlParameter { Value = ApplicationName });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var state = reader.GetString(0);
-                    var syncState = reader.GetString(1);
-                    if (state == "streaming" && syncState == wanted) return;
-                    last = $"state={state}, sync_state={syncState}";
+                    if (reader.GetBoolean(2)) return;
+                    last = $"state={reader.GetString(0)}, sync_state={reader.GetString(1)}";
                 }
                 else last = "no pg_stat_replication row";
             }
@@ -177,8 +167,8 @@ public sealed class LabPair : IAsyncDisposable
             }
             if (deadline.Expired)
                 throw new TimeoutException(
-                    $"The slave '{ApplicationName}' of {Name} was not streaming ({wanted}) after {timeout.TotalSeconds:0} s; last seen: {last}. Logs: {Master.LogFile}, {Slave.LogFile}");
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                    $"The slave '{ApplicationName}' of {Name} was not {what} after {timeout.TotalSeconds:0} s; last seen: {last}. Logs: {Master.LogFile}, {Slave.LogFile}");
+            await Task.Delay(everyMs, cancellationToken).ConfigureAwait(false);
         }
     }
 
