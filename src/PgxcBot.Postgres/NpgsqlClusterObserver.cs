@@ -38,7 +38,11 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
     }
 
     /// <inheritdoc />
-    public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken)
+    public Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken) =>
+        ObserveAsync(topology, QuickProbes.None, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken)
     {
         var takenAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
@@ -46,10 +50,10 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
 
         var pairs = topology.Datanodes.Select(async pair =>
         {
-            var master = ProbeServerAsync(topology, pair, ServerRole.Master, pair.Master, password, passwordError, cancellationToken);
+            var master = ProbeServerAsync(topology, pair, ServerRole.Master, pair.Master, password, passwordError, quick, cancellationToken);
             var slave = pair.Slave is null
                 ? Task.FromResult<ServerProbe?>(null)
-                : AsNullable(ProbeServerAsync(topology, pair, ServerRole.Slave, pair.Slave, password, passwordError, cancellationToken));
+                : AsNullable(ProbeServerAsync(topology, pair, ServerRole.Slave, pair.Slave, password, passwordError, quick, cancellationToken));
             return new PairObservation(pair.Name, await master.ConfigureAwait(false), await slave.ConfigureAwait(false));
         }).ToArray();
         var coordinators = topology.Coordinators
@@ -65,9 +69,10 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
     private static async Task<ServerProbe?> AsNullable(Task<ServerProbe> probe) => await probe.ConfigureAwait(false);
 
     private async Task<ServerProbe> ProbeServerAsync(ClusterTopology topology, DatanodePair pair, ServerRole role,
-        ServerLocation location, string? password, string? passwordError, CancellationToken cancellationToken)
+        ServerLocation location, string? password, string? passwordError, QuickProbes quick, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        var (connectTimeout, commandTimeout) = quick.For(location.Endpoint, topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout);
         if (passwordError is not null)
             return new ServerProbe(pair.Name, role, location, ProbeStatus.NotAttempted, passwordError, TimeSpan.Zero, null);
         try
@@ -75,7 +80,7 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
             var source = _sources.Get(PgServerKind.Datanode, location.Address, location.Port, topology.Database.User,
                 topology.Database.Database, password, topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout);
             var facts = await _bounded.RunAsync(source, DatanodeFactsReader.ReadFactsAsync,
-                topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                connectTimeout, commandTimeout, cancellationToken).ConfigureAwait(false);
             return new ServerProbe(pair.Name, role, location, ProbeStatus.Ok, null, _time.GetElapsedTime(started), facts);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -51,14 +51,17 @@ internal sealed partial class PairAssessor
         if (requirement.StandbysMissing)
         {
             var streaming = requirement.Available.Count == 0 ? "none streams" : $"only {requirement.Available.Count} stream(s) ({string.Join(", ", requirement.Available.Select(r => r.ApplicationName))})";
+            var notStreaming = _observation.SilentSlave is { } silent && waiters > 0
+                ? $"which {SilenceMeasured(silent, "they")}"
+                : "which is not streaming";
             why = rule.Required == 1 && _sender.How != SlaveIdentification.OtherName && _pair.Slave is not null && rule.Includes(_pair.ApplicationName)
-                ? $"{setting} names {_pair.ApplicationName} (the slave {SlaveAt}), which is not streaming"
+                ? $"{setting} names {_pair.ApplicationName} (the slave {SlaveAt}), {notStreaming}"
                 : $"{setting} needs {rule.Required} synchronous standby(s) ({rule.Describe()}), but {streaming}";
         }
         else
         {
             var oldest = _observation.SilentSlave is { } silent && waiters > 0
-                ? $"the slave {SlaveAt} confirmed nothing for {Humanize.Duration(silent.SilentFor)} while they waited, more than the {Humanize.Duration(silent.SilentAfter)} its own pace allows, by the commit watch's samples of the master at {silent.At:HH:mm:ss.fff} UTC"
+                ? $"the slave {SlaveAt} {SilenceMeasured(silent, "they")}"
                 : _master!.OldestSyncRepWait is { } age ? $"the oldest for {Humanize.Duration(age)}" : "at two polls in a row, with no standby confirming anything";
             why = $"commits have been waiting for a synchronous standby ({oldest}) although {setting} looks satisfiable ({rule.Describe()})";
         }
@@ -255,7 +258,10 @@ internal sealed partial class PairAssessor
         if (_row is not null && _row.State == "streaming" && IsFrozen(_row))
         {
             code = ProblemCodes.SlaveFrozen;
-            what = $"the master still lists {SlaveAt} as streaming, but the slave has confirmed no WAL since {_row.ReplyTime!.Value:HH:mm:ss.f} UTC ({Humanize.Duration(_now - _row.ReplyTime!.Value)} ago){StalledWaiters()}: the slave host looks frozen or cut off";
+            var silence = _observation.SilentSlave is { } silent
+                ? $"the slave {SilenceMeasured(silent, $"{silent.Waiters} commit(s)")}"
+                : $"the slave has confirmed no WAL since {_row.ReplyTime!.Value:HH:mm:ss.f} UTC ({Humanize.Duration(_now - _row.ReplyTime!.Value)} ago){StalledWaiters()}";
+            what = $"the master still lists {SlaveAt} as streaming, but {silence}: the slave host looks frozen or cut off";
         }
         else if (_row is not null)
             what = $"{SlaveAt} is connected but in state '{_row.State}', not streaming";
@@ -279,6 +285,11 @@ internal sealed partial class PairAssessor
             $"{Name}'s slave is not streaming: {what}. {Name} has no standby now, so a master failure would take it down.",
             ""));
     }
+
+    /// <summary>The commit watch's measurement as evidence: "confirmed nothing for 0.4 s while {waiting} waited, ...".</summary>
+    private static string SilenceMeasured(SilentSlaveSighting silent, string waiting) =>
+        $"confirmed nothing for {Humanize.Duration(silent.SilentFor)} while {waiting} waited, more than the {Humanize.Duration(silent.SilentAfter)} its own pace allows " +
+        $"(the commit watch's samples of the master, the last at {silent.At:HH:mm:ss.fff} UTC)";
 
     private string StalledWaiters() => _master?.SyncRepWaiters is > 0 and var n ? $", while {n} commit(s) wait for it" : "";
 

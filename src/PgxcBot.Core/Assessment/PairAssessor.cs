@@ -224,7 +224,10 @@ internal sealed partial class PairAssessor
 
     private bool IsHealthy(ReplicationRow row) => row.State == "streaming" && !IsFrozen(row);
 
-    private bool IsFrozen(ReplicationRow row) => (row.ReplyTime is { } reply && _now - reply > ReplyStaleAfter) || IsStalled(row);
+    /// <summary>The WAL sender confirms nothing: its reply is stale, or it stalled from one poll to the next, or (the
+    /// pair's own slave) the commit watch measured it silent while commits waited, moments ago, and commits still wait.</summary>
+    private bool IsFrozen(ReplicationRow row) => (row.ReplyTime is { } reply && _now - reply > ReplyStaleAfter) || IsStalled(row)
+        || (ReferenceEquals(row, _row) && _observation.SilentSlave is not null && Waiters(_observation) > 0);
 
     /// <summary>The poll-to-poll test that needs no clock agreement between hosts: the master had WAL the
     /// slave had not confirmed at the previous poll, and a whole poll later the slave has sent no reply

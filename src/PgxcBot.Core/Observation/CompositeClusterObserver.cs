@@ -26,14 +26,18 @@ public sealed class CompositeClusterObserver(IClusterObserver sql, IRemoteShell 
     private IReadOnlyList<GtmObservation> _lastGtm = [];
 
     /// <inheritdoc />
-    public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken)
+    public Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken) =>
+        ObserveAsync(topology, QuickProbes.None, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken)
     {
         var wanted = Wanted(topology);
         var processes = wanted.Count == 0
             ? Task.FromResult<IReadOnlyDictionary<(string Host, string DataDir), ProcessFacts>>(new Dictionary<(string, string), ProcessFacts>())
             : GatherAsync(topology, wanted, cancellationToken);
         var gtmTask = ProbeGtmAsync(topology, cancellationToken);
-        var snapshot = await sql.ObserveAsync(topology, cancellationToken).ConfigureAwait(false);
+        var snapshot = await sql.ObserveAsync(topology, quick, cancellationToken).ConfigureAwait(false);
         var facts = new Dictionary<(string Host, string DataDir), ProcessFacts>(await processes.ConfigureAwait(false));
         snapshot = snapshot with { Gtm = await gtmTask.ConfigureAwait(false) };
         // A master whose port refuses connections: its host may still be up, and then the end of its WAL on

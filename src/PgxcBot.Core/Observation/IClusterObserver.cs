@@ -8,4 +8,10 @@ namespace PgxcBot.Core.Observation;
 public interface IClusterObserver
 {
     Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken);
+
+    /// <summary>As <see cref="ObserveAsync(ClusterTopology, CancellationToken)"/>, with the servers in <paramref name="quick"/>
+    /// probed under its shorter deadline. An observer that cannot bound one server apart from the others (a fake, a
+    /// simulator) observes as usual: the hint only bounds how long a poll waits for answers its decision does not need.</summary>
+    Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken) =>
+        ObserveAsync(topology, cancellationToken);
 }

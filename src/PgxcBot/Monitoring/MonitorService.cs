@@ -59,7 +59,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     private long _lastPollTicks = -1;
     private readonly SemaphoreSlim _pollRequests = new(0, 1);
     private readonly ConcurrentDictionary<string, SilentSlaveSighting> _silentSlaves = new(StringComparer.Ordinal);
-    private int _urgentRequest;
     private long _lastPollStart;
     private long _lastRequestedPollStart = -1;
     private long _requestedPolls;
@@ -134,15 +133,14 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                     tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
                     // A poll asked for by the commit watch stands in for a tick due right after it: two polls
                     // closer than the stall test's span would hide a frozen slave from it for one more round.
-                    if (Interlocked.Read(ref _lastRequestedPollStart) is var at and >= 0 && _time.GetElapsedTime(at) < RequestedPollSpacing) continue;
+                    if (Interlocked.Read(ref _lastRequestedPollStart) is var at and >= 0 && _time.GetElapsedTime(at) < TickAfterRequestSpacing) continue;
                 }
                 else
                 {
                     await requested.ConfigureAwait(false);
                     requested = _pollRequests.WaitAsync(stoppingToken);
-                    var urgent = Interlocked.Exchange(ref _urgentRequest, 0) == 1;
-                    // A missing slave is proven by one poll; a silent one by two polls at least the stall span apart.
-                    var wait = (urgent ? UrgentPollSpacing : RequestedPollSpacing) - _time.GetElapsedTime(Interlocked.Read(ref _lastPollStart));
+                    // One poll judges it: a missing slave by its absence, a silent one by the watch's measurement.
+                    var wait = RequestedPollSpacing - _time.GetElapsedTime(Interlocked.Read(ref _lastPollStart));
                     if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
                     Interlocked.Exchange(ref _lastRequestedPollStart, _time.GetTimestamp());
                     Interlocked.Increment(ref _requestedPolls);
@@ -162,14 +160,13 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
 
     /// <summary>
     /// Asks for a poll now, outside the interval's schedule (the fast commit watch saw commits waiting on a
-    /// missing or silent slave). The poll judges with the usual rules; requests are coalesced, and a poll
-    /// starts at least <see cref="UrgentPollSpacing"/> (a missing slave) or <see cref="RequestedPollSpacing"/>
-    /// (a silent one) after the previous one started. Never blocks.
+    /// missing or silent slave). The poll judges with the usual rules (a silent slave by the measurement the watch
+    /// leaves with <see cref="NoteSilentSlave"/>); requests are coalesced, and a poll starts at least
+    /// <see cref="RequestedPollSpacing"/> after the previous one started. Never blocks.
     /// </summary>
     public void RequestPoll(CommitWatchKind kind)
     {
         if (kind == CommitWatchKind.None) return;
-        if (kind is CommitWatchKind.SlaveMissing or CommitWatchKind.MasterUnanswered) Interlocked.Exchange(ref _urgentRequest, 1);
         if (_pollRequests.CurrentCount == 0)
         {
             try { _pollRequests.Release(); }
@@ -189,6 +186,20 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         else _silentSlaves[datanode] = sighting;
     }
 
+    /// <summary>The slaves with a fresh silent-slave sighting of their pair's master are probed under
+    /// <see cref="QuickProbes.SilentServerTimeout"/>: the sighting alone decides whether their commits are blocked, and
+    /// a frozen slave would otherwise hold this poll, and the async switch it decides, for its whole connect timeout.</summary>
+    private QuickProbes SilentSlaveProbes(ClusterTopology topology, DateTimeOffset probedAt)
+    {
+        if (_silentSlaves.IsEmpty) return QuickProbes.None;
+        var endpoints = topology.Datanodes
+            .Where(p => p.Slave is not null && _silentSlaves.TryGetValue(p.Name, out var seen) && seen.Master == p.Master.Endpoint
+                        && seen.At >= probedAt - SilentSlaveSighting.FreshFor)
+            .Select(p => p.Slave!.Endpoint)
+            .ToHashSet(StringComparer.Ordinal);
+        return endpoints.Count == 0 ? QuickProbes.None : new QuickProbes(endpoints, QuickProbes.SilentServerTimeout);
+    }
+
     /// <summary>The snapshot with each pair's fresh silent-slave sighting of the master observed (see
     /// <see cref="SilentSlaveSighting.FreshFor"/>).</summary>
     private ClusterSnapshot WithSilentSlaves(ClusterSnapshot snapshot, DateTimeOffset probedAt)
@@ -202,12 +213,12 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
         return snapshot with { Pairs = pairs };
     }
 
-    /// <summary>Polls asked for because of a missing slave start at least this long after the previous poll.</summary>
-    public static readonly TimeSpan UrgentPollSpacing = TimeSpan.FromMilliseconds(100);
+    /// <summary>Polls asked for start at least this long after the previous poll.</summary>
+    public static readonly TimeSpan RequestedPollSpacing = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Polls asked for because of a silent slave start at least this long after the previous poll: the
+    /// <summary>A scheduled tick this soon after a requested poll is skipped: without the watch's measurement, the
     /// stall test compares two polls at least 500 ms apart.</summary>
-    public static readonly TimeSpan RequestedPollSpacing = TimeSpan.FromMilliseconds(550);
+    public static readonly TimeSpan TickAfterRequestSpacing = TimeSpan.FromMilliseconds(550);
 
     /// <summary>Polls run because the commit watch asked (outside the schedule).</summary>
     public long RequestedPolls => Interlocked.Read(ref _requestedPolls);
@@ -223,7 +234,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var probedAt = _time.GetUtcNow();
-            var snapshot = WithSilentSlaves(await _observer.ObserveFreshAsync(topology, cancellationToken).ConfigureAwait(false), probedAt);
+            var snapshot = WithSilentSlaves(await _observer.ObserveFreshAsync(topology, SilentSlaveProbes(topology, probedAt), cancellationToken).ConfigureAwait(false), probedAt);
             // The evidence a promote is judged by survives a restart: the masters' last sightings.
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);

@@ -21,7 +21,11 @@ public sealed class SharedSnapshotObserver(IClusterObserver inner, TimeProvider 
 
     /// <summary>Probes with the timeouts capped by <see cref="Bounded"/>.</summary>
     public Task<ClusterSnapshot> ObserveFreshAsync(ClusterTopology topology, CancellationToken cancellationToken) =>
-        inner.ObserveAsync(Bounded(topology), cancellationToken);
+        ObserveFreshAsync(topology, QuickProbes.None, cancellationToken);
+
+    /// <summary>Probes with the timeouts capped by <see cref="Bounded"/>, the servers in <paramref name="quick"/> under its deadline.</summary>
+    public Task<ClusterSnapshot> ObserveFreshAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken) =>
+        inner.ObserveAsync(Bounded(topology), quick, cancellationToken);
 
     /// <summary>Offers <paramref name="snapshot"/> to the next <see cref="ObserveAsync"/> for the same topology.</summary>
     public void Publish(ClusterSnapshot snapshot, ClusterTopology topology)

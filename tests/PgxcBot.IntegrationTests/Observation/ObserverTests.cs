@@ -4,7 +4,7 @@ using PgxcBot.Core.Observation;
 namespace PgxcBot.IntegrationTests.Observation;
 
 /// <summary>NpgsqlClusterObserver against real PostgreSQL 15 pairs built by the lab builder.</summary>
-public sealed class ObserverTests
+public sealed class ObserverTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Budget = TimeSpan.FromMinutes(2);
 
@@ -197,6 +197,46 @@ public sealed class ObserverTests
         await pair.Slave.ThawAsync(cts.Token);
         await observer.ObserveUntilAsync(topology, s => s.Pair("datanode1").Slave!.Status == ProbeStatus.Ok,
             "the thawed slave to answer again", cts.Token);
+    }
+
+    [Fact]
+    public async Task A_frozen_slave_named_as_a_quick_probe_costs_its_short_deadline_not_the_topology_timeouts()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
+        await using var observer = ObserverHarness.Create();
+        var lab = LabTopology.For(pair);
+        // Long timeouts, so the quick deadline and the topology's cannot be mistaken for each other.
+        var topology = lab with { Monitor = lab.Monitor with { ConnectTimeout = TimeSpan.FromSeconds(6), CommandTimeout = TimeSpan.FromSeconds(6) } };
+        var quick = new QuickProbes(new HashSet<string>([topology.Datanodes[0].Slave!.Endpoint]), QuickProbes.SilentServerTimeout);
+        // Once with a pooled connection (the frozen server hangs the query), once without (it hangs the connect).
+        Assert.Equal(ProbeStatus.Ok, (await observer.ObserveAsync(topology, quick, cts.Token)).Pair("datanode1").Slave!.Status);
+
+        await pair.Slave.FreezeAsync(cts.Token);
+        try
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                var stopwatch = Stopwatch.StartNew();
+                var frozen = await observer.ObserveAsync(topology, quick, cts.Token);
+                stopwatch.Stop();
+                output.WriteLine($"round {round}: snapshot {stopwatch.ElapsedMilliseconds} ms, slave probe {frozen.Pair("datanode1").Slave!.Elapsed.TotalMilliseconds:0} ms");
+                Assert.Equal(ProbeStatus.Timeout, frozen.Pair("datanode1").Slave!.Status);
+                Assert.Equal(ProbeStatus.Ok, frozen.Pair("datanode1").Master.Status);
+                // Two quick deadlines at most (connect, then command), with room for a loaded machine, and well
+                // under one of the topology's 6 s timeouts.
+                Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"the snapshot took {stopwatch.Elapsed.TotalSeconds:0.0} s");
+            }
+            // Without the hint the same frozen slave costs the topology's timeout.
+            var stopwatchFull = Stopwatch.StartNew();
+            var full = await observer.ObserveAsync(topology, cts.Token);
+            Assert.Equal(ProbeStatus.Timeout, full.Pair("datanode1").Slave!.Status);
+            Assert.True(stopwatchFull.Elapsed >= TimeSpan.FromSeconds(5.5), $"the unhinted snapshot took only {stopwatchFull.Elapsed.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await pair.Slave.ThawAsync(cts.Token);
+        }
     }
 
     [Fact]

@@ -25,6 +25,11 @@ public sealed class SilentSlaveEvidenceTests
         var blocked = Assert.Single(pair.Problems, p => p.Code == ProblemCodes.CommitsBlocked);
         Assert.Contains("confirmed nothing for 0.4 s while they waited, more than the 0.3 s its own pace allows", blocked.Sentence);
         Assert.Contains("3 sessions are waiting now", blocked.Sentence);
+        // The slave is lost for this poll, and why is the measurement, not a reply time the master has not yet aged.
+        Assert.Equal(ObservedCondition.SlaveLost, pair.Condition);
+        var frozen = Assert.Single(pair.Problems, p => p.Code == ProblemCodes.SlaveFrozen);
+        Assert.Contains("the slave confirmed nothing for 0.4 s while 3 commit(s) waited", frozen.Sentence);
+        Assert.Contains("looks frozen or cut off", frozen.Sentence);
     }
 
     [Fact]
@@ -50,5 +55,7 @@ public sealed class SilentSlaveEvidenceTests
         var pair = builder.Assess().Pairs[0];
 
         Assert.False(pair.CommitsBlocked);
+        Assert.Equal(ObservedCondition.Sync, pair.Condition);
+        Assert.DoesNotContain(pair.Problems, p => p.Code == ProblemCodes.SlaveFrozen);
     }
 }
