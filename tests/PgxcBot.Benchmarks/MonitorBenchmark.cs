@@ -8,6 +8,7 @@ namespace PgxcBot.Benchmarks;
 /// <c>monitor</c>: what the monitor buys at its default 1 s interval, on a real sync pair on loopback.
 /// (1) Commit stall after kill -9 of the sync slave: a writer commits in a loop; the stall is the longest
 /// gap between two acknowledged commits around the kill (the monitor switches the pair to async).
+/// (1b) The same with the slave frozen (SIGSTOP: its connections stay open, the master lists it as streaming).
 /// (2) Time from kill -9 of the master to the master-lost alert (MasterLossRule: two refusals 200 ms apart).
 /// The fast commit watch runs beside the monitor, as the host wires it.
 /// Between trials the killed server is restarted and the pair is back in sync.
@@ -18,14 +19,15 @@ internal sealed class MonitorBenchmark : IBenchmark
 
     public string Name => "monitor";
 
-    public string Description => "commit stall after losing the sync slave, and master death → alert. Options: --trials 10 --master-trials 10";
+    public string Description => "commit stall after losing (killed or frozen) the sync slave, and master death → alert. Options: --trials 10 --frozen-trials 5 --master-trials 10";
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
-        var options = new BenchmarkOptions(arguments, "trials", "master-trials");
+        var options = new BenchmarkOptions(arguments, "trials", "frozen-trials", "master-trials");
         var trials = options.Int("trials", 10, 1, 1000);
+        var frozenTrials = options.Int("frozen-trials", 5, 0, 1000);
         var masterTrials = options.Int("master-trials", 10, 0, 1000);
-        var figures = await MeasureAsync(trials, masterTrials, progress, cancellationToken);
+        var figures = await MeasureAsync(trials, masterTrials, progress, cancellationToken, frozenTrials);
 
         await output.WriteLineAsync($"### Monitor at the default 1 s interval ({MachineFacts.Describe(null)})");
         await output.WriteLineAsync();
@@ -33,6 +35,8 @@ internal sealed class MonitorBenchmark : IBenchmark
         await output.WriteLineAsync("|---|---|---|---|---|---|---|");
         await Row(output, "commit stall after kill -9 of the sync slave (longest gap between acknowledged commits)", Stats.Of(figures.Stalls), "median ≤ 100 ms, p95 ≤ 250 ms");
         await Row(output, "kill -9 of the sync slave → switch-to-async message", Stats.Of(figures.Detections), "–");
+        if (figures.FrozenStalls.Count > 0)
+            await Row(output, "commit stall with the sync slave frozen (SIGSTOP)", Stats.Of(figures.FrozenStalls), "≤ 1 s");
         if (figures.AlertTimes.Count > 0)
             await Row(output, "kill -9 of the master → master-lost alert (MasterLossRule)", Stats.Of(figures.AlertTimes), "≤ 1 s");
         return 0;
@@ -40,7 +44,8 @@ internal sealed class MonitorBenchmark : IBenchmark
 
     /// <summary>Runs the trials on a fresh sync pair (torn down before returning) and returns the samples in
     /// milliseconds; <c>autofailover</c> calls this too, so both tools are measured by the same code.</summary>
-    internal static async Task<MonitorFigures> MeasureAsync(int trials, int masterTrials, TextWriter progress, CancellationToken cancellationToken)
+    internal static async Task<MonitorFigures> MeasureAsync(int trials, int masterTrials, TextWriter progress, CancellationToken cancellationToken,
+        int frozenTrials = 0)
     {
         // Each master death must be its own incident: no reopen window between trials.
         var alerts = AlertSettings.Default with { ReopenWindow = TimeSpan.FromMilliseconds(1) };
@@ -72,6 +77,33 @@ internal sealed class MonitorBenchmark : IBenchmark
             await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", Deadline, "sync re-enabled", cancellationToken, killedAt);
         }
 
+        var frozenStalls = new List<double>();
+        for (var i = 0; i < frozenTrials; i++)
+        {
+            await WaitForSyncAsync(lab, cancellationToken);
+            await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, cancellationToken);
+            await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, cancellationToken);
+            await Task.Delay(Random.Shared.Next(0, 1000), cancellationToken);
+
+            var frozenAt = Stopwatch.GetTimestamp();
+            await lab.Pair.Slave.FreezeAsync(cancellationToken);
+            try
+            {
+                var (_, switchedAt) = await lab.Notifications.WaitForAsync(
+                    n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
+                    Deadline, "the switch to async", cancellationToken, frozenAt);
+                await writer.WaitForCommitAfterAsync(switchedAt, Deadline, cancellationToken);
+                var stall = writer.LongestGapAround(frozenAt).TotalMilliseconds;
+                frozenStalls.Add(stall);
+                await progress.WriteLineAsync($"monitor: frozen-slave trial {i + 1}/{frozenTrials}: commit stall {stall:0} ms");
+            }
+            finally
+            {
+                await lab.Pair.Slave.ThawAsync(cancellationToken);
+            }
+            await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", Deadline, "sync re-enabled", cancellationToken, frozenAt);
+        }
+
         var alertTimes = new List<double>();
         for (var i = 0; i < masterTrials; i++)
         {
@@ -88,7 +120,7 @@ internal sealed class MonitorBenchmark : IBenchmark
             await lab.Pair.Master.StartAsync(cancellationToken);
         }
 
-        return new MonitorFigures(stalls, detections, alertTimes);
+        return new MonitorFigures(stalls, detections, alertTimes) { FrozenStalls = frozenStalls };
     }
 
     private static Task Row(TextWriter output, string what, Stats s, string target) => output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -125,7 +157,11 @@ internal sealed class MonitorBenchmark : IBenchmark
 
 /// <summary>Samples of the monitor benchmark, in milliseconds: commit stalls, slave kill → switch to async,
 /// master kill → master-lost alert.</summary>
-internal sealed record MonitorFigures(IReadOnlyList<double> Stalls, IReadOnlyList<double> Detections, IReadOnlyList<double> AlertTimes);
+internal sealed record MonitorFigures(IReadOnlyList<double> Stalls, IReadOnlyList<double> Detections, IReadOnlyList<double> AlertTimes)
+{
+    /// <summary>Commit stalls with the sync slave frozen, in milliseconds (empty unless asked for).</summary>
+    public IReadOnlyList<double> FrozenStalls { get; init; } = [];
+}
 
 internal static class StoreCounts
 {

@@ -162,7 +162,10 @@ public sealed class StepExecutor(IRemoteShell shell, ISqlExecutor sql, TimeProvi
 
     private async Task<ProbeAnswer> PollAsync(Probe probe, ClusterTopology topology, long deadline, CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromMilliseconds(50);
+        // Most checks hold moments after their action (a reload reaches the checkpointer within milliseconds, and
+        // it releases the waiting commits): ask again soon, then back off to 500 ms. The async switch's check
+        // often failed its first ask and then waited 50 ms, a third of the commit stall on a quiet host.
+        var delay = TimeSpan.FromMilliseconds(10);
         while (true)
         {
             var answer = await AskAsync(probe, topology, Remaining(deadline), cancellationToken).ConfigureAwait(false);

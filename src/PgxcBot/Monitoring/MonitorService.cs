@@ -238,8 +238,6 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // The evidence a promote is judged by survives a restart: the masters' last sightings.
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);
-            await SaveSightingsAsync(assessment, cancellationToken).ConfigureAwait(false);
-            await SaveLagAsync(assessment, cancellationToken).ConfigureAwait(false);
             _observer.Publish(snapshot, topology);
 
             var transitions = _previous is null
@@ -278,6 +276,10 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             {
                 _gate.Release();
             }
+            // After the decision, whose operations are already under way: a blocked commit waits for no store write
+            // that only later questions need.
+            await SaveSightingsAsync(assessment, cancellationToken).ConfigureAwait(false);
+            await SaveLagAsync(assessment, cancellationToken).ConfigureAwait(false);
             _previous = assessment;
             // Shared with chat commands: a promote asked for after the master died is judged by this sighting.
             _memory?.Remember(assessment);
