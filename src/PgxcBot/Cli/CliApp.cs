@@ -73,7 +73,7 @@ public static class CliApp
         {
             verdict = await StatusCliCommand.RunAsync(services, arguments, io, ct);
             return verdict.Value;
-        }, cancellationToken);
+        }, cancellationToken, withoutHost: async (topology, ct) => verdict = await RunningBotStatus.TryAsync(topology, arguments, io, ct));
         return verdict ?? NagiosCodes.Unknown;
     }
 

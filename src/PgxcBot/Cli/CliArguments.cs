@@ -23,6 +23,9 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
     /// <summary>status, timeline: write the picture to this PNG file (--png FILE).</summary>
     public string? Png { get; init; }
 
+    /// <summary>status: observe from this process even when a serving bot answers on <c>monitor.httpListen</c> (--direct).</summary>
+    public bool Direct { get; init; }
+
     /// <summary>diagram: label each edge with the sentence the transition logs (--reasons), not the trigger's name.</summary>
     public bool Reasons { get; init; }
 
@@ -30,7 +33,7 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
     public static (CliArguments? Arguments, string? Error) Parse(IReadOnlyList<string> args)
     {
         string? command = null, config = null, actor = null, line = null, folder = null, flavor = null, since = null, png = null;
-        bool json = false, verbose = false, help = false, keep = false, fileOnly = false, reasons = false;
+        bool json = false, verbose = false, help = false, keep = false, fileOnly = false, reasons = false, direct = false;
         bool? monitor = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -57,6 +60,9 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     break;
                 case "--reasons":
                     reasons = true;
+                    break;
+                case "--direct":
+                    direct = true;
                     break;
                 case "--verbose" or "-v":
                     verbose = true;
@@ -89,7 +95,7 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
                     if (arg.StartsWith("--config=", StringComparison.Ordinal))
                         config = arg["--config=".Length..];
                     else if (arg.StartsWith('-'))
-                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --since D, --png FILE, --keep, --folder DIR, --flavor F, --monitor, --no-monitor, --file-only, --reasons, --verbose, --help");
+                        return (null, $"unknown option {arg}; valid: --config FILE, --as USER, --json, --since D, --png FILE, --keep, --folder DIR, --flavor F, --monitor, --no-monitor, --file-only, --reasons, --direct, --verbose, --help");
                     else if (command is null)
                         command = arg;
                     else if (command is "run" or "lab" or "timeline" && line is null)
@@ -101,6 +107,6 @@ public sealed record CliArguments(string? Command, string? ConfigPath, bool Json
         }
         if (command == "run" && line is null && !help)
             return (null, "run needs the chat command to run, quoted: pgxcbot run \"/pgxc status\" --config FILE");
-        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly, Flavor = flavor, Since = since, Png = png, Reasons = reasons }, null);
+        return (new CliArguments(command, config, json, verbose, help, actor, line, keep, folder) { Monitor = monitor, FileOnly = fileOnly, Flavor = flavor, Since = since, Png = png, Reasons = reasons, Direct = direct }, null);
     }
 }

@@ -15,13 +15,16 @@ internal static class CliHost
 {
     /// <param name="bot">What the bot is built for (<see cref="BotComposition.AddPgxcBot"/>).</param>
     /// <param name="overrides">Applied after the composition root: tests replace fakes here.</param>
+    /// <param name="withoutHost">Asked once the configuration is valid, before the bot is built: a result ends the run
+    /// there (status answered by the serving bot); null goes on to build the bot and run <paramref name="command"/>.</param>
     public static async Task<int> RunAsync(
         BotCommand bot,
         CliArguments arguments,
         CliIo io,
         Action<IServiceCollection>? overrides,
         Func<IServiceProvider, CancellationToken, Task<int>> command,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<Core.Topology.ClusterTopology, CancellationToken, Task<int?>>? withoutHost = null)
     {
         if (arguments.ConfigPath is null)
         {
@@ -39,6 +42,7 @@ internal static class CliHost
         }
         foreach (var warning in config.Report.Warnings)
             await io.Error.WriteLineAsync($"warning: {warning}");
+        if (withoutHost is not null && await withoutHost(config.Report.Topology!, cancellationToken) is { } answered) return answered;
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {

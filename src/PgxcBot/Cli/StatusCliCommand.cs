@@ -12,10 +12,13 @@ namespace PgxcBot.Cli;
 /// --json, stdout holds only the JSON document.</summary>
 internal static class StatusCliCommand
 {
-    public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken)
+    /// <param name="reuseStartupObservation">A one-shot run takes the observation its start-up reconciliation made a
+    /// moment ago; a serving bot (<see cref="Monitoring.Http.HttpStatusReport"/>) always observes now.</param>
+    public static async Task<int> RunAsync(IServiceProvider services, CliArguments arguments, CliIo io, CancellationToken cancellationToken,
+        bool reuseStartupObservation = true)
     {
         // The start-up reconciliation observed the cluster a moment ago: its status, unless it corrected a state.
-        var status = services.GetService<StartupStatus>()?.Take()
+        var status = (reuseStartupObservation ? services.GetService<StartupStatus>()?.Take() : null)
             ?? await services.GetRequiredService<IClusterStatusSource>().GetAsync(cancellationToken);
         var assessment = status.Assessment;
         var (windows, lines) = await MaintenanceAsync(services, cancellationToken);

@@ -14,9 +14,11 @@ internal static class Usage
           pgxcbot check-config --config FILE [--file-only]
                                                  check the configuration, then the secrets, SSH keys and store
                                                  it refers to on this machine; print every error and warning
-          pgxcbot status --config FILE [--json] [--png FILE]
+          pgxcbot status --config FILE [--json] [--png FILE] [--direct]
                                                  probe the cluster once and print its status; --png also writes
-                                                 the last hour's replication lag of every pair as a picture
+                                                 the last hour's replication lag of every pair as a picture.
+                                                 With monitor.httpListen set and the bot serving there, the
+                                                 serving bot observes (warm connections) and this prints it
           pgxcbot timeline [DATANODE] --config FILE [--since 2h] [--json] [--png FILE]
                                                  every stored event in order (state changes, incidents, requests,
                                                  refusals, approvals, steps, commits blocked), with durations
@@ -36,6 +38,7 @@ internal static class Usage
           --json              status: print the snapshot and assessment as JSON on stdout; timeline: the events
           --since D           timeline: how far back (30m, 2h, 1d; default 2h, at most 7d)
           --png FILE          status: the lag picture; timeline: the timeline picture (the path is printed)
+          --direct            status: observe from this process, not through the serving bot
           --monitor           console: run the monitor even when input is redirected (--no-monitor: never)
           --file-only         check-config: the file only (e.g. in a config repository's CI, without secrets)
           --verbose, -v       more log output (always on stderr)

@@ -38,8 +38,11 @@ public static class MonitorServiceCollectionExtensions
         // The fast path for blocked commits (monitor.commitWatchSeconds): asks the monitor for a poll at once. Its
         // source, the ICommitWatchSource, is the PostgreSQL adapter's (AddPgxcBotPostgres).
         services.AddHostedService<CommitWatchService>();
+        // GET /status: what `pgxcbot status` prints, observed by this process (the CLI asks it first: RunningBotStatus).
+        services.TryAddSingleton<HttpStatusReport>();
         services.TryAddSingleton(provider => new MonitorHttpEndpoint(provider.GetRequiredService<MeterProvider>(),
-            provider.GetRequiredService<HealthCheckService>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>()));
+            provider.GetRequiredService<HealthCheckService>(), provider.GetRequiredService<ILogger<MonitorHttpEndpoint>>(),
+            provider.GetRequiredService<HttpStatusReport>()));
         services.AddHostedService<MonitorHttpService>();
         return services;
     }

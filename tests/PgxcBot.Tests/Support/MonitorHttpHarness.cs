@@ -28,8 +28,9 @@ internal sealed class MonitorHttpHarness : IAsyncDisposable
     public Uri Address => _endpoint.Address!;
 
     /// <param name="replicas">This process as a replica of a shared store; none: the embedded store's one process.</param>
+    /// <param name="status">What GET /status observes (the bot's status source); none: /status is not served.</param>
     public static async Task<MonitorHttpHarness> StartAsync(TimeProvider time, IMonitorHealthSource monitor, SqliteStore store, ClusterTopology? topology = null,
-        PgxcBot.Core.Replicas.IReplicaRole? replicas = null)
+        PgxcBot.Core.Replicas.IReplicaRole? replicas = null, PgxcBot.Hosting.IClusterStatusSource? status = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -40,23 +41,34 @@ internal sealed class MonitorHttpHarness : IAsyncDisposable
         services.AddSingleton(topology ?? TestConfigs.Validate(TestConfigs.Minimal()).Topology!);
         services.AddSingleton<MonitorMetrics>();
         if (replicas is not null) services.AddSingleton(replicas);
+        if (status is not null)
+        {
+            services.AddSingleton(status);
+            services.AddSingleton<HttpStatusReport>();
+        }
         services.AddPgxcBotHealthChecks();
         services.AddPgxcBotTelemetry();
         var provider = services.BuildServiceProvider();
         // As the host does at start: the instruments exist before anything is measured.
         _ = provider.GetRequiredService<MonitorMetrics>();
         var endpoint = new MonitorHttpEndpoint(provider.GetRequiredService<MeterProvider>(), provider.GetRequiredService<HealthCheckService>(),
-            NullLogger<MonitorHttpEndpoint>.Instance);
+            NullLogger<MonitorHttpEndpoint>.Instance, provider.GetService<HttpStatusReport>());
         await endpoint.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), CancellationToken.None);
         return new MonitorHttpHarness(provider, endpoint);
     }
 
     public async Task<(HttpStatusCode Status, string Body, string? Type)> GetAsync(string path, string? accept = null)
     {
+        var (status, body, type, _) = await GetWithHeadersAsync(path, accept);
+        return (status, body, type);
+    }
+
+    public async Task<(HttpStatusCode Status, string Body, string? Type, System.Net.Http.Headers.HttpResponseHeaders Headers)> GetWithHeadersAsync(string path, string? accept = null)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Address, path));
         if (accept is not null) request.Headers.TryAddWithoutValidation("Accept", accept);
         using var response = await _http.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.ToString());
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.ToString(), response.Headers);
     }
 
     public async Task<HttpStatusCode> PostAsync(string path)
