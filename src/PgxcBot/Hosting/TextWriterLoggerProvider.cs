@@ -32,7 +32,10 @@ public sealed class TextWriterLoggerProvider(TextWriter writer, LogLevel minimum
         {
             if (!IsEnabled(logLevel)) return;
             var line = $"{Level(logLevel)} {category}: {formatter(state, exception)}";
-            if (exception is not null) line += $" ({exception.GetType().Name}: {exception.Message})";
+            // An error's stack says where it came from (a background service that stops the host, say); a warning's
+            // exception is an expected failure the message already explains.
+            if (exception is not null)
+                line += logLevel >= LogLevel.Error ? $"\n{exception}" : $" ({exception.GetType().Name}: {exception.Message})";
             provider.Write(line);
         }
 
