@@ -36,10 +36,24 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             await monitor.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
             // The set of masters follows the topology (a promote swaps roles): checked once a second.
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+            var failing = false;
             do
             {
-                var topology = await topologyState.CurrentAsync(stoppingToken).ConfigureAwait(false);
-                Reconcile(topology, stoppingToken);
+                try
+                {
+                    var topology = await topologyState.CurrentAsync(stoppingToken).ConfigureAwait(false);
+                    Reconcile(topology, stoppingToken);
+                    if (failing) logger.LogInformation("Commit watch: the topology can be read again");
+                    failing = false;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // The store's roles could not be read (a full disk, a file removed under the bot): the watches go
+                    // on with the masters they have, and the monitor, which reads the same store, says what is wrong.
+                    // Letting it out would stop the whole host (BackgroundServiceExceptionBehavior.StopHost).
+                    if (!failing) logger.LogWarning("Commit watch: cannot read the topology ({Error}); watching the masters it had, trying again every second", e.Message);
+                    failing = true;
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
