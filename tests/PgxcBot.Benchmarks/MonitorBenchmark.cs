@@ -57,51 +57,18 @@ internal sealed class MonitorBenchmark : IBenchmark
         var detections = new List<double>();
         for (var i = 0; i < trials; i++)
         {
-            await WaitForSyncAsync(lab, cancellationToken);
-            await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, cancellationToken);
-            await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, cancellationToken);
-            await Task.Delay(Random.Shared.Next(0, 1000), cancellationToken); // a random phase against the poll ticks
-
-            var killedAt = Stopwatch.GetTimestamp();
-            await lab.Pair.Slave.KillAsync(cancellationToken);
-            var (_, switchedAt) = await lab.Notifications.WaitForAsync(
-                n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
-                Deadline, "the switch to async", cancellationToken, killedAt);
-            await writer.WaitForCommitAfterAsync(switchedAt, Deadline, cancellationToken);
-            var stall = writer.LongestGapAround(killedAt).TotalMilliseconds;
+            var (stall, detection) = await SlaveLossTrialAsync(lab, lab.Pair.Slave.KillAsync, lab.Pair.Slave.StartAsync, cancellationToken);
             stalls.Add(stall);
-            detections.Add(Stopwatch.GetElapsedTime(killedAt, switchedAt).TotalMilliseconds);
+            detections.Add(detection);
             await progress.WriteLineAsync($"monitor: slave trial {i + 1}/{trials}: commit stall {stall:0} ms");
-
-            await lab.Pair.Slave.StartAsync(cancellationToken);
-            await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", Deadline, "sync re-enabled", cancellationToken, killedAt);
         }
 
         var frozenStalls = new List<double>();
         for (var i = 0; i < frozenTrials; i++)
         {
-            await WaitForSyncAsync(lab, cancellationToken);
-            await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, cancellationToken);
-            await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, cancellationToken);
-            await Task.Delay(Random.Shared.Next(0, 1000), cancellationToken);
-
-            var frozenAt = Stopwatch.GetTimestamp();
-            await lab.Pair.Slave.FreezeAsync(cancellationToken);
-            try
-            {
-                var (_, switchedAt) = await lab.Notifications.WaitForAsync(
-                    n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
-                    Deadline, "the switch to async", cancellationToken, frozenAt);
-                await writer.WaitForCommitAfterAsync(switchedAt, Deadline, cancellationToken);
-                var stall = writer.LongestGapAround(frozenAt).TotalMilliseconds;
-                frozenStalls.Add(stall);
-                await progress.WriteLineAsync($"monitor: frozen-slave trial {i + 1}/{frozenTrials}: commit stall {stall:0} ms");
-            }
-            finally
-            {
-                await lab.Pair.Slave.ThawAsync(cancellationToken);
-            }
-            await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", Deadline, "sync re-enabled", cancellationToken, frozenAt);
+            var (stall, _) = await SlaveLossTrialAsync(lab, lab.Pair.Slave.FreezeAsync, lab.Pair.Slave.ThawAsync, cancellationToken);
+            frozenStalls.Add(stall);
+            await progress.WriteLineAsync($"monitor: frozen-slave trial {i + 1}/{frozenTrials}: commit stall {stall:0} ms");
         }
 
         var alertTimes = new List<double>();
@@ -121,6 +88,35 @@ internal sealed class MonitorBenchmark : IBenchmark
         }
 
         return new MonitorFigures(stalls, detections, alertTimes) { FrozenStalls = frozenStalls };
+    }
+
+    /// <summary>One trial: the pair in sync under a committing writer, at a random phase against the poll ticks;
+    /// <paramref name="lose"/> the slave (kill -9 or SIGSTOP); the commit stall (the longest gap between acknowledged
+    /// commits around it, ms) and the time to the switch-to-async message (ms); then <paramref name="restore"/> and
+    /// back in sync.</summary>
+    private static async Task<(double Stall, double Detection)> SlaveLossTrialAsync(MonitorLab lab, Func<CancellationToken, Task> lose,
+        Func<CancellationToken, Task> restore, CancellationToken cancellationToken)
+    {
+        await WaitForSyncAsync(lab, cancellationToken);
+        await using var writer = await CommitWriter.StartAsync(lab.Pair.Master.ConnectionString, cancellationToken);
+        await writer.WaitForCommitAfterAsync(Stopwatch.GetTimestamp(), Deadline, cancellationToken);
+        await Task.Delay(Random.Shared.Next(0, 1000), cancellationToken);
+
+        var lostAt = Stopwatch.GetTimestamp();
+        await lose(cancellationToken);
+        try
+        {
+            var (_, switchedAt) = await lab.Notifications.WaitForAsync(
+                n => n.IncidentKey == "datanode1/slave-lost" && n.Message.Title.Contains("switched to async", StringComparison.Ordinal),
+                Deadline, "the switch to async", cancellationToken, lostAt);
+            await writer.WaitForCommitAfterAsync(switchedAt, Deadline, cancellationToken);
+            return (writer.LongestGapAround(lostAt).TotalMilliseconds, Stopwatch.GetElapsedTime(lostAt, switchedAt).TotalMilliseconds);
+        }
+        finally
+        {
+            await restore(cancellationToken);
+            await lab.Notifications.WaitForAsync(n => n.Message.Title == "datanode1: back in sync", Deadline, "sync re-enabled", cancellationToken, lostAt);
+        }
     }
 
     private static Task Row(TextWriter output, string what, Stats s, string target) => output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
