@@ -12,15 +12,23 @@ internal sealed class IdleBenchmark : IBenchmark
 {
     public string Name => "idle";
 
-    public string Description => "CPU and RSS of the monitor + commit watch on N idle sync pairs. Options: --pairs 16 --seconds 60";
+    public string Description => "CPU and RSS of the monitor + commit watch on N idle sync pairs. Options: --pairs 16 --seconds 60 --watch both|on|off";
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
-        var options = new BenchmarkOptions(arguments, "pairs", "seconds");
+        var options = new BenchmarkOptions(arguments, "pairs", "seconds", "watch");
         var pairs = options.Int("pairs", 16, 1, 64);
         var seconds = options.Int("seconds", 60, 5, 3600);
+        // One mode alone is for profiling it (a trace attached while "measuring" is printed).
+        bool[] modes = options.String("watch", "both") switch
+        {
+            "both" => [true, false],
+            "on" => [true],
+            "off" => [false],
+            var other => throw new BenchmarkArgumentException($"--watch '{other}' is not one of both, on, off."),
+        };
         var rows = new List<string>();
-        foreach (var watch in new[] { true, false })
+        foreach (var watch in modes)
         {
             await progress.WriteLineAsync($"idle: building {pairs} sync pairs + 2 coordinator simulators (commit watch {(watch ? "on" : "off")})...");
             await using var lab = await MonitorLab.StartAsync(LabReplicationMode.Sync, cancellationToken, pairs: pairs,
@@ -34,6 +42,7 @@ internal sealed class IdleBenchmark : IBenchmark
             var samplesBefore = lab.CommitWatch.Samples;
             var started = Stopwatch.GetTimestamp();
             long peakRss = 0;
+            await progress.WriteLineAsync($"idle: measuring for {seconds} s (pid {Environment.ProcessId})");
             // The measured window: nothing happens, the bot watches.
             while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(seconds))
             {

@@ -24,6 +24,9 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
 
     private readonly ConcurrentDictionary<string, (Task Loop, CancellationTokenSource Stop)> _watches = new(StringComparer.Ordinal);
 
+    /// <summary>The one clock every master's loop samples on (created with the first watch).</summary>
+    private CommitWatchTicker? _ticker;
+
     /// <summary>Samples taken since start, over every master (for benchmarks and tests).</summary>
     public long Samples => Interlocked.Read(ref _samples);
 
@@ -63,6 +66,8 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
         finally
         {
             foreach (var (_, stop) in _watches.Values) await stop.CancelAsync().ConfigureAwait(false);
+            // Releases the loops waiting for the next tick.
+            _ticker?.Dispose();
             await Task.WhenAll(_watches.Values.Select(w => w.Loop)).ConfigureAwait(false);
             foreach (var (_, stop) in _watches.Values) stop.Dispose();
             _watches.Clear();
@@ -81,15 +86,19 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             gone.Stop.Cancel();
             _ = gone.Loop.ContinueWith(_ => gone.Stop.Dispose(), TaskScheduler.Default);
         }
+        if (wanted.Count == 0) return;
+        if (_ticker is null) _ticker = new CommitWatchTicker(interval, time);
+        else _ticker.Change(interval);
         foreach (var (key, pair) in wanted)
         {
             if (_watches.ContainsKey(key)) continue;
             var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            _watches[key] = (Task.Run(() => WatchAsync(topology, pair, interval, stop.Token), CancellationToken.None), stop);
+            var ticker = _ticker;
+            _watches[key] = (Task.Run(() => WatchAsync(topology, pair, interval, ticker, stop.Token), CancellationToken.None), stop);
         }
     }
 
-    private async Task WatchAsync(ClusterTopology topology, DatanodePair pair, TimeSpan interval, CancellationToken cancellationToken)
+    private async Task WatchAsync(ClusterTopology topology, DatanodePair pair, TimeSpan interval, CommitWatchTicker ticker, CancellationToken cancellationToken)
     {
         // A sample that takes longer than this is a master in trouble: the 1 s poll speaks for it.
         var timeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(250).Ticks, interval.Ticks * 5));
@@ -125,9 +134,10 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             failures = 0;
             try
             {
-                using var timer = new PeriodicTimer(interval, time);
+                long seen;
                 do
                 {
+                    seen = ticker.Count;
                     var sample = await session.SampleAsync(timeout, cancellationToken).ConfigureAwait(false);
                     Interlocked.Increment(ref _samples);
                     var verdict = rule.Observe(sample);
@@ -143,7 +153,8 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
                     lastAsked = (verdict.Kind, time.GetTimestamp());
                     monitor.RequestPoll(verdict.Kind);
                 }
-                while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+                // The shared tick: every master samples in the same burst (see CommitWatchTicker).
+                while (await ticker.WaitAsync(seen, cancellationToken).ConfigureAwait(false));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
