@@ -1,0 +1,66 @@
+using PgxcBot.Monitoring;
+
+namespace PgxcBot.Tests.Monitoring;
+
+/// <summary>The commit watch's one clock: every loop waits for the same tick; a loop that missed ticks samples
+/// again at once (they coalesce); dispose and cancellation release the waiters.</summary>
+public sealed class CommitWatchTickerTests
+{
+    private readonly FakeTimeProvider _time = new(ClusterBuilder.Now);
+
+    [Fact]
+    public async Task Every_waiter_is_released_by_the_same_tick_and_not_before()
+    {
+        using var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
+        var waits = Enumerable.Range(0, 16).Select(_ => ticker.WaitAsync(ticker.Count, CancellationToken.None)).ToArray();
+        _time.Advance(TimeSpan.FromMilliseconds(49));
+        Assert.All(waits, w => Assert.False(w.IsCompleted));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.All(await Task.WhenAll(waits), Assert.True);
+        Assert.Equal(1, ticker.Count);
+    }
+
+    [Fact]
+    public async Task A_loop_whose_sample_outlasted_ticks_goes_again_at_once_and_then_waits_for_the_next()
+    {
+        using var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
+        var seen = ticker.Count;
+        _time.Advance(TimeSpan.FromMilliseconds(130)); // two ticks during a slow sample
+        Assert.True(await ticker.WaitAsync(seen, CancellationToken.None));
+
+        var next = ticker.WaitAsync(ticker.Count, CancellationToken.None);
+        Assert.False(next.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(await next);
+    }
+
+    [Fact]
+    public async Task Dispose_releases_the_waiters_with_false_and_a_cancelled_loop_ends_at_the_tick()
+    {
+        var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
+        using var stop = new CancellationTokenSource();
+        var cancelled = ticker.WaitAsync(ticker.Count, stop.Token);
+        await stop.CancelAsync();
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.False(await cancelled);
+
+        var waiting = ticker.WaitAsync(ticker.Count, CancellationToken.None);
+        ticker.Dispose();
+        Assert.False(await waiting);
+        Assert.False(await ticker.WaitAsync(0, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_new_interval_takes_effect_from_now()
+    {
+        using var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
+        ticker.Change(TimeSpan.FromMilliseconds(200));
+        var wait = ticker.WaitAsync(ticker.Count, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(150));
+        Assert.False(wait.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(await wait);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ticker.Change(TimeSpan.Zero));
+    }
+}
