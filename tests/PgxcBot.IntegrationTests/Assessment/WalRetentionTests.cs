@@ -31,7 +31,12 @@ public sealed class WalRetentionTests : IAsyncLifetime
     {
         var healthy = await _lab.AssessAsync(Ct);
         Assert.DoesNotContain(healthy.AllProblems, p => AlertRules.KindOf(p.Code) == AlertKinds.WalRetention);
-        Assert.NotNull(healthy.MasterProbe("datanode1").Facts!.Wal);
+        var wal = healthy.MasterProbe("datanode1").Facts!.Wal!;
+        // PostgreSQL 15 reads its sizes through pg_size_bytes(current_setting(...)): the same bytes as pg_settings says.
+        var connectionString = _lab.Datanode1.Master.ConnectionString;
+        Assert.Equal(await PgSettings.BytesAsync(connectionString, "wal_segment_size", Ct), wal.SegmentBytes);
+        Assert.Equal(await PgSettings.BytesAsync(connectionString, "wal_keep_size", Ct), wal.KeepBytes);
+        Assert.Equal(await PgSettings.BytesAsync(connectionString, "max_wal_size", Ct), wal.CheckpointBytes);
 
         // A slot reserved now and never used, then three segments' worth of writes.
         await ExecuteAsync("SELECT pg_create_physical_replication_slot('forgotten', true)");

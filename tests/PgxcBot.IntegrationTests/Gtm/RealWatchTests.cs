@@ -51,6 +51,13 @@ public sealed class RealWatchTests(ITestOutputHelper output)
         Assert.Null(facts.WatchError);
         var wal = facts.Wal!;
         Assert.Equal(16L << 20, wal.SegmentBytes);
+        // The settings as pg_settings gives them (value and unit), against what the probe read its own cheaper way.
+        var keepSegments = await PgSettings.BytesAsync(connectionString, "wal_keep_segments", cts.Token);
+        Assert.Equal(keepSegments * wal.SegmentBytes, wal.KeepBytes);
+        var checkpointBytes = flavor == Flavor.PostgresXc
+            ? (2 * await PgSettings.BytesAsync(connectionString, "checkpoint_segments", cts.Token) + 1) * wal.SegmentBytes
+            : await PgSettings.BytesAsync(connectionString, "max_wal_size", cts.Token);
+        Assert.Equal(checkpointBytes, wal.CheckpointBytes);
         Assert.True(wal.OnDiskBytes > 0, "the bot's superuser lists the WAL directory");
         Assert.NotNull(wal.CurrentWalFile);
         Assert.Equal("on", wal.ArchiveMode);
