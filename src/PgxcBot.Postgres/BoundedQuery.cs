@@ -7,16 +7,27 @@ namespace PgxcBot.Postgres;
 /// timeout, the query phase the command timeout, and the whole attempt never outlives both together.
 /// The deadline is ours (a CancellationToken plus WaitAsync), so a server that swallows the TCP
 /// connection, hangs during startup, or is frozen mid-query costs no more than its timeout, even where
-/// Npgsql would wait longer. An abandoned attempt finishes in the background and its connection is then
-/// disposed. With <c>maxConcurrentOpens</c>, at most that many connections are being opened at once: opening
-/// one costs the server a process start, and a few hundred started together on a busy host all finish late and
-/// all miss their deadline. The connect deadline starts when an opening may begin; waiting for one is not
-/// charged to the server (a server that hangs costs its own timeout, and delays others only when more servers
-/// than <c>maxConcurrentOpens</c> hang together).
+/// Npgsql would wait longer.
+/// <para>An opening that misses the deadline is not aborted: it goes on in the background, bounded by Npgsql's own
+/// connect timeout (whole seconds), and the connection it yields goes back to the pool for the next probe. Aborting
+/// it made a busy host metastable: on 130 lab servers on one 2-core host (a fresh PostgreSQL 15 session costs 17 ms
+/// of server CPU there, <c>pgbench -C</c>), every poll of a starting bot aborted its openings at the 1 s deadline and
+/// the next poll opened them all again, so the bot saw every server time out for as long as it ran.</para>
+/// <para>With <c>maxConcurrentOpens</c>, at most that many connections are being opened at once: opening one
+/// costs the server a process start, and a few hundred started together on a busy host all finish late and all
+/// miss their deadline. The connect deadline starts when an opening may begin; waiting for one is not charged to
+/// the server. A new connection holds its slot through its first query, or for <see cref="SlotHold"/> if that is
+/// shorter (a pooled one gives it back at once), so servers that do not answer (a partitioned rack) delay the others by <see cref="SlotHold"/> per
+/// <c>maxConcurrentOpens</c> of them, not by their whole connect timeout.</para>
 /// </summary>
 internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0)
 {
     private readonly SemaphoreSlim? _opening = maxConcurrentOpens > 0 ? new SemaphoreSlim(maxConcurrentOpens, maxConcurrentOpens) : null;
+
+    /// <summary>How long an opening keeps its slot at most (see the class remarks): an opening on a LAN takes a few
+    /// round trips and a process start, well under this; one that takes longer is waiting on a server that may
+    /// never answer.</summary>
+    internal static readonly TimeSpan SlotHold = TimeSpan.FromMilliseconds(500);
 
     public async Task<T> RunAsync<T>(NpgsqlDataSource source, Func<NpgsqlConnection, CancellationToken, Task<T>> query,
         TimeSpan connectTimeout, TimeSpan commandTimeout, CancellationToken cancellationToken)
@@ -34,8 +45,9 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // Never hand the next probe a connection to a server that just failed us.
-                source.Clear();
+                // Never hand the next probe a connection to a server that just failed us; but an opening that only
+                // missed its deadline has no connection yet, and the one it may still yield is the next probe's.
+                if (queryPhase || e is not ProbeTimeoutException) source.Clear();
                 // A pooled connection whose server restarted fails at its first use: try once more on a
                 // fresh connection, within what is left of the budget.
                 var stalePooled = queryPhase && e is not ProbeTimeoutException
@@ -61,7 +73,14 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var phaseStarted = time.GetTimestamp();
 
-        var open = source.OpenConnectionAsync(linked.Token).AsTask();
+        // Only the caller's cancellation ends the opening itself; our deadline ends the wait for it (class remarks).
+        var open = source.OpenConnectionAsync(cancellationToken).AsTask();
+        // A pooled connection comes back at once: no process start, a warm session, so the slot is free again. A new
+        // one keeps it through its first query: a fresh session's first statements cost the server about as much as
+        // its start (catalog caches cold; PostgreSQL 15 on this 2-core host, pgbench -C: 17 ms the start, 18 ms more
+        // with the probe's statements).
+        if (open.IsCompletedSuccessfully) _opening?.Release();
+        using var slot = _opening is null || open.IsCompletedSuccessfully ? null : new OpeningSlot(_opening, time);
         NpgsqlConnection connection;
         try
         {
@@ -72,10 +91,6 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
             DisposeWhenDone(open);
             cancellationToken.ThrowIfCancellationRequested();
             throw new ProbeTimeoutException($"no answer within {connectBudget.TotalSeconds:0.#} s while connecting");
-        }
-        finally
-        {
-            _opening?.Release();
         }
 
         enteredQueryPhase();
@@ -109,6 +124,28 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>A new connection's slot, given back exactly once: when its probe ends (dispose) or after
+    /// <see cref="SlotHold"/>, whichever is first.</summary>
+    private sealed class OpeningSlot : IDisposable
+    {
+        private readonly SemaphoreSlim _slots;
+        private readonly ITimer _hold;
+        private int _released;
+
+        public OpeningSlot(SemaphoreSlim slots, TimeProvider time)
+        {
+            _slots = slots;
+            _hold = time.CreateTimer(static state => ((OpeningSlot)state!).Dispose(), this, SlotHold, Timeout.InfiniteTimeSpan);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            _hold.Dispose();
+            _slots.Release();
         }
     }
 

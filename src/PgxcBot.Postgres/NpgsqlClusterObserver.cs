@@ -24,10 +24,9 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
     /// <summary>Connections being opened at once by one observer (pooled ones are reused without waiting). A
     /// one-shot status of 64 lab pairs, all 130 servers on one loaded 2-core host (load average 20-30), got 64 of 64
     /// pairs answering with 8 or 16, 14 of 64 with 32 and none unbounded: every backend started at once finished
-    /// after its deadline. On real clusters each server has its own host, and a server that does not answer holds
-    /// its slot for the whole connect timeout: a low bound would make a partitioned rack cost several timeouts. 64
-    /// keeps a partition of up to 64 silent servers at one timeout and still bounds the storm.</summary>
-    internal const int MaxConcurrentOpens = 64;
+    /// after its deadline. A server that does not answer keeps its slot only for <see cref="BoundedQuery.SlotHold"/>
+    /// (not its whole connect timeout), so a partitioned rack of 64 silent servers delays the others by 2 s at most.</summary>
+    public const int MaxConcurrentOpens = 16;
 
     public NpgsqlClusterObserver(ISecretResolver secrets, TimeProvider time, ILogger<NpgsqlClusterObserver> logger)
     {

@@ -42,6 +42,11 @@ public sealed class DelayProxy : IAsyncDisposable
     /// <summary>One-way delay of every chunk.</summary>
     public TimeSpan Delay { get; }
 
+    /// <summary>Connections accepted so far (each one relayed to the target).</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    private int _accepted;
+
     private async Task AcceptAsync()
     {
         try
@@ -49,6 +54,7 @@ public sealed class DelayProxy : IAsyncDisposable
             while (true)
             {
                 var client = await _listener.AcceptSocketAsync(_stop.Token);
+                Interlocked.Increment(ref _accepted);
                 var server = new Socket(_target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 client.NoDelay = true;
                 try
