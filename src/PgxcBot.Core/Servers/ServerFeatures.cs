@@ -48,6 +48,9 @@ public sealed record ServerFeatures(int VersionNum)
     /// <summary>wal_keep_size (13+); before it, wal_keep_segments.</summary>
     public bool WalKeepSize => VersionNum >= 130000;
 
+    /// <summary>to_regproc(text) and to_regclass(text), 9.4+: a name looked up without scanning the catalog.</summary>
+    public bool RegLookups => VersionNum >= 90400;
+
     /// <summary>pg_size_bytes(text), 9.6+: a setting's bytes from current_setting(), which reads one setting, where
     /// pg_settings builds every setting's row (0.5 ms of server CPU per scan, PostgreSQL 15 here, pgbench -M prepared).</summary>
     public bool SizeBytes => VersionNum >= 90600;

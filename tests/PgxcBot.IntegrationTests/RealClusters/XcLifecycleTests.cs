@@ -46,7 +46,13 @@ public sealed class XcLifecycleTests(ITestOutputHelper output)
         {
             await coordinator.StartAsync(cts.Token);
             output.WriteLine("the coordinator restarted beside its frozen pooler (the lock did not hold this time)");
-            Assert.Equal(["1"], await RealClusterChecks.RowsAsync(coordinator.ConnectionString(), "SELECT 1::text", cts.Token));
+            // Killed, it replays its WAL before it takes connections (57P03 "in recovery mode" meanwhile: seen in a run).
+            var rows = await Poll.UntilAsync(async () =>
+            {
+                try { return await RealClusterChecks.RowsAsync(coordinator.ConnectionString(), "SELECT 1::text", cts.Token); }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CannotConnectNow) { return null; }
+            }, r => r is not null, TimeSpan.FromSeconds(60), "the restarted coordinator to finish recovery and answer", cts.Token);
+            Assert.Equal(["1"], rows);
         }
         catch (LabCommandException refused)
         {
