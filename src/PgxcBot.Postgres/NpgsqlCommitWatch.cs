@@ -62,13 +62,16 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
                     $"{master.Endpoint} answers as PostgreSQL {connection.PostgreSqlVersion} (Postgres-XC 1.2 is 9.3), which has no pg_stat_activity.wait_event: waiting commits show only in process titles, read over SSH by the 1 s poll"));
             }
             var command = new NpgsqlCommand(ProbeSql.CommitWatch(features), connection) { CommandTimeout = 1 };
+            var preparing = command.PrepareAsync(CancellationToken.None);
             try
             {
-                await command.PrepareAsync(CancellationToken.None).WaitAsync(topology.Monitor.CommandTimeout, time, cancellationToken).ConfigureAwait(false);
+                await preparing.WaitAsync(topology.Monitor.CommandTimeout, time, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
-                _ = Task.Run(() => { command.Dispose(); connection.Dispose(); }, CancellationToken.None);
+                // Not while the statement is on its way (see Session.DisposeAsync): once it ends, within Npgsql's 1 s
+                // command timeout and its cancellation timeout after that.
+                _ = Session.CloseWhenDone(preparing, command, connection, null);
                 throw;
             }
             return new Session(source, connection, command, time);
@@ -90,14 +93,16 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
     private sealed class Session(NpgsqlDataSource source, NpgsqlConnection connection, NpgsqlCommand command, TimeProvider time) : ICommitWatchSession
     {
         private readonly List<CommitWatchSender> _senders = [];
+        private Task _inflight = Task.CompletedTask;
 
         public string? Unsupported => null;
 
         public async Task<CommitSample> SampleAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
-            // Our own deadline: a frozen master never answers. The abandoned read ends when the session is
-            // disposed (the connection closes) or at the command timeout.
+            // Our own deadline: a frozen master never answers. The abandoned read ends at Npgsql's command timeout
+            // (1 s, then its cancellation timeout), and the session closes only after it (DisposeAsync).
             var run = ReadAsync(CancellationToken.None);
+            _inflight = run;
             try
             {
                 return await run.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
@@ -131,11 +136,25 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
             return new CommitSample(time.GetUtcNow(), inRecovery, waiters, _senders.Count == 0 ? [] : [.. _senders]);
         }
 
-        public async ValueTask DisposeAsync()
+        /// <summary>Closes the connection, at once when no sample is on its way, else as soon as that sample ends:
+        /// closing a connection under a running statement hung (and kept the server's session open) when a watch gave
+        /// up a slow sample, so a loaded master collected one idle watch session per give-up until max_connections
+        /// refused every client.</summary>
+        public ValueTask DisposeAsync() => new(CloseWhenDone(_inflight, command, connection, source));
+
+        /// <summary>Disposes the command, the connection and (when given) the data source once <paramref name="running"/>
+        /// has ended, whatever its outcome; failures closing an already broken connection are observed, not thrown.</summary>
+        internal static async Task CloseWhenDone(Task running, NpgsqlCommand command, NpgsqlConnection connection, NpgsqlDataSource? source)
         {
-            await command.DisposeAsync().ConfigureAwait(false);
-            await connection.DisposeAsync().ConfigureAwait(false);
-            await source.DisposeAsync().ConfigureAwait(false);
+            try { await running.ConfigureAwait(false); }
+            catch (Exception) { /* a failed or cancelled statement: the connection is closed all the same */ }
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                await command.DisposeAsync().ConfigureAwait(false);
+                if (source is not null) await source.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception) { /* the connection was broken already */ }
         }
     }
 }

@@ -1,0 +1,58 @@
+using System.Net;
+using PgxcBot.Core.Observation;
+using PgxcBot.Lab.Faults;
+using PgxcBot.Postgres;
+
+namespace PgxcBot.IntegrationTests.Monitoring;
+
+/// <summary>
+/// The commit watch's sessions over Npgsql on a real PostgreSQL 15 master: a session given up while its sample is still
+/// on its way (a slow or loaded master) closes its connection once that sample ends. The commit watch gives up a
+/// session at every sample slower than its 250 ms bound and opens another; a session that kept its connection on every
+/// such turn filled the master's max_connections (seen: 16 idle watch sessions on one lab master within two minutes).
+/// </summary>
+public sealed class CommitWatchSessionTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task Sessions_given_up_mid_sample_close_their_connections_once_the_sample_ends()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
+        // 150 ms each way: a sample takes at least 300 ms, more than the 100 ms this test allows it.
+        await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(150));
+        var real = pair.ToDatanodePair();
+        var master = real.Master with { Port = proxy.Port };
+        var topology = LabTopology.For([real with { Master = master }], monitor: LabTopology.FastMonitor with
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            CommandTimeout = TimeSpan.FromSeconds(5),
+        });
+        var watch = new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System);
+
+        const int rounds = 6;
+        var closing = new List<Task>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var session = await watch.OpenAsync(topology, master, cts.Token);
+            await Assert.ThrowsAsync<TimeoutException>(() => session.SampleAsync(TimeSpan.FromMilliseconds(100), cts.Token));
+            // As the commit watch does: given up at once, its sample still on the wire, closed in the background.
+            closing.Add(Task.Run(async () => await session.DisposeAsync(), CancellationToken.None));
+        }
+
+        var open = await Poll.UntilAsync(() => WatchSessionsAsync(pair, cts.Token), n => n == 0, TimeSpan.FromSeconds(20),
+            "every given-up watch session to close its connection", cts.Token);
+        output.WriteLine($"{rounds} sessions given up mid-sample; {open} still connected");
+        await Task.WhenAll(closing).WaitAsync(TimeSpan.FromSeconds(10), cts.Token);
+    }
+
+    private static async Task<long> WatchSessionsAsync(LabPair pair, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(pair.Master.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgxcbot-commit-watch'", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
