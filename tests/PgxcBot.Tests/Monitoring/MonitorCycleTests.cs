@@ -129,6 +129,34 @@ public class MonitorCycleTests
     }
 
     [Fact]
+    public void A_pair_whose_servers_both_time_out_for_one_poll_is_not_paged_as_down()
+    {
+        var silent = new ClusterBuilder();
+        silent.Pair().MasterStatus = ProbeStatus.Timeout;
+        silent.Pair().SlaveStatus = ProbeStatus.Timeout;
+
+        var first = Poll(silent);
+        Assert.Equal("Polling again at once: the master of datanode1 did not answer.", first.Summary);
+        Assert.Empty(first.Changes.Notifications);
+        var answered = Poll(new ClusterBuilder(), after: TimeSpan.FromMilliseconds(300));
+        Assert.Equal("No action: every pair is in sync.", answered.Summary);
+        Assert.Empty(answered.Changes.Incidents);
+    }
+
+    [Fact]
+    public void A_pair_whose_servers_both_refuse_twice_is_paged_as_down_within_the_second_poll()
+    {
+        var down = new ClusterBuilder().MasterKilled();
+        down.Pair().SlaveStatus = ProbeStatus.Unreachable;
+
+        Assert.Empty(Poll(down).Changes.Notifications);
+        var confirmed = Poll(down, after: TimeSpan.FromMilliseconds(300));
+        var page = Assert.Single(confirmed.Changes.Notifications);
+        Assert.Equal(NotificationKind.Raised, page.Kind);
+        Assert.Equal($"datanode1/{AlertKinds.NoMaster}", page.IncidentKey);
+    }
+
+    [Fact]
     public void In_a_maintenance_window_a_dropped_slave_is_neither_switched_nor_announced()
     {
         var window = new MaintenanceState([new Mute(1, "datanode1", null, "alice", "slave host reboot", ClusterBuilder.Now, ClusterBuilder.Now.AddHours(1))], []);
