@@ -115,6 +115,20 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
             }
         }
 
+        /// <inheritdoc />
+        public async Task<bool> SettledAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _inflight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+
         private async Task<CommitSample> ReadAsync(CancellationToken cancellationToken)
         {
             _senders.Clear();

@@ -103,7 +103,7 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
         // A sample that takes longer than this is a master in trouble: the 1 s poll speaks for it.
         var timeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(250).Ticks, interval.Ticks * 5));
         var rule = new CommitWatchRule(pair);
-        var lastAsked = (Kind: CommitWatchKind.None, At: 0L);
+        var asked = new LastAsked();
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -134,27 +134,19 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             failures = 0;
             try
             {
-                long seen;
-                do
+                while (!await SampleUntilStoppedAsync(session, pair, rule, asked, timeout, ticker, cancellationToken).ConfigureAwait(false))
                 {
-                    seen = ticker.Count;
-                    var sample = await session.SampleAsync(timeout, cancellationToken).ConfigureAwait(false);
-                    Interlocked.Increment(ref _samples);
-                    var verdict = rule.Observe(sample);
-                    // The latest measured silence (or its end) goes to the next poll as evidence, at every sample.
-                    monitor.NoteSilentSlave(pair.Name, verdict.Sighting);
-                    if (verdict.Kind == CommitWatchKind.None)
+                    // A sample slower than its bound: the poll looks now, and the same session goes on once the late
+                    // answer is in (a new one would cost a loaded master a process start); a failed one is reopened.
+                    if (asked.Kind != CommitWatchKind.MasterUnanswered || time.GetElapsedTime(asked.At) >= RepeatAfter)
                     {
-                        lastAsked = (CommitWatchKind.None, 0);
-                        continue;
+                        asked.Kind = CommitWatchKind.MasterUnanswered;
+                        asked.At = time.GetTimestamp();
+                        monitor.RequestPoll(CommitWatchKind.MasterUnanswered);
                     }
-                    if (verdict.Kind == lastAsked.Kind && time.GetElapsedTime(lastAsked.At) < RepeatAfter) continue;
-                    if (lastAsked.Kind != verdict.Kind) logger.LogWarning("Commit watch: {Reason}; polling now", verdict.Reason);
-                    lastAsked = (verdict.Kind, time.GetTimestamp());
-                    monitor.RequestPoll(verdict.Kind);
+                    if (!await session.SettledAsync(cancellationToken).ConfigureAwait(false))
+                        throw new TimeoutException($"no answer within {timeout.TotalMilliseconds:0} ms, then the connection failed");
                 }
-                // The shared tick: every master samples in the same burst (see CommitWatchTicker).
-                while (await ticker.WaitAsync(seen, cancellationToken).ConfigureAwait(false));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -169,7 +161,7 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             }
             finally
             {
-                // A connection whose query was abandoned may take a while to close: never wait for it here.
+                // A connection whose query was abandoned closes once that query ends: never wait for it here.
                 _ = Task.Run(async () =>
                 {
                     try { await session.DisposeAsync().ConfigureAwait(false); }
@@ -178,6 +170,52 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             }
             if (!await DelayAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false)) return;
         }
+    }
+
+    /// <summary>Samples at every shared tick until the watch stops (true) or a sample times out (false); a failed
+    /// sample throws.</summary>
+    private async Task<bool> SampleUntilStoppedAsync(ICommitWatchSession session, DatanodePair pair, CommitWatchRule rule, LastAsked asked,
+        TimeSpan timeout, CommitWatchTicker ticker, CancellationToken cancellationToken)
+    {
+        long seen;
+        do
+        {
+            seen = ticker.Count;
+            CommitSample sample;
+            try
+            {
+                sample = await session.SampleAsync(timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+            Interlocked.Increment(ref _samples);
+            var verdict = rule.Observe(sample);
+            // The latest measured silence (or its end) goes to the next poll as evidence, at every sample.
+            monitor.NoteSilentSlave(pair.Name, verdict.Sighting);
+            if (verdict.Kind == CommitWatchKind.None)
+            {
+                asked.Kind = CommitWatchKind.None;
+                continue;
+            }
+            if (verdict.Kind == asked.Kind && time.GetElapsedTime(asked.At) < RepeatAfter) continue;
+            if (asked.Kind != verdict.Kind) logger.LogWarning("Commit watch: {Reason}; polling now", verdict.Reason);
+            asked.Kind = verdict.Kind;
+            asked.At = time.GetTimestamp();
+            monitor.RequestPoll(verdict.Kind);
+        }
+        // The shared tick: every master samples in the same burst (see CommitWatchTicker).
+        while (await ticker.WaitAsync(seen, cancellationToken).ConfigureAwait(false));
+        return true;
+    }
+
+    /// <summary>What the watch of one master last asked the monitor for, and when (a timestamp): the same ask is not
+    /// repeated within <see cref="RepeatAfter"/>.</summary>
+    private sealed class LastAsked
+    {
+        public CommitWatchKind Kind = CommitWatchKind.None;
+        public long At;
     }
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)

@@ -47,6 +47,30 @@ public sealed class CommitWatchSessionTests(ITestOutputHelper output)
         await Task.WhenAll(closing).WaitAsync(TimeSpan.FromSeconds(10), cts.Token);
     }
 
+    [Fact]
+    public async Task A_session_whose_sample_was_late_goes_on_once_the_late_answer_is_in()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
+        await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(150));
+        var real = pair.ToDatanodePair();
+        var master = real.Master with { Port = proxy.Port };
+        var topology = LabTopology.For([real with { Master = master }], monitor: LabTopology.FastMonitor with
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            CommandTimeout = TimeSpan.FromSeconds(5),
+        });
+        await using var session = await new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System).OpenAsync(topology, master, cts.Token);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => session.SampleAsync(TimeSpan.FromMilliseconds(100), cts.Token));
+        Assert.True(await session.SettledAsync(cts.Token), "the late answer came in: the session can go on");
+        var sample = await session.SampleAsync(TimeSpan.FromSeconds(3), cts.Token);
+
+        Assert.False(sample.InRecovery);
+        Assert.Equal(1, proxy.Accepted);
+        Assert.Equal(1, await WatchSessionsAsync(pair, cts.Token));
+    }
+
     private static async Task<long> WatchSessionsAsync(LabPair pair, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(pair.Master.ConnectionString + ";Pooling=false");
