@@ -17,8 +17,8 @@ namespace PgxcBot.Postgres;
 /// costs the server a process start, and a few hundred started together on a busy host all finish late and all
 /// miss their deadline. The connect deadline starts when an opening may begin; waiting for one is not charged to
 /// the server. A new connection holds its slot through its first query, or for <see cref="SlotHold"/> if that is
-/// shorter (a pooled one gives it back at once), so servers that do not answer (a partitioned rack) delay the others by <see cref="SlotHold"/> per
-/// <c>maxConcurrentOpens</c> of them, not by their whole connect timeout.</para>
+/// shorter (a pooled one gives it back at once), so servers that do not answer (a partitioned rack) delay the
+/// others by <see cref="SlotHold"/> per <c>maxConcurrentOpens</c> of them, not by their whole connect timeout.</para>
 /// </summary>
 internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0)
 {
@@ -74,13 +74,23 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
         var phaseStarted = time.GetTimestamp();
 
         // Only the caller's cancellation ends the opening itself; our deadline ends the wait for it (class remarks).
-        var open = source.OpenConnectionAsync(cancellationToken).AsTask();
+        Task<NpgsqlConnection> open;
+        try
+        {
+            open = source.OpenConnectionAsync(cancellationToken).AsTask();
+        }
+        catch
+        {
+            _opening?.Release();
+            throw;
+        }
         // A pooled connection comes back at once: no process start, a warm session, so the slot is free again. A new
         // one keeps it through its first query: a fresh session's first statements cost the server about as much as
         // its start (catalog caches cold; PostgreSQL 15 on this 2-core host, pgbench -C: 17 ms the start, 18 ms more
-        // with the probe's statements).
-        if (open.IsCompletedSuccessfully) _opening?.Release();
-        using var slot = _opening is null || open.IsCompletedSuccessfully ? null : new OpeningSlot(_opening, time);
+        // with the probe's statements). Read once: the opening may complete between two reads.
+        var pooled = open.IsCompletedSuccessfully;
+        if (pooled) _opening?.Release();
+        using var slot = _opening is null || pooled ? null : new OpeningSlot(_opening, time);
         NpgsqlConnection connection;
         try
         {

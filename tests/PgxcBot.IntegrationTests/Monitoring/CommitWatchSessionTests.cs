@@ -1,6 +1,4 @@
-using System.Net;
 using PgxcBot.Core.Observation;
-using PgxcBot.Lab.Faults;
 using PgxcBot.Postgres;
 
 namespace PgxcBot.IntegrationTests.Monitoring;
@@ -19,16 +17,9 @@ public sealed class CommitWatchSessionTests(ITestOutputHelper output)
     public async Task Sessions_given_up_mid_sample_close_their_connections_once_the_sample_ends()
     {
         using var cts = new CancellationTokenSource(Budget);
-        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
         // 150 ms each way: a sample takes at least 300 ms, more than the 100 ms this test allows it.
-        await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(150));
-        var real = pair.ToDatanodePair();
-        var master = real.Master with { Port = proxy.Port };
-        var topology = LabTopology.For([real with { Master = master }], monitor: LabTopology.FastMonitor with
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            CommandTimeout = TimeSpan.FromSeconds(5),
-        });
+        await using var slow = await SlowMaster.StartAsync(TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), cts.Token);
+        var (pair, master, topology) = (slow.Pair, slow.Master, slow.Topology);
         var watch = new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System);
 
         const int rounds = 6;
@@ -51,24 +42,16 @@ public sealed class CommitWatchSessionTests(ITestOutputHelper output)
     public async Task A_session_whose_sample_was_late_goes_on_once_the_late_answer_is_in()
     {
         using var cts = new CancellationTokenSource(Budget);
-        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
-        await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(150));
-        var real = pair.ToDatanodePair();
-        var master = real.Master with { Port = proxy.Port };
-        var topology = LabTopology.For([real with { Master = master }], monitor: LabTopology.FastMonitor with
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            CommandTimeout = TimeSpan.FromSeconds(5),
-        });
-        await using var session = await new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System).OpenAsync(topology, master, cts.Token);
+        await using var slow = await SlowMaster.StartAsync(TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), cts.Token);
+        await using var session = await new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System).OpenAsync(slow.Topology, slow.Master, cts.Token);
 
         await Assert.ThrowsAsync<TimeoutException>(() => session.SampleAsync(TimeSpan.FromMilliseconds(100), cts.Token));
         Assert.True(await session.SettledAsync(cts.Token), "the late answer came in: the session can go on");
         var sample = await session.SampleAsync(TimeSpan.FromSeconds(3), cts.Token);
 
         Assert.False(sample.InRecovery);
-        Assert.Equal(1, proxy.Accepted);
-        Assert.Equal(1, await WatchSessionsAsync(pair, cts.Token));
+        Assert.Equal(1, slow.Proxy.Accepted);
+        Assert.Equal(1, await WatchSessionsAsync(slow.Pair, cts.Token));
     }
 
     private static async Task<long> WatchSessionsAsync(LabPair pair, CancellationToken cancellationToken)

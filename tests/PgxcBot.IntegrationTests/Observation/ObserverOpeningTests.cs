@@ -1,4 +1,3 @@
-using System.Net;
 using PgxcBot.Lab.Faults;
 using PgxcBot.Core.Observation;
 using PgxcBot.Postgres;
@@ -18,17 +17,10 @@ public sealed class ObserverOpeningTests(ITestOutputHelper output)
     public async Task An_opening_that_misses_its_deadline_goes_on_and_the_next_probe_uses_its_connection()
     {
         using var cts = new CancellationTokenSource(Budget);
-        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
         // 150 ms each way: opening a session takes at least one round trip (300 ms), more than the 200 ms the probe
         // may wait, and well under Npgsql's own 1 s bound; a query on an open session fits its 3 s.
-        await using var proxy = new DelayProxy(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, pair.Master.Port), TimeSpan.FromMilliseconds(150));
-        var real = pair.ToDatanodePair();
-        var slow = real with { Master = real.Master with { Port = proxy.Port }, Slave = null };
-        var topology = LabTopology.For([slow], monitor: LabTopology.FastMonitor with
-        {
-            ConnectTimeout = TimeSpan.FromMilliseconds(200),
-            CommandTimeout = TimeSpan.FromSeconds(3),
-        });
+        await using var slow = await SlowMaster.StartAsync(TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(3), cts.Token);
+        var (proxy, topology) = (slow.Proxy, slow.Topology);
         await using var observer = ObserverHarness.Create();
 
         var first = (await observer.ObserveAsync(topology, cts.Token)).Pair("datanode1").Master;
