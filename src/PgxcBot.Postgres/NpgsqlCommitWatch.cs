@@ -134,12 +134,14 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
             _senders.Clear();
             var inRecovery = false;
             var waiters = 0;
+            DateTimeOffset? masterClock = null;
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     inRecovery = reader.GetBoolean(0);
                     waiters = reader.GetInt32(1);
+                    masterClock ??= new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(7), DateTimeKind.Utc));
                     if (reader.IsDBNull(2)) continue;
                     _senders.Add(new CommitWatchSender(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                         reader.IsDBNull(4) ? "" : reader.GetString(4),
@@ -147,7 +149,7 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
                         reader.IsDBNull(6) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc))));
                 }
             }
-            return new CommitSample(time.GetUtcNow(), inRecovery, waiters, _senders.Count == 0 ? [] : [.. _senders]);
+            return new CommitSample(time.GetUtcNow(), inRecovery, waiters, _senders.Count == 0 ? [] : [.. _senders]) { MasterClock = masterClock };
         }
 
         /// <summary>Closes the connection, at once when no sample is on its way, else as soon as that sample ends:

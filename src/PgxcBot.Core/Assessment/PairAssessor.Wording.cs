@@ -51,7 +51,7 @@ internal sealed partial class PairAssessor
         if (requirement.StandbysMissing)
         {
             var streaming = requirement.Available.Count == 0 ? "none streams" : $"only {requirement.Available.Count} stream(s) ({string.Join(", ", requirement.Available.Select(r => r.ApplicationName))})";
-            var notStreaming = _observation.SilentSlave is { } silent && waiters > 0
+            var notStreaming = Silence is { } silent
                 ? $"which {SilenceMeasured(silent, "they")}"
                 : "which is not streaming";
             why = rule.Required == 1 && _sender.How != SlaveIdentification.OtherName && _pair.Slave is not null && rule.Includes(_pair.ApplicationName)
@@ -60,7 +60,7 @@ internal sealed partial class PairAssessor
         }
         else
         {
-            var oldest = _observation.SilentSlave is { } silent && waiters > 0
+            var oldest = Silence is { } silent
                 ? $"the slave {SlaveAt} {SilenceMeasured(silent, "they")}"
                 : _master!.OldestSyncRepWait is { } age ? $"the oldest for {Humanize.Duration(age)}" : "at two polls in a row, with no standby confirming anything";
             why = $"commits have been waiting for a synchronous standby ({oldest}) although {setting} looks satisfiable ({rule.Describe()})";
@@ -258,7 +258,7 @@ internal sealed partial class PairAssessor
         if (_row is not null && _row.State == "streaming" && IsFrozen(_row))
         {
             code = ProblemCodes.SlaveFrozen;
-            var silence = _observation.SilentSlave is { } silent
+            var silence = Silence is { } silent
                 ? $"the slave {SilenceMeasured(silent, $"{silent.Waiters} commit(s)")}"
                 : $"the slave has confirmed no WAL since {_row.ReplyTime!.Value:HH:mm:ss.f} UTC ({Humanize.Duration(_now - _row.ReplyTime!.Value)} ago){StalledWaiters()}";
             what = $"the master still lists {SlaveAt} as streaming, but {silence}: the slave host looks frozen or cut off";

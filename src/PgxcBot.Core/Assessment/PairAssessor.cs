@@ -227,7 +227,13 @@ internal sealed partial class PairAssessor
     /// <summary>The WAL sender confirms nothing: its reply is stale, or it stalled from one poll to the next, or (the
     /// pair's own slave) the commit watch measured it silent while commits waited, moments ago, and commits still wait.</summary>
     private bool IsFrozen(ReplicationRow row) => (row.ReplyTime is { } reply && _now - reply > ReplyStaleAfter) || IsStalled(row)
-        || (ReferenceEquals(row, _row) && _observation.SilentSlave is not null && Waiters(_observation) > 0);
+        || (ReferenceEquals(row, _row) && Silence is not null);
+
+    /// <summary>The commit watch's measured silence of the slave as evidence at this poll: commits still wait, and the
+    /// poll's own row of the slave's WAL sender shows it has confirmed nothing since the watch saw it silent (the
+    /// monitor passes only fresh sightings of this master). Null otherwise.</summary>
+    private SilentSlaveSighting? Silence =>
+        _observation.SilentSlave is { } silent && Waiters(_observation) > 0 && (_row is null || silent.LastsAt(_row)) ? silent : null;
 
     /// <summary>The poll-to-poll test that needs no clock agreement between hosts: the master had WAL the
     /// slave had not confirmed at the previous poll, and a whole poll later the slave has sent no reply
@@ -320,7 +326,7 @@ internal sealed partial class PairAssessor
         {
             // The commit watch measured it between its own samples of this master: commits waited while the slave
             // confirmed nothing for longer than its pace allows. Commits still waiting now are held by that slave.
-            if (_observation.SilentSlave is not null && Waiters(_observation) > 0) return true;
+            if (Silence is not null) return true;
             if (_master!.OldestSyncRepWait is { } oldest)
             {
                 var slowest = _master.Replication.Where(r => r.SyncState is "sync" or "quorum")

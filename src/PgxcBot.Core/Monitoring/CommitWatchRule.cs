@@ -65,6 +65,8 @@ public sealed class CommitWatchRule(DatanodePair pair)
     public CommitWatchVerdict Observe(CommitSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
+        // One clock for every gap: the master's when the sample carries it (a rule watches one master).
+        var at = sample.MasterClock ?? sample.At;
         var sender = SlaveSender(sample);
         var progress = sender is null ? ((Lsn?, DateTimeOffset?)?)null : (sender.FlushLsn, sender.ReplyTime);
         var moved = progress is not null && _lastSeen is not null && progress != _lastSeen;
@@ -72,8 +74,8 @@ public sealed class CommitWatchRule(DatanodePair pair)
         {
             // Only gaps inside a wait count: an idle slave replies every wal_receiver_status_interval (10 s).
             if (moved && _waitingSince is { } waitingSince && _lastProgressAt is { } previous)
-                RememberGap(sample.At - (previous > waitingSince ? previous : waitingSince));
-            _lastProgressAt = sample.At;
+                RememberGap(at - (previous > waitingSince ? previous : waitingSince));
+            _lastProgressAt = at;
         }
         _lastSeen = progress;
 
@@ -82,7 +84,7 @@ public sealed class CommitWatchRule(DatanodePair pair)
             _waitingSince = null;
             return CommitWatchVerdict.Quiet;
         }
-        _waitingSince ??= sample.At;
+        _waitingSince ??= at;
         var waiting = Count(sample.Waiters);
         if (sender is null)
             return new CommitWatchVerdict(CommitWatchKind.SlaveMissing,
@@ -92,12 +94,16 @@ public sealed class CommitWatchRule(DatanodePair pair)
                 $"{waiting} commit(s) wait on {pair.Name}'s master and the slave's WAL sender is {sender.State}, not streaming");
 
         var since = _lastProgressAt is { } last && last > _waitingSince.Value ? last : _waitingSince.Value;
-        var silent = sample.At - since;
+        var silent = at - since;
         return silent >= SilentAfter
             ? new CommitWatchVerdict(CommitWatchKind.SlaveSilent,
                 $"{waiting} commit(s) wait on {pair.Name}'s master and the slave {pair.Slave.Endpoint} has confirmed nothing for {Ms(silent)} ms (its recent pace: {Ms(Pace)} ms)")
             {
-                Sighting = new SilentSlaveSighting(pair.Master.Endpoint, sample.At, sample.Waiters, silent, SilentAfter),
+                Sighting = new SilentSlaveSighting(pair.Master.Endpoint, sample.At, sample.Waiters, silent, SilentAfter)
+                {
+                    LastFlush = sender.FlushLsn,
+                    LastReply = sender.ReplyTime,
+                },
             }
             : CommitWatchVerdict.Quiet;
     }

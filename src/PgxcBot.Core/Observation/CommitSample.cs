@@ -9,7 +9,14 @@ namespace PgxcBot.Core.Observation;
 /// <param name="InRecovery">The server is a standby (then nothing of this sample matters).</param>
 /// <param name="Waiters">Sessions whose commit waits for a synchronous standby.</param>
 /// <param name="Senders">The master's WAL senders.</param>
-public sealed record CommitSample(DateTimeOffset At, bool InRecovery, int Waiters, IReadOnlyList<CommitWatchSender> Senders);
+public sealed record CommitSample(DateTimeOffset At, bool InRecovery, int Waiters, IReadOnlyList<CommitWatchSender> Senders)
+{
+    /// <summary>When the master ran the sample, by its own clock (clock_timestamp()); null when the source does not
+    /// say. Silences are measured on it when given: the bot's receipt time also counts the bot's own delays (a GC
+    /// pause, a read that waited for a thread), and a sample taken before such a delay but read after it would
+    /// stretch the slave's silence by the delay.</summary>
+    public DateTimeOffset? MasterClock { get; init; }
+}
 
 /// <summary>One WAL sender as the fast watch sees it.</summary>
 /// <param name="ApplicationName">pg_stat_replication.application_name.</param>

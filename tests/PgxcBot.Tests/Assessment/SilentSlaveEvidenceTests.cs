@@ -7,9 +7,14 @@ namespace PgxcBot.Tests.Assessment;
 /// </summary>
 public sealed class SilentSlaveEvidenceTests
 {
+    /// <summary>The watch's sighting, with the slave's last confirmation as the poll's row shows it (the silence lasts).</summary>
     private static SilentSlaveSighting Silent(ClusterBuilder builder, double silentMs = 420, double allowedMs = 300) =>
         new(builder.Pair().Config.Master.Endpoint, builder.TakenAt.AddMilliseconds(-30), 3,
-            TimeSpan.FromMilliseconds(silentMs), TimeSpan.FromMilliseconds(allowedMs));
+            TimeSpan.FromMilliseconds(silentMs), TimeSpan.FromMilliseconds(allowedMs))
+        {
+            LastFlush = builder.Pair().Row.FlushLsn,
+            LastReply = builder.Pair().Row.ReplyTime,
+        };
 
     [Fact]
     public void Commits_waiting_on_a_slave_the_watch_measured_silent_are_blocked_at_once_and_the_message_cites_the_measurement()
@@ -42,6 +47,45 @@ public sealed class SilentSlaveEvidenceTests
 
         Assert.False(pair.CommitsBlocked);
         Assert.Equal(ObservedCondition.Sync, pair.Condition);
+    }
+
+    [Theory]
+    [InlineData(true, false)]  // the slave flushed more WAL since the sighting
+    [InlineData(false, true)]  // the slave replied since (a keepalive answer, the same flush position)
+    [InlineData(true, true)]
+    public void A_silence_that_ended_before_the_poll_is_not_a_frozen_slave(bool flushMoved, bool replied)
+    {
+        // A one-second stall (a slow fsync on the slave, a loaded host) that ended between the watch's sample and the
+        // poll: commits still wait, for the next confirmation, as they do on every synchronous commit.
+        var builder = new ClusterBuilder();
+        builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 1, OldestSyncRepWait = TimeSpan.FromMilliseconds(200) };
+        var sighting = Silent(builder, silentMs: 1000, allowedMs: 800);
+        builder.Pair().SilentSlave = sighting with
+        {
+            LastFlush = flushMoved ? new Lsn(sighting.LastFlush!.Value.Value - 64) : sighting.LastFlush,
+            LastReply = replied ? sighting.LastReply!.Value.AddMilliseconds(-250) : sighting.LastReply,
+        };
+
+        var pair = builder.Assess().Pairs[0];
+
+        Assert.False(pair.CommitsBlocked);
+        Assert.Equal(ObservedCondition.Sync, pair.Condition);
+        Assert.DoesNotContain(pair.Problems, p => p.Code is ProblemCodes.SlaveFrozen or ProblemCodes.CommitsBlocked);
+    }
+
+    [Fact]
+    public void A_silence_that_still_lasts_at_the_poll_blocks_commits_whatever_the_sighting_was_measured_with()
+    {
+        // Before PostgreSQL 12 there is no reply_time: the flush position alone says the silence lasts.
+        var builder = new ClusterBuilder();
+        builder.Pair().Row = builder.Pair().Row with { ReplyTime = null };
+        builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 1, OldestSyncRepWait = TimeSpan.FromMilliseconds(200) };
+        builder.Pair().SilentSlave = Silent(builder, silentMs: 1000, allowedMs: 800);
+
+        var pair = builder.Assess().Pairs[0];
+
+        Assert.True(pair.CommitsBlocked);
+        Assert.Contains(pair.Problems, p => p.Code == ProblemCodes.SlaveFrozen);
     }
 
     [Fact]

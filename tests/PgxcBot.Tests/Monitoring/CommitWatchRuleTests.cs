@@ -72,6 +72,42 @@ public sealed class CommitWatchRuleTests
         Assert.Equal(CommitWatchRule.SilentFloor, sighting.SilentFor);
         Assert.Equal(CommitWatchRule.SilentFloor, sighting.SilentAfter);
         Assert.Equal(1, sighting.Waiters);
+        // What the slave last confirmed, for the poll to check that the silence still lasts.
+        Assert.Equal(new Lsn(1000), sighting.LastFlush);
+        Assert.Equal(reply, sighting.LastReply);
+    }
+
+    [Theory]
+    [InlineData(400)]  // a GC pause
+    [InlineData(1500)] // a thread-starved read on a loaded host
+    public void A_delay_of_the_bot_between_the_master_answering_and_the_sample_being_read_is_not_the_slaves_silence(int botDelayMs)
+    {
+        var rule = new CommitWatchRule(Pair);
+        // The master answers every 50 ms by its own clock and the slave confirms at every sample.
+        for (var ms = 0; ms <= 1000; ms += 50)
+            rule.Observe(At(ms, 1, Slave(ms, T0.AddMilliseconds(ms))) with { MasterClock = T0.AddMilliseconds(ms) });
+        // The next sample ran on the master 50 ms later, before the slave's next reply, but the bot read it late.
+        var late = At(1050 + botDelayMs, 1, Slave(1000, T0.AddMilliseconds(1000))) with { MasterClock = T0.AddMilliseconds(1050) };
+        Assert.Equal(CommitWatchKind.None, rule.Observe(late).Kind);
+        // Without the master's clock the same delay reads as silence.
+        var receiptOnly = new CommitWatchRule(Pair);
+        for (var ms = 0; ms <= 1000; ms += 50)
+            receiptOnly.Observe(At(ms, 1, Slave(ms, T0.AddMilliseconds(ms))));
+        Assert.Equal(CommitWatchKind.SlaveSilent, receiptOnly.Observe(late with { MasterClock = null }).Kind);
+    }
+
+    [Fact]
+    public void On_the_masters_clock_a_slave_that_stays_silent_is_still_called_silent()
+    {
+        var rule = new CommitWatchRule(Pair);
+        for (var ms = 0; ms <= 1000; ms += 50)
+            rule.Observe(At(ms, 1, Slave(ms, T0.AddMilliseconds(ms))) with { MasterClock = T0.AddHours(-1).AddMilliseconds(ms) });
+        // The master's clock runs an hour behind the bot's: only its own gaps count.
+        var verdict = rule.Observe(At(1400, 1, Slave(1000, T0.AddMilliseconds(1000))) with { MasterClock = T0.AddHours(-1).AddMilliseconds(1400) });
+        Assert.Equal(CommitWatchKind.SlaveSilent, verdict.Kind);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), verdict.Sighting!.SilentFor);
+        // Freshness is judged on the bot's clock.
+        Assert.Equal(T0.AddMilliseconds(1400), verdict.Sighting.At);
     }
 
     [Fact]
