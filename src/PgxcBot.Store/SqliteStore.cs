@@ -29,7 +29,8 @@ public sealed class SqliteStore : IPairStateStore, IStoreDatabase, IAsyncDisposa
     private readonly WriteHealth _writeHealth;
 
     /// <summary>
-    /// A connection held open for the store's life and never used. When the last connection to a WAL database closes,
+    /// A connection held open for the store's life, used once (a read, so that it holds the WAL open) and never again.
+    /// When the last connection to a WAL database closes,
     /// SQLite checkpoints the WAL into the file, deletes the -wal and -shm files and unmaps the shared memory; the next
     /// call (every call opens its own connection) creates and maps them again. The monitor makes several calls a
     /// poll, so that cycle ran several times a second: on the idle benchmark (16 pairs) the SQLite work and the file
@@ -50,11 +51,15 @@ public sealed class SqliteStore : IPairStateStore, IStoreDatabase, IAsyncDisposa
     /// <summary>The database file.</summary>
     public string Path { get; }
 
-    /// <summary>Closes the connection that keeps the WAL open (the last one to close checkpoints it). Calls made after
-    /// this still work, each on its own connection. The serving bot never calls it: the store lives as long as the process.</summary>
+    /// <summary>Closes the connection that keeps the WAL open and the pooled ones (the last one to close checkpoints
+    /// it). Calls made after this still work, on new connections. The serving bot never calls it: the store lives as
+    /// long as the process.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _walKeeper, null) is { } keeper) await keeper.DisposeAsync().ConfigureAwait(false);
+        // Closes the pooled connections now (those in use close when their call ends): the last one checkpoints the WAL.
+        using var any = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(any);
     }
 
     /// <summary>PRAGMA user_version after the migrations ran.</summary>
@@ -87,13 +92,14 @@ public sealed class SqliteStore : IPairStateStore, IStoreDatabase, IAsyncDisposa
         var full = System.IO.Path.GetFullPath(path);
         CheckPath(full);
 
-        // Pooling off: a pooled handle would keep the file open after the store is gone (tests delete
-        // their files; an operator may move the file between runs).
+        // Pooled (Microsoft.Data.Sqlite's own pool): a new connection costs opening the file and its -wal, and parsing
+        // the whole schema again, and the monitor makes a few dozen calls a second on 16 pairs. DisposeAsync empties
+        // the pool, so nothing keeps the file open once the store is gone.
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = full,
             Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
+            Pooling = true,
         }.ToString();
 
         try
@@ -125,6 +131,10 @@ public sealed class SqliteStore : IPairStateStore, IStoreDatabase, IAsyncDisposa
             log.LogInformation("Store {Path} open: schema version {Version}, journal mode {Mode}", full, version, mode);
             var opened = new SqliteStore(full, connectionString, version, log);
             opened._walKeeper = await opened.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            // One read makes it a WAL reader: only then does it hold the shared lock on the file (and map the -shm) for
+            // its life, which is what stops another connection's close from seeing itself as the last one. Opened and
+            // never read, it held nothing, and -wal and -shm were deleted and made again about 40 times a second.
+            await ScalarAsync(opened._walKeeper, "SELECT count(*) FROM sqlite_master;", cancellationToken).ConfigureAwait(false);
             return opened;
         }
         catch (SqliteException e)
@@ -210,11 +220,15 @@ public sealed class SqliteStore : IPairStateStore, IStoreDatabase, IAsyncDisposa
     }
 
     /// <summary>
-    /// Caps the database at this many pages (<c>PRAGMA max_page_count</c> on every new connection): a write
+    /// Caps the database at this many pages (<c>PRAGMA max_page_count</c> at every connection's use): a write
     /// that needs more fails with SQLITE_FULL exactly as on a full disk. Null (the default): no cap. For tests
     /// that need a full disk without filling one; set back to null and the store can write again.
     /// </summary>
     public long? MaxPageCount { get; set; }
+
+    /// <summary>SQLite's own largest max_page_count (SQLITE_MAX_PAGE_COUNT, 4294967294 since 3.45): set when there is
+    /// no cap, since a pooled connection keeps the cap it was last given.</summary>
+    private const long NoPageLimit = 4294967294;
 
     /// <summary>Why the last write failed, while no write has succeeded since; null when the store writes.</summary>
     public string? WriteFailure => _writeHealth.Failure;
@@ -351,8 +365,8 @@ public sealed class SqliteStore : IPairStateStore, IStoreDatabase, IAsyncDisposa
             ORDER BY at_ms, id;
             """, PairStateTable.ReadTransition, cancellationToken, ("datanode", datanode), ("since", since.ToUnixTimeMilliseconds())), cancellationToken);
 
-    /// <summary>A new connection with the per-connection settings applied (busy timeout, foreign keys, and
-    /// <see cref="MaxPageCount"/> when set). For the stores of this file in this assembly.</summary>
+    /// <summary>An open connection (from the pool, or new) with the per-connection settings applied (busy timeout,
+    /// foreign keys, <see cref="MaxPageCount"/>). For the stores of this file in this assembly.</summary>
     internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -360,7 +374,7 @@ public sealed class SqliteStore : IPairStateStore, IStoreDatabase, IAsyncDisposa
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var pragmas = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;{(MaxPageCount is { } max ? $" PRAGMA max_page_count = {max};" : "")}");
+                $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA max_page_count = {MaxPageCount ?? NoPageLimit};");
             await ExecuteAsync(connection, null, pragmas, cancellationToken).ConfigureAwait(false);
             return connection;
         }

@@ -15,6 +15,29 @@ public sealed class SqliteStoreTests : IDisposable
         new(dn, T0.AddSeconds(seconds), from, to, trigger, reason);
 
     [Fact]
+    public async Task Calls_leave_the_wal_in_place_while_the_store_lives_and_disposing_it_checkpoints_the_wal_away()
+    {
+        // Each call opens and closes its own connection. Were it the last one, its close would checkpoint the WAL and
+        // delete -wal and -shm, and the next call would make them again: several times a poll, about 40 times a second
+        // on 16 idle pairs.
+        var store = await SqliteStore.OpenAsync(DbPath, null, Ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await store.RecordTransitionAsync(T(i, PairState.Sync, PairState.Async, PairTrigger.ObservedAsync, "r"), Ct);
+            Assert.True(File.Exists(DbPath + "-wal"), $"call {i + 1} deleted the -wal file");
+            Assert.True(File.Exists(DbPath + "-shm"), $"call {i + 1} deleted the -shm file");
+        }
+        Assert.Equal(3, (await store.GetHistoryAsync("datanode1", 10, Ct)).Count);
+
+        await store.DisposeAsync();
+        Assert.False(File.Exists(DbPath + "-wal"), "the last connection's close checkpoints the WAL and deletes it");
+        // What was written is in the file itself.
+        var reopened = await SqliteStore.OpenAsync(DbPath, null, Ct);
+        Assert.Equal(3, (await reopened.GetHistoryAsync("datanode1", 10, Ct)).Count);
+        await reopened.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Open_applies_every_migration_and_reopen_applies_none()
     {
         var first = await SqliteStore.OpenAsync(DbPath, null, Ct);

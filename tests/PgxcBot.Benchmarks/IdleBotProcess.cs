@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+
+namespace PgxcBot.Benchmarks;
+
+/// <summary>
+/// The idle cost of the bot as an operator runs it: <c>pgxcbot serve --config FILE</c> in a process of its own (no
+/// Discord configured: alerts go to its log) over a lab of healthy sync pairs whose coordinator simulators live in
+/// this benchmark's process. Its CPU time (utime + stime from /proc, through <see cref="Process.TotalProcessorTime"/>)
+/// and resident set are read from outside over the window, after a warm-up, so nothing of the lab or of this harness
+/// is counted.
+/// </summary>
+internal static class IdleBotProcess
+{
+    /// <summary>One window's figures.</summary>
+    /// <param name="CorePercent">CPU time over wall time, in % of one core.</param>
+    /// <param name="RssMiB">Resident set at the end, MiB.</param>
+    /// <param name="PeakRssMiB">Highest resident set read once a second in the window, MiB.</param>
+    /// <param name="Window">The measured wall time.</param>
+    public sealed record Figures(double CorePercent, double RssMiB, double PeakRssMiB, TimeSpan Window);
+
+    /// <summary>Starts the bot on <paramref name="cluster"/>, waits <paramref name="warmup"/>, measures for
+    /// <paramref name="window"/>, stops it.</summary>
+    /// <param name="watch">False: the commit watch is off (<c>monitor.commitWatchSeconds = 0</c>).</param>
+    /// <param name="environment">Extra environment for the bot process (runtime knobs being compared).</param>
+    /// <exception cref="InvalidOperationException">The bot exited during the run; the message ends with its last output lines.</exception>
+    public static async Task<Figures> MeasureAsync(LabCluster cluster, bool watch, TimeSpan warmup, TimeSpan window,
+        IReadOnlyDictionary<string, string> environment, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("pgxcbot-bench-idle-").FullName;
+        try
+        {
+            var config = Path.Combine(folder, "pgxcbot.json");
+            var json = JsonNode.Parse(LabConfigFile.Render(cluster, Path.Combine(folder, "pgxcbot.db"), PgBinaries.Discover()))!.AsObject();
+            if (!watch) json["monitor"] = new JsonObject { ["commitWatchSeconds"] = 0 };
+            await File.WriteAllTextAsync(config, json.ToJsonString(), cancellationToken);
+
+            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "pgxcbot.dll"), "serve", "--config", config })
+                start.ArgumentList.Add(argument);
+            foreach (var (name, value) in environment) start.Environment[name] = value;
+            using var bot = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+            // Drained all along (a full pipe would stall the bot); the last lines explain an early exit.
+            var tail = new Queue<string>();
+            void Keep(string? line)
+            {
+                if (line is null) return;
+                lock (tail)
+                {
+                    tail.Enqueue(line);
+                    if (tail.Count > 20) tail.Dequeue();
+                }
+            }
+            bot.OutputDataReceived += (_, e) => Keep(e.Data);
+            bot.ErrorDataReceived += (_, e) => Keep(e.Data);
+            bot.BeginOutputReadLine();
+            bot.BeginErrorReadLine();
+            try
+            {
+                await progress.WriteLineAsync($"idle: pgxcbot serve (pid {bot.Id}) on {cluster.Pairs.Count} pairs, commit watch {(watch ? "on" : "off")}; warming up {warmup.TotalSeconds:0} s");
+                await Task.Delay(warmup, cancellationToken);
+                Alive(bot, tail);
+                bot.Refresh();
+                var cpuBefore = bot.TotalProcessorTime;
+                var started = Stopwatch.GetTimestamp();
+                long peak = 0;
+                while (Stopwatch.GetElapsedTime(started) < window)
+                {
+                    await Task.Delay(1000, cancellationToken);
+                    Alive(bot, tail);
+                    bot.Refresh();
+                    peak = Math.Max(peak, bot.WorkingSet64);
+                }
+                bot.Refresh();
+                var wall = Stopwatch.GetElapsedTime(started);
+                var cpu = bot.TotalProcessorTime - cpuBefore;
+                return new Figures(cpu / wall * 100, bot.WorkingSet64 / 1048576.0, peak / 1048576.0, wall);
+            }
+            finally
+            {
+                if (!bot.HasExited)
+                {
+                    bot.Kill(entireProcessTree: true);
+                    await bot.WaitForExitAsync(CancellationToken.None);
+                }
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static void Alive(Process bot, Queue<string> tail)
+    {
+        if (!bot.HasExited) return;
+        string lines;
+        lock (tail) lines = string.Join(Environment.NewLine, tail);
+        throw new InvalidOperationException($"pgxcbot serve exited with code {bot.ExitCode} during the idle run:{Environment.NewLine}{lines}");
+    }
+}
