@@ -135,6 +135,7 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
             var inRecovery = false;
             var waiters = 0;
             DateTimeOffset? masterClock = null;
+            Lsn? walPosition = null;
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -142,6 +143,7 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
                     inRecovery = reader.GetBoolean(0);
                     waiters = reader.GetInt32(1);
                     masterClock ??= new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(7), DateTimeKind.Utc));
+                    if (walPosition is null && !reader.IsDBNull(8) && Lsn.TryParse(reader.GetString(8), out var wal)) walPosition = wal;
                     if (reader.IsDBNull(2)) continue;
                     _senders.Add(new CommitWatchSender(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                         reader.IsDBNull(4) ? "" : reader.GetString(4),
@@ -149,7 +151,7 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
                         reader.IsDBNull(6) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc))));
                 }
             }
-            return new CommitSample(time.GetUtcNow(), inRecovery, waiters, _senders.Count == 0 ? [] : [.. _senders]) { MasterClock = masterClock };
+            return new CommitSample(time.GetUtcNow(), inRecovery, waiters, _senders.Count == 0 ? [] : [.. _senders]) { MasterClock = masterClock, WalPosition = walPosition };
         }
 
         /// <summary>Closes the connection, at once when no sample is on its way, else as soon as that sample ends:

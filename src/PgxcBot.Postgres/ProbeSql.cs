@@ -136,12 +136,14 @@ internal static class ProbeSql
     /// <summary>
     /// The fast commit watch's one light query (9.6+: wait_event): how many commits wait for a synchronous
     /// standby, and, only when some do (the lateral subquery is skipped otherwise), the WAL senders' state,
-    /// flush position and reply_time (12+), and the master's clock_timestamp() at the sample (silences are measured
-    /// on it). One row with NULL sender columns when none is listed.
+    /// flush position and reply_time (12+), the master's clock_timestamp() at the sample (silences are measured
+    /// on it) and its WAL write position (whether it writes: the watch samples an idle master less often). One row
+    /// with NULL sender columns when none is listed.
     /// </summary>
     public static string CommitWatch(ServerFeatures f) => $"""
         SELECT pg_is_in_recovery() AS in_recovery, w.n AS waiters,
-               r.application_name, r.client_addr, r.state, r.flush_lsn, r.reply_time, clock_timestamp() AS at
+               r.application_name, r.client_addr, r.state, r.flush_lsn, r.reply_time, clock_timestamp() AS at,
+               CASE WHEN pg_is_in_recovery() THEN NULL ELSE {f.CurrentLsn}::text END AS wal_lsn
         FROM (SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'SyncRep') w
         LEFT JOIN LATERAL (
             SELECT application_name::text AS application_name, host(client_addr) AS client_addr, state::text AS state,

@@ -41,6 +41,13 @@ public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
 /// longest gap seen recently between two confirmations, and never below <see cref="SilentFloor"/>, so a
 /// slave behind a slow link (hundreds of milliseconds per round trip) is not called silent.
 /// </para>
+/// <para>
+/// It also sets the pace of the samples (<see cref="TicksToNext"/>): a master whose WAL has not moved and on which no
+/// commit waited for <see cref="IdleAfterSamples"/> samples is sampled only every <see cref="IdleEvery"/> ticks, until
+/// it writes again. Nothing can wait on a master nobody writes to, and the first commit after a quiet spell is seen at
+/// most IdleEvery - 1 ticks later than otherwise (150 ms at 50 ms ticks); a master that writes is sampled at every
+/// tick. On 16 idle pairs this is most of the watch's cost (pgxcbot serve, 50 ms vs 200 ms: 5.0 vs 2.9 % of a core).
+/// </para>
 /// </summary>
 public sealed class CommitWatchRule(DatanodePair pair)
 {
@@ -49,6 +56,21 @@ public sealed class CommitWatchRule(DatanodePair pair)
 
     /// <summary>How many recent confirmation gaps set the pace.</summary>
     private const int PaceWindow = 32;
+
+    /// <summary>Samples in a row without new WAL and without a waiting commit after which the master counts as idle
+    /// (one second at the default 50 ms).</summary>
+    public const int IdleAfterSamples = 20;
+
+    /// <summary>An idle master is sampled at every this-many-th tick (every 200 ms at the default 50 ms).</summary>
+    public const int IdleEvery = 4;
+
+    private int _quietSamples;
+    private Lsn? _lastWal;
+
+    /// <summary>Ticks of the watch's clock to wait before the next sample: <see cref="IdleEvery"/> once the master has
+    /// been idle for <see cref="IdleAfterSamples"/> samples, else 1. A source that does not say the master's WAL
+    /// position (<see cref="CommitSample.WalPosition"/>) is never taken for idle.</summary>
+    public int TicksToNext => _quietSamples >= IdleAfterSamples ? IdleEvery : 1;
 
     private readonly Queue<TimeSpan> _gaps = new();
     private DateTimeOffset? _waitingSince;
@@ -67,6 +89,9 @@ public sealed class CommitWatchRule(DatanodePair pair)
         ArgumentNullException.ThrowIfNull(sample);
         // One clock for every gap: the master's when the sample carries it (a rule watches one master).
         var at = sample.MasterClock ?? sample.At;
+        var wrote = sample.WalPosition is not { } wal || _lastWal is not { } before || wal != before;
+        _lastWal = sample.WalPosition;
+        _quietSamples = wrote || sample.Waiters > 0 ? 0 : _quietSamples + 1;
         var sender = SlaveSender(sample);
         var progress = sender is null ? ((Lsn?, DateTimeOffset?)?)null : (sender.FlushLsn, sender.ReplyTime);
         var moved = progress is not null && _lastSeen is not null && progress != _lastSeen;

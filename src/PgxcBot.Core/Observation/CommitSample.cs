@@ -16,6 +16,10 @@ public sealed record CommitSample(DateTimeOffset At, bool InRecovery, int Waiter
     /// pause, a read that waited for a thread), and a sample taken before such a delay but read after it would
     /// stretch the slave's silence by the delay.</summary>
     public DateTimeOffset? MasterClock { get; init; }
+
+    /// <summary>The master's WAL write position at the sample (pg_current_wal_lsn()); null in recovery or when the
+    /// source does not say. A position that does not move between samples is a master nobody writes to.</summary>
+    public Lsn? WalPosition { get; init; }
 }
 
 /// <summary>One WAL sender as the fast watch sees it.</summary>

@@ -205,8 +205,8 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             asked.At = time.GetTimestamp();
             monitor.RequestPoll(verdict.Kind);
         }
-        // The shared tick: every master samples in the same burst (see CommitWatchTicker).
-        while (await ticker.WaitAsync(seen, cancellationToken).ConfigureAwait(false));
+        // The shared tick: every master samples in the same burst (see CommitWatchTicker); an idle one every few ticks.
+        while (await ticker.WaitAsync(seen, rule.TicksToNext, cancellationToken).ConfigureAwait(false));
         return true;
     }
 

@@ -57,6 +57,18 @@ internal sealed class CommitWatchTicker : IDisposable
         return !_disposed && !cancellationToken.IsCancellationRequested;
     }
 
+    /// <summary>As <see cref="WaitAsync(long, CancellationToken)"/>, but completes with true only once
+    /// <paramref name="ticks"/> ticks have come since <paramref name="seen"/> (at once when they have already).</summary>
+    public async Task<bool> WaitAsync(long seen, int ticks, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ticks, 1);
+        while (true)
+        {
+            if (!await WaitAsync(seen + ticks - 1, cancellationToken).ConfigureAwait(false)) return false;
+            if (Count >= seen + ticks) return true;
+        }
+    }
+
     private void Tick()
     {
         // Continuations run asynchronously: each loop sends its query from its own thread-pool item, never on the

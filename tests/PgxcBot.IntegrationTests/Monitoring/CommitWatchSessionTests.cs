@@ -54,6 +54,30 @@ public sealed class CommitWatchSessionTests(ITestOutputHelper output)
         Assert.Equal(1, await WatchSessionsAsync(slow.Pair, cts.Token));
     }
 
+    [Fact]
+    public async Task A_sample_carries_the_masters_clock_and_its_wal_position_which_moves_with_a_write()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var master = await SlowMaster.StartAsync(TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), cts.Token);
+        await using var session = await new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System).OpenAsync(master.Topology, master.Master, cts.Token);
+
+        var before = await session.SampleAsync(TimeSpan.FromSeconds(3), cts.Token);
+        await using (var connection = new NpgsqlConnection(master.Pair.Master.ConnectionString))
+        {
+            await connection.OpenAsync(cts.Token);
+            await using var write = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS watch_wal (n int); INSERT INTO watch_wal VALUES (1)", connection);
+            await write.ExecuteNonQueryAsync(cts.Token);
+        }
+        var after = await session.SampleAsync(TimeSpan.FromSeconds(3), cts.Token);
+        output.WriteLine($"WAL {before.WalPosition} -> {after.WalPosition}; master clock {before.MasterClock:HH:mm:ss.ffffff} -> {after.MasterClock:HH:mm:ss.ffffff}");
+
+        Assert.NotNull(before.WalPosition);
+        Assert.True(after.WalPosition > before.WalPosition, "a committed write moves the master's WAL position");
+        // The master's own clock (this host's): it moves between samples and reads the real time.
+        Assert.True(after.MasterClock > before.MasterClock);
+        Assert.InRange(after.MasterClock!.Value, DateTimeOffset.UtcNow.AddSeconds(-30), DateTimeOffset.UtcNow.AddSeconds(30));
+    }
+
     private static async Task<long> WatchSessionsAsync(LabPair pair, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(pair.Master.ConnectionString + ";Pooling=false");

@@ -149,6 +149,39 @@ public sealed class CommitWatchRuleTests
     }
 
     [Fact]
+    public void A_master_nobody_writes_to_is_sampled_every_few_ticks_until_it_writes_or_a_commit_waits()
+    {
+        var rule = new CommitWatchRule(Pair);
+        CommitSample Sample(int i, long wal, int waiters = 0) => At(i * 50, waiters, Slave(100, T0)) with { WalPosition = new Lsn((ulong)wal) };
+        var i = 0;
+        // A second of samples with the same WAL position and nobody waiting: idle from then on.
+        for (; i <= CommitWatchRule.IdleAfterSamples; i++)
+        {
+            Assert.Equal(1, rule.TicksToNext);
+            rule.Observe(Sample(i, 1000));
+        }
+        Assert.Equal(CommitWatchRule.IdleEvery, rule.TicksToNext);
+
+        // It writes: every tick again, for another quiet second.
+        rule.Observe(Sample(i++, 1064));
+        Assert.Equal(1, rule.TicksToNext);
+        for (var k = 0; k < CommitWatchRule.IdleAfterSamples; k++) rule.Observe(Sample(i++, 1064));
+        Assert.Equal(CommitWatchRule.IdleEvery, rule.TicksToNext);
+
+        // A commit waits (its WAL was written before the sample that sees it wait): every tick.
+        rule.Observe(Sample(i++, 1064, waiters: 1));
+        Assert.Equal(1, rule.TicksToNext);
+    }
+
+    [Fact]
+    public void A_source_that_does_not_say_the_wal_position_is_sampled_at_every_tick()
+    {
+        var rule = new CommitWatchRule(Pair);
+        for (var i = 0; i < CommitWatchRule.IdleAfterSamples * 3; i++) rule.Observe(At(i * 50, 0, Slave(100, T0)));
+        Assert.Equal(1, rule.TicksToNext);
+    }
+
+    [Fact]
     public void Commits_that_stop_waiting_reset_the_silence()
     {
         var rule = new CommitWatchRule(Pair);

@@ -36,6 +36,27 @@ public sealed class CommitWatchTickerTests
     }
 
     [Fact]
+    public async Task A_loop_that_asks_for_several_ticks_is_released_at_the_last_of_them_or_at_once_when_they_came_already()
+    {
+        using var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
+        var wait = ticker.WaitAsync(ticker.Count, 4, CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            Assert.False(wait.IsCompleted, $"released after {i + 1} tick(s) of 4");
+        }
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(4, ticker.Count);
+
+        // Four ticks during a slow sample: the next one is due at once.
+        var seen = ticker.Count;
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.True(await ticker.WaitAsync(seen, 4, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ticker.WaitAsync(seen, 0, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Dispose_releases_the_waiters_with_false_and_a_cancelled_loop_ends_at_the_tick()
     {
         var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
