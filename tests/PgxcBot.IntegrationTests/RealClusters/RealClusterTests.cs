@@ -11,6 +11,9 @@ public abstract class RealClusterTests(RealClusterFixture lab, ITestOutputHelper
     /// <summary>The fixture's cluster, for the flavor's own tests.</summary>
     protected RealClusterFixture Lab => lab;
 
+    /// <summary>The test's output, for the flavor's own tests.</summary>
+    protected ITestOutputHelper Output => output;
+
     /// <summary>A query on a coordinator whose single row names the flavor and version, and the text it must contain.</summary>
     protected abstract (string Sql, string Expected) VersionCheck { get; }
 
