@@ -22,6 +22,13 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
     /// <summary>While the slave stays missing or silent, a new poll is asked for at most this often.</summary>
     private static readonly TimeSpan RepeatAfter = TimeSpan.FromMilliseconds(550);
 
+    /// <summary>Watch sessions opened at once, over every master. A session costs its master a process start; a bot
+    /// starting beside 64 lab pairs on 2 cores opened 64 at once, on top of the poll's own openings, and for its first
+    /// minute no probe got through in time. The watch only hastens a poll, so its start may wait its turn.</summary>
+    public const int MaxConcurrentOpens = 4;
+
+    private readonly SemaphoreSlim _opening = new(MaxConcurrentOpens);
+
     private readonly ConcurrentDictionary<string, (Task Loop, CancellationTokenSource Stop)> _watches = new(StringComparer.Ordinal);
 
     /// <summary>The one clock every master's loop samples on (created with the first watch).</summary>
@@ -110,7 +117,15 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             ICommitWatchSession session;
             try
             {
-                session = await source.OpenAsync(topology, pair.Master, cancellationToken).ConfigureAwait(false);
+                await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    session = await source.OpenAsync(topology, pair.Master, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _opening.Release();
+                }
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Monitoring;
 using PgxcBot.Tests.Discord;
 
@@ -27,6 +28,71 @@ public sealed class CommitWatchServiceTests
         }
 
         public Task SaveRolesAsync(StoredRoles roles, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Opens sessions only when let through, counting how many openings run at once; each session samples a
+    /// quiet master (nobody waiting).</summary>
+    private sealed class GatedSource : ICommitWatchSource
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _running, _maxRunning, _opened;
+        public int Running => Volatile.Read(ref _running);
+        public int MaxRunning => Volatile.Read(ref _maxRunning);
+        public int Opened => Volatile.Read(ref _opened);
+        public void Open() => _gate.TrySetResult();
+
+        public async Task<ICommitWatchSession> OpenAsync(ClusterTopology topology, ServerLocation master, CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _running);
+            int max;
+            while (now > (max = Volatile.Read(ref _maxRunning)) && Interlocked.CompareExchange(ref _maxRunning, now, max) != max) { }
+            try
+            {
+                await _gate.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+            Interlocked.Increment(ref _opened);
+            return new QuietSession();
+        }
+
+        private sealed class QuietSession : ICommitWatchSession
+        {
+            public string? Unsupported => null;
+            public Task<CommitSample> SampleAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+                Task.FromResult(new CommitSample(DateTimeOffset.UtcNow, false, 0, []));
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task Watch_sessions_are_opened_a_few_at_a_time_so_a_starting_bot_does_not_storm_its_masters()
+    {
+        await using var harness = await DiscordHarness.StartAsync(runSender: false);
+        var monitor = harness.Bot.GetRequiredService<MonitorService>();
+        var topology = new ClusterBuilder(datanodes: 12).Topology();
+        var source = new GatedSource();
+        using var watch = new CommitWatchService(new TopologyState(topology, new BreakableRoles(), TimeProvider.System), source, monitor,
+            TimeProvider.System, NullLogger<CommitWatchService>.Instance);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await monitor.StartAsync(stop.Token);
+        await watch.StartAsync(stop.Token);
+        try
+        {
+            // Twelve masters to watch: four openings on their way, the other eight waiting their turn.
+            await Eventually.HoldsAsync(() => source.Running == CommitWatchService.MaxConcurrentOpens, "four openings under way");
+            Assert.Equal(0, source.Opened);
+            source.Open();
+            await Eventually.HoldsAsync(() => source.Opened == 12, "every master's session open");
+            Assert.Equal(CommitWatchService.MaxConcurrentOpens, source.MaxRunning);
+        }
+        finally
+        {
+            await watch.StopAsync(CancellationToken.None);
+            await monitor.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
