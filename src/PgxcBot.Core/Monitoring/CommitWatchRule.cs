@@ -46,7 +46,8 @@ public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
 /// commit waited for <see cref="IdleAfterSamples"/> samples is sampled only every <see cref="IdleEvery"/> ticks, until
 /// it writes again. Nothing can wait on a master nobody writes to, and the first commit after a quiet spell is seen at
 /// most IdleEvery - 1 ticks later than otherwise (150 ms at 50 ms ticks); a master that writes is sampled at every
-/// tick. On 16 idle pairs this is most of the watch's cost (pgxcbot serve, 50 ms vs 200 ms: 5.0 vs 2.9 % of a core).
+/// tick. On 16 idle pairs sampling every 50 ms was most of the watch's cost (the idle benchmark, README "Idle cost of
+/// the bot as an operator runs it").
 /// </para>
 /// </summary>
 public sealed class CommitWatchRule(DatanodePair pair)
