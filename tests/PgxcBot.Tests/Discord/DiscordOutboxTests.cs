@@ -194,17 +194,25 @@ public sealed class DiscordOutboxTests
     [Fact]
     public async Task After_a_429_the_retry_waits_for_retry_after_not_for_the_whole_bucket_window()
     {
-        await using var h = await DiscordHarness.StartAsync(runSender: false);
+        var time = new RecordingTimeProvider();
+        await using var h = await DiscordHarness.StartAsync(senderTime: time, runSender: false);
         // A real bucket: 100 per 1.5 s window, learnt from the first answer. Then a 429 says: retry after 0.2 s.
         h.Fake.BucketLimit = 100;
         h.Fake.BucketWindow = TimeSpan.FromSeconds(1.5);
         await h.Api.CreateMessageAsync(InteractionInjector.ChannelId, new JsonObject { ["content"] = "first" }, default);
         h.Fake.Script.Enqueue(("messages", 429, 0.2, false));
+        var mark = time.Count;
         await h.Api.CreateMessageAsync(InteractionInjector.ChannelId, new JsonObject { ["content"] = "second" }, default);
 
         var posts = h.Fake.Requests.Where(r => r.Method == "POST").ToArray();
         Assert.Equal([200, 429, 200], posts.Select(p => p.Status));
+        // Not before Discord's retry_after (a loaded host only makes the gap longer) ...
         var waited = System.Diagnostics.Stopwatch.GetElapsedTime(posts[1].At, posts[2].At);
-        Assert.InRange(waited, TimeSpan.FromMilliseconds(190), TimeSpan.FromMilliseconds(900));
+        Assert.True(waited >= TimeSpan.FromMilliseconds(190), $"retried after {waited.TotalMilliseconds:F0} ms, before retry_after (200 ms)");
+        // ... and the wait the client chose was retry_after, never the rest of the 1.5 s window (the clock's record of
+        // it, which a loaded host cannot stretch as it stretches the gap above).
+        var chosen = time.Waits.Skip(mark).Where(w => w > TimeSpan.Zero && w != Timeout.InfiniteTimeSpan).ToArray();
+        Assert.NotEmpty(chosen);
+        Assert.All(chosen, w => Assert.InRange(w, TimeSpan.Zero, TimeSpan.FromMilliseconds(200)));
     }
 }
