@@ -80,6 +80,11 @@ public sealed partial class DiscordAdapterService(
                     await RunOnceAsync(settings, failed.Token).ConfigureAwait(false);
                     failures = 0;
                 }
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Stopping: a gateway or request cut short is no failure to report or restart.
+                    break;
+                }
                 catch (OperationCanceledException) when (failed.IsCancellationRequested)
                 {
                     break;

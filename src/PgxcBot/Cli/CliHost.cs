@@ -52,9 +52,10 @@ internal static class CliHost
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new TextWriterLoggerProvider(io.Error, arguments.Verbose ? LogLevel.Debug : LogLevel.Warning));
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        // Under systemd (Type=notify in deploy/pgxcbot.service) the host reports READY and STOPPING; elsewhere a no-op.
+        // Under systemd (Type=notify in deploy/pgxcbot.service) the host reports READY and STOPPING (AddSystemd registers
+        // the notifier there, nothing elsewhere). The lifetime is the CLI's own: signals are CliSignals', never the host's.
         builder.Services.AddSystemd();
+        builder.Services.AddSingleton<IHostLifetime, CliHostLifetime>();
         var shared = config.Report.Topology!.SharedStore;
         var secrets = new SecretResolver(io.Variables);
         BotStore store;
@@ -106,7 +107,9 @@ internal static class CliHost
         {
             try
             {
-                await host.StartAsync(cancellationToken);
+                // Not the command's token: a signal while the host starts would end its background services before
+                // its StopAsync, which it logs as failures (see CliHostLifetime). A signal is seen right after the start.
+                await host.StartAsync(CancellationToken.None);
             }
             catch (OptionsValidationException e)
             {
@@ -115,7 +118,8 @@ internal static class CliHost
             }
             try
             {
-                // Ctrl+C stops the host (ConsoleLifetime); the command sees it as cancellation.
+                // Ctrl+C cancels the command (CliSignals), and the host is stopped below; a fatal adapter error stops the
+                // host itself (ApplicationStopping), which the command also sees as cancellation.
                 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
                 try

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace PgxcBot.Cli;
 
 /// <summary>
-/// Turns Ctrl+C (SIGINT), SIGTERM and a closed terminal (SIGHUP) into a clean stop: the first one cancels
+/// Turns Ctrl+C (SIGINT), SIGTERM, SIGQUIT and a closed terminal (SIGHUP) into a clean stop: the first one cancels
 /// <see cref="Stopping"/> instead of killing the process, so the console leaves its read, the host stops
 /// and a lab tears its servers down (SIGHUP's default would leave them running). Later signals are
 /// absorbed while that stop runs. Owned by Program.cs; disposing it restores the default handling.
@@ -15,7 +15,7 @@ public sealed class CliSignals : IDisposable
 
     public CliSignals()
     {
-        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT, PosixSignal.SIGHUP })
             _registrations.Add(PosixSignalRegistration.Create(signal, OnSignal));
     }
 
@@ -25,8 +25,8 @@ public sealed class CliSignals : IDisposable
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        // Not on the signal thread: cancelling runs the whole stop (host, lab teardown) through its callbacks,
-        // and the host's own handler for the same signal must run first, before the host is disposed.
+        // Not on the signal thread: cancelling runs the whole stop (host, lab teardown) through its callbacks.
+        // The host has no handler of its own (CliHostLifetime): this is the only one.
         if (Interlocked.Exchange(ref _signalled, 1) == 0) _ = Task.Run(_stopping.Cancel);
     }
 

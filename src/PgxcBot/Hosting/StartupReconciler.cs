@@ -25,6 +25,11 @@ public sealed partial class StartupReconciler(IClusterStatusSource status, PairS
                 LogReconciled(logger, transition.Datanode, transition.From, transition.To, transition.Reason);
             return transitions.Count == 0 ? seen : null;
         }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // Interrupted: an observation cut short may fail otherwise (a probe rethrows what it got once cancelled).
+            throw new OperationCanceledException("the start was interrupted", e, cancellationToken);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The bot still starts: its commands say what they cannot see, and the next observation retries.

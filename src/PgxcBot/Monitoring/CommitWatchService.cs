@@ -135,8 +135,9 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
                 if (!await DelayAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false)) return;
                 continue;
             }
-            catch (OperationCanceledException)
+            catch (Exception)
             {
+                // Only when stopping (the filter above takes every other): an opening cut short, whatever it threw.
                 return;
             }
             if (session.Unsupported is { } why)
@@ -163,8 +164,9 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
                         throw new TimeoutException($"no answer within {timeout.TotalMilliseconds:0} ms, then the connection failed");
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping: a sample cut short is no sign of the master.
             }
             catch (Exception e)
             {

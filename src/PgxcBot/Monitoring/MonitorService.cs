@@ -287,9 +287,12 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             Interlocked.Exchange(ref _lastPollTicks, _time.GetUtcNow().UtcTicks);
             Interlocked.Increment(ref _polls);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested)
         {
-            throw;
+            // Stopping: whatever the poll was doing then is the stop, not a failed poll; a probe's own failure included
+            // (a probe cut short rethrows what it got, e.g. a DNS error, once the token is cancelled).
+            if (e is OperationCanceledException) throw;
+            throw new OperationCanceledException("the monitor is stopping", e, cancellationToken);
         }
         catch (Exception e)
         {
@@ -351,8 +354,9 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             var reply = await _operations.Service.RequestAsync(intent.Kind, intent.Datanode, [], MonitorOperations.SystemActor, cancellationToken).ConfigureAwait(false);
             outcome = Outcome(reply);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: an operation cut short here is reported at the next start (OperationService.RecoverAsync).
             return;
         }
         catch (Exception e)
@@ -428,7 +432,7 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             return;
         }

@@ -98,8 +98,9 @@ public sealed class SshWatch(IRemoteShell shell, TimeProvider time, ILogger<SshW
         {
             result = await RunAsync(host, timeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: a check cut short is no finding.
             return;
         }
         int failures;
@@ -126,11 +127,11 @@ public sealed class SshWatch(IRemoteShell shell, TimeProvider time, ILogger<SshW
                 ? new SshCheckResult(true, null, "", time.GetUtcNow())
                 : new SshCheckResult(false, null, $"exit code {run.ExitCode}: {run.Excerpt(200)}", time.GetUtcNow());
         }
-        catch (RemoteExecutionException e)
+        catch (RemoteExecutionException e) when (!cancellationToken.IsCancellationRequested)
         {
             return new SshCheckResult(false, e.Failure, e.Message, time.GetUtcNow());
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // Only the type reaches chat: an unexpected exception's message is not known to be free of secrets.
             logger.LogError(e, "SSH check of {Host} failed unexpectedly", host.Name);

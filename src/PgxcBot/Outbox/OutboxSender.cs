@@ -50,8 +50,9 @@ public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel chan
                     await PruneIfDueAsync(cancellationToken).ConfigureAwait(false);
                     if (await ScheduleAsync(cancellationToken).ConfigureAwait(false) is { } due && due < wait) wait = due;
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                catch (Exception) when (cancellationToken.IsCancellationRequested)
                 {
+                    // Stopping: a look cut short is no failure of the store.
                     break;
                 }
                 catch (Exception e)
@@ -161,8 +162,9 @@ public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel chan
                     await DeliverNewestAsync(lane, entries, cancellationToken).ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping: the entry stays pending and is delivered at the next start.
             }
             catch (Exception e)
             {
