@@ -105,6 +105,9 @@ public sealed partial class DiscordAdapterService(
                 }
             }
         }
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        {
+        }
         catch (OperationCanceledException) when (failed.IsCancellationRequested)
         {
         }

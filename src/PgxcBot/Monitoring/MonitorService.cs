@@ -108,8 +108,9 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             var incidents = await _store.GetActiveIncidentsAsync(stoppingToken).ConfigureAwait(false);
             _state = new MonitorCycleState(_settings, _time, incidents, await _store.GetAsyncSwitchRecordsAsync(stoppingToken).ConfigureAwait(false), _maintenance.Muting);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping: a read cut short (or failing as it was cut short) is the stop.
             return;
         }
         var interval = _topologyState.Configured.Monitor.Interval;
@@ -148,8 +149,9 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
                 await PollOnceAsync(stoppingToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping: whatever was under way is the stop, not a failure of the monitor.
         }
         finally
         {

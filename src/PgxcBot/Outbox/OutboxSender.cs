@@ -62,7 +62,7 @@ public sealed partial class OutboxSender(IOutboxStore store, IOutboxChannel chan
                 await WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
         }
         finally

@@ -19,13 +19,25 @@ public sealed class CommitWatchServiceTests
         public volatile bool Broken;
         public int Reads => Volatile.Read(ref _reads);
 
-        public Task<IReadOnlyList<StoredRoles>> GetRolesAsync(CancellationToken cancellationToken)
+        /// <summary>Set: the next read waits until it is cancelled, then fails as a store read cut short can.</summary>
+        public volatile bool FailWhenCutShort;
+        public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<IReadOnlyList<StoredRoles>> GetRolesAsync(CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _reads);
-            return Broken
-                ? throw new StoreUnavailableException("the store /var/lib/pgxcbot/state.db could not read the stored roles: the file cannot be opened (SQLite error 14)")
-                : Task.FromResult<IReadOnlyList<StoredRoles>>([]);
+            if (FailWhenCutShort)
+            {
+                Held.TrySetResult();
+                try { await Task.Delay(Timeout.Infinite, cancellationToken); }
+                catch (OperationCanceledException) { }
+                throw Unreadable();
+            }
+            return Broken ? throw Unreadable() : [];
         }
+
+        private static StoreUnavailableException Unreadable() =>
+            new("the store /var/lib/pgxcbot/state.db could not read the stored roles: the file cannot be opened (SQLite error 14)");
 
         public Task SaveRolesAsync(StoredRoles roles, CancellationToken cancellationToken) => Task.CompletedTask;
     }
@@ -93,6 +105,32 @@ public sealed class CommitWatchServiceTests
             await watch.StopAsync(CancellationToken.None);
             await monitor.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task A_store_read_that_fails_as_the_stop_cuts_it_short_ends_the_watch_cleanly()
+    {
+        var roles = new BreakableRoles();
+        await using var harness = await DiscordHarness.StartAsync(runSender: false, fakes: services => services.AddSingleton<ITopologyStore>(roles));
+        // The watch starts once the monitor has: then the monitor is stopped, so the only reader of the roles is the watch.
+        var monitor = harness.Bot.GetRequiredService<MonitorService>();
+        await monitor.StartAsync(CancellationToken.None);
+        await monitor.Started.WaitAsync(TimeSpan.FromSeconds(15));
+        await monitor.StopAsync(CancellationToken.None);
+        var byTheMonitor = roles.Reads;
+        using var watch = ActivatorUtilities.CreateInstance<CommitWatchService>(harness.Bot);
+        await watch.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.HoldsAsync(() => roles.Reads > byTheMonitor, "the watch reading the topology");
+            roles.FailWhenCutShort = true;
+            await roles.Held.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        finally
+        {
+            await watch.StopAsync(CancellationToken.None);
+        }
+        Assert.True(watch.ExecuteTask!.IsCompletedSuccessfully, $"the commit watch ended {watch.ExecuteTask.Status}: {watch.ExecuteTask.Exception?.InnerException?.Message}");
     }
 
     [Fact]
