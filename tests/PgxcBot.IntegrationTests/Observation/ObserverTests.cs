@@ -64,6 +64,55 @@ public sealed class ObserverTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_watch_read_the_role_may_not_make_leaves_every_other_fact_and_says_why()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Sync, cts.Token);
+        await using var observer = ObserverHarness.Create();
+        // A monitoring role as a DBA would make one, on a server where pg_prepared_xacts is not public (the last of
+        // the probe's five reads): replicated to the slave like any DDL.
+        await using (var connection = new NpgsqlConnection(pair.Master.ConnectionString))
+        {
+            await connection.OpenAsync(cts.Token);
+            await using var command = new NpgsqlCommand(
+                "CREATE ROLE pgxcbot_watcher LOGIN IN ROLE pg_monitor; REVOKE SELECT ON pg_catalog.pg_prepared_xacts FROM PUBLIC", connection);
+            await command.ExecuteNonQueryAsync(cts.Token);
+        }
+        var topology = LabTopology.For(pair) with { Database = new DatabaseCredentials("pgxcbot_watcher", "postgres", null) };
+
+        var snapshot = await observer.ObserveUntilAsync(topology,
+            s => s.Pair("datanode1").Slave?.Facts?.WatchError is not null, "the slave to have the revoke", cts.Token);
+
+        var master = snapshot.Pair("datanode1").Master;
+        Assert.Equal(ProbeStatus.Ok, master.Status);
+        var facts = master.Facts!;
+        output.WriteLine($"watch error: {facts.WatchError}");
+        Assert.StartsWith("42501: permission denied", facts.WatchError);
+        Assert.Contains("pg_prepared_xacts", facts.WatchError);
+        // Every fact read before it is there: the role, the position, the sync slave streaming.
+        Assert.False(facts.InRecovery);
+        Assert.NotNull(facts.CurrentWalLsn);
+        Assert.Equal(pair.ApplicationName, facts.SynchronousStandbyNames);
+        var row = Assert.Single(facts.Replication);
+        Assert.Equal(("streaming", "sync"), (row.State, row.SyncState));
+        Assert.Null(facts.Wal);
+        var slave = snapshot.Pair("datanode1").Slave!.Facts!;
+        Assert.True(slave.InRecovery);
+        Assert.Equal("streaming", slave.Standby!.WalReceiverStatus);
+
+        // And the same probe on the next poll, once the role may read it again: the watch is back.
+        await using (var connection = new NpgsqlConnection(pair.Master.ConnectionString))
+        {
+            await connection.OpenAsync(cts.Token);
+            await using var command = new NpgsqlCommand("GRANT SELECT ON pg_catalog.pg_prepared_xacts TO PUBLIC", connection);
+            await command.ExecuteNonQueryAsync(cts.Token);
+        }
+        var again = await observer.ObserveUntilAsync(topology, s => s.Pair("datanode1").Master.Facts?.WatchError is null,
+            "the watch to read again", cts.Token);
+        Assert.NotNull(again.Pair("datanode1").Master.Facts!.Wal);
+    }
+
+    [Fact]
     public async Task Async_pair_shows_async_sync_state_and_no_synchronous_standby()
     {
         using var cts = new CancellationTokenSource(Budget);
