@@ -57,6 +57,28 @@ public sealed class CommitWatchTickerTests
     }
 
     [Fact]
+    public async Task A_wait_of_many_ticks_ends_at_once_when_cancelled_or_disposed_and_others_still_get_their_tick()
+    {
+        var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
+        using var stop = new CancellationTokenSource();
+        var stopped = ticker.WaitAsync(ticker.Count, 10, stop.Token);
+        var other = ticker.WaitAsync(ticker.Count, 2, CancellationToken.None);
+        Assert.False(stopped.IsCompleted);
+        // The stop needs no tick: a loop waiting 500 ms for its next sample ends now.
+        await stop.CancelAsync();
+        Assert.False(await stopped.WaitAsync(TimeSpan.FromSeconds(10)));
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.False(other.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(await other.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var waiting = ticker.WaitAsync(ticker.Count, 10, CancellationToken.None);
+        ticker.Dispose();
+        Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(await ticker.WaitAsync(0, 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Dispose_releases_the_waiters_with_false_and_a_cancelled_loop_ends_at_the_tick()
     {
         var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), _time);
