@@ -43,11 +43,15 @@ public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
 /// </para>
 /// <para>
 /// It also sets the pace of the samples (<see cref="TicksToNext"/>): a master whose WAL has not moved and on which no
-/// commit waited for <see cref="IdleAfterSamples"/> samples is sampled only every <see cref="IdleEvery"/> ticks, until
-/// it writes again. Nothing can wait on a master nobody writes to, and the first commit after a quiet spell is seen at
-/// most IdleEvery - 1 ticks later than otherwise (150 ms at 50 ms ticks); a master that writes is sampled at every
-/// tick. On 16 idle pairs sampling every 50 ms was most of the watch's cost (the idle benchmark, README "Idle cost of
-/// the bot as an operator runs it").
+/// commit waited for <see cref="IdleAfterSamples"/> samples is sampled only every <see cref="IdleEvery"/> ticks, and
+/// after <see cref="QuietAfterSamples"/> (ten seconds) every <see cref="QuietEvery"/> ticks, until it writes again.
+/// Nothing can wait on a master nobody writes to, and the first commit after an idle second is seen at most 150 ms
+/// later than otherwise, after a quiet ten seconds at most 450 ms later (50 ms ticks); a master that writes is sampled
+/// at every tick. The longer pace costs little safety: a sync slave lost while its master is quiet is found by the
+/// 1 s poll (its rule cannot be met: commits blocked, the async switch follows) before any commit has to wait, so the
+/// watch's speed matters only for a commit in the second after such a loss. On 16 idle pairs the samples were most of
+/// the bot's idle CPU (the idle benchmark after a five-minute warm-up: 2.8 % of a core with the watch, 1.3 % without,
+/// at 200 ms; README "Idle cost at steady state").
 /// </para>
 /// </summary>
 public sealed class CommitWatchRule(DatanodePair pair)
@@ -65,13 +69,21 @@ public sealed class CommitWatchRule(DatanodePair pair)
     /// <summary>An idle master is sampled at every this-many-th tick (every 200 ms at the default 50 ms).</summary>
     public const int IdleEvery = 4;
 
+    /// <summary>Quiet samples after which the master counts as quiet: ten seconds at the default 50 ms tick (the idle
+    /// second's 20 samples, then 45 taken every 200 ms).</summary>
+    public const int QuietAfterSamples = IdleAfterSamples + 45;
+
+    /// <summary>A quiet master is sampled at every this-many-th tick (every 500 ms at the default 50 ms).</summary>
+    public const int QuietEvery = 10;
+
     private int _quietSamples;
     private Lsn? _lastWal;
 
-    /// <summary>Ticks of the watch's clock to wait before the next sample: <see cref="IdleEvery"/> once the master has
-    /// been idle for <see cref="IdleAfterSamples"/> samples, else 1. A source that does not say the master's WAL
-    /// position (<see cref="CommitSample.WalPosition"/>) is never taken for idle.</summary>
-    public int TicksToNext => _quietSamples >= IdleAfterSamples ? IdleEvery : 1;
+    /// <summary>Ticks of the watch's clock to wait before the next sample: <see cref="QuietEvery"/> once the master has
+    /// been idle for <see cref="QuietAfterSamples"/> samples, <see cref="IdleEvery"/> once for
+    /// <see cref="IdleAfterSamples"/>, else 1. A source that does not say the master's WAL position
+    /// (<see cref="CommitSample.WalPosition"/>) is never taken for idle.</summary>
+    public int TicksToNext => _quietSamples >= QuietAfterSamples ? QuietEvery : _quietSamples >= IdleAfterSamples ? IdleEvery : 1;
 
     private readonly Queue<TimeSpan> _gaps = new();
     private DateTimeOffset? _waitingSince;

@@ -174,6 +174,37 @@ public sealed class CommitWatchRuleTests
     }
 
     [Fact]
+    public void A_master_quiet_for_ten_seconds_is_sampled_every_500_ms_and_at_every_tick_from_its_first_write()
+    {
+        var rule = new CommitWatchRule(Pair);
+        // The sample's own time follows the pace the rule sets, as the watch's ticker does (50 ms ticks).
+        var ms = 0;
+        CommitSample Next(long wal, int waiters = 0)
+        {
+            ms += 50 * rule.TicksToNext;
+            return At(ms, waiters, Slave(100, T0)) with { WalPosition = new Lsn((ulong)wal) };
+        }
+        rule.Observe(Next(1000));
+        while (rule.TicksToNext != CommitWatchRule.QuietEvery) rule.Observe(Next(1000));
+        // Quiet after ten seconds of the master's time, not sooner, and one tick of samples in between at 200 ms.
+        Assert.InRange(ms, 9_800, 10_200);
+        Assert.Equal(CommitWatchRule.QuietEvery, rule.TicksToNext);
+        for (var k = 0; k < 100; k++) rule.Observe(Next(1000));
+        Assert.Equal(CommitWatchRule.QuietEvery, rule.TicksToNext);
+
+        // The first write: every tick at once, and idle again only after a second.
+        rule.Observe(Next(1064));
+        Assert.Equal(1, rule.TicksToNext);
+        rule.Observe(Next(1064));
+        Assert.Equal(1, rule.TicksToNext);
+
+        // Quiet again, then a commit waits on an unchanged WAL position: every tick at once.
+        while (rule.TicksToNext != CommitWatchRule.QuietEvery) rule.Observe(Next(1064));
+        rule.Observe(Next(1064, waiters: 1));
+        Assert.Equal(1, rule.TicksToNext);
+    }
+
+    [Fact]
     public void A_source_that_does_not_say_the_wal_position_is_sampled_at_every_tick()
     {
         var rule = new CommitWatchRule(Pair);
