@@ -147,7 +147,9 @@ public sealed class InterruptedStartTests : IDisposable
         await signal.CancelAsync();
         var exit = await run;
 
-        Assert.True(exit == expected, $"exit {exit}\n{output}\n{error}");
+        // The monitor polls from the host's start, so the signal may also come before the command itself began (the
+        // start-up reconciliation): then it is the interrupted start, 130, for serve too (seen in CI).
+        Assert.True(exit == expected || exit == ExitCodes.Interrupted, $"exit {exit}\n{output}\n{error}");
         Assert.False(error.ToString().Contains("Exception", StringComparison.Ordinal) || error.ToString().Contains("poll failed", StringComparison.Ordinal)
             || error.ToString().Contains("SSH check", StringComparison.Ordinal),
             $"a failure in the output:\n{error}");
