@@ -106,4 +106,113 @@ public sealed class CommitWatchTickerTests
         Assert.True(await wait);
         Assert.Throws<ArgumentOutOfRangeException>(() => ticker.Change(TimeSpan.Zero));
     }
+    [Fact]
+    public async Task The_timer_fires_only_for_the_ticks_someone_waits_for()
+    {
+        var clock = new FiringClock(_time, early: TimeSpan.Zero);
+        using var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), clock);
+        // Nobody waits: the count goes on with the clock, the timer never fires.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(20, ticker.Count);
+        Assert.Equal(0, clock.Firings);
+
+        // Sixteen quiet masters, each sampled every tenth tick: one firing for all of them, at the tenth tick.
+        var seen = ticker.Count;
+        var quiet = Enumerable.Range(0, 16).Select(_ => ticker.WaitAsync(seen, 10, CancellationToken.None)).ToArray();
+        for (var step = 0; step < 49; step++) _time.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.All(quiet, w => Assert.False(w.IsCompleted));
+        Assert.Equal(0, clock.Firings);
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.All(await Task.WhenAll(quiet).WaitAsync(TimeSpan.FromSeconds(10)), Assert.True);
+        Assert.Equal(1, clock.Firings);
+        Assert.Equal(seen + 10, ticker.Count);
+    }
+
+    [Fact]
+    public async Task A_wait_for_the_next_tick_brings_the_timer_forward_and_the_long_wait_keeps_its_tick()
+    {
+        var clock = new FiringClock(_time, early: TimeSpan.Zero);
+        using var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), clock);
+        var quiet = ticker.WaitAsync(ticker.Count, 10, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(120));
+        // A master that starts writing samples at every tick again: its next tick is at 150 ms.
+        var busy = ticker.WaitAsync(ticker.Count, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(29));
+        Assert.False(busy.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(await busy.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(quiet.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(349));
+        Assert.False(quiet.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(await quiet.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, clock.Firings);
+    }
+
+    [Fact]
+    public async Task A_firing_a_little_early_counts_as_its_tick_and_one_much_too_early_waits_for_it()
+    {
+        // The system timer counts whole milliseconds of a coarse clock: a firing 3 ms early is the tick.
+        var slightly = new FiringClock(_time, early: TimeSpan.FromMilliseconds(3));
+        using (var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), slightly))
+        {
+            var seen = ticker.Count;
+            var wait = ticker.WaitAsync(seen, CancellationToken.None);
+            _time.Advance(TimeSpan.FromMilliseconds(47));
+            Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(seen + 1, ticker.Count);
+            // The count never goes back when the clock reaches the tick, nor counts it twice.
+            _time.Advance(TimeSpan.FromMilliseconds(3));
+            Assert.Equal(seen + 1, ticker.Count);
+            Assert.Equal(1, slightly.Firings);
+        }
+
+        // A firing 20 ms early is not the tick: the timer is set again for what is left.
+        var early = new FiringClock(_time, early: TimeSpan.FromMilliseconds(20));
+        using (var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), early))
+        {
+            var seen = ticker.Count;
+            var wait = ticker.WaitAsync(seen, CancellationToken.None);
+            _time.Advance(TimeSpan.FromMilliseconds(30));
+            Assert.Equal(1, early.Firings);
+            Assert.False(wait.IsCompleted);
+            _time.Advance(TimeSpan.FromMilliseconds(20));
+            Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(seen + 1, ticker.Count);
+        }
+    }
+
+    /// <summary>A fake clock whose timers count their firings and may fire <c>early</c> by a fixed time.</summary>
+    private sealed class FiringClock(FakeTimeProvider time, TimeSpan early) : TimeProvider
+    {
+        private int _firings;
+
+        public int Firings => Volatile.Read(ref _firings);
+
+        public override long GetTimestamp() => time.GetTimestamp();
+
+        public override long TimestampFrequency => time.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => time.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new EarlyTimer(early);
+            timer.Inner = time.CreateTimer(s => { Interlocked.Increment(ref _firings); callback(s); }, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            timer.Change(dueTime, period);
+            return timer;
+        }
+
+        private sealed class EarlyTimer(TimeSpan early) : ITimer
+        {
+            public ITimer Inner { get; set; } = null!;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) =>
+                Inner.Change(dueTime == Timeout.InfiniteTimeSpan || dueTime <= early ? dueTime : dueTime - early, period);
+
+            public void Dispose() => Inner.Dispose();
+
+            public ValueTask DisposeAsync() => Inner.DisposeAsync();
+        }
+    }
 }
