@@ -34,72 +34,30 @@ internal static class IdleBotProcess
             if (!watch) json["monitor"] = new JsonObject { ["commitWatchSeconds"] = 0 };
             await File.WriteAllTextAsync(config, json.ToJsonString(), cancellationToken);
 
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            await using var serving = ServingBotProcess.Start(config, environment);
+            var bot = serving.Process;
+            await progress.WriteLineAsync($"idle: pgxcbot serve (pid {bot.Id}) on {cluster.Pairs.Count} pairs, commit watch {(watch ? "on" : "off")}; warming up {warmup.TotalSeconds:0} s");
+            await Task.Delay(warmup, cancellationToken);
+            serving.EnsureAlive("the idle run");
+            bot.Refresh();
+            var cpuBefore = bot.TotalProcessorTime;
+            var started = Stopwatch.GetTimestamp();
+            long peak = 0;
+            while (Stopwatch.GetElapsedTime(started) < window)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "pgxcbot.dll"), "serve", "--config", config })
-                start.ArgumentList.Add(argument);
-            foreach (var (name, value) in environment) start.Environment[name] = value;
-            using var bot = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-            // Drained all along (a full pipe would stall the bot); the last lines explain an early exit.
-            var tail = new Queue<string>();
-            void Keep(string? line)
-            {
-                if (line is null) return;
-                lock (tail)
-                {
-                    tail.Enqueue(line);
-                    if (tail.Count > 20) tail.Dequeue();
-                }
-            }
-            bot.OutputDataReceived += (_, e) => Keep(e.Data);
-            bot.ErrorDataReceived += (_, e) => Keep(e.Data);
-            bot.BeginOutputReadLine();
-            bot.BeginErrorReadLine();
-            try
-            {
-                await progress.WriteLineAsync($"idle: pgxcbot serve (pid {bot.Id}) on {cluster.Pairs.Count} pairs, commit watch {(watch ? "on" : "off")}; warming up {warmup.TotalSeconds:0} s");
-                await Task.Delay(warmup, cancellationToken);
-                Alive(bot, tail);
+                await Task.Delay(1000, cancellationToken);
+                serving.EnsureAlive("the idle run");
                 bot.Refresh();
-                var cpuBefore = bot.TotalProcessorTime;
-                var started = Stopwatch.GetTimestamp();
-                long peak = 0;
-                while (Stopwatch.GetElapsedTime(started) < window)
-                {
-                    await Task.Delay(1000, cancellationToken);
-                    Alive(bot, tail);
-                    bot.Refresh();
-                    peak = Math.Max(peak, bot.WorkingSet64);
-                }
-                bot.Refresh();
-                var wall = Stopwatch.GetElapsedTime(started);
-                var cpu = bot.TotalProcessorTime - cpuBefore;
-                return new Figures(cpu / wall * 100, bot.WorkingSet64 / 1048576.0, peak / 1048576.0, wall);
+                peak = Math.Max(peak, bot.WorkingSet64);
             }
-            finally
-            {
-                if (!bot.HasExited)
-                {
-                    bot.Kill(entireProcessTree: true);
-                    await bot.WaitForExitAsync(CancellationToken.None);
-                }
-            }
+            bot.Refresh();
+            var wall = Stopwatch.GetElapsedTime(started);
+            var cpu = bot.TotalProcessorTime - cpuBefore;
+            return new Figures(cpu / wall * 100, bot.WorkingSet64 / 1048576.0, peak / 1048576.0, wall);
         }
         finally
         {
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private static void Alive(Process bot, Queue<string> tail)
-    {
-        if (!bot.HasExited) return;
-        string lines;
-        lock (tail) lines = string.Join(Environment.NewLine, tail);
-        throw new InvalidOperationException($"pgxcbot serve exited with code {bot.ExitCode} during the idle run:{Environment.NewLine}{lines}");
     }
 }
