@@ -18,14 +18,7 @@ internal sealed class ServingBotProcess : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The process could not be started.</exception>
     public static ServingBotProcess Start(string config, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "pgxcbot.dll"), "serve", "--config", config })
-            start.ArgumentList.Add(argument);
+        var start = StartInfo("serve", "--config", config);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         var bot = new ServingBotProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}"));
         bot.Process.OutputDataReceived += (_, e) => bot.Keep(e.Data);
@@ -33,6 +26,20 @@ internal sealed class ServingBotProcess : IAsyncDisposable
         bot.Process.BeginOutputReadLine();
         bot.Process.BeginErrorReadLine();
         return bot;
+    }
+
+    /// <summary><c>dotnet pgxcbot.dll ARGUMENTS</c> (the dll beside this benchmark's own), output and errors redirected.</summary>
+    public static ProcessStartInfo StartInfo(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pgxcbot.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        return start;
     }
 
     /// <summary>Throws when the bot has exited.</summary>

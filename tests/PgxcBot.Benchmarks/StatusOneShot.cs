@@ -39,8 +39,9 @@ internal static class StatusOneShot
 
     /// <summary>The one-shot as it runs beside a serving bot (<c>monitor.httpListen</c> set, <c>pgxcbot serve</c> in a
     /// process of its own, its first observation done): the CLI asks that bot for <c>GET /status</c>, which the bot
-    /// observes on its warm connections. The time from the bot's start to its first status (ms), <paramref name="runs"/> CLI runs in ms, the bot's own observation per run
-    /// (the status's <c>Took</c>, ms; null when no run went through the bot), and anomalies (a run that observed by itself, an exit code other than 0).</summary>
+    /// observes on its warm connections. The time from the bot's start to its first status (ms),
+    /// <paramref name="runs"/> CLI runs in ms, the bot's own observation per run (the status's <c>Took</c>, ms; null
+    /// when no run went through the bot), and anomalies (a run that observed by itself, an exit code other than 0).</summary>
     /// <exception cref="TimeoutException">The bot did not answer <c>GET /status</c> within five minutes of its start.</exception>
     public static async Task<(double ReadyMs, Stats Runs, Stats? BotObservation, IReadOnlyList<string> Anomalies)> MeasureViaBotAsync(LabCluster cluster, int runs,
         CancellationToken cancellationToken)
@@ -144,14 +145,7 @@ internal static class StatusOneShot
 
     private static async Task<Run> RunOnceAsync(string config, string label, List<string> anomalies, CancellationToken cancellationToken)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "pgxcbot.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { dll, "status", "--config", config }) start.ArgumentList.Add(argument);
+        var start = ServingBotProcess.StartInfo("status", "--config", config);
         var started = Stopwatch.GetTimestamp();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);

@@ -63,15 +63,6 @@ internal sealed class CommitWatchTicker : IDisposable
         }
     }
 
-    /// <summary>The time between ticks.</summary>
-    public TimeSpan Interval
-    {
-        get
-        {
-            lock (_gate) return _interval;
-        }
-    }
-
     /// <summary>Ticks every <paramref name="interval"/> from now on (the masters' set was reloaded with a new one).</summary>
     public void Change(TimeSpan interval)
     {
@@ -115,11 +106,12 @@ internal sealed class CommitWatchTicker : IDisposable
         }
         using (cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), due))
             await due.Task.ConfigureAwait(false);
-        if (cancellationToken.IsCancellationRequested)
+        lock (_gate)
         {
-            lock (_gate) _waiters.Remove((target, due));
+            if (!cancellationToken.IsCancellationRequested) return !_disposed;
+            _waiters.Remove((target, due));
+            return false;
         }
-        lock (_gate) return !_disposed && !cancellationToken.IsCancellationRequested;
     }
 
     private void Fire()
