@@ -39,7 +39,10 @@ public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
 /// Silent is relative to the slave's own pace: while commits wait, a healthy slave confirms WAL (its
 /// flush position or reply_time moves) at least once per round trip. The gap allowed is three times the
 /// longest gap seen recently between two confirmations, and never below <see cref="SilentFloor"/>, so a
-/// slave behind a slow link (hundreds of milliseconds per round trip) is not called silent.
+/// slave behind a slow link (hundreds of milliseconds per round trip) is not called silent. Until the watch has seen
+/// the slave confirm anything while a commit waited (after the bot starts, on a master nobody has written to since)
+/// its pace is unknown and the least silence is <see cref="UnknownPaceFloor"/>: a slave behind a 250 ms link
+/// called silent at 300 ms on its very first wait was a false async switch (CI, the slow-link test).
 /// </para>
 /// <para>
 /// It also sets the pace of the samples (<see cref="TicksToNext"/>): a master whose WAL has not moved and on which no
@@ -58,6 +61,12 @@ public sealed class CommitWatchRule(DatanodePair pair)
 {
     /// <summary>No slave is called silent sooner than this after its last confirmation.</summary>
     public static readonly TimeSpan SilentFloor = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>No slave is called silent sooner than this while its pace is unknown (no confirmation seen yet while a
+    /// commit waited): three round trips of a third of a second, the slowest link <see cref="SilentFloor"/> allows
+    /// once the pace is known. A slave frozen before the first commit waits is then acted on within about a second of
+    /// that commit, which the 1 s poll's own tests would take as long to see.</summary>
+    public static readonly TimeSpan UnknownPaceFloor = TimeSpan.FromSeconds(1);
 
     /// <summary>How many recent confirmation gaps set the pace.</summary>
     private const int PaceWindow = 32;
@@ -93,8 +102,9 @@ public sealed class CommitWatchRule(DatanodePair pair)
     /// <summary>The longest recent gap between two confirmations of the slave while commits waited.</summary>
     public TimeSpan Pace => _gaps.Count == 0 ? TimeSpan.Zero : _gaps.Max();
 
-    /// <summary>How long the slave may stay silent while commits wait before a poll is asked for.</summary>
-    public TimeSpan SilentAfter => TimeSpan.FromTicks(Math.Max(SilentFloor.Ticks, Pace.Ticks * 3));
+    /// <summary>How long the slave may stay silent while commits wait before a poll is asked for: three times
+    /// <see cref="Pace"/>, at least <see cref="SilentFloor"/>, or <see cref="UnknownPaceFloor"/> while no pace is known.</summary>
+    public TimeSpan SilentAfter => TimeSpan.FromTicks(Math.Max((_gaps.Count == 0 ? UnknownPaceFloor : SilentFloor).Ticks, Pace.Ticks * 3));
 
     /// <summary>Takes one sample (in time order) and says whether the monitor should poll now.</summary>
     public CommitWatchVerdict Observe(CommitSample sample)

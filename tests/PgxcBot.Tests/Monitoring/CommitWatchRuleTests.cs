@@ -119,8 +119,8 @@ public sealed class CommitWatchRuleTests
         for (var ms = 0; ms <= 8000; ms += 50)
         {
             if (ms % 400 == 0) flush += 10;
-            var verdict = rule.Observe(At(ms, 1, Slave(flush, T0.AddMilliseconds(ms - ms % 400))));
-            if (ms >= 800) Assert.Equal(CommitWatchKind.None, verdict.Kind);
+            // Not even on its first wait, before its pace is known (UnknownPaceFloor).
+            Assert.Equal(CommitWatchKind.None, rule.Observe(At(ms, 1, Slave(flush, T0.AddMilliseconds(ms - ms % 400)))).Kind);
         }
         Assert.Equal(TimeSpan.FromMilliseconds(400), rule.Pace);
         Assert.Equal(TimeSpan.FromMilliseconds(1200), rule.SilentAfter);
@@ -216,11 +216,44 @@ public sealed class CommitWatchRuleTests
     public void Commits_that_stop_waiting_reset_the_silence()
     {
         var rule = new CommitWatchRule(Pair);
-        rule.Observe(At(0, 1, Slave(10, T0)));
-        rule.Observe(At(250, 0, Slave(10, T0)));
-        // A new wait starts at 300 ms: silence counts from there, not from the last confirmation.
-        Assert.Equal(CommitWatchKind.None, rule.Observe(At(300, 1, Slave(10, T0))).Kind);
-        Assert.Equal(CommitWatchKind.None, rule.Observe(At(550, 1, Slave(10, T0))).Kind);
-        Assert.Equal(CommitWatchKind.SlaveSilent, rule.Observe(At(600, 1, Slave(10, T0))).Kind);
+        // The slave's pace is known: it confirmed every 50 ms while commits waited, up to 500 ms.
+        for (var ms = 0; ms <= 500; ms += 50) rule.Observe(At(ms, 1, Slave(ms, T0.AddMilliseconds(ms))));
+        rule.Observe(At(750, 0, Slave(500, T0.AddMilliseconds(500))));
+        // A new wait starts at 1000 ms: silence counts from there, not from the last confirmation.
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(1000, 1, Slave(500, T0.AddMilliseconds(500)))).Kind);
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(1250, 1, Slave(500, T0.AddMilliseconds(500)))).Kind);
+        Assert.Equal(CommitWatchKind.SlaveSilent, rule.Observe(At(1300, 1, Slave(500, T0.AddMilliseconds(500)))).Kind);
+    }
+
+    [Theory]
+    [InlineData(350)] // the slow-link test's link (120 ms each way) on a loaded host
+    [InlineData(450)]
+    [InlineData(900)]
+    public void A_slow_first_round_trip_before_any_pace_is_known_is_not_silence(int roundTripMs)
+    {
+        // The bot starts beside a quiet master; the first commit waits a whole round trip of a slow link.
+        var rule = new CommitWatchRule(Pair);
+        rule.Observe(At(0, 0, Slave(10, T0)));
+        Assert.Equal(CommitWatchRule.UnknownPaceFloor, rule.SilentAfter);
+        for (var ms = 50; ms < 50 + roundTripMs; ms += 50)
+            Assert.Equal(CommitWatchKind.None, rule.Observe(At(ms, 1, Slave(10, T0))).Kind);
+        Assert.Equal(CommitWatchKind.None, rule.Observe(At(50 + roundTripMs, 1, Slave(20, T0.AddMilliseconds(40 + roundTripMs)))).Kind);
+        // That round trip is the pace from now on: three of them, or the floor.
+        Assert.Equal(TimeSpan.FromMilliseconds(roundTripMs), rule.Pace);
+        Assert.Equal(TimeSpan.FromMilliseconds(Math.Max(300, 3 * roundTripMs)), rule.SilentAfter);
+    }
+
+    [Fact]
+    public void A_slave_frozen_before_the_first_wait_is_silent_at_the_unknown_pace_floor()
+    {
+        var rule = new CommitWatchRule(Pair);
+        rule.Observe(At(0, 0, Slave(10, T0)));
+        var verdict = CommitWatchVerdict.Quiet;
+        var ms = 0;
+        while (verdict.Kind == CommitWatchKind.None && ms < 5000)
+            verdict = rule.Observe(At(ms += 50, 1, Slave(10, T0)));
+        Assert.Equal(CommitWatchKind.SlaveSilent, verdict.Kind);
+        Assert.Equal(50 + (int)CommitWatchRule.UnknownPaceFloor.TotalMilliseconds, ms);
+        Assert.Equal(CommitWatchRule.UnknownPaceFloor, verdict.Sighting!.SilentAfter);
     }
 }
