@@ -182,6 +182,9 @@ public sealed class PostgresStore : IPairStateStore, IStoreDatabase, IAsyncDispo
         }
     }
 
+    /// <summary>The store's logger (the lease logs through it).</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>A connection from the pool (for the lease, which is not fenced, and reads).</summary>
     internal ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
 

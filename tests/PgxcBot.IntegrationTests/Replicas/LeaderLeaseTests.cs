@@ -25,12 +25,12 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
     }
 
     /// <summary>A replica: its elector, and a store whose writes are fenced by that elector.</summary>
-    private async Task<(LeaderElector Elector, PostgresStore Store)> ReplicaAsync(string id)
+    private async Task<(LeaderElector Elector, PostgresStore Store)> ReplicaAsync(string id, TimeSpan? lease = null, TimeSpan? takeoverLockTimeout = null)
     {
         var fence = new DeferredFence();
         var store = await PostgresStore.OpenAsync(_connectionString, fence, null, default);
         _opened.Add(store);
-        var elector = new LeaderElector(new PostgresLeaderLease(store, id, Lease), TimeProvider.System, NullLogger<LeaderElector>.Instance);
+        var elector = new LeaderElector(new PostgresLeaderLease(store, id, lease ?? Lease, takeoverLockTimeout), TimeProvider.System, NullLogger<LeaderElector>.Instance);
         fence.Inner = elector;
         return (elector, store);
     }
@@ -142,13 +142,12 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await using (var fence = new NpgsqlCommand("SELECT 1 FROM bot_lease WHERE holder = 'a' AND epoch = 1 FOR SHARE;", connection, tx))
-            Assert.Equal(1, await fence.ExecuteScalarAsync());
+        Assert.Equal(1, await FenceCheckAsync(connection, tx, "a"));
 
-        // The lease runs out by the database clock and b tries to take it: b's takeover waits for a's transaction.
-        var (b, _) = await ReplicaAsync("b");
-        await Poll.UntilAsync(() => ScalarAsync<bool>("SELECT expires_at <= clock_timestamp() FROM bot_lease;"), expired => expired, TimeSpan.FromSeconds(10),
-            "a's lease to expire", default);
+        // The lease runs out by the database clock and b tries to take it: b's takeover waits for a's transaction
+        // (here as long as it takes; a lapsed holder's transaction that outlasts the wait is the next test).
+        var (b, _) = await ReplicaAsync("b", takeoverLockTimeout: TimeSpan.FromMinutes(1));
+        await LeaseExpiredAsync();
         var takeover = b.TickAsync(default);
         await Poll.UntilAsync(() => ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock';"),
             waiting => waiting == 1, TimeSpan.FromSeconds(10), "b's takeover to wait for a's row lock", default);
@@ -157,6 +156,62 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         Assert.True(await takeover.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(2, b.Current!.Epoch);
     }
+
+    [Fact]
+    public async Task A_lapsed_leaders_session_still_holding_the_lease_row_is_ended_by_the_taker_and_its_write_rolls_back()
+    {
+        var (a, _) = await ReplicaAsync("a");
+        Assert.True(await a.TickAsync(default));
+        // a passed the fence and wrote, then froze where the server does not end its session (its idle-in-transaction
+        // timeout off here; in the field: a client frozen between the statements of one batch).
+        var frozen = new NpgsqlConnectionStringBuilder(_connectionString) { Options = "-c idle_in_transaction_session_timeout=0" };
+        await using var connection = new NpgsqlConnection(frozen.ConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        Assert.Equal(1, await FenceCheckAsync(connection, tx, "a"));
+        await using (var write = new NpgsqlCommand("INSERT INTO bot_replica (replica_id, started_at, last_heartbeat, role) VALUES ('written by a', now(), now(), 'x');", connection, tx))
+            await write.ExecuteNonQueryAsync();
+
+        // b takes the expired lease within a few of its rounds (each waits at most the takeover's lock timeout).
+        var (b, _) = await ReplicaAsync("b");
+        await LeaseExpiredAsync();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => b.TickAsync(bounded.Token), active => active, TimeSpan.FromSeconds(20), "b to take the expired lease", bounded.Token);
+        Assert.Equal(2, b.Current!.Epoch);
+
+        // a's session was ended: its write never commits.
+        await Assert.ThrowsAnyAsync<Exception>(() => tx.CommitAsync());
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM bot_replica WHERE replica_id = 'written by a';"));
+    }
+
+    [Fact]
+    public async Task A_valid_leaders_write_in_flight_is_never_ended_by_a_replica_that_tries_to_take_over()
+    {
+        var (a, _) = await ReplicaAsync("a", lease: TimeSpan.FromMinutes(5));
+        Assert.True(await a.TickAsync(default));
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        Assert.Equal(1, await FenceCheckAsync(connection, tx, "a"));
+
+        // b's round waits for the row, gives up after its lock timeout and stays standby; a's write goes on.
+        var (b, _) = await ReplicaAsync("b");
+        Assert.False(await b.TickAsync(default));
+        await tx.CommitAsync();
+        Assert.Equal(new LeaseToken("a", 1), a.Current);
+        Assert.True(await a.TickAsync(default));
+    }
+
+    /// <summary>The store's fence check as <see cref="PostgresStore.CheckFenceAsync"/> runs it: locks the lease row FOR SHARE.</summary>
+    private static async Task<object?> FenceCheckAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string holder)
+    {
+        await using var fence = new NpgsqlCommand("SELECT 1 FROM bot_lease WHERE holder = @holder AND epoch = 1 AND expires_at > clock_timestamp() FOR SHARE;", connection, tx);
+        fence.Parameters.AddWithValue("holder", holder);
+        return await fence.ExecuteScalarAsync();
+    }
+
+    private Task LeaseExpiredAsync() => Poll.UntilAsync(() => ScalarAsync<bool>("SELECT expires_at <= clock_timestamp() FROM bot_lease;"), expired => expired,
+        TimeSpan.FromSeconds(10), "the lease to expire", default);
 
     private async Task<T> ScalarAsync<T>(string sql)
     {
