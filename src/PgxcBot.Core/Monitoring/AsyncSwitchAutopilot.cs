@@ -45,6 +45,10 @@ public sealed class AsyncSwitchAutopilot
     private readonly Dictionary<string, AsyncSwitchRecord> _records = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastStreaming = new(StringComparer.Ordinal);
 
+    /// <summary>The slave-lost alert of the poll that decided each async switch still running, by datanode (in memory:
+    /// after a restart the announcement falls back to the alert as last seen).</summary>
+    private readonly Dictionary<string, AlertCandidate> _decidedOn = new(StringComparer.Ordinal);
+
     public AsyncSwitchAutopilot(AlertSettings settings, TimeProvider time, IEnumerable<AsyncSwitchRecord>? restored = null)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
@@ -128,7 +132,11 @@ public sealed class AsyncSwitchAutopilot
                     lostAt, evidence, now, null, null, null) { FirstWaitAt = firstWait, NoCommitWaited = noneWaited };
                 Keep(next, changed);
                 if (next.Phase == AsyncSwitchPhase.SwitchingToAsync)
+                {
                     intents.Add(new AsyncSwitchIntent(name, OperationKinds.Async.Name));
+                    if (candidates.FirstOrDefault(c => c.Key == KeyFor(name)) is { } alert) _decidedOn[name] = alert;
+                    else _decidedOn.Remove(name);
+                }
                 else if (candidates.FirstOrDefault(c => c.Subject == name && c.Kind == AlertKinds.CommitsBlocked) is { } blocked)
                     announcements.Add(new Announcement(blocked, AsyncSwitchMessages.AskToSwitchToAsync(blocked, next)));
                 continue;
@@ -169,7 +177,8 @@ public sealed class AsyncSwitchAutopilot
     }
 
     /// <summary>An operation this autopilot asked for has ended.</summary>
-    /// <param name="slaveLost">The slave-lost alert of the pair as last seen (for the story), if any.</param>
+    /// <param name="slaveLost">The slave-lost alert of the pair as last seen (for the story), if any; an async switch this
+    /// autopilot decided tells the alert of the poll that decided it instead.</param>
     public AsyncSwitchDecision Completed(AsyncSwitchIntent intent, MonitorOperationOutcome outcome, AlertCandidate? slaveLost)
     {
         ArgumentNullException.ThrowIfNull(intent);
@@ -184,6 +193,10 @@ public sealed class AsyncSwitchAutopilot
 
         if (intent.Kind == OperationKinds.Async.Name)
         {
+            // The evidence the switch was decided on is what the announcement cites: a later poll may show less (once
+            // no commit waits, the commit watch's measured silence no longer counts, and a frozen slave can look
+            // streaming to a poll less than half a second after the previous one).
+            if (_decidedOn.Remove(intent.Datanode, out var decidedOn)) slaveLost = decidedOn;
             if (outcome.Succeeded)
             {
                 var done = record with { Phase = AsyncSwitchPhase.SwitchedToAsync, ReleasedAt = outcome.FinishedAt, OperationId = outcome.OperationId };

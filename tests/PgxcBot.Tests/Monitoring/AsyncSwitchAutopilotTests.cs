@@ -41,6 +41,29 @@ public class ReplicationAutopilotTests
         Assert.Equal(AsyncSwitchPhase.SwitchedToAsync, Assert.Single(done.Changed).Phase);
     }
 
+    [Theory]
+    [InlineData(false)] // the poll after the switch no longer shows the slave lost, and the incident was not raised yet
+    [InlineData(true)]  // a later poll shows it lost with less evidence
+    public void The_switch_is_told_with_the_evidence_of_the_poll_that_decided_it(bool laterSighting)
+    {
+        var autopilot = new AsyncSwitchAutopilot(AlertSettings.Default, _time);
+        var builder = new ClusterBuilder();
+        // The decision: the master lists the slave streaming, its last reply 31 s ago, a commit waits.
+        builder.Pair().Row = builder.Pair().Row with { ReplyTime = ClusterBuilder.Now.AddSeconds(-31) };
+        builder.Pair().Master = builder.Pair().Master with { SyncRepWaiters = 1, OldestSyncRepWait = TimeSpan.FromMilliseconds(500) };
+        var frozen = builder.Assess();
+        var decidedOn = AlertRules.From(frozen).Single(c => c.Kind == AlertKinds.SlaveLost);
+        Assert.Contains(decidedOn.Sentences, l => l.Contains("looks frozen", StringComparison.Ordinal));
+        Assert.Single(Decide(autopilot, frozen).Intents);
+
+        var later = laterSighting ? AlertRules.From(new ClusterBuilder().SlaveKilled().Assess()).Single(c => c.Kind == AlertKinds.SlaveLost) : null;
+        var done = autopilot.Completed(new AsyncSwitchIntent("datanode1", "async"),
+            new MonitorOperationOutcome(true, 4, "done", ClusterBuilder.Now.AddMilliseconds(200)), later);
+        var told = Assert.Single(done.Announcements).Message;
+        Assert.Contains(told.Lines, l => l.Contains("looks frozen", StringComparison.Ordinal));
+        Assert.Contains("switched to async", told.Title);
+    }
+
     [Fact]
     public void A_frozen_slave_nobody_writes_to_is_told_as_unresponsive_with_no_commit_waiting()
     {
