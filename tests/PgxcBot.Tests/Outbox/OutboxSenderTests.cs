@@ -149,6 +149,21 @@ public sealed class OutboxSenderTests : IAsyncLifetime
         Assert.Equal(4, _chat.Delivered.Count); // the background sender and the flush never both printed one
     }
 
+    [Fact]
+    public async Task A_message_chat_showed_as_the_host_stops_is_recorded_delivered_so_the_next_start_does_not_send_it_again()
+    {
+        Start(editsInPlace: false);
+        _chat.Delivering = _stop.Cancel; // the host starts stopping while the post is answered
+        await AddAsync(Entry(OutboxKind.Alert, "datanode1/slave-lost", "slave lost"));
+        await _run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var entry = Assert.Single(_store.All);
+        Assert.Equal(OutboxOutcome.Delivered, entry.Outcome);
+        Assert.Equal(0, PendingCount);
+        // The post's id is kept too: the next update of the incident replies to it.
+        Assert.Equal("m-datanode1/slave-lost", (await _store.GetPostedAsync("chat", "datanode1/slave-lost", default))?.ExternalId);
+    }
+
     /// <summary>A chat that records, fails on demand, or hangs until released (or until the sender's time limit).</summary>
     private sealed class ScriptedChannel(bool editsInPlace) : IOutboxChannel
     {
@@ -162,6 +177,9 @@ public sealed class OutboxSenderTests : IAsyncLifetime
         public volatile bool Hold;
         public volatile string? HoldOnly;
 
+        /// <summary>Runs as chat has shown the message, before the answer reaches the sender.</summary>
+        public Action? Delivering;
+
         public string Target => "chat";
         public bool EditsInPlace => editsInPlace;
 
@@ -173,6 +191,7 @@ public sealed class OutboxSenderTests : IAsyncLifetime
             if (Hold || (HoldOnly is { } key && entry.MessageKey == key)) await _release.WaitAsync(cancellationToken);
             if (Failing) return DeliveryResult.Later("chat down");
             _delivered.Enqueue(entry);
+            Delivering?.Invoke();
             return DeliveryResult.Done(entry.MessageKey is { } k ? new PostedMessage("chat", k, "m-" + k, null, entry.Id) : null);
         }
     }

@@ -262,6 +262,7 @@ internal sealed class MemoryOutboxStore : PgxcBot.Core.Outbox.IOutboxStore
     public Task CompleteAsync(IReadOnlyList<long> ids, PgxcBot.Core.Outbox.OutboxOutcome outcome, DateTimeOffset at, PgxcBot.Core.Outbox.PostedMessage? posted,
         CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // as a real store's command does
         ThrowIfFull("the delivery of chat messages");
         lock (_lock)
         {
@@ -280,6 +281,7 @@ internal sealed class MemoryOutboxStore : PgxcBot.Core.Outbox.IOutboxStore
 
     public Task RecordFailureAsync(long id, string error, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ThrowIfFull($"a failed delivery of chat message {id}");
         lock (_lock)
         {
