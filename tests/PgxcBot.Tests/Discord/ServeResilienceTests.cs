@@ -60,7 +60,8 @@ public sealed class ServeResilienceTests : IAsyncLifetime
         Assert.False(serve.IsCompleted);
 
         await _stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await serve);
+        var exit = await serve;
+        Assert.True(exit == ExitCodes.Ok, $"exit {exit}: {_error}");
         Assert.Contains("could not ask Discord where to connect", _error.ToString());
         Assert.DoesNotContain(_discord.Fake.Token, _out.ToString() + _error);
     }
@@ -79,7 +80,8 @@ public sealed class ServeResilienceTests : IAsyncLifetime
         _discord.Fake.Down = false;
         await Eventually.HoldsAsync(() => _discord.Fake.Gateway.Identifies == 1 && _discord.Fake.Requests.Any(r => r.Method == "PUT" && r.Status == 200), "registered and connected", 30);
         await _stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await serve);
+        var exit = await serve;
+        Assert.True(exit == ExitCodes.Ok, $"exit {exit}: {_error}");
         Assert.Contains("Discord adapter failed", _error.ToString());
     }
 
