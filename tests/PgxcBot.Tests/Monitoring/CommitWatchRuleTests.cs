@@ -59,11 +59,7 @@ public sealed class CommitWatchRuleTests
         for (var ms = 0; ms <= 1000; ms += 50)
             Assert.Equal(CommitWatchKind.None, rule.Observe(At(ms, 1, Slave(ms, reply = T0.AddMilliseconds(ms)))).Kind);
         // Frozen at 1000 ms: same flush, same reply_time.
-        CommitWatchVerdict verdict = CommitWatchVerdict.Quiet;
-        var ms2 = 1000;
-        while (verdict.Kind == CommitWatchKind.None && ms2 < 3000)
-            verdict = rule.Observe(At(ms2 += 50, 1, Slave(1000, reply)));
-        Assert.Equal(CommitWatchKind.SlaveSilent, verdict.Kind);
+        var (verdict, ms2) = FirstSilence(rule, 1000, 1000, reply);
         Assert.Equal(1000 + (int)CommitWatchRule.SilentFloor.TotalMilliseconds, ms2);
         // The measurement the next poll judges with: of this master, at that sample, silent for the floor.
         var sighting = Assert.IsType<SilentSlaveSighting>(verdict.Sighting);
@@ -248,12 +244,20 @@ public sealed class CommitWatchRuleTests
     {
         var rule = new CommitWatchRule(Pair);
         rule.Observe(At(0, 0, Slave(10, T0)));
-        var verdict = CommitWatchVerdict.Quiet;
-        var ms = 0;
-        while (verdict.Kind == CommitWatchKind.None && ms < 5000)
-            verdict = rule.Observe(At(ms += 50, 1, Slave(10, T0)));
-        Assert.Equal(CommitWatchKind.SlaveSilent, verdict.Kind);
+        var (verdict, ms) = FirstSilence(rule, 0, 10, T0);
         Assert.Equal(50 + (int)CommitWatchRule.UnknownPaceFloor.TotalMilliseconds, ms);
         Assert.Equal(CommitWatchRule.UnknownPaceFloor, verdict.Sighting!.SilentAfter);
+    }
+
+    /// <summary>Samples every 50 ms after <paramref name="fromMs"/>, one commit waiting and the slave's flush and reply
+    /// unchanged, until the rule calls it silent (asserted, within 5 s): that verdict and the sample's time (ms).</summary>
+    private static (CommitWatchVerdict Verdict, int AtMs) FirstSilence(CommitWatchRule rule, int fromMs, long flush, DateTimeOffset reply)
+    {
+        var verdict = CommitWatchVerdict.Quiet;
+        var ms = fromMs;
+        while (verdict.Kind == CommitWatchKind.None && ms < fromMs + 5000)
+            verdict = rule.Observe(At(ms += 50, 1, Slave(flush, reply)));
+        Assert.Equal(CommitWatchKind.SlaveSilent, verdict.Kind);
+        return (verdict, ms);
     }
 }
