@@ -40,9 +40,10 @@ public sealed record CommitWatchVerdict(CommitWatchKind Kind, string Reason)
 /// flush position or reply_time moves) at least once per round trip. The gap allowed is three times the
 /// longest gap seen recently between two confirmations, and never below <see cref="SilentFloor"/>, so a
 /// slave behind a slow link (hundreds of milliseconds per round trip) is not called silent. Until the watch has seen
-/// the slave confirm anything while a commit waited (after the bot starts, on a master nobody has written to since)
-/// its pace is unknown and the least silence is <see cref="UnknownPaceFloor"/>: a slave behind a 250 ms link
-/// called silent at 300 ms on its very first wait was a false async switch (CI, the slow-link test).
+/// the slave confirm anything while a commit waited, or confirm WAL written since the previous sample (a round trip
+/// shorter than one sample apart), its pace is unknown and the least silence is <see cref="UnknownPaceFloor"/>: a
+/// slave behind a 250 ms link called silent at 300 ms on its very first wait was a false async switch (CI, the
+/// slow-link test).
 /// </para>
 /// <para>
 /// It also sets the pace of the samples (<see cref="TicksToNext"/>): a master whose WAL has not moved and on which no
@@ -85,8 +86,13 @@ public sealed class CommitWatchRule(DatanodePair pair)
     /// <summary>A quiet master is sampled at every this-many-th tick (every 500 ms at the default 50 ms).</summary>
     public const int QuietEvery = 10;
 
+    /// <summary>The longest time between two samples that still bounds the slave's round trip (see <see cref="Observe"/>):
+    /// a third of <see cref="SilentFloor"/>, so such a bound never raises the silence allowed above the floor.</summary>
+    private static readonly TimeSpan FastBound = SilentFloor / 3;
+
     private int _quietSamples;
     private Lsn? _lastWal;
+    private DateTimeOffset? _lastSampleAt;
 
     /// <summary>Ticks of the watch's clock to wait before the next sample: <see cref="QuietEvery"/> once the master has
     /// been idle for <see cref="QuietAfterSamples"/> samples, <see cref="IdleEvery"/> once for
@@ -113,9 +119,15 @@ public sealed class CommitWatchRule(DatanodePair pair)
         // One clock for every gap: the master's when the sample carries it (a rule watches one master).
         var at = sample.MasterClock ?? sample.At;
         var wrote = sample.WalPosition is not { } wal || _lastWal is not { } before || wal != before;
-        _lastWal = sample.WalPosition;
-        _quietSamples = wrote || sample.Waiters > 0 ? 0 : _quietSamples + 1;
         var sender = SlaveSender(sample);
+        // The slave confirmed WAL the master had not written at the previous sample: its round trip is shorter than the
+        // time between the two. A fast slave's commits rarely wait at a sample, so this is how its pace becomes known.
+        if (sender?.FlushLsn is { } confirmed && _lastWal is { } writtenBefore && confirmed > writtenBefore
+            && _lastSampleAt is { } previousSample && at - previousSample is var bound && bound > TimeSpan.Zero && bound <= FastBound)
+            RememberGap(bound);
+        _lastWal = sample.WalPosition;
+        _lastSampleAt = at;
+        _quietSamples = wrote || sample.Waiters > 0 ? 0 : _quietSamples + 1;
         var progress = sender is null ? ((Lsn?, DateTimeOffset?)?)null : (sender.FlushLsn, sender.ReplyTime);
         var moved = progress is not null && _lastSeen is not null && progress != _lastSeen;
         if (progress != _lastSeen && progress is not null)

@@ -240,6 +240,38 @@ public sealed class CommitWatchRuleTests
     }
 
     [Fact]
+    public void A_fast_slave_whose_commits_never_wait_at_a_sample_has_a_known_pace_from_wal_it_confirmed_since_the_previous_sample()
+    {
+        // Commits of a few milliseconds: no sample sees one wait, but each sample finds the slave has confirmed WAL the
+        // master had not written at the previous one (a round trip under 50 ms).
+        var rule = new CommitWatchRule(Pair);
+        for (var ms = 0; ms <= 500; ms += 50)
+            rule.Observe(At(ms, 0, Slave(ms + 40, T0.AddMilliseconds(ms))) with { WalPosition = new Lsn((ulong)(ms + 40)) });
+        Assert.Equal(TimeSpan.FromMilliseconds(50), rule.Pace);
+        Assert.Equal(CommitWatchRule.SilentFloor, rule.SilentAfter);
+        // Then it freezes and a commit waits from the next sample (550 ms): silent at the floor, not a second later.
+        var (_, at) = FirstSilence(rule, 500, 540, T0.AddMilliseconds(500));
+        Assert.Equal(550 + (int)CommitWatchRule.SilentFloor.TotalMilliseconds, at);
+    }
+
+    [Theory]
+    [InlineData(50, false)]  // the slave confirms only WAL written before the previous sample: a slow link
+    [InlineData(500, true)]  // a quiet master sampled every 500 ms: too far apart to bound anything
+    public void Confirmations_that_bound_no_round_trip_leave_the_pace_unknown(int everyMs, bool newWal)
+    {
+        var rule = new CommitWatchRule(Pair);
+        for (var i = 1; i <= 10; i++)
+        {
+            var ms = i * everyMs;
+            // The slave's flush reaches what the master had written two samples ago, or (quiet) what it wrote since the last.
+            var flush = newWal ? ms - 10 : ms - 2 * everyMs;
+            rule.Observe(At(ms, 0, Slave(flush, T0.AddMilliseconds(ms))) with { WalPosition = new Lsn((ulong)ms) });
+        }
+        Assert.Equal(TimeSpan.Zero, rule.Pace);
+        Assert.Equal(CommitWatchRule.UnknownPaceFloor, rule.SilentAfter);
+    }
+
+    [Fact]
     public void A_slave_frozen_before_the_first_wait_is_silent_at_the_unknown_pace_floor()
     {
         var rule = new CommitWatchRule(Pair);
