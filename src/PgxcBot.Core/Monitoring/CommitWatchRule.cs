@@ -64,7 +64,7 @@ public sealed class CommitWatchRule(DatanodePair pair)
     public static readonly TimeSpan SilentFloor = TimeSpan.FromMilliseconds(300);
 
     /// <summary>No slave is called silent sooner than this while its pace is unknown (no confirmation seen yet while a
-    /// commit waited): three round trips of a third of a second, the slowest link <see cref="SilentFloor"/> allows
+    /// commit waited, nor one of WAL written since the previous sample taken at most 100 ms before): three round trips of a third of a second, the slowest link <see cref="SilentFloor"/> allows
     /// once the pace is known. A slave frozen before the first commit waits is then acted on within about a second of
     /// that commit, which the 1 s poll's own tests would take as long to see.</summary>
     public static readonly TimeSpan UnknownPaceFloor = TimeSpan.FromSeconds(1);
@@ -122,7 +122,9 @@ public sealed class CommitWatchRule(DatanodePair pair)
         var sender = SlaveSender(sample);
         // The slave confirmed WAL the master had not written at the previous sample: its round trip is shorter than the
         // time between the two. A fast slave's commits rarely wait at a sample, so this is how its pace becomes known.
-        if (sender?.FlushLsn is { } confirmed && _lastWal is { } writtenBefore && confirmed > writtenBefore
+        // Only while no pace is known: such a bound every 50 ms would push the real gaps of waits (a slow fsync) out of
+        // the window and lower the silence allowed to the floor.
+        if (_gaps.Count == 0 && sender?.FlushLsn is { } confirmed && _lastWal is { } writtenBefore && confirmed > writtenBefore
             && _lastSampleAt is { } previousSample && at - previousSample is var bound && bound > TimeSpan.Zero && bound <= FastBound)
             RememberGap(bound);
         _lastWal = sample.WalPosition;

@@ -254,6 +254,27 @@ public sealed class CommitWatchRuleTests
         Assert.Equal(550 + (int)CommitWatchRule.SilentFloor.TotalMilliseconds, at);
     }
 
+    [Fact]
+    public void A_fast_slaves_occasional_slow_wait_keeps_setting_the_pace_while_it_stays_fast()
+    {
+        var rule = new CommitWatchRule(Pair);
+        long wal = 0;
+        // Fast: every sample finds WAL written since the previous one confirmed.
+        for (var ms = 0; ms <= 500; ms += 50)
+            rule.Observe(At(ms, 0, Slave(wal += 40, T0.AddMilliseconds(ms))) with { WalPosition = new Lsn((ulong)wal) });
+        // Once, a commit waits 200 ms (a slow fsync on the slave) before it is confirmed.
+        var waited = wal + 40;
+        for (var ms = 550; ms < 750; ms += 50)
+            rule.Observe(At(ms, 1, Slave(wal, T0.AddMilliseconds(500))) with { WalPosition = new Lsn((ulong)waited) });
+        rule.Observe(At(750, 0, Slave(wal = waited, T0.AddMilliseconds(745))) with { WalPosition = new Lsn((ulong)waited) });
+        Assert.Equal(TimeSpan.FromMilliseconds(200), rule.Pace);
+        // Then fast again for two seconds (40 samples, more than the pace window): that wait still sets the silence allowed.
+        for (var ms = 800; ms <= 2800; ms += 50)
+            rule.Observe(At(ms, 0, Slave(wal += 40, T0.AddMilliseconds(ms))) with { WalPosition = new Lsn((ulong)wal) });
+        Assert.Equal(TimeSpan.FromMilliseconds(200), rule.Pace);
+        Assert.Equal(TimeSpan.FromMilliseconds(600), rule.SilentAfter);
+    }
+
     [Theory]
     [InlineData(50, false)]  // the slave confirms only WAL written before the previous sample: a slow link
     [InlineData(500, true)]  // a quiet master sampled every 500 ms: too far apart to bound anything
