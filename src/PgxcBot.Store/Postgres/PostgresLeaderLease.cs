@@ -35,22 +35,9 @@ public sealed class PostgresLeaderLease(PostgresStore store, string replicaId, T
     public Task<LeaseGrant?> TryAcquireOrRenewAsync(long? heldEpoch, CancellationToken cancellationToken) =>
         Run("the leader lease", async connection =>
         {
-            LeaseGrant? grant;
-            if (heldEpoch is not null) grant = await GrantAsync(connection, heldEpoch, lockTimeout: null, cancellationToken).ConfigureAwait(false);
-            else
-            {
-                try
-                {
-                    grant = await GrantAsync(connection, null, TakeoverLockTimeout, cancellationToken).ConfigureAwait(false);
-                }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
-                {
-                    // The row is locked by a transaction that outlived its lease: end it, then try once more.
-                    grant = await EndLapsedHoldersAsync(connection, cancellationToken).ConfigureAwait(false) > 0
-                        ? await TryGrantAsync(connection, cancellationToken).ConfigureAwait(false)
-                        : null;
-                }
-            }
+            var grant = heldEpoch is not null
+                ? await GrantAsync(connection, heldEpoch, lockTimeout: null, cancellationToken).ConfigureAwait(false)
+                : await TakeOverAsync(connection, cancellationToken).ConfigureAwait(false);
             await PostgresStore.Execute(connection, null, """
                 INSERT INTO bot_replica (replica_id, started_at, last_heartbeat, role, epoch) VALUES (@me, clock_timestamp(), clock_timestamp(), @role, @epoch)
                 ON CONFLICT (replica_id) DO UPDATE SET last_heartbeat = clock_timestamp(), role = excluded.role, epoch = excluded.epoch;
@@ -64,15 +51,27 @@ public sealed class PostgresLeaderLease(PostgresStore store, string replicaId, T
 
     private TimeSpan TakeoverLockTimeout { get; } = takeoverLockTimeout ?? DefaultTakeoverLockTimeout;
 
-    private async Task<LeaseGrant?> TryGrantAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Takes an expired (or free) lease, waiting at most <see cref="TakeoverLockTimeout"/> for the row; when a
+    /// transaction that outlived its lease still holds the row, ends it and tries once more. Null: not taken this round.</summary>
+    private async Task<LeaseGrant?> TakeOverAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var (grant, blocked) = await TryTakeAsync(connection, cancellationToken).ConfigureAwait(false);
+        // Blocked again after ending the holders: their locks go as their processes exit, and the next round takes it.
+        if (blocked && await EndLapsedHoldersAsync(connection, cancellationToken).ConfigureAwait(false) > 0)
+            (grant, _) = await TryTakeAsync(connection, cancellationToken).ConfigureAwait(false);
+        return grant;
+    }
+
+    /// <summary>One takeover try: the grant (null if the lease is held) and whether the row's lock was not had in time.</summary>
+    private async Task<(LeaseGrant? Grant, bool Blocked)> TryTakeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         try
         {
-            return await GrantAsync(connection, null, TakeoverLockTimeout, cancellationToken).ConfigureAwait(false);
+            return (await GrantAsync(connection, null, TakeoverLockTimeout, cancellationToken).ConfigureAwait(false), false);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
-            return null; // the ended sessions' locks go as their processes exit: the next round takes it
+            return (null, true);
         }
     }
 
@@ -106,8 +105,8 @@ public sealed class PostgresLeaderLease(PostgresStore store, string replicaId, T
     /// SHARE). The server ends such a session by itself when it sits idle in the transaction
     /// (<see cref="PostgresStore.IdleInTransactionTimeout"/>), but not one that is still "active" (a frozen client
     /// that sent part of a batch, whose server side waits for the rest); a takeover was seen held off for more than ten
-    /// seconds in CI with no failure logged by the taker (its statement waited). Ending it is what the expiry already decided: the lapsed leader may write nothing more, and
-    /// its transaction rolls back. Returns how many sessions were ended; 0 when none qualifies or this role may not
+    /// seconds in CI with no failure logged by the taker (its statement waited). Ending it is what the expiry already
+    /// decided: the lapsed leader may write nothing more, and its transaction rolls back. Returns how many sessions were ended; 0 when none qualifies or this role may not
     /// end them (pg_terminate_backend needs the same role or pg_signal_backend), which is logged.
     /// </summary>
     private async Task<int> EndLapsedHoldersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
