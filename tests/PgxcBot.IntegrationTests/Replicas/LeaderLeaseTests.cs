@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using PgxcBot.Core.Servers;
+using PgxcBot.Hosting;
 using PgxcBot.Core.Outbox;
 using PgxcBot.Core.Replicas;
 using PgxcBot.Replicas;
@@ -25,10 +28,11 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
     }
 
     /// <summary>A replica: its elector, and a store whose writes are fenced by that elector.</summary>
-    private async Task<(LeaderElector Elector, PostgresStore Store)> ReplicaAsync(string id, TimeSpan? lease = null, TimeSpan? takeoverLockTimeout = null)
+    private async Task<(LeaderElector Elector, PostgresStore Store)> ReplicaAsync(string id, TimeSpan? lease = null, TimeSpan? takeoverLockTimeout = null,
+        string? connectionString = null, ILogger<PostgresStore>? logger = null)
     {
         var fence = new DeferredFence();
-        var store = await PostgresStore.OpenAsync(_connectionString, fence, null, default);
+        var store = await PostgresStore.OpenAsync(connectionString ?? _connectionString, fence, logger, default);
         _opened.Add(store);
         var elector = new LeaderElector(new PostgresLeaderLease(store, id, lease ?? Lease, takeoverLockTimeout), TimeProvider.System, NullLogger<LeaderElector>.Instance);
         fence.Inner = elector;
@@ -200,6 +204,51 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         await tx.CommitAsync();
         Assert.Equal(new LeaseToken("a", 1), a.Current);
         Assert.True(await a.TickAsync(default));
+    }
+
+    [Fact]
+    public async Task A_taker_whose_role_may_not_end_the_lapsed_leaders_session_stays_standby_says_why_and_takes_the_lease_once_it_ends()
+    {
+        var (a, _) = await ReplicaAsync("a");
+        Assert.True(await a.TickAsync(default));
+        // a's session (the database's superuser here) froze holding the lease row, as in the test above.
+        var frozen = new NpgsqlConnectionStringBuilder(_connectionString) { Options = "-c idle_in_transaction_session_timeout=0" };
+        await using var connection = new NpgsqlConnection(frozen.ConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        Assert.Equal(1, await FenceCheckAsync(connection, tx, "a"));
+
+        // b runs as a role of its own: it may use the store (a member of its owner) but not end a superuser's session.
+        var role = $"replica_b_{Guid.NewGuid():N}";
+        var owner = new NpgsqlConnectionStringBuilder(_connectionString).Username!;
+        await ExecuteAsync($"CREATE ROLE {SqlText.Identifier(role)} LOGIN IN ROLE {SqlText.Identifier(owner)};");
+        var log = new StringWriter();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new TextWriterLoggerProvider(TextWriter.Synchronized(log), LogLevel.Warning)));
+        var asB = new NpgsqlConnectionStringBuilder(_connectionString) { Username = role }.ConnectionString;
+        var (b, _) = await ReplicaAsync("b", connectionString: asB, logger: logging.CreateLogger<PostgresStore>());
+        await LeaseExpiredAsync();
+
+        // Its round gives up without an error, stays standby, and the log says what to grant.
+        Assert.False(await b.TickAsync(default));
+        Assert.Null(b.Current);
+        output.WriteLine(log.ToString());
+        Assert.Contains("cannot take the expired leader lease", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("pg_signal_backend", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE pid = " + connection.ProcessID + ";"));
+
+        // Once a's transaction ends by itself, the next rounds take the lease.
+        await tx.RollbackAsync();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => b.TickAsync(bounded.Token), active => active, TimeSpan.FromSeconds(20), "b to take the lease once a's transaction ended", bounded.Token);
+        Assert.Equal(2, b.Current!.Epoch);
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>The store's fence check as <see cref="PostgresStore.CheckFenceAsync"/> runs it: locks the lease row FOR SHARE.</summary>
