@@ -164,15 +164,10 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
     [Fact]
     public async Task A_lapsed_leaders_session_still_holding_the_lease_row_is_ended_by_the_taker_and_its_write_rolls_back()
     {
-        var (a, _) = await ReplicaAsync("a");
-        Assert.True(await a.TickAsync(default));
-        // a passed the fence and wrote, then froze where the server does not end its session (its idle-in-transaction
-        // timeout off here; in the field: a client frozen between the statements of one batch).
-        var frozen = new NpgsqlConnectionStringBuilder(_connectionString) { Options = "-c idle_in_transaction_session_timeout=0" };
-        await using var connection = new NpgsqlConnection(frozen.ConnectionString);
-        await connection.OpenAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        Assert.Equal(1, await FenceCheckAsync(connection, tx, "a"));
+        // a passed the fence and wrote, then froze.
+        var (connection, tx) = await LeaderFrozenInAWriteAsync();
+        await using var frozenSession = connection;
+        await using var frozenWrite = tx;
         await using (var write = new NpgsqlCommand("INSERT INTO bot_replica (replica_id, started_at, last_heartbeat, role) VALUES ('written by a', now(), now(), 'x');", connection, tx))
             await write.ExecuteNonQueryAsync();
 
@@ -209,14 +204,10 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
     [Fact]
     public async Task A_taker_whose_role_may_not_end_the_lapsed_leaders_session_stays_standby_says_why_and_takes_the_lease_once_it_ends()
     {
-        var (a, _) = await ReplicaAsync("a");
-        Assert.True(await a.TickAsync(default));
-        // a's session (the database's superuser here) froze holding the lease row, as in the test above.
-        var frozen = new NpgsqlConnectionStringBuilder(_connectionString) { Options = "-c idle_in_transaction_session_timeout=0" };
-        await using var connection = new NpgsqlConnection(frozen.ConnectionString);
-        await connection.OpenAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        Assert.Equal(1, await FenceCheckAsync(connection, tx, "a"));
+        // a's session (the database's superuser here) froze holding the lease row.
+        var (connection, tx) = await LeaderFrozenInAWriteAsync();
+        await using var frozenSession = connection;
+        await using var frozenWrite = tx;
 
         // b runs as a role of its own: it may use the store (a member of its owner) but not end a superuser's session.
         var role = $"replica_b_{Guid.NewGuid():N}";
@@ -249,6 +240,21 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Replica "a" takes the lease; then a session of its passes the fence (the lease row held FOR SHARE) and
+    /// freezes where the server does not end it: its idle-in-transaction timeout is off here, in the field a client frozen
+    /// between the statements of one batch. The caller disposes both.</summary>
+    private async Task<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)> LeaderFrozenInAWriteAsync()
+    {
+        var (a, _) = await ReplicaAsync("a");
+        Assert.True(await a.TickAsync(default));
+        var frozen = new NpgsqlConnectionStringBuilder(_connectionString) { Options = "-c idle_in_transaction_session_timeout=0" };
+        var connection = new NpgsqlConnection(frozen.ConnectionString);
+        await connection.OpenAsync();
+        var tx = await connection.BeginTransactionAsync();
+        Assert.Equal(1, await FenceCheckAsync(connection, tx, "a"));
+        return (connection, tx);
     }
 
     /// <summary>The store's fence check as <see cref="PostgresStore.CheckFenceAsync"/> runs it: locks the lease row FOR SHARE.</summary>
