@@ -8,7 +8,7 @@ internal enum PgServerKind { Datanode, Coordinator }
 
 /// <summary>
 /// One pooled <see cref="NpgsqlDataSource"/> per endpoint and settings, kept across snapshots so each
-/// probe usually reuses an open connection. A failed probe clears its pool (see
+/// probe usually reuses an open connection. A failed probe (not a late one: BoundedQuery) clears its pool (see
 /// <see cref="NpgsqlDataSource.Clear"/>) so a restarted or dead server leaves no broken connections behind.
 /// </summary>
 internal sealed class PgDataSourceCache : IAsyncDisposable, IDisposable

@@ -7,7 +7,8 @@ namespace PgxcBot.IntegrationTests.Observation;
 /// <summary>
 /// How the observer opens connections when servers are slow or silent: an opening that misses its probe's deadline
 /// is not thrown away (a starting bot on a busy host otherwise never sees a server answer), and silent servers do
-/// not keep the others waiting for their whole connect timeout.
+/// not keep the others waiting for their whole connect timeout. A query that misses its deadline is not thrown away
+/// either (cancelling it costs a loaded server a process start, and its session).
 /// </summary>
 public sealed class ObserverOpeningTests(ITestOutputHelper output)
 {
@@ -35,6 +36,56 @@ public sealed class ObserverOpeningTests(ITestOutputHelper output)
         output.WriteLine($"answered after {proxy.Accepted} connection(s) accepted");
         // Probes while the first opening is on its way open more (a pool holds 4), none is thrown away for good.
         Assert.InRange(proxy.Accepted, 1, 4);
+    }
+
+    [Fact]
+    public async Task A_query_that_misses_its_deadline_goes_on_and_its_session_answers_the_next_probes()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
+        // 1.1 s for the query; Npgsql's own bound is the whole second above it (2 s): a late answer in between is kept.
+        var topology = LabTopology.For([pair.ToDatanodePair() with { Slave = null }],
+            monitor: LabTopology.FastMonitor with { CommandTimeout = TimeSpan.FromSeconds(1.1) });
+        await using var observer = ObserverHarness.Create();
+        Assert.Equal(ProbeStatus.Ok, (await observer.ObserveAsync(topology, cts.Token)).Pair("datanode1").Master.Status);
+        var sessions = await BotSessionsAsync(pair.Master, cts.Token);
+        Assert.NotEmpty(sessions);
+
+        // The master hangs a moment (SIGSTOP): the probe's query on its pooled session misses its deadline.
+        await pair.Master.FreezeAsync(cts.Token);
+        ServerProbe late;
+        try
+        {
+            late = (await observer.ObserveAsync(topology, cts.Token)).Pair("datanode1").Master;
+        }
+        finally
+        {
+            await pair.Master.ThawAsync(cts.Token);
+        }
+        output.WriteLine($"while frozen: {late.Status} after {late.Elapsed.TotalMilliseconds:0} ms: {late.Error}");
+        Assert.Equal(ProbeStatus.Timeout, late.Status);
+        Assert.Contains("while querying", late.Error);
+
+        // The late answer comes in and its session stays the bot's: nothing was cancelled or cleared. A probe while it was
+        // still on its way may have opened one more (a pool holds 4), no more.
+        await observer.ObserveUntilAsync(topology, s => s.Pair("datanode1").Master.Status == ProbeStatus.Ok, "the master to answer again", cts.Token);
+        Assert.Equal(ProbeStatus.Ok, (await observer.ObserveAsync(topology, cts.Token)).Pair("datanode1").Master.Status);
+        var after = await BotSessionsAsync(pair.Master, cts.Token);
+        output.WriteLine($"the bot's sessions before: {string.Join(", ", sessions)}; after: {string.Join(", ", after)}");
+        Assert.All(sessions, pid => Assert.Contains(pid, after));
+        Assert.InRange(after.Count, sessions.Count, sessions.Count + 1);
+    }
+
+    /// <summary>The backend pids of the bot's sessions (application_name pgxcbot) on <paramref name="server"/>, sorted.</summary>
+    private static async Task<IReadOnlyList<int>> BotSessionsAsync(LabServer server, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE application_name = 'pgxcbot' ORDER BY pid;", connection);
+        var pids = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) pids.Add(reader.GetInt32(0));
+        return pids;
     }
 
     [Fact]
