@@ -13,12 +13,8 @@ namespace PgxcBot.Postgres;
 /// it made a busy host metastable: on 130 lab servers on one 2-core host (a fresh PostgreSQL 15 session costs 17 ms
 /// of server CPU there, <c>pgbench -C</c>), every poll of a starting bot aborted its openings at the 1 s deadline and
 /// the next poll opened them all again, so the bot saw every server time out for as long as it ran.</para>
-/// <para>A query that misses the deadline is not cancelled either, and its pool is not cleared: it goes on, bounded by
-/// Npgsql's own command timeout (whole seconds), and its connection goes back to the pool once it answers. Cancelling
-/// it cost the server a cancel request (a connection of its own: a process start) and, with the pool cleared, the next
-/// probe a new session: a bot polling 128 lab pairs on one 2-core host (load 30-40) started 41 sessions a second
-/// against 4 with the bot stopped, kept no pooled connection to any server, and paged master-unobservable for live
-/// masters. A server that fails (refuses, resets, errors) still has its pool cleared.</para>
+/// <para>What becomes of a query that misses the deadline is the caller's choice (<see cref="LateQuery"/>): the
+/// observer's read-only probes let it finish, a runbook's statements cancel it.</para>
 /// <para>With <c>maxConcurrentOpens</c>, at most that many connections are being opened at once: opening one
 /// costs the server a process start, and a few hundred started together on a busy host all finish late and all
 /// miss their deadline. The connect deadline starts when an opening may begin; waiting for one is not charged to
@@ -26,7 +22,10 @@ namespace PgxcBot.Postgres;
 /// shorter (a pooled one gives it back at once), so servers that do not answer (a partitioned rack) delay the
 /// others by <see cref="SlotHold"/> per <c>maxConcurrentOpens</c> of them, not by their whole connect timeout.</para>
 /// </summary>
-internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0)
+/// <param name="time">The clock of the deadlines.</param>
+/// <param name="maxConcurrentOpens">Openings at once (0: unbounded).</param>
+/// <param name="late">What becomes of a query that misses its deadline.</param>
+internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0, LateQuery late = LateQuery.Cancel)
 {
     private readonly SemaphoreSlim? _opening = maxConcurrentOpens > 0 ? new SemaphoreSlim(maxConcurrentOpens, maxConcurrentOpens) : null;
 
@@ -51,9 +50,10 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // Never hand the next probe a connection to a server that just failed us; but one that only missed our
-                // deadline failed nothing: its opening or its query goes on, and the connection is the next probe's.
-                if (e is not ProbeTimeoutException) source.Clear();
+                // Never hand the next probe a connection to a server that just failed us; but an opening that only
+                // missed its deadline failed nothing, and the connection it may still yield is the next probe's (as is
+                // a late query's that is left to finish).
+                if (e is not ProbeTimeoutException || (queryPhase && late == LateQuery.Cancel)) source.Clear();
                 // A pooled connection whose server restarted fails at its first use: try once more on a
                 // fresh connection, within what is left of the budget.
                 var stalePooled = queryPhase && e is not ProbeTimeoutException
@@ -112,11 +112,11 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
         enteredQueryPhase();
         var queryBudget = Min(commandTimeout, remaining - time.GetElapsedTime(phaseStarted));
         deadline.CancelAfter(queryBudget);
-        // The query runs on the caller's token only: our deadline ends the wait for it, never the query (class remarks).
+        // Left to finish, the query runs on the caller's token only: our deadline then ends the wait for it, not the query.
         Task<T> running;
         try
         {
-            running = query(connection, cancellationToken);
+            running = query(connection, late == LateQuery.Finish ? cancellationToken : linked.Token);
         }
         catch
         {
@@ -131,7 +131,7 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
         }
         catch (OperationCanceledException)
         {
-            // The query is still running: its connection goes back to the pool once it ends.
+            // The query may still be running (left to finish, or Npgsql is cancelling it): dispose only once it stops.
             _ = running.ContinueWith(t => { _ = t.Exception; connection.Dispose(); }, CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             cancellationToken.ThrowIfCancellationRequested();
@@ -178,4 +178,19 @@ internal sealed class BoundedQuery(TimeProvider time, int maxConcurrentOpens = 0
         var min = a < b ? a : b;
         return min > TimeSpan.Zero ? min : TimeSpan.FromMilliseconds(1);
     }
+}
+
+/// <summary>What <see cref="BoundedQuery"/> does with a query that misses its deadline.</summary>
+internal enum LateQuery
+{
+    /// <summary>Cancels it and clears its server's pool: a runbook's statement that did not finish in time must not
+    /// take effect later, unseen (the step fails and the runbook checks what is true).</summary>
+    Cancel,
+
+    /// <summary>Lets it finish under Npgsql's own command timeout and gives its connection back to the pool: for
+    /// read-only probes. Cancelling one costs the server a cancel request (a connection of its own: a process start)
+    /// and, with the pool cleared, the next probe a new session on the server that was just too slow. A bot polling
+    /// 128 lab pairs on one 2-core host (load 30-40) kept no pooled connection to any server that way, took 19-25 s
+    /// per status and paged master-unobservable for live masters.</summary>
+    Finish,
 }

@@ -18,7 +18,7 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
     private readonly ISecretResolver _secrets;
     private readonly TimeProvider _time;
     private readonly ILogger<NpgsqlClusterObserver> _logger;
-    private readonly PgDataSourceCache _sources = new();
+    private readonly PgDataSourceCache _sources = new(PgDataSourceCache.LateAnswerFactor);
     private readonly BoundedQuery _bounded;
 
     /// <summary>Connections being opened at once by one observer (pooled ones are reused without waiting). A
@@ -33,7 +33,7 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
         _secrets = secrets;
         _time = time;
         _logger = logger;
-        _bounded = new BoundedQuery(time, MaxConcurrentOpens);
+        _bounded = new BoundedQuery(time, MaxConcurrentOpens, LateQuery.Finish);
     }
 
     /// <inheritdoc />

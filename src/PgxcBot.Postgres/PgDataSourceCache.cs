@@ -11,8 +11,17 @@ internal enum PgServerKind { Datanode, Coordinator }
 /// probe usually reuses an open connection. A failed probe (not a late one: BoundedQuery) clears its pool (see
 /// <see cref="NpgsqlDataSource.Clear"/>) so a restarted or dead server leaves no broken connections behind.
 /// </summary>
-internal sealed class PgDataSourceCache : IAsyncDisposable, IDisposable
+/// <param name="backstopFactor">Npgsql's own connect and command timeouts are the caller's deadlines times this, in whole
+/// seconds (1: the deadlines themselves, rounded up).</param>
+internal sealed class PgDataSourceCache(int backstopFactor = 1) : IAsyncDisposable, IDisposable
 {
+    /// <summary>The backstop factor for read-only probes whose late openings and answers are left to finish
+    /// (<see cref="LateQuery.Finish"/>): with Npgsql's timeouts equal to the bot's deadlines they raced them, and on a
+    /// loaded host (128 lab pairs on 2 cores, a session start taking seconds) Npgsql aborted every late opening and
+    /// query as the deadline passed, so no connection ever reached the pool. Five times: 2 s deadlines, 10 s backstops;
+    /// a frozen server holds at most a pool's 4 connections that long.</summary>
+    public const int LateAnswerFactor = 5;
+
     // The key holds the connection string, password included: it stays in memory and is never logged.
     private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new(StringComparer.Ordinal);
 
@@ -29,8 +38,8 @@ internal sealed class PgDataSourceCache : IAsyncDisposable, IDisposable
             ApplicationName = "pgxcbot",
             // Whole seconds only: our own deadline (a CancellationToken plus WaitAsync) enforces the exact
             // timeout; these are a backstop that also ends abandoned attempts.
-            Timeout = WholeSeconds(connectTimeout),
-            CommandTimeout = WholeSeconds(commandTimeout),
+            Timeout = WholeSeconds(connectTimeout * backstopFactor),
+            CommandTimeout = WholeSeconds(commandTimeout * backstopFactor),
             // After a cancelled query Npgsql waits this long for the server to confirm before breaking
             // the connection; a frozen server never confirms.
             CancellationTimeout = (int)Math.Clamp(commandTimeout.TotalMilliseconds, 100, 2000),

@@ -43,7 +43,7 @@ public sealed class ObserverOpeningTests(ITestOutputHelper output)
     {
         using var cts = new CancellationTokenSource(Budget);
         await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
-        // 1.1 s for the query; Npgsql's own bound is the whole second above it (2 s): a late answer in between is kept.
+        // 1.1 s for the query; Npgsql's own bound is five times that (PgDataSourceCache.LateAnswerFactor): a late answer is kept.
         var topology = LabTopology.For([pair.ToDatanodePair() with { Slave = null }],
             monitor: LabTopology.FastMonitor with { CommandTimeout = TimeSpan.FromSeconds(1.1) });
         await using var observer = ObserverHarness.Create();
