@@ -171,8 +171,10 @@ public sealed class LeaderLeaseTests(StoreServer server, ITestOutputHelper outpu
         await using (var write = new NpgsqlCommand("INSERT INTO bot_replica (replica_id, started_at, last_heartbeat, role) VALUES ('written by a', now(), now(), 'x');", connection, tx))
             await write.ExecuteNonQueryAsync();
 
-        // b takes the expired lease within a few of its rounds (each waits at most the takeover's lock timeout).
-        var (b, _) = await ReplicaAsync("b");
+        // b takes the expired lease within a few of its rounds (each waits at most the takeover's lock timeout). Its own
+        // grants last a minute: a round that waits 1 s for the row, ends a's session and tries again can outlast a 2 s
+        // grant on a loaded host, which then arrives already run out (CI: TickAsync true, Current null).
+        var (b, _) = await ReplicaAsync("b", lease: TimeSpan.FromMinutes(1));
         await LeaseExpiredAsync();
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await Poll.UntilAsync(() => b.TickAsync(bounded.Token), active => active, TimeSpan.FromSeconds(20), "b to take the expired lease", bounded.Token);
