@@ -18,7 +18,11 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
     private readonly ISecretResolver _secrets;
     private readonly TimeProvider _time;
     private readonly ILogger<NpgsqlClusterObserver> _logger;
-    private readonly PgDataSourceCache _sources = new(PgDataSourceCache.LateAnswerFactor);
+    /// <summary>Late probes finish (<see cref="LateQuery.Finish"/>): the data sources' backstops and the bounded
+    /// query's handling are one choice.</summary>
+    private const LateQuery LateProbes = LateQuery.Finish;
+
+    private readonly PgDataSourceCache _sources = new(LateProbes);
     private readonly BoundedQuery _bounded;
 
     /// <summary>Connections being opened at once by one observer (pooled ones are reused without waiting). A
@@ -33,7 +37,7 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
         _secrets = secrets;
         _time = time;
         _logger = logger;
-        _bounded = new BoundedQuery(time, MaxConcurrentOpens, LateQuery.Finish);
+        _bounded = new BoundedQuery(time, MaxConcurrentOpens, LateProbes);
     }
 
     /// <inheritdoc />

@@ -11,10 +11,13 @@ internal enum PgServerKind { Datanode, Coordinator }
 /// probe usually reuses an open connection. A failed probe (not a late one: BoundedQuery) clears its pool (see
 /// <see cref="NpgsqlDataSource.Clear"/>) so a restarted or dead server leaves no broken connections behind.
 /// </summary>
-/// <param name="backstopFactor">Npgsql's own connect and command timeouts are the caller's deadlines times this, in whole
-/// seconds (1: the deadlines themselves, rounded up).</param>
-internal sealed class PgDataSourceCache(int backstopFactor = 1) : IAsyncDisposable, IDisposable
+/// <param name="late">What the caller's <see cref="BoundedQuery"/> does with a late query: with
+/// <see cref="LateQuery.Finish"/>, Npgsql's own connect and command timeouts are <see cref="LateAnswerFactor"/> times the
+/// caller's deadlines, else the deadlines themselves (whole seconds, rounded up).</param>
+internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel) : IAsyncDisposable, IDisposable
 {
+    private readonly int _backstopFactor = late == LateQuery.Finish ? LateAnswerFactor : 1;
+
     /// <summary>The backstop factor for read-only probes whose late openings and answers are left to finish
     /// (<see cref="LateQuery.Finish"/>): with Npgsql's timeouts equal to the bot's deadlines they raced them, and on a
     /// loaded host (128 lab pairs on 2 cores, a session start taking seconds) Npgsql aborted every late opening and
@@ -38,8 +41,8 @@ internal sealed class PgDataSourceCache(int backstopFactor = 1) : IAsyncDisposab
             ApplicationName = "pgxcbot",
             // Whole seconds only: our own deadline (a CancellationToken plus WaitAsync) enforces the exact
             // timeout; these are a backstop that also ends abandoned attempts.
-            Timeout = WholeSeconds(connectTimeout * backstopFactor),
-            CommandTimeout = WholeSeconds(commandTimeout * backstopFactor),
+            Timeout = WholeSeconds(connectTimeout * _backstopFactor),
+            CommandTimeout = WholeSeconds(commandTimeout * _backstopFactor),
             // After a cancelled query Npgsql waits this long for the server to confirm before breaking
             // the connection; a frozen server never confirms.
             CancellationTimeout = (int)Math.Clamp(commandTimeout.TotalMilliseconds, 100, 2000),

@@ -64,8 +64,8 @@ public sealed class CommitWatchRule(DatanodePair pair)
     public static readonly TimeSpan SilentFloor = TimeSpan.FromMilliseconds(300);
 
     /// <summary>No slave is called silent sooner than this while its pace is unknown (no confirmation seen yet while a
-    /// commit waited, nor one of WAL written since the previous sample taken at most 100 ms before): three round trips of a third of a second, the slowest link <see cref="SilentFloor"/> allows
-    /// once the pace is known. A slave frozen before the first commit waits is then acted on within about a second of
+    /// commit waited, nor one of WAL written since the previous sample taken at most 100 ms before): three round trips
+    /// of a third of a second, the slowest link <see cref="SilentFloor"/> allows once the pace is known. A slave frozen before the first commit waits is then acted on within about a second of
     /// that commit, which the 1 s poll's own tests would take as long to see.</summary>
     public static readonly TimeSpan UnknownPaceFloor = TimeSpan.FromSeconds(1);
 
