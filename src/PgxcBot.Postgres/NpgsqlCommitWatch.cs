@@ -19,40 +19,10 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(master);
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = master.Address,
-            Port = master.Port,
-            Username = topology.Database.User,
-            Database = topology.Database.Database,
-            Password = secrets.Resolve(topology.Database.Password),
-            ApplicationName = "pgxcbot-commit-watch",
-            Timeout = Math.Max(1, (int)Math.Ceiling(topology.Monitor.ConnectTimeout.TotalSeconds)),
-            Pooling = false,
-            SslMode = SslMode.Disable,
-            TcpKeepAlive = true,
-        };
-        var sourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
-        // Our SQL casts to built-in types; XL coordinators and old servers need not answer type loading.
-        sourceBuilder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
-        var source = sourceBuilder.Build();
+        var source = DataSource(topology, master, "pgxcbot-commit-watch");
         try
         {
-            // No token reaches Npgsql here or in the samples: a cancellation that fires while the connection is
-            // breaking (the master was just killed) can throw inside Npgsql's cancel callback, on a timer thread,
-            // and take the whole process down. Our deadline is WaitAsync; Npgsql's own timeouts are the backstop.
-            var opening = source.OpenConnectionAsync(CancellationToken.None).AsTask();
-            NpgsqlConnection connection;
-            try
-            {
-                connection = await opening.WaitAsync(topology.Monitor.ConnectTimeout, time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-            {
-                _ = opening.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; },
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                throw;
-            }
+            var connection = await OpenAsync(source, topology, cancellationToken).ConfigureAwait(false);
             var features = ServerFeatures.Of(connection.PostgreSqlVersion);
             if (!features.WaitEvents)
             {
@@ -79,6 +49,67 @@ public sealed class NpgsqlCommitWatch(ISecretResolver secrets, TimeProvider time
         catch
         {
             await source.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>An unpooled connection named pgxcbot-slave-link. On a hot standby it is an ordinary read-only session
+    /// (hot_standby is on by default since PostgreSQL 10; a standby that refuses sessions fails the opening).</remarks>
+    public async Task<IServerLink?> LinkAsync(ClusterTopology topology, ServerLocation server, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(server);
+        var source = DataSource(topology, server, "pgxcbot-slave-link");
+        try
+        {
+            return new ServerLink(source, await OpenAsync(source, topology, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>An unpooled data source for one server of the topology, under <paramref name="applicationName"/>.</summary>
+    private NpgsqlDataSource DataSource(ClusterTopology topology, ServerLocation server, string applicationName)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = server.Address,
+            Port = server.Port,
+            Username = topology.Database.User,
+            Database = topology.Database.Database,
+            Password = secrets.Resolve(topology.Database.Password),
+            ApplicationName = applicationName,
+            Timeout = Math.Max(1, (int)Math.Ceiling(topology.Monitor.ConnectTimeout.TotalSeconds)),
+            Pooling = false,
+            SslMode = SslMode.Disable,
+            TcpKeepAlive = true,
+        };
+        var sourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        // Our SQL casts to built-in types; XL coordinators and old servers need not answer type loading.
+        sourceBuilder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        return sourceBuilder.Build();
+    }
+
+    /// <summary>Opens a connection of <paramref name="source"/> within the topology's connect timeout.</summary>
+    /// <exception cref="TimeoutException">No connection within monitor.connectTimeoutSeconds.</exception>
+    private async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource source, ClusterTopology topology, CancellationToken cancellationToken)
+    {
+        // No token reaches Npgsql here or in the samples: a cancellation that fires while the connection is
+        // breaking (the master was just killed) can throw inside Npgsql's cancel callback, on a timer thread,
+        // and take the whole process down. Our deadline is WaitAsync; Npgsql's own timeouts are the backstop.
+        var opening = source.OpenConnectionAsync(CancellationToken.None).AsTask();
+        try
+        {
+            return await opening.WaitAsync(topology.Monitor.ConnectTimeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            _ = opening.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
         }
     }

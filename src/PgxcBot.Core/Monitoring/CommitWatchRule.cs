@@ -90,7 +90,13 @@ public sealed class CommitWatchRule(DatanodePair pair)
     /// a third of <see cref="SilentFloor"/>, so such a bound never raises the silence allowed above the floor.</summary>
     private static readonly TimeSpan FastBound = SilentFloor / 3;
 
+    /// <summary>Samples taken at every tick after <see cref="Hasten"/>: five seconds at the default 50 ms, time for two
+    /// polls to judge the slave's loss (the async switch waits for a second sighting) while every commit that waits in
+    /// between is seen within a tick.</summary>
+    public const int HastenedSamples = 100;
+
     private int _quietSamples;
+    private int _hastened;
     private Lsn? _lastWal;
     private DateTimeOffset? _lastSampleAt;
 
@@ -98,7 +104,13 @@ public sealed class CommitWatchRule(DatanodePair pair)
     /// been idle for <see cref="QuietAfterSamples"/> samples, <see cref="IdleEvery"/> once for
     /// <see cref="IdleAfterSamples"/>, else 1. A source that does not say the master's WAL position
     /// (<see cref="CommitSample.WalPosition"/>) is never taken for idle.</summary>
-    public int TicksToNext => _quietSamples >= QuietAfterSamples ? QuietEvery : _quietSamples >= IdleAfterSamples ? IdleEvery : 1;
+    public int TicksToNext => _hastened > 0 ? 1 : _quietSamples >= QuietAfterSamples ? QuietEvery : _quietSamples >= IdleAfterSamples ? IdleEvery : 1;
+
+    /// <summary>The slave's connection to us broke (its server ended; <see cref="Observation.IServerLink"/>): sample at
+    /// every tick for the next <see cref="HastenedSamples"/> samples, however quiet the master was. The slave's WAL
+    /// sender on the master may end a little after our link did, and the next commit on a quiet master would otherwise
+    /// wait up to <see cref="QuietEvery"/> ticks to be seen. Says nothing about the slave: only the samples do.</summary>
+    public void Hasten() => _hastened = HastenedSamples;
 
     private readonly Queue<TimeSpan> _gaps = new();
     private DateTimeOffset? _waitingSince;
@@ -129,6 +141,7 @@ public sealed class CommitWatchRule(DatanodePair pair)
             RememberGap(bound);
         _lastWal = sample.WalPosition;
         _lastSampleAt = at;
+        if (_hastened > 0) _hastened--;
         _quietSamples = wrote || sample.Waiters > 0 ? 0 : _quietSamples + 1;
         var progress = sender is null ? ((Lsn?, DateTimeOffset?)?)null : (sender.FlushLsn, sender.ReplyTime);
         var moved = progress is not null && _lastSeen is not null && progress != _lastSeen;

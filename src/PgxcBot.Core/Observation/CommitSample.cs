@@ -38,6 +38,26 @@ public interface ICommitWatchSource
     /// be watched this way (e.g. Postgres-XC 9.3 has no wait_event).</returns>
     /// <exception cref="Exception">Connection failures (the caller retries later; the 1 s poll reports the server).</exception>
     Task<ICommitWatchSession> OpenAsync(Topology.ClusterTopology topology, Topology.ServerLocation master, CancellationToken cancellationToken);
+
+    /// <summary>Connects to <paramref name="server"/> (a master's slave) only to hear at once when the server ends the
+    /// connection: nothing is sent on it, so it costs neither side a wake-up while all is well.</summary>
+    /// <returns>The link, or null when this source cannot keep one (the default).</returns>
+    /// <exception cref="Exception">Connection failures (the caller retries later).</exception>
+    Task<IServerLink?> LinkAsync(Topology.ClusterTopology topology, Topology.ServerLocation server, CancellationToken cancellationToken) =>
+        Task.FromResult<IServerLink?>(null);
+}
+
+/// <summary>
+/// A connection held open to a server and never used: when the server's processes end (killed, crashed, stopped, its
+/// host shut down) the kernel closes it and <see cref="Lost"/> completes within milliseconds, where a sample taken
+/// every few hundred milliseconds would see the loss only at its next turn. A server that vanishes without closing
+/// its connections (a power cut, a partition) is not heard here: the samples and the 1 s poll find it.
+/// </summary>
+public interface IServerLink : IAsyncDisposable
+{
+    /// <summary>Completes when the connection ended without <see cref="IAsyncDisposable.DisposeAsync"/> being called
+    /// (the server closed it or it broke); never faults.</summary>
+    Task Lost { get; }
 }
 
 /// <summary>A watch on one master over one open connection.</summary>

@@ -201,6 +201,29 @@ public sealed class CommitWatchRuleTests
     }
 
     [Fact]
+    public void A_quiet_master_whose_slave_link_broke_is_sampled_at_every_tick_for_five_seconds_then_by_its_quiet_pace()
+    {
+        var rule = new CommitWatchRule(Pair);
+        var ms = 0;
+        CommitSample Next()
+        {
+            ms += 50 * rule.TicksToNext;
+            return At(ms, 0, Slave(100, T0)) with { WalPosition = new Lsn(1000) };
+        }
+        while (rule.TicksToNext != CommitWatchRule.QuietEvery) rule.Observe(Next());
+
+        rule.Hasten();
+        var hastenedAt = ms;
+        Assert.Equal(1, rule.TicksToNext);
+        while (rule.TicksToNext == 1) rule.Observe(Next());
+
+        // Every tick for five seconds of samples, though nothing was written and nobody waited; then quiet again at
+        // once (the link's loss is no write).
+        Assert.Equal(CommitWatchRule.HastenedSamples * 50, ms - hastenedAt);
+        Assert.Equal(CommitWatchRule.QuietEvery, rule.TicksToNext);
+    }
+
+    [Fact]
     public void A_source_that_does_not_say_the_wal_position_is_sampled_at_every_tick()
     {
         var rule = new CommitWatchRule(Pair);

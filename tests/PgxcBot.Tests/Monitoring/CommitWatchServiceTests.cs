@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using PgxcBot.Monitoring;
@@ -159,5 +160,78 @@ public sealed class CommitWatchServiceTests
             await monitor.StopAsync(CancellationToken.None);
         }
         Assert.False(watch.ExecuteTask!.IsFaulted, $"the commit watch failed: {watch.ExecuteTask.Exception?.InnerException?.Message}");
+    }
+
+    /// <summary>Samples a quiet master (counted) and links its slave; <see cref="BreakLink"/> ends the current link as
+    /// a killed slave does.</summary>
+    private sealed class LinkingSource : ICommitWatchSource
+    {
+        private int _samples, _links;
+        private volatile FakeLink? _current;
+        public int Samples => Volatile.Read(ref _samples);
+        public int Links => Volatile.Read(ref _links);
+        public void BreakLink() => _current!.Break();
+
+        public Task<ICommitWatchSession> OpenAsync(ClusterTopology topology, ServerLocation master, CancellationToken cancellationToken) =>
+            Task.FromResult<ICommitWatchSession>(new CountingSession(this));
+
+        public Task<IServerLink?> LinkAsync(ClusterTopology topology, ServerLocation server, CancellationToken cancellationToken)
+        {
+            Assert.Equal(topology.Datanodes[0].Slave!.Endpoint, server.Endpoint);
+            _current = new FakeLink();
+            Interlocked.Increment(ref _links);
+            return Task.FromResult<IServerLink?>(_current);
+        }
+
+        private sealed class CountingSession(LinkingSource source) : ICommitWatchSession
+        {
+            public string? Unsupported => null;
+            public Task<CommitSample> SampleAsync(TimeSpan timeout, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref source._samples);
+                return Task.FromResult(new CommitSample(DateTimeOffset.UtcNow, false, 0, []));
+            }
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+
+        private sealed class FakeLink : IServerLink
+        {
+            private readonly TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public Task Lost => _lost.Task;
+            public void Break() => _lost.TrySetResult();
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task A_slave_whose_link_breaks_has_its_master_sampled_at_once_and_is_linked_again_a_second_later()
+    {
+        await using var harness = await DiscordHarness.StartAsync(runSender: false);
+        var monitor = harness.Bot.GetRequiredService<MonitorService>();
+        var source = new LinkingSource();
+        // The watch's clock stands still unless the test moves it: no tick, so no sample, comes by itself.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var watch = new CommitWatchService(new TopologyState(new ClusterBuilder(datanodes: 1).Topology(), new BreakableRoles(), TimeProvider.System),
+            source, monitor, clock, NullLogger<CommitWatchService>.Instance);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await monitor.StartAsync(stop.Token);
+        await watch.StartAsync(stop.Token);
+        try
+        {
+            await Eventually.HoldsAsync(() => source.Samples == 1 && source.Links == 1, "the master sampled once and its slave linked");
+
+            source.BreakLink();
+
+            await Eventually.HoldsAsync(() => source.Samples == 2, "the master sampled at once, the clock standing still");
+            Assert.Equal(1, source.Links);
+            clock.Advance(CommitWatchService.LinkRetry);
+            await Eventually.HoldsAsync(() => source.Links == 2, "the slave linked again a second later");
+        }
+        finally
+        {
+            await watch.StopAsync(CancellationToken.None);
+            await monitor.StopAsync(CancellationToken.None);
+        }
+        Assert.True(watch.ExecuteTask!.IsCompletedSuccessfully, $"the commit watch ended {watch.ExecuteTask.Status}: {watch.ExecuteTask.Exception?.InnerException?.Message}");
     }
 }
