@@ -22,10 +22,13 @@ public sealed class NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver 
         try
         {
             var password = secrets.Resolve(topology.Database.Password);
-            // Coordinators and datanodes alike skip type loading: the runbooks read built-in types only.
+            // Coordinators and datanodes alike skip type loading: the runbooks read built-in types only. One pool per
+            // server whatever the statement's timeout (the timeout goes on the command): a pool per timeout opened a
+            // session per step kind, so the first async switch after a start paid two session starts on the master
+            // (about 20 ms each on the lab host), and every server held one idle session of the bot per timeout.
             var source = _sources.Get(PgServerKind.Coordinator, target.Address, target.Port, topology.Database.User,
-                target.Database ?? topology.Database.Database, password, topology.Monitor.ConnectTimeout, timeout);
-            return await _bounded.RunAsync(source, (connection, ct) => RunAsync(connection, sql, ct),
+                target.Database ?? topology.Database.Database, password, topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout);
+            return await _bounded.RunAsync(source, (connection, ct) => RunAsync(connection, sql, timeout, ct),
                 topology.Monitor.ConnectTimeout, timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e)
@@ -40,11 +43,17 @@ public sealed class NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver 
         }
     }
 
-    private static async Task<SqlResult> RunAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    private static async Task<SqlResult> RunAsync(NpgsqlConnection connection, string sql, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Text results for every column, exactly as the server prints them (psql's view): no binary
         // decoding that a coordinator relaying a datanode's rows could get wrong (Postgres-XC does).
-        await using var command = new NpgsqlCommand(sql, connection) { AllResultTypesAreUnknown = true };
+        // Npgsql's own timeout is the backstop behind our deadline: the statement's, in whole seconds (the pool's
+        // default is the monitor's command timeout, shorter than a promote's wait).
+        await using var command = new NpgsqlCommand(sql, connection)
+        {
+            AllResultTypesAreUnknown = true,
+            CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
+        };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
         var rows = new List<IReadOnlyList<string?>>();

@@ -1,0 +1,36 @@
+using PgxcBot.Core.Runbooks;
+using PgxcBot.Postgres;
+
+namespace PgxcBot.IntegrationTests.Operations;
+
+/// <summary>
+/// The runbooks' statements over Npgsql on a real PostgreSQL 15 server: one pooled session per server whatever each
+/// statement's timeout, and each statement held to its own timeout, not the monitor's. The async switch's steps use
+/// two timeouts; with a pool per timeout, the first switch after a start opened two sessions on the master (a session
+/// start each, on a master whose clients may be piling up behind blocked commits).
+/// </summary>
+public sealed class SqlExecutorTests
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task Statements_with_different_timeouts_share_one_session_and_each_may_run_as_long_as_its_own_timeout()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
+        var topology = LabTopology.For([pair.ToDatanodePair()], monitor: LabTopology.FastMonitor with { CommandTimeout = TimeSpan.FromSeconds(1) });
+        await using var executor = new NpgsqlSqlExecutor(topology, new TestSecretResolver(), TimeProvider.System);
+        var master = new SqlTarget("datanode1 master", pair.Master.Address, pair.Master.Port);
+
+        var sessions = new HashSet<string?>();
+        foreach (var timeout in new[] { 0.5, 2, 5, 0.5 })
+        {
+            var result = await executor.ExecuteAsync(master, "SELECT pg_backend_pid()", TimeSpan.FromSeconds(timeout), cts.Token);
+            sessions.Add(result.Rows.Single()[0]);
+        }
+        // Longer than the monitor's 1 s command timeout, within its own 4 s.
+        await executor.ExecuteAsync(master, "SELECT pg_sleep(1.5)", TimeSpan.FromSeconds(4), cts.Token);
+
+        Assert.Single(sessions);
+    }
+}
