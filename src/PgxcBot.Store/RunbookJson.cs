@@ -1,6 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using PgxcBot.Core.Assessment;
+using PgxcBot.Core.Messages;
+using PgxcBot.Core.Monitoring;
+using PgxcBot.Core.Operations;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks;
 
@@ -13,6 +17,41 @@ namespace PgxcBot.Store;
 internal static class RunbookJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
+
+    /// <summary>Every type the stores keep as a JSON document with <see cref="Options"/>.</summary>
+    internal static IReadOnlyList<Type> DocumentTypes { get; } =
+    [
+        typeof(Operation), typeof(ChatMessage), typeof(Incident), typeof(IncidentEvent), typeof(OperationRefusal),
+        typeof(AsyncSwitchRecord), typeof(MasterSighting), typeof(StoredRoles),
+    ];
+
+    /// <summary>
+    /// Builds the serializer's metadata for every stored document type and every type they hold (derived step and
+    /// probe kinds included), then writes and reads back one small operation, which compiles the serializer's shared
+    /// code. Measured on the 2-core lab host: the first write and read of an operation cost 92 ms (35 ms once the
+    /// metadata was built), the second 0.6 ms; the first incident after a start pays that on its way to the async
+    /// switch (its alert, its timeline entry, its operation). Pure CPU, no I/O. Returns the types prepared.
+    /// </summary>
+    internal static IReadOnlyCollection<Type> WarmUp()
+    {
+        var seen = new HashSet<Type>();
+        foreach (var type in DocumentTypes) Prepare(type);
+        var operation = new Operation(0, "async", "warm-up", OperationState.Planned, new Actor("warm-up", "warm-up", []), DateTimeOffset.UnixEpoch,
+            null, null, null, "warm-up", new Runbook("async", "warm-up", "warm-up", [], [], []), [], null, []);
+        JsonSerializer.Deserialize<Operation>(JsonSerializer.Serialize(operation, Options), Options);
+        return seen;
+
+        void Prepare(Type type)
+        {
+            if (!seen.Add(type)) return;
+            var info = Options.GetTypeInfo(type);
+            foreach (var property in info.Properties) Prepare(property.PropertyType);
+            if (info.PolymorphismOptions is { } polymorphism)
+                foreach (var derived in polymorphism.DerivedTypes) Prepare(derived.DerivedType);
+            if (info.ElementType is { } element) Prepare(element);
+            if (info.KeyType is { } key) Prepare(key);
+        }
+    }
 
     private static JsonSerializerOptions Create()
     {

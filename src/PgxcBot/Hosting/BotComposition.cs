@@ -62,7 +62,11 @@ public static class BotComposition
         // Every process delivers what its outbox targets were sent, with or without a terminal.
         services.AddPgxcBotOutboxSenders();
 
-        if (RunsMonitor(command, setup)) services.AddPgxcBotMonitor();
+        if (RunsMonitor(command, setup))
+        {
+            services.AddPgxcBotMonitor();
+            services.AddHostedService<FirstIncidentWarmUp>();
+        }
         if (command == BotCommand.Serve) services.AddPgxcBotDiscord();
         if (command == BotCommand.RegisterCommands) services.AddPgxcBotDiscord(runAdapter: false);
 

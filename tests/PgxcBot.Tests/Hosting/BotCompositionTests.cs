@@ -52,6 +52,8 @@ public sealed class BotCompositionTests : IDisposable
         Assert.Equal(monitor, provider.GetService<PgxcBot.Core.Monitoring.IMonitorStateStore>() is not null);
         Assert.Equal(discordAdapter, provider.GetService<DiscordAdapterService>() is not null);
         Assert.Equal(discordRegistrar, provider.GetService<DiscordCommandRegistrar>() is not null);
+        // The first incident's warm-up runs beside the monitor only: a one-shot command would pay for it at its start.
+        Assert.Equal(monitor, provider.GetServices<IHostedService>().OfType<FirstIncidentWarmUp>().Any());
     }
 
     [Theory]
