@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using PgxcBot.Core.Monitoring;
 using PgxcBot.Core.Outbox;
+using PgxcBot.Core.Pairs;
 using PgxcBot.Core.Topology;
 using PgxcBot.Discord;
 using PgxcBot.Discord.Outbox;
@@ -74,6 +75,10 @@ public static class BotComposition
         return services;
     }
 
+    /// <summary>Whether <paramref name="command"/> only reads the bot's state (status, timeline): it writes no pair
+    /// state, and on a shared store it takes no part in the election.</summary>
+    public static bool IsReadOnly(BotCommand command) => command is BotCommand.Status or BotCommand.Timeline;
+
     /// <summary>Whether <paramref name="command"/> runs the monitor.</summary>
     public static bool RunsMonitor(BotCommand command, BotSetup setup) =>
         command == BotCommand.Serve || (command == BotCommand.Console && setup.ConsoleMonitor);
@@ -114,6 +119,9 @@ public static class BotComposition
         {
             case BotStore.Sqlite sqlite:
                 services.AddPgxcBotSqliteStore(sqlite.Store);
+                // status and timeline only read: what their own observation makes the pair machines do stays in their
+                // memory (a serving bot on the same file starts each poll from the stored states).
+                if (IsReadOnly(command)) services.AddSingleton<IPairStateStore>(new ReadOnlyPairStates(sqlite.Store));
                 // A one-shot command on one bot's SQLite file does not read the monitor's incidents (the shared
                 // store's replicas all do: AddPgxcBotPostgresStore registers them).
                 if (RunsMonitor(command, setup))
@@ -124,7 +132,7 @@ public static class BotComposition
                 // status and timeline only read: they watch the replicas, they do not become one. Only a serving bot
                 // finishes the previous leader's operations when it takes over (a one-shot run exits right after).
                 services.AddPgxcBotSharedStore(shared.Store, shared.ReplicaId, shared.Lease,
-                    observer: command is BotCommand.Status or BotCommand.Timeline, resumeOnTakeover: command == BotCommand.Serve);
+                    observer: IsReadOnly(command), resumeOnTakeover: command == BotCommand.Serve);
                 services.AddSingleton(new StoreWriteProbe(shared.Store.CheckWritableAsync));
                 break;
             default:

@@ -19,19 +19,28 @@ public sealed class StatusAndConsoleTests : IDisposable
 
     public void Dispose() => directory.Dispose();
 
+    /// <summary>A fixed assessment; like the real source it lets the pair machines follow what it "saw", when given them
+    /// (<see cref="With"/> does).</summary>
     private sealed class FixedStatus(Func<ClusterAssessment> get) : IClusterStatusSource
     {
         public int Calls { get; private set; }
+        public PgxcBot.Core.Pairs.PairStateTracker? Tracker { get; set; }
 
-        public Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
+        public async Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
         {
             Calls++;
-            return Task.FromResult(new ClusterStatus(get(), new Dictionary<string, PgxcBot.Core.Pairs.PairState>()));
+            var assessment = get();
+            if (Tracker is not null) await Tracker.ObserveAsync(assessment, cancellationToken);
+            return new ClusterStatus(assessment, new Dictionary<string, PgxcBot.Core.Pairs.PairState>());
         }
     }
 
-    private static Action<IServiceCollection> With(IClusterStatusSource source) =>
-        services => services.AddSingleton(source);
+    private static Action<IServiceCollection> With(FixedStatus source) =>
+        services => services.AddSingleton<IClusterStatusSource>(p =>
+        {
+            source.Tracker = p.GetRequiredService<PgxcBot.Core.Pairs.PairStateTracker>();
+            return source;
+        });
 
     [Fact]
     public async Task Healthy_status_exits_0_and_prints_the_message()

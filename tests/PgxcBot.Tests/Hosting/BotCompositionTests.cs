@@ -54,6 +54,8 @@ public sealed class BotCompositionTests : IDisposable
         Assert.Equal(discordRegistrar, provider.GetService<DiscordCommandRegistrar>() is not null);
         // The first incident's warm-up runs beside the monitor only: a one-shot command would pay for it at its start.
         Assert.Equal(monitor, provider.GetServices<IHostedService>().OfType<FirstIncidentWarmUp>().Any());
+        // status and timeline write no pair state to the bot's file (a serving bot beside starts each poll from it).
+        Assert.Equal(BotComposition.IsReadOnly(command), provider.GetRequiredService<PgxcBot.Core.Pairs.IPairStateStore>() is PgxcBot.Core.Pairs.ReadOnlyPairStates);
     }
 
     [Theory]

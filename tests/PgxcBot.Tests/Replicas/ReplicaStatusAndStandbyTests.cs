@@ -137,6 +137,42 @@ public sealed class ReplicaStatusAndStandbyTests : IDisposable
         else Assert.Equal((0, 0), recorded);
     }
 
+    [Fact]
+    public async Task A_one_shot_status_on_a_stored_state_the_servers_contradict_observes_once_shows_reality_and_writes_nothing()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var topology = RunbookTopologies.TwoNodes();
+        var cluster = new FakeCluster(topology);
+        // Stored long ago (a master lost), while both pairs stream in sync now.
+        var stored = new MemoryPairStateStore();
+        foreach (var pair in topology.Datanodes) stored.States[pair.Name] = PairState.DegradedMasterLost;
+        var pairs = new ReadOnlyPairStates(stored);
+        using var tracker = new PairStateTracker(pairs, time);
+        var source = new CountingStatus(new ObservedClusterStatus(new PgxcBot.Core.Operations.TopologyState(topology, new MemoryTopologyStore(), time), cluster, tracker,
+            pairs, new AssessmentMemory(), new MasterSightings(new MemorySightingStore()), new AdviceSource(new MemoryOperationStore(), pairs, time),
+            NullLogger<ObservedClusterStatus>.Instance));
+
+        var status = await new StartupReconciler(source, tracker, NullLogger<StartupReconciler>.Instance).ReconcileAsync(default);
+
+        // The status handed to the command shows what the servers show, from one observation; the file is untouched.
+        Assert.NotNull(status);
+        Assert.Equal(1, source.Observations);
+        Assert.All(status.States.Values, state => Assert.Equal(PairState.Sync, state));
+        Assert.Empty(stored.Transitions);
+        Assert.All(stored.States.Values, state => Assert.Equal(PairState.DegradedMasterLost, state));
+    }
+
+    private sealed class CountingStatus(IClusterStatusSource inner) : IClusterStatusSource
+    {
+        public int Observations { get; private set; }
+
+        public Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
+        {
+            Observations++;
+            return inner.GetAsync(cancellationToken);
+        }
+    }
+
     [Theory]
     [InlineData(DiscordMode.Http, true)]
     [InlineData(DiscordMode.Gateway, false)]
