@@ -82,8 +82,12 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
         {
             var source = _sources.Get(PgServerKind.Datanode, location.Address, location.Port, topology.Database.User,
                 topology.Database.Database, password, topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout);
-            var facts = await _bounded.RunAsync(source, DatanodeFactsReader.ReadFactsAsync,
-                connectTimeout, commandTimeout, cancellationToken).ConfigureAwait(false);
+            var probing = _bounded.RunAsync(source, DatanodeFactsReader.ReadFactsAsync,
+                connectTimeout, commandTimeout, cancellationToken);
+            // Only a slave becomes a quick probe mid-poll (the commit watch calls slaves silent).
+            var facts = role == ServerRole.Slave && quick.Later is { } later && connectTimeout > quick.Timeout
+                ? await UntilQuickenedAsync(probing, later.For(location.Endpoint), quick.Timeout, cancellationToken).ConfigureAwait(false)
+                : await probing.ConfigureAwait(false);
             return new ServerProbe(pair.Name, role, location, ProbeStatus.Ok, null, _time.GetElapsedTime(started), facts);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -93,6 +97,28 @@ public sealed class NpgsqlClusterObserver : IClusterObserver, IAsyncDisposable, 
             _logger.LogDebug(e, "Probe of {Datanode} {Role} at {Endpoint} ended {Status} after {ElapsedMs} ms: {Error}",
                 pair.Name, role, location.Endpoint, status, (int)elapsed.TotalMilliseconds, error);
             return new ServerProbe(pair.Name, role, location, status, error, elapsed, null);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="probing"/>; once <paramref name="quickened"/> fires (the server became a quick
+    /// probe while this one was under way), for <paramref name="quickTimeout"/> more at most. A probe given up this way
+    /// finishes on its own (its connection goes back to the pool: <see cref="LateQuery.Finish"/>).</summary>
+    /// <exception cref="ProbeTimeoutException">No answer within <paramref name="quickTimeout"/> of the signal.</exception>
+    private async Task<T> UntilQuickenedAsync<T>(Task<T> probing, CancellationToken quickened, TimeSpan quickTimeout, CancellationToken cancellationToken)
+    {
+        if (!quickened.CanBeCanceled) return await probing.ConfigureAwait(false);
+        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (quickened.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), signalled))
+            if (await Task.WhenAny(probing, signalled.Task).ConfigureAwait(false) == probing) return await probing.ConfigureAwait(false);
+        try
+        {
+            return await probing.WaitAsync(quickTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _ = probing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw new ProbeTimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"no answer within {quickTimeout.TotalMilliseconds:0} ms of the commit watch calling it silent"));
         }
     }
 

@@ -18,6 +18,10 @@ public sealed record QuickProbes(IReadOnlySet<string> Endpoints, TimeSpan Timeou
     /// answers (a probe is a few milliseconds there).</summary>
     public static readonly TimeSpan SilentServerTimeout = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Servers that become quick probes during the poll (null: none can): a probe already under way is given
+    /// <see cref="Timeout"/> more from then on.</summary>
+    public QuickProbeSignal? Later { get; init; }
+
     /// <summary>Every server under the topology's timeouts.</summary>
     public static readonly QuickProbes None = new(new HashSet<string>(StringComparer.Ordinal), TimeSpan.Zero);
 

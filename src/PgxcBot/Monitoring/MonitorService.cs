@@ -185,21 +185,34 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
     public void NoteSilentSlave(string datanode, SilentSlaveSighting? sighting)
     {
         if (sighting is null) _silentSlaves.TryRemove(datanode, out _);
-        else _silentSlaves[datanode] = sighting;
+        else
+        {
+            _silentSlaves[datanode] = sighting;
+            // A poll under way may be probing that slave with the full timeouts: it is cut short instead of holding
+            // the poll the watch asks for (QuickProbeSignal).
+            if (_polling is { } polling
+                && polling.Topology.Datanodes.FirstOrDefault(p => p.Name == datanode) is { Slave: { } slave } pair && pair.Master.Endpoint == sighting.Master)
+                polling.Signal.Quicken(slave.Endpoint);
+        }
     }
+
+    /// <summary>The poll under way, if any: its topology and the signal that shortens its probes.</summary>
+    private volatile PollUnderWay? _polling;
+
+    private sealed record PollUnderWay(ClusterTopology Topology, QuickProbeSignal Signal);
 
     /// <summary>The slaves with a fresh silent-slave sighting of their pair's master are probed under
     /// <see cref="QuickProbes.SilentServerTimeout"/>: the sighting alone decides whether their commits are blocked, and
     /// a frozen slave would otherwise hold this poll, and the async switch it decides, for its whole connect timeout.</summary>
     private QuickProbes SilentSlaveProbes(ClusterTopology topology, DateTimeOffset probedAt)
     {
-        if (_silentSlaves.IsEmpty) return QuickProbes.None;
+        if (_silentSlaves.IsEmpty) return new QuickProbes(new HashSet<string>(StringComparer.Ordinal), QuickProbes.SilentServerTimeout);
         var endpoints = topology.Datanodes
             .Where(p => p.Slave is not null && _silentSlaves.TryGetValue(p.Name, out var seen) && seen.Master == p.Master.Endpoint
                         && seen.At >= probedAt - SilentSlaveSighting.FreshFor)
             .Select(p => p.Slave!.Endpoint)
             .ToHashSet(StringComparer.Ordinal);
-        return endpoints.Count == 0 ? QuickProbes.None : new QuickProbes(endpoints, QuickProbes.SilentServerTimeout);
+        return new QuickProbes(endpoints, QuickProbes.SilentServerTimeout);
     }
 
     /// <summary>The snapshot with each pair's fresh silent-slave sighting of the master observed (see
@@ -236,7 +249,20 @@ public sealed class MonitorService : BackgroundService, IMonitorHealthSource
             // Beside the loop: starts the SSH checks that are due and returns at once.
             _ssh.Tick(topology, _settings.SshCheck, topology.Monitor.Interval, SshTimeout(topology.Monitor), cancellationToken);
             var probedAt = _time.GetUtcNow();
-            var snapshot = WithSilentSlaves(await _observer.ObserveFreshAsync(topology, SilentSlaveProbes(topology, probedAt), cancellationToken).ConfigureAwait(false), probedAt);
+            ClusterSnapshot probed;
+            using (var signal = new QuickProbeSignal())
+            {
+                _polling = new PollUnderWay(topology, signal);
+                try
+                {
+                    probed = await _observer.ObserveFreshAsync(topology, SilentSlaveProbes(topology, probedAt) with { Later = signal }, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _polling = null;
+                }
+            }
+            var snapshot = WithSilentSlaves(probed, probedAt);
             // The evidence a promote is judged by survives a restart: the masters' last sightings.
             var assessment = ClusterAssessor.Assess(topology, snapshot, _previous,
                 _previous is null ? await _sightings.StoredAsync(cancellationToken).ConfigureAwait(false) : null);

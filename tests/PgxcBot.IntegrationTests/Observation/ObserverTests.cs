@@ -292,6 +292,43 @@ public sealed class ObserverTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_frozen_slave_that_becomes_a_quick_probe_while_its_probe_is_under_way_ends_that_probe_early()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
+        await using var observer = ObserverHarness.Create();
+        var lab = LabTopology.For(pair);
+        var topology = lab with { Monitor = lab.Monitor with { ConnectTimeout = TimeSpan.FromSeconds(6), CommandTimeout = TimeSpan.FromSeconds(6) } };
+        var slave = topology.Datanodes[0].Slave!.Endpoint;
+        // A pooled connection first, so the frozen server hangs the query (as in a running bot).
+        Assert.Equal(ProbeStatus.Ok, (await observer.ObserveAsync(topology, cts.Token)).Pair("datanode1").Slave!.Status);
+
+        await pair.Slave.FreezeAsync(cts.Token);
+        try
+        {
+            using var signal = new QuickProbeSignal();
+            var stopwatch = Stopwatch.StartNew();
+            // Nobody is quick when the poll starts; the commit watch calls the slave silent while it is probed.
+            var observing = observer.ObserveAsync(topology, new QuickProbes(new HashSet<string>(), QuickProbes.SilentServerTimeout) { Later = signal }, cts.Token);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cts.Token);
+            Assert.False(observing.IsCompleted, "the frozen slave's probe is under way");
+            signal.Quicken(slave);
+            var frozen = await observing;
+            stopwatch.Stop();
+            output.WriteLine($"snapshot {stopwatch.ElapsedMilliseconds} ms: {frozen.Pair("datanode1").Slave!.Error}");
+
+            Assert.Equal(ProbeStatus.Timeout, frozen.Pair("datanode1").Slave!.Status);
+            Assert.Equal(ProbeStatus.Ok, frozen.Pair("datanode1").Master.Status);
+            // Well under the topology's 6 s command timeout, with room for a loaded machine.
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"the snapshot took {stopwatch.Elapsed.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await pair.Slave.ThawAsync(cts.Token);
+        }
+    }
+
+    [Fact]
     public async Task Coordinator_probe_reads_pgxc_node_and_reports_a_dead_coordinator()
     {
         using var cts = new CancellationTokenSource(Budget);

@@ -17,13 +17,17 @@ public sealed class SilentSlaveProbeTests
     {
         public List<QuickProbes> Asked { get; } = [];
 
+        /// <summary>When set, the first observation signals the first task and waits for the second.</summary>
+        public (TaskCompletionSource Holding, TaskCompletionSource Release)? Hold { get; init; }
+
         public Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken) =>
             ObserveAsync(topology, QuickProbes.None, cancellationToken);
 
-        public Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken)
+        public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken)
         {
             lock (Asked) Asked.Add(quick);
-            return cluster.ObserveAsync(topology, cancellationToken);
+            if (Hold is var (holding, release) && holding.TrySetResult()) await release.Task.WaitAsync(cancellationToken);
+            return await cluster.ObserveAsync(topology, cancellationToken);
         }
     }
 
@@ -56,9 +60,40 @@ public sealed class SilentSlaveProbeTests
         Assert.Equal([pair.Slave!.Endpoint], quick.Endpoints);
         Assert.Equal(QuickProbes.SilentServerTimeout, quick.Timeout);
         // The hint bounds the named server only, and never lengthens its timeouts.
-        Assert.Equal((TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300)), quick.For(pair.Slave.Endpoint, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)));
-        Assert.Equal((TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300)), quick.For(pair.Slave.Endpoint, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)));
+        var timeout = QuickProbes.SilentServerTimeout;
+        Assert.Equal((timeout, timeout), quick.For(pair.Slave.Endpoint, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)));
+        Assert.Equal((TimeSpan.FromMilliseconds(50), timeout), quick.For(pair.Slave.Endpoint, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2)));
         Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)), quick.For(pair.Master.Endpoint, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
+    public async Task A_silence_measured_while_a_poll_is_under_way_shortens_that_polls_probe_of_the_slave_alone()
+    {
+        RecordingObserver? observer = null;
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var harness = await DiscordHarness.StartAsync(runSender: false, fakes: services => services.AddSingleton<IClusterObserver>(provider =>
+            observer = new RecordingObserver(new FakeCluster(RunbookTopologies.TwoNodes())) { Hold = (holding, release) }));
+        await using var _ = harness;
+        var monitor = harness.Bot.GetRequiredService<MonitorService>();
+        var pair = harness.Topology.FindDatanode("datanode1")!;
+
+        // A poll starts with no silence known, and is probing when the commit watch measures one.
+        var polling = monitor.PollOnceAsync(CancellationToken.None);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var quick = LastAsked(observer!);
+        Assert.Empty(quick.Endpoints);
+        var slaveSignal = quick.Later!.For(pair.Slave!.Endpoint);
+        var masterSignal = quick.Later.For(pair.Master.Endpoint);
+        Assert.False(slaveSignal.IsCancellationRequested);
+
+        monitor.NoteSilentSlave("datanode1", new SilentSlaveSighting(pair.Master.Endpoint, TimeProvider.System.GetUtcNow(), 3,
+            TimeSpan.FromMilliseconds(450), TimeSpan.FromMilliseconds(300)));
+
+        Assert.True(slaveSignal.IsCancellationRequested, "the slave's probe under way is told to end within the quick deadline");
+        Assert.False(masterSignal.IsCancellationRequested);
+        release.TrySetResult();
+        await polling.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Theory]
