@@ -141,15 +141,7 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             ICommitWatchSession session;
             try
             {
-                await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    session = await source.OpenAsync(topology, pair.Master, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _opening.Release();
-                }
+                session = await OneOfFewAsync(() => source.OpenAsync(topology, pair.Master, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -236,15 +228,7 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             IServerLink? link;
             try
             {
-                await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    link = await source.LinkAsync(topology, pair.Slave!, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _opening.Release();
-                }
+                link = await OneOfFewAsync(() => source.LinkAsync(topology, pair.Slave!, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -277,6 +261,21 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
                 pair.Name, pair.Slave!.Endpoint);
             wake.Wake();
             if (!await DelayAsync(LinkRetry, cancellationToken).ConfigureAwait(false)) return;
+        }
+    }
+
+    /// <summary>Runs <paramref name="open"/> (a session or a link) once one of the <see cref="MaxConcurrentOpens"/> opening
+    /// slots shared by every master is free.</summary>
+    private async Task<T> OneOfFewAsync<T>(Func<Task<T>> open, CancellationToken cancellationToken)
+    {
+        await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await open().ConfigureAwait(false);
+        }
+        finally
+        {
+            _opening.Release();
         }
     }
 
