@@ -9,27 +9,45 @@ namespace PgxcBot.Postgres;
 /// Runs the runbooks' statements: one statement per call, autocommit, under the same hard deadlines as
 /// the observer (connect timeout, then the step's command timeout). Values come back as text the way
 /// psql prints them (booleans t/f), which is what probes compare.
+/// <para>One session per server stays open once a statement has run there (see <see cref="RunbookSessions"/>): an
+/// idle one was closed after <see cref="PgDataSourceCache.IdleLifetime"/>, so every async switch more than a minute
+/// after the previous operation started a backend on a master whose commits were waiting.</para>
 /// </summary>
-public sealed class NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver secrets, TimeProvider time)
-    : ISqlExecutor, IAsyncDisposable, IDisposable
+public sealed class NpgsqlSqlExecutor : ISqlExecutor, IAsyncDisposable, IDisposable
 {
-    private readonly PgDataSourceCache _sources = new();
-    private readonly BoundedQuery _bounded = new(time);
+    private readonly ClusterTopology _topology;
+    private readonly ISecretResolver _secrets;
+    private readonly PgDataSourceCache _sources;
+    private readonly BoundedQuery _bounded;
+
+    public NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver secrets, TimeProvider time) : this(topology, secrets, time, null)
+    {
+    }
+
+    /// <param name="idleLifetime">How long a second idle session per server stays pooled (tests shorten it); the first
+    /// stays open.</param>
+    internal NpgsqlSqlExecutor(ClusterTopology topology, ISecretResolver secrets, TimeProvider time, TimeSpan? idleLifetime)
+    {
+        _topology = topology;
+        _secrets = secrets;
+        _sources = new PgDataSourceCache(keepOneOpen: true, idleLifetime: idleLifetime);
+        _bounded = new BoundedQuery(time);
+    }
 
     public async Task<SqlResult> ExecuteAsync(SqlTarget target, string sql, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (timeout <= TimeSpan.Zero) timeout = TimeSpan.FromMilliseconds(100);
         try
         {
-            var password = secrets.Resolve(topology.Database.Password);
+            var password = _secrets.Resolve(_topology.Database.Password);
             // Coordinators and datanodes alike skip type loading: the runbooks read built-in types only. One pool per
             // server whatever the statement's timeout (the timeout goes on the command): a pool per timeout opened a
             // session per step kind, so the first async switch after a start paid two session starts on the master
             // (about 20 ms each on the lab host), and every server held one idle session of the bot per timeout.
-            var source = _sources.Get(PgServerKind.Coordinator, target.Address, target.Port, topology.Database.User,
-                target.Database ?? topology.Database.Database, password, topology.Monitor.ConnectTimeout, topology.Monitor.CommandTimeout);
+            var source = _sources.Get(PgServerKind.Coordinator, target.Address, target.Port, _topology.Database.User,
+                target.Database ?? _topology.Database.Database, password, _topology.Monitor.ConnectTimeout, _topology.Monitor.CommandTimeout);
             return await _bounded.RunAsync(source, (connection, ct) => RunAsync(connection, sql, timeout, ct),
-                topology.Monitor.ConnectTimeout, timeout, cancellationToken).ConfigureAwait(false);
+                _topology.Monitor.ConnectTimeout, timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e)
         {

@@ -14,9 +14,17 @@ internal enum PgServerKind { Datanode, Coordinator }
 /// <param name="late">What the caller's <see cref="BoundedQuery"/> does with a late query: with
 /// <see cref="LateQuery.Finish"/>, Npgsql's own connect and command timeouts are <see cref="LateAnswerFactor"/> times the
 /// caller's deadlines, else the deadlines themselves (whole seconds, rounded up).</param>
-internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel) : IAsyncDisposable, IDisposable
+/// <param name="keepOneOpen">Keep one session per server once opened (Npgsql's MinPoolSize 1): the idle pruning leaves it.</param>
+/// <param name="idleLifetime">How long an idle session beyond the kept one stays in the pool; null: <see cref="IdleLifetime"/>
+/// (tests shorten it, whole seconds, at least 2).</param>
+internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel, bool keepOneOpen = false, TimeSpan? idleLifetime = null)
+    : IAsyncDisposable, IDisposable
 {
+    /// <summary>How long a pooled session may stay idle before Npgsql closes it (its pruning checks every 10 s).</summary>
+    public static readonly TimeSpan IdleLifetime = TimeSpan.FromSeconds(60);
+
     private readonly int _backstopFactor = late == LateQuery.Finish ? LateAnswerFactor : 1;
+    private readonly int _idleSeconds = Math.Max(2, WholeSeconds(idleLifetime ?? IdleLifetime));
 
     /// <summary>The backstop factor for read-only probes whose late openings and answers are left to finish
     /// (<see cref="LateQuery.Finish"/>): with Npgsql's timeouts equal to the bot's deadlines they raced them, and on a
@@ -47,9 +55,11 @@ internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel) : IAs
             // the connection; a frozen server never confirms.
             CancellationTimeout = (int)Math.Clamp(commandTimeout.TotalMilliseconds, 100, 2000),
             Pooling = true,
-            MinPoolSize = 0,
+            MinPoolSize = keepOneOpen ? 1 : 0,
             MaxPoolSize = 4,
-            ConnectionIdleLifetime = 60,
+            ConnectionIdleLifetime = _idleSeconds,
+            // Npgsql's default (10 s), or less for a shorter lifetime: it must stay below the lifetime.
+            ConnectionPruningInterval = Math.Min(10, _idleSeconds / 2),
             // We change no session state, and XL coordinators (and our simulator) need not answer DISCARD ALL.
             NoResetOnClose = true,
             SslMode = SslMode.Disable,

@@ -1,3 +1,4 @@
+using Npgsql;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Postgres;
 
@@ -7,7 +8,8 @@ namespace PgxcBot.IntegrationTests.Operations;
 /// The runbooks' statements over Npgsql on a real PostgreSQL 15 server: one pooled session per server whatever each
 /// statement's timeout, and each statement held to its own timeout, not the monitor's. The async switch's steps use
 /// two timeouts; with a pool per timeout, the first switch after a start opened two sessions on the master (a session
-/// start each, on a master whose clients may be piling up behind blocked commits).
+/// start each, on a master whose clients may be piling up behind blocked commits). And that one session stays open
+/// between operations: the pool closed it after a minute idle, so a switch after a quiet minute started a backend.
 /// </summary>
 public sealed class SqlExecutorTests
 {
@@ -32,5 +34,40 @@ public sealed class SqlExecutorTests
         await executor.ExecuteAsync(master, "SELECT pg_sleep(1.5)", TimeSpan.FromSeconds(4), cts.Token);
 
         Assert.Single(sessions);
+    }
+
+    [Fact]
+    public async Task One_session_per_server_stays_open_past_the_pools_idle_lifetime_and_serves_the_next_statement()
+    {
+        using var cts = new CancellationTokenSource(Budget);
+        await using var pair = await new LabPairBuilder().BuildAsync(LabReplicationMode.Async, cts.Token);
+        var topology = LabTopology.For([pair.ToDatanodePair()], monitor: LabTopology.FastMonitor);
+        // Idle sessions beyond the kept one close after 2 s here (a minute in production).
+        await using var executor = new NpgsqlSqlExecutor(topology, new TestSecretResolver(), TimeProvider.System, TimeSpan.FromSeconds(2));
+        var master = new SqlTarget("datanode1 master", pair.Master.Address, pair.Master.Port);
+
+        // Two statements at once: two sessions. The pool's pruning closes one; the other must stay.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            executor.ExecuteAsync(master, "SELECT pg_backend_pid() FROM pg_sleep(0.5)", TimeSpan.FromSeconds(5), cts.Token)));
+        var opened = answers.Select(a => a.Rows.Single()[0]).ToHashSet();
+        Assert.Equal(2, opened.Count);
+        var left = await Poll.UntilAsync(() => SessionsAsync(pair.Master, cts.Token), pids => pids.Count == 1, TimeSpan.FromSeconds(60),
+            "the pool's pruning to close the second idle session", cts.Token);
+
+        var next = await executor.ExecuteAsync(master, "SELECT pg_backend_pid()", TimeSpan.FromSeconds(5), cts.Token);
+        Assert.Equal(left.Single(), next.Rows.Single()[0]);
+        Assert.Contains(left.Single(), opened);
+    }
+
+    /// <summary>The backends of the bot's pools (application name pgxcbot) on <paramref name="server"/>.</summary>
+    private static async Task<IReadOnlyList<string>> SessionsAsync(LabServer server, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pid::text FROM pg_stat_activity WHERE application_name = 'pgxcbot'", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var pids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken)) pids.Add(reader.GetString(0));
+        return pids;
     }
 }
