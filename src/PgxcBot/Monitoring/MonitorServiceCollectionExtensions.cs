@@ -38,6 +38,8 @@ public static class MonitorServiceCollectionExtensions
         // The fast path for blocked commits (monitor.commitWatchSeconds): asks the monitor for a poll at once. Its
         // source, the ICommitWatchSource, is the PostgreSQL adapter's (AddPgxcBotPostgres).
         services.AddHostedService<CommitWatchService>();
+        // A runbook session kept open on every master for the async switch (RunbookSessions).
+        services.AddHostedService<RunbookSessionKeeper>();
         // GET /status: what `pgxcbot status` prints, observed by this process (the CLI asks it first: RunningBotStatus).
         services.TryAddSingleton<HttpStatusReport>();
         services.TryAddSingleton(provider => new MonitorHttpEndpoint(provider.GetRequiredService<MeterProvider>(),
