@@ -312,9 +312,10 @@ public sealed class CommitWatchService(TopologyState topologyState, ICommitWatch
             asked.At = time.GetTimestamp();
             monitor.RequestPoll(verdict.Kind);
         }
-        // The shared tick: every master samples in the same burst (see CommitWatchTicker); an idle one every few ticks.
-        // A wait ended early by the wake (the slave's link broke, not the stop) samples at once.
-        while (await ticker.WaitAsync(seen, rule.TicksToNext, wake.Token).ConfigureAwait(false) || Woken());
+        // The shared tick: every master samples in the same burst (see CommitWatchTicker); an idle one every few ticks,
+        // on the ticks every other idle master samples at. A wait ended early by the wake (the slave's link broke, not the
+        // stop) samples at once.
+        while (await ticker.WaitForMultipleAsync(seen, rule.TicksToNext, wake.Token).ConfigureAwait(false) || Woken());
         return true;
 
         bool Woken()

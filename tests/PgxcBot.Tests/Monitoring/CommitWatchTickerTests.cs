@@ -129,6 +129,38 @@ public sealed class CommitWatchTickerTests
     }
 
     [Fact]
+    public async Task Quiet_loops_that_fell_out_of_step_share_their_ticks_again()
+    {
+        var clock = new FiringClock(_time, early: TimeSpan.Zero);
+        using var ticker = new CommitWatchTicker(TimeSpan.FromMilliseconds(50), clock);
+        // Two quiet masters whose last samples were taken at ticks 3 and 7 (a late start, a slow answer): counted from
+        // their own samples they would wake at ticks 13 and 17, two firings every ten ticks for ever.
+        _time.Advance(TimeSpan.FromMilliseconds(150));
+        var first = ticker.WaitForMultipleAsync(ticker.Count, 10, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        var second = ticker.WaitForMultipleAsync(ticker.Count, 10, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(149));
+        Assert.False(first.IsCompleted);
+        Assert.False(second.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(10, ticker.Count);
+        Assert.Equal(1, clock.Firings);
+
+        // From the shared tick, both wait the full ten ticks, and again with one firing; a busy master waits one tick.
+        var both = new[] { ticker.WaitForMultipleAsync(10, 10, CancellationToken.None), ticker.WaitForMultipleAsync(10, 10, CancellationToken.None) };
+        var busy = ticker.WaitForMultipleAsync(10, 1, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(await busy.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.All(both, w => Assert.False(w.IsCompleted));
+        _time.Advance(TimeSpan.FromMilliseconds(450));
+        Assert.All(await Task.WhenAll(both).WaitAsync(TimeSpan.FromSeconds(10)), Assert.True);
+        Assert.Equal(3, clock.Firings);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ticker.WaitForMultipleAsync(10, 0, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_wait_for_the_next_tick_brings_the_timer_forward_and_the_long_wait_keeps_its_tick()
     {
         var clock = new FiringClock(_time, early: TimeSpan.Zero);
