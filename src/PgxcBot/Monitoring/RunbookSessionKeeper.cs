@@ -58,8 +58,9 @@ internal sealed class RunbookSessionKeeper(TopologyState topologyState, ISqlExec
             {
                 await sql.ExecuteAsync(target, RunbookSessions.CheckSql, topology.Monitor.CommandTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (SqlExecutionException e)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Whatever the failure, never the host's: a faulted background service stops the whole bot.
                 logger.LogDebug("Runbook session to {Target} not open: {Reason}; tried again in {Seconds} s", target, e.Message,
                     (int)RunbookSessions.CheckEvery.TotalSeconds);
             }

@@ -19,11 +19,14 @@ public sealed class RunbookSessionKeeperTests
     {
         public ConcurrentQueue<(string Endpoint, string Sql)> Ran { get; } = new();
         public HashSet<string> Down { get; } = new(StringComparer.Ordinal);
+        /// <summary>Endpoints whose statement fails in a way the executor never reports (a bug, a missing secret file).</summary>
+        public HashSet<string> Broken { get; } = new(StringComparer.Ordinal);
 
         public Task<SqlResult> ExecuteAsync(SqlTarget target, string sql, TimeSpan timeout, CancellationToken cancellationToken)
         {
             var endpoint = $"{target.Address}:{target.Port}";
             Ran.Enqueue((endpoint, sql));
+            if (Broken.Contains(endpoint)) throw new InvalidOperationException("not an SQL failure");
             return Down.Contains(endpoint)
                 ? Task.FromException<SqlResult>(new SqlExecutionException(target, null, "connection refused"))
                 : Task.FromResult(new SqlResult(["?column?"], [["1"]]));
@@ -37,8 +40,10 @@ public sealed class RunbookSessionKeeperTests
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-02T06:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var roles = new TopologyState(topology, new MemoryTopologyStore(), time);
         var sql = new RecordingSql();
-        // datanode2's master does not answer: the others are still kept, and it is tried again at the next check.
+        // datanode2's master does not answer, datanode3's fails otherwise: the others are still kept, and both are tried
+        // again at the next check.
         sql.Down.Add(topology.Datanodes[1].Master.Endpoint);
+        sql.Broken.Add(topology.Datanodes[2].Master.Endpoint);
         using var keeper = new RunbookSessionKeeper(roles, sql, time, NullLogger<RunbookSessionKeeper>.Instance);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await keeper.StartAsync(stop.Token);
