@@ -310,6 +310,8 @@ public sealed class ObserverTests(ITestOutputHelper output)
             var stopwatch = Stopwatch.StartNew();
             // Nobody is quick when the poll starts; the commit watch calls the slave silent while it is probed.
             var observing = observer.ObserveAsync(topology, new QuickProbes(new HashSet<string>(), QuickProbes.SilentServerTimeout) { Later = signal }, cts.Token);
+            // The delay is the scenario, not a wait for something: the probe has hung on the frozen slave for half a
+            // second when the watch speaks (the assertion below checks it is still under way).
             await Task.Delay(TimeSpan.FromMilliseconds(500), cts.Token);
             Assert.False(observing.IsCompleted, "the frozen slave's probe is under way");
             signal.Quicken(slave);
