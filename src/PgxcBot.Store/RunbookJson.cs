@@ -38,7 +38,7 @@ internal static class RunbookJson
         foreach (var type in DocumentTypes) Prepare(type);
         var operation = new Operation(0, "async", "warm-up", OperationState.Planned, new Actor("warm-up", "warm-up", []), DateTimeOffset.UnixEpoch,
             null, null, null, "warm-up", new Runbook("async", "warm-up", "warm-up", [], [], []), [], null, []);
-        JsonSerializer.Deserialize<Operation>(JsonSerializer.Serialize(operation, Options), Options);
+        JsonSerializer.Deserialize(JsonSerializer.Serialize(operation, Info<Operation>()), Info<Operation>());
         return seen;
 
         void Prepare(Type type)
@@ -53,16 +53,15 @@ internal static class RunbookJson
         }
     }
 
-    private static JsonSerializerOptions Create()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { AddDerivedTypes } },
-        };
-        options.Converters.Add(new JsonStringEnumConverter());
-        options.Converters.Add(new ShellCommandConverter());
-        return options;
-    }
+    /// <summary>The serializer's metadata for <typeparamref name="T"/> under <paramref name="options"/> (default:
+    /// <see cref="Options"/>), from <see cref="StoreJsonContext"/>: the typed overloads of <see cref="JsonSerializer"/>
+    /// need no reflection.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not one of the context's types.</exception>
+    internal static JsonTypeInfo<T> Info<T>(JsonSerializerOptions? options = null) =>
+        (JsonTypeInfo<T>)(options ?? Options).GetTypeInfo(typeof(T));
+
+    private static JsonSerializerOptions Create() =>
+        new(StoreJsonContext.Default.Options) { TypeInfoResolver = StoreJsonContext.Default.WithAddedModifier(AddDerivedTypes) };
 
     private static void AddDerivedTypes(JsonTypeInfo info)
     {
@@ -77,19 +76,5 @@ internal static class RunbookJson
     {
         info.PolymorphismOptions = new JsonPolymorphismOptions { TypeDiscriminatorPropertyName = "$kind" };
         foreach (var (type, name) in derived) info.PolymorphismOptions.DerivedTypes.Add(new JsonDerivedType(type, name));
-    }
-
-    /// <summary>A command is stored as its argument list and rebuilt through <see cref="ShellCommand.Of"/>.</summary>
-    private sealed class ShellCommandConverter : JsonConverter<ShellCommand>
-    {
-        public override ShellCommand Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var arguments = JsonSerializer.Deserialize<string[]>(ref reader, options);
-            if (arguments is not { Length: > 0 }) throw new JsonException("a stored shell command has no program");
-            return ShellCommand.Of(arguments[0], arguments[1..]);
-        }
-
-        public override void Write(Utf8JsonWriter writer, ShellCommand value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value.Arguments, options);
     }
 }

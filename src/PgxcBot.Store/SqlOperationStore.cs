@@ -65,7 +65,7 @@ public abstract class SqlOperationStore : IOperationStore
     private Operation Read(DbDataReader reader)
     {
         var id = reader.GetInt64(0);
-        var document = JsonSerializer.Deserialize<Operation>(reader.GetString(6), RunbookJson.Options)
+        var document = JsonSerializer.Deserialize(reader.GetString(6), RunbookJson.Info<Operation>())
                        ?? throw new InvalidDataException($"the document of operation {id} {_db.RowPlace} is empty");
         // The columns are what every compare-and-set checked: they win over the document.
         return document with
@@ -106,7 +106,7 @@ public abstract class SqlOperationStore : IOperationStore
                     ("lease", operation.LeaseExpiresAt?.ToUnixTimeMilliseconds())).ConfigureAwait(false), CultureInfo.InvariantCulture);
                 var stored = operation with { Id = id, Revision = 1 };
                 await StoreSql.Execute(connection, tx, "UPDATE operation SET document = @doc WHERE id = @id;", cancellationToken,
-                    ("id", stored.Id), ("doc", JsonSerializer.Serialize(stored, RunbookJson.Options))).ConfigureAwait(false);
+                    ("id", stored.Id), ("doc", JsonSerializer.Serialize(stored, RunbookJson.Info<Operation>()))).ConfigureAwait(false);
                 return stored;
             });
 
@@ -120,7 +120,7 @@ public abstract class SqlOperationStore : IOperationStore
                         updated_at = @now, document = @doc
                     WHERE id = @id AND state = @expectedState AND plan_version = @expectedPlan AND revision = @expectedRevision;
                     """, cancellationToken, ("state", written.State.ToString()), ("plan", written.Nonce), ("runner", written.Runner),
-                    ("lease", written.LeaseExpiresAt?.ToUnixTimeMilliseconds()), ("now", owner.Now()), ("doc", JsonSerializer.Serialize(written, RunbookJson.Options)),
+                    ("lease", written.LeaseExpiresAt?.ToUnixTimeMilliseconds()), ("now", owner.Now()), ("doc", JsonSerializer.Serialize(written, RunbookJson.Info<Operation>())),
                     ("id", expected.Id), ("expectedState", expected.State.ToString()), ("expectedPlan", expected.Nonce), ("expectedRevision", expected.Revision)).ConfigureAwait(false);
                 return changed == 1 ? written : (Operation?)null;
             });

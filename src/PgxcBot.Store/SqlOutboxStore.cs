@@ -46,7 +46,7 @@ public abstract class SqlOutboxStore : IOutboxStore
                 INSERT INTO outbox (created_at, created_ms, target, kind, message_key, body, nonce, address, final, mention_on_call)
                 VALUES (@created, @createdMs, @target, @kind, @key, @body, @nonce, @address, @final, @mention);
                 """, cancellationToken, ("created", StoreText.Time(entry.CreatedAt)), ("createdMs", entry.CreatedAt.ToUnixTimeMilliseconds()), ("target", entry.Target),
-                ("kind", entry.Kind.ToString()), ("key", entry.MessageKey), ("body", JsonSerializer.Serialize(entry.Body, RunbookJson.Options)), ("nonce", entry.Nonce),
+                ("kind", entry.Kind.ToString()), ("key", entry.MessageKey), ("body", JsonSerializer.Serialize(entry.Body, RunbookJson.Info<ChatMessage>())), ("nonce", entry.Nonce),
                 ("address", entry.Address), ("final", entry.Final ? 1L : 0L), ("mention", entry.MentionOnCall ? 1L : 0L)).ConfigureAwait(false);
         }
     }
@@ -114,7 +114,7 @@ public abstract class SqlOutboxStore : IOutboxStore
         var kind = Enum.TryParse<OutboxKind>(reader.GetString(3), out var k) && Enum.IsDefined(k)
             ? k
             : throw new InvalidDataException($"outbox entry {id} {_db.RowPlace} has kind '{reader.GetString(3)}', which this bot does not know");
-        var body = JsonSerializer.Deserialize<ChatMessage>(reader.GetString(5), RunbookJson.Options)
+        var body = JsonSerializer.Deserialize(reader.GetString(5), RunbookJson.Info<ChatMessage>())
                    ?? throw new InvalidDataException($"outbox entry {id} {_db.RowPlace} has an empty body");
         return new OutboxEntry(id, StoreText.ParseTime(reader.GetString(1)), reader.GetString(2), kind, reader.IsDBNull(4) ? null : reader.GetString(4), body,
             reader.GetString(6))

@@ -27,7 +27,7 @@ public sealed class SqliteMasterSightingStore(SqliteStore store) : IMasterSighti
                 """;
             command.Parameters.AddWithValue("$datanode", datanode);
             command.Parameters.AddWithValue("$at", sighting.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(sighting, RunbookJson.Options));
+            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(sighting, RunbookJson.Info<MasterSighting>()));
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -40,7 +40,7 @@ public sealed class SqliteMasterSightingStore(SqliteStore store) : IMasterSighti
         command.CommandText = "SELECT document FROM master_sighting WHERE datanode = $datanode;";
         command.Parameters.AddWithValue("$datanode", datanode);
         var document = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return document is null ? null : JsonSerializer.Deserialize<MasterSighting>(document, RunbookJson.Options);
+        return document is null ? null : JsonSerializer.Deserialize(document, RunbookJson.Info<MasterSighting>());
     }
 
     /// <summary>Every stored sighting by datanode.</summary>
@@ -52,7 +52,7 @@ public sealed class SqliteMasterSightingStore(SqliteStore store) : IMasterSighti
         var result = new Dictionary<string, MasterSighting>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            result[reader.GetString(0)] = JsonSerializer.Deserialize<MasterSighting>(reader.GetString(1), RunbookJson.Options)!;
+            result[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), RunbookJson.Info<MasterSighting>())!;
         return result;
     }
 }

@@ -17,7 +17,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
         var result = new List<Incident>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            result.Add(JsonSerializer.Deserialize<Incident>(reader.GetString(0), RunbookJson.Options)!);
+            result.Add(JsonSerializer.Deserialize(reader.GetString(0), RunbookJson.Info<Incident>())!);
         return result;
     }
 
@@ -41,7 +41,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
                 command.Parameters.AddWithValue("$key", incident.Key);
                 command.Parameters.AddWithValue("$status", incident.Status.ToString());
                 command.Parameters.AddWithValue("$at", Now());
-                command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Options));
+                command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Info<Incident>()));
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -57,7 +57,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
         var result = new List<AsyncSwitchRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            result.Add(JsonSerializer.Deserialize<AsyncSwitchRecord>(reader.GetString(0), RunbookJson.Options)!);
+            result.Add(JsonSerializer.Deserialize(reader.GetString(0), RunbookJson.Info<AsyncSwitchRecord>())!);
         return result;
     }
 
@@ -73,7 +73,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
                 """;
             command.Parameters.AddWithValue("$datanode", record.Datanode);
             command.Parameters.AddWithValue("$at", Now());
-            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Options));
+            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Info<AsyncSwitchRecord>()));
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -105,7 +105,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
                 {
                     c.Parameters.AddWithValue("$key", incident.Key);
                     c.Parameters.AddWithValue("$status", incident.Status.ToString());
-                    c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Options));
+                    c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(incident, RunbookJson.Info<Incident>()));
                 }, cancellationToken).ConfigureAwait(false);
             foreach (var record in round.AsyncSwitches)
                 await ExecuteAsync(connection, tx, """
@@ -114,7 +114,7 @@ public sealed class SqliteMonitorStore(SqliteStore store, TimeProvider time) : I
                     """, c =>
                 {
                     c.Parameters.AddWithValue("$datanode", record.Datanode);
-                    c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Options));
+                    c.Parameters.AddWithValue("$document", JsonSerializer.Serialize(record, RunbookJson.Info<AsyncSwitchRecord>()));
                 }, cancellationToken).ConfigureAwait(false);
             foreach (var datanode in round.EndedAsyncSwitches)
                 await ExecuteAsync(connection, tx, "DELETE FROM monitor_degrade WHERE datanode = $datanode;",

@@ -16,7 +16,7 @@ public sealed class SqliteRefusalLog(SqliteStore store) : IRefusalLog
             command.CommandText = "INSERT INTO operation_refusal (at, datanode, document) VALUES ($at, $datanode, $document);";
             command.Parameters.AddWithValue("$at", refusal.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
             command.Parameters.AddWithValue("$datanode", (object?)refusal.Datanode ?? DBNull.Value);
-            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(refusal, RunbookJson.Options));
+            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(refusal, RunbookJson.Info<OperationRefusal>()));
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -31,7 +31,7 @@ public sealed class SqliteRefusalLog(SqliteStore store) : IRefusalLog
             var result = new List<OperationRefusal>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                result.Add(JsonSerializer.Deserialize<OperationRefusal>(reader.GetString(0), RunbookJson.Options)!);
+                result.Add(JsonSerializer.Deserialize(reader.GetString(0), RunbookJson.Info<OperationRefusal>())!);
             return (IReadOnlyList<OperationRefusal>)result;
         }, cancellationToken);
 }

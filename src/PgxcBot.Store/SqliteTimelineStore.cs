@@ -54,7 +54,7 @@ public sealed class SqliteTimelineStore(SqliteStore store) : ITimelineStore, ILa
                 read.CommandText = "SELECT document FROM alert_incident WHERE incident_key = $key;";
                 read.Parameters.AddWithValue("$key", incident.Key);
                 if (await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string document)
-                    before = JsonSerializer.Deserialize<Incident>(document, RunbookJson.Options);
+                    before = JsonSerializer.Deserialize(document, RunbookJson.Info<Incident>());
             }
             foreach (var e in IncidentHistory.Changes(before, incident))
             {
@@ -63,7 +63,7 @@ public sealed class SqliteTimelineStore(SqliteStore store) : ITimelineStore, ILa
                 insert.CommandText = "INSERT INTO incident_event (at_ms, subject, document) VALUES ($at, $subject, $document);";
                 insert.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
                 insert.Parameters.AddWithValue("$subject", e.Subject);
-                insert.Parameters.AddWithValue("$document", JsonSerializer.Serialize(e, RunbookJson.Options));
+                insert.Parameters.AddWithValue("$document", JsonSerializer.Serialize(e, RunbookJson.Info<IncidentEvent>()));
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -82,7 +82,7 @@ public sealed class SqliteTimelineStore(SqliteStore store) : ITimelineStore, ILa
             var result = new List<IncidentEvent>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                result.Add(JsonSerializer.Deserialize<IncidentEvent>(reader.GetString(0), RunbookJson.Options)!);
+                result.Add(JsonSerializer.Deserialize(reader.GetString(0), RunbookJson.Info<IncidentEvent>())!);
             return (IReadOnlyList<IncidentEvent>)result;
         }, cancellationToken).ConfigureAwait(false);
         // Operations updated since the window began (one requested earlier may have run in it).
@@ -98,7 +98,7 @@ public sealed class SqliteTimelineStore(SqliteStore store) : ITimelineStore, ILa
             var result = new List<Operation>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                result.Add(JsonSerializer.Deserialize<Operation>(reader.GetString(1), RunbookJson.Options)! with { Id = reader.GetInt64(0) });
+                result.Add(JsonSerializer.Deserialize(reader.GetString(1), RunbookJson.Info<Operation>())! with { Id = reader.GetInt64(0) });
             return (IReadOnlyList<Operation>)result;
         }, cancellationToken).ConfigureAwait(false);
         var refusals = await store.ReadAsync("the refused commands of the timeline", async connection =>
@@ -113,7 +113,7 @@ public sealed class SqliteTimelineStore(SqliteStore store) : ITimelineStore, ILa
             var result = new List<OperationRefusal>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                result.Add(JsonSerializer.Deserialize<OperationRefusal>(reader.GetString(0), RunbookJson.Options)!);
+                result.Add(JsonSerializer.Deserialize(reader.GetString(0), RunbookJson.Info<OperationRefusal>())!);
             return (IReadOnlyList<OperationRefusal>)result;
         }, cancellationToken).ConfigureAwait(false);
         return new TimelineSources(transitions, incidents, operations, refusals);

@@ -15,7 +15,7 @@ public sealed class SqliteTopologyStore(SqliteStore store) : ITopologyStore
             var result = new List<StoredRoles>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                result.Add(JsonSerializer.Deserialize<StoredRoles>(reader.GetString(0), RunbookJson.Options)!);
+                result.Add(JsonSerializer.Deserialize(reader.GetString(0), RunbookJson.Info<StoredRoles>())!);
             return (IReadOnlyList<StoredRoles>)result;
         }, cancellationToken);
 
@@ -29,7 +29,7 @@ public sealed class SqliteTopologyStore(SqliteStore store) : ITopologyStore
                 """;
             command.Parameters.AddWithValue("$datanode", roles.Datanode);
             command.Parameters.AddWithValue("$at", roles.At.ToString("O", CultureInfo.InvariantCulture));
-            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(roles, RunbookJson.Options));
+            command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(roles, RunbookJson.Info<StoredRoles>()));
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
@@ -119,6 +120,14 @@ public static class ConfigLoader
         return null;
     }
 
+    /// <summary>Binds by reflection over the configuration's own classes. The trim analyzer cannot follow a walk from
+    /// property type to property type, so its warnings are suppressed here on these grounds: every class the walk meets
+    /// is in this assembly (<c>ConfigTypesTests</c> walks <see cref="PgxcBotOptions"/> and fails otherwise), and the
+    /// published bot keeps this assembly whole (<c>TrimmerRootAssembly</c> in src/PgxcBot/PgxcBot.csproj), public
+    /// properties and constructors included.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "Configuration classes are in PgxcBot.Core, kept whole by the published bot.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Configuration classes are in PgxcBot.Core, kept whole by the published bot.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Configuration classes are in PgxcBot.Core, kept whole by the published bot.")]
     private sealed class Binder(List<ConfigIssue> errors)
     {
         /// <param name="secret">Inside a <see cref="SecretReference"/>: messages never repeat a value.</param>

@@ -57,7 +57,7 @@ public static class SlashCommands
             var sub = new JsonObject { ["type"] = SubCommand, ["name"] = spec.Name, ["description"] = Describe(spec.Description) };
             // Discord wants required options first; the order inside each group stays the catalogue's.
             if (options.Count > 0) sub["options"] = new JsonArray(options.Where(o => o.Required).Concat(options.Where(o => !o.Required)).Select(o => (JsonNode)o.Option).ToArray());
-            subs.Add(sub);
+            subs.Add((JsonNode)sub);
         }
         return new JsonArray(new JsonObject
         {

@@ -58,7 +58,7 @@ public static class DiscordMessageRenderer
         foreach (var image in message.Images.Take(DiscordLimits.Attachments - all.Count))
         {
             // Discord names attachments by file name; ours are letters, digits, '-' and '.' already.
-            attachments.Add(new JsonObject
+            attachments.Add((JsonNode)new JsonObject
             {
                 ["id"] = all.Count,
                 ["filename"] = image.FileName,
@@ -130,7 +130,7 @@ public static class DiscordMessageRenderer
             var value = Fit(field.Value.Length == 0 ? "-" : Escape(field.Value), DiscordLimits.FieldValue, "…");
             if (name.Length + value.Length > budget - 200) break; // keep room for the description's note
             budget -= name.Length + value.Length;
-            fields.Add(new JsonObject { ["name"] = name, ["value"] = value, ["inline"] = field.Inline });
+            fields.Add((JsonNode)new JsonObject { ["name"] = name, ["value"] = value, ["inline"] = field.Inline });
         }
         var embed = new JsonObject
         {
@@ -221,9 +221,9 @@ public static class DiscordMessageRenderer
             {
                 if (rows.Count == DiscordLimits.ActionRows) break;
                 current = new JsonArray();
-                rows.Add(new JsonObject { ["type"] = 1, ["components"] = current });
+                rows.Add((JsonNode)new JsonObject { ["type"] = 1, ["components"] = current });
             }
-            current.Add(new JsonObject
+            current.Add((JsonNode)new JsonObject
             {
                 ["type"] = 2,
                 ["style"] = action.Style switch { ActionStyle.Primary => 1, ActionStyle.Success => 3, ActionStyle.Danger => 4, _ => 2 },

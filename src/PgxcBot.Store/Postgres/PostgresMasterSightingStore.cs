@@ -21,7 +21,7 @@ public sealed class PostgresMasterSightingStore(PostgresStore store) : IMasterSi
                     INSERT INTO master_sighting (datanode, seen_at, document) VALUES (@d, @at, @doc)
                     ON CONFLICT (datanode) DO UPDATE SET seen_at = excluded.seen_at, document = excluded.document;
                     """, cancellationToken, ("d", datanode), ("at", StoreText.Time(sighting.At.ToUniversalTime())),
-                    ("doc", JsonSerializer.Serialize(sighting, RunbookJson.Options))).ConfigureAwait(false);
+                    ("doc", JsonSerializer.Serialize(sighting, RunbookJson.Info<MasterSighting>()))).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -29,12 +29,12 @@ public sealed class PostgresMasterSightingStore(PostgresStore store) : IMasterSi
     /// <inheritdoc />
     public async Task<MasterSighting?> GetAsync(string datanode, CancellationToken cancellationToken) =>
         (await store.ReadAsync($"the sighting of {datanode}'s master", c => PostgresStore.Query(c, null, "SELECT document FROM master_sighting WHERE datanode = @d;",
-            r => JsonSerializer.Deserialize<MasterSighting>(r.GetString(0), RunbookJson.Options), cancellationToken, ("d", datanode)), cancellationToken)
+            r => JsonSerializer.Deserialize(r.GetString(0), RunbookJson.Info<MasterSighting>()), cancellationToken, ("d", datanode)), cancellationToken)
             .ConfigureAwait(false)).FirstOrDefault();
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, MasterSighting>> GetAllAsync(CancellationToken cancellationToken) =>
         (await store.ReadAsync("the masters' sightings", c => PostgresStore.Query(c, null, "SELECT datanode, document FROM master_sighting ORDER BY datanode;",
-            r => (r.GetString(0), JsonSerializer.Deserialize<MasterSighting>(r.GetString(1), RunbookJson.Options)!), cancellationToken), cancellationToken)
+            r => (r.GetString(0), JsonSerializer.Deserialize(r.GetString(1), RunbookJson.Info<MasterSighting>())!), cancellationToken), cancellationToken)
             .ConfigureAwait(false)).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
 }

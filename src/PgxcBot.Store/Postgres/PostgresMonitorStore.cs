@@ -22,7 +22,7 @@ public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time)
     public Task<IReadOnlyList<Incident>> GetActiveIncidentsAsync(CancellationToken cancellationToken) =>
         store.ReadAsync("the alert incidents", c => PostgresStore.Query(c, null,
             "SELECT document FROM alert_incident WHERE status IN ('Open', 'Resolving') ORDER BY incident_key;",
-            r => JsonSerializer.Deserialize<Incident>(r.GetString(0), RunbookJson.Options)!, cancellationToken), cancellationToken);
+            r => JsonSerializer.Deserialize(r.GetString(0), RunbookJson.Info<Incident>())!, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task SaveIncidentsAsync(IReadOnlyList<Incident> incidents, CancellationToken cancellationToken) =>
@@ -31,7 +31,7 @@ public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time)
     /// <inheritdoc />
     public Task<IReadOnlyList<AsyncSwitchRecord>> GetAsyncSwitchRecordsAsync(CancellationToken cancellationToken) =>
         store.ReadAsync("the degraded pairs", c => PostgresStore.Query(c, null, "SELECT document FROM monitor_degrade ORDER BY datanode;",
-            r => JsonSerializer.Deserialize<AsyncSwitchRecord>(r.GetString(0), RunbookJson.Options)!, cancellationToken), cancellationToken);
+            r => JsonSerializer.Deserialize(r.GetString(0), RunbookJson.Info<AsyncSwitchRecord>())!, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task SaveAsyncSwitchAsync(AsyncSwitchRecord record, CancellationToken cancellationToken) =>
@@ -53,10 +53,10 @@ public sealed class PostgresMonitorStore(PostgresStore store, TimeProvider time)
             await PostgresTimelineStore.AppendIncidentEventsAsync(c, tx, round.Incidents, cancellationToken).ConfigureAwait(false);
             foreach (var incident in round.Incidents)
                 await PostgresStore.Execute(c, tx, UpsertIncident, cancellationToken, ("key", incident.Key), ("status", incident.Status.ToString()), ("at", at),
-                    ("doc", JsonSerializer.Serialize(incident, RunbookJson.Options))).ConfigureAwait(false);
+                    ("doc", JsonSerializer.Serialize(incident, RunbookJson.Info<Incident>()))).ConfigureAwait(false);
             foreach (var record in round.AsyncSwitches)
                 await PostgresStore.Execute(c, tx, UpsertAsyncSwitch, cancellationToken, ("d", record.Datanode), ("at", at),
-                    ("doc", JsonSerializer.Serialize(record, RunbookJson.Options))).ConfigureAwait(false);
+                    ("doc", JsonSerializer.Serialize(record, RunbookJson.Info<AsyncSwitchRecord>()))).ConfigureAwait(false);
             foreach (var datanode in round.EndedAsyncSwitches)
                 await PostgresStore.Execute(c, tx, "DELETE FROM monitor_degrade WHERE datanode = @d;", cancellationToken, ("d", datanode)).ConfigureAwait(false);
             await PostgresOutboxStore.InsertAsync(c, tx, round.Outbox, cancellationToken).ConfigureAwait(false);

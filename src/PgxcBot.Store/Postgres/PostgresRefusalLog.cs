@@ -12,12 +12,12 @@ public sealed class PostgresRefusalLog(PostgresStore store) : IRefusalLog
         ArgumentNullException.ThrowIfNull(refusal);
         return store.WriteAsync("a refused command", (c, tx) => PostgresStore.Execute(c, tx,
             "INSERT INTO operation_refusal (at, datanode, document) VALUES (@at, @d, @doc);", cancellationToken,
-            ("at", StoreText.Time(refusal.At.ToUniversalTime())), ("d", refusal.Datanode), ("doc", JsonSerializer.Serialize(refusal, RunbookJson.Options))), cancellationToken);
+            ("at", StoreText.Time(refusal.At.ToUniversalTime())), ("d", refusal.Datanode), ("doc", JsonSerializer.Serialize(refusal, RunbookJson.Info<OperationRefusal>()))), cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<OperationRefusal>> GetAsync(string? datanode, int limit, CancellationToken cancellationToken) =>
         store.ReadAsync("the refused commands", c => PostgresStore.Query(c, null,
             "SELECT document FROM operation_refusal WHERE (@d::text IS NULL OR datanode = @d::text) ORDER BY id DESC LIMIT @limit;",
-            r => JsonSerializer.Deserialize<OperationRefusal>(r.GetString(0), RunbookJson.Options)!, cancellationToken, ("d", datanode), ("limit", limit)), cancellationToken);
+            r => JsonSerializer.Deserialize(r.GetString(0), RunbookJson.Info<OperationRefusal>())!, cancellationToken, ("d", datanode), ("limit", limit)), cancellationToken);
 }

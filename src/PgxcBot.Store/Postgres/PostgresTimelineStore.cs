@@ -25,10 +25,10 @@ public sealed class PostgresTimelineStore(PostgresStore store) : ITimelineStore,
             // FOR UPDATE: the version the events are computed from is the one the upsert replaces.
             var stored = await PostgresStore.Query(c, tx, "SELECT document FROM alert_incident WHERE incident_key = @key FOR UPDATE;", r => r.GetString(0),
                 cancellationToken, ("key", incident.Key)).ConfigureAwait(false);
-            var before = stored.Count == 0 ? null : JsonSerializer.Deserialize<Incident>(stored[0], RunbookJson.Options);
+            var before = stored.Count == 0 ? null : JsonSerializer.Deserialize(stored[0], RunbookJson.Info<Incident>());
             foreach (var e in IncidentHistory.Changes(before, incident))
                 await PostgresStore.Execute(c, tx, "INSERT INTO incident_event (at_ms, subject, document) VALUES (@at, @subject, @doc);", cancellationToken,
-                    ("at", e.At.ToUnixTimeMilliseconds()), ("subject", e.Subject), ("doc", JsonSerializer.Serialize(e, RunbookJson.Options))).ConfigureAwait(false);
+                    ("at", e.At.ToUnixTimeMilliseconds()), ("subject", e.Subject), ("doc", JsonSerializer.Serialize(e, RunbookJson.Info<IncidentEvent>()))).ConfigureAwait(false);
         }
     }
 
@@ -51,16 +51,16 @@ public sealed class PostgresTimelineStore(PostgresStore store) : ITimelineStore,
                 r.GetString(5)), cancellationToken, ("d", datanode), ("since", sinceMs)), cancellationToken).ConfigureAwait(false);
         var incidents = await store.ReadAsync("the incident history", c => PostgresStore.Query(c, null,
             "SELECT document FROM incident_event WHERE at_ms >= @since AND (@d::text IS NULL OR subject = @d::text) ORDER BY at_ms, id;",
-            r => JsonSerializer.Deserialize<IncidentEvent>(r.GetString(0), RunbookJson.Options)!, cancellationToken, ("since", sinceMs), ("d", datanode)),
+            r => JsonSerializer.Deserialize(r.GetString(0), RunbookJson.Info<IncidentEvent>())!, cancellationToken, ("since", sinceMs), ("d", datanode)),
             cancellationToken).ConfigureAwait(false);
         // Operations updated since the window began (one requested earlier may have run in it).
         var operations = await store.ReadAsync("the operations of the timeline", c => PostgresStore.Query(c, null, """
             SELECT id, document FROM operation WHERE updated_at COLLATE "C" >= @since AND (@d::text IS NULL OR datanode = @d::text) ORDER BY id LIMIT @limit;
-            """, r => JsonSerializer.Deserialize<Operation>(r.GetString(1), RunbookJson.Options)! with { Id = r.GetInt64(0) }, cancellationToken,
+            """, r => JsonSerializer.Deserialize(r.GetString(1), RunbookJson.Info<Operation>())! with { Id = r.GetInt64(0) }, cancellationToken,
             ("since", sinceText), ("d", datanode), ("limit", SqliteTimelineStore.ReadLimit)), cancellationToken).ConfigureAwait(false);
         var refusals = await store.ReadAsync("the refused commands of the timeline", c => PostgresStore.Query(c, null, """
             SELECT document FROM operation_refusal WHERE at COLLATE "C" >= @since AND (@d::text IS NULL OR datanode = @d::text) ORDER BY id LIMIT @limit;
-            """, r => JsonSerializer.Deserialize<OperationRefusal>(r.GetString(0), RunbookJson.Options)!, cancellationToken,
+            """, r => JsonSerializer.Deserialize(r.GetString(0), RunbookJson.Info<OperationRefusal>())!, cancellationToken,
             ("since", sinceText), ("d", datanode), ("limit", SqliteTimelineStore.ReadLimit)), cancellationToken).ConfigureAwait(false);
         return new TimelineSources(transitions, incidents, operations, refusals);
     }

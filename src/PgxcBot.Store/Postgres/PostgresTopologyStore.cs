@@ -9,12 +9,12 @@ public sealed class PostgresTopologyStore(PostgresStore store) : ITopologyStore
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredRoles>> GetRolesAsync(CancellationToken cancellationToken) =>
         store.ReadAsync("the stored roles", c => PostgresStore.Query(c, null, "SELECT document FROM pair_roles ORDER BY datanode;",
-            r => JsonSerializer.Deserialize<StoredRoles>(r.GetString(0), RunbookJson.Options)!, cancellationToken), cancellationToken);
+            r => JsonSerializer.Deserialize(r.GetString(0), RunbookJson.Info<StoredRoles>())!, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task SaveRolesAsync(StoredRoles roles, CancellationToken cancellationToken) =>
         store.WriteAsync($"the new roles of {roles.Datanode}", (c, tx) => PostgresStore.Execute(c, tx, """
             INSERT INTO pair_roles (datanode, at, document) VALUES (@d, @at, @doc)
             ON CONFLICT (datanode) DO UPDATE SET at = excluded.at, document = excluded.document;
-            """, cancellationToken, ("d", roles.Datanode), ("at", StoreText.Time(roles.At)), ("doc", JsonSerializer.Serialize(roles, RunbookJson.Options))), cancellationToken);
+            """, cancellationToken, ("d", roles.Datanode), ("at", StoreText.Time(roles.At)), ("doc", JsonSerializer.Serialize(roles, RunbookJson.Info<StoredRoles>()))), cancellationToken);
 }

@@ -28,7 +28,7 @@ internal static class StatusCliCommand
         {
             var document = StatusDocument.From(assessment) with { Maintenance = windows };
             if (replicas is not null) document = document with { Replicas = await ReadReplicasAsync(replicas, cancellationToken) };
-            await io.Out.WriteLineAsync(JsonSerializer.Serialize(document, StatusDocument.SerializerOptions));
+            await io.Out.WriteLineAsync(document.ToJson());
         }
         else
         {

@@ -14,11 +14,9 @@ public sealed record StatusDocument(
     IReadOnlyList<CoordinatorView> CoordinatorViews,
     IReadOnlyList<Problem> CoordinatorProblems)
 {
-    public static JsonSerializerOptions SerializerOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(), new LsnJsonConverter() },
-    };
+    /// <summary>The document as <c>status --json</c> prints it (indented), serialized without reflection
+    /// (<see cref="StatusJsonContext"/>).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, StatusJsonContext.Default.StatusDocument);
 
     /// <summary>The maintenance windows and silences in force (who set them, why, until when); empty when none.</summary>
     public IReadOnlyList<PgxcBot.Core.Monitoring.Mute> Maintenance { get; init; } = [];
@@ -30,15 +28,6 @@ public sealed record StatusDocument(
 
     public static StatusDocument From(ClusterAssessment a) =>
         new(a.Worst, a.Snapshot, a.Pairs, a.CoordinatorViews, a.CoordinatorProblems);
-
-    private sealed class LsnJsonConverter : JsonConverter<Lsn>
-    {
-        public override Lsn Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            Lsn.Parse(reader.GetString() ?? "");
-
-        public override void Write(Utf8JsonWriter writer, Lsn value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(value.ToString());
-    }
 }
 
 /// <summary>The <c>replicas</c> of <c>status --json</c>: the lease's <paramref name="Holder"/> (the active replica while

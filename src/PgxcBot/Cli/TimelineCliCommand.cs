@@ -26,7 +26,7 @@ internal static class TimelineCliCommand
         var sources = await services.GetRequiredService<ITimelineStore>().ReadAsync(command.Datanode, now - command.Since, cancellationToken);
         var timeline = TimelineBuilder.Build(sources, command.Datanode, now - command.Since, now);
         if (arguments.Json)
-            await io.Out.WriteLineAsync(JsonSerializer.Serialize(TimelineDocument.Of(timeline), TimelineDocument.SerializerOptions));
+            await io.Out.WriteLineAsync(JsonSerializer.Serialize(TimelineDocument.Of(timeline), TimelineJsonContext.Default.TimelineDocument));
         else
             await io.Out.WriteAsync(PlainTextRenderer.Render(TimelineMessageBuilder.Build(timeline, command.SinceText)));
         if (arguments.Png is { } file)
@@ -46,13 +46,6 @@ internal sealed record TimelineDocument(string? Datanode, DateTimeOffset From, D
     /// <param name="DurationSeconds">A step's or window's length; null for an instant or one still going.</param>
     internal sealed record Event(DateTimeOffset At, string Subject, TimelineEventKind Kind, string Text, string? By, DateTimeOffset? EndedAt,
         double? DurationSeconds, double SincePreviousSeconds, string? Result, long? OperationId, string? IncidentKey);
-
-    public static JsonSerializerOptions SerializerOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     public static TimelineDocument Of(IncidentTimeline timeline)
     {
