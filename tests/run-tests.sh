@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. The integration tests need real PostgreSQL server programs (initdb, pg_ctl)
-# and the SSH tests need sshd; on Debian/Ubuntu as root they are installed here when missing.
+# Runs the whole test suite. The integration tests need real PostgreSQL server programs (initdb, pg_ctl),
+# the SSH tests need sshd, the native build test clang; on Debian/Ubuntu as root they are installed here when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
 have_sshd() { [ -x /usr/sbin/sshd ]; }
+# The published bot is compiled ahead of time (NativeBuildTests): the .NET SDK links it with clang.
+have_clang() { command -v clang > /dev/null && [ -e /usr/include/zlib.h ]; }
 
-if ! have_postgres || ! have_sshd; then
+if ! have_postgres || ! have_sshd || ! have_clang; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
-    echo "run-tests: installing openssh-server and postgresql (missing)"
+    echo "run-tests: installing openssh-server, postgresql, clang and zlib1g-dev (missing)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     # The Debian package may create and start a cluster on port 5432; the tests do not use it.
-    apt-get install -y -q --no-install-recommends openssh-server postgresql
+    apt-get install -y -q --no-install-recommends openssh-server postgresql clang zlib1g-dev
   else
-    echo "run-tests: PostgreSQL server programs or sshd are missing." >&2
-    echo "  Install them first, e.g. as root: apt-get install --no-install-recommends openssh-server postgresql" >&2
+    echo "run-tests: PostgreSQL server programs, sshd or clang are missing." >&2
+    echo "  Install them first, e.g. as root: apt-get install --no-install-recommends openssh-server postgresql clang zlib1g-dev" >&2
     echo "  (or set PGXCBOT_PG_BIN to a PostgreSQL bin directory containing initdb and pg_ctl)." >&2
     exit 1
   fi

@@ -16,7 +16,7 @@ internal sealed class IdleBenchmark : IBenchmark
 
     public string Description =>
         "CPU and RSS of the monitor + commit watch on N idle sync pairs. Options: --pairs 16 --seconds 60 --watch both|on|off " +
-        "--process bot|lab (bot: `pgxcbot serve` measured from outside) --warmup-seconds 300 (bot: tiered JIT still recompiles the 1 s poll's methods for the first minutes) --bot-env NAME=VALUE[,NAME=VALUE] (bot: runtime knobs)";
+        "--process bot|lab (bot: `pgxcbot serve` measured from outside) --warmup-seconds 300 (bot: tiered JIT still recompiles the 1 s poll's methods for the first minutes) --bot-env NAME=VALUE[,NAME=VALUE] (bot: runtime knobs). PGXCBOT_BENCH_BOT=PATH runs a published pgxcbot executable (ahead-of-time compiled) instead of the dll";
 
     public async Task<int> RunAsync(IReadOnlyList<string> arguments, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
     {
@@ -56,7 +56,7 @@ internal sealed class IdleBenchmark : IBenchmark
                 await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"idle: commit watch {(watch ? "on" : "off")}: {f.CorePercent:0.00} % of a core, RSS {f.RssMiB:0} MiB"));
             }
-            await output.WriteLineAsync($"### Idle cost of `pgxcbot serve` ({MachineFacts.Describe(null)}; load {MachineFacts.LoadAverage()})");
+            await output.WriteLineAsync($"### Idle cost of `pgxcbot serve`, {ServingBotProcess.Describe()} ({MachineFacts.Describe(null)}; load {MachineFacts.LoadAverage()})");
             await output.WriteLineAsync();
             await output.WriteLineAsync("| pairs | commit watch | process | window (s) | CPU (of one core) | RSS at end | peak RSS | target |");
             await output.WriteLineAsync("|---:|---|---|---:|---:|---:|---:|---|");

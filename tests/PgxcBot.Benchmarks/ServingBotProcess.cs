@@ -2,12 +2,22 @@ namespace PgxcBot.Benchmarks;
 
 /// <summary>
 /// <c>pgxcbot serve --config FILE</c> in a process of its own, as an operator runs it: the <c>pgxcbot.dll</c> beside
-/// this benchmark's own, started with <c>dotnet</c>. Its output is drained all along (a full pipe would stall the bot)
+/// this benchmark's own, started with <c>dotnet</c>, or the published executable <see cref="NativeVariable"/> names
+/// (the ahead-of-time compiled bot as deployed: README, Deploy). Its output is drained all along (a full pipe would stall the bot)
 /// and its last 20 lines kept to explain an early exit. Disposing kills it (and waits for it).
 /// </summary>
 internal sealed class ServingBotProcess : IAsyncDisposable
 {
+    /// <summary>The environment variable naming a published <c>pgxcbot</c> executable to run instead of the dll
+    /// (for example <c>PGXCBOT_BENCH_BOT=/tmp/pgxcbot-aot/pgxcbot</c>).</summary>
+    public const string NativeVariable = "PGXCBOT_BENCH_BOT";
+
     private readonly Queue<string> _tail = new();
+
+    /// <summary>How the measured bot runs, for the figures: <c>dotnet pgxcbot.dll</c> or the executable named.</summary>
+    public static string Describe() => Native() is { } path ? $"native {path}" : "dotnet pgxcbot.dll";
+
+    private static string? Native() => Environment.GetEnvironmentVariable(NativeVariable) is { Length: > 0 } path ? path : null;
 
     private ServingBotProcess(Process process) => Process = process;
 
@@ -28,16 +38,18 @@ internal sealed class ServingBotProcess : IAsyncDisposable
         return bot;
     }
 
-    /// <summary><c>dotnet pgxcbot.dll ARGUMENTS</c> (the dll beside this benchmark's own), output and errors redirected.</summary>
+    /// <summary><c>dotnet pgxcbot.dll ARGUMENTS</c> (the dll beside this benchmark's own), or the executable
+    /// <see cref="NativeVariable"/> names with ARGUMENTS; output and errors redirected.</summary>
     public static ProcessStartInfo StartInfo(params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var native = Native();
+        var start = new ProcessStartInfo(native ?? Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pgxcbot.dll"));
+        if (native is null) start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pgxcbot.dll"));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         return start;
     }
