@@ -107,7 +107,7 @@ internal sealed class StatusBenchmark : IBenchmark
         if (oneShots.Count > 0)
         {
             await output.WriteLineAsync();
-            await output.WriteLineAsync("One-shot `dotnet pgxcbot.dll status --config FILE`, a fresh process per run, wall clock from start to exit " +
+            await output.WriteLineAsync($"One-shot `pgxcbot status --config FILE` ({ServingBotProcess.Describe()}), a fresh process per run, wall clock from start to exit " +
                 "(the first run creates the SQLite store):");
             await output.WriteLineAsync();
             await output.WriteLineAsync("| Pairs | First run (ms) | Runs | Median (ms) | p95 (ms) | Min (ms) | Max (ms) | Load average (1/5/15 min) |");
@@ -117,7 +117,7 @@ internal sealed class StatusBenchmark : IBenchmark
         if (viaBots.Count > 0)
         {
             await output.WriteLineAsync();
-            await output.WriteLineAsync("`dotnet pgxcbot.dll status --config FILE` beside `pgxcbot serve` on the same config with monitor.httpListen " +
+            await output.WriteLineAsync($"`pgxcbot status --config FILE` ({ServingBotProcess.Describe()}) beside `pgxcbot serve` on the same config with monitor.httpListen " +
                 "(the CLI asks the bot, which observes on its warm connections), a fresh CLI process per run, wall clock from start to exit; " +
                 "the bot's observation is the status's own `Took` (0.1 s resolution):");
             await output.WriteLineAsync();

@@ -1,3 +1,4 @@
+using PgxcBot.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace PgxcBot.Tests.Store;
@@ -49,7 +50,7 @@ public sealed class AsyncSwitchStoreTests : IDisposable
 
     private async Task<string> StoredDocumentAsync(string datanode)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = await SqliteFile.OpenAsync(DbPath, Ct);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT document FROM monitor_degrade WHERE datanode = $d;";
         command.Parameters.AddWithValue("$d", datanode);
@@ -58,18 +59,11 @@ public sealed class AsyncSwitchStoreTests : IDisposable
 
     private async Task InsertAsync(string datanode, string document)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = await SqliteFile.OpenAsync(DbPath, Ct);
         await using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO monitor_degrade (datanode, updated_at, document) VALUES ($d, '2026-11-26T03:00:02Z', $doc);";
         command.Parameters.AddWithValue("$d", datanode);
         command.Parameters.AddWithValue("$doc", document);
         await command.ExecuteNonQueryAsync(Ct);
-    }
-
-    private async Task<SqliteConnection> OpenAsync()
-    {
-        var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        await connection.OpenAsync(Ct);
-        return connection;
     }
 }

@@ -2,7 +2,7 @@ using PgxcBot.Core.Runbooks.Planners;
 
 namespace PgxcBot.Tests.Store;
 
-public sealed class SqliteOperationStoreTests : IDisposable
+public sealed partial class SqliteOperationStoreTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 3, 0, 0, TimeSpan.Zero);
     private readonly string _dir = Directory.CreateTempSubdirectory("pgxcbot-ops-").FullName;
@@ -10,9 +10,9 @@ public sealed class SqliteOperationStoreTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static Runbook PromotePlan()
+    private static Runbook PromotePlan(Flavor flavor = Flavor.PostgresXl)
     {
-        var topology = RunbookTopologies.TwoNodes(Flavor.PostgresXl);
+        var topology = RunbookTopologies.TwoNodes(flavor);
         var cluster = new FakeCluster(topology);
         cluster.Servers["node01:20006"].Running = false;
         return PromotePlanner.Plan(topology, cluster.Snapshot(topology), new PromoteRequest("datanode1", true),
@@ -48,9 +48,7 @@ public sealed class SqliteOperationStoreTests : IDisposable
     [Fact]
     public async Task A_switchover_plan_on_XL_keeps_how_its_standby_is_read_over_the_shell()
     {
-        var topology = RunbookTopologies.TwoNodes(Flavor.PostgresXl);
-        var cluster = new FakeCluster(topology);
-        var plan = SwitchoverPlanner.Plan(topology, cluster.Snapshot(topology), new LifecycleRequest("datanode1")).Runbook!;
+        var plan = Switchover(Flavor.PostgresXl);
         var store = new SqliteOperationStore(await SqliteStore.OpenAsync(DbPath, null, default));
         var created = await store.CreateAsync(New(plan), default);
 

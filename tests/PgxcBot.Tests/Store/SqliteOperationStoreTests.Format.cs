@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.Data.Sqlite;
 using PgxcBot.Core.Remote;
 using PgxcBot.Core.Runbooks.Planners;
+using PgxcBot.Tests.Support;
 
 namespace PgxcBot.Tests.Store;
 
@@ -14,18 +14,12 @@ namespace PgxcBot.Tests.Store;
 /// rebuilt here with the settings the store had: web defaults, enums as names, steps and probes tagged "$kind",
 /// a shell command as its argument list.
 /// </summary>
-public sealed class StoredDocumentFormatTests : IDisposable
+public sealed partial class SqliteOperationStoreTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 3, 0, 0, TimeSpan.Zero);
-    private readonly string _dir = Directory.CreateTempSubdirectory("pgxcbot-format-").FullName;
-    private string DbPath => Path.Combine(_dir, "state.db");
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    public static TheoryData<string> Plans() => ["promote-xl", "switchover-xl", "switchover-xc", "promote-pg"];
+    public static TheoryData<string> StoredPlans() => ["promote-xl", "switchover-xl", "switchover-xc", "promote-pg"];
 
     [Theory]
-    [MemberData(nameof(Plans))]
+    [MemberData(nameof(StoredPlans))]
     public async Task An_operation_is_stored_byte_for_byte_as_the_reflection_serializer_wrote_it(string plan)
     {
         var operation = New(Plan(plan));
@@ -55,30 +49,24 @@ public sealed class StoredDocumentFormatTests : IDisposable
         Assert.Equal(created.Plan.Steps.Select(s => (s.Action.Text, s.Verify?.GetType())), loaded.Plan.Steps.Select(s => (s.Action.Text, s.Verify?.GetType())));
     }
 
-    private static Runbook Plan(string name)
+    private static Runbook Plan(string name) => name switch
     {
-        var (kind, flavor) = name.Split('-') switch
-        {
-            [var k, "xl"] => (k, Flavor.PostgresXl),
-            [var k, "xc"] => (k, Flavor.PostgresXc),
-            [var k, _] => (k, Flavor.PostgreSql),
-            _ => throw new ArgumentException(name),
-        };
-        var topology = RunbookTopologies.TwoNodes(flavor);
-        var cluster = new FakeCluster(topology);
-        if (kind == "switchover") return SwitchoverPlanner.Plan(topology, cluster.Snapshot(topology), new LifecycleRequest("datanode1")).Runbook!;
-        cluster.Servers["node01:20006"].Running = false;
-        return PromotePlanner.Plan(topology, cluster.Snapshot(topology), new PromoteRequest("datanode1", true),
-            new SlaveSyncEvidence(false, 1024, TimeSpan.FromSeconds(2), "test"), masterHostAnswers: false).Runbook!;
-    }
+        "promote-xl" => PromotePlan(Flavor.PostgresXl),
+        "promote-pg" => PromotePlan(Flavor.PostgreSql),
+        "switchover-xl" => Switchover(Flavor.PostgresXl),
+        "switchover-xc" => Switchover(Flavor.PostgresXc),
+        _ => throw new ArgumentException(name),
+    };
 
-    private static Operation New(Runbook plan) => new(0, plan.Kind, plan.Datanode, OperationState.AwaitingApproval,
-        new Actor("111", "alice", ["777"]), T0, null, null, T0.AddMinutes(10), "abc123", plan, Operation.PendingSteps(plan), null,
-        [OperationService.AcceptDataLoss]);
+    private static Runbook Switchover(Flavor flavor)
+    {
+        var topology = RunbookTopologies.TwoNodes(flavor);
+        return SwitchoverPlanner.Plan(topology, new FakeCluster(topology).Snapshot(topology), new LifecycleRequest("datanode1")).Runbook!;
+    }
 
     private async Task<string> StoredDocumentAsync(long id)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = await SqliteFile.OpenAsync(DbPath);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT document FROM operation WHERE id = $id;";
         command.Parameters.AddWithValue("$id", id);
@@ -87,19 +75,12 @@ public sealed class StoredDocumentFormatTests : IDisposable
 
     private async Task ReplaceDocumentAsync(long id, string document)
     {
-        await using var connection = await OpenAsync();
+        await using var connection = await SqliteFile.OpenAsync(DbPath);
         await using var command = connection.CreateCommand();
         command.CommandText = "UPDATE operation SET document = $doc WHERE id = $id;";
         command.Parameters.AddWithValue("$id", id);
         command.Parameters.AddWithValue("$doc", document);
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
-    }
-
-    private async Task<SqliteConnection> OpenAsync()
-    {
-        var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        await connection.OpenAsync();
-        return connection;
     }
 
     /// <summary>The store's serializer before it was generated (commit b4a83a4, RunbookJson.Create).</summary>
