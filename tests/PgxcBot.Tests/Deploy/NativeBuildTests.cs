@@ -1,5 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using PgxcBot.Core.Remote;
+using PgxcBot.Ssh;
 using PgxcBot.Tests.Cli;
 using PgxcBot.Tests.Timeline;
 using PgxcBot.Tests.Topology;
@@ -80,9 +82,9 @@ public sealed class NativeBuildTests : IDisposable
             File.Copy(Path.Combine(repo, name), Path.Combine(_copy, name));
         CopySources(Path.Combine(repo, "src"), Path.Combine(_copy, "src"));
         var output = Path.Combine(_copy, "out");
-        var publish = await RunAsync("dotnet", TimeSpan.FromMinutes(15), null,
+        var publish = await RunAsync(TimeSpan.FromMinutes(15), ["dotnet",
             "publish", Path.Combine(_copy, "src", "PgxcBot", "PgxcBot.csproj"), "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true",
-            "-o", output, "-nodeReuse:false");
+            "-o", output, "-nodeReuse:false"]);
         Assert.True(publish.ExitCode == 0,
             $"dotnet publish -p:PublishAot=true failed (it needs clang: apt-get install clang zlib1g-dev):\n{Tail(publish.Out + publish.Error)}");
         var warnings = (publish.Out + publish.Error).Split('\n').Where(l => l.Contains("warning IL", StringComparison.Ordinal)).Distinct().ToArray();
@@ -104,28 +106,16 @@ public sealed class NativeBuildTests : IDisposable
         }
     }
 
+    /// <summary>The executable with the test secrets in its environment, through the lab's own transport
+    /// (<see cref="LocalShell"/>: this machine, this user, bounded, killed at its deadline).</summary>
     private static Task<CliRun> RunAsync(string executable, params string[] arguments) =>
-        RunAsync(executable, TimeSpan.FromSeconds(60), CliRun.TestVariables, arguments);
+        RunAsync(TimeSpan.FromSeconds(60), ["env", .. CliRun.TestVariables.Select(v => $"{v.Key}={v.Value}"), executable, .. arguments]);
 
-    private static async Task<CliRun> RunAsync(string program, TimeSpan timeout, IReadOnlyDictionary<string, string>? variables, params string[] arguments)
+    private static async Task<CliRun> RunAsync(TimeSpan timeout, string[] command)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var (name, value) in variables ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within {timeout}");
-        }
-        return new CliRun(process.ExitCode, await output, await error);
+        var here = new Host("here", "127.0.0.1", TransportKind.Local, 22, Environment.UserName, null, null, null);
+        var result = await new LocalShell(NullLogger<LocalShell>.Instance).RunAsync(here, ShellCommand.Of(command[0], command[1..]), timeout, default);
+        return new CliRun(result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(40));
