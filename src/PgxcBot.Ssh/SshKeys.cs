@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using PgxcBot.Core.Topology;
 using Renci.SshNet;
@@ -63,9 +64,10 @@ public static class SshKeys
             problem = new("keyPassphrase", $"the SSH key {file} is encrypted and no passphrase is configured; give it by reference in keyPassphrase, " +
                 "e.g. {\"env\": \"PGXCBOT_SSH_KEY_PASSPHRASE\"}, or use a key without a passphrase readable only by the bot.");
         }
-        catch (Exception e) when (passphrase is not null && e is CryptographicException or SshException or ArgumentException or FormatException or InvalidOperationException)
+        catch (Exception e) when (passphrase is not null && Unparsable(e))
         {
-            // A wrong passphrase decrypts to garbage: SSH.NET then reports bad padding or a bad key format.
+            // A wrong passphrase decrypts to garbage: SSH.NET then reports bad padding or a bad key format, or, when the
+            // garbage happens to end in valid padding, the ASN.1 reader rejects it (AsnContentException, seen in CI).
             problem = new("keyPassphrase", $"the passphrase from {reference} does not decrypt the SSH key {file} (or the file is damaged). " +
                 $"Check that {reference} holds this key's passphrase (test with: ssh-keygen -y -f {file}).");
         }
@@ -73,12 +75,16 @@ public static class SshKeys
         {
             problem = new("keyFile", $"cannot read the SSH key {file}: {(e is UnauthorizedAccessException ? "permission denied for the bot's user; chown it to that user and chmod 600" : e.Message)}.");
         }
-        catch (Exception e) when (e is CryptographicException or SshException or ArgumentException or FormatException or InvalidOperationException)
+        catch (Exception e) when (Unparsable(e))
         {
             problem = new("keyFile", $"{file} is not a private key the bot can read (OpenSSH or PEM format; Ed25519, ECDSA or RSA): {e.Message}");
         }
         return null;
     }
+
+    /// <summary>Every way SSH.NET and the .NET readers under it fail on bytes that are not a readable key.</summary>
+    private static bool Unparsable(Exception e) =>
+        e is CryptographicException or SshException or ArgumentException or FormatException or InvalidOperationException or AsnContentException;
 
     /// <summary>"environment variable X" / "file /path" / "no passphrase": the reference, never the value.</summary>
     public static string Describe(SecretReference? reference) => reference switch
