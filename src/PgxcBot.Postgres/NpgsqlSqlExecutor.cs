@@ -30,7 +30,7 @@ public sealed class NpgsqlSqlExecutor : ISqlExecutor, IAsyncDisposable, IDisposa
     {
         _topology = topology;
         _secrets = secrets;
-        _sources = new PgDataSourceCache(keepOneOpen: true, idleLifetime: idleLifetime);
+        _sources = new PgDataSourceCache(keepOneOpen: true, idleLifetime: idleLifetime, time: time);
         _bounded = new BoundedQuery(time);
     }
 

@@ -17,7 +17,11 @@ internal enum PgServerKind { Datanode, Coordinator }
 /// <param name="keepOneOpen">Keep one session per server once opened (Npgsql's MinPoolSize 1): the idle pruning leaves it.</param>
 /// <param name="idleLifetime">How long an idle session beyond the kept one stays in the pool; null: <see cref="IdleLifetime"/>
 /// (tests shorten it, whole seconds, at least 2).</param>
-internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel, bool keepOneOpen = false, TimeSpan? idleLifetime = null)
+/// <param name="time">The clock of <see cref="UnusedAfter"/>; null: the system's.</param>
+/// <remarks>A data source not asked for during <see cref="UnusedAfter"/> is disposed at a later <see cref="Get"/> (its
+/// kept session closed): a server that left the topology does not keep a session open until the bot stops.</remarks>
+internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel, bool keepOneOpen = false, TimeSpan? idleLifetime = null,
+    TimeProvider? time = null)
     : IAsyncDisposable, IDisposable
 {
     /// <summary>How long a pooled session may stay idle before Npgsql closes it (its pruning checks every 10 s).</summary>
@@ -33,8 +37,16 @@ internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel, bool 
     /// a frozen server holds at most a pool's 4 connections that long.</summary>
     public const int LateAnswerFactor = 5;
 
+    /// <summary>How long without a <see cref="Get"/> before a data source is disposed: three times the production idle
+    /// lifetime, and longer than every caller's period (the poll's second, the kept runbook sessions' minute).</summary>
+    public static readonly TimeSpan UnusedAfter = TimeSpan.FromMinutes(3);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     // The key holds the connection string, password included: it stays in memory and is never logged.
-    private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _sources = new(StringComparer.Ordinal);
+    // Taken by every Get and sweep: an entry touched by a Get is never the one a sweep disposes.
+    private readonly Lock _gate = new();
+    private long _lastSweep = (time ?? TimeProvider.System).GetTimestamp();
 
     public NpgsqlDataSource Get(PgServerKind kind, string address, int port, string user, string database,
         string? password, TimeSpan connectTimeout, TimeSpan commandTimeout)
@@ -76,7 +88,41 @@ internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel, bool 
             builder.AutoPrepareMinUsages = 2;
         }
         var key = $"{kind}|{builder.ConnectionString}";
-        return _sources.GetOrAdd(key, _ => new Lazy<NpgsqlDataSource>(() => Build(builder))).Value;
+        var now = _time.GetTimestamp();
+        Entry entry;
+        List<Entry>? unused;
+        lock (_gate)
+        {
+            entry = _sources.GetOrAdd(key, _ => new Entry(new Lazy<NpgsqlDataSource>(() => Build(builder))));
+            entry.LastUsed = now;
+            unused = TakeUnused(now);
+        }
+        // Nothing runs on them: a late probe ends within its backstop, far shorter than UnusedAfter.
+        if (unused is not null)
+            foreach (var gone in unused.Where(e => e.Source.IsValueCreated)) gone.Source.Value.Dispose();
+        return entry.Source.Value;
+    }
+
+    /// <summary>Removes the entries not asked for during <see cref="UnusedAfter"/> (null when none); looks at most once a
+    /// third of that. Under <see cref="_gate"/>.</summary>
+    private List<Entry>? TakeUnused(long now)
+    {
+        if (_time.GetElapsedTime(_lastSweep, now) < UnusedAfter / 3) return null;
+        _lastSweep = now;
+        List<Entry>? unused = null;
+        foreach (var (key, entry) in _sources)
+        {
+            if (_time.GetElapsedTime(entry.LastUsed, now) < UnusedAfter || !_sources.TryRemove(key, out _)) continue;
+            (unused ??= []).Add(entry);
+        }
+        return unused;
+    }
+
+    /// <summary>A data source and when it was last asked for (a <see cref="TimeProvider"/> timestamp).</summary>
+    private sealed class Entry(Lazy<NpgsqlDataSource> source)
+    {
+        public Lazy<NpgsqlDataSource> Source { get; } = source;
+        public long LastUsed;
     }
 
     private static NpgsqlDataSource Build(NpgsqlConnectionStringBuilder connectionString)
@@ -92,15 +138,15 @@ internal sealed class PgDataSourceCache(LateQuery late = LateQuery.Cancel, bool 
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var source in _sources.Values.Where(s => s.IsValueCreated))
-            await source.Value.DisposeAsync().ConfigureAwait(false);
+        foreach (var entry in _sources.Values.Where(e => e.Source.IsValueCreated))
+            await entry.Source.Value.DisposeAsync().ConfigureAwait(false);
         _sources.Clear();
     }
 
     /// <summary>For containers disposed synchronously: closing idle pooled connections does not block.</summary>
     public void Dispose()
     {
-        foreach (var source in _sources.Values.Where(s => s.IsValueCreated)) source.Value.Dispose();
+        foreach (var entry in _sources.Values.Where(e => e.Source.IsValueCreated)) entry.Source.Value.Dispose();
         _sources.Clear();
     }
 }

@@ -32,7 +32,7 @@ public sealed class CommitWatchSessionTests(ITestOutputHelper output)
             closing.Add(Task.Run(async () => await session.DisposeAsync(), CancellationToken.None));
         }
 
-        var open = await Poll.UntilAsync(() => WatchSessionsAsync(pair, cts.Token), n => n == 0, TimeSpan.FromSeconds(20),
+        var open = await Poll.UntilAsync(() => BotSessions.CountAsync(pair.Master, "pgxcbot-commit-watch", cts.Token), n => n == 0, TimeSpan.FromSeconds(20),
             "every given-up watch session to close its connection", cts.Token);
         output.WriteLine($"{rounds} sessions given up mid-sample; {open} still connected");
         await Task.WhenAll(closing).WaitAsync(TimeSpan.FromSeconds(10), cts.Token);
@@ -51,7 +51,7 @@ public sealed class CommitWatchSessionTests(ITestOutputHelper output)
 
         Assert.False(sample.InRecovery);
         Assert.Equal(1, slow.Proxy.Accepted);
-        Assert.Equal(1, await WatchSessionsAsync(slow.Pair, cts.Token));
+        Assert.Equal(1, await BotSessions.CountAsync(slow.Pair.Master, "pgxcbot-commit-watch", cts.Token));
     }
 
     [Fact]
@@ -76,14 +76,5 @@ public sealed class CommitWatchSessionTests(ITestOutputHelper output)
         // The master's own clock (this host's): it moves between samples and reads the real time.
         Assert.True(after.MasterClock > before.MasterClock);
         Assert.InRange(after.MasterClock!.Value, DateTimeOffset.UtcNow.AddSeconds(-30), DateTimeOffset.UtcNow.AddSeconds(30));
-    }
-
-    private static async Task<long> WatchSessionsAsync(LabPair pair, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(pair.Master.ConnectionString + ";Pooling=false");
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgxcbot-commit-watch'", connection);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

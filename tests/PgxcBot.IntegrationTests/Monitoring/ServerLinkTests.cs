@@ -30,7 +30,7 @@ public sealed class ServerLinkTests(ITestOutputHelper output)
         await using var link = await new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System).LinkAsync(topology, datanode.Slave!, cts.Token);
 
         Assert.NotNull(link);
-        Assert.Equal(1, await LinkSessionsAsync(pair.Slave, cts.Token));
+        Assert.Equal(1, await BotSessions.CountAsync(pair.Slave, "pgxcbot-slave-link", cts.Token));
         Assert.False(link.Lost.IsCompleted, "a live slave's link is not lost");
 
         var endedAt = Stopwatch.GetTimestamp();
@@ -52,21 +52,12 @@ public sealed class ServerLinkTests(ITestOutputHelper output)
         var datanode = pair.ToDatanodePair();
         var link = await new NpgsqlCommitWatch(new TestSecretResolver(), TimeProvider.System).LinkAsync(LabTopology.For([datanode]), datanode.Slave!, cts.Token);
         Assert.NotNull(link);
-        Assert.Equal(1, await LinkSessionsAsync(pair.Slave, cts.Token));
+        Assert.Equal(1, await BotSessions.CountAsync(pair.Slave, "pgxcbot-slave-link", cts.Token));
 
         await link.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), cts.Token);
 
-        await Poll.UntilAsync(() => LinkSessionsAsync(pair.Slave, cts.Token), n => n == 0, TimeSpan.FromSeconds(20),
+        await Poll.UntilAsync(() => BotSessions.CountAsync(pair.Slave, "pgxcbot-slave-link", cts.Token), n => n == 0, TimeSpan.FromSeconds(20),
             "the link's session to end on the slave", cts.Token);
         Assert.False(link.Lost.IsCompleted, "a link we closed is not a slave lost");
-    }
-
-    private static async Task<long> LinkSessionsAsync(LabServer server, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(server.ConnectionString + ";Pooling=false");
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgxcbot-slave-link'", connection);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

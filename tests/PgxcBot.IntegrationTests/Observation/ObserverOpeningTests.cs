@@ -48,7 +48,7 @@ public sealed class ObserverOpeningTests(ITestOutputHelper output)
             monitor: LabTopology.FastMonitor with { CommandTimeout = TimeSpan.FromSeconds(1.1) });
         await using var observer = ObserverHarness.Create();
         Assert.Equal(ProbeStatus.Ok, (await observer.ObserveAsync(topology, cts.Token)).Pair("datanode1").Master.Status);
-        var sessions = await BotSessionsAsync(pair.Master, cts.Token);
+        var sessions = await BotSessions.PidsAsync(pair.Master, "pgxcbot", cts.Token);
         Assert.NotEmpty(sessions);
 
         // The master hangs a moment (SIGSTOP): the probe's query on its pooled session misses its deadline.
@@ -70,22 +70,10 @@ public sealed class ObserverOpeningTests(ITestOutputHelper output)
         // still on its way may have opened one more (a pool holds 4), no more.
         await observer.ObserveUntilAsync(topology, s => s.Pair("datanode1").Master.Status == ProbeStatus.Ok, "the master to answer again", cts.Token);
         Assert.Equal(ProbeStatus.Ok, (await observer.ObserveAsync(topology, cts.Token)).Pair("datanode1").Master.Status);
-        var after = await BotSessionsAsync(pair.Master, cts.Token);
+        var after = await BotSessions.PidsAsync(pair.Master, "pgxcbot", cts.Token);
         output.WriteLine($"the bot's sessions before: {string.Join(", ", sessions)}; after: {string.Join(", ", after)}");
         Assert.All(sessions, pid => Assert.Contains(pid, after));
         Assert.InRange(after.Count, sessions.Count, sessions.Count + 1);
-    }
-
-    /// <summary>The backend pids of the bot's sessions (application_name pgxcbot) on <paramref name="server"/>, sorted.</summary>
-    private static async Task<IReadOnlyList<int>> BotSessionsAsync(LabServer server, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE application_name = 'pgxcbot' ORDER BY pid;", connection);
-        var pids = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) pids.Add(reader.GetInt32(0));
-        return pids;
     }
 
     [Fact]

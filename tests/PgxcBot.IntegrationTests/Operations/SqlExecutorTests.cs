@@ -1,4 +1,3 @@
-using Npgsql;
 using PgxcBot.Core.Runbooks;
 using PgxcBot.Postgres;
 
@@ -51,23 +50,12 @@ public sealed class SqlExecutorTests
             executor.ExecuteAsync(master, "SELECT pg_backend_pid() FROM pg_sleep(0.5)", TimeSpan.FromSeconds(5), cts.Token)));
         var opened = answers.Select(a => a.Rows.Single()[0]).ToHashSet();
         Assert.Equal(2, opened.Count);
-        var left = await Poll.UntilAsync(() => SessionsAsync(pair.Master, cts.Token), pids => pids.Count == 1, TimeSpan.FromSeconds(60),
+        var left = await Poll.UntilAsync(() => BotSessions.PidsAsync(pair.Master, "pgxcbot", cts.Token), pids => pids.Count == 1, TimeSpan.FromSeconds(60),
             "the pool's pruning to close the second idle session", cts.Token);
 
+        var kept = left.Single().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var next = await executor.ExecuteAsync(master, "SELECT pg_backend_pid()", TimeSpan.FromSeconds(5), cts.Token);
-        Assert.Equal(left.Single(), next.Rows.Single()[0]);
-        Assert.Contains(left.Single(), opened);
-    }
-
-    /// <summary>The backends of the bot's pools (application name pgxcbot) on <paramref name="server"/>.</summary>
-    private static async Task<IReadOnlyList<string>> SessionsAsync(LabServer server, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(server.ConnectionString + ";Pooling=false");
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT pid::text FROM pg_stat_activity WHERE application_name = 'pgxcbot'", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var pids = new List<string>();
-        while (await reader.ReadAsync(cancellationToken)) pids.Add(reader.GetString(0));
-        return pids;
+        Assert.Equal(kept, next.Rows.Single()[0]);
+        Assert.Contains(kept, opened);
     }
 }
