@@ -38,6 +38,40 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_connection_new_or_pooled_has_the_busy_timeout_foreign_keys_and_the_current_page_cap()
+    {
+        // The settings are applied once per pooled SQLite handle, and again when the cap changes.
+        var store = await SqliteStore.OpenAsync(DbPath, null, Ct);
+        try
+        {
+            foreach (var cap in new long?[] { null, null, 5000, 5000, null })
+            {
+                store.MaxPageCount = cap;
+                // Two at once: the pool hands out a second handle too.
+                await using var first = await store.OpenConnectionAsync(Ct);
+                await using var second = await store.OpenConnectionAsync(Ct);
+                foreach (var connection in new[] { first, second })
+                {
+                    Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA foreign_keys;"));
+                    Assert.Equal((long)SqliteStore.BusyTimeout.TotalMilliseconds, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
+                    Assert.Equal(cap ?? 4294967294L, await ScalarAsync(connection, "PRAGMA max_page_count;"));
+                }
+            }
+        }
+        finally
+        {
+            await store.DisposeAsync();
+        }
+
+        static async Task<long> ScalarAsync(SqliteConnection connection, string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+    }
+
+    [Fact]
     public async Task Open_applies_every_migration_and_reopen_applies_none()
     {
         var first = await SqliteStore.OpenAsync(DbPath, null, Ct);
