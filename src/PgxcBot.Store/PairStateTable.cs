@@ -20,6 +20,13 @@ internal static class PairStateTable
         return rows.Count == 0 ? null : StoreText.ParseEnum<PairState>(rows[0], "pair_state.state", datanode);
     }
 
+    public static async Task<IReadOnlyDictionary<string, PairState>> GetStatesAsync(IStoreDatabase db, CancellationToken cancellationToken)
+    {
+        var rows = await db.ReadAsync("the pair states", c => StoreSql.Query(c, null, "SELECT datanode, state FROM pair_state;",
+            r => (Datanode: r.GetString(0), State: r.GetString(1)), cancellationToken), cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Datanode, r => StoreText.ParseEnum<PairState>(r.State, "pair_state.state", r.Datanode), StringComparer.Ordinal);
+    }
+
     public static async Task RecordTransitionAsync(IStoreDatabase db, PairTransition transition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transition);

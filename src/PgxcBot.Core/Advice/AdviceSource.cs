@@ -50,13 +50,21 @@ public sealed class AdviceSource(IOperationStore operations, IPairStateStore pai
         }
         var now = time.GetUtcNow();
         var windows = await WindowsAsync(now, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, PairState>? states = null;
+        try
+        {
+            states = await pairStates.GetStatesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The servers still speak: advise from them alone.
+        }
         foreach (var pair in topology.Datanodes)
         {
-            PairState? stored = null;
+            PairState? stored = states is not null && states.TryGetValue(pair.Name, out var s) ? s : null;
             IReadOnlyList<PairTransition> changes = [];
             try
             {
-                stored = await pairStates.GetStateAsync(pair.Name, cancellationToken).ConfigureAwait(false);
                 // State changes matter only to tell "still stopped / still fenced" from "started or rebuilt since".
                 if (recent.Any(o => o.Datanode == pair.Name && OperationKinds.Find(o.Kind)?.Leaves is PairOutcome.Stopped or PairOutcome.OldMasterFenced))
                     changes = await pairStates.GetHistoryAsync(pair.Name, 10, cancellationToken).ConfigureAwait(false);

@@ -26,9 +26,11 @@ public sealed class PairStateTracker(IPairStateStore store, TimeProvider time) :
         return await SerialisedAsync(async () =>
         {
             var recorded = new List<PairTransition>();
+            // One read for every pair (under the lock, so nothing moves them meanwhile); each pair's write touches only it.
+            var states = await _store.GetStatesAsync(cancellationToken).ConfigureAwait(false);
             foreach (var pair in assessment.Pairs)
             {
-                var stored = await _store.GetStateAsync(pair.Datanode, cancellationToken).ConfigureAwait(false);
+                var stored = states.TryGetValue(pair.Datanode, out var s) ? s : (PairState?)null;
                 if (await ReconcileOneAsync(pair, stored, cancellationToken).ConfigureAwait(false) is { } t) recorded.Add(t);
             }
             return recorded;
@@ -46,10 +48,13 @@ public sealed class PairStateTracker(IPairStateStore store, TimeProvider time) :
         return await SerialisedAsync(async () =>
         {
             var recorded = new List<PairTransition>();
+            IReadOnlyDictionary<string, PairState>? states = null;
             foreach (var pair in assessment.Pairs)
             {
                 if (PairTransitions.TriggerFor(pair.Condition) is not { } trigger) continue;
-                var stored = await _store.GetStateAsync(pair.Datanode, cancellationToken).ConfigureAwait(false);
+                // One read for every pair at every poll, not one per pair (see IPairStateStore.GetStatesAsync).
+                states ??= await _store.GetStatesAsync(cancellationToken).ConfigureAwait(false);
+                var stored = states.TryGetValue(pair.Datanode, out var s) ? s : (PairState?)null;
                 PairTransition? transition;
                 if (stored is null)
                     transition = await ReconcileOneAsync(pair, stored, cancellationToken).ConfigureAwait(false);

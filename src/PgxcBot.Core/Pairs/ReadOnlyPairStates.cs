@@ -21,6 +21,15 @@ public sealed class ReadOnlyPairStates(IPairStateStore stored) : IPairStateStore
         _seen.TryGetValue(datanode, out var mine) ? mine.Latest.To : await stored.GetStateAsync(datanode, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    /// <remarks>The stored states with this process's own on top.</remarks>
+    public async Task<IReadOnlyDictionary<string, PairState>> GetStatesAsync(CancellationToken cancellationToken)
+    {
+        var states = new Dictionary<string, PairState>(await stored.GetStatesAsync(cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+        foreach (var (datanode, seen) in _seen) states[datanode] = seen.Latest.To;
+        return states;
+    }
+
+    /// <inheritdoc />
     /// <remarks>Kept in this process's memory only; the store is not written.</remarks>
     public Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken)
     {

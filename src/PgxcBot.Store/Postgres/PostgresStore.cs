@@ -301,6 +301,9 @@ public sealed class PostgresStore : IPairStateStore, IStoreDatabase, IAsyncDispo
     public Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken) => PairStateTable.GetStateAsync(this, datanode, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, PairState>> GetStatesAsync(CancellationToken cancellationToken) => PairStateTable.GetStatesAsync(this, cancellationToken);
+
+    /// <inheritdoc />
     public Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken) =>
         PairStateTable.RecordTransitionAsync(this, transition, cancellationToken);
 

@@ -49,9 +49,10 @@ internal sealed partial class ObservedClusterStatus(
                 LogTransition(logger, transition.Datanode, transition.From, transition.To, transition.Reason);
         }
 
+        var stored = await states.GetStatesAsync(cancellationToken);
         var byPair = new Dictionary<string, PairState>(StringComparer.Ordinal);
         foreach (var pair in current.Datanodes)
-            if (await states.GetStateAsync(pair.Name, cancellationToken) is { } state) byPair[pair.Name] = state;
+            if (stored.TryGetValue(pair.Name, out var state)) byPair[pair.Name] = state;
         // The next steps from the one advice: the same words the monitor's alerts and the refusals use.
         return new ClusterStatus(await advice.AdviseAsync(current, assessment, cancellationToken), byPair);
     }

@@ -40,6 +40,28 @@ public class PairStateTrackerTests
     }
 
     [Fact]
+    public async Task A_poll_of_many_pairs_reads_the_stored_states_once_and_moves_each_pair_by_its_own()
+    {
+        _store.States["datanode1"] = PairState.Sync;
+        _store.States["datanode2"] = PairState.Sync;
+        using var tracker = new PairStateTracker(_store, _time);
+        var assessment = new ClusterAssessment(new ClusterSnapshot(ClusterBuilder.Now, TimeSpan.Zero, [], []),
+        [
+            new PairAssessment("datanode1", ObservedCondition.Sync, Severity.Ok, null, false, []) { SlaveInSync = true },
+            new PairAssessment("datanode2", ObservedCondition.SlaveLost, Severity.Ok, null, false, []),
+            new PairAssessment("datanode3", ObservedCondition.Async, Severity.Ok, null, false, []),
+        ], [], []);
+
+        var moved = await tracker.ObserveAsync(assessment, CancellationToken.None);
+
+        Assert.Equal(1, _store.BatchReads);
+        Assert.Equal(["datanode2", "datanode3"], moved.Select(t => t.Datanode));
+        Assert.Equal(PairState.Sync, _store.States["datanode1"]);
+        Assert.Equal(PairState.DegradedSlaveLost, _store.States["datanode2"]);
+        Assert.Equal(PairState.Async, _store.States["datanode3"]);
+    }
+
+    [Fact]
     public async Task First_observation_of_a_pair_records_its_initial_state()
     {
         using var tracker = new PairStateTracker(_store, _time);

@@ -30,6 +30,7 @@ public sealed class ReadOnlyPairStatesTests
 
         Assert.Equal(PairState.DegradedSlaveLost, reconciled.To);
         Assert.Equal(PairState.Async, await states.GetStateAsync("datanode1", CancellationToken.None));
+        Assert.Equal(PairState.Async, (await states.GetStatesAsync(CancellationToken.None))["datanode1"]);
         Assert.Equal([recovered, reconciled, earlier], await states.GetHistoryAsync("datanode1", 10, CancellationToken.None));
         Assert.Equal([recovered], await states.GetHistoryAsync("datanode1", 1, CancellationToken.None));
         // The store as it was: a serving bot beside starts its next poll from it.
@@ -45,5 +46,6 @@ public sealed class ReadOnlyPairStatesTests
 
         Assert.Equal(PairState.Promoted, await states.GetStateAsync("datanode2", CancellationToken.None));
         Assert.Null(await states.GetStateAsync("datanode3", CancellationToken.None));
+        Assert.Equal(new Dictionary<string, PairState> { ["datanode2"] = PairState.Promoted }, await states.GetStatesAsync(CancellationToken.None));
     }
 }

@@ -9,6 +9,15 @@ internal sealed class MemoryPairStateStore : IPairStateStore
     public Task<PairState?> GetStateAsync(string datanode, CancellationToken cancellationToken) =>
         Task.FromResult(States.TryGetValue(datanode, out var s) ? s : (PairState?)null);
 
+    /// <summary>Calls of <see cref="GetStatesAsync"/>.</summary>
+    public int BatchReads { get; private set; }
+
+    public Task<IReadOnlyDictionary<string, PairState>> GetStatesAsync(CancellationToken cancellationToken)
+    {
+        BatchReads++;
+        return Task.FromResult<IReadOnlyDictionary<string, PairState>>(new Dictionary<string, PairState>(States, StringComparer.Ordinal));
+    }
+
     public Task RecordTransitionAsync(PairTransition transition, CancellationToken cancellationToken)
     {
         States[transition.Datanode] = transition.To;

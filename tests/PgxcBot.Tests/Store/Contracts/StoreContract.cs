@@ -39,6 +39,8 @@ public abstract class StoreContract : IAsyncLifetime
 
         Assert.Equal(PairState.Sync, await _b.Pairs.GetStateAsync("datanode1", default));
         Assert.Null(await _b.Pairs.GetStateAsync("datanode9", default));
+        var all = await _b.Pairs.GetStatesAsync(default);
+        Assert.Equal(new Dictionary<string, PairState> { ["datanode1"] = PairState.Sync, ["datanode2"] = PairState.Async }, all);
         var history = await _b.Pairs.GetHistoryAsync("datanode1", 10, default);
         Assert.Equal(["caught up", "slave lagging"], history.Select(t => t.Reason));
         Assert.Equal(T0.AddSeconds(5), history[0].At);
