@@ -41,10 +41,11 @@ internal static class StatusOneShot
     /// process of its own, its first observation done): the CLI asks that bot for <c>GET /status</c>, which the bot
     /// observes on its warm connections. The time from the bot's start to its first status (ms),
     /// <paramref name="runs"/> CLI runs in ms, the bot's own observation per run (the status's <c>Took</c>, ms; null
-    /// when no run went through the bot), and anomalies (a run that observed by itself, an exit code other than 0).</summary>
+    /// when no run went through the bot), and anomalies (a run that observed by itself, an exit code other than 0). The
+    /// runs start <paramref name="settle"/> after the bot's first status (zero: at once, inside its start).</summary>
     /// <exception cref="TimeoutException">The bot did not answer <c>GET /status</c> within five minutes of its start.</exception>
     public static async Task<(double ReadyMs, Stats Runs, Stats? BotObservation, IReadOnlyList<string> Anomalies)> MeasureViaBotAsync(LabCluster cluster, int runs,
-        CancellationToken cancellationToken)
+        TimeSpan settle, TextWriter progress, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("pgxcbot-bench-status-bot-").FullName;
         try
@@ -57,6 +58,14 @@ internal static class StatusOneShot
 
             await using var bot = ServingBotProcess.Start(config, new Dictionary<string, string>());
             var ready = await WaitServingAsync(bot, new Uri($"http://{listen}/status"), cancellationToken);
+            if (settle > TimeSpan.Zero)
+            {
+                // A measurement condition, not a synchronisation: operators ask a bot that has been running, not one
+                // still opening its sessions.
+                await progress.WriteLineAsync($"status: the bot answered after {ready:0} ms; letting it settle {settle.TotalSeconds:0} s before the runs");
+                await Task.Delay(settle, cancellationToken);
+                bot.EnsureAlive("its settling");
+            }
             var anomalies = new List<string>();
             var times = new List<double>();
             var observations = new List<double>();
