@@ -13,6 +13,11 @@ namespace PgxcBot.Hosting;
 /// On a replica that is not active (a standby, or the one-shot <c>pgxcbot status</c> watching a shared store) it
 /// writes nothing: the assessment is as fresh, but the sightings and the pairs' state changes are the active
 /// replica's to record (the store's fence would refuse them anyway; a standby does not even try).
+/// <para>In a process that runs the monitor (<paramref name="monitorObserver"/>), the snapshot is taken the way the poll
+/// takes it, with the poll's bounded timeouts, so it runs on the poll's sessions: with the configured timeouts the
+/// observer's pools were other ones (their settings differ), and the first status after a start opened a second session
+/// on every server (64 lab pairs: 130 session starts for one <c>pgxcbot status</c>, the host at load 58 for a minute).
+/// A fresh observation all the same: never the poll's published snapshot.</para>
 /// </summary>
 internal sealed partial class ObservedClusterStatus(
     TopologyState topology,
@@ -23,12 +28,15 @@ internal sealed partial class ObservedClusterStatus(
     MasterSightings sightings,
     AdviceSource advice,
     ILogger<ObservedClusterStatus> logger,
-    PgxcBot.Core.Replicas.IReplicaRole? replicas = null) : IClusterStatusSource
+    PgxcBot.Core.Replicas.IReplicaRole? replicas = null,
+    Monitoring.SharedSnapshotObserver? monitorObserver = null) : IClusterStatusSource
 {
     public async Task<ClusterStatus> GetAsync(CancellationToken cancellationToken)
     {
         var current = await topology.CurrentAsync(cancellationToken);
-        var snapshot = await observer.ObserveAsync(current, cancellationToken);
+        var snapshot = monitorObserver is not null
+            ? await monitorObserver.ObserveFreshAsync(current, cancellationToken)
+            : await observer.ObserveAsync(current, cancellationToken);
         LogObserved(logger, snapshot.Pairs.Count, snapshot.Coordinators.Count, snapshot.Elapsed.TotalMilliseconds);
         // The previous assessment carries the last time each master was seen and whether its slave was in
         // sync then: what "is promoting safe?" needs once the master is gone.
