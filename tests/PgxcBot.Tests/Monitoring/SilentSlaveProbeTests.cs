@@ -12,25 +12,6 @@ namespace PgxcBot.Tests.Monitoring;
 /// </summary>
 public sealed class SilentSlaveProbeTests
 {
-    /// <summary>The fake cluster, recording the quick probes each observation was asked for.</summary>
-    private sealed class RecordingObserver(FakeCluster cluster) : IClusterObserver
-    {
-        public List<QuickProbes> Asked { get; } = [];
-
-        /// <summary>When set, the first observation signals the first task and waits for the second.</summary>
-        public (TaskCompletionSource Holding, TaskCompletionSource Release)? Hold { get; init; }
-
-        public Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken) =>
-            ObserveAsync(topology, QuickProbes.None, cancellationToken);
-
-        public async Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken)
-        {
-            lock (Asked) Asked.Add(quick);
-            if (Hold is var (holding, release) && holding.TrySetResult()) await release.Task.WaitAsync(cancellationToken);
-            return await cluster.ObserveAsync(topology, cancellationToken);
-        }
-    }
-
     private static async Task<(DiscordHarness Harness, RecordingObserver Observer, MonitorService Monitor)> StartAsync()
     {
         RecordingObserver? observer = null;

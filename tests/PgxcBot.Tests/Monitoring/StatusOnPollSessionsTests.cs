@@ -13,26 +13,6 @@ namespace PgxcBot.Tests.Monitoring;
 /// </summary>
 public sealed class StatusOnPollSessionsTests
 {
-    /// <summary>The fake cluster, recording the topology each observation was asked with.</summary>
-    private sealed class RecordingObserver(FakeCluster cluster) : IClusterObserver
-    {
-        public List<ClusterTopology> Asked { get; } = [];
-
-        public Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, CancellationToken cancellationToken) =>
-            ObserveAsync(topology, QuickProbes.None, cancellationToken);
-
-        public Task<ClusterSnapshot> ObserveAsync(ClusterTopology topology, QuickProbes quick, CancellationToken cancellationToken)
-        {
-            lock (Asked) Asked.Add(topology);
-            return cluster.ObserveAsync(topology, cancellationToken);
-        }
-
-        public MonitorSettings Last()
-        {
-            lock (Asked) return Asked[^1].Monitor;
-        }
-    }
-
     [Fact]
     public async Task A_status_in_the_serving_bot_observes_with_the_polls_timeouts_and_afresh()
     {
@@ -47,14 +27,14 @@ public sealed class StatusOnPollSessionsTests
         Assert.True(bounded.ConnectTimeout < configured.ConnectTimeout, $"the test needs capped timeouts, got {bounded.ConnectTimeout}");
 
         await monitor.PollOnceAsync(CancellationToken.None);
-        var poll = observer!.Last();
+        var poll = observer!.LastSettings();
         var asked = observer.Asked.Count;
         // The harness answers chat statuses from a fixed one: the bot's own status source, built as the container builds it.
         var source = ActivatorUtilities.CreateInstance<PgxcBot.Hosting.ObservedClusterStatus>(harness.Bot);
         await source.GetAsync(CancellationToken.None);
 
         Assert.Equal(asked + 1, observer.Asked.Count);
-        var status = observer.Last();
+        var status = observer.LastSettings();
         Assert.Equal((poll.ConnectTimeout, poll.CommandTimeout), (status.ConnectTimeout, status.CommandTimeout));
         Assert.Equal((bounded.ConnectTimeout, bounded.CommandTimeout), (status.ConnectTimeout, status.CommandTimeout));
     }
